@@ -1,0 +1,111 @@
+# pmis — one non-recursive GNU Makefile.
+#   make                 build build/pmis (release)
+#   make demo            build, create demo/pmis.db, print the summary
+#   make test            install missing packages, build the test and sanitizer variants,
+#                        run unit + integration suites on SQLite and PostgreSQL
+#   make bench           build and run the benchmarks under bench/
+#   make deps            install the Debian packages listed in deps/debian.txt
+#   make O=dir SAN=1 TESTING=1   out-of-tree variant (sanitizers, fault injection)
+# New .c files under src/<layer>/, tests/unit/test_*.c and bench/*.c are picked up by wildcard.
+
+O ?= build
+SAN ?= 0
+TESTING ?= 0
+CC ?= cc
+
+PKGS := sqlite3 libpq libcrypto jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wcast-qual -Wvla -fno-common
+OPT ?= -O2 -g
+ALL_CFLAGS = -std=c11 $(WARN) $(OPT) -Isrc -I$(O)/gen $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(SAN),1)
+OPT := -O1 -g
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(TESTING),1)
+ALL_CFLAGS += -DPMIS_TESTING
+endif
+
+LIB_SRC := $(sort $(wildcard src/core/*.c src/store/*.c src/domain/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+SQL_SRC := $(sort $(wildcard sql/*.sql))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
+CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+
+.PHONY: all demo test check bench deps fmt lint clean install
+all: $(O)/pmis
+
+$(O)/libpmis.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/pmis: $(CLI_OBJ) $(O)/libpmis.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(O)/libpmis.a $(LIBS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/gen/migrations.c: $(SQL_SRC) tools/embed-sql.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/migrations.o: $(O)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/tests/%: tests/unit/%.c $(O)/libpmis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libpmis.a $(LIBS) -lcmocka
+
+$(O)/bench/%: bench/%.c $(O)/libpmis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libpmis.a $(LIBS)
+
+# Everything a suite run needs from one variant.
+units: $(O)/pmis $(UNIT_BIN)
+
+deps:
+	@sh tools/deps.sh install
+
+# The test variants: build/test (fault injection) and build/asan (ASan + UBSan).
+test:
+	@sh tools/deps.sh check || sh tools/deps.sh install
+	$(MAKE) --no-print-directory O=build/test TESTING=1 units
+	$(MAKE) --no-print-directory O=build/asan TESTING=1 SAN=1 units
+	sh tests/run.sh
+
+demo:
+	@sh tools/deps.sh check || sh tools/deps.sh install
+	$(MAKE) --no-print-directory O=build all
+	sh tools/demo.sh
+
+bench:
+	@sh tools/deps.sh check || sh tools/deps.sh install
+	$(MAKE) --no-print-directory O=build all $(BENCH_BIN)
+	sh bench/run.sh
+
+fmt:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(wildcard src/*/*.h)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability -Isrc src
+
+install: $(O)/pmis
+	install -D -m 0755 $(O)/pmis $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/pmis
+
+clean:
+	rm -rf build
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,121 @@
+/*
+ * Shared CLI helpers: option parsing from an opt_spec table, --help, JSON output and the
+ * terminal progress bar.
+ */
+#include "core/common.h"
+#include "cli/cli.h"
+
+static void print_help(struct cli *cli, const struct opt_spec *specs)
+{
+    printf("usage: %s %s\n", cli->prog, cli->usage ? cli->usage : "");
+    bool any = false;
+    for (const struct opt_spec *s = specs; s->name; s++) {
+        if (!any)
+            printf("\noptions:\n");
+        any = true;
+        char left[64];
+        snprintf(left, sizeof(left), "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
+        printf("  %-24s %s\n", left, s->help ? s->help : "");
+    }
+    printf("  %-24s %s\n", "--json", "machine-readable output (a global option)");
+}
+
+int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv,
+                int npos_min, int npos_max)
+{
+    int npos = 0;
+    bool only_pos = false;
+    for (int i = 0; i < *argc; i++) {
+        char *a = argv[i];
+        if (only_pos || a[0] != '-' || a[1] == '\0' || (a[1] != '-' && a[1] != 'h')) {
+            argv[npos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            print_help(cli, specs);
+            return CLI_HELP_SHOWN;
+        }
+        if (!strcmp(a, "--json")) {
+            cli->json = true;
+            continue;
+        }
+        const char *name = a + 2;
+        const char *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct opt_spec *s = specs;
+        for (; s->name; s++)
+            if (strlen(s->name) == nlen && !strncmp(s->name, name, nlen))
+                break;
+        if (!s->name)
+            return error(&cli->err, ERR_USAGE, "unknown option '--%.*s' for '%s' (see --help)",
+                         (int)nlen, name, cli->prog);
+        if (s->type == OPT_BOOL) {
+            if (eq)
+                return error(&cli->err, ERR_USAGE, "option '--%s' takes no value", s->name);
+            *(bool *)s->dest = true;
+            continue;
+        }
+        const char *val = eq ? eq + 1 : NULL;
+        if (!val) {
+            if (i + 1 >= *argc)
+                return error(&cli->err, ERR_USAGE, "option '--%s' needs a value", s->name);
+            val = argv[++i];
+        }
+        if (s->type == OPT_STR) {
+            *(const char **)s->dest = val;
+        } else {
+            char *end;
+            errno = 0;
+            long long v = strtoll(val, &end, 10);
+            if (errno || end == val || *end)
+                return error(&cli->err, ERR_USAGE, "option '--%s': '%s' is not a whole number",
+                             s->name, val);
+            *(int64_t *)s->dest = v;
+        }
+    }
+    *argc = npos;
+    if (npos < npos_min)
+        return error(&cli->err, ERR_USAGE, "%s: missing argument (usage: %s %s)", cli->prog,
+                     cli->prog, cli->usage ? cli->usage : "");
+    if (npos > npos_max)
+        return error(&cli->err, ERR_USAGE, "%s: unexpected argument '%s' (usage: %s %s)",
+                     cli->prog, argv[npos_max], cli->prog, cli->usage ? cli->usage : "");
+    return 0;
+}
+
+void cli_json_out(json_t *v)
+{
+    json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
+    fputc('\n', stdout);
+    json_decref(v);
+}
+
+json_t *cli_json_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+void cli_progress(struct cli *cli, const char *what, uint64_t done, uint64_t total)
+{
+    if (!cli->tty)
+        return;
+    if (total) {
+        int pct = (int)(done * 100 / total);
+        int bar = pct * 30 / 100;
+        fprintf(stderr, "\r%s [%.*s%*s] %3d%%", what, bar, "##############################",
+                30 - bar, "", pct);
+    } else {
+        fprintf(stderr, "\r%s %" PRIu64, what, done);
+    }
+    fflush(stderr);
+}
+
+void cli_progress_end(struct cli *cli)
+{
+    if (cli->tty)
+        fputs("\r\033[K", stderr);
+}

@@ -1,0 +1,85 @@
+/*
+ * The command-line front end. How to add a command:
+ *   1. write `int cmd_noun_verb(struct cli *cli, int argc, char **argv)` in cmd_<noun>.c;
+ *   2. declare it below and add a row to the commands[] table in main.c with its flags;
+ *   3. parse options with cli_options() (it handles --help from the option table);
+ *   4. call the domain, print with cli_out*/cli_json_out, return 0 or a negative ERR_*
+ *      with cli->err filled: main() prints it and exits with the code's exit status.
+ * Commands stay thin: no SQL, no business rules.
+ */
+#ifndef PMIS_CLI_H
+#define PMIS_CLI_H
+
+#include "core/cfg.h"
+#include "core/clock.h"
+#include "core/err.h"
+#include "domain/ctx.h"
+
+#include <jansson.h>
+
+struct keyring;
+
+struct cli {
+    struct cfg cfg;
+    struct ctx ctx;
+    struct arena arena;
+    struct clock clock;
+    struct err err;
+    bool json;         /* --json: machine-readable output on stdout */
+    bool tty;          /* stderr is a terminal: progress bars allowed */
+    const char *prog;  /* "pmis customer add", for messages */
+    const char *usage; /* the running command's usage line */
+};
+
+typedef int cmd_fn(struct cli *cli, int argc, char **argv);
+
+enum {
+    CMD_DB = 1 << 0,        /* open the database (and require it migrated) */
+    CMD_KEYS = 1 << 1,      /* load the personal-data key file */
+    CMD_NO_SCHEMA = 1 << 2, /* with CMD_DB: do not require current migrations */
+};
+
+enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_END };
+
+struct opt_spec {
+    const char *name; /* without the leading "--" */
+    enum opt_type type;
+    void *dest; /* const char **, int64_t *, bool * */
+    const char *arg; /* placeholder in help, e.g. "CODE" */
+    const char *help;
+};
+#define OPT_SPEC_END { NULL, OPT_END, NULL, NULL, NULL }
+
+/** Result of cli_options() when --help was printed: the command returns it unchanged. */
+#define CLI_HELP_SHOWN 1
+
+/**
+ * Parse --name VALUE, --name=VALUE and --flag from argv, leaving the positional arguments in
+ * argv[0..*argc). `npos_min`/`npos_max` bound how many positionals are allowed. On --help
+ * prints the usage and options and returns CLI_HELP_SHOWN. Errors: ERR_USAGE naming the option.
+ */
+int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv,
+                int npos_min, int npos_max);
+
+/** Print a JSON value on stdout (compact, one line, keys in insertion order) and free it. */
+void cli_json_out(json_t *v);
+/** A JSON string, or null for NULL. */
+json_t *cli_json_str(const char *s);
+
+/** Progress bar on stderr (terminal only): done of total units; total 0 = unknown. */
+void cli_progress(struct cli *cli, const char *what, uint64_t done, uint64_t total);
+void cli_progress_end(struct cli *cli);
+
+cmd_fn cmd_init, cmd_db_migrate, cmd_db_status, cmd_config_show, cmd_version;
+cmd_fn cmd_org_add, cmd_org_list, cmd_org_tree;
+cmd_fn cmd_customer_add, cmd_customer_show, cmd_customer_update, cmd_customer_close,
+    cmd_customer_history, cmd_customer_search, cmd_customer_reveal;
+cmd_fn cmd_account_add, cmd_account_show, cmd_account_update, cmd_account_list;
+cmd_fn cmd_meter_add, cmd_meter_install, cmd_meter_replace, cmd_meter_remove, cmd_meter_show;
+cmd_fn cmd_import, cmd_export;
+cmd_fn cmd_audit_verify, cmd_audit_list;
+cmd_fn cmd_key_rotate;
+cmd_fn cmd_backup, cmd_restore;
+cmd_fn cmd_demo;
+
+#endif

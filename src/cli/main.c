@@ -1,0 +1,263 @@
+/*
+ * pmis: the command table, global options, and the start-up every command shares
+ * (configuration, database, key file, context). See cli.h for how to add a command.
+ */
+#include "core/common.h"
+#include "core/keyring.h"
+#include "core/log.h"
+#include "cli/cli.h"
+
+#include <pwd.h>
+
+extern char **environ;
+
+struct cli_command {
+    const char *noun, *verb; /* verb NULL: a one-word command */
+    cmd_fn *fn;
+    unsigned flags;
+    const char *summary;
+};
+
+static const struct cli_command commands[] = {
+    { "init", NULL, cmd_init, CMD_DB | CMD_NO_SCHEMA, "create the key file and the schema" },
+    { "db", "migrate", cmd_db_migrate, CMD_DB | CMD_NO_SCHEMA, "apply pending migrations" },
+    { "db", "status", cmd_db_status, CMD_DB | CMD_NO_SCHEMA, "list migrations and their state" },
+    { "config", "show", cmd_config_show, 0, "effective configuration and its sources" },
+    { "org", "add", cmd_org_add, CMD_DB, "add an org unit" },
+    { "org", "list", cmd_org_list, CMD_DB, "list org units" },
+    { "org", "tree", cmd_org_tree, CMD_DB, "print the org tree" },
+    { "customer", "add", cmd_customer_add, CMD_DB | CMD_KEYS, "add a customer" },
+    { "customer", "show", cmd_customer_show, CMD_DB | CMD_KEYS, "show a customer" },
+    { "customer", "update", cmd_customer_update, CMD_DB | CMD_KEYS, "change a customer" },
+    { "customer", "close", cmd_customer_close, CMD_DB | CMD_KEYS, "close (销户) a customer" },
+    { "customer", "history", cmd_customer_history, CMD_DB, "dated history of a customer" },
+    { "customer", "search", cmd_customer_search, CMD_DB | CMD_KEYS, "search customers" },
+    { "customer", "reveal", cmd_customer_reveal, CMD_DB | CMD_KEYS,
+      "show one personal-data value in full (audited)" },
+    { "account", "add", cmd_account_add, CMD_DB | CMD_KEYS, "add an account (supply contract)" },
+    { "account", "show", cmd_account_show, CMD_DB | CMD_KEYS, "show an account" },
+    { "account", "update", cmd_account_update, CMD_DB | CMD_KEYS, "change an account" },
+    { "account", "list", cmd_account_list, CMD_DB | CMD_KEYS, "accounts of a customer" },
+    { "meter", "add", cmd_meter_add, CMD_DB, "register a meter in stock" },
+    { "meter", "install", cmd_meter_install, CMD_DB, "install a meter on a service point" },
+    { "meter", "replace", cmd_meter_replace, CMD_DB, "replace the meter on a service point" },
+    { "meter", "remove", cmd_meter_remove, CMD_DB, "remove a meter" },
+    { "meter", "show", cmd_meter_show, CMD_DB, "show a meter and its installations" },
+    { "import", NULL, cmd_import, CMD_DB | CMD_KEYS, "import customers|accounts|meters from CSV" },
+    { "export", NULL, cmd_export, CMD_DB | CMD_KEYS, "export customers|accounts|meters to CSV" },
+    { "audit", "verify", cmd_audit_verify, CMD_DB, "verify the audit hash chain" },
+    { "audit", "list", cmd_audit_list, CMD_DB, "list audit records" },
+    { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS, "re-encrypt personal data under a new key" },
+    { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
+    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
+    { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
+    { "version", NULL, cmd_version, 0, "print the version" },
+};
+
+static void usage_all(FILE *fp)
+{
+    fputs("usage: pmis [--db URL] [--config FILE] [--keys FILE] [--as NAME] [--json]\n"
+          "            [--set NAME=VALUE]... COMMAND [ARGS] [--help]\n\n"
+          "pmis — power marketing information system (电力营销信息系统)\n\ncommands:\n",
+          fp);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "%s%s%s", commands[i].noun, commands[i].verb ? " " : "",
+                 commands[i].verb ? commands[i].verb : "");
+        fprintf(fp, "  %-18s %s\n", name, commands[i].summary);
+    }
+    fputs("\nThe database is --db, PMIS_DB or db.url (default sqlite:pmis.db): sqlite:PATH or\n"
+          "postgresql://... . 'pmis COMMAND --help' describes a command.\n",
+          fp);
+}
+
+static const struct cli_command *find_command(int argc, char **argv, int *consumed)
+{
+    if (argc < 1)
+        return NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        if (strcmp(commands[i].noun, argv[0]))
+            continue;
+        if (!commands[i].verb) {
+            *consumed = 1;
+            return &commands[i];
+        }
+        if (argc >= 2 && !strcmp(commands[i].verb, argv[1])) {
+            *consumed = 2;
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static bool noun_exists(const char *noun)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (!strcmp(commands[i].noun, noun))
+            return true;
+    return false;
+}
+
+static void usage_noun(FILE *fp, const char *noun)
+{
+    fprintf(fp, "usage: pmis %s VERB [ARGS] [--help]\n\nverbs:\n", noun);
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+        if (!strcmp(commands[i].noun, noun) && commands[i].verb)
+            fprintf(fp, "  %-10s %s\n", commands[i].verb, commands[i].summary);
+}
+
+static const char *os_user(void)
+{
+    const char *u = getenv("USER");
+    if (u && *u)
+        return u;
+    struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "unknown";
+}
+
+/* Global options come before the command: --db, --config, --keys, --as, --json, --set. */
+static int global_options(struct cli *cli, int *argc, char ***argv, const char **config_flag,
+                          const char **actor)
+{
+    char **av = *argv;
+    int ac = *argc;
+    while (ac > 0 && av[0][0] == '-') {
+        const char *a = av[0];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        char name[32];
+        size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
+        snprintf(name, sizeof(name), "%.*s", (int)(nlen < 31 ? nlen : 31), a);
+        if (!strcmp(name, "--json") || !strcmp(name, "--help") || !strcmp(name, "-h") ||
+            !strcmp(name, "--version")) {
+            if (!strcmp(name, "--json"))
+                cli->json = true;
+            else if (!strcmp(name, "--version"))
+                return cmd_version(cli, 0, NULL) ? -1 : 2;
+            else {
+                usage_all(stdout);
+                return 2;
+            }
+            ac--, av++;
+            continue;
+        }
+        if (eq) {
+            val = eq + 1;
+            ac--, av++;
+        } else if (ac >= 2) {
+            val = av[1];
+            ac -= 2, av += 2;
+        } else {
+            return error(&cli->err, ERR_USAGE, "option '%s' needs a value", name);
+        }
+        int rc = 0;
+        if (!strcmp(name, "--db"))
+            rc = cfg_set(&cli->cfg, "db.url", val, "flag --db", &cli->err);
+        else if (!strcmp(name, "--keys"))
+            rc = cfg_set(&cli->cfg, "keys.file", val, "flag --keys", &cli->err);
+        else if (!strcmp(name, "--config"))
+            *config_flag = val;
+        else if (!strcmp(name, "--as"))
+            *actor = val;
+        else if (!strcmp(name, "--set"))
+            rc = cfg_set_arg(&cli->cfg, val, "flag --set", &cli->err);
+        else
+            return error(&cli->err, ERR_USAGE, "unknown option '%s' (see 'pmis --help')", name);
+        if (rc)
+            return rc;
+    }
+    *argc = ac;
+    *argv = av;
+    return 0;
+}
+
+static int open_keys(struct cli *cli, struct keyring **kr)
+{
+    return keyring_load(cfg_str(&cli->cfg, CFG_KEYS_FILE), kr, &cli->err);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { 0 };
+    const char *config_flag = NULL;
+    const char *actor = getenv("PMIS_AS");
+    struct keyring *keys = NULL;
+    int rc, consumed = 0;
+
+    argc--, argv++;
+    cfg_init(&cli.cfg);
+    cli.tty = isatty(STDERR_FILENO);
+    rc = global_options(&cli, &argc, &argv, &config_flag, &actor);
+    if (rc == 2)
+        return 0;
+    if (rc)
+        goto out;
+    if ((rc = cfg_load(&cli.cfg, config_flag, environ, &cli.err)))
+        goto out;
+    log_set_level((enum log_level)log_level_parse(cfg_str(&cli.cfg, CFG_LOG_LEVEL)));
+    log_set_json(!strcmp(cfg_str(&cli.cfg, CFG_LOG_FORMAT), "json"));
+
+    if (argc == 0) {
+        usage_all(stderr);
+        return err_exit_code(ERR_USAGE);
+    }
+    const struct cli_command *cmd = find_command(argc, argv, &consumed);
+    if (!cmd) {
+        if (noun_exists(argv[0]) && (argc == 1 || !strcmp(argv[1], "--help"))) {
+            usage_noun(argc == 1 ? stderr : stdout, argv[0]);
+            return argc == 1 ? err_exit_code(ERR_USAGE) : 0;
+        }
+        if (noun_exists(argv[0]))
+            rc = error(&cli.err, ERR_USAGE, "unknown command 'pmis %s %s' (see 'pmis %s --help')",
+                       argv[0], argv[1], argv[0]);
+        else
+            rc = error(&cli.err, ERR_USAGE, "unknown command '%s' (see 'pmis --help')", argv[0]);
+        goto out;
+    }
+    cli.prog = arena_sprintf(&cli.arena, "pmis %s%s%s", cmd->noun, cmd->verb ? " " : "",
+                             cmd->verb ? cmd->verb : "");
+
+    bool want_help = false;
+    for (int i = consumed; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            want_help = true;
+
+    if ((rc = clock_from_env(&cli.clock, &cli.err)))
+        goto out;
+    cli.ctx.clock = &cli.clock;
+    cli.ctx.arena = &cli.arena;
+    cli.ctx.zone_name = cfg_str(&cli.cfg, CFG_BUSINESS_ZONE);
+    if (!actor || !*actor)
+        actor = *cfg_str(&cli.cfg, CFG_AUDIT_ACTOR_DEFAULT) ? cfg_str(&cli.cfg,
+                                                                      CFG_AUDIT_ACTOR_DEFAULT)
+                                                            : os_user();
+    cli.ctx.actor = actor;
+
+    if ((cmd->flags & CMD_DB) && !want_help) {
+        if ((rc = store_open(&cli.ctx.db, cfg_str(&cli.cfg, CFG_DB_URL), &cli.err)))
+            goto out;
+        if (!(cmd->flags & CMD_NO_SCHEMA) && (rc = store_require_current(cli.ctx.db, &cli.err)))
+            goto out;
+    }
+    if ((cmd->flags & CMD_KEYS) && !want_help) {
+        if ((rc = open_keys(&cli, &keys)))
+            goto out;
+        cli.ctx.keys = keys;
+    }
+    rc = cmd->fn(&cli, argc - consumed, argv + consumed);
+    if (rc == CLI_HELP_SHOWN)
+        rc = 0;
+out:
+    if (keys)
+        keyring_free(keys);
+    if (cli.ctx.db)
+        store_close(cli.ctx.db);
+    arena_release(&cli.arena);
+    cfg_release(&cli.cfg);
+    if (rc < 0) {
+        if (!cli.err.code)
+            error(&cli.err, rc, "%s", err_default_text(rc));
+        die_err(&cli.err);
+    }
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * Errors: fallible functions return 0 or a negative ERR_* code and put the detail into a
+ * caller-supplied struct err. The callee says what went wrong; the caller decides how loud.
+ * die() is for the top of a command only; BUG() for broken invariants, never for user input.
+ */
+#ifndef PMIS_ERR_H
+#define PMIS_ERR_H
+
+#include "core/common.h"
+
+enum err_index {
+#define ERR(id, code, http, exit_code, text) ERR_IDX_##id,
+#include "core/err.def"
+#undef ERR
+    ERR_IDX__COUNT
+};
+
+enum err_code {
+    ERR_OK = 0,
+#define ERR(id, code, http, exit_code, text) ERR_##id = -1 - ERR_IDX_##id,
+#include "core/err.def"
+#undef ERR
+};
+
+struct err {
+    int code;       /* 0 or an ERR_* value */
+    char msg[1024]; /* lowercase, no trailing period, names in quotes */
+};
+
+#define ERR_INIT { 0, { 0 } }
+
+/** Record an error in `e` (may be NULL) and return `code`, so callers can `return error(...)`. */
+int error(struct err *e, int code, const char *fmt, ...) PMIS_PRINTF(3, 4);
+
+/** Prefix the message already in `e` with more context ("row 3: "); returns e->code. */
+int error_prefix(struct err *e, const char *fmt, ...) PMIS_PRINTF(2, 3);
+
+/** Clear `e` back to success. */
+void err_clear(struct err *e);
+
+/** The API code string ("not_found"), HTTP status and CLI exit code of an ERR_* value. */
+const char *err_code_name(int code);
+int err_http_status(int code);
+int err_exit_code(int code);
+/** The table's default text for a code. */
+const char *err_default_text(int code);
+
+/** Print "pmis: error: <msg>" to stderr and exit with the code's exit status. */
+PMIS_NORETURN void die_err(const struct err *e);
+PMIS_NORETURN void die(const char *fmt, ...) PMIS_PRINTF(1, 2);
+
+/** Report a broken invariant with file and line, then abort. */
+PMIS_NORETURN void bug_at(const char *file, int line, const char *fmt, ...) PMIS_PRINTF(3, 4);
+#define BUG(...) bug_at(__FILE__, __LINE__, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * Context helpers: the clock, today's date in the business zone, and per-context caches of
+ * code lists and org codes (a million-row import looks each up once, not once per row).
+ */
+#include "core/common.h"
+#include "core/strbuf.h"
+#include "core/strmap.h"
+#include "core/xalloc.h"
+#include "domain/ctx.h"
+
+struct ctx_cache {
+    struct strmap codes; /* "list\x1fcode" -> 1 */
+    struct strmap orgs;  /* code -> id */
+    struct tz tz;
+    bool tz_loaded;
+};
+
+int64_t ctx_now(const struct ctx *c)
+{
+    return c->clock->now_us(c->clock);
+}
+
+static void cache_free(void *p)
+{
+    struct ctx_cache *k = p;
+    strmap_release(&k->codes);
+    strmap_release(&k->orgs);
+    if (k->tz_loaded)
+        tz_release(&k->tz);
+    free(k);
+}
+
+static struct ctx_cache *cache_of(struct ctx *c)
+{
+    if (!c->cache) {
+        c->cache = xcalloc(1, sizeof(*c->cache));
+        arena_defer(c->arena, cache_free, c->cache);
+    }
+    return c->cache;
+}
+
+void ctx_cache_clear(struct ctx *c)
+{
+    if (c->cache) {
+        strmap_release(&c->cache->codes);
+        strmap_release(&c->cache->orgs);
+    }
+}
+
+int ctx_today(struct ctx *c, struct date *out, struct err *err)
+{
+    struct ctx_cache *k = cache_of(c);
+    if (!k->tz_loaded) {
+        int rc = tz_load(c->zone_name ? c->zone_name : "Asia/Shanghai", &k->tz, err);
+        if (rc)
+            return rc;
+        k->tz_loaded = true;
+    }
+    *out = tz_today(&k->tz, ctx_now(c));
+    return 0;
+}
+
+int ctx_check_code(struct ctx *c, const char *field, const char *list, const char *code,
+                   struct err *err)
+{
+    struct ctx_cache *k = cache_of(c);
+    char key[160];
+    snprintf(key, sizeof(key), "%s\x1f%s", list, code ? code : "");
+    if (code && strmap_get(&k->codes, key, NULL))
+        return 0;
+    if (code && *code) {
+        struct store_stmt *st = store_q(c->db, Q_CODE_EXISTS);
+        store_bind_text(st, 1, list);
+        store_bind_text(st, 2, code);
+        int rc = store_one(st, err);
+        store_reset(st);
+        if (rc == 0) {
+            strmap_put(&k->codes, key, 1);
+            return 0;
+        }
+        if (rc != ERR_NOT_FOUND)
+            return rc;
+    }
+    struct strbuf allowed = STRBUF_INIT;
+    struct store_stmt *st = store_q(c->db, Q_CODE_LIST);
+    store_bind_text(st, 1, list);
+    struct err ignore = ERR_INIT;
+    while (store_step(st, &ignore) == STORE_ROW)
+        strbuf_addf(&allowed, "%s%s", allowed.len ? ", " : "", store_col_text(st, 0));
+    error(err, ERR_INVALID, "invalid %s '%s': must be one of %s", field, code ? code : "",
+          allowed.buf);
+    strbuf_release(&allowed);
+    return ERR_INVALID;
+}
+
+int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
+{
+    struct ctx_cache *k = cache_of(c);
+    if (!code || !*code)
+        return error(err, ERR_INVALID, "org unit is missing");
+    if (strmap_get(&k->orgs, code, id))
+        return 0;
+    struct store_stmt *st = store_q(c->db, Q_ORG_GET);
+    store_bind_text(st, 1, code);
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code);
+    if (rc)
+        return rc;
+    *id = store_col_i64(st, 0);
+    store_reset(st);
+    strmap_put(&k->orgs, code, *id);
+    return 0;
+}

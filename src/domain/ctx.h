@@ -1,0 +1,46 @@
+/*
+ * The explicit context every domain call receives: database connection, personal-data keys,
+ * clock, the acting user and (under the server) the request id. No domain code reads globals.
+ * The caller (a CLI command or an HTTP handler) owns every member.
+ */
+#ifndef PMIS_CTX_H
+#define PMIS_CTX_H
+
+#include "core/arena.h"
+#include "core/clock.h"
+#include "core/date.h"
+#include "store/store.h"
+
+struct keyring;
+
+struct ctx {
+    struct store *db;
+    struct keyring *keys;      /* NULL when the command handles no personal data */
+    const struct clock *clock; /* "now" only through here, so tests can pin it */
+    const char *actor;         /* user name for audit and history */
+    const char *request_id;    /* NULL outside the HTTP server */
+    const char *zone_name;     /* business zone, e.g. "Asia/Shanghai" */
+    struct arena *arena;       /* scratch memory for this command or request */
+    struct ctx_cache *cache;   /* lookups cached for this command or request (ctx.c) */
+};
+
+/** Current instant in microseconds since the epoch (UTC). */
+int64_t ctx_now(const struct ctx *c);
+
+/** Today's date in the business zone (the zone is loaded once per context). */
+int ctx_today(struct ctx *c, struct date *out, struct err *err);
+
+/**
+ * Whether `code` is in the data list `list` (code_list table), cached per context.
+ * ERR_INVALID names the field, the value and the allowed codes.
+ */
+int ctx_check_code(struct ctx *c, const char *field, const char *list, const char *code,
+                   struct err *err);
+
+/** Org unit id of `code`, cached per context; ERR_NOT_FOUND "unknown org unit 'X'". */
+int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err);
+
+/** Drop cached lookups (after writes that change code lists or orgs). */
+void ctx_cache_clear(struct ctx *c);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * Customer search: exact and prefix 户号, name and address substrings (FTS5 trigram on SQLite,
+ * pg_trgm on PostgreSQL, for three characters or more; an ordered scan that stops at the page
+ * size for shorter ones), phone and ID number through the blind index, meter asset number.
+ * Every query is scoped to an org subtree in SQL and paginated by 户号 (keyset).
+ */
+#include "core/common.h"
+#include "core/keyring.h"
+#include "core/strbuf.h"
+#include "domain/customer.h"
+#include "domain/pii.h"
+
+
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* '%text%' for LIKE; with `escape`, % _ ! are escaped with '!'. */
+static const char *like_pattern(struct ctx *c, const char *text, bool escape)
+{
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addch(&sb, '%');
+    for (const char *p = text; *p; p++) {
+        if (escape && (*p == '%' || *p == '_' || *p == '!'))
+            strbuf_addch(&sb, '!');
+        strbuf_addch(&sb, *p);
+    }
+    strbuf_addch(&sb, '%');
+    const char *s = arena_strdup(c->arena, sb.buf);
+    strbuf_release(&sb);
+    return s;
+}
+
+static bool has_wildcards(const char *s)
+{
+    return strpbrk(s, "%_") != NULL;
+}
+
+/* customer.c: read one CUST_COLS row, personal data masked */
+int customer_search_row(struct ctx *c, struct store_stmt *st, struct customer *out);
+
+int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *fn, void *arg,
+                    const char **next, struct err *err)
+{
+    enum query_id qid;
+    const char *text = q->text;
+    unsigned char bidx[KEYRING_INDEX_LEN];
+    bool bind_blob = false;
+    const char *upper = NULL;
+    int64_t limit = q->limit > 0 ? q->limit : 50;
+    int rc;
+
+    if (next)
+        *next = NULL;
+    if (q->by != CS_ANY && (!text || !*text))
+        return error(err, ERR_INVALID, "search text is empty");
+    switch (q->by) {
+    case CS_ANY:
+        qid = Q_CS_ANY;
+        text = NULL;
+        break;
+    case CS_CUST_NO: {
+        size_t n = strlen(text);
+        for (size_t i = 0; i < n; i++)
+            if (text[i] < '0' || text[i] > '9')
+                return error(err, ERR_INVALID, "invalid 户号 '%s': digits only", text);
+        if (n > 10)
+            return error(err, ERR_INVALID, "invalid 户号 '%s': at most 10 digits", text);
+        if (q->prefix && n < 10) {
+            /* [text, text with its last digit + 1): '9' + 1 is ':' which sorts after '9' */
+            char *up = arena_strdup(c->arena, text);
+            up[n - 1]++;
+            upper = up;
+            qid = Q_CS_CUST_NO_PREFIX;
+        } else {
+            qid = Q_CS_CUST_NO;
+        }
+        break;
+    }
+    case CS_NAME:
+    case CS_ADDRESS: {
+        bool idx = utf8_chars(text) >= 3 && !has_wildcards(text);
+        if (q->by == CS_NAME)
+            qid = idx ? Q_CS_NAME_IDX : Q_CS_NAME_SCAN;
+        else
+            qid = idx ? Q_CS_ADDRESS_IDX : Q_CS_ADDRESS_SCAN;
+        text = like_pattern(c, text, !idx);
+        break;
+    }
+    case CS_PHONE:
+    case CS_ID_NO: {
+        struct strbuf norm = STRBUF_INIT;
+        if (q->by == CS_PHONE)
+            rc = pii_normalize(PII_PHONE, text, &norm, err);
+        else if ((rc = pii_normalize(PII_ID_NUMBER, text, &norm, NULL))) {
+            /* not a resident ID: other documents are indexed trimmed and upper-cased */
+            strbuf_reset(&norm);
+            for (const char *p = text; *p; p++)
+                if (*p != ' ')
+                    strbuf_addch(&norm, *p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+            rc = 0;
+        }
+        if (rc) {
+            strbuf_release(&norm);
+            return rc;
+        }
+        if (!c->keys)
+            BUG("blind-index search without a key file");
+        rc = keyring_blind_index(c->keys, q->by == CS_PHONE ? "phone" : "id_no", norm.buf,
+                                 norm.len, bidx, err);
+        strbuf_release(&norm);
+        if (rc)
+            return rc;
+        bind_blob = true;
+        qid = q->by == CS_PHONE ? Q_CS_PHONE : Q_CS_ID_NO;
+        break;
+    }
+    case CS_METER:
+        qid = Q_CS_METER;
+        break;
+    default:
+        return error(err, ERR_INVALID, "unknown search kind");
+    }
+
+    int64_t scope = 0;
+    if (q->org_code && (rc = ctx_org_id(c, q->org_code, &scope, err)))
+        return rc;
+    if (q->user_type && (rc = ctx_check_code(c, "user_type", "user_type", q->user_type, err)))
+        return rc;
+    if (q->status && (rc = ctx_check_code(c, "status", "customer_status", q->status, err)))
+        return rc;
+
+    struct store_stmt *st = store_q(c->db, qid);
+    if (bind_blob)
+        store_bind_blob(st, 1, bidx, sizeof(bidx));
+    else
+        store_bind_text(st, 1, text);
+    if (q->org_code)
+        store_bind_i64(st, 2, scope);
+    else
+        store_bind_null(st, 2);
+    store_bind_text(st, 3, q->user_type);
+    store_bind_text(st, 4, q->status);
+    store_bind_text(st, 5, q->after ? q->after : "");
+    store_bind_i64(st, 6, limit);
+    if (upper)
+        store_bind_text(st, 7, upper);
+
+    int64_t n = 0;
+    const char *last = NULL;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct customer cu;
+        customer_search_row(c, st, &cu);
+        last = cu.cust_no;
+        n++;
+        if ((rc = fn(arg, &cu))) {
+            store_reset(st);
+            return rc;
+        }
+    }
+    if (rc == 0 && next && n == limit)
+        *next = last;
+    return rc;
+}

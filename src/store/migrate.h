@@ -1,0 +1,17 @@
+/*
+ * The embedded migration sources, generated into build/gen/migrations.c from sql/NNNN_name.sql by
+ * tools/embed-sql.sh. Read only by store.c.
+ */
+#ifndef PMIS_STORE_MIGRATE_H
+#define PMIS_STORE_MIGRATE_H
+
+struct store_migration_src {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
+extern const struct store_migration_src store_migrations[];
+extern const unsigned store_migrations_count;
+
+#endif

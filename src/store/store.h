@@ -1,0 +1,142 @@
+/*
+ * The one database interface. Callers name statements by id from the catalogue
+ * (store/queries.def) and never see SQL text or a backend header. Two backends: SQLite
+ * (store/sqlite.c, the embedded default) and PostgreSQL (store/pg.c, via libpq).
+ *
+ * A `struct store` is one connection; it is not thread-safe: give each thread its own.
+ * Placeholders in the catalogue are ?1..?N (rewritten to $N once, at prepare, for PostgreSQL).
+ * Column indexes in store_col_*() are 0-based; bind indexes are the N of ?N (1-based).
+ */
+#ifndef PMIS_STORE_H
+#define PMIS_STORE_H
+
+#include "core/common.h"
+#include "core/err.h"
+#include "core/strbuf.h"
+
+struct store;
+struct store_stmt;
+
+enum store_kind { STORE_SQLITE = 1, STORE_PG = 2 };
+
+enum query_id {
+#define Q(id, sql) id,
+#define Q2(id, sqlite_sql, pg_sql) id,
+#include "store/queries.def"
+#undef Q
+#undef Q2
+    Q__COUNT
+};
+
+/* store_step() results besides negative ERR_* codes */
+#define STORE_DONE 0
+#define STORE_ROW 1
+
+/**
+ * Open a connection. `url` is "sqlite:PATH" (PATH may be relative; ":memory:" works) or a
+ * libpq URL "postgresql://..." / "postgres://...". SQLite gets WAL, foreign keys on and a busy
+ * timeout; a file that is not a SQLite database fails with ERR_CORRUPT naming the file; an
+ * unreachable PostgreSQL fails with ERR_UNAVAILABLE and libpq's reason (password redacted).
+ * Does not migrate. On success *out is owned by the caller (store_close).
+ */
+int store_open(struct store **out, const char *url, struct err *err);
+void store_close(struct store *s);
+enum store_kind store_kind(const struct store *s);
+/** The URL with any password replaced by "***", for messages and `config show`. */
+const char *store_url(const struct store *s);
+
+/**
+ * Transactions nest: the outermost begin starts a transaction (SQLite: BEGIN IMMEDIATE),
+ * inner ones a SAVEPOINT. commit releases the innermost level (the outermost commits);
+ * rollback undoes the innermost level only. store_rollback never fails visibly (errors are
+ * logged); it is safe to call in cleanup paths after a failed commit.
+ */
+int store_begin(struct store *s, struct err *err);
+int store_commit(struct store *s, struct err *err);
+void store_rollback(struct store *s);
+/** Current nesting depth (0 = no transaction). */
+int store_tx_depth(const struct store *s);
+
+/**
+ * The cached statement for `q`, reset with bindings cleared. Never NULL; preparing happens
+ * lazily, so SQL or connection errors surface from store_step(). The handle stays owned by
+ * the store and is valid until store_close(); do not use one id re-entrantly (two live
+ * cursors of the same query id) — reset it first.
+ */
+struct store_stmt *store_q(struct store *s, enum query_id q);
+
+/* Bind ?idx. Text and blobs are copied, so the caller's memory may be freed at once.
+ * store_bind_text(NULL) binds SQL NULL. */
+void store_bind_i64(struct store_stmt *st, int idx, int64_t v);
+void store_bind_text(struct store_stmt *st, int idx, const char *s);
+void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t len);
+void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t len);
+void store_bind_null(struct store_stmt *st, int idx);
+
+/**
+ * Run or advance: STORE_ROW with a row available, STORE_DONE when finished, or a negative
+ * ERR_*: ERR_CONFLICT for UNIQUE / FOREIGN KEY / CHECK violations (message names the
+ * constraint), ERR_BUSY when locked past the timeout, ERR_UNAVAILABLE for a lost connection,
+ * ERR_IO / ERR_CORRUPT / ERR_INTERNAL otherwise. After DONE or an error the statement is
+ * reset automatically.
+ */
+int store_step(struct store_stmt *st, struct err *err);
+/** Step to completion, ignoring rows; 0 or a negative ERR_*. */
+int store_exec(struct store_stmt *st, struct err *err);
+/** Step expecting exactly one row left readable: 0 with the row, ERR_NOT_FOUND if none. */
+int store_one(struct store_stmt *st, struct err *err);
+/** Finish early (drop remaining rows, clear bindings). */
+void store_reset(struct store_stmt *st);
+/** Rows changed by the last completed INSERT/UPDATE/DELETE of this statement. */
+int64_t store_changes(const struct store_stmt *st);
+
+/* Columns of the current row, 0-based. Text and blobs are valid until the next step or
+ * reset of the same statement. NULL text reads as NULL, NULL integers as 0. */
+int store_col_count(const struct store_stmt *st);
+bool store_col_null(const struct store_stmt *st, int col);
+int64_t store_col_i64(const struct store_stmt *st, int col);
+const char *store_col_text(const struct store_stmt *st, int col);
+const void *store_col_blob(const struct store_stmt *st, int col, size_t *len);
+
+/** Run a script of one or more statements with no parameters (migrations, tests). */
+int store_exec_script(struct store *s, const char *sql, struct err *err);
+
+/*
+ * Migrations: sql/NNNN_name.sql, embedded at build time. Within a file, `{{ID}}` is an int64
+ * auto-increment primary key and `{{BLOB}}` a byte string in the backend's dialect; lines
+ * "-- @sqlite" and "-- @pg" start a block for one backend only, "-- @both" ends it.
+ * Each migration runs in its own transaction and is recorded with its checksum.
+ */
+struct store_migration_status {
+    int version;
+    const char *name;
+    bool applied;
+    char applied_at[32]; /* ISO 8601 UTC, empty when pending */
+};
+/** Apply all pending migrations in order; *applied (may be NULL) gets how many ran. */
+int store_migrate(struct store *s, int *applied, struct err *err);
+/** Fill `out` (caller's array of at least store_migration_count() rows). */
+int store_migration_status(struct store *s, struct store_migration_status *out, struct err *err);
+size_t store_migration_count(void);
+/** ERR_CONFIG with a "run 'pmis db migrate'" hint if any migration is pending. */
+int store_require_current(struct store *s, struct err *err);
+
+/**
+ * Consistent copy of the whole database to `path` while other connections keep working
+ * (SQLite online backup API; pg_dump custom format for PostgreSQL). Restore replaces the
+ * database behind `s` with the copy (SQLite: backup API into the open connection; PostgreSQL:
+ * pg_restore --clean). Checksums and manifests are the caller's business (domain/backup.c).
+ */
+int store_backup_to(struct store *s, const char *path, struct err *err);
+int store_restore_from(struct store *s, const char *path, struct err *err);
+
+#ifdef PMIS_TESTING
+/*
+ * Fault injection (test builds only): make the Nth statement step from now fail with `code`
+ * (ERR_BUSY, ERR_IO, ERR_CONFLICT). Also set at store_open() from the environment variable
+ * PMIS_FAULT="busy:N" | "io:N" | "conflict:N", so integration tests can break the real binary.
+ */
+void store_fault_set(struct store *s, int code, long after_steps);
+#endif
+
+#endif

@@ -1,0 +1,76 @@
+# lib.sh — sourced by every tests/integration/tNNNN-*.sh. The runner sets PMIS (the binary),
+# PMIS_TEST_DB (a fresh database URL), PMIS_BACKEND (sqlite|pg), TMPDIR (a fresh directory)
+# and PMIS_TOP (the source tree). Tests print TAP: "ok N - what" / "not ok N - what".
+set -u
+T=$TMPDIR
+export PMIS_DB="$PMIS_TEST_DB"
+export PMIS_KEYS_FILE="$T/pmis.keys"
+export PMIS_AS=tester
+export PMIS_CONFIG=/dev/null
+tap_n=0
+tap_failed=0
+
+ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1"; }
+not_ok() {
+    tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1))
+    echo "not ok $tap_n - $1"
+    [ -f "$T/out" ] && sed 's/^/#   out: /' "$T/out" | head -20
+    [ -f "$T/err" ] && sed 's/^/#   err: /' "$T/err" | head -20
+}
+
+# run CMD...: run pmis with output captured in $T/out and $T/err; sets $rc
+run() {
+    "$PMIS" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+
+# expect_ok DESC ARGS...: pmis ARGS must exit 0
+expect_ok() {
+    d="$1"; shift
+    run "$@"
+    if [ "$rc" -eq 0 ]; then ok "$d"; else not_ok "$d (exit $rc)"; fi
+}
+
+# expect_fail DESC EXIT PATTERN ARGS...: pmis ARGS must exit EXIT with PATTERN (grep -E) on stderr
+expect_fail() {
+    d="$1" want="$2" pat="$3"; shift 3
+    run "$@"
+    if [ "$rc" -ne "$want" ]; then
+        not_ok "$d (exit $rc, expected $want)"
+    elif ! grep -qE -- "$pat" "$T/err"; then
+        not_ok "$d (stderr lacks /$pat/)"
+    else
+        ok "$d"
+    fi
+}
+
+# check DESC CMD...: any shell test
+check() {
+    d="$1"; shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# out_has PATTERN / out_is TEXT: about the last run's stdout
+out_has() { grep -qE -- "$1" "$T/out"; }
+out_is() { [ "$(cat "$T/out")" = "$1" ]; }
+
+# sql QUERY: run SQL directly against the test database (for asserting on what is stored)
+sql() {
+    case "$PMIS_TEST_DB" in
+    sqlite:*) sqlite3 -batch -noheader "${PMIS_TEST_DB#sqlite:}" "$1" ;;
+    *) psql -X -q -A -t -v ON_ERROR_STOP=1 "$PMIS_TEST_DB" -c "$1" ;;
+    esac
+}
+
+# db_digest: a digest of every table's rows, to prove that a failed command changed nothing
+db_digest() {
+    case "$PMIS_TEST_DB" in
+    sqlite:*) sqlite3 -batch "${PMIS_TEST_DB#sqlite:}" .dump | grep -v '^INSERT INTO sqlite_stat' | sha256sum ;;
+    *) pg_dump --data-only --no-owner "$PMIS_TEST_DB" 2>/dev/null | grep -v '^--' | sha256sum ;;
+    esac
+}
+
+done_testing() {
+    echo "1..$tap_n"
+    [ "$tap_failed" -eq 0 ]
+}

@@ -1,0 +1,124 @@
+#!/bin/sh
+# run.sh — the whole suite, as `make test` runs it: unit tests (cmocka, TAP output) and
+# integration tests (tests/integration/tNNNN-*.sh against the real binary), for the build
+# variants build/test (fault injection) and build/asan (ASan + UBSan), each on SQLite and on a
+# throwaway PostgreSQL cluster (unix socket only). Unit tests that use the database (they
+# include tests/unit/testdb.h) run per backend; the others once per variant.
+# Ends with one line: "N passed, N failed".
+#   tests/run.sh [-v] [-k PATTERN] [-b sqlite|pg] [-V test|asan]
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+verbose=0 pattern="" backends="sqlite pg" variants="test asan"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -v) verbose=1 ;;
+    -k) pattern="$2"; shift ;;
+    -b) backends="$2"; shift ;;
+    -V) variants="$2"; shift ;;
+    *) echo "usage: tests/run.sh [-v] [-k PATTERN] [-b BACKENDS] [-V VARIANTS]" >&2; exit 64 ;;
+    esac
+    shift
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pmis-test.XXXXXX")
+chmod 755 "$work"
+pgdir="$work/pg"
+passed=0 failed=0 dbseq=0
+failures=""
+
+cleanup() {
+    [ -d "$pgdir" ] && sh tests/pg.sh stop "$pgdir" >/dev/null 2>&1
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+case " $backends " in
+*" pg "*)
+    if ! sh tests/pg.sh start "$pgdir" >"$work/pg-start.log" 2>&1; then
+        cat "$work/pg-start.log" >&2
+        echo "could not start the throwaway PostgreSQL cluster" >&2
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
+    ;;
+esac
+
+# fresh_db BACKEND NAME -> prints a database URL for one test
+fresh_db() {
+    dbseq=$((dbseq + 1))
+    if [ "$1" = pg ]; then
+        sh tests/pg.sh createdb "$pgdir" "t$dbseq"
+    else
+        mkdir -p "$work/sqlite/$dbseq"
+        echo "sqlite:$work/sqlite/$dbseq/pmis.db"
+    fi
+}
+
+# count_tap LABEL FILE: add ok / not ok lines of FILE to the totals
+count_tap() {
+    ok=$(grep -c '^ok ' "$2")
+    nok=$(grep -c '^not ok ' "$2")
+    passed=$((passed + ok))
+    failed=$((failed + nok))
+    if [ "$nok" -gt 0 ] || [ "$verbose" = 1 ]; then
+        grep '^not ok ' "$2" | sed "s|^|  $1: |" >&2
+    fi
+    if [ "$nok" -gt 0 ]; then
+        failures="$failures\n  $1"
+        [ "$verbose" = 1 ] || tail -n 40 "$2" | sed 's/^/    | /' >&2
+    fi
+    printf '%-48s %4d passed %4d failed\n' "$1" "$ok" "$nok"
+}
+
+# run_one LABEL LOG CMD...: run, and count a crash or non-TAP failure as one failure
+run_one() {
+    label="$1" log="$2"
+    shift 2
+    "$@" >"$log" 2>&1
+    rc=$?
+    if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+        echo "not ok - $label exited with status $rc" >>"$log"
+    fi
+    count_tap "$label" "$log"
+}
+
+for v in $variants; do
+    bin="$top/build/$v"
+    [ -x "$bin/pmis" ] || { echo "missing $bin/pmis: run make test" >&2; exit 1; }
+    for t in "$bin"/tests/test_*; do
+        [ -x "$t" ] || continue
+        name=$(basename "$t")
+        [ -n "$pattern" ] && case "$name" in *$pattern*) ;; *) continue ;; esac
+        if grep -q 'testdb.h' "tests/unit/$name.c" 2>/dev/null; then
+            for b in $backends; do
+                url=$(fresh_db "$b") || { echo "not ok - createdb" >"$work/x"; count_tap "$v/$b/$name" "$work/x"; continue; }
+                run_one "$v/$b/$name" "$work/$v-$b-$name.log" \
+                    env CMOCKA_MESSAGE_OUTPUT=TAP PMIS_TEST_DB="$url" TMPDIR="$work" "$t"
+            done
+        else
+            run_one "$v/$name" "$work/$v-$name.log" \
+                env CMOCKA_MESSAGE_OUTPUT=TAP TMPDIR="$work" "$t"
+        fi
+    done
+    for s in tests/integration/t[0-9]*.sh; do
+        [ -f "$s" ] || continue
+        name=$(basename "$s" .sh)
+        [ -n "$pattern" ] && case "$name" in *$pattern*) ;; *) continue ;; esac
+        for b in $backends; do
+            url=$(fresh_db "$b")
+            tdir="$work/it-$v-$b-$name"
+            mkdir -p "$tdir"
+            run_one "$v/$b/$name" "$tdir.log" \
+                env PMIS="$bin/pmis" PMIS_TEST_DB="$url" PMIS_BACKEND="$b" TMPDIR="$tdir" \
+                PMIS_TOP="$top" PMIS_PGDIR="$pgdir" sh "$s"
+        done
+    done
+done
+
+if [ -n "$failures" ]; then
+    printf "failed suites:$failures\n" >&2
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
