@@ -74,7 +74,7 @@ EOF
     as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null ||
         die "cannot start PostgreSQL, see $dir/log"
     "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p 5432 -U "$(owner_name)" -d template1 \
-        -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null ||
+        -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null ||
         die "cannot create extension pg_trgm in template1"
     ;;
 createdb)
@@ -84,7 +84,7 @@ createdb)
     user=$(owner_name)
     "$BIN/createdb" -h "$dir" -p 5432 -U "$user" "$name" || die "cannot create database '$name'"
     "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$dir" -p 5432 -U "$user" -d "$name" \
-        -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null ||
+        -c 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS pg_trgm' >/dev/null ||
         die "cannot create extension pg_trgm in '$name'"
     echo "postgresql:///$name?host=$dir&user=$user"
     ;;

@@ -3,7 +3,7 @@
  *   1. write `int cmd_noun_verb(struct cli *cli, int argc, char **argv)` in cmd_<noun>.c;
  *   2. declare it below and add a row to the commands[] table in main.c with its flags;
  *   3. parse options with cli_options() (it handles --help from the option table);
- *   4. call the domain, print with cli_out*/cli_json_out, return 0 or a negative ERR_*
+ *   4. call the domain, print text, or JSON with cli_json_out, return 0 or a negative ERR_*
  *      with cli->err filled: main() prints it and exits with the code's exit status.
  * Commands stay thin: no SQL, no business rules.
  */

@@ -141,8 +141,8 @@ bool calendar_is_workday(const struct calendar *cal, struct date d)
 
 bool calendar_covers_year(const struct calendar *cal, int y)
 {
-    size_t i = lower_bound(cal, date_to_days((struct date){ y, 1, 1 }));
-    return i < cal->days.n && cal->days.v[i].day < date_to_days((struct date){ y + 1, 1, 1 });
+    size_t i = lower_bound(cal, date_to_days((struct date){y, 1, 1}));
+    return i < cal->days.n && cal->days.v[i].day < date_to_days((struct date){y + 1, 1, 1});
 }
 
 /* The first working day after `day` in direction step (+1/-1). */
@@ -242,15 +242,14 @@ int cal_hours_parse(const char *s, struct cal_hours *out, struct err *err)
     int h1, m1, h2, m2;
 
     if (!s || strlen(s) != 11 || s[2] != ':' || s[5] != '-' || s[8] != ':' ||
-        (h1 = two_digits(s)) < 0 || (m1 = two_digits(s + 3)) < 0 ||
-        (h2 = two_digits(s + 6)) < 0 || (m2 = two_digits(s + 9)) < 0)
+        (h1 = two_digits(s)) < 0 || (m1 = two_digits(s + 3)) < 0 || (h2 = two_digits(s + 6)) < 0 ||
+        (m2 = two_digits(s + 9)) < 0)
         return error(err, ERR_INVALID, "invalid working hours '%.64s': expected HH:MM-HH:MM",
                      s ? s : "");
     if (h1 > 23 || m1 > 59 || m2 > 59 || h2 > 24 || (h2 == 24 && m2 != 0))
         return error(err, ERR_INVALID, "invalid working hours '%.64s': time out of range", s);
     if (h2 * 60 + m2 <= h1 * 60 + m1)
-        return error(err, ERR_INVALID, "invalid working hours '%.64s': end is not after start",
-                     s);
+        return error(err, ERR_INVALID, "invalid working hours '%.64s': end is not after start", s);
     out->start_min = h1 * 60 + m1;
     out->end_min = h2 * 60 + m2;
     return 0;
@@ -289,8 +288,7 @@ int calendar_add_work_minutes(const struct calendar *cal, const struct tz *tz, i
         return error(err, ERR_INVALID, "invalid working hours %d-%d minutes", hours->start_min,
                      hours->end_min);
     if (minutes < 0 || minutes > CAL_MAX_WORK_MINUTES)
-        return error(err, ERR_INVALID, "working time of %" PRId64 " minutes out of range",
-                     minutes);
+        return error(err, ERR_INVALID, "working time of %" PRId64 " minutes out of range", minutes);
     if (minutes == 0) {
         *deadline_us = start_us;
         return 0;

@@ -21,9 +21,9 @@ enum cal_kind {
 };
 
 struct cal_day {
-    int32_t day;        /* date_to_days() */
+    int32_t day; /* date_to_days() */
     enum cal_kind kind;
-    char *name;         /* owned; "" when none */
+    char *name; /* owned; "" when none */
 };
 
 /** Entries sorted by day, unique. Read `days` directly to list them; change via calendar_set. */
@@ -31,12 +31,15 @@ struct calendar {
     VEC(struct cal_day) days;
 };
 
+/* clang-format off */
 #define CALENDAR_INIT { VEC_INIT }
+/* clang-format on */
 /** The longest name calendar_set accepts, in bytes. */
 #define CAL_NAME_MAX 120
 /** Searches give up after this many consecutive non-working days (a broken calendar). */
 #define CAL_MAX_GAP_DAYS 366
 
+/** Make cal an empty calendar (same as CALENDAR_INIT); the caller owns the struct. */
 void calendar_init(struct calendar *cal);
 /** Free every entry; the calendar is then empty and reusable. */
 void calendar_release(struct calendar *cal);
@@ -69,12 +72,10 @@ bool calendar_is_workday(const struct calendar *cal, struct date d);
  *  a year without holiday data silently counts every weekday as working). */
 bool calendar_covers_year(const struct calendar *cal, int y);
 
-/**
- * The first working day strictly after d (calendar_next_workday) or on/after d
- * (calendar_roll_forward). ERR_INVALID if none within CAL_MAX_GAP_DAYS.
- */
+/** The first working day strictly after d; ERR_INVALID if none within CAL_MAX_GAP_DAYS. */
 int calendar_next_workday(const struct calendar *cal, struct date d, struct date *out,
                           struct err *err);
+/** d if it is a working day, else the next one; ERR_INVALID as calendar_next_workday. */
 int calendar_roll_forward(const struct calendar *cal, struct date d, struct date *out,
                           struct err *err);
 
@@ -96,7 +97,9 @@ int32_t calendar_workdays_between(const struct calendar *cal, struct date from, 
 struct cal_hours {
     int start_min, end_min;
 };
+/* clang-format off */
 #define CAL_HOURS_ALL_DAY { 0, 1440 }
+/* clang-format on */
 
 /** Parse "HH:MM-HH:MM" ("08:30-17:30", "00:00-24:00"); ERR_INVALID naming value and why. */
 int cal_hours_parse(const char *s, struct cal_hours *out, struct err *err);

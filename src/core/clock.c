@@ -14,11 +14,20 @@ static int64_t system_now(const struct clock *c)
     return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
 }
 
-static int64_t fixed_now(const struct clock *c) { return c->fixed_us; }
+static int64_t fixed_now(const struct clock *c)
+{
+    return c->fixed_us;
+}
 
-struct clock clock_system(void) { return (struct clock){ system_now, 0 }; }
+struct clock clock_system(void)
+{
+    return (struct clock){system_now, 0};
+}
 
-struct clock clock_fixed(int64_t us) { return (struct clock){ fixed_now, us }; }
+struct clock clock_fixed(int64_t us)
+{
+    return (struct clock){fixed_now, us};
+}
 
 int clock_from_env(struct clock *c, struct err *err)
 {

@@ -28,6 +28,9 @@ struct clock clock_fixed(int64_t us);
 int clock_from_env(struct clock *c, struct err *err);
 
 /** The clock's current instant. */
-static inline int64_t clock_now(const struct clock *c) { return c->now_us(c); }
+static inline int64_t clock_now(const struct clock *c)
+{
+    return c->now_us(c);
+}
 
 #endif

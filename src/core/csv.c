@@ -560,6 +560,8 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err)
                     return fail(r, err, ERR_INVALID,
                                 r->bytes_read ? "file has no records" : "file is empty");
                 }
+                if (st == ST_FIELD_START) /* "a," ends with an empty field */
+                    field_start = r->rec_len;
                 end_field(r, field_start);
                 return finish_record(r, out);
             }

@@ -11,11 +11,14 @@
 
 /* ---- civil dates ---------------------------------------------------------------------- */
 
-bool date_is_leap_year(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool date_is_leap_year(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int date_days_in_month(int y, int m)
 {
-    static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (m < 1 || m > 12)
         return 0;
     return m == 2 && date_is_leap_year(y) ? 29 : dim[m - 1];
@@ -32,10 +35,10 @@ int32_t date_to_days(struct date dt)
 {
     int y = dt.y - (dt.m <= 2);
     int era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);                                 /* [0, 399] */
-    unsigned doy = (153u * (unsigned)(dt.m > 2 ? dt.m - 3 : dt.m + 9) + 2) / 5 +
-                   (unsigned)dt.d - 1;                                        /* [0, 365] */
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;                     /* [0, 146096] */
+    unsigned yoe = (unsigned)(y - era * 400); /* [0, 399] */
+    unsigned doy = (153u * (unsigned)(dt.m > 2 ? dt.m - 3 : dt.m + 9) + 2) / 5 + (unsigned)dt.d -
+                   1;                                     /* [0, 365] */
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* [0, 146096] */
     return (int32_t)(era * 146097 + (int)doe - 719468);
 }
 
@@ -76,8 +79,8 @@ static bool scan_digits(const char *p, int n, int *out)
 static const char *scan_date(const char *p, struct date *out, char *why, size_t whylen)
 {
     struct date d;
-    if (!scan_digits(p, 4, &d.y) || p[4] != '-' || !scan_digits(p + 5, 2, &d.m) ||
-        p[7] != '-' || !scan_digits(p + 8, 2, &d.d)) {
+    if (!scan_digits(p, 4, &d.y) || p[4] != '-' || !scan_digits(p + 5, 2, &d.m) || p[7] != '-' ||
+        !scan_digits(p + 8, 2, &d.d)) {
         snprintf(why, whylen, "expected YYYY-MM-DD");
         return NULL;
     }
@@ -130,7 +133,10 @@ int date_cmp(struct date a, struct date b)
     return a.d < b.d ? -1 : a.d > b.d;
 }
 
-struct date date_add_days(struct date d, int32_t n) { return date_from_days(date_to_days(d) + n); }
+struct date date_add_days(struct date d, int32_t n)
+{
+    return date_from_days(date_to_days(d) + n);
+}
 
 int32_t date_diff_days(struct date from, struct date to)
 {
@@ -139,18 +145,21 @@ int32_t date_diff_days(struct date from, struct date to)
 
 int date_weekday(struct date d)
 {
-    int32_t z = date_to_days(d); /* 1970-01-01 was a Thursday */
+    int32_t z = date_to_days(d);                                   /* 1970-01-01 was a Thursday */
     int w = z >= -4 ? (int)((z + 4) % 7) : (int)((z + 5) % 7 + 6); /* 0 = Sunday */
     return w == 0 ? DATE_SUN : w;
 }
 
-bool date_is_weekend(struct date d) { return date_weekday(d) >= DATE_SAT; }
+bool date_is_weekend(struct date d)
+{
+    return date_weekday(d) >= DATE_SAT;
+}
 
 struct date date_add_months(struct date d, int n)
 {
     int64_t idx = (int64_t)d.y * 12 + (d.m - 1) + n;
     int64_t y = idx >= 0 ? idx / 12 : (idx - 11) / 12;
-    struct date r = { (int)y, (int)(idx - y * 12) + 1, d.d };
+    struct date r = {(int)y, (int)(idx - y * 12) + 1, d.d};
     int dim = date_days_in_month(r.y, r.m);
     if (r.d > dim)
         r.d = dim;
@@ -189,12 +198,15 @@ char *period_format(struct period p, char *buf)
     return buf;
 }
 
-struct period period_of(struct date d) { return (struct period){ d.y, d.m }; }
+struct period period_of(struct date d)
+{
+    return (struct period){d.y, d.m};
+}
 
 struct period period_add(struct period p, int n)
 {
-    struct date d = date_add_months((struct date){ p.y, p.m, 1 }, n);
-    return (struct period){ d.y, d.m };
+    struct date d = date_add_months((struct date){p.y, p.m, 1}, n);
+    return (struct period){d.y, d.m};
 }
 
 int period_diff(struct period from, struct period to)
@@ -209,14 +221,20 @@ int period_cmp(struct period a, struct period b)
     return a.m < b.m ? -1 : a.m > b.m;
 }
 
-struct date period_first_day(struct period p) { return (struct date){ p.y, p.m, 1 }; }
+struct date period_first_day(struct period p)
+{
+    return (struct date){p.y, p.m, 1};
+}
 
 struct date period_last_day(struct period p)
 {
-    return (struct date){ p.y, p.m, date_days_in_month(p.y, p.m) };
+    return (struct date){p.y, p.m, date_days_in_month(p.y, p.m)};
 }
 
-int period_days(struct period p) { return date_days_in_month(p.y, p.m); }
+int period_days(struct period p)
+{
+    return date_days_in_month(p.y, p.m);
+}
 
 /* ---- instants ------------------------------------------------------------------------- */
 
@@ -372,8 +390,8 @@ int instant_parse_local(const char *s, const struct tz *tz, int64_t *us, struct 
 
 static char *format_dt(const struct datetime *dt, int32_t off, bool zulu, char *buf)
 {
-    int n = snprintf(buf, INSTANT_BUF_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d", dt->date.y,
-                     dt->date.m, dt->date.d, dt->hour, dt->min, dt->sec);
+    int n = snprintf(buf, INSTANT_BUF_SIZE, "%04d-%02d-%02dT%02d:%02d:%02d", dt->date.y, dt->date.m,
+                     dt->date.d, dt->hour, dt->min, dt->sec);
     size_t o = n > 0 ? (size_t)n : 0;
     int a;
 
@@ -452,7 +470,7 @@ static const char *scan_tzname(const char *p)
 /* ",Jn[/time]", ",n[/time]" or ",Mm.w.d[/time]". */
 static const char *scan_rule_day(const char *p, struct tz_rule_day *r)
 {
-    int v[3] = { 0, 0, 0 };
+    int v[3] = {0, 0, 0};
     if (*p++ != ',')
         return NULL;
     r->kind = *p == 'J' || *p == 'M' ? *p++ : 'N';
@@ -509,13 +527,13 @@ static int parse_posix_tz(const char *s, struct tz *tz)
 /* Day number of a rule day in year y. */
 static int32_t rule_day(const struct tz_rule_day *r, int y)
 {
-    int32_t jan1 = date_to_days((struct date){ y, 1, 1 });
+    int32_t jan1 = date_to_days((struct date){y, 1, 1});
     if (r->kind == 'J')
         return jan1 + r->a - 1 + (date_is_leap_year(y) && r->a >= 60);
     if (r->kind == 'N')
         return jan1 + r->a;
-    int32_t first = date_to_days((struct date){ y, r->a, 1 });
-    int wd = date_weekday((struct date){ y, r->a, 1 }) % 7; /* 0 = Sunday */
+    int32_t first = date_to_days((struct date){y, r->a, 1});
+    int wd = date_weekday((struct date){y, r->a, 1}) % 7; /* 0 = Sunday */
     int off = (r->c - wd + 7) % 7 + (r->b - 1) * 7;
     while (off >= date_days_in_month(y, r->a))
         off -= 7;
@@ -527,8 +545,7 @@ static int32_t rule_offset(const struct tz *tz, int64_t t)
     if (!tz->rule_dst)
         return tz->std_off;
     int y = date_from_days((int32_t)floor_div(t + tz->std_off, 86400)).y;
-    int64_t start = (int64_t)rule_day(&tz->dst_start, y) * 86400 + tz->dst_start.time -
-                    tz->std_off;
+    int64_t start = (int64_t)rule_day(&tz->dst_start, y) * 86400 + tz->dst_start.time - tz->std_off;
     int64_t end = (int64_t)rule_day(&tz->dst_end, y) * 86400 + tz->dst_end.time - tz->dst_off;
     if (start < end) /* northern hemisphere: DST inside the year */
         return t >= start && t < end ? tz->dst_off : tz->std_off;
@@ -586,7 +603,7 @@ struct date tz_today(const struct tz *tz, int64_t now_us)
 
 int64_t tz_day_start(const struct tz *tz, struct date d)
 {
-    struct datetime dt = { d, 0, 0, 0, 0 };
+    struct datetime dt = {d, 0, 0, 0, 0};
     return tz_from_local(tz, &dt);
 }
 
@@ -631,20 +648,18 @@ static int parse_tzif(const unsigned char *buf, size_t len, const char *what, st
     if (len < 44 || memcmp(buf, "TZif", 4) != 0)
         return error(err, ERR_INVALID, "'%s' is not a time zone file", what);
     if (buf[4] < '2')
-        return error(err, ERR_CORRUPT, "zone file '%s': version 1 files are not supported",
-                     what);
+        return error(err, ERR_CORRUPT, "zone file '%s': version 1 files are not supported", what);
     read_counts(buf, &c);
     /* Skip the 32-bit block: counts are < 2^32, so the sum fits in 64-bit size_t. */
-    need = (size_t)c.time * 5 + (size_t)c.type * 6 + c.chars + (size_t)c.leap * 8 + c.isstd +
-           c.isut;
+    need =
+        (size_t)c.time * 5 + (size_t)c.type * 6 + c.chars + (size_t)c.leap * 8 + c.isstd + c.isut;
     pos = 44 + need;
     if (len < pos + 44 || memcmp(buf + pos, "TZif", 4) != 0)
         return error(err, ERR_CORRUPT, "zone file '%s': missing 64-bit data", what);
     read_counts(buf + pos, &c);
     pos += 44;
     if (c.leap)
-        return error(err, ERR_INVALID, "zone file '%s': leap-second zones are not supported",
-                     what);
+        return error(err, ERR_INVALID, "zone file '%s': leap-second zones are not supported", what);
     if (c.type == 0 || c.type > 256 || (c.isut && c.isut != c.type) ||
         (c.isstd && c.isstd != c.type))
         return error(err, ERR_CORRUPT, "zone file '%s': bad header counts", what);
@@ -659,8 +674,8 @@ static int parse_tzif(const unsigned char *buf, size_t len, const char *what, st
     for (uint32_t i = 0; i < c.type; i++) {
         int32_t off = (int32_t)be32(types + i * 6);
         if (off < -89999 || off > 93599)
-            return error(err, ERR_CORRUPT, "zone file '%s': offset %" PRId32 " out of range",
-                         what, off);
+            return error(err, ERR_CORRUPT, "zone file '%s': offset %" PRId32 " out of range", what,
+                         off);
     }
     tz->off_initial = (int32_t)be32(types); /* RFC 8536: type 0 before the first transition */
     if (c.time) {
@@ -676,8 +691,8 @@ static int parse_tzif(const unsigned char *buf, size_t len, const char *what, st
     }
 
     /* Footer: "\n" POSIX-TZ "\n". */
-    nl = *foot == '\n' ? memchr(foot + 1, '\n', len - (size_t)(foot + 1 - (const char *)buf))
-                       : NULL;
+    nl =
+        *foot == '\n' ? memchr(foot + 1, '\n', len - (size_t)(foot + 1 - (const char *)buf)) : NULL;
     if (!nl || (size_t)(nl - foot - 1) >= sizeof(footer))
         goto corrupt;
     memcpy(footer, foot + 1, (size_t)(nl - foot - 1));
@@ -725,8 +740,10 @@ int tz_load_dir(const char *dir, const char *name, struct tz *tz, struct err *er
         char why[80];
         const char *end = scan_offset(name, &off, why, sizeof(why));
         if (!end || *end || name[3] != ':')
-            return error(err, ERR_INVALID, "invalid time zone '%.64s': expected an offset such as "
-                                           "+08:00", name);
+            return error(err, ERR_INVALID,
+                         "invalid time zone '%.64s': expected an offset such as "
+                         "+08:00",
+                         name);
         tz->off_initial = off;
         snprintf(tz->name, sizeof(tz->name), "%s", name);
         return 0;

@@ -88,13 +88,25 @@ char *period_format(struct period p, char *buf);
 struct period period_of(struct date d);
 /** p + n months (n may be negative): 2025-12 + 1 = 2026-01. */
 struct period period_add(struct period p, int n);
-static inline struct period period_next(struct period p) { return period_add(p, 1); }
-static inline struct period period_prev(struct period p) { return period_add(p, -1); }
+/** The following month (2025-12 -> 2026-01). */
+static inline struct period period_next(struct period p)
+{
+    return period_add(p, 1);
+}
+/** The preceding month (2025-01 -> 2024-12). */
+static inline struct period period_prev(struct period p)
+{
+    return period_add(p, -1);
+}
 /** Months from `from` to `to` (2025-11 -> 2026-02 is 3). */
 int period_diff(struct period from, struct period to);
+/** <0, 0, >0 as a is before, equal to, after b. */
 int period_cmp(struct period a, struct period b);
+/** The 1st of the month. */
 struct date period_first_day(struct period p);
+/** The last day of the month (2024-02 -> 2024-02-29). */
 struct date period_last_day(struct period p);
+/** Days in the month, 28..31. */
 int period_days(struct period p);
 
 /* ---- instants (int64 µs since 1970-01-01T00:00:00Z) ------------------------------------ */
@@ -127,6 +139,7 @@ void instant_to_utc(int64_t us, struct datetime *out);
 int instant_parse(const char *s, int64_t *us, struct err *err);
 
 struct tz;
+
 /**
  * Like instant_parse, but a timestamp without an offset is local time in `tz`
  * ("2025-01-24 16:00" is 08:00Z in Asia/Shanghai), resolved as tz_from_local does.
@@ -149,9 +162,9 @@ char *instant_format_tz(int64_t us, const struct tz *tz, char *buf);
 
 /** A day in a POSIX TZ rule: Jn (1..365, no Feb 29), n (0..365), or Mm.w.d. */
 struct tz_rule_day {
-    char kind;      /* 'J', 'N' or 'M' */
-    int a, b, c;    /* J/N: a = day; M: a = month, b = week 1..5, c = weekday 0 (Sun)..6 */
-    int32_t time;   /* local seconds after midnight of the transition (may be <0 or >24h) */
+    char kind;    /* 'J', 'N' or 'M' */
+    int a, b, c;  /* J/N: a = day; M: a = month, b = week 1..5, c = weekday 0 (Sun)..6 */
+    int32_t time; /* local seconds after midnight of the transition (may be <0 or >24h) */
 };
 
 /**

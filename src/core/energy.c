@@ -32,7 +32,10 @@ char *energy_format_kwh(int64_t wh, char *buf)
     return buf;
 }
 
-char *energy_format_kwh3(int64_t wh, char *buf) { return decimal_format(wh, 3, 3, 0, buf); }
+char *energy_format_kwh3(int64_t wh, char *buf)
+{
+    return decimal_format(wh, 3, 3, 0, buf);
+}
 
 int energy_add(int64_t a, int64_t b, int64_t *out, struct err *err)
 {
@@ -56,8 +59,7 @@ int energy_mul(int64_t wh, int64_t factor, int64_t *out, struct err *err)
 {
     int64_t r;
     if (__builtin_mul_overflow(wh, factor, &r))
-        return error(err, ERR_INVALID, "energy overflows: %" PRId64 " Wh × %" PRId64, wh,
-                     factor);
+        return error(err, ERR_INVALID, "energy overflows: %" PRId64 " Wh × %" PRId64, wh, factor);
     *out = r;
     return 0;
 }
@@ -74,8 +76,8 @@ int energy_mul_ratio(int64_t wh, int64_t num, int64_t den, int64_t *out, struct 
     if (r >= ud - r)
         q++;
     if (q > (unsigned __int128)INT64_MAX + neg)
-        return error(err, ERR_INVALID,
-                     "energy overflows: %" PRId64 " Wh × %" PRId64 "/%" PRId64, wh, num, den);
+        return error(err, ERR_INVALID, "energy overflows: %" PRId64 " Wh × %" PRId64 "/%" PRId64,
+                     wh, num, den);
     *out = neg ? (int64_t)(0 - (uint64_t)q) : (int64_t)q;
     return 0;
 }

@@ -32,8 +32,9 @@ char *energy_format_kwh(int64_t wh, char *buf);
 /** Format Wh as kWh with exactly 3 decimals, exact: 300500 -> "300.500". */
 char *energy_format_kwh3(int64_t wh, char *buf);
 
-/** Checked arithmetic; ERR_INVALID if the result leaves int64 Wh. */
+/** *out = a + b; ERR_INVALID if the sum leaves int64 Wh. */
 int energy_add(int64_t a, int64_t b, int64_t *out, struct err *err);
+/** *out = a - b; ERR_INVALID if the difference leaves int64 Wh. */
 int energy_sub(int64_t a, int64_t b, int64_t *out, struct err *err);
 /** Wh × an integer factor, e.g. a meter advance × CT/PT multiplier (倍率). */
 int energy_mul(int64_t wh, int64_t factor, int64_t *out, struct err *err);

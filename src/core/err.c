@@ -31,6 +31,7 @@ int error(struct err *e, int code, const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     e->code = code;
+    e->field[0] = '\0';
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
     va_end(ap);
     return code;
@@ -59,11 +60,20 @@ int error_prefix(struct err *e, const char *fmt, ...)
     return e->code;
 }
 
+int err_field(struct err *e, const char *field)
+{
+    if (!e)
+        return ERR_INTERNAL;
+    snprintf(e->field, sizeof(e->field), "%s", field ? field : "");
+    return e->code;
+}
+
 void err_clear(struct err *e)
 {
     if (e) {
         e->code = 0;
         e->msg[0] = '\0';
+        e->field[0] = '\0';
     }
 }
 

@@ -25,15 +25,19 @@ enum err_code {
 struct err {
     int code;       /* 0 or an ERR_* value */
     char msg[1024]; /* lowercase, no trailing period, names in quotes */
+    char field[32]; /* the input field at fault ("user_type"), or empty; for reports */
 };
 
-#define ERR_INIT { 0, { 0 } }
+#define ERR_INIT { 0, { 0 }, { 0 } }
 
 /** Record an error in `e` (may be NULL) and return `code`, so callers can `return error(...)`. */
 int error(struct err *e, int code, const char *fmt, ...) PMIS_PRINTF(3, 4);
 
 /** Prefix the message already in `e` with more context ("row 3: "); returns e->code. */
 int error_prefix(struct err *e, const char *fmt, ...) PMIS_PRINTF(2, 3);
+
+/** Name the input field at fault (after error()); returns e->code. */
+int err_field(struct err *e, const char *field);
 
 /** Clear `e` back to success. */
 void err_clear(struct err *e);

@@ -603,6 +603,28 @@ static int aad_len(const char *aad, size_t *n, struct err *err)
     return 0;
 }
 
+typedef int cipher_update_fn(EVP_CIPHER_CTX *, unsigned char *, int *, const unsigned char *,
+                             int);
+
+/*
+ * Feed the GCM additional data: the 5-byte header, then the context string. One update call
+ * for both when they fit a small buffer: each call costs ~10% of a short value's encryption.
+ */
+static bool add_aad(EVP_CIPHER_CTX *ctx, cipher_update_fn *update, const unsigned char *hdr,
+                    const char *aad, size_t alen)
+{
+    unsigned char buf[128];
+    int n;
+    if (alen <= sizeof(buf) - HDR_LEN) {
+        memcpy(buf, hdr, HDR_LEN);
+        if (alen)
+            memcpy(buf + HDR_LEN, aad, alen);
+        return update(ctx, NULL, &n, buf, (int)(HDR_LEN + alen)) == 1;
+    }
+    return update(ctx, NULL, &n, hdr, HDR_LEN) == 1 &&
+           update(ctx, NULL, &n, (const unsigned char *)aad, (int)alen) == 1;
+}
+
 int keyring_encrypt(struct keyring *kr, const char *aad, const void *pt, size_t len,
                     struct strbuf *out, struct err *err)
 {
@@ -626,8 +648,7 @@ int keyring_encrypt(struct keyring *kr, const char *aad, const void *pt, size_t 
     if ((rc = next_nonce(kr, o + HDR_LEN, err)))
         return rc;
     if (!EVP_EncryptInit_ex2(kr->enc, NULL, NULL, o + HDR_LEN, NULL) ||
-        !EVP_EncryptUpdate(kr->enc, NULL, &n, o, HDR_LEN) ||
-        (alen && !EVP_EncryptUpdate(kr->enc, NULL, &n, (const unsigned char *)aad, (int)alen)))
+        !add_aad(kr->enc, EVP_EncryptUpdate, o, aad, alen))
         goto fail;
     n = 0;
     if (len && !EVP_EncryptUpdate(kr->enc, c, &n, pt, (int)len))
@@ -697,8 +718,7 @@ int keyring_decrypt(struct keyring *kr, const char *aad, const void *ct, size_t 
     unsigned char *o = (unsigned char *)out->buf + old;
     n = 0;
     if (!EVP_DecryptInit_ex2(kr->dec, NULL, NULL, c + HDR_LEN, NULL) ||
-        !EVP_DecryptUpdate(kr->dec, NULL, &n, c, HDR_LEN) ||
-        (alen && !EVP_DecryptUpdate(kr->dec, NULL, &n, (const unsigned char *)aad, (int)alen)))
+        !add_aad(kr->dec, EVP_DecryptUpdate, c, aad, alen))
         goto fail;
     n = 0;
     if (ptlen && !EVP_DecryptUpdate(kr->dec, o, &n, c + HDR_LEN + KEYRING_NONCE_LEN, (int)ptlen))

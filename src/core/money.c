@@ -38,20 +38,23 @@ static int add_digit(uint64_t *mag, int digit, uint64_t limit)
     return 0;
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const char **why)
 {
     static const char *const too_many[19] = {
-        "decimals not allowed", "more than 1 decimal",  "more than 2 decimals",
-        "more than 3 decimals", "more than 4 decimals", "more than 5 decimals",
-        "more than 6 decimals", "more than 7 decimals", "more than 8 decimals",
-        "more than 9 decimals", "more than 10 decimals", "more than 11 decimals",
+        "decimals not allowed",  "more than 1 decimal",   "more than 2 decimals",
+        "more than 3 decimals",  "more than 4 decimals",  "more than 5 decimals",
+        "more than 6 decimals",  "more than 7 decimals",  "more than 8 decimals",
+        "more than 9 decimals",  "more than 10 decimals", "more than 11 decimals",
         "more than 12 decimals", "more than 13 decimals", "more than 14 decimals",
         "more than 15 decimals", "more than 16 decimals", "more than 17 decimals",
         "more than 18 decimals",
     };
-    const char *p = s;
+    const char *p = s, *digits;
     bool neg = false;
     uint64_t mag = 0, limit;
     int group = 0, nfrac = 0;
@@ -72,6 +75,7 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
         *why = "not a number";
         return -1;
     }
+    digits = p;
     /* Integer part; `group` counts digits since the last comma (or the start). */
     for (; is_digit(*p) || *p == ','; p++) {
         if (*p == ',') {
@@ -79,7 +83,9 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
                 *why = "grouping commas not allowed";
                 return -1;
             }
-            if ((grouped && group != 3) || (!grouped && group > 3) || !is_digit(p[1])) {
+            /* "0,123" is not thousands grouping (perhaps a decimal comma): refuse it */
+            if ((grouped && group != 3) || (!grouped && (group > 3 || *digits == '0')) ||
+                !is_digit(p[1])) {
                 *why = "misplaced grouping comma";
                 return -1;
             }
@@ -191,7 +197,10 @@ int money_parse(const char *s, int64_t *fen, struct err *err)
     return 0;
 }
 
-char *money_format(int64_t fen, char *buf) { return decimal_format(fen, 2, 2, 0, buf); }
+char *money_format(int64_t fen, char *buf)
+{
+    return decimal_format(fen, 2, 2, 0, buf);
+}
 
 char *money_format_grouped(int64_t fen, char *buf)
 {
@@ -225,8 +234,7 @@ int money_mul(int64_t fen, int64_t n, int64_t *out, struct err *err)
     char x[MONEY_BUF_SIZE];
     int64_t r;
     if (__builtin_mul_overflow(fen, n, &r))
-        return error(err, ERR_INVALID, "amount overflows: %s × %" PRId64, money_format(fen, x),
-                     n);
+        return error(err, ERR_INVALID, "amount overflows: %s × %" PRId64, money_format(fen, x), n);
     *out = r;
     return 0;
 }
@@ -264,8 +272,7 @@ static int acc_add(struct money_acc *acc, __int128 v, struct err *err)
     return 0;
 }
 
-int money_acc_add_line(struct money_acc *acc, int64_t qty_milli, int64_t price_e8,
-                       struct err *err)
+int money_acc_add_line(struct money_acc *acc, int64_t qty_milli, int64_t price_e8, struct err *err)
 {
     return acc_add(acc, (__int128)qty_milli * price_e8, err);
 }

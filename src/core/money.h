@@ -54,10 +54,11 @@ char *money_format(int64_t fen, char *buf);
 /** Format fen with grouping commas, "1,234,567.89" / "-1,234.00"; returns buf. */
 char *money_format_grouped(int64_t fen, char *buf);
 
-/** Checked arithmetic: 0, or ERR_INVALID if the result does not fit in int64 fen. */
+/** *out = a + b; ERR_INVALID (naming both amounts) if the sum does not fit in int64 fen. */
 int money_add(int64_t a, int64_t b, int64_t *out, struct err *err);
+/** *out = a - b; ERR_INVALID if the difference does not fit in int64 fen. */
 int money_sub(int64_t a, int64_t b, int64_t *out, struct err *err);
-/** amount × an integer count (e.g. 12 months); checked. */
+/** *out = amount × an integer count (e.g. 12 months); ERR_INVALID on overflow. */
 int money_mul(int64_t fen, int64_t n, int64_t *out, struct err *err);
 
 /**
@@ -85,11 +86,12 @@ int money_line(int64_t energy_wh, int64_t price_e8, int64_t *fen, struct err *er
 struct money_acc {
     __extension__ __int128 e9; /* exact sum in units of 1e-9 fen */
 };
+/* clang-format off */
 #define MONEY_ACC_INIT { 0 }
+/* clang-format on */
 
 /** Add qty_milli × price_e8 exactly; ERR_INVALID if the sum would leave ±2^126. */
-int money_acc_add_line(struct money_acc *acc, int64_t qty_milli, int64_t price_e8,
-                       struct err *err);
+int money_acc_add_line(struct money_acc *acc, int64_t qty_milli, int64_t price_e8, struct err *err);
 /** Add a whole amount in fen exactly. */
 int money_acc_add_fen(struct money_acc *acc, int64_t fen, struct err *err);
 /** The sum rounded half-up to fen; ERR_INVALID if it does not fit in int64. */

@@ -48,10 +48,12 @@ static int parse_milli(const char *field, const char *s, int64_t *out, struct er
 {
     const char *why = NULL;
     if (decimal_parse(s, 3, 0, out, &why))
-        return error(err, ERR_INVALID, "invalid %s '%s': %s", field, s, why ? why : "not a number");
-    if (*out < 0)
-        return error(err, ERR_INVALID, "invalid %s '%s': must not be negative", field, s);
-    return 0;
+        error(err, ERR_INVALID, "invalid %s '%s': %s", field, s, why ? why : "not a number");
+    else if (*out < 0)
+        error(err, ERR_INVALID, "invalid %s '%s': must not be negative", field, s);
+    else
+        return 0;
+    return err_field(err, field);
 }
 
 static int parse_pf(const char *s, int64_t *out, struct err *err)
@@ -63,8 +65,8 @@ static int parse_pf(const char *s, int64_t *out, struct err *err)
     for (size_t i = 0; i < ARRAY_SIZE(pf); i++)
         if (!strcmp(s, pf[i].text))
             return *out = pf[i].v, 0;
-    return error(err, ERR_INVALID,
-                 "invalid pf_standard '%s': must be none, 0.80, 0.85 or 0.90", s);
+    error(err, ERR_INVALID, "invalid pf_standard '%s': must be none, 0.80, 0.85 or 0.90", s);
+    return err_field(err, "pf_standard");
 }
 
 static int parse_cycle_day(const char *s, int64_t *out, struct err *err)
@@ -72,7 +74,8 @@ static int parse_cycle_day(const char *s, int64_t *out, struct err *err)
     char *end;
     long v = strtol(s, &end, 10);
     if (end == s || *end || v < 1 || v > 28)
-        return error(err, ERR_INVALID, "invalid cycle_day '%s': must be a day 1-28", s);
+        return error(err, ERR_INVALID, "invalid cycle_day '%s': must be a day 1-28", s),
+               err_field(err, "cycle_day");
     *out = v;
     return 0;
 }
@@ -91,8 +94,10 @@ static int set_phone(struct ctx *c, struct account_row *r, const char *v, struct
 {
     struct strbuf norm = STRBUF_INIT;
     int rc = pii_normalize(PII_PHONE, v, &norm, err);
-    if (rc)
+    if (rc) {
         error_prefix(err, "contact_phone: ");
+        err_field(err, "contact_phone");
+    }
     else
         rc = set_secret(c, "account.contact_phone", "phone", norm.buf, &r->phone_enc,
                         r->phone_bidx, err);
@@ -105,8 +110,10 @@ static int set_bank(struct ctx *c, struct account_row *r, const char *v, struct 
 {
     struct strbuf norm = STRBUF_INIT;
     int rc = pii_normalize(PII_BANK_ACCOUNT, v, &norm, err);
-    if (rc)
+    if (rc) {
         error_prefix(err, "bank_account: ");
+        err_field(err, "bank_account");
+    }
     else
         rc = set_secret(c, "account.bank_account", "bank_account", norm.buf, &r->bank_enc,
                         r->bank_bidx, err);
@@ -121,12 +128,13 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
     int rc;
     const char *cust_no = trimmed(c, in->cust_no);
     if (!cust_no || !*cust_no)
-        return error(err, ERR_INVALID, "cust_no is missing");
+        return error(err, ERR_INVALID, "cust_no is missing"), err_field(err, "cust_no");
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
     store_bind_text(st, 1, cust_no);
     rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no);
+        return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no),
+               err_field(err, "cust_no");
     if (rc)
         return rc;
     r->cust_no = cust_no;
@@ -143,12 +151,13 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
         if (!digits_only(no, 12) || strncmp(no, cust_no, 10))
             return error(err, ERR_INVALID,
                          "invalid account_no '%s': 12 digits starting with the 户号 '%s'", no,
-                         cust_no);
+                         cust_no), err_field(err, "account_no");
         snprintf(r->account_no, sizeof(r->account_no), "%s", no);
     }
     r->tariff_code = trimmed(c, in->tariff_code);
     if (!r->tariff_code || !*r->tariff_code || strlen(r->tariff_code) > 32)
-        return error(err, ERR_INVALID, "tariff_code is missing or longer than 32 characters");
+        return error(err, ERR_INVALID, "tariff_code is missing or longer than 32 characters"),
+               err_field(err, "tariff_code");
     r->capacity_va = r->demand_w = r->pf_standard = 0;
     if (in->capacity_kva && *in->capacity_kva &&
         (rc = parse_milli("capacity_kva", trimmed(c, in->capacity_kva), &r->capacity_va, err)))
@@ -159,7 +168,7 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
     if (in->pf_standard && (rc = parse_pf(trimmed(c, in->pf_standard), &r->pf_standard, err)))
         return rc;
     if (!in->cycle_day || !*in->cycle_day)
-        return error(err, ERR_INVALID, "cycle_day is missing");
+        return error(err, ERR_INVALID, "cycle_day is missing"), err_field(err, "cycle_day");
     if ((rc = parse_cycle_day(trimmed(c, in->cycle_day), &r->cycle_day, err)))
         return rc;
     r->pay_mode = in->pay_mode && *in->pay_mode ? trimmed(c, in->pay_mode) : "postpaid";
@@ -177,10 +186,10 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
         struct date d;
         r->opened_on = trimmed(c, in->opened_on);
         if ((rc = date_parse(r->opened_on, &d, err)))
-            return error_prefix(err, "opened_on: ");
+            return error_prefix(err, "opened_on: "), err_field(err, "opened_on");
         if (strcmp(r->opened_on, r->customer_opened) < 0)
             return error(err, ERR_INVALID, "opened_on '%s' is before the customer's '%s'",
-                         r->opened_on, r->customer_opened);
+                         r->opened_on, r->customer_opened), err_field(err, "opened_on");
     } else {
         struct date today;
         char buf[16];

@@ -90,21 +90,21 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
     error(err, ERR_INVALID, "invalid %s '%s': must be one of %s", field, code ? code : "",
           allowed.buf);
     strbuf_release(&allowed);
-    return ERR_INVALID;
+    return err_field(err, field);
 }
 
 int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
 {
     struct ctx_cache *k = cache_of(c);
     if (!code || !*code)
-        return error(err, ERR_INVALID, "org unit is missing");
+        return error(err, ERR_INVALID, "org unit is missing"), err_field(err, "org");
     if (strmap_get(&k->orgs, code, id))
         return 0;
     struct store_stmt *st = store_q(c->db, Q_ORG_GET);
     store_bind_text(st, 1, code);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code);
+        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code), err_field(err, "org");
     if (rc)
         return rc;
     *id = store_col_i64(st, 0);

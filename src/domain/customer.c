@@ -62,28 +62,35 @@ static int parse_flag(const char *field, const char *s, bool *out, struct err *e
     for (size_t i = 0; i < ARRAY_SIZE(no); i++)
         if (!strcasecmp(s, no[i]))
             return *out = false, 0;
-    return error(err, ERR_INVALID, "invalid %s '%s': use 1/0, yes/no or 是/否", field, s);
+    error(err, ERR_INVALID, "invalid %s '%s': use 1/0, yes/no or 是/否", field, s);
+    return err_field(err, field);
 }
 
 static int check_date(const char *field, const char *s, struct err *err)
 {
     struct date d;
     int rc = date_parse(s, &d, err);
-    if (rc)
+    if (rc) {
         error_prefix(err, "%s: ", field);
+        err_field(err, field);
+    }
     return rc;
 }
 
 static int check_text(const char *field, const char *s, size_t max, struct err *err)
 {
     if (!s || !*s)
-        return error(err, ERR_INVALID, "%s is empty", field);
-    if (strlen(s) > max)
-        return error(err, ERR_INVALID, "%s is longer than %zu bytes", field, max);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20)
-            return error(err, ERR_INVALID, "%s contains a control character", field);
-    return 0;
+        error(err, ERR_INVALID, "%s is empty", field);
+    else if (strlen(s) > max)
+        error(err, ERR_INVALID, "%s is longer than %zu bytes", field, max);
+    else {
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+            if (*p < 0x20)
+                return error(err, ERR_INVALID, "%s contains a control character", field),
+                       err_field(err, field);
+        return 0;
+    }
+    return err_field(err, field);
 }
 
 static int encrypt_pii(struct ctx *c, const char *aad, const char *bidx_domain,
@@ -122,8 +129,10 @@ static int set_phone(struct ctx *c, struct customer_row *r, const char *phone, s
         rc = encrypt_pii(c, AAD_PHONE, BIDX_PHONE, norm.buf, &r->phone_enc, r->phone_bidx, err);
     r->has_phone = rc == 0;
     strbuf_release(&norm);
-    if (rc)
+    if (rc) {
         error_prefix(err, "phone: ");
+        err_field(err, "phone");
+    }
     return rc;
 }
 
@@ -131,8 +140,10 @@ static int set_id_no(struct ctx *c, struct customer_row *r, const char *id_no, s
 {
     struct strbuf norm = STRBUF_INIT;
     int rc = ctx_check_code(c, "id_type", "id_type", r->id_type, err);
-    if (!rc && (rc = normalize_id(r->id_type, id_no, &norm, err)))
+    if (!rc && (rc = normalize_id(r->id_type, id_no, &norm, err))) {
         error_prefix(err, "id_no: ");
+        err_field(err, "id_no");
+    }
     if (!rc)
         rc = encrypt_pii(c, AAD_ID_NO, BIDX_ID_NO, norm.buf, &r->id_no_enc, r->id_no_bidx, err);
     r->has_id_no = rc == 0;
@@ -148,7 +159,7 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     if (cust_no && *cust_no) {
         if (!all_digits(cust_no, 10))
             return error(err, ERR_INVALID, "invalid cust_no '%s': a 户号 is exactly 10 digits",
-                         cust_no);
+                         cust_no), err_field(err, "cust_no");
         snprintf(out->cust_no, sizeof(out->cust_no), "%s", cust_no);
     } else {
         out->cust_no[0] = '\0';
@@ -195,7 +206,8 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
             return error(err, ERR_INVALID, "closed_on '%s' is before opened_on '%s'",
                          out->closed_on, out->opened_on);
     }
-    if (!strcmp(out->status, "closed") != !out->closed_on)
+    bool is_closed = !strcmp(out->status, "closed");
+    if (is_closed != (out->closed_on != NULL))
         return error(err, ERR_INVALID, out->closed_on
                                            ? "closed_on '%s' given but status is not 'closed'"
                                            : "status 'closed' needs closed_on%s",

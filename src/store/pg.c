@@ -17,8 +17,10 @@
 #include <libpq-fe.h>
 
 #define PG_BYTEA_OID 17 /* pg_type.h is a server header */
-#define PG_SESSION_SQL "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET bytea_output = 'hex'"
+#define PG_SESSION_SQL                                                                             \
+    "SET client_encoding = 'UTF8'; SET TimeZone = 'UTC'; SET bytea_output = 'hex'"
 #define PG_TOOL_STDERR_MAX 8192
+#define PG_CONNECT_TIMEOUT "10" /* seconds */
 
 struct pg_conn {
     PGconn *conn;
@@ -35,8 +37,8 @@ struct pg_blob {
 
 struct pg_stmt {
     char name[24];
-    char *sql;       /* with $N */
-    unsigned gen;    /* connection generation it is prepared in; 0: not yet */
+    char *sql;    /* with $N */
+    unsigned gen; /* connection generation it is prepared in; 0: not yet */
     bool is_commit;
     int nparams;
     const char **values;
@@ -44,12 +46,15 @@ struct pg_stmt {
     char (*num)[24]; /* integer parameters as text */
     PGresult *res;
     int row, nrows;
-    long exec;       /* executions so far, to invalidate decoded blobs */
+    long exec; /* executions so far, to invalidate decoded blobs */
     struct pg_blob *blobs;
     int nblobs;
 };
 
-static PGconn *conn_of(const struct store *s) { return ((struct pg_conn *)s->conn)->conn; }
+static PGconn *conn_of(const struct store *s)
+{
+    return ((struct pg_conn *)s->conn)->conn;
+}
 
 /* Copy a libpq message into `out` on one line: newlines and tabs become single spaces. */
 static void tidy(struct strbuf *out, const char *msg)
@@ -128,8 +133,8 @@ static int pg_error(struct store *s, const struct store_stmt *st, const PGresult
         ret = error(err, ERR_CONFLICT, "%s", msg.buf);
         goto cleanup;
     }
-    if (is_sqlstate(state, "40001") || is_sqlstate(state, "40P01") ||
-        is_sqlstate(state, "55P03") || is_sqlstate(state, "57014"))
+    if (is_sqlstate(state, "40001") || is_sqlstate(state, "40P01") || is_sqlstate(state, "55P03") ||
+        is_sqlstate(state, "57014"))
         code = ERR_BUSY;
     else if (is_sqlstate(state, "22"))
         code = ERR_INVALID;
@@ -172,7 +177,10 @@ static int pg_open(struct store *s, const char *url, struct err *err)
         goto cleanup;
     }
     PQconninfoFree(opts);
-    conn = PQconnectdb(url);
+    /* a default connect timeout; one in the URL comes later and wins */
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const vals[] = {PG_CONNECT_TIMEOUT, url, NULL};
+    conn = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
         tidy(&msg, PQerrorMessage(conn));
         scrub(&msg, secret);
@@ -221,8 +229,7 @@ static int pg_ready(struct store *s, struct err *err)
     if (PQstatus(pc->conn) == CONNECTION_OK)
         return 0;
     if (s->depth)
-        return error(err, ERR_UNAVAILABLE, "lost connection to '%s' inside a transaction",
-                     s->url);
+        return error(err, ERR_UNAVAILABLE, "lost connection to '%s' inside a transaction", s->url);
     PQreset(pc->conn);
     if (PQstatus(pc->conn) != CONNECTION_OK) {
         tidy(&msg, PQerrorMessage(pc->conn));
@@ -237,8 +244,8 @@ static int pg_ready(struct store *s, struct err *err)
 
 static bool ident_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || (unsigned char)c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           (unsigned char)c >= 0x80;
 }
 
 /* Length of the literal, quoted identifier, comment or dollar-quoted string starting at p
@@ -697,8 +704,7 @@ cleanup:
 
 static int pg_backup(struct store *s, const char *path, struct err *err)
 {
-    struct strbuf tool = STRBUF_INIT, conninfo = STRBUF_INIT, out = STRBUF_INIT,
-                  msg = STRBUF_INIT;
+    struct strbuf tool = STRBUF_INIT, conninfo = STRBUF_INIT, out = STRBUF_INIT, msg = STRBUF_INIT;
     char *tmp = xasprintf("%s.tmp", path);
     char *file_arg = xasprintf("--file=%s", tmp), *db_arg = NULL;
     int ret = find_tool(s, "pg_dump", &tool, err);
@@ -707,8 +713,7 @@ static int pg_backup(struct store *s, const char *path, struct err *err)
         goto cleanup;
     tool_conninfo(s, &conninfo);
     db_arg = xasprintf("--dbname=%s", conninfo.buf);
-    char *argv[] = { tool.buf, "--format=custom", "--no-password", file_arg,
-                     db_arg, NULL };
+    char *argv[] = {tool.buf, "--format=custom", "--no-password", file_arg, db_arg, NULL};
     unlink(tmp);
     if (run_tool(s, argv, &out)) {
         tidy(&msg, out.buf);
@@ -731,8 +736,7 @@ cleanup:
 
 static int pg_restore(struct store *s, const char *path, struct err *err)
 {
-    struct strbuf tool = STRBUF_INIT, conninfo = STRBUF_INIT, out = STRBUF_INIT,
-                  msg = STRBUF_INIT;
+    struct strbuf tool = STRBUF_INIT, conninfo = STRBUF_INIT, out = STRBUF_INIT, msg = STRBUF_INIT;
     char *db_arg = NULL, *file = xstrdup(path);
     int ret;
 
@@ -747,16 +751,14 @@ static int pg_restore(struct store *s, const char *path, struct err *err)
     tool_conninfo(s, &conninfo);
     db_arg = xasprintf("--dbname=%s", conninfo.buf);
     /* one transaction: a failed restore leaves the database as it was */
-    char *argv[] = { tool.buf, "--clean", "--if-exists", "--no-owner",
-                     "--single-transaction", "--no-password", db_arg, file,
-                     NULL };
+    char *argv[] = {tool.buf,        "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                    "--no-password", db_arg,    file,          NULL};
     if (run_tool(s, argv, &out)) {
         tidy(&msg, out.buf);
         if (strstr(msg.buf, "valid archive"))
             ret = error(err, ERR_CORRUPT, "'%s' is not a PostgreSQL backup: %s", path, msg.buf);
         else
-            ret = error(err, ERR_IO, "cannot restore '%s' from '%s': %s", s->url, path,
-                        msg.buf);
+            ret = error(err, ERR_IO, "cannot restore '%s' from '%s': %s", s->url, path, msg.buf);
     }
 cleanup:
     free(db_arg);

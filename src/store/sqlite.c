@@ -19,8 +19,14 @@ struct sq_conn {
     char *path;
 };
 
-static sqlite3 *db_of(const struct store *s) { return ((struct sq_conn *)s->conn)->db; }
-static sqlite3_stmt *h_of(const struct store_stmt *st) { return st->be; }
+static sqlite3 *db_of(const struct store *s)
+{
+    return ((struct sq_conn *)s->conn)->db;
+}
+static sqlite3_stmt *h_of(const struct store_stmt *st)
+{
+    return st->be;
+}
 
 static int sq_code(int rc)
 {
@@ -216,14 +222,20 @@ static int sq_step(struct store_stmt *st, bool first, struct err *err)
     return sq_error(db_of(st->s), rc, st, err);
 }
 
-static void sq_reset(struct store_stmt *st) { sqlite3_reset(h_of(st)); }
+static void sq_reset(struct store_stmt *st)
+{
+    sqlite3_reset(h_of(st));
+}
 
 static int64_t sq_changes(struct store_stmt *st)
 {
     return sqlite3_stmt_readonly(h_of(st)) ? 0 : sqlite3_changes64(db_of(st->s));
 }
 
-static int sq_col_count(const struct store_stmt *st) { return sqlite3_column_count(h_of(st)); }
+static int sq_col_count(const struct store_stmt *st)
+{
+    return sqlite3_column_count(h_of(st));
+}
 
 static bool sq_col_null(const struct store_stmt *st, int col)
 {
@@ -253,11 +265,13 @@ static int sq_exec_script(struct store *s, const char *sql, struct err *err)
     return rc == SQLITE_OK ? 0 : sq_error(db_of(s), rc, NULL, err);
 }
 
-static bool sq_in_tx(struct store *s) { return !sqlite3_get_autocommit(db_of(s)); }
+static bool sq_in_tx(struct store *s)
+{
+    return !sqlite3_get_autocommit(db_of(s));
+}
 
 /* Copy database `src` over `dst` in one step, waiting out brief locks on either side. */
-static int sq_copy(sqlite3 *dst, sqlite3 *src, const char *what, const char *path,
-                   struct err *err)
+static int sq_copy(sqlite3 *dst, sqlite3 *src, const char *what, const char *path, struct err *err)
 {
     sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
     int rc;
@@ -267,15 +281,14 @@ static int sq_copy(sqlite3 *dst, sqlite3 *src, const char *what, const char *pat
                      sqlite3_errmsg(dst));
     for (int tries = 0;; tries++) {
         rc = sqlite3_backup_step(b, -1);
-        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
-            tries * 50 >= SQ_BUSY_TIMEOUT_MS)
+        if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || tries * 50 >= SQ_BUSY_TIMEOUT_MS)
             break;
         sqlite3_sleep(50);
     }
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE)
-        return error(err, sq_code(rc) == ERR_INTERNAL ? ERR_IO : sq_code(rc),
-                     "cannot %s '%s': %s", what, path, sqlite3_errmsg(dst));
+        return error(err, sq_code(rc) == ERR_INTERNAL ? ERR_IO : sq_code(rc), "cannot %s '%s': %s",
+                     what, path, sqlite3_errmsg(dst));
     return 0;
 }
 
@@ -316,8 +329,8 @@ static int sq_restore(struct store *s, const char *path, struct err *err)
     int ret;
 
     if (access(path, R_OK))
-        return error(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO,
-                     "cannot read backup '%s': %s", path, strerror(errno));
+        return error(err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot read backup '%s': %s",
+                     path, strerror(errno));
     ret = sq_connect(path, SQLITE_OPEN_READONLY, &src, err);
     if (!ret)
         ret = sq_copy(db_of(s), src, "restore from", path, err);

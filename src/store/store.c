@@ -93,7 +93,7 @@ static int fault_from_env(struct store *s, struct err *err)
     static const struct {
         const char *name;
         int code;
-    } kinds[] = { { "busy", ERR_BUSY }, { "io", ERR_IO }, { "conflict", ERR_CONFLICT } };
+    } kinds[] = {{"busy", ERR_BUSY}, {"io", ERR_IO}, {"conflict", ERR_CONFLICT}};
     const char *v = getenv("PMIS_FAULT");
     if (!v || !*v)
         return 0;
@@ -134,9 +134,9 @@ int store_open(struct store **out, const char *url, struct err *err)
     else if (!strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11))
         be = &store_backend_pg;
     if (!be) {
-        ret = error(err, ERR_CONFIG,
-                    "unsupported database url '%s': use sqlite:PATH or postgresql://...",
-                    shown.buf);
+        ret =
+            error(err, ERR_CONFIG,
+                  "unsupported database url '%s': use sqlite:PATH or postgresql://...", shown.buf);
         goto cleanup;
     }
     s = xcalloc(1, sizeof(*s));
@@ -176,6 +176,8 @@ static void stmt_reset(struct store_stmt *st, bool clear)
     }
 }
 
+static int tx_exec(struct store *s, enum query_id q, struct err *err);
+
 static void reset_all(struct store *s)
 {
     for (size_t i = 0; i < Q__COUNT; i++)
@@ -188,9 +190,11 @@ void store_close(struct store *s)
     if (!s)
         return;
     if (s->depth) {
+        struct err err = ERR_INIT;
         log_warn("closing '%s' inside a transaction: rolling it back", s->url);
-        while (s->depth)
-            store_rollback(s);
+        if (s->be->in_tx(s) && tx_exec(s, Q_STORE_ROLLBACK, &err))
+            log_warn("rollback on '%s' failed: %s", s->url, err.msg);
+        s->depth = 0;
     }
     reset_all(s);
     for (size_t i = 0; i < Q__COUNT; i++) {
@@ -210,9 +214,18 @@ void store_close(struct store *s)
     free(s);
 }
 
-enum store_kind store_kind(const struct store *s) { return s->be->kind; }
-const char *store_url(const struct store *s) { return s->url; }
-int store_tx_depth(const struct store *s) { return s->depth; }
+enum store_kind store_kind(const struct store *s)
+{
+    return s->be->kind;
+}
+const char *store_url(const struct store *s)
+{
+    return s->url;
+}
+int store_tx_depth(const struct store *s)
+{
+    return s->depth;
+}
 
 /* ---- statements ---- */
 
@@ -295,7 +308,10 @@ void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t len)
     param_set_bytes(param_slot(st, idx, STORE_P_BLOB), p, len);
 }
 
-void store_bind_null(struct store_stmt *st, int idx) { param_slot(st, idx, STORE_P_NULL); }
+void store_bind_null(struct store_stmt *st, int idx)
+{
+    param_slot(st, idx, STORE_P_NULL);
+}
 
 /* One step; `faultable` is false for the store's own transaction control, which injected
  * faults must not break (tests count the caller's statements only). */
@@ -342,7 +358,10 @@ static int stmt_step(struct store_stmt *st, bool faultable, struct err *err)
     return ret;
 }
 
-int store_step(struct store_stmt *st, struct err *err) { return stmt_step(st, true, err); }
+int store_step(struct store_stmt *st, struct err *err)
+{
+    return stmt_step(st, true, err);
+}
 
 int store_exec(struct store_stmt *st, struct err *err)
 {
@@ -362,8 +381,14 @@ int store_one(struct store_stmt *st, struct err *err)
     return ret;
 }
 
-void store_reset(struct store_stmt *st) { stmt_reset(st, true); }
-int64_t store_changes(const struct store_stmt *st) { return st->changes; }
+void store_reset(struct store_stmt *st)
+{
+    stmt_reset(st, true);
+}
+int64_t store_changes(const struct store_stmt *st)
+{
+    return st->changes;
+}
 
 static void check_col(const struct store_stmt *st, int col)
 {
@@ -581,7 +606,7 @@ static int load_applied(struct store *s, struct applied_rows *rows, struct err *
         return 0;
     st = store_q(s, Q_STORE_MIG_LIST);
     while ((ret = store_step(st, err)) == STORE_ROW) {
-        struct applied_row r = { 0 };
+        struct applied_row r = {0};
         const char *sum = store_col_text(st, 1), *at = store_col_text(st, 2);
         r.version = store_col_i64(st, 0);
         snprintf(r.checksum, sizeof(r.checksum), "%s", sum ? sum : "");
@@ -734,7 +759,10 @@ int store_migrate(struct store *s, int *applied, struct err *err)
     return store_migrate_list(s, store_migrations, store_migrations_count, applied, err);
 }
 
-size_t store_migration_count(void) { return store_migrations_count; }
+size_t store_migration_count(void)
+{
+    return store_migrations_count;
+}
 
 int store_migration_status(struct store *s, struct store_migration_status *out, struct err *err)
 {

@@ -5,6 +5,8 @@
  *
  * A `struct store` is one connection; it is not thread-safe: give each thread its own.
  * Placeholders in the catalogue are ?1..?N (rewritten to $N once, at prepare, for PostgreSQL).
+ * PostgreSQL infers a parameter's type from where it is used; where nothing pins it (`SELECT
+ * ?1`, `?1 + ?2`) write CAST(?1 AS BIGINT).
  * Column indexes in store_col_*() are 0-based; bind indexes are the N of ?N (1-based).
  */
 #ifndef PMIS_STORE_H
@@ -66,7 +68,8 @@ int store_tx_depth(const struct store *s);
 struct store_stmt *store_q(struct store *s, enum query_id q);
 
 /* Bind ?idx. Text and blobs are copied, so the caller's memory may be freed at once.
- * store_bind_text(NULL) binds SQL NULL. */
+ * store_bind_text(NULL) binds SQL NULL. Binding while rows are pending resets the statement
+ * first (keeping its other bindings). */
 void store_bind_i64(struct store_stmt *st, int idx, int64_t v);
 void store_bind_text(struct store_stmt *st, int idx, const char *s);
 void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t len);
@@ -76,9 +79,10 @@ void store_bind_null(struct store_stmt *st, int idx);
 /**
  * Run or advance: STORE_ROW with a row available, STORE_DONE when finished, or a negative
  * ERR_*: ERR_CONFLICT for UNIQUE / FOREIGN KEY / CHECK violations (message names the
- * constraint), ERR_BUSY when locked past the timeout, ERR_UNAVAILABLE for a lost connection,
- * ERR_IO / ERR_CORRUPT / ERR_INTERNAL otherwise. After DONE or an error the statement is
- * reset automatically.
+ * constraint), ERR_BUSY when locked past the timeout, ERR_UNAVAILABLE for a lost connection
+ * (the next statement outside a transaction reconnects), ERR_INVALID for a value PostgreSQL
+ * cannot take (out of range, a NUL in text), ERR_IO / ERR_CORRUPT / ERR_INTERNAL otherwise.
+ * After DONE or an error the statement is reset automatically (bindings kept).
  */
 int store_step(struct store_stmt *st, struct err *err);
 /** Step to completion, ignoring rows; 0 or a negative ERR_*. */
@@ -125,16 +129,22 @@ int store_require_current(struct store *s, struct err *err);
  * Consistent copy of the whole database to `path` while other connections keep working
  * (SQLite online backup API; pg_dump custom format for PostgreSQL). Restore replaces the
  * database behind `s` with the copy (SQLite: backup API into the open connection; PostgreSQL:
- * pg_restore --clean). Checksums and manifests are the caller's business (domain/backup.c).
+ * pg_restore --clean in one transaction; tables created after the backup are left alone).
+ * The copy is written to PATH.tmp and renamed. Restore: ERR_NOT_FOUND for a missing file,
+ * ERR_CORRUPT for one that is not a backup, ERR_INTERNAL inside a transaction.
+ * Checksums and manifests are the caller's business (domain/backup.c).
  */
 int store_backup_to(struct store *s, const char *path, struct err *err);
 int store_restore_from(struct store *s, const char *path, struct err *err);
 
 #ifdef PMIS_TESTING
 /*
- * Fault injection (test builds only): make the Nth statement step from now fail with `code`
- * (ERR_BUSY, ERR_IO, ERR_CONFLICT). Also set at store_open() from the environment variable
- * PMIS_FAULT="busy:N" | "io:N" | "conflict:N", so integration tests can break the real binary.
+ * Fault injection (test builds only): let `after_steps` more store_step() calls run (each call
+ * counts, including the one that returns DONE), then fail the next one with `code` (ERR_BUSY,
+ * ERR_IO, ERR_CONFLICT) without running it; one shot. The store's own BEGIN / COMMIT /
+ * ROLLBACK are not counted. Also set at store_open() from the environment variable
+ * PMIS_FAULT="busy:N" | "io:N" | "conflict:N" (N = after_steps; anything else is ERR_CONFIG),
+ * so integration tests can break the real binary.
  */
 void store_fault_set(struct store *s, int code, long after_steps);
 #endif

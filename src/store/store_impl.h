@@ -29,12 +29,12 @@ struct store_stmt {
     struct store *s;
     enum query_id q;
     const char *sql;
-    bool prepared;   /* the backend has a prepared form */
-    bool running;    /* executed and not yet finished or reset */
-    bool has_row;    /* a row is readable */
-    int sql_params;  /* highest ?N in the text, set by the backend at prepare */
+    bool prepared;              /* the backend has a prepared form */
+    bool running;               /* executed and not yet finished or reset */
+    bool has_row;               /* a row is readable */
+    int sql_params;             /* highest ?N in the text, set by the backend at prepare */
     struct store_param *params; /* params[0] is ?1 */
-    int nparams;     /* highest index bound since the last clear */
+    int nparams;                /* highest index bound since the last clear */
     int params_cap;
     int64_t changes;
     void *be;

@@ -8,7 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#define YUAN(y, f) ((int64_t)(y) * 100 + (f))
+#define YUAN(y, f) ((int64_t)(y)*100 + (f))
 #define PRICE(s) parse_price_ok(s)
 
 static int64_t parse_ok(const char *s)
@@ -110,6 +110,8 @@ static void test_parse_invalid(void **state)
     parse_bad(",123", "not a number");
     parse_bad("1,", "misplaced grouping comma");
     parse_bad("1,,234", "misplaced grouping comma");
+    parse_bad("0,123", "misplaced grouping comma");
+    parse_bad("0,5", "misplaced grouping comma");
     parse_bad("1,234.5,6", "not a number");
     parse_bad("92233720368547758.08", "out of range");
     parse_bad("-92233720368547758.09", "out of range");
@@ -141,8 +143,9 @@ static void test_format(void **state)
 
 static void test_roundtrip(void **state)
 {
-    static const int64_t vals[] = { 0, 1, -1, 99, 100, 101, 99999, 100000, -100000, 123456789,
-                                    INT64_MAX, INT64_MIN, INT64_MAX / 7, INT64_MIN / 3 };
+    static const int64_t vals[] = {
+        0,      1,       -1,        99,        100,       101,           99999,
+        100000, -100000, 123456789, INT64_MAX, INT64_MIN, INT64_MAX / 7, INT64_MIN / 3};
     char buf[MONEY_BUF_SIZE];
     UNUSED(state);
     for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
@@ -263,7 +266,7 @@ static void test_line(void **state)
     assert_int_equal(line(-200000, PRICE("0.4883")), -YUAN(97, 66));
 
     /* 8-decimal price × odd Wh */
-    assert_int_equal(line(12345, 58886875), 727);   /* 726.958471875 fen */
+    assert_int_equal(line(12345, 58886875), 727); /* 726.958471875 fen */
     assert_int_equal(line(-12345, 58886875), -727);
     assert_int_equal(line(777777, 58886875), 45801); /* 45800.856976875 */
     assert_int_equal(line(1, 58886875), 0);          /* 0.058886875 fen */
@@ -424,11 +427,11 @@ static void test_decimal_layer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_valid),    cmocka_unit_test(test_parse_invalid),
-        cmocka_unit_test(test_format),         cmocka_unit_test(test_roundtrip),
-        cmocka_unit_test(test_checked_arith),  cmocka_unit_test(test_mul_ratio),
-        cmocka_unit_test(test_line),           cmocka_unit_test(test_accumulator),
-        cmocka_unit_test(test_price),          cmocka_unit_test(test_price_ratio_round),
+        cmocka_unit_test(test_parse_valid),   cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_format),        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_checked_arith), cmocka_unit_test(test_mul_ratio),
+        cmocka_unit_test(test_line),          cmocka_unit_test(test_accumulator),
+        cmocka_unit_test(test_price),         cmocka_unit_test(test_price_ratio_round),
         cmocka_unit_test(test_decimal_layer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,130 @@
+/*
+ * pmis init, db migrate, db status, config show, version.
+ */
+#include "core/common.h"
+#include "core/keyring.h"
+#include "cli/cli.h"
+
+#define PMIS_VERSION "0.1.0"
+
+int cmd_version(struct cli *cli, int argc, char **argv)
+{
+    UNUSED(argc);
+    UNUSED(argv);
+    if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "version", json_string(PMIS_VERSION));
+        cli_json_out(o);
+    } else {
+        printf("pmis %s\n", PMIS_VERSION);
+    }
+    return 0;
+}
+
+int cmd_init(struct cli *cli, int argc, char **argv)
+{
+    static const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist\n"
+                 "and bring the database schema up to date.";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    const char *path = cfg_str(&cli->cfg, CFG_KEYS_FILE);
+    bool created_keys = false;
+    if (access(path, F_OK) != 0) {
+        if ((rc = keyring_create(path, &cli->err)))
+            return rc;
+        created_keys = true;
+    } else {
+        struct keyring *kr;
+        if ((rc = keyring_load(path, &kr, &cli->err)))
+            return rc;
+        keyring_free(kr);
+    }
+    int applied = 0;
+    if ((rc = store_migrate(cli->ctx.db, &applied, &cli->err)))
+        return rc;
+    if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "database", json_string(store_url(cli->ctx.db)));
+        json_object_set_new(o, "key_file", json_string(path));
+        json_object_set_new(o, "key_file_created", json_boolean(created_keys));
+        json_object_set_new(o, "migrations_applied", json_integer(applied));
+        cli_json_out(o);
+    } else {
+        printf("database %s: %d migration(s) applied\n", store_url(cli->ctx.db), applied);
+        printf("key file %s: %s\n", path, created_keys ? "created (keep a copy somewhere safe: "
+                                                         "without it personal data is lost)"
+                                                       : "present");
+    }
+    return 0;
+}
+
+int cmd_db_migrate(struct cli *cli, int argc, char **argv)
+{
+    static const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    int applied = 0;
+    if ((rc = store_migrate(cli->ctx.db, &applied, &cli->err)))
+        return rc;
+    if (cli->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "applied", json_integer(applied));
+        cli_json_out(o);
+    } else {
+        printf("%d migration(s) applied\n", applied);
+    }
+    return 0;
+}
+
+int cmd_db_status(struct cli *cli, int argc, char **argv)
+{
+    static const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    size_t n = store_migration_count();
+    struct store_migration_status *st = arena_alloc(&cli->arena, (n + 1) * sizeof(*st));
+    if ((rc = store_migration_status(cli->ctx.db, st, &cli->err)))
+        return rc;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        if (cli->json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "version", json_integer(st[i].version));
+            json_object_set_new(o, "name", json_string(st[i].name));
+            json_object_set_new(o, "applied", json_boolean(st[i].applied));
+            json_object_set_new(o, "applied_at",
+                                st[i].applied ? json_string(st[i].applied_at) : json_null());
+            json_array_append_new(arr, o);
+        } else {
+            printf("%04d %-24s %s\n", st[i].version, st[i].name,
+                   st[i].applied ? st[i].applied_at : "pending");
+        }
+    }
+    if (cli->json)
+        cli_json_out(arr);
+    else
+        json_decref(arr);
+    return 0;
+}
+
+int cmd_config_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    struct strbuf sb = STRBUF_INIT;
+    cfg_show(&cli->cfg, &sb, cli->json);
+    fputs(sb.buf, stdout);
+    if (sb.len && sb.buf[sb.len - 1] != '\n')
+        fputc('\n', stdout);
+    strbuf_release(&sb);
+    return 0;
+}

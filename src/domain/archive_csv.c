@@ -1,0 +1,433 @@
+/*
+ * CSV import/export of customers, accounts and meters. Import runs in one transaction: rows are
+ * prepared (validated, encrypted) and inserted one by one with a per-row scratch arena, so
+ * memory stays flat however long the file; after the first bad row nothing more is written,
+ * but every row is still validated so the report is complete. Export streams rows in key order.
+ */
+#include "core/common.h"
+#include "core/keyring.h"
+#include "core/money.h"
+#include "domain/account.h"
+#include "domain/archive_csv.h"
+#include "domain/audit.h"
+#include "domain/customer.h"
+#include "domain/meter.h"
+#include "domain/pii.h"
+
+struct column {
+    const char *name;
+    size_t offset; /* of a `const char *` member in the kind's input struct */
+    bool required;
+};
+
+#define COL(type, member, req) { #member, offsetof(struct type, member), req }
+
+static const struct column customer_cols[] = {
+    COL(customer_in, cust_no, true),    COL(customer_in, name, true),
+    COL(customer_in, user_type, true),  COL(customer_in, voltage, true),
+    COL(customer_in, status, false),    COL(customer_in, important, false),
+    COL(customer_in, address, true),    COL(customer_in, phone, false),
+    COL(customer_in, id_type, false),   COL(customer_in, id_no, false),
+    { "org", offsetof(struct customer_in, org_code), true },
+    COL(customer_in, opened_on, false), COL(customer_in, closed_on, false),
+};
+
+static const struct column account_cols[] = {
+    COL(account_in, account_no, true),    COL(account_in, cust_no, true),
+    COL(account_in, tariff_code, true),   COL(account_in, capacity_kva, false),
+    COL(account_in, demand_kw, false),    COL(account_in, pf_standard, false),
+    COL(account_in, cycle_day, true),     COL(account_in, pay_mode, false),
+    COL(account_in, contact_name, false), COL(account_in, contact_phone, false),
+    COL(account_in, bank_name, false),    COL(account_in, bank_account, false),
+    COL(account_in, opened_on, false),
+};
+
+/* Meters: the archive fields, then where the meter is installed now (optional). */
+struct meter_row_in {
+    struct meter_in m;
+    const char *account_no, *installed_on, *install_reads;
+};
+
+static const struct column meter_cols[] = {
+    { "asset_no", offsetof(struct meter_row_in, m.asset_no), true },
+    { "model", offsetof(struct meter_row_in, m.model), true },
+    { "phases", offsetof(struct meter_row_in, m.phases), true },
+    { "ct_ratio", offsetof(struct meter_row_in, m.ct_ratio), false },
+    { "pt_ratio", offsetof(struct meter_row_in, m.pt_ratio), false },
+    { "registers", offsetof(struct meter_row_in, m.registers), false },
+    { "digits", offsetof(struct meter_row_in, m.digits), false },
+    COL(meter_row_in, account_no, false),
+    COL(meter_row_in, installed_on, false),
+    COL(meter_row_in, install_reads, false),
+};
+
+struct kind_info {
+    const char *name;
+    const struct column *cols;
+    size_t ncols;
+    size_t in_size;
+};
+
+static const struct kind_info kinds[] = {
+    [ARCHIVE_CUSTOMERS] = { "customers", customer_cols, ARRAY_SIZE(customer_cols),
+                            sizeof(struct customer_in) },
+    [ARCHIVE_ACCOUNTS] = { "accounts", account_cols, ARRAY_SIZE(account_cols),
+                           sizeof(struct account_in) },
+    [ARCHIVE_METERS] = { "meters", meter_cols, ARRAY_SIZE(meter_cols),
+                         sizeof(struct meter_row_in) },
+};
+
+int archive_kind_parse(const char *s, enum archive_kind *out, struct err *err)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+        if (s && !strcmp(s, kinds[i].name))
+            return *out = (enum archive_kind)i, 0;
+    return error(err, ERR_USAGE, "unknown table '%s': customers, accounts or meters",
+                 s ? s : "");
+}
+
+const char *archive_kind_name(enum archive_kind k) { return kinds[k].name; }
+
+const char *archive_columns(enum archive_kind k)
+{
+    static char buf[ARRAY_SIZE(kinds)][512];
+    if (!buf[k][0]) {
+        size_t n = 0;
+        for (size_t i = 0; i < kinds[k].ncols; i++)
+            n += (size_t)snprintf(buf[k] + n, sizeof(buf[k]) - n, "%s%s", i ? "," : "",
+                                  kinds[k].cols[i].name);
+    }
+    return buf[k];
+}
+
+void import_result_release(struct import_result *res)
+{
+    VEC_FREE(&res->bad);
+}
+
+/* Personal data in a report is masked like everywhere else. */
+static const char *report_value(struct arena *keep, const char *column, const char *value)
+{
+    static const struct { const char *column; enum pii_kind kind; } pii_cols[] = {
+        { "phone", PII_PHONE }, { "contact_phone", PII_PHONE }, { "id_no", PII_ID_NUMBER },
+        { "bank_account", PII_BANK_ACCOUNT },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(pii_cols); i++) {
+        if (column && !strcmp(column, pii_cols[i].column)) {
+            struct strbuf m = STRBUF_INIT;
+            pii_mask(pii_cols[i].kind, value, &m);
+            const char *s = arena_strdup(keep, m.buf);
+            strbuf_release(&m);
+            return s;
+        }
+    }
+    return arena_strndup(keep, value, 200);
+}
+
+static void add_bad(struct arena *keep, struct import_result *res, uint64_t line,
+                    const char *column, const char *value, const char *reason)
+{
+    res->bad_count++;
+    if (res->bad.n >= ARCHIVE_MAX_REPORTED)
+        return;
+    struct import_bad b = {
+        .line = line,
+        .column = arena_strdup(keep, column && *column ? column : "-"),
+        .value = report_value(keep, column, value ? value : ""),
+        .reason = arena_strdup(keep, reason),
+    };
+    VEC_PUSH(&res->bad, b);
+}
+
+/* Map header columns to the kind's columns; unknown and missing required ones are errors. */
+static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map,
+                      struct err *err)
+{
+    size_t n = csv_header_count(r);
+    for (size_t i = 0; i < ki->ncols; i++) {
+        int idx = csv_column(r, ki->cols[i].name);
+        if (idx < 0 && ki->cols[i].required)
+            return error(err, ERR_INVALID, "line 1: missing column '%s' (a %s file has: %s)",
+                         ki->cols[i].name, ki->name,
+                         archive_columns((enum archive_kind)(ki - kinds)));
+        map[i] = idx;
+    }
+    for (size_t j = 0; j < n; j++) {
+        bool known = false;
+        for (size_t i = 0; i < ki->ncols; i++)
+            known |= map[i] == (int)j;
+        if (!known)
+            return error(err, ERR_INVALID, "line 1: unknown column %zu in the header "
+                                           "(a %s file has: %s)",
+                         j + 1, ki->name, archive_columns((enum archive_kind)(ki - kinds)));
+    }
+    return 0;
+}
+
+/* One row: 0 created / unchanged (*created says which), or a row error in `err`. */
+static int import_row(struct ctx *c, enum archive_kind k, void *in, bool *created,
+                      struct err *err)
+{
+    int rc;
+    switch (k) {
+    case ARCHIVE_CUSTOMERS: {
+        struct customer_row row;
+        customer_row_init(&row);
+        rc = customer_prepare(c, in, &row, err);
+        if (!rc && !row.cust_no[0])
+            rc = error(err, ERR_INVALID, "cust_no is missing"), err_field(err, "cust_no");
+        if (!rc) {
+            int64_t id;
+            bool same;
+            rc = customer_insert(c, &row, &id, created, &same, err);
+            if (!rc && !*created && !same)
+                rc = error(err, ERR_CONFLICT,
+                           "customer '%s' already exists with different data", row.cust_no),
+                err_field(err, "cust_no");
+        }
+        customer_row_release(&row);
+        return rc;
+    }
+    case ARCHIVE_ACCOUNTS:
+        return account_import_row(c, in, created, err);
+    case ARCHIVE_METERS: {
+        struct meter_row_in *m = in;
+        if ((rc = meter_import_row(c, &m->m, created, err)))
+            return rc;
+        if (!m->account_no)
+            return 0;
+        struct meter cur;
+        if ((rc = meter_get(c, m->m.asset_no, &cur, err)))
+            return rc;
+        if (cur.account_no && !strcmp(cur.account_no, m->account_no))
+            return 0;
+        if (cur.account_no)
+            return error(err, ERR_CONFLICT, "meter '%s' is installed on account '%s', not '%s'",
+                         m->m.asset_no, cur.account_no, m->account_no),
+                   err_field(err, "account_no");
+        *created = true;
+        rc = meter_install(c, m->m.asset_no, m->account_no, NULL, m->installed_on,
+                           m->install_reads, err);
+        if (rc && !err->field[0])
+            err_field(err, "account_no");
+        return rc;
+    }
+    }
+    return error(err, ERR_INTERNAL, "bad archive kind");
+}
+
+int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
+                   const struct import_opts *o, struct import_result *res, struct err *err)
+{
+    const struct kind_info *ki = &kinds[k];
+    int map[16];
+    struct arena row_arena = ARENA_INIT;
+    struct arena *keep = c->arena;
+    struct csv_record *rec;
+    struct date today;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if ((rc = csv_read_header(r, err)) || (rc = map_header(ki, r, map, err)))
+        return rc;
+    /* create the lookup caches in the long-lived arena before switching to the row arena */
+    if ((rc = ctx_today(c, &today, err)))
+        return rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+
+    void *in = arena_alloc(keep, ki->in_size);
+    size_t nheader = csv_header_count(r);
+    while ((rc = csv_next(r, &rec, err)) == 1) {
+        struct err row_err = ERR_INIT;
+        res->rows++;
+        if (rec->n != nheader) {
+            csv_check_fields(rec, nheader, &row_err);
+            add_bad(keep, res, rec->line, "-", "", row_err.msg);
+            continue;
+        }
+        memset(in, 0, ki->in_size);
+        for (size_t i = 0; i < ki->ncols; i++) {
+            const char *v = map[i] >= 0 ? rec->fields[map[i]].p : NULL;
+            *(const char **)((char *)in + ki->cols[i].offset) = v && *v ? v : NULL;
+        }
+        c->arena = &row_arena;
+        bool created = false;
+        int row_rc = import_row(c, k, in, &created, &row_err);
+        c->arena = keep;
+        arena_reset(&row_arena);
+        if (row_rc == ERR_INVALID || row_rc == ERR_CONFLICT || row_rc == ERR_NOT_FOUND) {
+            const char *value = "";
+            for (size_t i = 0; i < ki->ncols; i++)
+                if (row_err.field[0] && !strcmp(ki->cols[i].name, row_err.field) && map[i] >= 0)
+                    value = rec->fields[map[i]].p;
+            add_bad(keep, res, rec->line, row_err.field, value, row_err.msg);
+        } else if (row_rc) {
+            rc = row_rc;
+            *err = row_err;
+            break;
+        } else if (created) {
+            res->created++;
+        } else {
+            res->unchanged++;
+        }
+        if (o->progress && (res->rows & 4095) == 0) {
+            uint64_t done, total;
+            csv_progress(r, &done, &total);
+            o->progress(o->progress_arg, done, total);
+        }
+    }
+    arena_release(&row_arena);
+    if (rc < 0)
+        goto fail;
+    if (res->rows == 0) {
+        rc = error(err, ERR_INVALID, "the file has a header but no rows");
+        goto fail;
+    }
+    if (res->bad_count) {
+        rc = error(err, ERR_INVALID, "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
+                   res->bad_count, res->rows);
+        goto fail;
+    }
+    if (o->dry_run) {
+        store_rollback(c->db);
+        return 0;
+    }
+    struct audit_rec ar = {
+        .action = arena_sprintf(keep, "import.%s", ki->name),
+        .entity = "import",
+        .entity_key = o->source ? o->source : "-",
+        .detail = arena_sprintf(keep, "rows=%" PRId64 " created=%" PRId64 " unchanged=%" PRId64,
+                                res->rows, res->created, res->unchanged),
+    };
+    if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
+        goto fail;
+    res->committed = true;
+    return 0;
+fail:
+    store_rollback(c->db);
+    return rc;
+}
+
+/* ---- export ---- */
+
+static const char *plain(struct ctx *c, const char *aad, struct store_stmt *st, int col,
+                         bool with_pii, enum pii_kind kind, struct strbuf *tmp)
+{
+    if (store_col_null(st, col))
+        return "";
+    size_t len;
+    const void *p = store_col_blob(st, col, &len);
+    struct err e = ERR_INIT;
+    strbuf_reset(tmp);
+    if (keyring_decrypt(c->keys, aad, p, len, tmp, &e))
+        return "(undecryptable)";
+    if (with_pii)
+        return arena_strdup(c->arena, tmp->buf);
+    struct strbuf m = STRBUF_INIT;
+    pii_mask(kind, tmp->buf, &m);
+    const char *s = arena_strdup(c->arena, m.buf);
+    strbuf_release(&m);
+    return s;
+}
+
+static const char *txt(struct store_stmt *st, int col)
+{
+    return store_col_null(st, col) ? "" : store_col_text(st, col);
+}
+
+int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
+                   const struct export_opts *o, int64_t *rows, struct err *err)
+{
+    const struct kind_info *ki = &kinds[k];
+    const char *fields[16];
+    int64_t scope = 0;
+    int rc;
+    struct arena row_arena = ARENA_INIT;
+    struct arena *keep = c->arena;
+    struct strbuf tmp = STRBUF_INIT;
+
+    *rows = 0;
+    if (o->org_code && (rc = ctx_org_id(c, o->org_code, &scope, err)))
+        return rc;
+    for (size_t i = 0; i < ki->ncols; i++)
+        fields[i] = ki->cols[i].name;
+    if ((rc = csv_write_record(w, ki->ncols, fields, err)))
+        return rc;
+
+    static const enum query_id q[] = { Q_EXPORT_CUSTOMERS, Q_EXPORT_ACCOUNTS, Q_EXPORT_METERS };
+    struct store_stmt *st = store_q(c->db, q[k]);
+    if (o->org_code)
+        store_bind_i64(st, 1, scope);
+    else
+        store_bind_null(st, 1);
+    char num[3][40];
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        c->arena = &row_arena;
+        switch (k) {
+        case ARCHIVE_CUSTOMERS:
+            fields[0] = txt(st, 1);
+            fields[1] = txt(st, 2);
+            fields[2] = txt(st, 3);
+            fields[3] = txt(st, 4);
+            fields[4] = txt(st, 5);
+            fields[5] = store_col_i64(st, 6) ? "1" : "0";
+            fields[6] = txt(st, 7);
+            fields[7] = plain(c, "customer.phone", st, 8, o->with_pii, PII_PHONE, &tmp);
+            fields[8] = txt(st, 9);
+            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp);
+            fields[10] = txt(st, 12);
+            fields[11] = txt(st, 14);
+            fields[12] = txt(st, 15);
+            break;
+        case ARCHIVE_ACCOUNTS:
+            fields[0] = txt(st, 1);
+            fields[1] = txt(st, 3);
+            fields[2] = txt(st, 4);
+            fields[3] = decimal_format(store_col_i64(st, 5), 3, 0, 0, num[0]);
+            fields[4] = decimal_format(store_col_i64(st, 6), 3, 0, 0, num[1]);
+            if (store_col_i64(st, 7))
+                snprintf(num[2], sizeof(num[2]), "0.%02d", (int)store_col_i64(st, 7));
+            else
+                snprintf(num[2], sizeof(num[2]), "none");
+            fields[5] = num[2];
+            fields[6] = arena_sprintf(c->arena, "%d", (int)store_col_i64(st, 8));
+            fields[7] = txt(st, 9);
+            fields[8] = txt(st, 10);
+            fields[9] = plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp);
+            fields[10] = txt(st, 12);
+            fields[11] = plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT,
+                               &tmp);
+            fields[12] = txt(st, 15);
+            break;
+        case ARCHIVE_METERS:
+            for (int i = 0; i < 9; i++)
+                fields[i] = i == 2 || i == 6
+                                ? arena_sprintf(c->arena, "%d", (int)store_col_i64(st, i))
+                                : txt(st, i);
+            fields[9] = ""; /* install readings are history, not current state */
+            break;
+        }
+        rc = csv_write_record(w, ki->ncols, fields, err);
+        c->arena = keep;
+        arena_reset(&row_arena);
+        if (rc) {
+            store_reset(st);
+            break;
+        }
+        ++*rows;
+    }
+    arena_release(&row_arena);
+    strbuf_release(&tmp);
+    if (rc < 0)
+        return rc;
+    if (o->with_pii) {
+        struct audit_rec ar = {
+            .action = arena_sprintf(c->arena, "export.%s", ki->name), .entity = "export",
+            .entity_key = o->org_code ? o->org_code : "*",
+            .detail = arena_sprintf(c->arena, "rows=%" PRId64 " with personal data", *rows),
+        };
+        return audit_append(c, &ar, err);
+    }
+    return 0;
+}
