@@ -48,7 +48,8 @@ INSERT INTO code_list (list, code, name_zh, name_en, sort_order) VALUES
     ('register', 'peak', '峰', 'Peak', 3),
     ('register', 'flat', '平', 'Flat', 4),
     ('register', 'valley', '谷', 'Valley', 5),
-    ('register', 'reactive', '无功', 'Reactive', 6);
+    ('register', 'reactive', '无功', 'Reactive', 6),
+    ('register', 'demand', '最大需量', 'Maximum demand', 7);
 
 CREATE TABLE org_unit (
     id         {{ID}},

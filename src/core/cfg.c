@@ -7,8 +7,6 @@
 #include "core/cfg.h"
 #include "core/xalloc.h"
 
-extern char **environ;
-
 #define CFG_MAX_FILE (1 << 20) /* a config file is a page of text; refuse anything huge */
 
 static const struct cfg_option options[] = {
@@ -263,9 +261,18 @@ static int unknown_option(struct err *err, const char *where, const char *name)
                  options[s].name);
 }
 
+/* "--db" from "--db" or "flag --db"; NULL from NULL or "flag". */
+static const char *flag_label(const char *label)
+{
+    if (label && !strncmp(label, "flag", 4) && (label[4] == ' ' || !label[4]))
+        return label[4] ? label + 5 : NULL;
+    return label;
+}
+
 int cfg_set(struct cfg *cfg, const char *name, const char *value, const char *label,
             struct err *err)
 {
+    label = flag_label(label);
     struct strbuf where = STRBUF_INIT;
     strbuf_addf(&where, "flag%s%s: ", label ? " " : "", label ? label : "");
     int id = cfg_lookup(name);
@@ -277,6 +284,7 @@ int cfg_set(struct cfg *cfg, const char *name, const char *value, const char *la
 
 int cfg_set_arg(struct cfg *cfg, const char *arg, const char *label, struct err *err)
 {
+    label = flag_label(label);
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg)
         return error(err, ERR_CONFIG, "flag%s%s: expected 'name=value', not '%s'",
@@ -392,7 +400,8 @@ static int parse_value(char *p, struct strbuf *out, const char *where, struct er
         case '\\': strbuf_addch(out, '\\'); break;
         case 't': strbuf_addch(out, '\t'); break;
         case '\0': return error(err, ERR_CONFIG, "%sunterminated quoted value", where);
-        default: return error(err, ERR_CONFIG, "%sunknown escape '\\%c' in quoted value", where, *p);
+        default:
+            return error(err, ERR_CONFIG, "%sunknown escape '\\%c' in quoted value", where, *p);
         }
     }
     p = skip_blank(p + 1);
@@ -790,7 +799,11 @@ static void add_source_text(struct strbuf *sb, const struct cfg_value *v)
     case CFG_SRC_DEFAULT: strbuf_addstr(sb, "default"); break;
     case CFG_SRC_FILE: strbuf_addstr(sb, v->origin); break;
     case CFG_SRC_ENV: strbuf_addf(sb, "env %s", v->origin); break;
-    case CFG_SRC_FLAG: strbuf_addf(sb, "flag%s%s", v->origin ? " " : "", v->origin ? v->origin : ""); break;
+    case CFG_SRC_FLAG:
+        strbuf_addstr(sb, "flag");
+        if (v->origin)
+            strbuf_addf(sb, " %s", v->origin);
+        break;
     }
 }
 

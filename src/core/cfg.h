@@ -87,7 +87,8 @@ int cfg_load_env(struct cfg *cfg, char *const *envp, struct err *err);
 
 /**
  * Set option `name` from a command-line flag. `label` names the flag in messages and in
- * cfg_show ("--db"); NULL means "flag". Errors: ERR_CONFIG "LABEL: ...".
+ * cfg_show: "--db" or "flag --db" both read "flag --db"; NULL reads "flag". Errors:
+ * ERR_CONFIG "flag --db: ...".
  */
 int cfg_set(struct cfg *cfg, const char *name, const char *value, const char *label,
             struct err *err);

@@ -23,6 +23,7 @@ enum csv_encoding {
  * "gb18030" (case-insensitive). ERR_USAGE naming the value on anything else.
  */
 int csv_encoding_parse(const char *name, enum csv_encoding *out, struct err *err);
+/** The canonical name of an encoding ("utf-8", "gbk", "gb18030"), static. */
 const char *csv_encoding_name(enum csv_encoding enc);
 
 #define CSV_MAX_RECORD_DEFAULT ((size_t)1 << 20) /* 1 MiB */
@@ -30,7 +31,7 @@ const char *csv_encoding_name(enum csv_encoding enc);
 struct csv_options {
     enum csv_encoding encoding;
     char delimiter;    /* ',' when 0 */
-    size_t max_record; /* bytes of one decoded record; CSV_MAX_RECORD_DEFAULT when 0 */
+    size_t max_record; /* bytes of field data (UTF-8) in one record; default when 0 */
 };
 #define CSV_OPTIONS_INIT { CSV_ENC_UTF8, ',', 0 }
 
@@ -164,8 +165,8 @@ struct csv_writer {
     void *cd; /* iconv_t UTF-8 -> GBK/GB18030, or (void *)-1 */
     char delim;
     bool crlf;
-    size_t nfields;  /* fields written in the current record */
-    uint64_t nrec;   /* records finished */
+    size_t nfields;     /* fields written in the current record */
+    uint64_t nrec;      /* records finished */
     struct strbuf line; /* the current record, UTF-8 */
     struct strbuf conv;
 };
@@ -184,6 +185,7 @@ int csv_writer_init_fp(struct csv_writer *w, FILE *fp, const struct csv_write_op
  * CR or LF. `s` is UTF-8 of `len` bytes. Never fails (output happens at csv_end_record).
  */
 void csv_write_field(struct csv_writer *w, const char *s, size_t len);
+/** csv_write_field of a NUL-terminated string. */
 void csv_write_fieldstr(struct csv_writer *w, const char *s);
 /**
  * End the current record and emit it. ERR_INVALID when a character cannot be encoded in GBK
@@ -196,6 +198,7 @@ int csv_write_record(struct csv_writer *w, size_t n, const char *const *fields,
                      struct err *err);
 /** Flush a FILE* writer (ERR_IO on failure); a no-op for a strbuf. */
 int csv_writer_flush(struct csv_writer *w, struct err *err);
+/** Free the writer's buffers (not its output); a record not ended is dropped. */
 void csv_writer_release(struct csv_writer *w);
 
 #endif

@@ -61,44 +61,50 @@ static uint32_t range(struct demo_rng *r, uint32_t lo, uint32_t hi)
 
 /* ---- the org tree ---- */
 
-#define ZJ "浙江省"
-#define HZ "杭州市"
-#define NB "宁波市"
-#define WZ "温州市"
+/* A city's name and telephone area code. */
+#define HZ "杭州市", "0571"
+#define NB "宁波市", "0574"
+#define WZ "温州市", "0577"
+#define ORG(code, name, level, parent, region, city_area, county, town, weight)                   \
+    { code, name, level, parent, region, "浙江省", city_area, county, town, weight }
+#define COUNTY(code, name, parent, region, city_area, county)                                      \
+    { code, name, "county", parent, region, "浙江省", city_area, county, "", 0 }
+#define STATION(code, name, parent, region, city_area, county, town, weight)                       \
+    { code, name, "station", parent, region, "浙江省", city_area, county, town, weight }
 
 static const struct demo_org orgs[] = {
-    { "HQ", "国家电网有限公司", "hq", NULL, "110102", "北京市", "北京市", "西城区", "", "010", 0 },
-    { "ZJ", "国网浙江省电力有限公司", "province", "HQ", "330000", ZJ, "", "", "", "", 0 },
-    { "ZJ-HZ", "国网杭州供电公司", "city", "ZJ", "330100", ZJ, HZ, "", "", "0571", 0 },
-    { "ZJ-NB", "国网宁波供电公司", "city", "ZJ", "330200", ZJ, NB, "", "", "0574", 0 },
-    { "ZJ-WZ", "国网温州供电公司", "city", "ZJ", "330300", ZJ, WZ, "", "", "0577", 0 },
-    { "ZJ-HZ-TL", "国网桐庐县供电公司", "county", "ZJ-HZ", "330122", ZJ, HZ, "桐庐县", "", "0571", 0 },
-    { "ZJ-HZ-CA", "国网淳安县供电公司", "county", "ZJ-HZ", "330127", ZJ, HZ, "淳安县", "", "0571", 0 },
-    { "ZJ-HZ-JD", "国网建德市供电公司", "county", "ZJ-HZ", "330182", ZJ, HZ, "建德市", "", "0571", 0 },
-    { "ZJ-NB-XS", "国网象山县供电公司", "county", "ZJ-NB", "330225", ZJ, NB, "象山县", "", "0574", 0 },
-    { "ZJ-NB-NH", "国网宁海县供电公司", "county", "ZJ-NB", "330226", ZJ, NB, "宁海县", "", "0574", 0 },
-    { "ZJ-NB-YY", "国网余姚市供电公司", "county", "ZJ-NB", "330281", ZJ, NB, "余姚市", "", "0574", 0 },
-    { "ZJ-WZ-YJ", "国网永嘉县供电公司", "county", "ZJ-WZ", "330324", ZJ, WZ, "永嘉县", "", "0577", 0 },
-    { "ZJ-WZ-PY", "国网平阳县供电公司", "county", "ZJ-WZ", "330326", ZJ, WZ, "平阳县", "", "0577", 0 },
-    { "ZJ-WZ-CN", "国网苍南县供电公司", "county", "ZJ-WZ", "330327", ZJ, WZ, "苍南县", "", "0577", 0 },
-    { "ZJ-HZ-TL-FS", "分水供电所", "station", "ZJ-HZ-TL", "330122", ZJ, HZ, "桐庐县", "分水镇", "0571", 4 },
-    { "ZJ-HZ-TL-FCJ", "富春江供电所", "station", "ZJ-HZ-TL", "330122", ZJ, HZ, "桐庐县", "富春江镇", "0571", 3 },
-    { "ZJ-HZ-CA-QDH", "千岛湖供电所", "station", "ZJ-HZ-CA", "330127", ZJ, HZ, "淳安县", "千岛湖镇", "0571", 6 },
-    { "ZJ-HZ-CA-WP", "威坪供电所", "station", "ZJ-HZ-CA", "330127", ZJ, HZ, "淳安县", "威坪镇", "0571", 2 },
-    { "ZJ-HZ-JD-SC", "寿昌供电所", "station", "ZJ-HZ-JD", "330182", ZJ, HZ, "建德市", "寿昌镇", "0571", 3 },
-    { "ZJ-HZ-JD-QT", "乾潭供电所", "station", "ZJ-HZ-JD", "330182", ZJ, HZ, "建德市", "乾潭镇", "0571", 2 },
-    { "ZJ-NB-XS-SP", "石浦供电所", "station", "ZJ-NB-XS", "330225", ZJ, NB, "象山县", "石浦镇", "0574", 4 },
-    { "ZJ-NB-XS-XZ", "西周供电所", "station", "ZJ-NB-XS", "330225", ZJ, NB, "象山县", "西周镇", "0574", 3 },
-    { "ZJ-NB-NH-XD", "西店供电所", "station", "ZJ-NB-NH", "330226", ZJ, NB, "宁海县", "西店镇", "0574", 3 },
-    { "ZJ-NB-NH-CJ", "长街供电所", "station", "ZJ-NB-NH", "330226", ZJ, NB, "宁海县", "长街镇", "0574", 2 },
-    { "ZJ-NB-YY-SM", "泗门供电所", "station", "ZJ-NB-YY", "330281", ZJ, NB, "余姚市", "泗门镇", "0574", 4 },
-    { "ZJ-NB-YY-MZ", "马渚供电所", "station", "ZJ-NB-YY", "330281", ZJ, NB, "余姚市", "马渚镇", "0574", 3 },
-    { "ZJ-WZ-YJ-QT", "桥头供电所", "station", "ZJ-WZ-YJ", "330324", ZJ, WZ, "永嘉县", "桥头镇", "0577", 3 },
-    { "ZJ-WZ-YJ-YT", "岩头供电所", "station", "ZJ-WZ-YJ", "330324", ZJ, WZ, "永嘉县", "岩头镇", "0577", 2 },
-    { "ZJ-WZ-PY-AJ", "鳌江供电所", "station", "ZJ-WZ-PY", "330326", ZJ, WZ, "平阳县", "鳌江镇", "0577", 6 },
-    { "ZJ-WZ-PY-XJ", "萧江供电所", "station", "ZJ-WZ-PY", "330326", ZJ, WZ, "平阳县", "萧江镇", "0577", 4 },
-    { "ZJ-WZ-CN-LX", "灵溪供电所", "station", "ZJ-WZ-CN", "330327", ZJ, WZ, "苍南县", "灵溪镇", "0577", 7 },
-    { "ZJ-WZ-CN-QK", "钱库供电所", "station", "ZJ-WZ-CN", "330327", ZJ, WZ, "苍南县", "钱库镇", "0577", 4 },
+    { "HQ", "国家电网有限公司", "hq", NULL, "110102", "北京市", "北京市", "010", "西城区", "", 0 },
+    { "ZJ", "国网浙江省电力有限公司", "province", "HQ", "330000", "浙江省", "", "", "", "", 0 },
+    ORG("ZJ-HZ", "国网杭州供电公司", "city", "ZJ", "330100", HZ, "", "", 0),
+    ORG("ZJ-NB", "国网宁波供电公司", "city", "ZJ", "330200", NB, "", "", 0),
+    ORG("ZJ-WZ", "国网温州供电公司", "city", "ZJ", "330300", WZ, "", "", 0),
+    COUNTY("ZJ-HZ-TL", "国网桐庐县供电公司", "ZJ-HZ", "330122", HZ, "桐庐县"),
+    COUNTY("ZJ-HZ-CA", "国网淳安县供电公司", "ZJ-HZ", "330127", HZ, "淳安县"),
+    COUNTY("ZJ-HZ-JD", "国网建德市供电公司", "ZJ-HZ", "330182", HZ, "建德市"),
+    COUNTY("ZJ-NB-XS", "国网象山县供电公司", "ZJ-NB", "330225", NB, "象山县"),
+    COUNTY("ZJ-NB-NH", "国网宁海县供电公司", "ZJ-NB", "330226", NB, "宁海县"),
+    COUNTY("ZJ-NB-YY", "国网余姚市供电公司", "ZJ-NB", "330281", NB, "余姚市"),
+    COUNTY("ZJ-WZ-YJ", "国网永嘉县供电公司", "ZJ-WZ", "330324", WZ, "永嘉县"),
+    COUNTY("ZJ-WZ-PY", "国网平阳县供电公司", "ZJ-WZ", "330326", WZ, "平阳县"),
+    COUNTY("ZJ-WZ-CN", "国网苍南县供电公司", "ZJ-WZ", "330327", WZ, "苍南县"),
+    STATION("ZJ-HZ-TL-FS", "分水供电所", "ZJ-HZ-TL", "330122", HZ, "桐庐县", "分水镇", 4),
+    STATION("ZJ-HZ-TL-FCJ", "富春江供电所", "ZJ-HZ-TL", "330122", HZ, "桐庐县", "富春江镇", 3),
+    STATION("ZJ-HZ-CA-QDH", "千岛湖供电所", "ZJ-HZ-CA", "330127", HZ, "淳安县", "千岛湖镇", 6),
+    STATION("ZJ-HZ-CA-WP", "威坪供电所", "ZJ-HZ-CA", "330127", HZ, "淳安县", "威坪镇", 2),
+    STATION("ZJ-HZ-JD-SC", "寿昌供电所", "ZJ-HZ-JD", "330182", HZ, "建德市", "寿昌镇", 3),
+    STATION("ZJ-HZ-JD-QT", "乾潭供电所", "ZJ-HZ-JD", "330182", HZ, "建德市", "乾潭镇", 2),
+    STATION("ZJ-NB-XS-SP", "石浦供电所", "ZJ-NB-XS", "330225", NB, "象山县", "石浦镇", 4),
+    STATION("ZJ-NB-XS-XZ", "西周供电所", "ZJ-NB-XS", "330225", NB, "象山县", "西周镇", 3),
+    STATION("ZJ-NB-NH-XD", "西店供电所", "ZJ-NB-NH", "330226", NB, "宁海县", "西店镇", 3),
+    STATION("ZJ-NB-NH-CJ", "长街供电所", "ZJ-NB-NH", "330226", NB, "宁海县", "长街镇", 2),
+    STATION("ZJ-NB-YY-SM", "泗门供电所", "ZJ-NB-YY", "330281", NB, "余姚市", "泗门镇", 4),
+    STATION("ZJ-NB-YY-MZ", "马渚供电所", "ZJ-NB-YY", "330281", NB, "余姚市", "马渚镇", 3),
+    STATION("ZJ-WZ-YJ-QT", "桥头供电所", "ZJ-WZ-YJ", "330324", WZ, "永嘉县", "桥头镇", 3),
+    STATION("ZJ-WZ-YJ-YT", "岩头供电所", "ZJ-WZ-YJ", "330324", WZ, "永嘉县", "岩头镇", 2),
+    STATION("ZJ-WZ-PY-AJ", "鳌江供电所", "ZJ-WZ-PY", "330326", WZ, "平阳县", "鳌江镇", 6),
+    STATION("ZJ-WZ-PY-XJ", "萧江供电所", "ZJ-WZ-PY", "330326", WZ, "平阳县", "萧江镇", 4),
+    STATION("ZJ-WZ-CN-LX", "灵溪供电所", "ZJ-WZ-CN", "330327", WZ, "苍南县", "灵溪镇", 7),
+    STATION("ZJ-WZ-CN-QK", "钱库供电所", "ZJ-WZ-CN", "330327", WZ, "苍南县", "钱库镇", 4),
 };
 
 #define FIRST_STATION 14

@@ -38,9 +38,9 @@ struct demo_org {
     const char *region;    /* GB/T 2260 code: the county's for county and station ("330122") */
     const char *province;  /* "浙江省" */
     const char *city;      /* "杭州市" */
+    const char *area_code; /* telephone area code of the city: "0571" */
     const char *county;    /* "桐庐县", "建德市" */
     const char *town;      /* the station's town: "分水镇" */
-    const char *area_code; /* telephone area code of the city: "0571" */
     unsigned weight;       /* a station's relative share of customers; 0 above stations */
 };
 

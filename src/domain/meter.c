@@ -9,8 +9,9 @@
 #include "domain/audit.h"
 #include "domain/meter.h"
 
+/* energy registers in Wh (reactive in varh) and the maximum-demand register in W */
 static const char *const register_names[] = { "total", "sharp", "peak", "flat", "valley",
-                                              "reactive" };
+                                              "reactive", "demand" };
 
 static const char *tr(struct ctx *c, const char *s)
 {
@@ -69,7 +70,7 @@ static int parse_registers(struct ctx *c, const char *s, const char **out, struc
         if (i == ARRAY_SIZE(register_names))
             return error(err, ERR_INVALID,
                          "invalid registers '%s': unknown register '%.*s' (total, sharp, peak, "
-                         "flat, valley, reactive)",
+                         "flat, valley, reactive, demand)",
                          s, (int)n, p);
         if (seen[i])
             return error(err, ERR_INVALID, "invalid registers '%s': '%s' twice", s,

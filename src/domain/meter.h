@@ -15,7 +15,8 @@ struct meter_in {
     const char *phases;    /* "1" or "3" */
     const char *ct_ratio;  /* "100/5"; NULL = "1/1" */
     const char *pt_ratio;  /* "10000/100"; NULL = "1/1" */
-    const char *registers; /* "total,peak,valley" — from total, sharp, peak, flat, valley, reactive */
+    const char *registers; /* "total,peak,valley" — from total, sharp, peak, flat, valley,
+                              reactive, demand */
     const char *digits;    /* integer digits of the register, 4..10; NULL = 6 */
 };
 

@@ -51,10 +51,11 @@ static size_t utf8_next(const unsigned char *s, uint32_t *cp)
 
 /*
  * Fold `s` to ASCII into out[cap]: U+FF01..U+FF5E (full-width forms) to their ASCII letters,
- * U+3000 to a space, 转 (U+8F6C, "extension") to 'x', anything else non-ASCII or a control
- * character to BAD_CHAR. Leading and trailing blanks are dropped. False if longer than cap-1.
+ * U+3000 to a space, for phones 转 (U+8F6C, "extension") to 'x', anything else non-ASCII or a
+ * control character to BAD_CHAR. Leading and trailing blanks are dropped. False if longer
+ * than cap-1.
  */
-static bool fold(const char *s, char *out, size_t cap, size_t *len)
+static bool fold(const char *s, bool phone, char *out, size_t cap, size_t *len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = 0;
@@ -66,7 +67,7 @@ static bool fold(const char *s, char *out, size_t cap, size_t *len)
             c = (char)(cp - 0xFF01 + 0x21);
         else if (cp == 0x3000 || cp == '\t')
             c = ' ';
-        else if (cp == 0x8F6C)
+        else if (cp == 0x8F6C && phone)
             c = 'x';
         else if (cp < 0x20 || cp >= 0x7F)
             c = BAD_CHAR;
@@ -207,7 +208,7 @@ int pii_id_parse(const char *s, int32_t today, struct pii_id *out, struct err *e
     size_t n;
     struct strbuf m = STRBUF_INIT;
     int rc = 0;
-    if (!fold(s, v, sizeof(v), &n)) {
+    if (!fold(s, false, v, sizeof(v), &n)) {
         mask_generic(s, &m);
         rc = pii_error(err, "ID number", m.buf, "too long");
         goto out;
@@ -226,9 +227,9 @@ int pii_id_parse(const char *s, int32_t today, struct pii_id *out, struct err *e
         goto out;
     }
     if (!all_digits(v, n == 18 ? 17 : 15) || (n == 18 && !all_digits(v + 17, 1) && v[17] != 'X')) {
-        rc = pii_error(err, "ID number", m.buf,
-                       n == 18 ? "only digits and a final X are allowed" : "only digits are "
-                                                                           "allowed");
+        rc = pii_error(err, "ID number", m.buf, "%s",
+                       n == 18 ? "only digits and a final X are allowed"
+                               : "only digits are allowed");
         goto out;
     }
     struct pii_id id = { 0 };
@@ -255,8 +256,8 @@ int pii_id_parse(const char *s, int32_t today, struct pii_id *out, struct err *e
     id.birth_month = two(birth + 4);
     id.birth_day = two(birth + 6);
     if (!date_ok(id.birth_year, id.birth_month, id.birth_day) || id.birth_year < 1900) {
-        rc = pii_error(err, "ID number", m.buf, "the birth date (digits 7-14) is not a valid "
-                       "date");
+        rc = pii_error(err, "ID number", m.buf,
+                       "the birth date (digits 7-14) is not a valid date");
         goto out;
     }
     if (today > 0 && id.birth_year * 10000 + id.birth_month * 100 + id.birth_day > today) {
@@ -308,7 +309,7 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err)
     int rc = 0;
     struct pii_phone ph = { 0 };
 
-    if (!fold(s, v, sizeof(v), &n)) {
+    if (!fold(s, false, v, sizeof(v), &n)) {
         mask_generic(s, &m);
         rc = pii_error(err, "phone number", m.buf, "too long");
         goto out;
@@ -393,10 +394,12 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err)
 
     if (nd == 0) {
         rc = pii_error(err, "phone number", m.buf, "no digits");
+    } else if ((nd == 7 || nd == 8) && d[0] != '0') {
+        rc = pii_error(err, "phone number", m.buf,
+                       "a landline needs its area code (like 010-12345678)");
     } else if (d[0] == '1') {
         if (nd != 11)
-            rc = pii_error(err, "mobile number", m.buf,
-                           "must be 11 digits, found %zu", nd);
+            rc = pii_error(err, "mobile number", m.buf, "must be 11 digits, found %zu", nd);
         else if (d[1] < '3')
             rc = pii_error(err, "mobile number", m.buf,
                            "mainland mobile numbers start with 13 to 19");
@@ -427,10 +430,11 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err)
                            (int)a, d, local);
             goto out;
         }
-        if (d[a] == '0' || d[a] == '1') {
+        /* real local numbers start with 2-9; 1 is let through for the placeholder numbers
+         * people type, like 010-12345678 */
+        if (d[a] == '0') {
             rc = pii_error(err, "landline number", m.buf,
-                           "the number after area code %.*s cannot start with %c", (int)a, d,
-                           d[a]);
+                           "the number after area code %.*s cannot start with 0", (int)a, d);
             goto out;
         }
         ph.kind = PII_LANDLINE;
@@ -443,9 +447,6 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err)
     } else if (nd == 10 && (!strncmp(d, "400", 3) || !strncmp(d, "800", 3))) {
         rc = pii_error(err, "phone number", m.buf,
                        "a 400/800 service number is not a customer phone");
-    } else if (nd == 7 || nd == 8) {
-        rc = pii_error(err, "phone number", m.buf,
-                       "a landline needs its area code (like 010-12345678)");
     } else {
         rc = pii_error(err, "phone number", m.buf,
                        "not a mainland mobile (11 digits) or landline (area code + 7-8 digits)");
@@ -480,7 +481,7 @@ int pii_bank_parse(const char *s, char out[20], struct err *err)
     size_t n;
     struct strbuf m = STRBUF_INIT;
     int rc = 0;
-    if (!fold(s, v, sizeof(v), &n)) {
+    if (!fold(s, false, v, sizeof(v), &n)) {
         mask_generic(s, &m);
         rc = pii_error(err, "bank account", m.buf, "too long");
         goto out;
@@ -559,7 +560,7 @@ void pii_mask(enum pii_kind kind, const char *value, struct strbuf *out)
             mask_ends(id.number, PII_ID_LEN, 6, 4, out);
             return;
         }
-        if (fold(value, v, sizeof(v), &n)) {
+        if (fold(value, false, v, sizeof(v), &n)) {
             squeeze(v, &n, " ");
             if ((n == 18 || n == 15) && all_digits(v, n - 1)) {
                 mask_ends(v, n, 6, 4, out);
@@ -576,7 +577,7 @@ void pii_mask(enum pii_kind kind, const char *value, struct strbuf *out)
             mask_phone_digits(ph.number, strlen(ph.number), out);
             return;
         }
-        if (fold(value, v, sizeof(v), &n)) {
+        if (fold(value, false, v, sizeof(v), &n)) {
             squeeze(v, &n, " -()");
             if (n >= 10 && n <= 12 && all_digits(v, n)) {
                 mask_phone_digits(v, n, out);
@@ -586,7 +587,7 @@ void pii_mask(enum pii_kind kind, const char *value, struct strbuf *out)
         break;
     }
     case PII_BANK_ACCOUNT:
-        if (fold(value, v, sizeof(v), &n)) {
+        if (fold(value, false, v, sizeof(v), &n)) {
             squeeze(v, &n, " -");
             if (n >= 16 && n <= 19 && all_digits(v, n)) {
                 mask_ends(v, n, 4, 4, out);

@@ -55,7 +55,7 @@ struct pii_phone {
  * Validate and normalize a mainland phone number. Spaces, dashes and parentheses are ignored;
  * a +86 / 0086 prefix (or 86 before an 11-digit mobile) is dropped. Mobiles: 11 digits
  * 1[3-9]xxxxxxxxx. Landlines: area code 0 + 2 digits (010, 02x) or 0 + 3 digits, then a
- * 7- or 8-digit local number not starting with 0 or 1 ("010-12345678", "0755-1234567",
+ * 7- or 8-digit local number not starting with 0 ("010-12345678", "0755-1234567",
  * "02012345678", "+86 10 1234 5678"), with an optional extension after a dash, "转", "ext",
  * "x" or "#" ("010-12345678-123", "0755-1234567转8"). Rejected with ERR_INVALID (value
  * masked): service numbers (95598, 400/800), numbers without an area code, wrong lengths,
@@ -79,7 +79,8 @@ int pii_normalize(enum pii_kind kind, const char *s, struct strbuf *out, struct 
 
 /**
  * Append the masked form of `value` to `out`, for display without the permission to see it:
- *   ID number     first 6 and last 4   110101********1234 (15-digit: 110101*****1234)
+ *   ID number     first 6 and last 4   110101********1234 (a valid 15-digit number is
+ *                                      shown in its 18-digit form)
  *   mobile        first 3 and last 4   138****5678
  *   landline      area code, last 4    010****5678, 0755****4567 (extension dropped)
  *   bank account  first 4 and last 4   6222********1234 (one * per hidden digit)

@@ -391,8 +391,8 @@ static void test_flags(void **state)
                                  "warn, error, not 'loud'");
     assert_int_equal(cfg_enum(&cfg, CFG_LOG_LEVEL), LOG_ERROR); /* unchanged by a bad value */
     assert_int_equal(cfg_set(&cfg, "search.pagesize", "5", NULL, &err), ERR_CONFIG);
-    assert_string_equal(err.msg,
-                        "flag: unknown option 'search.pagesize' (did you mean 'search.page_size'?)");
+    assert_string_equal(err.msg, "flag: unknown option 'search.pagesize' "
+                                 "(did you mean 'search.page_size'?)");
     assert_int_equal(cfg_set(&cfg, "import.batch_rows", "-1", "--set", &err), ERR_CONFIG);
     assert_string_equal(err.msg, "flag --set: 'import.batch_rows' must be between 1 and 1000000, "
                                  "not '-1'");
@@ -400,6 +400,14 @@ static void test_flags(void **state)
     assert_string_equal(err.msg, "flag --set: expected 'name=value', not 'log.level'");
     assert_int_equal(cfg_set_arg(&cfg, "=x", NULL, &err), ERR_CONFIG);
     assert_string_equal(err.msg, "flag: expected 'name=value', not '=x'");
+
+    /* a label may already say "flag" */
+    assert_int_equal(cfg_set(&cfg, "db.url", "sqlite:b.db", "flag --db", &err), 0);
+    assert_string_equal(cfg.v[CFG_DB_URL].origin, "--db");
+    assert_int_equal(cfg_set(&cfg, "search.page_size", "x", "flag --set", &err), ERR_CONFIG);
+    assert_string_equal(err.msg, "flag --set: 'search.page_size' must be an integer, not 'x'");
+    assert_int_equal(cfg_set(&cfg, "log.format", "json", "flag", &err), 0);
+    assert_null(cfg.v[CFG_LOG_FORMAT].origin);
     cfg_release(&cfg);
 }
 

@@ -200,6 +200,12 @@ static void test_open_close(void **state)
     assert_int_equal(store_kind(env->s), env->pg ? STORE_PG : STORE_SQLITE);
     assert_string_equal(store_url(env->s), env->url);
     assert_int_equal(store_tx_depth(env->s), 0);
+    struct err err = ERR_INIT;
+    struct store_stmt *st = store_q(env->s, Q_TEST_SESSION);
+    CHECK_OK(store_one(st, &err), &err);
+    assert_string_equal(store_col_text(st, 0),
+                        env->pg ? "UTC UTF8 hex" : "wal fk=1 busy=5000 sync=1");
+    store_reset(st);
     /* a second connection to the same database sees the same rows */
     put(env->s, "a", 1, NULL, NULL, 0);
     struct store *s2 = open_ok(env->url);
@@ -634,6 +640,30 @@ static void test_tx_isolation(void **state)
     assert_int_equal(count(env->s), 1);
 }
 
+/* A row left readable by store_one must not pin the connection to an old snapshot. */
+static void test_one_releases_snapshot(void **state)
+{
+    struct env *env = *state;
+    struct err err = ERR_INIT;
+    put(env->s, "a", 1, "text of a", NULL, 0);
+
+    struct store_stmt *st = store_q(env->s, Q_TEST_KV_GET);
+    store_bind_text(st, 1, "a");
+    CHECK_OK(store_one(st, &err), &err);
+    struct store *s2 = open_ok(env->url);
+    put(s2, "b", 2, NULL, NULL, 0);
+    store_close(s2);
+    /* the row is still readable, and the connection sees and writes the newest data */
+    assert_string_equal(store_col_text(st, 2), "text of a");
+    assert_int_equal(store_col_i64(st, 1), 1);
+    assert_int_equal(count(env->s), 2);
+    CHECK_OK(store_begin(env->s, &err), &err);
+    put(env->s, "c", 3, NULL, NULL, 0);
+    CHECK_OK(store_commit(env->s, &err), &err);
+    assert_string_equal(store_col_text(st, 0), "a");
+    assert_int_equal(count(env->s), 3);
+}
+
 /* ---- lost connections ---- */
 
 static void kill_backend(struct env *env, struct store *victim)
@@ -916,6 +946,7 @@ int main(void)
         T(test_tx_outer_rollback),
         T(test_tx_conflict_in_savepoint),
         T(test_tx_isolation),
+        T(test_one_releases_snapshot),
 #ifdef PMIS_TESTING
         T(test_fault_injection),
         T(test_fault_env),

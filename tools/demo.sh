@@ -1,0 +1,18 @@
+#!/bin/sh
+# demo.sh — what `make demo` runs after building: a fresh demo utility in demo/pmis.db
+# (key file demo/pmis.keys), then a summary. Later capabilities extend this script.
+set -eu
+cd "$(dirname "$0")/.."
+mkdir -p demo
+rm -f demo/pmis.db demo/pmis.db-wal demo/pmis.db-shm demo/pmis.keys
+export PMIS_DB="sqlite:demo/pmis.db" PMIS_KEYS_FILE="demo/pmis.keys" PMIS_CONFIG=/dev/null
+pmis=build/pmis
+$pmis init
+$pmis --as demo demo --customers "${DEMO_CUSTOMERS:-5000}"
+echo
+echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"
+echo "  export PMIS_DB=sqlite:demo/pmis.db PMIS_KEYS_FILE=demo/pmis.keys"
+echo "  $pmis org tree"
+echo "  $pmis customer search --name 有限公司"
+echo "  $pmis customer show \$($pmis --json customer search --limit 1 | sed 's/.*\"cust_no\":\"\\([0-9]*\\)\".*/\\1/')"
+echo "  $pmis audit verify"
