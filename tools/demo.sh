@@ -14,5 +14,7 @@ echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"
 echo "  export PMIS_DB=sqlite:demo/pmis.db PMIS_KEYS_FILE=demo/pmis.keys"
 echo "  $pmis org tree"
 echo "  $pmis customer search --name 有限公司"
-echo "  $pmis customer show \$($pmis --json customer search --limit 1 | sed 's/.*\"cust_no\":\"\\([0-9]*\\)\".*/\\1/')"
+sample=$($pmis customer search --limit 1 | head -n 1 | cut -d" " -f1)
+echo "  $pmis customer show $sample"
+echo "  $pmis customer history $sample"
 echo "  $pmis audit verify"

@@ -234,7 +234,15 @@ int main(int argc, char **argv)
     cli.ctx.actor = actor;
 
     if ((cmd->flags & CMD_DB) && !want_help) {
-        if ((rc = store_open(&cli.ctx.db, cfg_str(&cli.cfg, CFG_DB_URL), &cli.err)))
+        const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
+        /* only init, migrate and restore may create a SQLite database file */
+        if (!(cmd->flags & CMD_NO_SCHEMA) && !strncmp(url, "sqlite:", 7) &&
+            strcmp(url + 7, ":memory:") && access(url + 7, F_OK) != 0) {
+            rc = error(&cli.err, ERR_NOT_FOUND, "database '%s' does not exist (run 'pmis init')",
+                       url + 7);
+            goto out;
+        }
+        if ((rc = store_open(&cli.ctx.db, url, &cli.err)))
             goto out;
         if (!(cmd->flags & CMD_NO_SCHEMA) && (rc = store_require_current(cli.ctx.db, &cli.err)))
             goto out;

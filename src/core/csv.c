@@ -173,10 +173,8 @@ static int reader_setup(struct csv_reader *r, const struct csv_options *opts, st
 static void size_from_fd(struct csv_reader *r, int fd, off_t cur)
 {
     struct stat st;
-    if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && cur >= 0 && st.st_size >= cur) {
-        r->start_offset = (uint64_t)cur;
+    if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && cur >= 0 && st.st_size >= cur)
         r->total = (uint64_t)(st.st_size - cur);
-    }
 }
 
 int csv_open_fp(struct csv_reader *r, FILE *fp, const struct csv_options *opts, struct err *err)

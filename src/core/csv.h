@@ -65,14 +65,14 @@ struct csv_reader {
     /* raw bytes (GB mode only; in UTF-8 mode buf is the raw buffer) */
     unsigned char *raw;
     size_t raw_cap, raw_len, raw_pos;
-    uint64_t raw_base; /* source offset of raw[0] */
+    uint64_t raw_base; /* source offset (from where reading began) of raw[0] */
 
     /* decoded UTF-8 */
     unsigned char *buf;
     size_t buf_cap, buf_len, pos, valid;
     uint64_t buf_base; /* UTF-8 mode: source offset of buf[0] */
 
-    uint64_t start_offset, total; /* total: source size in bytes, 0 if unknown */
+    uint64_t total; /* bytes from the start position to the end; 0 if unknown */
     uint64_t line;
     int pending;         /* 0, or the input error waiting at buf[valid] */
     uint64_t bad_offset; /* source offset of that error */
@@ -82,7 +82,7 @@ struct csv_reader {
     /* the record being built */
     char *rec;
     size_t rec_len, rec_cap;
-    size_t *offs; /* start offset in rec of each field */
+    size_t *offs; /* per field: start offset in rec, then length */
     size_t offs_cap;
     struct csv_record record;
     size_t fields_cap;
@@ -112,8 +112,8 @@ int csv_open_mem(struct csv_reader *r, const void *data, size_t len,
  * csv_next/csv_read_header/csv_close), 0 at end of input, or a negative code:
  *   ERR_INVALID  "file is empty" (no record at all), "line 7: unterminated quoted field starting
  *                in column 3", a quote inside an unquoted field, a character after a closing
- *                quote, invalid UTF-8 (naming line, column and byte offset, with a hint when the
- *                bytes look like GBK) or invalid GBK/GB18030;
+ *                quote, invalid UTF-8 (naming line, column and byte offset counted from where
+ *                reading began, with a hint when the bytes look like GBK) or invalid GBK;
  *   ERR_TOO_LARGE a record longer than max_record bytes (detected without reading further);
  *   ERR_IO       a read error.
  * Columns in messages are 1-based field numbers. Blank lines (no bytes between line breaks)

@@ -311,17 +311,18 @@ fail:
 
 /* ---- export ---- */
 
+/* The full or masked value of an encrypted column; NULL with `err` set when it does not
+ * decrypt, since an export must not write a placeholder where personal data belongs. */
 static const char *plain(struct ctx *c, const char *aad, struct store_stmt *st, int col,
-                         bool with_pii, enum pii_kind kind, struct strbuf *tmp)
+                         bool with_pii, enum pii_kind kind, struct strbuf *tmp, struct err *err)
 {
     if (store_col_null(st, col))
         return "";
     size_t len;
     const void *p = store_col_blob(st, col, &len);
-    struct err e = ERR_INIT;
     strbuf_reset(tmp);
-    if (keyring_decrypt(c->keys, aad, p, len, tmp, &e))
-        return "(undecryptable)";
+    if (keyring_decrypt(c->keys, aad, p, len, tmp, err))
+        return NULL;
     if (with_pii)
         return arena_strdup(c->arena, tmp->buf);
     struct strbuf m = STRBUF_INIT;
@@ -373,9 +374,10 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[4] = txt(st, 5);
             fields[5] = store_col_i64(st, 6) ? "1" : "0";
             fields[6] = txt(st, 7);
-            fields[7] = plain(c, "customer.phone", st, 8, o->with_pii, PII_PHONE, &tmp);
+            fields[7] = plain(c, "customer.phone", st, 8, o->with_pii, PII_PHONE, &tmp, err);
             fields[8] = txt(st, 9);
-            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp);
+            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp,
+                              err);
             fields[10] = txt(st, 12);
             fields[11] = txt(st, 14);
             fields[12] = txt(st, 15);
@@ -394,10 +396,11 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[6] = arena_sprintf(c->arena, "%d", (int)store_col_i64(st, 8));
             fields[7] = txt(st, 9);
             fields[8] = txt(st, 10);
-            fields[9] = plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp);
+            fields[9] = plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp,
+                               err);
             fields[10] = txt(st, 12);
             fields[11] = plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT,
-                               &tmp);
+                               &tmp, err);
             fields[12] = txt(st, 15);
             break;
         case ARCHIVE_METERS:
@@ -408,7 +411,12 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[9] = ""; /* install readings are history, not current state */
             break;
         }
-        rc = csv_write_record(w, ki->ncols, fields, err);
+        const char *undecryptable = NULL; /* the column whose error is in err */
+        for (size_t i = 0; i < ki->ncols; i++)
+            if (!fields[i])
+                undecryptable = ki->cols[i].name;
+        rc = undecryptable ? error_prefix(err, "row '%s', column %s: ", fields[0], undecryptable)
+                           : csv_write_record(w, ki->ncols, fields, err);
         c->arena = keep;
         arena_reset(&row_arena);
         if (rc) {

@@ -130,12 +130,15 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* Keep `head` and `tail` characters of an ASCII string, stars between. */
+/* Keep `head` and `tail` characters of a folded string, stars between; BAD_CHAR shows as ?. */
 static void mask_ends(const char *s, size_t n, size_t head, size_t tail, struct strbuf *out)
 {
-    strbuf_add(out, s, head);
-    add_stars(out, n - head - tail);
-    strbuf_add(out, s + n - tail, tail);
+    for (size_t i = 0; i < n; i++) {
+        if (i == head)
+            add_stars(out, n - head - tail);
+        if (i < head || i >= n - tail)
+            strbuf_addch(out, s[i] == BAD_CHAR ? '?' : s[i]);
+    }
 }
 
 /* Remove every character in `drop` from s[0..*n). */
@@ -309,7 +312,7 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err)
     int rc = 0;
     struct pii_phone ph = { 0 };
 
-    if (!fold(s, false, v, sizeof(v), &n)) {
+    if (!fold(s, true, v, sizeof(v), &n)) {
         mask_generic(s, &m);
         rc = pii_error(err, "phone number", m.buf, "too long");
         goto out;
@@ -577,7 +580,7 @@ void pii_mask(enum pii_kind kind, const char *value, struct strbuf *out)
             mask_phone_digits(ph.number, strlen(ph.number), out);
             return;
         }
-        if (fold(value, false, v, sizeof(v), &n)) {
+        if (fold(value, true, v, sizeof(v), &n)) {
             squeeze(v, &n, " -()");
             if (n >= 10 && n <= 12 && all_digits(v, n)) {
                 mask_phone_digits(v, n, out);

@@ -422,6 +422,8 @@ static int pg_step(struct store_stmt *st, bool first, struct err *err)
         ps->row++;
         return ps->row < ps->nrows ? STORE_ROW : STORE_DONE;
     }
+    PQclear(ps->res); /* a row store_one() left readable */
+    ps->res = NULL;
     ret = pg_ready(st->s, err);
     if (!ret)
         ret = pg_ensure_prepared(st, err);

@@ -19,13 +19,36 @@ struct sq_conn {
     char *path;
 };
 
+/* A column of a row copied out by sq_detach_row. */
+struct sq_col {
+    bool null;
+    int64_t i64;
+    char *p; /* the value as text or bytes, NUL-terminated */
+    size_t len, cap;
+};
+
+struct sq_stmt {
+    sqlite3_stmt *h;
+    bool detached; /* the row is in cols, the cursor reset */
+    int ncols, cap;
+    struct sq_col *cols;
+};
+
 static sqlite3 *db_of(const struct store *s)
 {
     return ((struct sq_conn *)s->conn)->db;
 }
+
 static sqlite3_stmt *h_of(const struct store_stmt *st)
 {
-    return st->be;
+    return ((struct sq_stmt *)st->be)->h;
+}
+
+/* The copied column when the row is detached, else NULL. */
+static const struct sq_col *detached_col(const struct store_stmt *st, int col)
+{
+    const struct sq_stmt *ss = st->be;
+    return ss->detached ? &ss->cols[col] : NULL;
 }
 
 static int sq_code(int rc)
@@ -168,14 +191,21 @@ static int sq_prepare(struct store_stmt *st, struct err *err)
     int rc = sqlite3_prepare_v3(db, st->sql, -1, SQLITE_PREPARE_PERSISTENT, &h, NULL);
     if (rc != SQLITE_OK)
         return sq_error(db, rc, st, err);
-    st->be = h;
+    struct sq_stmt *ss = xcalloc(1, sizeof(*ss));
+    ss->h = h;
+    st->be = ss;
     st->sql_params = sqlite3_bind_parameter_count(h);
     return 0;
 }
 
 static void sq_finalize(struct store_stmt *st)
 {
-    sqlite3_finalize(h_of(st));
+    struct sq_stmt *ss = st->be;
+    sqlite3_finalize(ss->h);
+    for (int i = 0; i < ss->cap; i++)
+        free(ss->cols[i].p);
+    free(ss->cols);
+    free(ss);
     st->be = NULL;
 }
 
@@ -210,6 +240,7 @@ static int sq_bind(struct store_stmt *st, struct err *err)
 static int sq_step(struct store_stmt *st, bool first, struct err *err)
 {
     if (first) {
+        ((struct sq_stmt *)st->be)->detached = false;
         int ret = sq_bind(st, err);
         if (ret)
             return ret;
@@ -224,7 +255,38 @@ static int sq_step(struct store_stmt *st, bool first, struct err *err)
 
 static void sq_reset(struct store_stmt *st)
 {
+    ((struct sq_stmt *)st->be)->detached = false;
     sqlite3_reset(h_of(st));
+}
+
+static void sq_detach_row(struct store_stmt *st)
+{
+    struct sq_stmt *ss = st->be;
+    int n = sqlite3_column_count(ss->h);
+    if (n > ss->cap) {
+        ss->cols = xreallocarray(ss->cols, (size_t)n, sizeof(*ss->cols));
+        memset(ss->cols + ss->cap, 0, (size_t)(n - ss->cap) * sizeof(*ss->cols));
+        ss->cap = n;
+    }
+    for (int i = 0; i < n; i++) {
+        struct sq_col *c = &ss->cols[i];
+        /* type first: the blob read below converts numbers to their text in place */
+        c->null = sqlite3_column_type(ss->h, i) == SQLITE_NULL;
+        c->i64 = sqlite3_column_int64(ss->h, i);
+        const void *p = sqlite3_column_blob(ss->h, i);
+        size_t len = (size_t)sqlite3_column_bytes(ss->h, i);
+        if (len >= c->cap) {
+            c->cap = len + 1 > 32 ? len + 1 : 32;
+            c->p = xrealloc(c->p, c->cap);
+        }
+        if (len)
+            memcpy(c->p, p, len);
+        c->p[len] = '\0';
+        c->len = len;
+    }
+    ss->ncols = n;
+    sqlite3_reset(ss->h);
+    ss->detached = true;
 }
 
 static int64_t sq_changes(struct store_stmt *st)
@@ -239,21 +301,31 @@ static int sq_col_count(const struct store_stmt *st)
 
 static bool sq_col_null(const struct store_stmt *st, int col)
 {
-    return sqlite3_column_type(h_of(st), col) == SQLITE_NULL;
+    const struct sq_col *c = detached_col(st, col);
+    return c ? c->null : sqlite3_column_type(h_of(st), col) == SQLITE_NULL;
 }
 
 static int64_t sq_col_i64(const struct store_stmt *st, int col)
 {
-    return sqlite3_column_int64(h_of(st), col);
+    const struct sq_col *c = detached_col(st, col);
+    return c ? c->i64 : sqlite3_column_int64(h_of(st), col);
 }
 
 static const char *sq_col_text(const struct store_stmt *st, int col)
 {
+    const struct sq_col *c = detached_col(st, col);
+    if (c)
+        return c->null ? NULL : c->p;
     return (const char *)sqlite3_column_text(h_of(st), col);
 }
 
 static const void *sq_col_blob(const struct store_stmt *st, int col, size_t *len)
 {
+    const struct sq_col *c = detached_col(st, col);
+    if (c) {
+        *len = c->null ? 0 : c->len;
+        return c->null ? NULL : c->p;
+    }
     const void *p = sqlite3_column_blob(h_of(st), col);
     *len = (size_t)sqlite3_column_bytes(h_of(st), col);
     return p;
@@ -347,6 +419,7 @@ const struct store_backend store_backend_sqlite = {
     .finalize = sq_finalize,
     .step = sq_step,
     .reset = sq_reset,
+    .detach_row = sq_detach_row,
     .changes = sq_changes,
     .col_count = sq_col_count,
     .col_null = sq_col_null,

@@ -87,9 +87,14 @@ void store_bind_null(struct store_stmt *st, int idx);
 int store_step(struct store_stmt *st, struct err *err);
 /** Step to completion, ignoring rows; 0 or a negative ERR_*. */
 int store_exec(struct store_stmt *st, struct err *err);
-/** Step expecting exactly one row left readable: 0 with the row, ERR_NOT_FOUND if none. */
+/**
+ * Step expecting exactly one row left readable: 0 with the row, ERR_NOT_FOUND if none. The
+ * row is copied out if need be, so keeping it readable holds no cursor, snapshot or lock; the
+ * next step runs the statement afresh.
+ */
 int store_one(struct store_stmt *st, struct err *err);
-/** Finish early (drop remaining rows, clear bindings). */
+/** Finish early (drop remaining rows, clear bindings). A cursor left unfinished keeps its
+ * SQLite connection on that snapshot (blind to newer data, unable to write): reset it. */
 void store_reset(struct store_stmt *st);
 /** Rows changed by the last completed INSERT/UPDATE/DELETE of this statement. */
 int64_t store_changes(const struct store_stmt *st);

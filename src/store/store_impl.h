@@ -47,7 +47,11 @@ struct store_stmt {
  *   prepare    compile st->sql, set st->be and st->sql_params
  *   step       execute (first == true: bind st->params[0..nparams) first; unbound ?N are
  *              NULL) or advance: STORE_ROW, STORE_DONE or a negative ERR_*
- *   reset      drop the cursor and pending rows so the next step executes afresh
+ *   reset      drop the cursor and pending rows (or the detached row) so the next step
+ *              executes afresh
+ *   detach_row optional: copy the current row into the statement and release the cursor, so
+ *              a row kept readable after store_one() holds no snapshot or lock; the next
+ *              step is a first one, the next reset drops the row
  *   changes    rows changed by the statement that just finished (0 for queries)
  *   in_tx      whether the connection has a transaction open (even a failed one)
  *   backup / restore   whole-database copy to / from `path`; no cursor is open on `s`
@@ -61,6 +65,7 @@ struct store_backend {
     void (*finalize)(struct store_stmt *st);
     int (*step)(struct store_stmt *st, bool first, struct err *err);
     void (*reset)(struct store_stmt *st);
+    void (*detach_row)(struct store_stmt *st);
     int64_t (*changes)(struct store_stmt *st);
     int (*col_count)(const struct store_stmt *st);
     bool (*col_null)(const struct store_stmt *st, int col);

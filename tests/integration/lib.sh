@@ -55,18 +55,33 @@ out_has() { grep -qE -- "$1" "$T/out"; }
 out_is() { [ "$(cat "$T/out")" = "$1" ]; }
 
 # sql QUERY: run SQL directly against the test database (for asserting on what is stored)
-sql() {
-    case "$PMIS_TEST_DB" in
-    sqlite:*) sqlite3 -batch -noheader "${PMIS_TEST_DB#sqlite:}" "$1" ;;
-    *) psql -X -q -A -t -v ON_ERROR_STOP=1 "$PMIS_TEST_DB" -c "$1" ;;
+sql() { sql_at "$PMIS_TEST_DB" "$1"; }
+
+# sql_at URL QUERY: the same against another database (see new_db)
+sql_at() {
+    case "$1" in
+    sqlite:*) sqlite3 -batch -noheader "${1#sqlite:}" "$2" ;;
+    *) psql -X -q -A -t -v ON_ERROR_STOP=1 "$1" -c "$2" ;;
     esac
 }
 
-# db_digest: a digest of every table's rows, to prove that a failed command changed nothing
+# db_digest [URL]: a digest of every table's rows, to prove that a failed command changed nothing
 db_digest() {
+    u=${1:-$PMIS_TEST_DB}
+    case "$u" in
+    sqlite:*) sqlite3 -batch "${u#sqlite:}" .dump | grep -v '^INSERT INTO sqlite_stat' | sha256sum ;;
+    *) pg_dump --data-only --no-owner "$u" 2>/dev/null | grep -v '^--' | sha256sum ;;
+    esac
+}
+
+# new_db NAME: print the URL of another fresh, empty database on the test's backend
+new_db() {
     case "$PMIS_TEST_DB" in
-    sqlite:*) sqlite3 -batch "${PMIS_TEST_DB#sqlite:}" .dump | grep -v '^INSERT INTO sqlite_stat' | sha256sum ;;
-    *) pg_dump --data-only --no-owner "$PMIS_TEST_DB" 2>/dev/null | grep -v '^--' | sha256sum ;;
+    sqlite:*) echo "sqlite:$T/$1.db" ;;
+    *)
+        base=${PMIS_TEST_DB#postgresql:///}
+        sh "$PMIS_TOP/tests/pg.sh" createdb "$PMIS_PGDIR" "${base%%\?*}_$1"
+        ;;
     esac
 }
 

@@ -103,6 +103,8 @@ static void test_id_invalid(void **state)
            "invalid ID number '110105********00AX': only digits and a final X are allowed");
     id_bad("11010549123100X", 0, "invalid ID number '110105*****100X': only digits are allowed");
     id_bad("", 0, "ID number is empty");
+    id_bad("11010519491231002转", 0,
+           "invalid ID number '110105********002?': only digits and a final X are allowed");
     id_bad("张三", 0, "invalid ID number '**': must be 18 characters (or 15 for a first-generation "
                       "card), found 2");
 }

@@ -1,0 +1,77 @@
+#!/bin/sh
+# pmis init, db migrate/status, and the start-up failures every command shares: a database that
+# is not migrated, not SQLite or not reachable, and a missing, unsafe or wrong key file.
+. "$PMIS_TOP/tests/integration/lib.sh"
+
+expect_fail "a command before init says to migrate" 78 "run 'pmis db migrate'" org list
+check "and creates no key file" test ! -e "$PMIS_KEYS_FILE"
+
+expect_ok "init" init
+check "init reports the migration and the new key file" \
+    grep -q "1 migration(s) applied" "$T/out"
+check "init names the key file as created" grep -q "key file $PMIS_KEYS_FILE: created" "$T/out"
+check "the key file has mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
+
+expect_ok "db status" db status
+check "db status shows 0001 applied" grep -qE '^0001 archive +[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$T/out"
+run --json db status
+check "db status --json" grep -qE '^\[\{"version":1,"name":"archive","applied":true,"applied_at":"[0-9T:Z-]+"\}\]$' "$T/out"
+expect_ok "db migrate with nothing pending" db migrate
+check "db migrate applies nothing" out_is "0 migration(s) applied"
+
+keys_before=$(sha256sum <"$PMIS_KEYS_FILE")
+digest=$(db_digest)
+expect_ok "init again" --json init
+check "init again keeps the key file" test "$(sha256sum <"$PMIS_KEYS_FILE")" = "$keys_before"
+check "init again creates nothing" grep -q '"key_file_created":false,"migrations_applied":0' "$T/out"
+check "init again leaves the database unchanged" test "$(db_digest)" = "$digest"
+expect_ok "commands work after init" org list
+
+# a file that is not a SQLite database: refused before anything is created
+echo hello >"$T/x.db"
+expect_fail "a non-SQLite file is refused" 76 "'.*x\.db' is not a SQLite database" \
+    --db "sqlite:$T/x.db" org list
+expect_fail "init refuses it too" 76 "x\.db' is not a SQLite database" \
+    --db "sqlite:$T/x.db" --keys "$T/x.keys" init
+check "the file is untouched" test "$(cat "$T/x.db")" = hello
+check "no key file was created for it" test ! -e "$T/x.keys"
+
+if [ "$PMIS_BACKEND" = pg ]; then
+    expect_fail "an unreachable PostgreSQL is refused" 69 \
+        "cannot connect to 'postgresql:///nope\?host=/nonexistent'.*/nonexistent" \
+        --db 'postgresql:///nope?host=/nonexistent' org list
+else
+    ok "an unreachable PostgreSQL is refused # SKIP PostgreSQL only"
+fi
+
+# personal data needs the key file
+expect_ok "add an org" org add ZJ --name 浙江 --level province
+expect_ok "add a customer with personal data" customer add --cust-no 1000000001 --name 张三 \
+    --type resident --voltage 220V --address 杭州市 --org ZJ --phone 13812345678
+expect_fail "a missing key file" 79 "key file '$T/none.keys' not found \(run 'pmis init'" \
+    --keys "$T/none.keys" customer show 1000000001
+check "is not created by other commands" test ! -e "$T/none.keys"
+
+cp "$PMIS_KEYS_FILE" "$T/open.keys"
+chmod 644 "$T/open.keys"
+expect_fail "a key file readable by others" 79 "open\.keys' is readable by others.*chmod 600" \
+    --keys "$T/open.keys" customer show 1000000001
+
+echo "not a key file" >"$T/junk.keys"
+chmod 600 "$T/junk.keys"
+expect_fail "a key file that is not one" 79 "key file '.*junk\.keys' line 1" \
+    --keys "$T/junk.keys" customer show 1000000001
+
+expect_ok "init with another key file" --keys "$T/other.keys" init
+check "creates it with mode 0600" test "$(stat -c %a "$T/other.keys")" = 600
+check "a different key" test "$(sha256sum <"$T/other.keys")" != "$keys_before"
+audit_rows=$(sql "SELECT COUNT(*) FROM audit_log")
+expect_fail "reveal under the wrong key file" 79 "decryption failed \(wrong key file\?\)" \
+    --keys "$T/other.keys" customer reveal 1000000001 --field phone --reason check
+expect_fail "export with personal data under the wrong key file" 79 "wrong key file" \
+    --keys "$T/other.keys" export customers --with-pii
+check "neither is audited" test "$(sql "SELECT COUNT(*) FROM audit_log")" = "$audit_rows"
+expect_ok "the right key file still reveals" customer reveal 1000000001 --field phone --reason check
+check "the full value" out_is 13812345678
+
+done_testing
