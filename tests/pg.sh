@@ -32,6 +32,10 @@ as_owner() {
     fi
 }
 
+run_initdb() {
+    as_owner "$BIN/initdb" -D "$dir/data" --auth=trust -E UTF8 "$@" >"$dir/initdb.log" 2>&1
+}
+
 owner_name() {
     if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
@@ -52,13 +56,12 @@ start)
         runuser -u postgres -- test -w "$dir" ||
             die "'$dir' is not reachable by user 'postgres' (check its parent directories)"
     fi
-    if [ -f "$dir/data/postmaster.pid" ] && as_owner "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-        exit 0
+    if [ -f "$dir/data/postmaster.pid" ] &&
+        as_owner "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        exit 0 # already running
     fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
-        as_owner "$BIN/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
-            as_owner "$BIN/initdb" -D "$dir/data" --auth=trust -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
-            die "initdb failed, see $dir/initdb.log"
+        run_initdb --locale=C.UTF-8 || run_initdb --locale=C || die "initdb failed, see $dir/initdb.log"
         cat >>"$dir/data/postgresql.conf" <<EOF
 
 # tests/pg.sh: unix socket only, speed over durability
@@ -89,9 +92,11 @@ createdb)
     echo "postgresql:///$name?host=$dir&user=$user"
     ;;
 stop)
+    [ -d "$dir" ] || exit 0
     dir=$(cd "$dir" && pwd)
     [ -f "$dir/data/postmaster.pid" ] || exit 0
-    as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || die "cannot stop PostgreSQL in '$dir'"
+    as_owner "$BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null ||
+        die "cannot stop PostgreSQL in '$dir'"
     ;;
 *)
     usage

@@ -3,7 +3,8 @@
 # integration tests (tests/integration/tNNNN-*.sh against the real binary), for the build
 # variants build/test (fault injection) and build/asan (ASan + UBSan), each on SQLite and on a
 # throwaway PostgreSQL cluster (unix socket only). Unit tests that use the database (they
-# include tests/unit/testdb.h) run per backend; the others once per variant.
+# include tests/unit/testdb.h or read PMIS_TEST_DB) run per backend; the others once per
+# variant.
 # Ends with one line: "N passed, N failed".
 #   tests/run.sh [-v] [-k PATTERN] [-b sqlite|pg] [-V test|asan]
 set -u
@@ -91,7 +92,7 @@ for v in $variants; do
         [ -x "$t" ] || continue
         name=$(basename "$t")
         [ -n "$pattern" ] && case "$name" in *$pattern*) ;; *) continue ;; esac
-        if grep -q 'testdb.h' "tests/unit/$name.c" 2>/dev/null; then
+        if grep -qE 'testdb.h|PMIS_TEST_DB' "tests/unit/$name.c" 2>/dev/null; then
             for b in $backends; do
                 url=$(fresh_db "$b") || { echo "not ok - createdb" >"$work/x"; count_tap "$v/$b/$name" "$work/x"; continue; }
                 run_one "$v/$b/$name" "$work/$v-$b-$name.log" \

@@ -173,9 +173,12 @@ static const char expected_line[] =
 /* Parse the key file text (modified in place) into kr->keys, kr->active, kr->index_key. */
 static int parse_keyfile(struct keyring *kr, const char *path, char *text, struct err *err)
 {
-    size_t cap = 0;
     int line = 0, index_line = 0, active_line = 0;
-    size_t marked = SIZE_MAX;
+    size_t marked = SIZE_MAX, maxkeys = 1;
+    for (const char *q = text; (q = strchr(q, '\n')); q++)
+        maxkeys++;
+    /* sized once: a realloc would leave copies of keys in freed memory */
+    kr->keys = xcalloc(maxkeys, sizeof(*kr->keys));
     char *p = text;
     while (*p) {
         char *nl = strchr(p, '\n');
@@ -229,8 +232,10 @@ static int parse_keyfile(struct keyring *kr, const char *path, char *text, struc
                 return line_error(err, path, line, "key id %" PRIu32 " is also on line %d",
                                   k.id, kr->keys[i].line);
         int rc = parse_key_hex(toks[3], k.key, path, line, err);
-        if (rc)
+        if (rc) {
+            OPENSSL_cleanse(&k, sizeof(k));
             return rc;
+        }
         if (n == 5) {
             if (active_line)
                 return line_error(err, path, line,
@@ -238,10 +243,6 @@ static int parse_keyfile(struct keyring *kr, const char *path, char *text, struc
                                   active_line);
             active_line = line;
             marked = kr->nkeys;
-        }
-        if (kr->nkeys == cap) {
-            cap = cap ? 2 * cap : 4;
-            kr->keys = xreallocarray(kr->keys, cap, sizeof(*kr->keys));
         }
         kr->keys[kr->nkeys++] = k;
         OPENSSL_cleanse(&k, sizeof(k));

@@ -397,7 +397,7 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[7] = txt(st, 9);
             fields[8] = txt(st, 10);
             fields[9] = plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp,
-                               err);
+                              err);
             fields[10] = txt(st, 12);
             fields[11] = plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT,
                                &tmp, err);

@@ -14,11 +14,6 @@
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 
-struct sq_conn {
-    sqlite3 *db;
-    char *path;
-};
-
 /* A column of a row copied out by sq_detach_row. */
 struct sq_col {
     bool null;
@@ -36,7 +31,7 @@ struct sq_stmt {
 
 static sqlite3 *db_of(const struct store *s)
 {
-    return ((struct sq_conn *)s->conn)->db;
+    return s->conn;
 }
 
 static sqlite3_stmt *h_of(const struct store_stmt *st)
@@ -165,22 +160,16 @@ static int sq_open(struct store *s, const char *url, struct err *err)
             return ret;
         }
     }
-    struct sq_conn *c = xcalloc(1, sizeof(*c));
-    c->db = db;
-    c->path = xstrdup(path);
-    s->conn = c;
+    s->conn = db;
     return 0;
 }
 
 static void sq_close(struct store *s)
 {
-    struct sq_conn *c = s->conn;
-    if (!c)
-        return;
-    if (sqlite3_close(c->db) != SQLITE_OK)
-        BUG("sqlite3_close: %s", sqlite3_errmsg(c->db));
-    free(c->path);
-    free(c);
+    sqlite3 *db = s->conn;
+    /* every statement is finalized by now, so closing cannot be refused */
+    if (db && sqlite3_close(db) != SQLITE_OK)
+        BUG("sqlite3_close: %s", sqlite3_errmsg(db));
     s->conn = NULL;
 }
 
@@ -296,7 +285,8 @@ static int64_t sq_changes(struct store_stmt *st)
 
 static int sq_col_count(const struct store_stmt *st)
 {
-    return sqlite3_column_count(h_of(st));
+    const struct sq_stmt *ss = st->be;
+    return ss->detached ? ss->ncols : sqlite3_column_count(ss->h);
 }
 
 static bool sq_col_null(const struct store_stmt *st, int col)
@@ -368,7 +358,7 @@ static int sq_copy(sqlite3 *dst, sqlite3 *src, const char *what, const char *pat
 static int sq_backup(struct store *s, const char *path, struct err *err)
 {
     char *tmp = xasprintf("%s.tmp", path);
-    sqlite3 *dst = NULL;
+    sqlite3 *dst;
     int ret;
 
     unlink(tmp);
@@ -381,14 +371,10 @@ static int sq_backup(struct store *s, const char *path, struct err *err)
     /* the copy carries the WAL flag of its source; make it one self-contained file */
     if (!ret && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK)
         ret = error(err, ERR_IO, "cannot write backup '%s': %s", path, sqlite3_errmsg(dst));
-    if (sqlite3_close(dst) != SQLITE_OK && !ret)
-        ret = error(err, ERR_IO, "cannot write backup '%s': %s", path, sqlite3_errmsg(dst));
-    dst = NULL;
+    sqlite3_close_v2(dst);
     if (!ret && rename(tmp, path))
         ret = error(err, ERR_IO, "cannot write backup '%s': %s", path, strerror(errno));
 cleanup:
-    if (dst)
-        sqlite3_close(dst);
     if (ret)
         unlink(tmp);
     free(tmp);

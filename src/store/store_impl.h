@@ -44,7 +44,8 @@ struct store_stmt {
  * A backend. Every function gets the statement or connection store.c hands it; errors are
  * negative ERR_* with the message written into `err`.
  *   open       connect `s` to `url` (its scheme already checked), set s->conn
- *   prepare    compile st->sql, set st->be and st->sql_params
+ *   prepare    compile st->sql (or get it ready for the server to see at the first step),
+ *              set st->be and st->sql_params; called again after a failure
  *   step       execute (first == true: bind st->params[0..nparams) first; unbound ?N are
  *              NULL) or advance: STORE_ROW, STORE_DONE or a negative ERR_*
  *   reset      drop the cursor and pending rows (or the detached row) so the next step
@@ -54,7 +55,9 @@ struct store_stmt {
  *              step is a first one, the next reset drops the row
  *   changes    rows changed by the statement that just finished (0 for queries)
  *   in_tx      whether the connection has a transaction open (even a failed one)
- *   backup / restore   whole-database copy to / from `path`; no cursor is open on `s`
+ *   backup     consistent whole-database copy to `path` while others keep writing
+ *   restore    replace the database with the copy at `path`; store.c has reset every cursor
+ *              of `s` and made sure no transaction is open
  */
 struct store_backend {
     const char *name;
@@ -104,10 +107,12 @@ const char *store_query_name(enum query_id q);
 void store_redact_url(const char *url, struct strbuf *out, char **secret);
 
 /**
- * Render a migration template for `kind`: {{ID}} becomes an int64 auto-increment primary key,
- * {{BLOB}} a byte-string type, and only the lines of "-- @sqlite" / "-- @pg" blocks meant for
- * `kind` are kept (the marker lines themselves are dropped; "-- @both" ends a block). Appends
- * to `out`. ERR_INVALID naming the line for an unknown {{...}} placeholder or marker.
+ * Render a migration template for `kind`: {{ID}} becomes an int64 auto-increment primary key
+ * whose values are never reused (SQLite AUTOINCREMENT, PostgreSQL identity), {{BLOB}} a byte
+ * string (BLOB, BYTEA), and only the lines of "-- @sqlite" / "-- @pg" blocks meant for `kind`
+ * are kept (the marker lines themselves are dropped; "-- @both" ends a block). Appends to
+ * `out`. Other braces pass through; ERR_INVALID naming the line for an unknown {{NAME}} (NAME
+ * in A-Z and _) or "-- @word" marker.
  */
 int store_sql_render(enum store_kind kind, const char *tmpl, struct strbuf *out, struct err *err);
 

@@ -70,7 +70,11 @@ db_digest() {
     u=${1:-$PMIS_TEST_DB}
     case "$u" in
     sqlite:*) sqlite3 -batch "${u#sqlite:}" .dump | grep -v '^INSERT INTO sqlite_stat' | sha256sum ;;
-    *) pg_dump --data-only --no-owner "$u" 2>/dev/null | grep -v '^--' | sha256sum ;;
+    *)
+        # \restrict lines carry a random key per dump (pg_dump 17.6+)
+        pg_dump --data-only --no-owner "$u" 2>/dev/null |
+            grep -v -e '^--' -e '^\\restrict ' -e '^\\unrestrict ' | sha256sum
+        ;;
     esac
 }
 

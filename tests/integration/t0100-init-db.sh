@@ -3,7 +3,15 @@
 # is not migrated, not SQLite or not reachable, and a missing, unsafe or wrong key file.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-expect_fail "a command before init says to migrate" 78 "run 'pmis db migrate'" org list
+if [ "$PMIS_BACKEND" = sqlite ]; then
+    db_file=${PMIS_TEST_DB#sqlite:}
+    expect_fail "a command before init says to run init" 66 \
+        "database '$db_file' does not exist \(run 'pmis init'\)" org list
+    check "and creates no database file" test ! -e "$db_file"
+    : >"$db_file"
+fi
+expect_fail "a command on an empty database says to migrate" 78 \
+    "lacks 1 migration \(first 0001 'archive'\): run 'pmis db migrate'" org list
 check "and creates no key file" test ! -e "$PMIS_KEYS_FILE"
 
 expect_ok "init" init
