@@ -46,14 +46,14 @@ case " $backends " in
     ;;
 esac
 
-# fresh_db BACKEND NAME -> prints a database URL for one test
+# fresh_db BACKEND SEQ -> prints a database URL for one test (the caller bumps dbseq: this
+# runs in a command-substitution subshell)
 fresh_db() {
-    dbseq=$((dbseq + 1))
     if [ "$1" = pg ]; then
-        sh tests/pg.sh createdb "$pgdir" "t$dbseq"
+        sh tests/pg.sh createdb "$pgdir" "t$2"
     else
-        mkdir -p "$work/sqlite/$dbseq"
-        echo "sqlite:$work/sqlite/$dbseq/pmis.db"
+        mkdir -p "$work/sqlite/$2"
+        echo "sqlite:$work/sqlite/$2/pmis.db"
     fi
 }
 
@@ -94,7 +94,8 @@ for v in $variants; do
         [ -n "$pattern" ] && case "$name" in *$pattern*) ;; *) continue ;; esac
         if grep -qE 'testdb.h|PMIS_TEST_DB' "tests/unit/$name.c" 2>/dev/null; then
             for b in $backends; do
-                url=$(fresh_db "$b") || { echo "not ok - createdb" >"$work/x"; count_tap "$v/$b/$name" "$work/x"; continue; }
+                dbseq=$((dbseq + 1))
+                url=$(fresh_db "$b" "$dbseq") || { echo "not ok - createdb" >"$work/x"; count_tap "$v/$b/$name" "$work/x"; continue; }
                 run_one "$v/$b/$name" "$work/$v-$b-$name.log" \
                     env CMOCKA_MESSAGE_OUTPUT=TAP PMIS_TEST_DB="$url" TMPDIR="$work" "$t"
             done
@@ -108,7 +109,8 @@ for v in $variants; do
         name=$(basename "$s" .sh)
         [ -n "$pattern" ] && case "$name" in *$pattern*) ;; *) continue ;; esac
         for b in $backends; do
-            url=$(fresh_db "$b")
+            dbseq=$((dbseq + 1))
+            url=$(fresh_db "$b" "$dbseq")
             tdir="$work/it-$v-$b-$name"
             mkdir -p "$tdir"
             run_one "$v/$b/$name" "$tdir.log" \

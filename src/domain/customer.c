@@ -77,7 +77,10 @@ static int check_date(const char *field, const char *s, struct err *err)
     return rc;
 }
 
-static int check_text(const char *field, const char *s, size_t max, struct err *err)
+/* Non-empty text of at most `max` bytes without control characters, except line breaks (LF)
+ * when `lines`: an address may span lines, as in an Excel cell. */
+static int check_text(const char *field, const char *s, size_t max, bool lines,
+                      struct err *err)
 {
     if (!s || !*s)
         error(err, ERR_INVALID, "%s is empty", field);
@@ -85,7 +88,7 @@ static int check_text(const char *field, const char *s, size_t max, struct err *
         error(err, ERR_INVALID, "%s is longer than %zu bytes", field, max);
     else {
         for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-            if (*p < 0x20)
+            if (*p < 0x20 && !(lines && *p == '\n'))
                 return error(err, ERR_INVALID, "%s contains a control character", field),
                        err_field(err, field);
         return 0;
@@ -165,10 +168,10 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
         out->cust_no[0] = '\0';
     }
     out->name = trim(c, in->name);
-    if ((rc = check_text("name", out->name, 200, err)))
+    if ((rc = check_text("name", out->name, 200, false, err)))
         return rc;
     out->address = trim(c, in->address);
-    if ((rc = check_text("address", out->address, 400, err)))
+    if ((rc = check_text("address", out->address, 400, true, err)))
         return rc;
     out->user_type = trim(c, in->user_type);
     if ((rc = ctx_check_code(c, "user_type", "user_type", out->user_type, err)))
@@ -584,10 +587,10 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
         effective_on = date_format(today, today_buf);
     }
 
-#define TEXT_FIELD(member, max)                                                                  \
+#define TEXT_FIELD(member, max, lines)                                                           \
     if (in->member) {                                                                            \
         const char *v = trim(c, in->member);                                                     \
-        if ((rc = check_text(#member, v, max, err)))                                             \
+        if ((rc = check_text(#member, v, max, lines, err)))                                      \
             goto out_before;                                                                     \
         if (strcmp(v, r.member))                                                                 \
             ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                   \
@@ -600,8 +603,8 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
         if (strcmp(v, r.member))                                                                 \
             ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                   \
     }
-    TEXT_FIELD(name, 200)
-    TEXT_FIELD(address, 400)
+    TEXT_FIELD(name, 200, false)
+    TEXT_FIELD(address, 400, true)
     CODE_FIELD(user_type, "user_type")
     CODE_FIELD(voltage, "voltage")
     CODE_FIELD(status, "customer_status")

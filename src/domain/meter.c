@@ -337,11 +337,25 @@ static int resolve_date(struct ctx *c, const char *date, const char **out, struc
     return rc;
 }
 
+/* The latest removal date of the meter's past stays (arena string), or NULL if none. */
+static int last_removal(struct ctx *c, const char *asset_no, const char **out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_METER_STAYS);
+    store_bind_text(st, 1, asset_no);
+    int rc;
+    *out = NULL;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        if (!store_col_null(st, 4) && (!*out || strcmp(store_col_text(st, 4), *out) > 0))
+            *out = arena_strdup(c->arena, store_col_text(st, 4));
+    return rc;
+}
+
 static int do_install(struct ctx *c, const struct meter *m, const char *account_no,
                       const char *sp_no, const char *date, const char *reads, const char *reason,
                       struct err *err)
 {
     struct reads rd;
+    const char *removed;
     int rc;
     if ((rc = parse_reads(reads, m->registers, &rd, err)))
         return rc;
@@ -349,6 +363,13 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
         return error(err, ERR_CONFLICT, "meter '%s' is already installed on service point '%s' "
                                         "since %s",
                      m->asset_no, m->sp_no, m->installed_on);
+    /* stays must not overlap in time either, or one day's energy would be billed twice */
+    if ((rc = last_removal(c, m->asset_no, &removed, err)))
+        return rc;
+    if (removed && strcmp(date, removed) < 0)
+        return error(err, ERR_INVALID,
+                     "installation date '%s' is before meter '%s' was last removed, on %s", date,
+                     m->asset_no, removed);
     struct store_stmt *st = store_q(c->db, sp_no ? Q_SP_GET : Q_SP_OF_ACCOUNT);
     if (!sp_no && !account_no)
         return error(err, ERR_USAGE, "say where to install meter '%s': an account or a service "

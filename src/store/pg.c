@@ -541,7 +541,7 @@ static const void *pg_col_blob(const struct store_stmt *st, int col, size_t *len
             int hi = hexval(v[i]), lo = hexval(v[i + 1]);
             if (hi < 0 || lo < 0)
                 BUG("bytea column %d is not hex", col);
-            b->p[b->len++] = (char)(hi << 4 | lo);
+            b->p[b->len++] = (char)((unsigned)hi << 4 | (unsigned)lo);
         }
         b->exec = ps->exec;
         b->row = ps->row;

@@ -1,8 +1,8 @@
 /*
  * Unit tests of the store (store/store.h) on SQLite, or on PostgreSQL when PMIS_TEST_DB holds
- * a postgresql:// URL; tests/run.sh runs it per backend with a fresh database, like the tests
- * that include testdb.h. Ad-hoc SQL comes from the test fixtures at the end of q_store.def, on
- * the table test_kv made by the group setup; store_impl.h only lends helpers exported for tests.
+ * a postgresql:// URL (tests/run.sh runs it once per backend, each time on a fresh database).
+ * Ad-hoc SQL comes from the test fixtures at the end of q_store.def, on the table test_kv made
+ * by the group setup; store_impl.h only lends the helpers it exports for tests.
  */
 #include "core/common.h"
 
