@@ -40,7 +40,7 @@ static bool all_digits(const char *s, size_t n)
 }
 
 /* Trimmed copy in the arena; NULL stays NULL. */
-static const char *trim(struct ctx *c, const char *s)
+static char *trim(struct ctx *c, const char *s)
 {
     if (!s)
         return NULL;
@@ -50,6 +50,20 @@ static const char *trim(struct ctx *c, const char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
     return arena_strndup(c->arena, s, n);
+}
+
+/* Trimmed multi-line text (an address) whose line breaks, CRLF or CR in a CSV cell, are LF. */
+static const char *lines_text(struct ctx *c, const char *s)
+{
+    char *a = trim(c, s), *out = a;
+    for (const char *p = a; p && *p; p++)
+        if (*p != '\r')
+            *out++ = *p;
+        else if (p[1] != '\n')
+            *out++ = '\n';
+    if (out)
+        *out = '\0';
+    return a;
 }
 
 static int parse_flag(const char *field, const char *s, bool *out, struct err *err)
@@ -170,7 +184,7 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     out->name = trim(c, in->name);
     if ((rc = check_text("name", out->name, 200, false, err)))
         return rc;
-    out->address = trim(c, in->address);
+    out->address = lines_text(c, in->address);
     if ((rc = check_text("address", out->address, 400, true, err)))
         return rc;
     out->user_type = trim(c, in->user_type);
@@ -589,7 +603,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
 
 #define TEXT_FIELD(member, max, lines)                                                           \
     if (in->member) {                                                                            \
-        const char *v = trim(c, in->member);                                                     \
+        const char *v = lines ? lines_text(c, in->member) : trim(c, in->member);                 \
         if ((rc = check_text(#member, v, max, lines, err)))                                      \
             goto out_before;                                                                     \
         if (strcmp(v, r.member))                                                                 \

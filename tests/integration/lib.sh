@@ -50,6 +50,9 @@ check() {
     if "$@"; then ok "$d"; else not_ok "$d"; fi
 }
 
+# not CMD...: CMD must fail (for check: `check "no secret" not grep -q secret "$T/out"`)
+not() { ! "$@"; }
+
 # out_has PATTERN / out_is TEXT: about the last run's stdout
 out_has() { grep -qE -- "$1" "$T/out"; }
 out_is() { [ "$(cat "$T/out")" = "$1" ]; }

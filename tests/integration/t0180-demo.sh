@@ -1,0 +1,30 @@
+#!/bin/sh
+# pmis demo: a realistic utility, the same for the same seed, never over existing customers.
+. "$PMIS_TOP/tests/integration/lib.sh"
+
+"$PMIS" init >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
+expect_ok "demo with 300 customers" --json demo --customers 300 --seed 7
+check "summary counts" out_has '"customers":300,"accounts":300,"meters":300'
+check "32 org units: hq, province, 3 cities, 9 counties, 18 stations" out_has '"orgs":32'
+check "levels as in a real province" test "$(sql "SELECT level || ':' || COUNT(*) FROM org_unit GROUP BY level ORDER BY level" | tr '\n' ' ')" = "city:3 county:9 hq:1 province:1 station:18 "
+check "every customer has an installed meter" test "$(sql "SELECT COUNT(*) FROM meter_install WHERE removed_on IS NULL")" = 300
+check "most customers are residents" test "$(sql "SELECT COUNT(*) FROM customer WHERE user_type = 'resident'")" -gt 240
+check "large industrial users have CT/PT multipliers" test "$(sql "SELECT COUNT(*) FROM meter m JOIN meter_install mi ON mi.meter_id = m.id JOIN service_point sp ON sp.id = mi.sp_id JOIN account a ON a.id = sp.account_id JOIN customer c ON c.id = a.customer_id WHERE c.user_type = 'large_industry' AND m.multiplier = 1")" = 0
+expect_ok "audit chain intact" audit verify
+run export customers --with-pii
+cp "$T/out" "$T/first.csv"
+expect_fail "demo refuses a database that has customers" 67 "already holds customers" demo --customers 5
+
+second=$(new_db second)
+"$PMIS" --db "$second" init >/dev/null 2>&1
+expect_ok "the same seed again" --db "$second" demo --customers 300 --seed 7
+run --db "$second" export customers --with-pii
+check "gives exactly the same customers" cmp -s "$T/out" "$T/first.csv"
+third=$(new_db third)
+"$PMIS" --db "$third" init >/dev/null 2>&1
+expect_ok "another seed" --db "$third" demo --customers 300 --seed 8
+run --db "$third" export customers --with-pii
+check "gives other customers" sh -c "! cmp -s '$T/out' '$T/first.csv'"
+expect_fail "a negative count is refused" 65 "customers must be" --db "$third" demo --customers -1
+
+done_testing
