@@ -4,6 +4,7 @@
 #   make test            install missing packages, build the test and sanitizer variants,
 #                        run unit + integration suites on SQLite and PostgreSQL
 #   make bench           build and run the benchmarks under bench/
+#   make fuzz            build the libFuzzer targets (clang) and run each FUZZ_SECONDS (20)
 #   make deps            install the Debian packages listed in deps/debian.txt
 #   make O=dir SAN=1 TESTING=1   out-of-tree variant (sanitizers, fault injection)
 # New .c files under src/<layer>/, tests/unit/test_*.c and bench/*.c are picked up by wildcard.
@@ -37,14 +38,17 @@ LIB_SRC := $(sort $(wildcard src/core/*.c src/store/*.c src/domain/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 SQL_SRC := $(sort $(wildcard sql/*.sql))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_SECONDS ?= 20
 
-.PHONY: all demo test check bench deps fmt lint clean install
+.PHONY: all demo test check bench fuzz fuzzers deps fmt lint clean install
 all: $(O)/pmis
 
 $(O)/libpmis.a: $(LIB_OBJ)
@@ -73,6 +77,12 @@ $(O)/bench/%: bench/%.c $(O)/libpmis.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libpmis.a $(LIBS)
 
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libpmis.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $< $(O)/libpmis.a $(LIBS)
+
+fuzzers: $(FUZZ_BIN)
+
 # Everything a suite run needs from one variant.
 units: $(O)/pmis $(UNIT_BIN)
 
@@ -95,6 +105,12 @@ bench:
 	@sh tools/deps.sh check || sh tools/deps.sh install
 	$(MAKE) --no-print-directory O=build all $(BENCH_BIN)
 	sh bench/run.sh
+
+# libFuzzer targets: the library rebuilt with clang, coverage and ASan + UBSan (not in `test`).
+fuzz:
+	@sh tests/fuzz/run.sh deps
+	$(MAKE) --no-print-directory O=build/fuzz CC=clang SAN=1 CFLAGS=-fsanitize=fuzzer-no-link fuzzers
+	sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 fmt:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(wildcard src/*/*.h)

@@ -167,7 +167,7 @@ CREATE TABLE meter_install_read (
 );
 
 -- Dated changes of a customer's archive (name, address, type, voltage, status, org, tariff,
--- meters); personal data never appears here.
+-- phone, ID); personal data appears only masked. Meter changes come from meter_install.
 CREATE TABLE customer_history (
     id           {{ID}},
     customer_id  BIGINT NOT NULL REFERENCES customer (id),

@@ -798,7 +798,9 @@ void csv_write_field(struct csv_writer *w, const char *s, size_t len)
 {
     if (w->nfields++)
         strbuf_addch(&w->line, w->delim);
-    bool quote = false;
+    /* U+FEFF opening the output would read back as a byte-order mark and vanish: quote it */
+    bool quote = w->nrec == 0 && w->nfields == 1 && len >= sizeof(utf8_bom) &&
+                 !memcmp(s, utf8_bom, sizeof(utf8_bom));
     for (size_t i = 0; i < len && !quote; i++)
         quote = s[i] == w->delim || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (!quote) {

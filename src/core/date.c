@@ -338,12 +338,17 @@ static const char *scan_offset(const char *p, int32_t *off, char *why, size_t wh
     return p + 2;
 }
 
+/* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: the instants whose UTC text parses. */
+#define INSTANT_MIN INT64_C(-62135596800000000)
+#define INSTANT_MAX INT64_C(253402300799999999)
+
 static int parse_instant(const char *s, const struct tz *tz, int64_t *us, struct err *err)
 {
     char why[80];
     struct datetime dt;
     const char *p;
     int32_t off;
+    int64_t v;
 
     if (!s || !*s)
         return error(err, ERR_INVALID, "invalid timestamp '': empty");
@@ -358,21 +363,27 @@ static int parse_instant(const char *s, const struct tz *tz, int64_t *us, struct
     if (!p)
         goto bad;
     if (!*p && tz) {
-        *us = tz_from_local(tz, &dt);
-        return 0;
+        v = tz_from_local(tz, &dt);
+    } else {
+        if (!*p) {
+            snprintf(why, sizeof(why), "missing Z or an offset such as +08:00");
+            goto bad;
+        }
+        p = scan_offset(p, &off, why, sizeof(why));
+        if (!p)
+            goto bad;
+        if (*p) {
+            snprintf(why, sizeof(why), "trailing characters after the timestamp");
+            goto bad;
+        }
+        v = instant_from_utc(&dt) - off * US_PER_SEC;
     }
-    if (!*p) {
-        snprintf(why, sizeof(why), "missing Z or an offset such as +08:00");
+    /* 0001-01-01T00:30+01:00 is in year 0 UTC, which instant_format writes and this refuses */
+    if (v < INSTANT_MIN || v > INSTANT_MAX) {
+        snprintf(why, sizeof(why), "outside years 0001 to 9999 in UTC");
         goto bad;
     }
-    p = scan_offset(p, &off, why, sizeof(why));
-    if (!p)
-        goto bad;
-    if (*p) {
-        snprintf(why, sizeof(why), "trailing characters after the timestamp");
-        goto bad;
-    }
-    *us = instant_from_utc(&dt) - off * US_PER_SEC;
+    *us = v;
     return 0;
 bad:
     return error(err, ERR_INVALID, "invalid timestamp '%.64s': %s", s, why);

@@ -401,6 +401,12 @@ out:
     return rc;
 }
 
+/* Whether column `i` of the current row holds `s` (NULL for SQL NULL). */
+static bool col_eq(struct store_stmt *st, int i, const char *s)
+{
+    return store_col_null(st, i) ? !s : s && !strcmp(store_col_text(st, i), s);
+}
+
 int account_import_row(struct ctx *c, const struct account_in *in, bool *created,
                        struct err *err)
 {
@@ -428,13 +434,14 @@ int account_import_row(struct ctx *c, const struct account_in *in, bool *created
                 !strcmp(store_col_text(st, 4), r.tariff_code) &&
                 store_col_i64(st, 5) == r.capacity_va && store_col_i64(st, 6) == r.demand_w &&
                 store_col_i64(st, 7) == r.pf_standard && store_col_i64(st, 8) == r.cycle_day &&
-                !strcmp(store_col_text(st, 9), r.pay_mode) &&
+                !strcmp(store_col_text(st, 9), r.pay_mode) && col_eq(st, 10, r.contact_name) &&
+                col_eq(st, 12, r.bank_name) && col_eq(st, 15, r.opened_on) &&
                 (r.has_phone ? pb && pl == 32 && !memcmp(pb, r.phone_bidx, 32) : !pb) &&
                 (r.has_bank ? bb && bl == 32 && !memcmp(bb, r.bank_bidx, 32) : !bb);
     store_reset(st);
     if (!same)
         rc = error(err, ERR_CONFLICT, "account '%s' already exists with different data",
-                   r.account_no);
+                   r.account_no), err_field(err, "account_no");
 out:
     row_release(&r);
     return rc;

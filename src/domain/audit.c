@@ -149,8 +149,10 @@ int audit_verify(struct ctx *c, int64_t *checked, int64_t *bad_id, struct err *e
         struct audit_row r;
         read_row(st, &r);
         const char *what = NULL;
-        if (r.id != expect_id)
-            what = r.id > expect_id ? "rows before it were deleted" : "row id out of sequence";
+        if (r.id > expect_id)
+            what = arena_sprintf(c->arena, "it was deleted (the next row is %" PRId64 ")", r.id);
+        else if (r.id != expect_id)
+            what = "row id out of sequence";
         else if (!r.prev_hash || strcmp(r.prev_hash, expect_prev))
             what = "it does not chain to the previous row (a row was removed or inserted)";
         else if (row_hash(&r, hash), !r.hash || strcmp(hash, r.hash))

@@ -793,7 +793,7 @@ int customer_reveal(struct ctx *c, const char *cust_no, enum customer_pii f, con
     strbuf_reset(out);
     if ((rc = keyring_decrypt(c->keys, f == CUSTOMER_PHONE ? AAD_PHONE : AAD_ID_NO, enc, len,
                               out, err)))
-        return rc;
+        return error_prefix(err, "customer '%s' %s: ", cust_no, field);
     struct audit_rec ar = { .action = "pii.reveal", .entity = "customer", .entity_key = cust_no,
                             .detail = arena_sprintf(c->arena, "field=%s reason=%s", field,
                                                     reason) };

@@ -74,9 +74,11 @@ expect_ok "init with another key file" --keys "$T/other.keys" init
 check "creates it with mode 0600" test "$(stat -c %a "$T/other.keys")" = 600
 check "a different key" test "$(sha256sum <"$T/other.keys")" != "$keys_before"
 audit_rows=$(sql "SELECT COUNT(*) FROM audit_log")
-expect_fail "reveal under the wrong key file" 79 "decryption failed \(wrong key file\?\)" \
+expect_fail "reveal under the wrong key file" 79 \
+    "customer '1000000001' phone: decryption failed \(wrong key file\?\)" \
     --keys "$T/other.keys" customer reveal 1000000001 --field phone --reason check
-expect_fail "export with personal data under the wrong key file" 79 "wrong key file" \
+expect_fail "export with personal data under the wrong key file" 79 \
+    "row '1000000001', column phone: decryption failed \(wrong key file\?\)" \
     --keys "$T/other.keys" export customers --with-pii
 check "neither is audited" test "$(sql "SELECT COUNT(*) FROM audit_log")" = "$audit_rows"
 expect_ok "the right key file still reveals" customer reveal 1000000001 --field phone --reason check

@@ -488,6 +488,39 @@ static void test_writer_round_trip(void **state)
     strbuf_release(&out);
 }
 
+/* A field opening the output with U+FEFF is quoted, else it reads back as a BOM and vanishes
+ * (found by fuzz_csv). */
+static void test_writer_leading_bom(void **state)
+{
+    (void)state;
+    static const enum csv_encoding encs[] = { CSV_ENC_UTF8, CSV_ENC_GB18030 };
+    const char *first[] = { "\xEF\xBB\xBFid", "x" };
+    const char *lone[] = { "\xEF\xBB\xBF" };
+    for (size_t k = 0; k < ARRAY_SIZE(encs); k++) {
+        struct strbuf out = STRBUF_INIT, back = STRBUF_INIT;
+        struct csv_writer w;
+        struct err err = ERR_INIT;
+        struct csv_write_options wo = CSV_WRITE_OPTIONS_INIT;
+        wo.encoding = encs[k];
+        wo.crlf = false;
+        assert_int_equal(csv_writer_init_sb(&w, &out, &wo, &err), 0);
+        assert_int_equal(csv_write_record(&w, 2, first, &err), 0);
+        assert_int_equal(csv_write_record(&w, 2, first, &err), 0);
+        assert_int_equal(csv_write_record(&w, 1, lone, &err), 0);
+        csv_writer_release(&w);
+        if (encs[k] == CSV_ENC_UTF8) /* only where it would open the file */
+            assert_string_equal(out.buf, "\"\xEF\xBB\xBFid\",x\n"
+                                         "\xEF\xBB\xBFid,x\n\xEF\xBB\xBF\n");
+        struct csv_options ro = CSV_OPTIONS_INIT;
+        ro.encoding = encs[k];
+        assert_int_equal(parse_mem(out.buf, out.len, &ro, &back, &err), 0);
+        assert_string_equal(back.buf, "[1]\xEF\xBB\xBFid|x\n[2]\xEF\xBB\xBFid|x\n"
+                                      "[3]\xEF\xBB\xBF\n");
+        strbuf_release(&out);
+        strbuf_release(&back);
+    }
+}
+
 static void test_writer_file(void **state)
 {
     (void)state;
@@ -538,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_huge_line_fails_fast),
         cmocka_unit_test(test_fd_and_delimiter),
         cmocka_unit_test(test_writer_round_trip),
+        cmocka_unit_test(test_writer_leading_bom),
         cmocka_unit_test(test_writer_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,6 +282,21 @@ static void test_instant_parse(void **state)
     instant_bad("2026-01-02T03:04:05.1234567890Z", "fraction digits");
     instant_bad("2026-01-02T03:04:05 UTC", "expected Z or an offset");
     instant_bad("", "empty");
+    /* years 1..9999 in UTC too, so that instant_format's text always parses (found by
+     * fuzz_date: these were years 0 and 10000) */
+    assert_int_equal(instant_ok("0001-01-01T00:59:59-01:00"), INT64_C(-62135589601000000));
+    assert_int_equal(instant_ok("9999-12-31T23:59:59.999999Z"), INT64_C(253402300799999999));
+    instant_bad("0001-01-01T00:00:00+01:00", "outside years 0001 to 9999 in UTC");
+    instant_bad("9999-12-31T23:30:00-01:00", "outside years 0001 to 9999 in UTC");
+    struct tz tz;
+    struct err e = ERR_INIT;
+    int64_t us = 99;
+    assert_int_equal(tz_load("+08:00", &tz, &e), 0);
+    assert_int_equal(instant_parse_local("0001-01-01 07:59", &tz, &us, &e), ERR_INVALID);
+    assert_int_equal(us, 99);
+    assert_int_equal(instant_parse_local("0001-01-01 08:00", &tz, &us, &e), 0);
+    assert_int_equal(us, INT64_C(-62135596800000000));
+    tz_release(&tz);
 }
 
 static void test_instant_format(void **state)
