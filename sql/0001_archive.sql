@@ -151,7 +151,9 @@ CREATE TABLE meter_install (
     installed_on TEXT NOT NULL,
     removed_on   TEXT,
     reason       TEXT NOT NULL,
-    created_at   BIGINT NOT NULL
+    created_at   BIGINT NOT NULL,
+    installed_by TEXT NOT NULL,
+    removed_by   TEXT
 );
 CREATE UNIQUE INDEX meter_install_meter_open ON meter_install (meter_id) WHERE removed_on IS NULL;
 CREATE UNIQUE INDEX meter_install_sp_open ON meter_install (sp_id) WHERE removed_on IS NULL;

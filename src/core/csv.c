@@ -700,6 +700,11 @@ int csv_read_header(struct csv_reader *r, struct err *err)
 
 size_t csv_header_count(const struct csv_reader *r) { return r->nnames; }
 
+const char *csv_header_name(const struct csv_reader *r, size_t i)
+{
+    return i < r->nnames ? r->names[i] : NULL;
+}
+
 int csv_column(const struct csv_reader *r, const char *name)
 {
     size_t n = strlen(name);

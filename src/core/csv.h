@@ -130,6 +130,8 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err);
 int csv_read_header(struct csv_reader *r, struct err *err);
 /** Number of header columns (0 before csv_read_header). */
 size_t csv_header_count(const struct csv_reader *r);
+/** The name of header column `i` (0-based), or NULL past the end. Owned by the reader. */
+const char *csv_header_name(const struct csv_reader *r, size_t i);
 /** The 0-based index of the column called `name` (trimmed, case-sensitive), or -1. */
 int csv_column(const struct csv_reader *r, const char *name);
 /** csv_column, but a missing column is ERR_INVALID "missing column 'x' in the header". */

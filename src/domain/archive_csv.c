@@ -157,9 +157,10 @@ static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map
         for (size_t i = 0; i < ki->ncols; i++)
             known |= map[i] == (int)j;
         if (!known)
-            return error(err, ERR_INVALID, "line 1: unknown column %zu in the header "
-                                           "(a %s file has: %s)",
-                         j + 1, ki->name, archive_columns((enum archive_kind)(ki - kinds)));
+            return error(err, ERR_INVALID, "line 1: unknown column '%s' (column %zu; a %s file "
+                                           "has: %s)",
+                         csv_header_name(r, j), j + 1, ki->name,
+                         archive_columns((enum archive_kind)(ki - kinds)));
     }
     return 0;
 }

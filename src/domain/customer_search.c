@@ -146,7 +146,7 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     store_bind_text(st, 3, q->user_type);
     store_bind_text(st, 4, q->status);
     store_bind_text(st, 5, q->after ? q->after : "");
-    store_bind_i64(st, 6, limit);
+    store_bind_i64(st, 6, limit + 1); /* one more than a page tells whether another follows */
     if (upper)
         store_bind_text(st, 7, upper);
 
@@ -154,6 +154,12 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     const char *last = NULL;
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct customer cu;
+        if (n == limit) {
+            if (next)
+                *next = last;
+            store_reset(st);
+            return 0;
+        }
         customer_search_row(c, st, &cu);
         last = cu.cust_no;
         n++;
@@ -162,7 +168,5 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
             return rc;
         }
     }
-    if (rc == 0 && next && n == limit)
-        *next = last;
     return rc;
 }

@@ -401,6 +401,20 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
     }
     if (rc != ERR_NOT_FOUND)
         return rc;
+    /* nor may two meters' stays on one point overlap */
+    st = store_q(c->db, Q_SP_LAST_REMOVAL);
+    store_bind_i64(st, 1, sp_id);
+    if ((rc = store_one(st, err)))
+        return rc;
+    if (!store_col_null(st, 0) && strcmp(date, store_col_text(st, 0)) < 0) {
+        rc = error(err, ERR_INVALID,
+                   "installation date '%s' is before the previous meter left service point "
+                   "'%s', on %s",
+                   date, sp, store_col_text(st, 0));
+        store_reset(st);
+        return rc;
+    }
+    store_reset(st);
 
     st = store_q(c->db, Q_INSTALL_INSERT);
     store_bind_i64(st, 1, m->id);
@@ -408,6 +422,7 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
     store_bind_text(st, 3, date);
     store_bind_text(st, 4, reason);
     store_bind_i64(st, 5, ctx_now(c));
+    store_bind_text(st, 6, c->actor ? c->actor : "unknown");
     if ((rc = store_one(st, err)))
         return rc == ERR_CONFLICT
                    ? error(err, ERR_CONFLICT, "meter '%s' is already installed", m->asset_no)
@@ -444,6 +459,7 @@ static int do_remove(struct ctx *c, const struct meter *m, int64_t install_id, c
     struct store_stmt *st = store_q(c->db, Q_INSTALL_CLOSE);
     store_bind_i64(st, 1, install_id);
     store_bind_text(st, 2, date);
+    store_bind_text(st, 3, c->actor ? c->actor : "unknown");
     if ((rc = store_exec(st, err)))
         return rc;
     if ((rc = write_reads(c, install_id, "remove", m->registers, &rd, err)))

@@ -78,6 +78,9 @@ run --json customer search --limit 1
 check "a page of one has a cursor" grep -q '"next":"1000000000"}$' "$T/out"
 run --json customer search --limit 3 --after 1000000000
 check "the next page starts after it" grep -q '^{"items":\[{"cust_no":"1000000001".*{"cust_no":"3300000001".*"next":null}$' "$T/out"
+n_all=$(sql "SELECT COUNT(*) FROM customer")
+run --json customer search --limit "$n_all"
+check "a page that ends exactly at the last customer has no cursor" grep -q '"next":null}$' "$T/out"
 expect_fail "two search keys at once" 64 "one of --no, --name" customer search --name 张 --phone 1
 
 # --- reveal, audited ---
@@ -115,11 +118,11 @@ expect_ok "a meter" meter add M-0001 --model DDZY71 --phases 1
 expect_ok "install it" meter install M-0001 --account 100000000001 --date 2024-01-06 --reads total=0
 expect_ok "history" customer history 1000000000
 check "history: meter install, address and phone changes, dated, oldest first" \
-    out_is "2024-01-06  meter      - -> M-0001 @ 1000000000011 (new)  (system)
+    out_is "2024-01-06  meter      - -> M-0001 @ 1000000000011 (new)  (tester)
 2024-06-01  address    杭州市西湖区文三路1号 -> 杭州市西湖区文二路2号  (tester)
 2024-06-02  phone      138****5678 -> 139****1111  (tester)"
 run --json customer history 1000000000
-check "history --json" grep -q '^\[{"effective_on":"2024-01-06","field":"meter","old":null,"new":"M-0001 @ 1000000000011 (new)","actor":"system"},{"effective_on":"2024-06-01","field":"address","old":"杭州市西湖区文三路1号","new":"杭州市西湖区文二路2号","actor":"tester"},' "$T/out"
+check "history --json" grep -q '^\[{"effective_on":"2024-01-06","field":"meter","old":null,"new":"M-0001 @ 1000000000011 (new)","actor":"tester"},{"effective_on":"2024-06-01","field":"address","old":"杭州市西湖区文三路1号","new":"杭州市西湖区文二路2号","actor":"tester"},' "$T/out"
 run customer search --phone 13900001111
 check "search finds the new phone" grep -q '^1000000000 ' "$T/out"
 run customer search --phone 13812345678
@@ -182,7 +185,7 @@ check "closed, with the date" grep -q '"status":"closed",.*"closed_on":"2024-07-
 check "its account is closed too" \
     test "$(sql "SELECT status || ' ' || closed_on FROM account WHERE account_no = '100000000001'")" = "closed 2024-07-01"
 run customer history 1000000000
-check "history has the removal and the closing" grep -q '^2024-07-01  meter      M-0001 @ 1000000000011 -> -  (system)$' "$T/out"
+check "history has the removal and the closing" grep -q '^2024-07-01  meter      M-0001 @ 1000000000011 -> -  (tester)$' "$T/out"
 check "history has the status change" grep -q '^2024-07-01  status     active -> closed  (tester)$' "$T/out"
 expect_fail "close twice" 67 "customer '1000000000' is already closed \(on 2024-07-01\)" \
     customer close 1000000000

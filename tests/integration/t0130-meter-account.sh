@@ -164,6 +164,13 @@ expect_ok "remove with final readings" meter remove M-0002 --date 2024-12-31 \
     --reads total=5000,peak=2000,flat=1500,valley=1500
 run meter show M-0002
 check "the stay is closed with four readings" grep -q '^  2024-01-10 .. 2024-12-31  1000000002011 (new)  in: total=100.50,peak=40.00,flat=30.50,valley=30.00  out: total=5000.00,peak=2000.00,flat=1500.00,valley=1500.00$' "$T/out"
+digest=$(db_digest)
+expect_fail "a meter on a point before the previous one left it" 65 \
+    "installation date '2024-12-30' is before the previous meter left service point '1000000002011', on 2024-12-31" \
+    meter install M-0003 --sp 1000000002011 --date 2024-12-30
+check "nothing changed" test "$(db_digest)" = "$digest"
+check "stays record who installed and removed" \
+    test "$(sql "SELECT installed_by || '/' || removed_by FROM meter_install mi JOIN meter m ON m.id = mi.meter_id WHERE m.asset_no = 'M-0002'")" = "tester/tester"
 check "one open installation per meter and per point" \
     test "$(sql "SELECT COUNT(*) FROM meter_install WHERE removed_on IS NULL")" = 2
 check "statuses follow" test "$(sql "SELECT asset_no || ':' || status FROM meter ORDER BY asset_no" | tr '\n' ' ')" = \

@@ -143,7 +143,7 @@ echo "$H" >"$T/header.csv"
 expect_fail "a header-only file" 65 "header\.csv: the file has a header but no rows" \
     import customers "$T/header.csv"
 printf '%s\n' "$H,remark" '3300000024,赵,resident,220V,active,0,杭州市,,,,XH01,2024-01-01,,x' >"$T/unknown.csv"
-expect_fail "an unknown column" 65 "unknown\.csv: line 1: unknown column 14 in the header \(a customers file has: cust_no,name," \
+expect_fail "an unknown column, named" 65 "unknown\.csv: line 1: unknown column 'remark' \(column 14; a customers file has: cust_no,name," \
     import customers "$T/unknown.csv"
 printf '%s\n' "cust_no,name,user_type,voltage,address" '3300000025,赵,resident,220V,杭州市' >"$T/missing.csv"
 expect_fail "a missing required column" 65 "line 1: missing column 'org'" \
