@@ -8,6 +8,7 @@ rm -f demo/pmis.db demo/pmis.db-wal demo/pmis.db-shm demo/pmis.keys
 export PMIS_DB="sqlite:demo/pmis.db" PMIS_KEYS_FILE="demo/pmis.keys" PMIS_CONFIG=/dev/null
 pmis=build/pmis
 $pmis init
+$pmis --as demo calendar import data/calendar/cn-2025.csv
 $pmis --as demo demo --customers "${DEMO_CUSTOMERS:-5000}"
 echo
 echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"

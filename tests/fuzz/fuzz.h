@@ -9,6 +9,7 @@
 
 #include "core/common.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -134,16 +135,21 @@ static inline __int128 fuzz_ref_div_round(__int128 n, __int128 d)
     return q;
 }
 
-/* Remove the fuzz directory at exit (files first; it holds only what the target wrote). */
+/* Remove the fuzz directory at exit, with the files the target wrote into it. */
 static char fuzz_dir_path[256];
 static inline void fuzz_dir_cleanup(void)
 {
-    static const char *const names[] = { "input", "show.conf", "keys", "zone" };
+    DIR *d = opendir(fuzz_dir_path);
+    struct dirent *de;
     char p[512];
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-        snprintf(p, sizeof(p), "%s/%s", fuzz_dir_path, names[i]);
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(p, sizeof(p), "%s/%s", fuzz_dir_path, de->d_name);
         unlink(p);
     }
+    if (d)
+        closedir(d);
     rmdir(fuzz_dir_path);
 }
 

@@ -1,0 +1,89 @@
+/*
+ * Working-day calendar storage: CSV import validated through core/calendar.c's own rules,
+ * written with an upsert that touches only changed days.
+ */
+#include "core/common.h"
+#include "core/vec.h"
+#include "domain/audit.h"
+#include "domain/workcal.h"
+
+struct day_row {
+    char day[11];
+    const char *kind, *name;
+};
+
+int workcal_import(struct ctx *c, struct csv_reader *r, const char *source,
+                   struct workcal_result *res, struct err *err)
+{
+    struct calendar cal;
+    struct csv_record *rec;
+    VEC(struct day_row) rows = VEC_INIT;
+    size_t idate, ikind;
+    int iname, rc;
+
+    memset(res, 0, sizeof(*res));
+    calendar_init(&cal);
+    if ((rc = csv_read_header(r, err)) || (rc = csv_require_column(r, "date", &idate, err)) ||
+        (rc = csv_require_column(r, "kind", &ikind, err)))
+        goto out;
+    iname = csv_column(r, "name");
+    while ((rc = csv_next(r, &rec, err)) == 1) {
+        if ((rc = csv_check_fields(rec, csv_header_count(r), err)))
+            goto out;
+        const char *f[3] = { rec->fields[idate].p, rec->fields[ikind].p,
+                             iname >= 0 ? rec->fields[iname].p : "" };
+        if ((rc = calendar_load_row(&cal, f, 3, err))) {
+            error_prefix(err, "line %" PRIu64 ": ", rec->line);
+            goto out;
+        }
+        struct day_row d;
+        snprintf(d.day, sizeof(d.day), "%.10s", f[0]);
+        d.kind = arena_strdup(c->arena, f[1]);
+        d.name = arena_strdup(c->arena, f[2]);
+        VEC_PUSH(&rows, d);
+    }
+    if (rc < 0)
+        goto out;
+    if (!rows.n) {
+        rc = error(err, ERR_INVALID, "the file has a header but no rows");
+        goto out;
+    }
+    if ((rc = store_begin(c->db, err)))
+        goto out;
+    for (size_t i = 0; i < rows.n && !rc; i++) {
+        struct store_stmt *st = store_q(c->db, Q_CAL_UPSERT);
+        store_bind_text(st, 1, rows.v[i].day);
+        store_bind_text(st, 2, rows.v[i].kind);
+        store_bind_text(st, 3, rows.v[i].name);
+        store_bind_i64(st, 4, ctx_now(c));
+        if (!(rc = store_exec(st, err)))
+            res->changed += store_changes(st);
+    }
+    res->rows = (int64_t)rows.n;
+    struct audit_rec ar = {
+        .action = "calendar.import", .entity = "calendar", .entity_key = source ? source : "-",
+        .detail = arena_sprintf(c->arena, "rows=%" PRId64 " changed=%" PRId64, res->rows,
+                                res->changed),
+    };
+    if (rc || (rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
+        store_rollback(c->db);
+out:
+    VEC_FREE(&rows);
+    calendar_release(&cal);
+    return rc;
+}
+
+int workcal_load(struct ctx *c, struct calendar *cal, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_CAL_ALL);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *f[3] = { store_col_text(st, 0), store_col_text(st, 1),
+                             store_col_text(st, 2) };
+        if ((rc = calendar_load_row(cal, f, 3, err))) {
+            store_reset(st);
+            return error_prefix(err, "stored calendar: ");
+        }
+    }
+    return rc;
+}
