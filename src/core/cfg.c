@@ -86,6 +86,8 @@ static bool has_control_chars(const char *s)
     return false;
 }
 
+static bool valid_utf8(const char *s, size_t len);
+
 /*
  * Validate `value` for option `id` and, if `src` ranks at least as high as the current
  * source, make it the effective value. `where` prefixes error messages; `base_dir` is the
@@ -103,6 +105,11 @@ static int set_value(struct cfg *cfg, int id, const char *value, enum cfg_source
     if (has_control_chars(value)) {
         rc = error(err, ERR_CONFIG, "%s'%s' must not contain control characters", where,
                    o->name);
+        goto out;
+    }
+    /* files are checked line by line; flags and variables arrive here unchecked */
+    if (!valid_utf8(value, strlen(value))) {
+        rc = error(err, ERR_CONFIG, "%s'%s' must be valid UTF-8", where, o->name);
         goto out;
     }
     switch (o->type) {

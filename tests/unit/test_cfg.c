@@ -339,6 +339,8 @@ static void test_env_errors(void **state)
     expect_env_error(e5, "env PMIS_IMPORT_BATCH: unknown option 'import.batch'");
     char *e6[] = { "PMIS_DB=postgresql://u:pw@h/db", "PMIS_DB_URL=bad\x01", NULL };
     expect_env_error(e6, "env PMIS_DB_URL: 'db.url' must not contain control characters");
+    char *e7[] = { "PMIS_DB_URL=sqlite:\xb5\xe7.db", NULL };
+    expect_env_error(e7, "env PMIS_DB_URL: 'db.url' must be valid UTF-8");
 }
 
 static void test_db_alias(void **state)
@@ -408,6 +410,14 @@ static void test_flags(void **state)
     assert_string_equal(err.msg, "flag --set: 'search.page_size' must be an integer, not 'x'");
     assert_int_equal(cfg_set(&cfg, "log.format", "json", "flag", &err), 0);
     assert_null(cfg.v[CFG_LOG_FORMAT].origin);
+
+    /* flags are UTF-8 like files, or `config show --json` is not JSON (found by fuzz_cfg) */
+    assert_int_equal(cfg_set_arg(&cfg, "audit.actor_default=\xd5\xc5\xc8\xfd", "--set", &err),
+                     ERR_CONFIG); /* 张三 in GBK */
+    assert_string_equal(err.msg, "flag --set: 'audit.actor_default' must be valid UTF-8");
+    assert_int_equal(cfg_set(&cfg, "log.level", "info\xff", NULL, &err), ERR_CONFIG);
+    assert_string_equal(err.msg, "flag: 'log.level' must be valid UTF-8");
+    assert_int_equal(cfg_set(&cfg, "audit.actor_default", "张三", NULL, &err), 0);
     cfg_release(&cfg);
 }
 
