@@ -47,7 +47,7 @@ st=$?
 n=$(sql "SELECT COUNT(*) FROM customer WHERE cust_no LIKE '34%'")
 # killed (status 137): nothing of it; finished first on a fast machine (0): all of it
 check "after kill -9 the import is all there or absent (status $st, $n rows)" \
-    sh -c "[ $st -eq 137 ] && [ $n -eq 0 ] || [ $st -eq 0 ] && [ $n -eq 30000 ]"
+    sh -c "{ [ $st -eq 137 ] && [ $n -eq 0 ]; } || { [ $st -eq 0 ] && [ $n -eq 30000 ]; }"
 expect_ok "the database still works" customer show 3300000001
 expect_ok "and the audit chain verifies" audit verify
 
