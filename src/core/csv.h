@@ -184,7 +184,8 @@ int csv_writer_init_fp(struct csv_writer *w, FILE *fp, const struct csv_write_op
                        struct err *err);
 /**
  * Add a field to the current record, quoting it only when it holds the delimiter, a quote,
- * CR or LF. `s` is UTF-8 of `len` bytes. Never fails (output happens at csv_end_record).
+ * CR or LF, or when it would open the output with U+FEFF (which would read back as a BOM).
+ * `s` is UTF-8 of `len` bytes. Never fails (output happens at csv_end_record).
  */
 void csv_write_field(struct csv_writer *w, const char *s, size_t len);
 /** csv_write_field of a NUL-terminated string. */

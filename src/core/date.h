@@ -134,7 +134,8 @@ void instant_to_utc(int64_t us, struct datetime *out);
  * Parse an ISO 8601 / RFC 3339 timestamp with an explicit zone:
  * "2026-01-02T03:04:05Z", "2026-01-02T03:04:05.123+08:00", "2026-01-02 03:04:05-0530";
  * seconds may be omitted ("2026-01-02T03:04Z"); 1..9 fraction digits, truncated to µs.
- * ERR_INVALID naming the value and why (bad field, missing offset, trailing junk).
+ * ERR_INVALID naming the value and why (bad field, missing offset, trailing junk, an instant
+ * outside years 0001-9999 in UTC, which instant_format could not write back).
  */
 int instant_parse(const char *s, int64_t *us, struct err *err);
 

@@ -528,19 +528,16 @@ int keyring_add_key(const char *path, struct keyring *kr, uint32_t *new_id, stru
     for (char *p = text; *p;) {
         char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char line[512], *toks[6];
-        size_t ntok = 0;
-        if (n < sizeof(line)) {
-            memcpy(line, p, n);
-            line[n] = '\0';
-            ntok = tokenize(line, toks, 5);
-        }
+        /* every line, however long: a long comment must not hide an 'active' mark */
+        char *line = xstrndup(p, n), *toks[6];
+        size_t ntok = tokenize(line, toks, 5);
         if (ntok == 5 && !strcmp(toks[0], "key") && !strcmp(toks[4], "active"))
             strbuf_addf(&sb, "%s %s %s %s", toks[0], toks[1], toks[2], toks[3]);
         else
             strbuf_add(&sb, p, n);
         strbuf_addch(&sb, '\n');
-        OPENSSL_cleanse(line, sizeof(line));
+        OPENSSL_cleanse(line, n);
+        free(line);
         p += n + (nl ? 1 : 0);
     }
     strbuf_addf(&sb, "key %" PRIu32 " %s ", max + 1, algs[cur->keys[cur->active].alg].name);

@@ -9,6 +9,7 @@
 #include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/pii.h"
+#include "domain/secret.h"
 
 struct account_row {
     char account_no[16];
@@ -20,18 +21,6 @@ struct account_row {
     unsigned char phone_bidx[32], bank_bidx[32];
     bool has_phone, has_bank;
 };
-
-static const char *trimmed(struct ctx *c, const char *s)
-{
-    if (!s)
-        return NULL;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return arena_strndup(c->arena, s, n);
-}
 
 static bool digits_only(const char *s, size_t n)
 {
@@ -80,16 +69,6 @@ static int parse_cycle_day(const char *s, int64_t *out, struct err *err)
     return 0;
 }
 
-static int set_secret(struct ctx *c, const char *aad, const char *bidx_domain, const char *value,
-                      struct strbuf *enc, unsigned char bidx[32], struct err *err)
-{
-    strbuf_reset(enc);
-    int rc = keyring_encrypt(c->keys, aad, value, strlen(value), enc, err);
-    if (!rc)
-        rc = keyring_blind_index(c->keys, bidx_domain, value, strlen(value), bidx, err);
-    return rc;
-}
-
 static int set_phone(struct ctx *c, struct account_row *r, const char *v, struct err *err)
 {
     struct strbuf norm = STRBUF_INIT;
@@ -99,7 +78,7 @@ static int set_phone(struct ctx *c, struct account_row *r, const char *v, struct
         err_field(err, "contact_phone");
     }
     else
-        rc = set_secret(c, "account.contact_phone", "phone", norm.buf, &r->phone_enc,
+        rc = secret_seal(c, "account.contact_phone", "phone", norm.buf, &r->phone_enc,
                         r->phone_bidx, err);
     r->has_phone = rc == 0;
     strbuf_release(&norm);
@@ -115,7 +94,7 @@ static int set_bank(struct ctx *c, struct account_row *r, const char *v, struct 
         err_field(err, "bank_account");
     }
     else
-        rc = set_secret(c, "account.bank_account", "bank_account", norm.buf, &r->bank_enc,
+        rc = secret_seal(c, "account.bank_account", "bank_account", norm.buf, &r->bank_enc,
                         r->bank_bidx, err);
     r->has_bank = rc == 0;
     strbuf_release(&norm);
@@ -126,7 +105,7 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
                    struct err *err)
 {
     int rc;
-    const char *cust_no = trimmed(c, in->cust_no);
+    const char *cust_no = ctx_trim(c, in->cust_no);
     if (!cust_no || !*cust_no)
         return error(err, ERR_INVALID, "cust_no is missing"), err_field(err, "cust_no");
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
@@ -146,7 +125,7 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
     if (!strcmp(r->customer_status, "closed"))
         return error(err, ERR_CONFLICT, "customer '%s' is closed", cust_no);
 
-    const char *no = trimmed(c, in->account_no);
+    const char *no = ctx_trim(c, in->account_no);
     if (no && *no) {
         if (!digits_only(no, 12) || strncmp(no, cust_no, 10))
             return error(err, ERR_INVALID,
@@ -154,37 +133,37 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
                          cust_no), err_field(err, "account_no");
         snprintf(r->account_no, sizeof(r->account_no), "%s", no);
     }
-    r->tariff_code = trimmed(c, in->tariff_code);
+    r->tariff_code = ctx_trim(c, in->tariff_code);
     if (!r->tariff_code || !*r->tariff_code || strlen(r->tariff_code) > 32)
         return error(err, ERR_INVALID, "tariff_code is missing or longer than 32 characters"),
                err_field(err, "tariff_code");
     r->capacity_va = r->demand_w = r->pf_standard = 0;
     if (in->capacity_kva && *in->capacity_kva &&
-        (rc = parse_milli("capacity_kva", trimmed(c, in->capacity_kva), &r->capacity_va, err)))
+        (rc = parse_milli("capacity_kva", ctx_trim(c, in->capacity_kva), &r->capacity_va, err)))
         return rc;
     if (in->demand_kw && *in->demand_kw &&
-        (rc = parse_milli("demand_kw", trimmed(c, in->demand_kw), &r->demand_w, err)))
+        (rc = parse_milli("demand_kw", ctx_trim(c, in->demand_kw), &r->demand_w, err)))
         return rc;
-    if (in->pf_standard && (rc = parse_pf(trimmed(c, in->pf_standard), &r->pf_standard, err)))
+    if (in->pf_standard && (rc = parse_pf(ctx_trim(c, in->pf_standard), &r->pf_standard, err)))
         return rc;
     if (!in->cycle_day || !*in->cycle_day)
         return error(err, ERR_INVALID, "cycle_day is missing"), err_field(err, "cycle_day");
-    if ((rc = parse_cycle_day(trimmed(c, in->cycle_day), &r->cycle_day, err)))
+    if ((rc = parse_cycle_day(ctx_trim(c, in->cycle_day), &r->cycle_day, err)))
         return rc;
-    r->pay_mode = in->pay_mode && *in->pay_mode ? trimmed(c, in->pay_mode) : "postpaid";
+    r->pay_mode = in->pay_mode && *in->pay_mode ? ctx_trim(c, in->pay_mode) : "postpaid";
     if ((rc = ctx_check_code(c, "pay_mode", "pay_mode", r->pay_mode, err)))
         return rc;
-    r->contact_name = in->contact_name && *in->contact_name ? trimmed(c, in->contact_name) : NULL;
-    r->bank_name = in->bank_name && *in->bank_name ? trimmed(c, in->bank_name) : NULL;
+    r->contact_name = in->contact_name && *in->contact_name ? ctx_trim(c, in->contact_name) : NULL;
+    r->bank_name = in->bank_name && *in->bank_name ? ctx_trim(c, in->bank_name) : NULL;
     if (in->contact_phone && *in->contact_phone &&
-        (rc = set_phone(c, r, trimmed(c, in->contact_phone), err)))
+        (rc = set_phone(c, r, ctx_trim(c, in->contact_phone), err)))
         return rc;
     if (in->bank_account && *in->bank_account &&
-        (rc = set_bank(c, r, trimmed(c, in->bank_account), err)))
+        (rc = set_bank(c, r, ctx_trim(c, in->bank_account), err)))
         return rc;
     if (in->opened_on && *in->opened_on) {
         struct date d;
-        r->opened_on = trimmed(c, in->opened_on);
+        r->opened_on = ctx_trim(c, in->opened_on);
         if ((rc = date_parse(r->opened_on, &d, err)))
             return error_prefix(err, "opened_on: "), err_field(err, "opened_on");
         if (strcmp(r->opened_on, r->customer_opened) < 0)
@@ -301,25 +280,6 @@ static int insert(struct ctx *c, const struct account_row *r, bool *created, str
     return store_exec(st, err);
 }
 
-static const char *mask_secret(struct ctx *c, const char *aad, const void *enc, size_t len,
-                               int kind)
-{
-    if (!enc)
-        return NULL;
-    if (!c->keys)
-        return "***";
-    struct strbuf pt = STRBUF_INIT, m = STRBUF_INIT;
-    struct err e = ERR_INIT;
-    const char *res = "(undecryptable)";
-    if (!keyring_decrypt(c->keys, aad, enc, len, &pt, &e)) {
-        pii_mask(kind, pt.buf, &m);
-        res = arena_strdup(c->arena, m.buf);
-    }
-    strbuf_release(&pt);
-    strbuf_release(&m);
-    return res;
-}
-
 static const char *col(struct ctx *c, struct store_stmt *st, int i)
 {
     return store_col_null(st, i) ? NULL : arena_strdup(c->arena, store_col_text(st, i));
@@ -341,11 +301,11 @@ static void read_account(struct ctx *c, struct store_stmt *st, struct account *a
     a->pay_mode = col(c, st, 9);
     a->contact_name = col(c, st, 10);
     p = store_col_null(st, 11) ? NULL : store_col_blob(st, 11, &len);
-    a->contact_phone_masked = mask_secret(c, "account.contact_phone", p, p ? len : 0,
+    a->contact_phone_masked = secret_masked(c, "account.contact_phone", p, p ? len : 0,
                                           PII_PHONE);
     a->bank_name = col(c, st, 12);
     p = store_col_null(st, 13) ? NULL : store_col_blob(st, 13, &len);
-    a->bank_account_masked = mask_secret(c, "account.bank_account", p, p ? len : 0,
+    a->bank_account_masked = secret_masked(c, "account.bank_account", p, p ? len : 0,
                                          PII_BANK_ACCOUNT);
     a->status = col(c, st, 14);
     a->opened_on = col(c, st, 15);
@@ -496,31 +456,31 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
     char *before = canon(c, &r);
 
     if (in->tariff_code) {
-        r.tariff_code = trimmed(c, in->tariff_code);
+        r.tariff_code = ctx_trim(c, in->tariff_code);
         if (!*r.tariff_code || strlen(r.tariff_code) > 32) {
             rc = error(err, ERR_INVALID, "tariff_code is empty or longer than 32 characters");
             goto out;
         }
     }
     if ((in->capacity_kva &&
-         (rc = parse_milli("capacity_kva", trimmed(c, in->capacity_kva), &r.capacity_va, err))) ||
+         (rc = parse_milli("capacity_kva", ctx_trim(c, in->capacity_kva), &r.capacity_va, err))) ||
         (in->demand_kw &&
-         (rc = parse_milli("demand_kw", trimmed(c, in->demand_kw), &r.demand_w, err))) ||
-        (in->pf_standard && (rc = parse_pf(trimmed(c, in->pf_standard), &r.pf_standard, err))) ||
-        (in->cycle_day && (rc = parse_cycle_day(trimmed(c, in->cycle_day), &r.cycle_day, err))))
+         (rc = parse_milli("demand_kw", ctx_trim(c, in->demand_kw), &r.demand_w, err))) ||
+        (in->pf_standard && (rc = parse_pf(ctx_trim(c, in->pf_standard), &r.pf_standard, err))) ||
+        (in->cycle_day && (rc = parse_cycle_day(ctx_trim(c, in->cycle_day), &r.cycle_day, err))))
         goto out;
     if (in->pay_mode) {
-        r.pay_mode = trimmed(c, in->pay_mode);
+        r.pay_mode = ctx_trim(c, in->pay_mode);
         if ((rc = ctx_check_code(c, "pay_mode", "pay_mode", r.pay_mode, err)))
             goto out;
     }
     if (in->contact_name)
-        r.contact_name = *in->contact_name ? trimmed(c, in->contact_name) : NULL;
+        r.contact_name = *in->contact_name ? ctx_trim(c, in->contact_name) : NULL;
     if (in->bank_name)
-        r.bank_name = *in->bank_name ? trimmed(c, in->bank_name) : NULL;
-    if (in->contact_phone && (rc = set_phone(c, &r, trimmed(c, in->contact_phone), err)))
+        r.bank_name = *in->bank_name ? ctx_trim(c, in->bank_name) : NULL;
+    if (in->contact_phone && (rc = set_phone(c, &r, ctx_trim(c, in->contact_phone), err)))
         goto out;
-    if (in->bank_account && (rc = set_bank(c, &r, trimmed(c, in->bank_account), err)))
+    if (in->bank_account && (rc = set_bank(c, &r, ctx_trim(c, in->bank_account), err)))
         goto out;
     char *after = canon(c, &r);
     if (!strcmp(before, after)) {

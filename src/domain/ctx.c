@@ -39,6 +39,18 @@ static struct ctx_cache *cache_of(struct ctx *c)
     return c->cache;
 }
 
+const char *ctx_trim(struct ctx *c, const char *s)
+{
+    if (!s)
+        return NULL;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return arena_strndup(c->arena, s, n);
+}
+
 void ctx_cache_clear(struct ctx *c)
 {
     if (c->cache) {

@@ -426,7 +426,7 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
     store_bind_text(st, 15, r->closed_on);
     store_bind_i64(st, 16, ctx_now(c));
     int rc = store_step(st, err);
-    if (rc == STORE_ROW) {
+    if (rc == STORE_ROW) { /* PostgreSQL: RETURNING id */
         *id = store_col_i64(st, 0);
         store_reset(st);
         *created = true;
@@ -435,6 +435,23 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
     }
     if (rc < 0)
         return rc;
+    if (store_changes(st) == 1) {
+        /* SQLite: no RETURNING and no FTS trigger, for import speed (see q_archive.def) */
+        st = store_q(c->db, Q_CUSTOMER_LAST_ID);
+        if ((rc = store_one(st, err)))
+            return rc;
+        *id = store_col_i64(st, 0);
+        store_reset(st);
+        st = store_q(c->db, Q_CUSTOMER_FTS_ADD);
+        store_bind_i64(st, 1, *id);
+        store_bind_text(st, 2, r->name);
+        store_bind_text(st, 3, r->address);
+        if ((rc = store_exec(st, err)))
+            return rc;
+        *created = true;
+        *same = false;
+        return 0;
+    }
     /* 户号 taken: an identical row is a re-import */
     *created = false;
     struct raw_customer ex;

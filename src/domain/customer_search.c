@@ -1,7 +1,8 @@
 /*
- * Customer search: exact and prefix 户号, name and address substrings (FTS5 trigram on SQLite,
- * pg_trgm on PostgreSQL, for three characters or more; an ordered scan that stops at the page
- * size for shorter ones), phone and ID number through the blind index, meter asset number.
+ * Customer search: exact and prefix 户号, name and address substrings (an ordered scan that
+ * stops at the page size when the text is common; else FTS5 trigram on SQLite or pg_trgm on
+ * PostgreSQL for three characters or more, one sequential pass for shorter ones), phone and ID
+ * number through the blind index, meter asset number.
  * Every query is scoped to an org subtree in SQL and paginated by 户号 (keyset).
  */
 #include "core/common.h"
@@ -19,25 +20,21 @@ static size_t utf8_chars(const char *s)
     return n;
 }
 
-/* '%text%' for LIKE; with `escape`, % _ ! are escaped with '!'. */
-static const char *like_pattern(struct ctx *c, const char *text, bool escape)
-{
-    struct strbuf sb = STRBUF_INIT;
-    strbuf_addch(&sb, '%');
-    for (const char *p = text; *p; p++) {
-        if (escape && (*p == '%' || *p == '_' || *p == '!'))
-            strbuf_addch(&sb, '!');
-        strbuf_addch(&sb, *p);
-    }
-    strbuf_addch(&sb, '%');
-    const char *s = arena_strdup(c->arena, sb.buf);
-    strbuf_release(&sb);
-    return s;
-}
-
 static bool has_wildcards(const char *s)
 {
     return strpbrk(s, "%_") != NULL;
+}
+
+/* The CUST_WHERE parameters ?2..?5. */
+static void bind_filters(struct store_stmt *st, const struct customer_query *q, int64_t scope)
+{
+    if (q->org_code)
+        store_bind_i64(st, 2, scope);
+    else
+        store_bind_null(st, 2);
+    store_bind_text(st, 3, q->user_type);
+    store_bind_text(st, 4, q->status);
+    store_bind_text(st, 5, q->after ? q->after : "");
 }
 
 /* customer.c: read one CUST_COLS row, personal data masked */
@@ -46,7 +43,7 @@ int customer_search_row(struct ctx *c, struct store_stmt *st, struct customer *o
 int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *fn, void *arg,
                     const char **next, struct err *err)
 {
-    enum query_id qid;
+    enum query_id qid, probe = Q__COUNT, rare_qid = Q__COUNT;
     const char *text = q->text;
     unsigned char bidx[KEYRING_INDEX_LEN];
     bool bind_blob = false;
@@ -83,12 +80,17 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     }
     case CS_NAME:
     case CS_ADDRESS: {
-        bool idx = utf8_chars(text) >= 3 && !has_wildcards(text);
-        if (q->by == CS_NAME)
-            qid = idx ? Q_CS_NAME_IDX : Q_CS_NAME_SCAN;
-        else
-            qid = idx ? Q_CS_ADDRESS_IDX : Q_CS_ADDRESS_SCAN;
-        text = like_pattern(c, text, !idx);
+        /* qid serves common text, rare_qid rare text; the probe tells (see q_archive.def) */
+        bool name = q->by == CS_NAME;
+        if (utf8_chars(text) >= 3 && !has_wildcards(text)) {
+            probe = name ? Q_CS_NAME_COMMON_IDX : Q_CS_ADDRESS_COMMON_IDX;
+            qid = name ? Q_CS_NAME_ORDERED : Q_CS_ADDRESS_ORDERED;
+            rare_qid = name ? Q_CS_NAME_IDX : Q_CS_ADDRESS_IDX;
+        } else {
+            probe = name ? Q_CS_NAME_COMMON_SCAN : Q_CS_ADDRESS_COMMON_SCAN;
+            qid = name ? Q_CS_NAME_SCAN : Q_CS_ADDRESS_SCAN;
+            rare_qid = name ? Q_CS_NAME_FULL : Q_CS_ADDRESS_FULL;
+        }
         break;
     }
     case CS_PHONE:
@@ -134,18 +136,28 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     if (q->status && (rc = ctx_check_code(c, "status", "customer_status", q->status, err)))
         return rc;
 
+    /*
+     * Common text is found soonest in 户号 order; for rare text that walk would visit every
+     * row, and looking up the few matches (or one sequential pass) is faster.
+     */
+    if (probe != Q__COUNT) {
+        struct store_stmt *pst = store_q(c->db, probe);
+        store_bind_text(pst, 1, text);
+        if (probe == Q_CS_NAME_COMMON_SCAN || probe == Q_CS_ADDRESS_COMMON_SCAN)
+            bind_filters(pst, q, scope);
+        if ((rc = store_one(pst, err)))
+            return rc;
+        if (!store_col_i64(pst, 0))
+            qid = rare_qid;
+        store_reset(pst);
+    }
+
     struct store_stmt *st = store_q(c->db, qid);
     if (bind_blob)
         store_bind_blob(st, 1, bidx, sizeof(bidx));
     else
         store_bind_text(st, 1, text);
-    if (q->org_code)
-        store_bind_i64(st, 2, scope);
-    else
-        store_bind_null(st, 2);
-    store_bind_text(st, 3, q->user_type);
-    store_bind_text(st, 4, q->status);
-    store_bind_text(st, 5, q->after ? q->after : "");
+    bind_filters(st, q, scope);
     store_bind_i64(st, 6, limit + 1); /* one more than a page tells whether another follows */
     if (upper)
         store_bind_text(st, 7, upper);

@@ -13,18 +13,6 @@
 static const char *const register_names[] = { "total", "sharp", "peak", "flat", "valley",
                                               "reactive", "demand" };
 
-static const char *tr(struct ctx *c, const char *s)
-{
-    if (!s)
-        return NULL;
-    while (*s == ' ')
-        s++;
-    size_t n = strlen(s);
-    while (n && s[n - 1] == ' ')
-        n--;
-    return arena_strndup(c->arena, s, n);
-}
-
 /* "100/5" -> 20; the ratio must be whole and positive. */
 static int parse_ratio(const char *field, const char *s, int64_t *out, struct err *err)
 {
@@ -100,7 +88,7 @@ static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r
 {
     int rc;
     int64_t ct, pt;
-    r->asset_no = tr(c, in->asset_no);
+    r->asset_no = ctx_trim(c, in->asset_no);
     if (!r->asset_no || !*r->asset_no || strlen(r->asset_no) > 32)
         return error(err, ERR_INVALID, "asset_no is missing or longer than 32 characters"),
                err_field(err, "asset_no");
@@ -110,17 +98,17 @@ static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r
             return error(err, ERR_INVALID,
                          "invalid asset_no '%s': letters, digits and '-' only", r->asset_no),
                    err_field(err, "asset_no");
-    r->model = tr(c, in->model);
+    r->model = ctx_trim(c, in->model);
     if (!r->model || !*r->model)
         return error(err, ERR_INVALID, "meter '%s': model is missing", r->asset_no),
                err_field(err, "model");
-    const char *ph = tr(c, in->phases);
+    const char *ph = ctx_trim(c, in->phases);
     if (!ph || (strcmp(ph, "1") && strcmp(ph, "3")))
         return error(err, ERR_INVALID, "meter '%s': invalid phases '%s': must be 1 or 3",
                      r->asset_no, ph ? ph : ""), err_field(err, "phases");
     r->phases = ph[0] - '0';
-    r->ct = in->ct_ratio && *in->ct_ratio ? tr(c, in->ct_ratio) : "1/1";
-    r->pt = in->pt_ratio && *in->pt_ratio ? tr(c, in->pt_ratio) : "1/1";
+    r->ct = in->ct_ratio && *in->ct_ratio ? ctx_trim(c, in->ct_ratio) : "1/1";
+    r->pt = in->pt_ratio && *in->pt_ratio ? ctx_trim(c, in->pt_ratio) : "1/1";
     if ((rc = parse_ratio("ct_ratio", r->ct, &ct, err)) ||
         (rc = parse_ratio("pt_ratio", r->pt, &pt, err)))
         return rc;

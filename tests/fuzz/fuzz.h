@@ -15,14 +15,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Abort with the failed invariant; libFuzzer saves the input as crash-<sha1>. */
-#define CHECK(cond, ...)                                                                        \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            fprintf(stderr, "%s:%d: invariant failed: %s: ", __FILE__, __LINE__, #cond);       \
-            fprintf(stderr, __VA_ARGS__);                                                       \
-            fputc('\n', stderr);                                                                \
-            abort();                                                                            \
-        }                                                                                       \
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "%s:%d: invariant failed: %s: ", __FILE__, __LINE__, #cond);           \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 /* The input as a NUL-terminated string (malloc'ed; up to the first NUL, if any). */
@@ -158,8 +158,7 @@ static inline const char *fuzz_dir(void)
 {
     if (!fuzz_dir_path[0]) {
         const char *t = getenv("TMPDIR");
-        snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%s/pmis-fuzz-XXXXXX",
-                 t && *t ? t : "/tmp");
+        snprintf(fuzz_dir_path, sizeof(fuzz_dir_path), "%s/pmis-fuzz-XXXXXX", t && *t ? t : "/tmp");
         if (!mkdtemp(fuzz_dir_path)) {
             perror("mkdtemp");
             abort();

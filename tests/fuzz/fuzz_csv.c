@@ -85,8 +85,8 @@ static void read_all(struct csv_reader *r, size_t max_record, struct result *res
     struct err again = ERR_INIT;
     CHECK(csv_next(r, &rec, &again) == rc && rec == NULL, "second call differs");
     if (rc)
-        CHECK(again.code == rc && !strcmp(again.msg, res->err.msg), "error not sticky: '%s' "
-              "then '%s'", res->err.msg, again.msg);
+        CHECK(again.code == rc && !strcmp(again.msg, res->err.msg),
+              "error not sticky: '%s' then '%s'", res->err.msg, again.msg);
     else
         CHECK(res->nrec > 0, "end of input without a record and without an error");
 }
@@ -129,8 +129,8 @@ static void cut_hint(char *msg)
         p[strlen("invalid UTF-8")] = '\0';
 }
 
-static void socket_pass(const uint8_t *p, size_t n, size_t chunk,
-                        const struct csv_options *opts, const struct result *want)
+static void socket_pass(const uint8_t *p, size_t n, size_t chunk, const struct csv_options *opts,
+                        const struct result *want)
 {
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %s",
@@ -139,7 +139,7 @@ static void socket_pass(const uint8_t *p, size_t n, size_t chunk,
      * the rest, if any, while the reader reads. */
     int sndbuf = 1 << 22;
     setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
-    struct feeder f = { sv[1], p, n, chunk, 0 };
+    struct feeder f = {sv[1], p, n, chunk, 0};
     feed_some(&f, false);
     pthread_t th;
     bool threaded = f.off < n;
@@ -167,8 +167,7 @@ static void socket_pass(const uint8_t *p, size_t n, size_t chunk,
         memcpy(b, want->err.msg, sizeof(b));
         cut_hint(a);
         cut_hint(b);
-        CHECK(!strcmp(a, b), "error '%s' from reads, '%s' from memory", got.err.msg,
-              want->err.msg);
+        CHECK(!strcmp(a, b), "error '%s' from reads, '%s' from memory", got.err.msg, want->err.msg);
     }
     result_release(&got);
 }
@@ -204,7 +203,7 @@ static void read_back(const struct strbuf *out, enum csv_encoding enc, char deli
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char delims[4] = { ',', ';', '\t', '|' };
+    static const char delims[4] = {',', ';', '\t', '|'};
     if (size < 1)
         return 0;
     uint8_t cfg = data[0];
@@ -219,10 +218,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int nw = cfg & 0x80 ? 3 : 1;
 
     /* writers: [0] utf-8 (BOM and CRLF from the option byte), [1] gb18030, [2] gbk */
-    struct strbuf out[3] = { STRBUF_INIT, STRBUF_INIT, STRBUF_INIT };
+    struct strbuf out[3] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
     struct csv_writer w[3];
-    struct csv_write_options wo[3] = { CSV_WRITE_OPTIONS_INIT, CSV_WRITE_OPTIONS_INIT,
-                                       CSV_WRITE_OPTIONS_INIT };
+    struct csv_write_options wo[3] = {CSV_WRITE_OPTIONS_INIT, CSV_WRITE_OPTIONS_INIT,
+                                      CSV_WRITE_OPTIONS_INIT};
     wo[0].bom = cfg & 0x20;
     wo[0].crlf = cfg & 0x40;
     wo[1].encoding = CSV_ENC_GB18030;
@@ -285,8 +284,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(res.nrec > 0, "end of input without a record");
     } else {
         CHECK(again.code == rc && !strcmp(again.msg, res.err.msg), "error not sticky");
-        CHECK(rc == ERR_INVALID || rc == ERR_TOO_LARGE, "unexpected error %d: %s", rc,
-              res.err.msg);
+        CHECK(rc == ERR_INVALID || rc == ERR_TOO_LARGE, "unexpected error %d: %s", rc, res.err.msg);
         CHECK(res.err.msg[0], "error without a message");
     }
     csv_close(&r);
@@ -297,8 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (res.nrec) {
         read_back(&out[0], CSV_ENC_UTF8, opts.delimiter, opts.max_record, &res, "utf-8");
         if (nw == 3)
-            read_back(&out[1], CSV_ENC_GB18030, opts.delimiter, opts.max_record, &res,
-                      "gb18030");
+            read_back(&out[1], CSV_ENC_GB18030, opts.delimiter, opts.max_record, &res, "gb18030");
         if (gbk_ok)
             read_back(&out[2], CSV_ENC_GBK, opts.delimiter, opts.max_record, &res, "gbk");
     }
@@ -329,13 +326,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             int col = csv_column(&r, name);
             bool blank = strspn(name, " \t") == len;
-            CHECK(blank ? col == -1 : col == (int)i, "column '%s' found at %d, not %zu", name,
-                  col, i);
+            CHECK(blank ? col == -1 : col == (int)i, "column '%s' found at %d, not %zu", name, col,
+                  i);
             free(name);
         }
     } else {
-        CHECK(rc == ERR_INVALID && strstr(herr.msg, "duplicate column"),
-              "header rejected: %s", herr.msg);
+        CHECK(rc == ERR_INVALID && strstr(herr.msg, "duplicate column"), "header rejected: %s",
+              herr.msg);
     }
     csv_close(&r);
     strbuf_release(&first);

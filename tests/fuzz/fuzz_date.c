@@ -28,13 +28,13 @@ static bool date_eq(struct date a, struct date b)
 
 static void check_date(const char *s)
 {
-    struct date d = { -7, -7, -7 };
+    struct date d = {-7, -7, -7};
     struct err e = ERR_INIT;
     char buf[DATE_BUF_SIZE];
     int rc = date_parse(s, &d, &e);
     if (rc) {
         CHECK(rc == ERR_INVALID && e.code == rc, "date_parse returned %d", rc);
-        CHECK(date_eq(d, (struct date){ -7, -7, -7 }), "rejected date wrote its output");
+        CHECK(date_eq(d, (struct date){-7, -7, -7}), "rejected date wrote its output");
         CHECK(!strncmp(e.msg, "invalid date '", 14), "message '%s'", e.msg);
         return;
     }
@@ -54,7 +54,7 @@ static void check_date(const char *s)
 
 static void check_period(const char *s)
 {
-    struct period p = { -7, -7 };
+    struct period p = {-7, -7};
     struct err e = ERR_INIT;
     char buf[PERIOD_BUF_SIZE];
     int rc = period_parse(s, &p, &e);
@@ -65,8 +65,8 @@ static void check_period(const char *s)
         return;
     }
     CHECK(!strcmp(period_format(p, buf), s), "'%s' formats as '%s'", s, buf);
-    CHECK(date_is_valid(period_first_day(p)) && date_is_valid(period_last_day(p)),
-          "days of '%s'", s);
+    CHECK(date_is_valid(period_first_day(p)) && date_is_valid(period_last_day(p)), "days of '%s'",
+          s);
     int days = period_days(p);
     CHECK(days >= 28 && days <= 31, "'%s' has %d days", s, days);
     CHECK(period_diff(p, period_next(p)) == 1 && period_diff(p, period_prev(p)) == -1,
@@ -208,10 +208,10 @@ static void check_tzif(const uint8_t *data, size_t size)
         probe_zone(&tz, tz.at[i] - 1, false);
         probe_zone(&tz, tz.at[i], false);
     }
-    static const int years[] = { 1, 1900, 1969, 1970, 2000, 2025, 2038, 2100, 9999 };
+    static const int years[] = {1, 1900, 1969, 1970, 2000, 2025, 2038, 2100, 9999};
     for (size_t i = 0; i < ARRAY_SIZE(years); i++) {
         for (int m = 1; m <= 12; m += 3) {
-            int64_t t = (int64_t)date_to_days((struct date){ years[i], m, 15 }) * 86400;
+            int64_t t = (int64_t)date_to_days((struct date){years[i], m, 15}) * 86400;
             probe_zone(&tz, t, false);
         }
     }
@@ -227,8 +227,8 @@ static void check_zone_name(const char *s)
         return;
     int rc = tz_load(s, &tz, &e);
     if (rc) {
-        CHECK(rc == ERR_INVALID || rc == ERR_NOT_FOUND || rc == ERR_CORRUPT, "tz_load('%s') "
-              "returned %d: %s", s, rc, e.msg);
+        CHECK(rc == ERR_INVALID || rc == ERR_NOT_FOUND || rc == ERR_CORRUPT,
+              "tz_load('%s') returned %d: %s", s, rc, e.msg);
         CHECK(tz.n == 0 && !tz.at, "failed load left data");
         tz_release(&tz);
         return;
@@ -237,8 +237,8 @@ static void check_zone_name(const char *s)
     if (s[0] == '+' || s[0] == '-')
         CHECK(tz.n == 0 && !tz.has_rule && tz.off_initial % 60 == 0, "fixed offset '%s'", s);
     else
-        CHECK(s[0] != '/' && !strstr(s, "..") && !strstr(s, "/."), "zone name '%s' escapes "
-              "the zone directory", s);
+        CHECK(s[0] != '/' && !strstr(s, "..") && !strstr(s, "/."),
+              "zone name '%s' escapes the zone directory", s);
     for (size_t i = 0; i < tz.n; i++) {
         probe_zone(&tz, tz.at[i] - 1, true);
         probe_zone(&tz, tz.at[i], true);

@@ -41,8 +41,8 @@ static void check_formats(int64_t wh)
     energy_format_kwh3(wh, buf);
     CHECK(strlen(buf) < ENERGY_BUF_SIZE, "'%s' overflows", buf);
     CHECK(strlen(strchr(buf, '.')) == 4, "'%s' does not have 3 decimals", buf);
-    CHECK(energy_parse_kwh(buf, &back, &e) == 0 && back == wh, "%" PRId64 " Wh: '%s' reads %"
-          PRId64, wh, buf, back);
+    CHECK(energy_parse_kwh(buf, &back, &e) == 0 && back == wh,
+          "%" PRId64 " Wh: '%s' reads %" PRId64, wh, buf, back);
 
     energy_format_kwh(wh, buf);
     CHECK(strlen(buf) < ENERGY_BUF_SIZE, "'%s' overflows", buf);
@@ -52,8 +52,8 @@ static void check_formats(int64_t wh)
     back = SENTINEL;
     int rc = energy_parse_kwh(buf, &back, &e);
     if (want >= INT64_MIN && want <= INT64_MAX)
-        CHECK(rc == 0 && back == (int64_t)want, "%" PRId64 " Wh shows as '%s', which reads %"
-              PRId64, wh, buf, back);
+        CHECK(rc == 0 && back == (int64_t)want,
+              "%" PRId64 " Wh shows as '%s', which reads %" PRId64, wh, buf, back);
     else
         CHECK(rc == ERR_INVALID, "'%s' is out of range but parsed", buf);
 }

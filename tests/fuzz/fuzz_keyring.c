@@ -24,7 +24,7 @@
 #define HEX_B "f0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433221100"
 #define HEX_I "4949494949494949494949494949494949494949494949494949494949494949"
 
-static const char *const aads[4] = { NULL, "", "customer.phone", "customer.id_number" };
+static const char *const aads[4] = {NULL, "", "customer.phone", "customer.id_number"};
 
 static struct keyring *kr; /* keys 1 and 7 (active) */
 /* "one" under key 1, "seven" under key 7, both with context "ctx" */
@@ -81,8 +81,8 @@ static void check_random(const uint8_t *p, size_t n, const char *aad)
     int rc = keyring_ciphertext_key_id(p, n, &id, &e);
     CHECK(rc == (n < 5 || p[0] != KEYRING_VERSION ? ERR_CORRUPT : 0), "key id of %zu bytes", n);
     bool rot = keyring_needs_rotation(kr, p, n);
-    CHECK(rot == (rc || n < KEYRING_OVERHEAD || id != 7), "needs_rotation %d for id %" PRIu32,
-          rot, id);
+    CHECK(rot == (rc || n < KEYRING_OVERHEAD || id != 7), "needs_rotation %d for id %" PRIu32, rot,
+          id);
     /* the cached context still decrypts what it should, under either key */
     expect_plain(kr, &ct1, "ctx", "one", 3);
     expect_fail(kr, aad, p, n);
@@ -167,8 +167,9 @@ static void check_keyfile(const uint8_t *p, size_t n)
     } else {
         CHECK(keyring_key_count(k) == nkeys + 1, "%zu keys after rotation, not %zu",
               keyring_key_count(k), nkeys + 1);
-        CHECK(keyring_active_id(k) == new_id, "rotation added key %" PRIu32 " but key %" PRIu32
-              " is active", new_id, keyring_active_id(k));
+        CHECK(keyring_active_id(k) == new_id,
+              "rotation added key %" PRIu32 " but key %" PRIu32 " is active", new_id,
+              keyring_active_id(k));
         expect_plain(k, &ct, "ctx", "value", 5);
         struct keyring *again = NULL;
         CHECK(keyring_load(keypath, &again, &e) == 0, "rotated file does not load: %s", e.msg);

@@ -43,11 +43,11 @@ static void diff_decimal(const char *s, int scale, unsigned flags)
     int rc = decimal_parse(s, scale, flags, &got, &why);
     int ref = fuzz_ref_decimal(s, scale, flags & DECIMAL_GROUPING, &want);
     if (ref == 0) {
-        CHECK(rc == 0 && got == want, "decimal_parse('%s', %d) = %d/%" PRId64 ", not %" PRId64,
-              s, scale, rc, got, want);
+        CHECK(rc == 0 && got == want, "decimal_parse('%s', %d) = %d/%" PRId64 ", not %" PRId64, s,
+              scale, rc, got, want);
     } else {
-        CHECK(rc == -1 && got == SENTINEL && why && *why, "decimal_parse('%s', %d) accepted",
-              s, scale);
+        CHECK(rc == -1 && got == SENTINEL && why && *why, "decimal_parse('%s', %d) accepted", s,
+              scale);
         if (ref == -2)
             CHECK(!strcmp(why, "out of range"), "'%s': '%s', not out of range", s, why);
     }
@@ -117,8 +117,8 @@ static void check_arith(int64_t a, int64_t b, int64_t c)
         __int128 want = fuzz_ref_div_round((__int128)a * b, c);
         bool fits = want >= INT64_MIN && want <= INT64_MAX;
         CHECK(fits ? rc == 0 && out == (int64_t)want : rc == ERR_INVALID && out == SENTINEL,
-              "money_mul_ratio(%" PRId64 ", %" PRId64 ", %" PRId64 ") = %d/%" PRId64, a, b, c,
-              rc, out);
+              "money_mul_ratio(%" PRId64 ", %" PRId64 ", %" PRId64 ") = %d/%" PRId64, a, b, c, rc,
+              out);
     }
     out = SENTINEL;
     rc = money_line(a, b, &out, &e);

@@ -93,8 +93,8 @@ static void check_shape(enum pii_kind kind, const char *n)
               "landline '%s'", n);
         break;
     case PII_PHONE:
-        CHECK(all_digits(n) && (len == 11 || (len >= 10 && len <= 12 && n[0] == '0')),
-              "phone '%s'", n);
+        CHECK(all_digits(n) && (len == 11 || (len >= 10 && len <= 12 && n[0] == '0')), "phone '%s'",
+              n);
         break;
     case PII_BANK_ACCOUNT:
         CHECK(len >= 16 && len <= 19 && all_digits(n) && luhn_ok(n), "bank account '%s'", n);

@@ -509,6 +509,24 @@ static void test_rotation(void **state)
     assert_null(strstr(text.buf, "active"));
     keyring_free(mk);
 
+    /* an active line longer than 511 bytes (a long comment) loses its mark too: it used to be
+     * copied unparsed, so the new key was added but not made active (found by fuzz_keyring) */
+    struct strbuf longline = STRBUF_INIT;
+    strbuf_addstr(&longline, "key 1 aes-256-gcm " HEX_A " active #");
+    for (int i = 0; i < 60; i++)
+        strbuf_addstr(&longline, " rotated ");
+    strbuf_addstr(&longline, "\nkey 7 aes-256-gcm " HEX_B "\nindex " HEX_I "\n");
+    write_file(marked, longline.buf, 0600);
+    mk = load_ok(marked);
+    assert_int_equal(keyring_add_key(marked, mk, &id, &err), 0);
+    assert_int_equal(id, 8);
+    assert_int_equal(keyring_active_id(mk), 8);
+    keyring_free(mk);
+    mk = load_ok(marked);
+    assert_int_equal(keyring_active_id(mk), 8);
+    keyring_free(mk);
+    strbuf_release(&longline);
+
     /* a leftover "<path>.new" means a rotation in progress: refuse, change nothing */
     struct strbuf tmp = STRBUF_INIT;
     strbuf_addf(&tmp, "%s.new", path);

@@ -1,0 +1,137 @@
+#!/bin/sh
+# bench/run.sh — the benchmarks, run by `make bench` once it has built build/pmis and
+# build/bench/*; this script builds nothing. It prints the machine, the personal-data crypto
+# micro-benchmark, then for SQLite and for PostgreSQL (a throwaway cluster from tests/pg.sh):
+# `pmis import customers` of generated CSV files (wall time, peak RSS) into fresh databases, and
+# customer_search latency on the largest one; a table of figures closes. Nothing is asserted.
+# Environment:
+#   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
+#   BENCH_BACKENDS="sqlite postgresql"
+#   BENCH_QUERIES=300                    search queries per kind
+#   BENCH_BIN=build                      where make put pmis and bench/
+# Everything lives in one mktemp directory, removed at the end (a 1M-row run needs ~2.5 GB).
+set -eu
+
+rows=${BENCH_ROWS:-100000 500000 1000000}
+backends=${BENCH_BACKENDS:-sqlite postgresql}
+queries=${BENCH_QUERIES:-300}
+bin=${BENCH_BIN:-build}
+pmis=$bin/pmis
+seed=2025
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto"; do
+    [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pmis-bench-XXXXXX")
+chmod 711 "$tmp" # as root the PostgreSQL server runs as `postgres` and must reach $tmp/pg
+pg_started=
+cleanup() {
+    [ -z "$pg_started" ] || sh "$here/tests/pg.sh" stop "$tmp/pg" || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# ---- the machine ----
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) cpus, $mem RAM"
+echo "machine: $machine"
+echo "kernel:  $(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "sqlite:  $(sqlite3 --version 2>/dev/null | cut -d' ' -f1 || echo '?')"
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5,5n | tail -1)
+if [ "$(id -u)" -eq 0 ]; then pg_user=postgres; else pg_user=$(id -un); fi # as tests/pg.sh
+echo "postgresql: $("$pgbin/postgres" --version 2>/dev/null || echo 'not installed')"
+echo "disk:    $(df -h "$tmp" | awk 'NR == 2 { print $4 " free in " $6 }')"
+echo
+
+# ---- personal-data crypto ----
+"$bin/bench/bench_crypto" | sed 1d
+echo
+
+# ---- CSV files ----
+gnu_time=
+if /usr/bin/time -f %M true >/dev/null 2>&1; then
+    gnu_time=/usr/bin/time
+else
+    echo "(GNU time is not installed: no peak RSS; 'make deps' installs it)"
+fi
+export PMIS_KEYS_FILE="$tmp/keys"
+largest=
+for n in $rows; do
+    t0=$(now)
+    "$bin/bench/gen_customers" "$n" "$seed" >"$tmp/c$n.csv"
+    echo "generated $n customers in $(elapsed "$t0" "$(now)") s ($(du -h "$tmp/c$n.csv" | cut -f1))"
+    largest=$n
+done
+echo
+
+# ---- imports and searches ----
+: >"$tmp/figures"
+for be in $backends; do
+    if [ "$be" = postgresql ]; then
+        if [ -z "$pgbin" ]; then
+            echo "postgresql: not installed, skipped"
+            continue
+        fi
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+    fi
+    for n in $rows; do
+        case $be in
+        sqlite) url="sqlite:$tmp/sq$n.db" ;;
+        postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" "bench$n") ;;
+        *) echo "bench/run.sh: unknown backend '$be'" >&2; exit 1 ;;
+        esac
+        export PMIS_DB="$url"
+        "$pmis" init >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+        "$pmis" demo --customers 0 >/dev/null # the org tree only
+        echo "$be: importing $n customers ..."
+        t0=$(now)
+        if [ -n "$gnu_time" ]; then
+            $gnu_time -o "$tmp/rss" -f %M "$pmis" import customers "$tmp/c$n.csv"
+            rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
+        else
+            "$pmis" import customers "$tmp/c$n.csv"
+            rss=-
+        fi
+        secs=$(elapsed "$t0" "$(now)")
+        rate=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+        echo "  $secs s, $rate rows/s, peak RSS $rss MiB"
+        printf '%-11s %9s %10s %10s %10s\n' "$be" "$n" "$secs" "$rate" "$rss" >>"$tmp/figures"
+        if [ "$n" = "$largest" ]; then
+            # autovacuum analyzes the new rows within a minute; without statistics the planner
+            # walks the 户号 index for a phone number (0.5 s instead of 0.2 ms)
+            [ "$be" = sqlite ] || "$pgbin/psql" -X -q -h "$tmp/pg" -U "$pg_user" -d "bench$n" \
+                -c ANALYZE
+            "$bin/bench/bench_search" --db "$url" --queries "$queries" "$n" "$seed" |
+                tee "$tmp/search-$be"
+        elif [ "$be" = sqlite ]; then
+            rm -f "$tmp/sq$n.db" "$tmp/sq$n.db-wal" "$tmp/sq$n.db-shm"
+        else
+            "$pgbin/dropdb" -h "$tmp/pg" -U "$pg_user" "bench$n"
+        fi
+        echo
+    done
+    if [ "$be" = postgresql ]; then
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+done
+
+# ---- the figures ----
+echo "==== figures ===="
+echo "machine: $machine"
+echo "import customers (encrypted phone and ID number), fresh database each:"
+printf '%-11s %9s %10s %10s %10s\n' backend rows seconds rows/s "RSS MiB"
+cat "$tmp/figures"
+for be in $backends; do
+    [ -f "$tmp/search-$be" ] || continue
+    echo "search at $largest customers, $be (ms):"
+    sed 1d "$tmp/search-$be"
+done
