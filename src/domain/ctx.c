@@ -39,7 +39,7 @@ static struct ctx_cache *cache_of(struct ctx *c)
     return c->cache;
 }
 
-const char *ctx_trim(struct ctx *c, const char *s)
+char *ctx_trim(struct ctx *c, const char *s)
 {
     if (!s)
         return NULL;

@@ -41,7 +41,7 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
 int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err);
 
 /** A copy of `s` in the ctx arena without leading and trailing blanks; NULL stays NULL. */
-const char *ctx_trim(struct ctx *c, const char *s);
+char *ctx_trim(struct ctx *c, const char *s);
 
 /** Drop cached lookups (after writes that change code lists or orgs). */
 void ctx_cache_clear(struct ctx *c);

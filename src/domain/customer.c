@@ -10,6 +10,7 @@
 #include "domain/audit.h"
 #include "domain/customer.h"
 #include "domain/pii.h"
+#include "domain/secret.h"
 
 #define AAD_PHONE "customer.phone"
 #define AAD_ID_NO "customer.id_no"
@@ -39,23 +40,10 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* Trimmed copy in the arena; NULL stays NULL. */
-static char *trim(struct ctx *c, const char *s)
-{
-    if (!s)
-        return NULL;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return arena_strndup(c->arena, s, n);
-}
-
 /* Trimmed multi-line text (an address) whose line breaks, CRLF or CR in a CSV cell, are LF. */
 static const char *lines_text(struct ctx *c, const char *s)
 {
-    char *a = trim(c, s), *out = a;
+    char *a = ctx_trim(c, s), *out = a;
     for (const char *p = a; p && *p; p++)
         if (*p != '\r')
             *out++ = *p;
@@ -110,19 +98,6 @@ static int check_text(const char *field, const char *s, size_t max, bool lines,
     return err_field(err, field);
 }
 
-static int encrypt_pii(struct ctx *c, const char *aad, const char *bidx_domain,
-                       const char *value, struct strbuf *enc, unsigned char bidx[32],
-                       struct err *err)
-{
-    if (!c->keys)
-        BUG("personal data handled without a key file");
-    strbuf_reset(enc);
-    int rc = keyring_encrypt(c->keys, aad, value, strlen(value), enc, err);
-    if (rc)
-        return rc;
-    return keyring_blind_index(c->keys, bidx_domain, value, strlen(value), bidx, err);
-}
-
 /* Normalise an ID document number for its type: GB 11643 for resident ID cards, trimmed
  * upper case otherwise. */
 static int normalize_id(const char *id_type, const char *in, struct strbuf *out, struct err *err)
@@ -143,7 +118,7 @@ static int set_phone(struct ctx *c, struct customer_row *r, const char *phone, s
     struct strbuf norm = STRBUF_INIT;
     int rc = pii_normalize(PII_PHONE, phone, &norm, err);
     if (!rc)
-        rc = encrypt_pii(c, AAD_PHONE, BIDX_PHONE, norm.buf, &r->phone_enc, r->phone_bidx, err);
+        rc = secret_seal(c, AAD_PHONE, BIDX_PHONE, norm.buf, &r->phone_enc, r->phone_bidx, err);
     r->has_phone = rc == 0;
     strbuf_release(&norm);
     if (rc) {
@@ -162,7 +137,7 @@ static int set_id_no(struct ctx *c, struct customer_row *r, const char *id_no, s
         err_field(err, "id_no");
     }
     if (!rc)
-        rc = encrypt_pii(c, AAD_ID_NO, BIDX_ID_NO, norm.buf, &r->id_no_enc, r->id_no_bidx, err);
+        rc = secret_seal(c, AAD_ID_NO, BIDX_ID_NO, norm.buf, &r->id_no_enc, r->id_no_bidx, err);
     r->has_id_no = rc == 0;
     strbuf_release(&norm);
     return rc;
@@ -172,7 +147,7 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
                      struct err *err)
 {
     int rc;
-    const char *cust_no = trim(c, in->cust_no);
+    const char *cust_no = ctx_trim(c, in->cust_no);
     if (cust_no && *cust_no) {
         if (!all_digits(cust_no, 10))
             return error(err, ERR_INVALID, "invalid cust_no '%s': a 户号 is exactly 10 digits",
@@ -181,30 +156,30 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     } else {
         out->cust_no[0] = '\0';
     }
-    out->name = trim(c, in->name);
+    out->name = ctx_trim(c, in->name);
     if ((rc = check_text("name", out->name, 200, false, err)))
         return rc;
     out->address = lines_text(c, in->address);
     if ((rc = check_text("address", out->address, 400, true, err)))
         return rc;
-    out->user_type = trim(c, in->user_type);
+    out->user_type = ctx_trim(c, in->user_type);
     if ((rc = ctx_check_code(c, "user_type", "user_type", out->user_type, err)))
         return rc;
-    out->voltage = trim(c, in->voltage);
+    out->voltage = ctx_trim(c, in->voltage);
     if ((rc = ctx_check_code(c, "voltage", "voltage", out->voltage, err)))
         return rc;
-    out->status = in->status && *in->status ? trim(c, in->status) : "active";
+    out->status = in->status && *in->status ? ctx_trim(c, in->status) : "active";
     if ((rc = ctx_check_code(c, "status", "customer_status", out->status, err)))
         return rc;
     out->important = false;
-    if (in->important && (rc = parse_flag("important", trim(c, in->important),
+    if (in->important && (rc = parse_flag("important", ctx_trim(c, in->important),
                                           &out->important, err)))
         return rc;
-    if ((rc = ctx_org_id(c, trim(c, in->org_code), &out->org_id, err)))
+    if ((rc = ctx_org_id(c, ctx_trim(c, in->org_code), &out->org_id, err)))
         return rc;
 
     if (in->opened_on && *in->opened_on) {
-        out->opened_on = trim(c, in->opened_on);
+        out->opened_on = ctx_trim(c, in->opened_on);
         if ((rc = check_date("opened_on", out->opened_on, err)))
             return rc;
     } else {
@@ -216,7 +191,7 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     }
     out->closed_on = NULL;
     if (in->closed_on && *in->closed_on) {
-        out->closed_on = trim(c, in->closed_on);
+        out->closed_on = ctx_trim(c, in->closed_on);
         if ((rc = check_date("closed_on", out->closed_on, err)))
             return rc;
         if (strcmp(out->closed_on, out->opened_on) < 0)
@@ -231,11 +206,11 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
                      out->closed_on ? out->closed_on : "");
 
     out->has_phone = out->has_id_no = false;
-    const char *phone = trim(c, in->phone);
+    const char *phone = ctx_trim(c, in->phone);
     if (phone && *phone && (rc = set_phone(c, out, phone, err)))
         return rc;
-    const char *id_no = trim(c, in->id_no);
-    out->id_type = trim(c, in->id_type);
+    const char *id_no = ctx_trim(c, in->id_no);
+    out->id_type = ctx_trim(c, in->id_type);
     if (out->id_type && !*out->id_type)
         out->id_type = NULL;
     if (id_no && *id_no) {
@@ -273,26 +248,6 @@ static const char *col_str(struct ctx *c, struct store_stmt *st, int col)
     return store_col_null(st, col) ? NULL : arena_strdup(c->arena, store_col_text(st, col));
 }
 
-/* Decrypt one field for masking; a missing key file shows "***". */
-static const char *masked(struct ctx *c, const char *aad, const void *enc, size_t len,
-                          int kind)
-{
-    if (!enc)
-        return NULL;
-    if (!c->keys)
-        return "***";
-    struct strbuf pt = STRBUF_INIT, m = STRBUF_INIT;
-    struct err e = ERR_INIT;
-    const char *res = "(undecryptable)";
-    if (!keyring_decrypt(c->keys, aad, enc, len, &pt, &e)) {
-        pii_mask(kind, pt.buf, &m);
-        res = arena_strdup(c->arena, m.buf);
-    }
-    strbuf_release(&pt);
-    strbuf_release(&m);
-    return res;
-}
-
 static void read_customer(struct ctx *c, struct store_stmt *st, struct raw_customer *r)
 {
     struct customer *cu = &r->cu;
@@ -316,9 +271,9 @@ static void read_customer(struct ctx *c, struct store_stmt *st, struct raw_custo
     cu->updated_at = store_col_i64(st, 17);
     r->phone_bidx = col_blob_dup(c, st, 18, &r->phone_bidx_len);
     r->id_no_bidx = col_blob_dup(c, st, 19, &r->id_no_bidx_len);
-    cu->phone_masked = masked(c, AAD_PHONE, r->phone_enc, r->phone_enc_len, PII_PHONE);
+    cu->phone_masked = secret_masked(c, AAD_PHONE, r->phone_enc, r->phone_enc_len, PII_PHONE);
     /* other documents do not parse as ID numbers and get pii_mask's generic masking */
-    cu->id_no_masked = masked(c, AAD_ID_NO, r->id_no_enc, r->id_no_enc_len, PII_ID_NUMBER);
+    cu->id_no_masked = secret_masked(c, AAD_ID_NO, r->id_no_enc, r->id_no_enc_len, PII_ID_NUMBER);
 }
 
 /* For customer_search.c: one row of a CUST_COLS query, masked. */
@@ -620,7 +575,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
 
 #define TEXT_FIELD(member, max, lines)                                                           \
     if (in->member) {                                                                            \
-        const char *v = lines ? lines_text(c, in->member) : trim(c, in->member);                 \
+        const char *v = lines ? lines_text(c, in->member) : ctx_trim(c, in->member);                 \
         if ((rc = check_text(#member, v, max, lines, err)))                                      \
             goto out_before;                                                                     \
         if (strcmp(v, r.member))                                                                 \
@@ -628,7 +583,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
     }
 #define CODE_FIELD(member, list)                                                                 \
     if (in->member) {                                                                            \
-        const char *v = trim(c, in->member);                                                     \
+        const char *v = ctx_trim(c, in->member);                                                     \
         if ((rc = ctx_check_code(c, #member, list, v, err)))                                     \
             goto out_before;                                                                     \
         if (strcmp(v, r.member))                                                                 \
@@ -648,7 +603,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
     }
     if (in->important) {
         bool imp;
-        if ((rc = parse_flag("important", trim(c, in->important), &imp, err)))
+        if ((rc = parse_flag("important", ctx_trim(c, in->important), &imp, err)))
             goto out_before;
         if (imp != r.important)
             ch[nch++] = (struct change){ "important", r.important ? "1" : "0", imp ? "1" : "0" };
@@ -656,7 +611,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
     }
     if (in->org_code) {
         int64_t org_id;
-        const char *code = trim(c, in->org_code);
+        const char *code = ctx_trim(c, in->org_code);
         if ((rc = ctx_org_id(c, code, &org_id, err)))
             goto out_before;
         if (org_id != r.org_id)
@@ -664,11 +619,11 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
         r.org_id = org_id;
     }
     if (in->phone) {
-        if ((rc = set_phone(c, &r, trim(c, in->phone), err)))
+        if ((rc = set_phone(c, &r, ctx_trim(c, in->phone), err)))
             goto out_before;
         if (!blob_eq(ex.phone_bidx, ex.phone_bidx_len, true, r.phone_bidx)) {
             struct strbuf m = STRBUF_INIT, norm = STRBUF_INIT;
-            pii_normalize(PII_PHONE, trim(c, in->phone), &norm, NULL);
+            pii_normalize(PII_PHONE, ctx_trim(c, in->phone), &norm, NULL);
             pii_mask(PII_PHONE, norm.buf, &m);
             ch[nch++] = (struct change){ "phone", ex.cu.phone_masked,
                                          arena_strdup(c->arena, m.buf) };
@@ -678,14 +633,14 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
     }
     if (in->id_type || in->id_no) {
         if (in->id_type)
-            r.id_type = trim(c, in->id_type);
+            r.id_type = ctx_trim(c, in->id_type);
         if (!in->id_no) {
             rc = error(err, ERR_INVALID, "changing id_type needs the id_no too");
             goto out_before;
         }
         if (!r.id_type)
             r.id_type = "id_card";
-        if ((rc = set_id_no(c, &r, trim(c, in->id_no), err)))
+        if ((rc = set_id_no(c, &r, ctx_trim(c, in->id_no), err)))
             goto out_before;
         if (!blob_eq(ex.id_no_bidx, ex.id_no_bidx_len, true, r.id_no_bidx) ||
             !str_eq(ex.cu.id_type, r.id_type))
