@@ -201,13 +201,8 @@ static char *canon(struct ctx *c, const struct account_row *r)
                 r->account_no, r->cust_no, r->tariff_code, r->capacity_va, r->demand_w,
                 r->pf_standard, r->cycle_day, r->pay_mode, r->contact_name ? r->contact_name : "",
                 r->bank_name ? r->bank_name : "");
-    strbuf_addstr(&sb, "contact_phone=");
-    if (r->has_phone)
-        strbuf_add_hex(&sb, r->phone_bidx, 32);
-    strbuf_addstr(&sb, "\nbank_account=");
-    if (r->has_bank)
-        strbuf_add_hex(&sb, r->bank_bidx, 32);
-    strbuf_addch(&sb, '\n');
+    secret_canon(&sb, "contact_phone", r->has_phone, r->phone_bidx);
+    secret_canon(&sb, "bank_account", r->has_bank, r->bank_bidx);
     char *s = arena_strdup(c->arena, sb.buf);
     strbuf_release(&sb);
     return s;

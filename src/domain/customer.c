@@ -332,13 +332,8 @@ static char *canon(struct ctx *c, const struct customer_row *r)
                 r->cust_no, r->name, r->user_type, r->voltage, r->status, r->important,
                 r->address, r->org_id, r->opened_on, r->closed_on ? r->closed_on : "",
                 r->id_type ? r->id_type : "");
-    strbuf_addstr(&sb, "phone=");
-    if (r->has_phone)
-        strbuf_add_hex(&sb, r->phone_bidx, 32);
-    strbuf_addstr(&sb, "\nid_no=");
-    if (r->has_id_no)
-        strbuf_add_hex(&sb, r->id_no_bidx, 32);
-    strbuf_addch(&sb, '\n');
+    secret_canon(&sb, "phone", r->has_phone, r->phone_bidx);
+    secret_canon(&sb, "id_no", r->has_id_no, r->id_no_bidx);
     char *s = arena_strdup(c->arena, sb.buf);
     strbuf_release(&sb);
     return s;
@@ -360,11 +355,9 @@ static void bind_opt_bidx(struct store_stmt *st, int idx, bool has, const unsign
         store_bind_null(st, idx);
 }
 
-int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bool *created,
-                    bool *same, struct err *err)
+/* Parameters ?2..?16, shared by Q_CUSTOMER_INSERT and Q_CUSTOMER_UPDATE. */
+static void bind_row(struct ctx *c, struct store_stmt *st, const struct customer_row *r)
 {
-    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_INSERT);
-    store_bind_text(st, 1, r->cust_no);
     store_bind_text(st, 2, r->name);
     store_bind_text(st, 3, r->user_type);
     store_bind_text(st, 4, r->voltage);
@@ -380,6 +373,14 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
     store_bind_text(st, 14, r->opened_on);
     store_bind_text(st, 15, r->closed_on);
     store_bind_i64(st, 16, ctx_now(c));
+}
+
+int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bool *created,
+                    bool *same, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_INSERT);
+    store_bind_text(st, 1, r->cust_no);
+    bind_row(c, st, r);
     int rc = store_step(st, err);
     if (rc == STORE_ROW) { /* PostgreSQL: RETURNING id */
         *id = store_col_i64(st, 0);
@@ -521,20 +522,7 @@ static int write_row(struct ctx *c, int64_t id, const struct customer_row *r, st
 {
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_UPDATE);
     store_bind_i64(st, 1, id);
-    store_bind_text(st, 2, r->name);
-    store_bind_text(st, 3, r->user_type);
-    store_bind_text(st, 4, r->voltage);
-    store_bind_text(st, 5, r->status);
-    store_bind_i64(st, 6, r->important);
-    store_bind_text(st, 7, r->address);
-    bind_opt_blob(st, 8, r->has_phone, &r->phone_enc);
-    bind_opt_bidx(st, 9, r->has_phone, r->phone_bidx);
-    store_bind_text(st, 10, r->id_type);
-    bind_opt_blob(st, 11, r->has_id_no, &r->id_no_enc);
-    bind_opt_bidx(st, 12, r->has_id_no, r->id_no_bidx);
-    store_bind_i64(st, 13, r->org_id);
-    store_bind_text(st, 14, r->closed_on);
-    store_bind_i64(st, 15, ctx_now(c));
+    bind_row(c, st, r);
     return store_exec(st, err);
 }
 

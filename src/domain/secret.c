@@ -36,3 +36,11 @@ const char *secret_masked(struct ctx *c, const char *aad, const void *enc, size_
     strbuf_release(&m);
     return res;
 }
+
+void secret_canon(struct strbuf *sb, const char *field, bool has, const unsigned char bidx[32])
+{
+    strbuf_addf(sb, "%s=", field);
+    if (has)
+        strbuf_add_hex(sb, bidx, 32);
+    strbuf_addch(sb, '\n');
+}

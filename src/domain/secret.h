@@ -21,4 +21,10 @@ int secret_seal(struct ctx *c, const char *aad, const char *bidx_domain, const c
 const char *secret_masked(struct ctx *c, const char *aad, const void *enc, size_t len,
                           enum pii_kind kind);
 
+/**
+ * Append "field=<blind index hex>\n" (or "field=\n" when absent) to an audit digest's canonical
+ * text: a change of the value changes the digest without the value being in it.
+ */
+void secret_canon(struct strbuf *sb, const char *field, bool has, const unsigned char bidx[32]);
+
 #endif
