@@ -1,5 +1,7 @@
 -- 0001 archive: code lists, organisation tree, customers, accounts (supply contracts),
 -- service points, meters and their installations, archive history, the hash-chained audit log.
+-- CHECKs are written with OR, not IN (...): SQLite 3.40 evaluates an IN list of three or more
+-- values through a temporary table on every row (a fifth of a bulk import's time).
 -- Money is int64 fen, energy int64 Wh, capacity int64 VA, demand int64 W, instants int64
 -- microseconds since the Unix epoch (UTC), civil dates TEXT 'YYYY-MM-DD'.
 -- Personal data (phones, ID numbers, bank accounts) only as ciphertext (*_enc) plus an HMAC
@@ -75,8 +77,8 @@ CREATE TABLE customer (
     name        TEXT NOT NULL,
     user_type   TEXT NOT NULL,
     voltage     TEXT NOT NULL,
-    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'closed')),
-    important   BIGINT NOT NULL DEFAULT 0 CHECK (important IN (0, 1)),
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status = 'active' OR status = 'suspended' OR status = 'closed'),
+    important   BIGINT NOT NULL DEFAULT 0 CHECK (important = 0 OR important = 1),
     address     TEXT NOT NULL,
     phone_enc   {{BLOB}},
     phone_bidx  {{BLOB}},
@@ -100,7 +102,7 @@ CREATE TABLE account (
     tariff_code    TEXT NOT NULL,
     capacity_va    BIGINT NOT NULL DEFAULT 0 CHECK (capacity_va >= 0),
     demand_w       BIGINT NOT NULL DEFAULT 0 CHECK (demand_w >= 0),
-    pf_standard    BIGINT NOT NULL DEFAULT 0 CHECK (pf_standard IN (0, 80, 85, 90)),
+    pf_standard    BIGINT NOT NULL DEFAULT 0 CHECK (pf_standard = 0 OR pf_standard = 80 OR pf_standard = 85 OR pf_standard = 90),
     cycle_day      BIGINT NOT NULL CHECK (cycle_day BETWEEN 1 AND 28),
     pay_mode       TEXT NOT NULL CHECK (pay_mode IN ('postpaid', 'prepaid')),
     contact_name   TEXT,
@@ -138,7 +140,7 @@ CREATE TABLE meter (
     multiplier  BIGINT NOT NULL CHECK (multiplier >= 1),
     registers   TEXT NOT NULL,
     digits      BIGINT NOT NULL DEFAULT 6 CHECK (digits BETWEEN 4 AND 10),
-    status      TEXT NOT NULL DEFAULT 'stock' CHECK (status IN ('stock', 'installed', 'removed')),
+    status      TEXT NOT NULL DEFAULT 'stock' CHECK (status = 'stock' OR status = 'installed' OR status = 'removed'),
     created_at  BIGINT NOT NULL
 );
 
@@ -208,22 +210,23 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, last_id, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
--- Search: name and address substrings (SQLite FTS5 trigram / PostgreSQL pg_trgm).
+-- Search: name substrings (SQLite FTS5 trigram / PostgreSQL pg_trgm). Addresses are searched by
+-- scanning: they are long, and indexing their trigrams made a bulk import of 1M customers 8 s
+-- slower (customer_search.c).
 -- @sqlite
 -- New customers are indexed by customer_insert() (Q_CUSTOMER_FTS_ADD), not by an AFTER INSERT
 -- trigger: a trigger gives every INSERT a statement journal and makes FTS5 flush its pending
 -- terms to a new segment at each statement end (SQLite 3.40), 4x slower bulk imports.
-CREATE VIRTUAL TABLE customer_fts USING fts5 (name, address, content='customer', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE customer_fts USING fts5 (name, content='customer', content_rowid='id', tokenize='trigram');
 CREATE TRIGGER customer_fts_ad AFTER DELETE ON customer BEGIN
-    INSERT INTO customer_fts (customer_fts, rowid, name, address) VALUES ('delete', old.id, old.name, old.address);
+    INSERT INTO customer_fts (customer_fts, rowid, name) VALUES ('delete', old.id, old.name);
 END;
-CREATE TRIGGER customer_fts_au AFTER UPDATE OF name, address ON customer BEGIN
-    INSERT INTO customer_fts (customer_fts, rowid, name, address) VALUES ('delete', old.id, old.name, old.address);
-    INSERT INTO customer_fts (rowid, name, address) VALUES (new.id, new.name, new.address);
+CREATE TRIGGER customer_fts_au AFTER UPDATE OF name ON customer BEGIN
+    INSERT INTO customer_fts (customer_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO customer_fts (rowid, name) VALUES (new.id, new.name);
 END;
 -- @pg
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX customer_name_trgm ON customer USING gin (name gin_trgm_ops);
-CREATE INDEX customer_address_trgm ON customer USING gin (address gin_trgm_ops);
 ALTER TABLE customer ALTER COLUMN cust_no TYPE TEXT COLLATE "C";
 -- @both

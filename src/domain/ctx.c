@@ -5,14 +5,21 @@
 #include "core/common.h"
 #include "core/strbuf.h"
 #include "core/strmap.h"
+#include "core/vec.h"
 #include "core/xalloc.h"
 #include "domain/ctx.h"
+
+struct code_list_text {
+    char *list, *allowed; /* "user_type", "resident, general_ci, ..." */
+};
 
 struct ctx_cache {
     struct strmap codes; /* "list\x1fcode" -> 1 */
     struct strmap orgs;  /* code -> id */
     struct tz tz;
     bool tz_loaded;
+    bool frozen;                          /* complete and read-only: see ctx_cache_freeze */
+    VEC(struct code_list_text) allowed;   /* when frozen: each list's codes, for messages */
 };
 
 int64_t ctx_now(const struct ctx *c)
@@ -23,6 +30,11 @@ int64_t ctx_now(const struct ctx *c)
 static void cache_free(void *p)
 {
     struct ctx_cache *k = p;
+    for (size_t i = 0; i < k->allowed.n; i++) {
+        free(k->allowed.v[i].list);
+        free(k->allowed.v[i].allowed);
+    }
+    VEC_FREE(&k->allowed);
     strmap_release(&k->codes);
     strmap_release(&k->orgs);
     if (k->tz_loaded)
@@ -51,9 +63,50 @@ char *ctx_trim(struct ctx *c, const char *s)
     return arena_strndup(c->arena, s, n);
 }
 
+int ctx_cache_freeze(struct ctx *c, struct err *err)
+{
+    struct ctx_cache *k = cache_of(c);
+    struct date today;
+    struct strbuf sb = STRBUF_INIT;
+    char key[160], list[64] = "";
+    int rc;
+    if (k->frozen)
+        return 0;
+    if ((rc = ctx_today(c, &today, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_CODE_ALL);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *l = store_col_text(st, 0), *code = store_col_text(st, 1);
+        if (strcmp(l, list)) {
+            if (list[0]) {
+                struct code_list_text t = { xstrdup(list), strbuf_detach(&sb, NULL) };
+                VEC_PUSH(&k->allowed, t);
+            }
+            snprintf(list, sizeof(list), "%s", l);
+        }
+        strbuf_addf(&sb, "%s%s", sb.len ? ", " : "", code);
+        snprintf(key, sizeof(key), "%s\x1f%s", l, code);
+        strmap_put(&k->codes, key, 1);
+    }
+    if (list[0]) {
+        struct code_list_text t = { xstrdup(list), strbuf_detach(&sb, NULL) };
+        VEC_PUSH(&k->allowed, t);
+    }
+    strbuf_release(&sb);
+    if (rc)
+        return rc;
+    st = store_q(c->db, Q_ORG_ALL);
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        strmap_put(&k->orgs, store_col_text(st, 0), store_col_i64(st, 1));
+    if (rc)
+        return rc;
+    k->frozen = true;
+    return 0;
+}
+
 void ctx_cache_clear(struct ctx *c)
 {
-    if (c->cache) {
+    if (c->cache && !c->cache->frozen) {
         strmap_release(&c->cache->codes);
         strmap_release(&c->cache->orgs);
     }
@@ -80,6 +133,15 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
     snprintf(key, sizeof(key), "%s\x1f%s", list, code ? code : "");
     if (code && strmap_get(&k->codes, key, NULL))
         return 0;
+    if (k->frozen) {
+        const char *allowed = "";
+        for (size_t i = 0; i < k->allowed.n; i++)
+            if (!strcmp(k->allowed.v[i].list, list))
+                allowed = k->allowed.v[i].allowed;
+        error(err, ERR_INVALID, "invalid %s '%s': must be one of %s", field, code ? code : "",
+              allowed);
+        return err_field(err, field);
+    }
     if (code && *code) {
         struct store_stmt *st = store_q(c->db, Q_CODE_EXISTS);
         store_bind_text(st, 1, list);
@@ -112,6 +174,8 @@ int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
         return error(err, ERR_INVALID, "org unit is missing"), err_field(err, "org");
     if (strmap_get(&k->orgs, code, id))
         return 0;
+    if (k->frozen)
+        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code), err_field(err, "org");
     struct store_stmt *st = store_q(c->db, Q_ORG_GET);
     store_bind_text(st, 1, code);
     int rc = store_one(st, err);

@@ -43,6 +43,15 @@ int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err);
 /** A copy of `s` in the ctx arena without leading and trailing blanks; NULL stays NULL. */
 char *ctx_trim(struct ctx *c, const char *s);
 
+/**
+ * Load every code list, org unit and the business zone into the cache and freeze it: from then
+ * on lookups never touch the database (a miss is an error), and the cache is read-only, so
+ * contexts of other threads may share it (c->cache) with their own arena and key file. For
+ * bulk loads that validate on one thread and write on another. Nothing may change code lists
+ * or orgs while it is frozen.
+ */
+int ctx_cache_freeze(struct ctx *c, struct err *err);
+
 /** Drop cached lookups (after writes that change code lists or orgs). */
 void ctx_cache_clear(struct ctx *c);
 

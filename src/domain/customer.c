@@ -398,10 +398,14 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
             return rc;
         *id = store_col_i64(st, 0);
         store_reset(st);
+        if (r->defer_search_index) {
+            *created = true;
+            *same = false;
+            return 0;
+        }
         st = store_q(c->db, Q_CUSTOMER_FTS_ADD);
         store_bind_i64(st, 1, *id);
         store_bind_text(st, 2, r->name);
-        store_bind_text(st, 3, r->address);
         if ((rc = store_exec(st, err)))
             return rc;
         *created = true;

@@ -46,6 +46,7 @@ struct customer_row {
     struct strbuf phone_enc, id_no_enc;
     unsigned char phone_bidx[32], id_no_bidx[32];
     bool has_phone, has_id_no;
+    bool defer_search_index; /* bulk load: the caller rebuilds the search index afterwards */
 };
 
 void customer_row_init(struct customer_row *r);

