@@ -564,7 +564,7 @@ int cfg_load_file(struct cfg *cfg, const char *path, bool required, struct err *
 
 /* ---- environment ---- */
 
-/* PMIS_IMPORT_BATCH_ROWS for import.batch_rows. */
+/* PMIS_IMPORT_MAX_RECORD_BYTES for import.max_record_bytes. */
 static void env_name(struct strbuf *sb, const char *option)
 {
     strbuf_addstr(sb, "PMIS_");

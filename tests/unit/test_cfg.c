@@ -53,7 +53,6 @@ static void test_defaults(void **state)
     assert_int_equal(cfg_enum(&cfg, CFG_LOG_LEVEL), LOG_INFO);
     assert_int_equal(cfg_enum(&cfg, CFG_LOG_FORMAT), 0);
     assert_int_equal(cfg_int(&cfg, CFG_IMPORT_MAX_RECORD_BYTES), 1048576);
-    assert_int_equal(cfg_int(&cfg, CFG_IMPORT_BATCH_ROWS), 10000);
     assert_int_equal(cfg_int(&cfg, CFG_SEARCH_PAGE_SIZE), 50);
     assert_string_equal(cfg_str(&cfg, CFG_SEARCH_PAGE_SIZE), "50");
     assert_string_equal(cfg_str(&cfg, CFG_SERVER_LISTEN), "127.0.0.1:8080");
@@ -156,10 +155,10 @@ static void test_file_errors(void **state)
                       "pmis.conf:1: unknown option 'url' (did you mean 'db.url'?)");
     expect_file_error("[db]\nlevel = info\n",
                       "pmis.conf:2: unknown option 'db.level'");
-    expect_file_error("\nimport.batch_rows = 10k\n",
-                      "pmis.conf:2: 'import.batch_rows' must be an integer, not '10k'");
-    expect_file_error("import.batch_rows =\n",
-                      "pmis.conf:1: 'import.batch_rows' must be an integer, not ''");
+    expect_file_error("\nimport.max_record_bytes = 10k\n",
+                      "pmis.conf:2: 'import.max_record_bytes' must be an integer, not '10k'");
+    expect_file_error("import.max_record_bytes =\n",
+                      "pmis.conf:1: 'import.max_record_bytes' must be an integer, not ''");
     expect_file_error("[search]\npage_size = 5000\n",
                       "pmis.conf:2: 'search.page_size' must be between 1 and 1000, not '5000'");
     expect_file_error("search.page_size = 0\n",
@@ -253,21 +252,21 @@ static void test_precedence(void **state)
     UNUSED(state);
     struct cfg cfg;
     struct err err = ERR_INIT;
-    write_file("pmis.conf", "[search]\npage_size = 10\n[import]\nbatch_rows = 10\n"
+    write_file("pmis.conf", "[search]\npage_size = 10\n[log]\nlevel = warn\n[import]\n"
                             "max_record_bytes = 2048\n");
-    char *env[] = { "PMIS_SEARCH_PAGE_SIZE=20", "PMIS_IMPORT_BATCH_ROWS=20", NULL };
+    char *env[] = { "PMIS_SEARCH_PAGE_SIZE=20", "PMIS_LOG_LEVEL=debug", NULL };
 
     cfg_init(&cfg);
     assert_int_equal(cfg_load(&cfg, NULL, env, &err), 0);
     assert_int_equal(cfg_set(&cfg, "search.page_size", "30", "--page-size", &err), 0);
     assert_int_equal(cfg_int(&cfg, CFG_SEARCH_PAGE_SIZE), 30);             /* flag */
-    assert_int_equal(cfg_int(&cfg, CFG_IMPORT_BATCH_ROWS), 20);            /* env */
+    assert_string_equal(cfg_str(&cfg, CFG_LOG_LEVEL), "debug");            /* env */
     assert_int_equal(cfg_int(&cfg, CFG_IMPORT_MAX_RECORD_BYTES), 2048);    /* file */
-    assert_string_equal(cfg_str(&cfg, CFG_LOG_LEVEL), "info");             /* default */
+    assert_string_equal(cfg_str(&cfg, CFG_LOG_FORMAT), "text");            /* default */
     assert_int_equal(cfg_source_of(&cfg, CFG_SEARCH_PAGE_SIZE), CFG_SRC_FLAG);
-    assert_int_equal(cfg_source_of(&cfg, CFG_IMPORT_BATCH_ROWS), CFG_SRC_ENV);
+    assert_int_equal(cfg_source_of(&cfg, CFG_LOG_LEVEL), CFG_SRC_ENV);
     assert_int_equal(cfg_source_of(&cfg, CFG_IMPORT_MAX_RECORD_BYTES), CFG_SRC_FILE);
-    assert_string_equal(cfg.v[CFG_IMPORT_BATCH_ROWS].origin, "PMIS_IMPORT_BATCH_ROWS");
+    assert_string_equal(cfg.v[CFG_LOG_LEVEL].origin, "PMIS_LOG_LEVEL");
     assert_string_equal(cfg.v[CFG_SEARCH_PAGE_SIZE].origin, "--page-size");
     cfg_release(&cfg);
 
@@ -277,7 +276,7 @@ static void test_precedence(void **state)
     assert_int_equal(cfg_load_env(&cfg, env, &err), 0);
     assert_int_equal(cfg_load_file(&cfg, "pmis.conf", true, &err), 0);
     assert_int_equal(cfg_int(&cfg, CFG_SEARCH_PAGE_SIZE), 30);
-    assert_int_equal(cfg_int(&cfg, CFG_IMPORT_BATCH_ROWS), 20);
+    assert_string_equal(cfg_str(&cfg, CFG_LOG_LEVEL), "debug");
     assert_int_equal(cfg_int(&cfg, CFG_IMPORT_MAX_RECORD_BYTES), 2048);
     assert_null(cfg.v[CFG_SEARCH_PAGE_SIZE].origin);
     cfg_release(&cfg);
@@ -329,9 +328,9 @@ static void test_env_errors(void **state)
     char *e2[] = { "PMIS_SEARCH_PAGE_SIZE=1001", NULL };
     expect_env_error(e2, "env PMIS_SEARCH_PAGE_SIZE: 'search.page_size' must be between 1 and "
                          "1000, not '1001'");
-    char *e3[] = { "PMIS_IMPORT_BATCH_ROWS=many", NULL };
-    expect_env_error(e3, "env PMIS_IMPORT_BATCH_ROWS: 'import.batch_rows' must be an integer, "
-                         "not 'many'");
+    char *e3[] = { "PMIS_IMPORT_MAX_RECORD_BYTES=many", NULL };
+    expect_env_error(e3, "env PMIS_IMPORT_MAX_RECORD_BYTES: 'import.max_record_bytes' must be an "
+                         "integer, not 'many'");
     char *e4[] = { "PMIS_LOG_LEVLE=info", NULL };
     expect_env_error(e4, "env PMIS_LOG_LEVLE: unknown option 'log.levle' (did you mean "
                          "PMIS_LOG_LEVEL?)");
@@ -395,8 +394,8 @@ static void test_flags(void **state)
     assert_int_equal(cfg_set(&cfg, "search.pagesize", "5", NULL, &err), ERR_CONFIG);
     assert_string_equal(err.msg, "flag: unknown option 'search.pagesize' "
                                  "(did you mean 'search.page_size'?)");
-    assert_int_equal(cfg_set(&cfg, "import.batch_rows", "-1", "--set", &err), ERR_CONFIG);
-    assert_string_equal(err.msg, "flag --set: 'import.batch_rows' must be between 1 and 1000000, "
+    assert_int_equal(cfg_set(&cfg, "search.page_size", "-1", "--set", &err), ERR_CONFIG);
+    assert_string_equal(err.msg, "flag --set: 'search.page_size' must be between 1 and 1000, "
                                  "not '-1'");
     assert_int_equal(cfg_set_arg(&cfg, "log.level", "--set", &err), ERR_CONFIG);
     assert_string_equal(err.msg, "flag --set: expected 'name=value', not 'log.level'");
