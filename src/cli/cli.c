@@ -20,8 +20,8 @@ static void print_help(struct cli *cli, const struct opt_spec *specs)
     printf("  %-24s %s\n", "--json", "machine-readable output (a global option)");
 }
 
-int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv,
-                int npos_min, int npos_max)
+int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv, int npos_min,
+                int npos_max)
 {
     int npos = 0;
     bool only_pos = false;
@@ -82,8 +82,8 @@ int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char *
         return error(&cli->err, ERR_USAGE, "%s: missing argument (usage: %s %s)", cli->prog,
                      cli->prog, cli->usage ? cli->usage : "");
     if (npos > npos_max)
-        return error(&cli->err, ERR_USAGE, "%s: unexpected argument '%s' (usage: %s %s)",
-                     cli->prog, argv[npos_max], cli->prog, cli->usage ? cli->usage : "");
+        return error(&cli->err, ERR_USAGE, "%s: unexpected argument '%s' (usage: %s %s)", cli->prog,
+                     argv[npos_max], cli->prog, cli->usage ? cli->usage : "");
     return 0;
 }
 

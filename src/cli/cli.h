@@ -44,11 +44,14 @@ enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_END };
 struct opt_spec {
     const char *name; /* without the leading "--" */
     enum opt_type type;
-    void *dest; /* const char **, int64_t *, bool * */
+    void *dest;      /* const char **, int64_t *, bool * */
     const char *arg; /* placeholder in help, e.g. "CODE" */
     const char *help;
 };
-#define OPT_SPEC_END { NULL, OPT_END, NULL, NULL, NULL }
+#define OPT_SPEC_END                                                                               \
+    {                                                                                              \
+        NULL, OPT_END, NULL, NULL, NULL                                                            \
+    }
 
 /** Result of cli_options() when --help was printed: the command returns it unchanged. */
 #define CLI_HELP_SHOWN 1
@@ -58,8 +61,8 @@ struct opt_spec {
  * argv[0..*argc). `npos_min`/`npos_max` bound how many positionals are allowed. On --help
  * prints the usage and options and returns CLI_HELP_SHOWN. Errors: ERR_USAGE naming the option.
  */
-int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv,
-                int npos_min, int npos_max);
+int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv, int npos_min,
+                int npos_max);
 
 /** Print a JSON value on stdout (compact, one line, keys in insertion order) and free it. */
 void cli_json_out(json_t *v);

@@ -13,7 +13,8 @@ static json_t *account_json(const struct account *a)
     json_object_set_new(o, "account_no", json_string(a->account_no));
     json_object_set_new(o, "cust_no", json_string(a->cust_no));
     json_object_set_new(o, "tariff_code", json_string(a->tariff_code));
-    json_object_set_new(o, "capacity_kva", json_string(decimal_format(a->capacity_va, 3, 0, 0, cap)));
+    json_object_set_new(o, "capacity_kva",
+                        json_string(decimal_format(a->capacity_va, 3, 0, 0, cap)));
     json_object_set_new(o, "demand_kw", json_string(decimal_format(a->demand_w, 3, 0, 0, dem)));
     json_object_set_new(o, "pf_standard",
                         a->pf_standard ? json_sprintf("0.%02d", a->pf_standard) : json_null());
@@ -39,7 +40,8 @@ static int show(struct cli *cli, const struct account *a)
     }
     const char *k;
     json_t *v;
-    json_object_foreach(o, k, v) {
+    json_object_foreach(o, k, v)
+    {
         if (json_is_string(v))
             printf("%-14s %s\n", k, json_string_value(v));
         else if (json_is_integer(v))
@@ -51,17 +53,20 @@ static int show(struct cli *cli, const struct account *a)
     return 0;
 }
 
-#define ACCOUNT_FIELD_SPECS(in)                                                                  \
-    { "tariff", OPT_STR, &(in).tariff_code, "CODE", "tariff code" },                             \
-    { "capacity", OPT_STR, &(in).capacity_kva, "KVA", "contract capacity in kVA" },              \
-    { "demand", OPT_STR, &(in).demand_kw, "KW", "contract demand in kW" },                       \
-    { "pf", OPT_STR, &(in).pf_standard, "STD", "power-factor standard: none, 0.80, 0.85, 0.90" },\
-    { "cycle-day", OPT_STR, &(in).cycle_day, "DAY", "billing cycle day (抄表例日) 1-28" },       \
-    { "pay-mode", OPT_STR, &(in).pay_mode, "MODE", "postpaid or prepaid" },                      \
-    { "contact", OPT_STR, &(in).contact_name, "NAME", "billing contact" },                       \
-    { "contact-phone", OPT_STR, &(in).contact_phone, "PHONE", "billing contact phone" },         \
-    { "bank", OPT_STR, &(in).bank_name, "NAME", "bank for direct debit" },                       \
-    { "bank-account", OPT_STR, &(in).bank_account, "NUMBER", "bank card number (encrypted)" }
+#define ACCOUNT_FIELD_SPECS(in)                                                                    \
+    { "tariff", OPT_STR, &(in).tariff_code, "CODE", "tariff code" },                               \
+        { "capacity", OPT_STR, &(in).capacity_kva, "KVA", "contract capacity in kVA" },            \
+        { "demand", OPT_STR, &(in).demand_kw, "KW", "contract demand in kW" },                     \
+        { "pf", OPT_STR, &(in).pf_standard, "STD",                                                 \
+          "power-factor standard: none, 0.80, 0.85, 0.90" },                                       \
+        { "cycle-day", OPT_STR, &(in).cycle_day, "DAY", "billing cycle day (抄表例日) 1-28" },     \
+        { "pay-mode", OPT_STR, &(in).pay_mode, "MODE", "postpaid or prepaid" },                    \
+        { "contact", OPT_STR, &(in).contact_name, "NAME", "billing contact" },                     \
+        { "contact-phone", OPT_STR, &(in).contact_phone, "PHONE", "billing contact phone" },       \
+        { "bank", OPT_STR, &(in).bank_name, "NAME", "bank for direct debit" },                     \
+    {                                                                                              \
+        "bank-account", OPT_STR, &(in).bank_account, "NUMBER", "bank card number (encrypted)"      \
+    }
 
 int cmd_account_add(struct cli *cli, int argc, char **argv)
 {

@@ -87,8 +87,8 @@ int cmd_backup(struct cli *cli, int argc, char **argv)
     json_object_set_new(m, "size", json_integer(size));
     json_object_set_new(m, "sha256", json_string(hex));
     char *mtmp = xasprintf("%s.partial", manifest);
-    if (json_dump_file(m, mtmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
-        rename(tmp, path) || rename(mtmp, manifest)) {
+    if (json_dump_file(m, mtmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || rename(tmp, path) ||
+        rename(mtmp, manifest)) {
         rc = error(&cli->err, ERR_IO, "cannot write backup '%s': %s", path, strerror(errno));
         unlink(mtmp);
         unlink(path);
@@ -132,7 +132,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
     const char *backend = json_string_value(json_object_get(m, "backend"));
     const char *want = json_string_value(json_object_get(m, "sha256"));
     json_t *jsize = json_object_get(m, "size");
-    if (!format || strcmp(format, MANIFEST_FORMAT) || !backend || !want || !json_is_integer(jsize)) {
+    if (!format || strcmp(format, MANIFEST_FORMAT) || !backend || !want ||
+        !json_is_integer(jsize)) {
         rc = error(&cli->err, ERR_CORRUPT, "'%s' is not a pmis backup manifest", manifest);
         goto out;
     }

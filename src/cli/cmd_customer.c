@@ -53,17 +53,19 @@ static int show(struct cli *cli, const struct customer *cu)
     return 0;
 }
 
-#define CUSTOMER_FIELD_SPECS(in)                                                                 \
-    { "name", OPT_STR, &(in).name, "NAME", "customer name" },                                    \
-    { "type", OPT_STR, &(in).user_type, "TYPE",                                                  \
-      "user type: resident, general_ci, large_industry, agriculture" },                          \
-    { "voltage", OPT_STR, &(in).voltage, "V", "supply voltage: 220V, 380V, 10kV, ..." },         \
-    { "address", OPT_STR, &(in).address, "TEXT", "address" },                                    \
-    { "org", OPT_STR, &(in).org_code, "CODE", "org unit (supply station) code" },                \
-    { "phone", OPT_STR, &(in).phone, "PHONE", "mobile or landline (stored encrypted)" },         \
-    { "id-type", OPT_STR, &(in).id_type, "TYPE", "id_card (default), uscc, passport, ..." },     \
-    { "id-no", OPT_STR, &(in).id_no, "NUMBER", "ID document number (stored encrypted)" },        \
-    { "important", OPT_STR, &(in).important, "yes|no", "important customer (重要客户)" }
+#define CUSTOMER_FIELD_SPECS(in)                                                                   \
+    { "name", OPT_STR, &(in).name, "NAME", "customer name" },                                      \
+        { "type", OPT_STR, &(in).user_type, "TYPE",                                                \
+          "user type: resident, general_ci, large_industry, agriculture" },                        \
+        { "voltage", OPT_STR, &(in).voltage, "V", "supply voltage: 220V, 380V, 10kV, ..." },       \
+        { "address", OPT_STR, &(in).address, "TEXT", "address" },                                  \
+        { "org", OPT_STR, &(in).org_code, "CODE", "org unit (supply station) code" },              \
+        { "phone", OPT_STR, &(in).phone, "PHONE", "mobile or landline (stored encrypted)" },       \
+        { "id-type", OPT_STR, &(in).id_type, "TYPE", "id_card (default), uscc, passport, ..." },   \
+        { "id-no", OPT_STR, &(in).id_no, "NUMBER", "ID document number (stored encrypted)" },      \
+    {                                                                                              \
+        "important", OPT_STR, &(in).important, "yes|no", "important customer (重要客户)"       \
+    }
 
 int cmd_customer_add(struct cli *cli, int argc, char **argv)
 {
@@ -106,7 +108,8 @@ int cmd_customer_update(struct cli *cli, int argc, char **argv)
     const struct opt_spec specs[] = {
         CUSTOMER_FIELD_SPECS(in),
         { "status", OPT_STR, &in.status, "STATUS", "active or suspended" },
-        { "effective", OPT_STR, &effective, "DATE", "date the change takes effect (default today)" },
+        { "effective", OPT_STR, &effective, "DATE",
+          "date the change takes effect (default today)" },
         OPT_SPEC_END,
     };
     cli->usage = "CUST-NO [--name NAME] [--address TEXT] [...]";
@@ -197,8 +200,7 @@ static int print_row(void *arg, const struct customer *cu)
 int cmd_customer_search(struct cli *cli, int argc, char **argv)
 {
     struct customer_query q = { 0 };
-    const char *no = NULL, *name = NULL, *addr = NULL, *phone = NULL, *id_no = NULL,
-               *meter = NULL;
+    const char *no = NULL, *name = NULL, *addr = NULL, *phone = NULL, *id_no = NULL, *meter = NULL;
     bool prefix = false;
     int64_t limit = cfg_int(&cli->cfg, CFG_SEARCH_PAGE_SIZE);
     const struct opt_spec specs[] = {
@@ -223,14 +225,20 @@ int cmd_customer_search(struct cli *cli, int argc, char **argv)
         return rc;
     int given = !!no + !!name + !!addr + !!phone + !!id_no + !!meter;
     if (given > 1)
-        return error(&cli->err, ERR_USAGE, "search by one of --no, --name, --address, --phone, "
-                                           "--id-no, --meter at a time");
+        return error(&cli->err, ERR_USAGE,
+                     "search by one of --no, --name, --address, --phone, "
+                     "--id-no, --meter at a time");
     if (limit < 1 || limit > 1000)
         return error(&cli->err, ERR_USAGE, "--limit must be 1-1000, not %" PRId64, limit);
     q.limit = limit;
     q.prefix = prefix;
-    q.by = no ? CS_CUST_NO : name ? CS_NAME : addr ? CS_ADDRESS : phone ? CS_PHONE
-         : id_no ? CS_ID_NO : meter ? CS_METER : CS_ANY;
+    q.by = no      ? CS_CUST_NO
+           : name  ? CS_NAME
+           : addr  ? CS_ADDRESS
+           : phone ? CS_PHONE
+           : id_no ? CS_ID_NO
+           : meter ? CS_METER
+                   : CS_ANY;
     q.text = no ? no : name ? name : addr ? addr : phone ? phone : id_no ? id_no : meter;
     struct hist_out o = { cli, json_array() };
     const char *next = NULL;

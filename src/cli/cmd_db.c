@@ -24,8 +24,9 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
     static const struct opt_spec specs[] = { OPT_SPEC_END };
-    cli->usage = "\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist\n"
-                 "and bring the database schema up to date.";
+    cli->usage =
+        "\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist\n"
+        "and bring the database schema up to date.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
@@ -53,9 +54,10 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         cli_json_out(o);
     } else {
         printf("database %s: %d migration(s) applied\n", store_url(cli->ctx.db), applied);
-        printf("key file %s: %s\n", path, created_keys ? "created (keep a copy somewhere safe: "
-                                                         "without it personal data is lost)"
-                                                       : "present");
+        printf("key file %s: %s\n", path,
+               created_keys ? "created (keep a copy somewhere safe: "
+                              "without it personal data is lost)"
+                            : "present");
     }
     return 0;
 }

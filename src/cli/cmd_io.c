@@ -24,21 +24,25 @@ int cmd_import(struct cli *cli, int argc, char **argv)
         { "dry-run", OPT_BOOL, &dry_run, NULL, "validate only, change nothing" },
         OPT_SPEC_END,
     };
-    cli->usage = "customers|accounts|meters FILE.csv [--encoding gbk] [--dry-run]\n\n"
-                 "All-or-nothing: one bad row and nothing is imported; every bad row is listed.\n"
-                 "Rows already stored unchanged are skipped, so a file can be imported twice.\n"
-                 "Columns: customers: cust_no,name,user_type,voltage,status,important,address,\n"
-                 "  phone,id_type,id_no,org,opened_on,closed_on\n"
-                 "accounts: account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,\n"
-                 "  cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on\n"
-                 "meters: asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,\n"
-                 "  installed_on,install_reads";
+    cli->usage =
+        "customers|accounts|meters FILE.csv [--encoding gbk] [--dry-run]\n\n"
+        "All-or-nothing: one bad row and nothing is imported; every bad row is listed.\n"
+        "Rows already stored unchanged are skipped, so a file can be imported twice.\n"
+        "Columns: customers: cust_no,name,user_type,voltage,status,important,address,\n"
+        "  phone,id_type,id_no,org,opened_on,closed_on\n"
+        "accounts: account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,\n"
+        "  cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on\n"
+        "meters: asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,\n"
+        "  installed_on,install_reads";
     int rc = cli_options(cli, specs, &argc, argv, 2, 2);
     if (rc)
         return rc;
     enum archive_kind kind;
-    struct import_opts o = { .csv = CSV_OPTIONS_INIT, .dry_run = dry_run, .source = argv[1],
-                             .progress = progress, .progress_arg = cli };
+    struct import_opts o = { .csv = CSV_OPTIONS_INIT,
+                             .dry_run = dry_run,
+                             .source = argv[1],
+                             .progress = progress,
+                             .progress_arg = cli };
     o.csv.max_record = (size_t)max_record;
     if ((rc = archive_kind_parse(argv[0], &kind, &cli->err)) ||
         (rc = csv_encoding_parse(encoding, &o.csv.encoding, &cli->err)))
@@ -94,8 +98,8 @@ int cmd_import(struct cli *cli, int argc, char **argv)
             fprintf(stderr, "... and %zu more bad rows\n", (size_t)res.bad_count - res.bad.n);
         if (!rc)
             printf("%s %s: %" PRId64 " rows, %" PRId64 " new, %" PRId64 " unchanged%s\n",
-                   dry_run ? "checked" : "imported", archive_kind_name(kind), res.rows,
-                   res.created, res.unchanged, dry_run ? " (dry run: nothing changed)" : "");
+                   dry_run ? "checked" : "imported", archive_kind_name(kind), res.rows, res.created,
+                   res.unchanged, dry_run ? " (dry run: nothing changed)" : "");
     }
     import_result_release(&res);
     return rc;
@@ -154,8 +158,7 @@ int cmd_export(struct cli *cli, int argc, char **argv)
             unlink(tmp);
         free(tmp);
         if (!rc)
-            fprintf(stderr, "exported %" PRId64 " %s to %s\n", rows, archive_kind_name(kind),
-                    path);
+            fprintf(stderr, "exported %" PRId64 " %s to %s\n", rows, archive_kind_name(kind), path);
     }
     return rc;
 }

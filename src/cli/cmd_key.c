@@ -21,8 +21,8 @@ int cmd_key_rotate(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     uint32_t id = keyring_active_id(cli->ctx.keys);
-    if (!resume && (rc = keyring_add_key(cfg_str(&cli->cfg, CFG_KEYS_FILE), cli->ctx.keys, &id,
-                                         &cli->err)))
+    if (!resume &&
+        (rc = keyring_add_key(cfg_str(&cli->cfg, CFG_KEYS_FILE), cli->ctx.keys, &id, &cli->err)))
         return rc;
     struct rekey_stats st;
     if ((rc = rekey_all(&cli->ctx, &st, &cli->err)))

@@ -74,5 +74,11 @@ static int org_print(struct cli *cli, int argc, char **argv, bool tree)
     return rc;
 }
 
-int cmd_org_list(struct cli *cli, int argc, char **argv) { return org_print(cli, argc, argv, false); }
-int cmd_org_tree(struct cli *cli, int argc, char **argv) { return org_print(cli, argc, argv, true); }
+int cmd_org_list(struct cli *cli, int argc, char **argv)
+{
+    return org_print(cli, argc, argv, false);
+}
+int cmd_org_tree(struct cli *cli, int argc, char **argv)
+{
+    return org_print(cli, argc, argv, true);
+}

@@ -50,7 +50,8 @@ static const struct cli_command commands[] = {
     { "calendar", "add", cmd_calendar_add, CMD_DB, "the N-th working day after a date" },
     { "audit", "verify", cmd_audit_verify, CMD_DB, "verify the audit hash chain" },
     { "audit", "list", cmd_audit_list, CMD_DB, "list audit records" },
-    { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS, "re-encrypt personal data under a new key" },
+    { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,
+      "re-encrypt personal data under a new key" },
     { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
     { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
@@ -231,9 +232,9 @@ int main(int argc, char **argv)
     cli.ctx.arena = &cli.arena;
     cli.ctx.zone_name = cfg_str(&cli.cfg, CFG_BUSINESS_ZONE);
     if (!actor || !*actor)
-        actor = *cfg_str(&cli.cfg, CFG_AUDIT_ACTOR_DEFAULT) ? cfg_str(&cli.cfg,
-                                                                      CFG_AUDIT_ACTOR_DEFAULT)
-                                                            : os_user();
+        actor = *cfg_str(&cli.cfg, CFG_AUDIT_ACTOR_DEFAULT)
+                    ? cfg_str(&cli.cfg, CFG_AUDIT_ACTOR_DEFAULT)
+                    : os_user();
     cli.ctx.actor = actor;
 
     if ((cmd->flags & CMD_DB) && !want_help) {

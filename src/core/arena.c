@@ -56,7 +56,10 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
     return p;
 }
 
-char *arena_strdup(struct arena *a, const char *s) { return arena_strndup(a, s, SIZE_MAX); }
+char *arena_strdup(struct arena *a, const char *s)
+{
+    return arena_strndup(a, s, SIZE_MAX);
+}
 
 char *arena_sprintf(struct arena *a, const char *fmt, ...)
 {

@@ -77,10 +77,22 @@ void err_clear(struct err *e)
     }
 }
 
-const char *err_code_name(int code) { return code == 0 ? "ok" : row_of(code)->name; }
-int err_http_status(int code) { return code == 0 ? 200 : row_of(code)->http; }
-int err_exit_code(int code) { return code == 0 ? 0 : row_of(code)->exit_code; }
-const char *err_default_text(int code) { return code == 0 ? "ok" : row_of(code)->text; }
+const char *err_code_name(int code)
+{
+    return code == 0 ? "ok" : row_of(code)->name;
+}
+int err_http_status(int code)
+{
+    return code == 0 ? 200 : row_of(code)->http;
+}
+int err_exit_code(int code)
+{
+    return code == 0 ? 0 : row_of(code)->exit_code;
+}
+const char *err_default_text(int code)
+{
+    return code == 0 ? "ok" : row_of(code)->text;
+}
 
 void die_err(const struct err *e)
 {

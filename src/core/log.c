@@ -13,8 +13,14 @@ static _Thread_local char log_reqid[64];
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
-void log_set_level(enum log_level lvl) { log_level_min = lvl; }
-void log_set_json(bool json) { log_json = json; }
+void log_set_level(enum log_level lvl)
+{
+    log_level_min = lvl;
+}
+void log_set_json(bool json)
+{
+    log_json = json;
+}
 
 int log_level_parse(const char *s)
 {
@@ -39,8 +45,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     gmtime_r(&tv.tv_sec, &tm);
     char ts[64];
     snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(tv.tv_usec / 1000));
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
 
     struct strbuf msg = STRBUF_INIT, line = STRBUF_INIT;
     va_list ap;

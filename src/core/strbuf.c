@@ -72,7 +72,10 @@ void strbuf_add(struct strbuf *sb, const void *data, size_t len)
     sb->buf[sb->len] = '\0';
 }
 
-void strbuf_addstr(struct strbuf *sb, const char *s) { strbuf_add(sb, s, strlen(s)); }
+void strbuf_addstr(struct strbuf *sb, const char *s)
+{
+    strbuf_add(sb, s, strlen(s));
+}
 
 void strbuf_addch(struct strbuf *sb, int c)
 {
@@ -110,11 +113,21 @@ void strbuf_add_json_str(struct strbuf *sb, const char *s)
     strbuf_addch(sb, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': strbuf_addstr(sb, "\\\""); break;
-        case '\\': strbuf_addstr(sb, "\\\\"); break;
-        case '\n': strbuf_addstr(sb, "\\n"); break;
-        case '\r': strbuf_addstr(sb, "\\r"); break;
-        case '\t': strbuf_addstr(sb, "\\t"); break;
+        case '"':
+            strbuf_addstr(sb, "\\\"");
+            break;
+        case '\\':
+            strbuf_addstr(sb, "\\\\");
+            break;
+        case '\n':
+            strbuf_addstr(sb, "\\n");
+            break;
+        case '\r':
+            strbuf_addstr(sb, "\\r");
+            break;
+        case '\t':
+            strbuf_addstr(sb, "\\t");
+            break;
         default:
             if (*p < 0x20)
                 strbuf_addf(sb, "\\u%04x", *p);

@@ -47,9 +47,12 @@ static int parse_milli(const char *field, const char *s, int64_t *out, struct er
 
 static int parse_pf(const char *s, int64_t *out, struct err *err)
 {
-    static const struct { const char *text; int v; } pf[] = {
-        { "none", 0 }, { "0", 0 }, { "", 0 }, { "0.80", 80 }, { "0.8", 80 }, { "80", 80 },
-        { "0.85", 85 }, { "85", 85 }, { "0.90", 90 }, { "0.9", 90 }, { "90", 90 },
+    static const struct {
+        const char *text;
+        int v;
+    } pf[] = {
+        { "none", 0 },  { "0", 0 },   { "", 0 },      { "0.80", 80 }, { "0.8", 80 }, { "80", 80 },
+        { "0.85", 85 }, { "85", 85 }, { "0.90", 90 }, { "0.9", 90 },  { "90", 90 },
     };
     for (size_t i = 0; i < ARRAY_SIZE(pf); i++)
         if (!strcmp(s, pf[i].text))
@@ -76,10 +79,9 @@ static int set_phone(struct ctx *c, struct account_row *r, const char *v, struct
     if (rc) {
         error_prefix(err, "contact_phone: ");
         err_field(err, "contact_phone");
-    }
-    else
+    } else
         rc = secret_seal(c, "account.contact_phone", "phone", norm.buf, &r->phone_enc,
-                        r->phone_bidx, err);
+                         r->phone_bidx, err);
     r->has_phone = rc == 0;
     strbuf_release(&norm);
     return rc;
@@ -92,10 +94,9 @@ static int set_bank(struct ctx *c, struct account_row *r, const char *v, struct 
     if (rc) {
         error_prefix(err, "bank_account: ");
         err_field(err, "bank_account");
-    }
-    else
+    } else
         rc = secret_seal(c, "account.bank_account", "bank_account", norm.buf, &r->bank_enc,
-                        r->bank_bidx, err);
+                         r->bank_bidx, err);
     r->has_bank = rc == 0;
     strbuf_release(&norm);
     return rc;
@@ -130,7 +131,8 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
         if (!digits_only(no, 12) || strncmp(no, cust_no, 10))
             return error(err, ERR_INVALID,
                          "invalid account_no '%s': 12 digits starting with the 户号 '%s'", no,
-                         cust_no), err_field(err, "account_no");
+                         cust_no),
+                   err_field(err, "account_no");
         snprintf(r->account_no, sizeof(r->account_no), "%s", no);
     }
     r->tariff_code = ctx_trim(c, in->tariff_code);
@@ -168,7 +170,8 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
             return error_prefix(err, "opened_on: "), err_field(err, "opened_on");
         if (strcmp(r->opened_on, r->customer_opened) < 0)
             return error(err, ERR_INVALID, "opened_on '%s' is before the customer's '%s'",
-                         r->opened_on, r->customer_opened), err_field(err, "opened_on");
+                         r->opened_on, r->customer_opened),
+                   err_field(err, "opened_on");
     } else {
         struct date today;
         char buf[16];
@@ -296,12 +299,11 @@ static void read_account(struct ctx *c, struct store_stmt *st, struct account *a
     a->pay_mode = col(c, st, 9);
     a->contact_name = col(c, st, 10);
     p = store_col_null(st, 11) ? NULL : store_col_blob(st, 11, &len);
-    a->contact_phone_masked = secret_masked(c, "account.contact_phone", p, p ? len : 0,
-                                          PII_PHONE);
+    a->contact_phone_masked = secret_masked(c, "account.contact_phone", p, p ? len : 0, PII_PHONE);
     a->bank_name = col(c, st, 12);
     p = store_col_null(st, 13) ? NULL : store_col_blob(st, 13, &len);
-    a->bank_account_masked = secret_masked(c, "account.bank_account", p, p ? len : 0,
-                                         PII_BANK_ACCOUNT);
+    a->bank_account_masked =
+        secret_masked(c, "account.bank_account", p, p ? len : 0, PII_BANK_ACCOUNT);
     a->status = col(c, st, 14);
     a->opened_on = col(c, st, 15);
     a->closed_on = col(c, st, 16);
@@ -322,8 +324,7 @@ int account_get(struct ctx *c, const char *account_no, struct account *out, stru
     return 0;
 }
 
-int account_add(struct ctx *c, const struct account_in *in, struct account *out,
-                struct err *err)
+int account_add(struct ctx *c, const struct account_in *in, struct account *out, struct err *err)
 {
     struct account_row r;
     bool created;
@@ -342,8 +343,10 @@ int account_add(struct ctx *c, const struct account_in *in, struct account *out,
         rc = error(err, ERR_CONFLICT, "account '%s' already exists", r.account_no);
         goto fail;
     }
-    struct audit_rec ar = { .action = "account.create", .entity = "account",
-                            .entity_key = r.account_no, .after = canon(c, &r) };
+    struct audit_rec ar = { .action = "account.create",
+                            .entity = "account",
+                            .entity_key = r.account_no,
+                            .after = canon(c, &r) };
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;
     if (out)
@@ -362,8 +365,7 @@ static bool col_eq(struct store_stmt *st, int i, const char *s)
     return store_col_null(st, i) ? !s : s && !strcmp(store_col_text(st, i), s);
 }
 
-int account_import_row(struct ctx *c, const struct account_in *in, bool *created,
-                       struct err *err)
+int account_import_row(struct ctx *c, const struct account_in *in, bool *created, struct err *err)
 {
     struct account_row r;
     int rc;
@@ -396,7 +398,8 @@ int account_import_row(struct ctx *c, const struct account_in *in, bool *created
     store_reset(st);
     if (!same)
         rc = error(err, ERR_CONFLICT, "account '%s' already exists with different data",
-                   r.account_no), err_field(err, "account_no");
+                   r.account_no),
+        err_field(err, "account_no");
 out:
     row_release(&r);
     return rc;
@@ -522,8 +525,11 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
         if ((rc = store_exec(st, err)))
             goto fail;
     }
-    struct audit_rec ar = { .action = "account.update", .entity = "account",
-                            .entity_key = account_no, .before = before, .after = after };
+    struct audit_rec ar = { .action = "account.update",
+                            .entity = "account",
+                            .entity_key = account_no,
+                            .before = before,
+                            .after = after };
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;
     goto out;
@@ -534,8 +540,7 @@ out:
     return rc;
 }
 
-int account_list(struct ctx *c, const char *cust_no, account_fn *fn, void *arg,
-                 struct err *err)
+int account_list(struct ctx *c, const char *cust_no, account_fn *fn, void *arg, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
     store_bind_text(st, 1, cust_no);

@@ -36,15 +36,13 @@ struct account {
 
 /** Add an account for an existing, not closed customer, with its service point. Audited.
  *  ERR_INVALID names the field; ERR_NOT_FOUND an unknown customer; ERR_CONFLICT a dup. */
-int account_add(struct ctx *c, const struct account_in *in, struct account *out,
-                struct err *err);
+int account_add(struct ctx *c, const struct account_in *in, struct account *out, struct err *err);
 
 /**
  * Import form of add: an identical existing account is a no-op (*created false), a different
  * one ERR_CONFLICT. No audit row (the import writes one for the file).
  */
-int account_import_row(struct ctx *c, const struct account_in *in, bool *created,
-                       struct err *err);
+int account_import_row(struct ctx *c, const struct account_in *in, bool *created, struct err *err);
 
 int account_get(struct ctx *c, const char *account_no, struct account *out, struct err *err);
 
@@ -55,7 +53,6 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
 
 typedef int account_fn(void *arg, const struct account *a);
 /** The accounts of a customer, by account number. */
-int account_list(struct ctx *c, const char *cust_no, account_fn *fn, void *arg,
-                 struct err *err);
+int account_list(struct ctx *c, const char *cust_no, account_fn *fn, void *arg, struct err *err);
 
 #endif

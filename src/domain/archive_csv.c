@@ -24,16 +24,25 @@ struct column {
     bool required;
 };
 
-#define COL(type, member, req) { #member, offsetof(struct type, member), req }
+#define COL(type, member, req)                                                                     \
+    {                                                                                              \
+#member, offsetof(struct type, member), req                                                \
+    }
 
 static const struct column customer_cols[] = {
-    COL(customer_in, cust_no, true),    COL(customer_in, name, true),
-    COL(customer_in, user_type, true),  COL(customer_in, voltage, true),
-    COL(customer_in, status, false),    COL(customer_in, important, false),
-    COL(customer_in, address, true),    COL(customer_in, phone, false),
-    COL(customer_in, id_type, false),   COL(customer_in, id_no, false),
+    COL(customer_in, cust_no, true),
+    COL(customer_in, name, true),
+    COL(customer_in, user_type, true),
+    COL(customer_in, voltage, true),
+    COL(customer_in, status, false),
+    COL(customer_in, important, false),
+    COL(customer_in, address, true),
+    COL(customer_in, phone, false),
+    COL(customer_in, id_type, false),
+    COL(customer_in, id_no, false),
     { "org", offsetof(struct customer_in, org_code), true },
-    COL(customer_in, opened_on, false), COL(customer_in, closed_on, false),
+    COL(customer_in, opened_on, false),
+    COL(customer_in, closed_on, false),
 };
 
 static const struct column account_cols[] = {
@@ -86,11 +95,13 @@ int archive_kind_parse(const char *s, enum archive_kind *out, struct err *err)
     for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
         if (s && !strcmp(s, kinds[i].name))
             return *out = (enum archive_kind)i, 0;
-    return error(err, ERR_USAGE, "unknown table '%s': customers, accounts or meters",
-                 s ? s : "");
+    return error(err, ERR_USAGE, "unknown table '%s': customers, accounts or meters", s ? s : "");
 }
 
-const char *archive_kind_name(enum archive_kind k) { return kinds[k].name; }
+const char *archive_kind_name(enum archive_kind k)
+{
+    return kinds[k].name;
+}
 
 const char *archive_columns(enum archive_kind k)
 {
@@ -112,8 +123,13 @@ void import_result_release(struct import_result *res)
 /* Personal data in a report is masked like everywhere else. */
 static const char *report_value(struct arena *keep, const char *column, const char *value)
 {
-    static const struct { const char *column; enum pii_kind kind; } pii_cols[] = {
-        { "phone", PII_PHONE }, { "contact_phone", PII_PHONE }, { "id_no", PII_ID_NUMBER },
+    static const struct {
+        const char *column;
+        enum pii_kind kind;
+    } pii_cols[] = {
+        { "phone", PII_PHONE },
+        { "contact_phone", PII_PHONE },
+        { "id_no", PII_ID_NUMBER },
         { "bank_account", PII_BANK_ACCOUNT },
     };
     for (size_t i = 0; i < ARRAY_SIZE(pii_cols); i++) {
@@ -144,8 +160,7 @@ static void add_bad(struct arena *keep, struct import_result *res, uint64_t line
 }
 
 /* Map header columns to the kind's columns; unknown and missing required ones are errors. */
-static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map,
-                      struct err *err)
+static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map, struct err *err)
 {
     size_t n = csv_header_count(r);
     for (size_t i = 0; i < ki->ncols; i++) {
@@ -161,8 +176,9 @@ static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map
         for (size_t i = 0; i < ki->ncols; i++)
             known |= map[i] == (int)j;
         if (!known)
-            return error(err, ERR_INVALID, "line 1: unknown column '%s' (column %zu; a %s file "
-                                           "has: %s)",
+            return error(err, ERR_INVALID,
+                         "line 1: unknown column '%s' (column %zu; a %s file "
+                         "has: %s)",
                          csv_header_name(r, j), j + 1, ki->name,
                          archive_columns((enum archive_kind)(ki - kinds)));
     }
@@ -171,8 +187,7 @@ static int map_header(const struct kind_info *ki, struct csv_reader *r, int *map
 
 /* One row: 0 created / unchanged (*created says which), or a row error in `err`. */
 /* One account or meter row: 0 created / unchanged (*created says which), or a row error. */
-static int import_row(struct ctx *c, enum archive_kind k, void *in, bool *created,
-                      struct err *err)
+static int import_row(struct ctx *c, enum archive_kind k, void *in, bool *created, struct err *err)
 {
     int rc;
     switch (k) {
@@ -196,8 +211,8 @@ static int import_row(struct ctx *c, enum archive_kind k, void *in, bool *create
                          m->m.asset_no, cur.account_no, m->account_no),
                    err_field(err, "account_no");
         *created = true;
-        rc = meter_install(c, m->m.asset_no, m->account_no, NULL, m->installed_on,
-                           m->install_reads, err);
+        rc = meter_install(c, m->m.asset_no, m->account_no, NULL, m->installed_on, m->install_reads,
+                           err);
         if (rc && !err->field[0])
             err_field(err, "account_no");
         return rc;
@@ -293,9 +308,8 @@ static void report_progress(const struct import_opts *o, uint64_t done, uint64_t
 }
 
 /* Accounts and meters: read, validate and write each row in turn. */
-static int import_inline(struct ctx *c, enum archive_kind k, struct csv_reader *r,
-                         const int *map, const struct import_opts *o, struct import_result *res,
-                         struct err *err)
+static int import_inline(struct ctx *c, enum archive_kind k, struct csv_reader *r, const int *map,
+                         const struct import_opts *o, struct import_result *res, struct err *err)
 {
     const struct kind_info *ki = &kinds[k];
     struct arena row_arena = ARENA_INIT;
@@ -427,9 +441,9 @@ static void *pipe_produce(void *arg)
     return NULL;
 }
 
-static int import_customers_piped(struct ctx *c, struct csv_reader *r, const int *map,
-                                  bool bulk, const struct import_opts *o,
-                                  struct import_result *res, struct err *err)
+static int import_customers_piped(struct ctx *c, struct csv_reader *r, const int *map, bool bulk,
+                                  const struct import_opts *o, struct import_result *res,
+                                  struct err *err)
 {
     struct pipe p = { .r = r, .map = map, .bulk = bulk };
     struct arena row_arena = ARENA_INIT;
@@ -477,8 +491,7 @@ static int import_customers_piped(struct ctx *c, struct csv_reader *r, const int
             arena_reset(&row_arena);
             if (!row_rc && !created && !same)
                 row_rc = error(&row_err, ERR_CONFLICT,
-                               "customer '%s' already exists with different data",
-                               sl->row.cust_no),
+                               "customer '%s' already exists with different data", sl->row.cust_no),
                 err_field(&row_err, "cust_no");
             if (is_row_error(row_rc)) {
                 row_bad(keep, res, sl->line, &row_err,
@@ -553,8 +566,9 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
         goto fail;
     }
     if (res->bad_count) {
-        rc = error(err, ERR_INVALID, "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
-                   res->bad_count, res->rows);
+        rc =
+            error(err, ERR_INVALID, "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
+                  res->bad_count, res->rows);
         goto fail;
     }
     if (o->dry_run) {
@@ -649,8 +663,7 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[6] = txt(st, 7);
             fields[7] = plain(c, "customer.phone", st, 8, o->with_pii, PII_PHONE, &tmp, err);
             fields[8] = txt(st, 9);
-            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp,
-                              err);
+            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp, err);
             fields[10] = txt(st, 12);
             fields[11] = txt(st, 14);
             fields[12] = txt(st, 15);
@@ -669,11 +682,11 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
             fields[6] = arena_sprintf(c->arena, "%d", (int)store_col_i64(st, 8));
             fields[7] = txt(st, 9);
             fields[8] = txt(st, 10);
-            fields[9] = plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp,
-                              err);
+            fields[9] =
+                plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp, err);
             fields[10] = txt(st, 12);
-            fields[11] = plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT,
-                               &tmp, err);
+            fields[11] =
+                plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT, &tmp, err);
             fields[12] = txt(st, 15);
             break;
         case ARCHIVE_METERS:
@@ -704,7 +717,8 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
         return rc;
     if (o->with_pii) {
         struct audit_rec ar = {
-            .action = arena_sprintf(c->arena, "export.%s", ki->name), .entity = "export",
+            .action = arena_sprintf(c->arena, "export.%s", ki->name),
+            .entity = "export",
             .entity_key = o->org_code ? o->org_code : "*",
             .detail = arena_sprintf(c->arena, "rows=%" PRId64 " with personal data", *rows),
         };

@@ -30,8 +30,8 @@ struct import_bad {
 
 struct import_result {
     int64_t rows, created, unchanged;
-    int64_t bad_count;            /* all bad rows */
-    VEC(struct import_bad) bad;   /* the first ARCHIVE_MAX_REPORTED of them (arena strings) */
+    int64_t bad_count;          /* all bad rows */
+    VEC(struct import_bad) bad; /* the first ARCHIVE_MAX_REPORTED of them (arena strings) */
     bool committed;
 };
 #define ARCHIVE_MAX_REPORTED 1000

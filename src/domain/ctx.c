@@ -18,8 +18,8 @@ struct ctx_cache {
     struct strmap orgs;  /* code -> id */
     struct tz tz;
     bool tz_loaded;
-    bool frozen;                          /* complete and read-only: see ctx_cache_freeze */
-    VEC(struct code_list_text) allowed;   /* when frozen: each list's codes, for messages */
+    bool frozen;                        /* complete and read-only: see ctx_cache_freeze */
+    VEC(struct code_list_text) allowed; /* when frozen: each list's codes, for messages */
 };
 
 int64_t ctx_now(const struct ctx *c)

@@ -81,8 +81,7 @@ static int check_date(const char *field, const char *s, struct err *err)
 
 /* Non-empty text of at most `max` bytes without control characters, except line breaks (LF)
  * when `lines`: an address may span lines, as in an Excel cell. */
-static int check_text(const char *field, const char *s, size_t max, bool lines,
-                      struct err *err)
+static int check_text(const char *field, const char *s, size_t max, bool lines, struct err *err)
 {
     if (!s || !*s)
         error(err, ERR_INVALID, "%s is empty", field);
@@ -151,7 +150,8 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     if (cust_no && *cust_no) {
         if (!all_digits(cust_no, 10))
             return error(err, ERR_INVALID, "invalid cust_no '%s': a 户号 is exactly 10 digits",
-                         cust_no), err_field(err, "cust_no");
+                         cust_no),
+                   err_field(err, "cust_no");
         snprintf(out->cust_no, sizeof(out->cust_no), "%s", cust_no);
     } else {
         out->cust_no[0] = '\0';
@@ -172,8 +172,8 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     if ((rc = ctx_check_code(c, "status", "customer_status", out->status, err)))
         return rc;
     out->important = false;
-    if (in->important && (rc = parse_flag("important", ctx_trim(c, in->important),
-                                          &out->important, err)))
+    if (in->important &&
+        (rc = parse_flag("important", ctx_trim(c, in->important), &out->important, err)))
         return rc;
     if ((rc = ctx_org_id(c, ctx_trim(c, in->org_code), &out->org_id, err)))
         return rc;
@@ -200,9 +200,9 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     }
     bool is_closed = !strcmp(out->status, "closed");
     if (is_closed != (out->closed_on != NULL))
-        return error(err, ERR_INVALID, out->closed_on
-                                           ? "closed_on '%s' given but status is not 'closed'"
-                                           : "status 'closed' needs closed_on%s",
+        return error(err, ERR_INVALID,
+                     out->closed_on ? "closed_on '%s' given but status is not 'closed'"
+                                    : "status 'closed' needs closed_on%s",
                      out->closed_on ? out->closed_on : "");
 
     out->has_phone = out->has_id_no = false;
@@ -327,10 +327,11 @@ static bool str_eq(const char *a, const char *b)
 static char *canon(struct ctx *c, const struct customer_row *r)
 {
     struct strbuf sb = STRBUF_INIT;
-    strbuf_addf(&sb, "cust_no=%s\nname=%s\nuser_type=%s\nvoltage=%s\nstatus=%s\nimportant=%d\n"
-                     "address=%s\norg_id=%" PRId64 "\nopened_on=%s\nclosed_on=%s\nid_type=%s\n",
-                r->cust_no, r->name, r->user_type, r->voltage, r->status, r->important,
-                r->address, r->org_id, r->opened_on, r->closed_on ? r->closed_on : "",
+    strbuf_addf(&sb,
+                "cust_no=%s\nname=%s\nuser_type=%s\nvoltage=%s\nstatus=%s\nimportant=%d\n"
+                "address=%s\norg_id=%" PRId64 "\nopened_on=%s\nclosed_on=%s\nid_type=%s\n",
+                r->cust_no, r->name, r->user_type, r->voltage, r->status, r->important, r->address,
+                r->org_id, r->opened_on, r->closed_on ? r->closed_on : "",
                 r->id_type ? r->id_type : "");
     secret_canon(&sb, "phone", r->has_phone, r->phone_bidx);
     secret_canon(&sb, "id_no", r->has_id_no, r->id_no_bidx);
@@ -445,8 +446,7 @@ static int next_cust_no(struct ctx *c, char out[16], struct err *err)
     return 0;
 }
 
-int customer_add(struct ctx *c, const struct customer_in *in, struct customer *out,
-                 struct err *err)
+int customer_add(struct ctx *c, const struct customer_in *in, struct customer *out, struct err *err)
 {
     struct customer_row r;
     int64_t id;
@@ -466,8 +466,10 @@ int customer_add(struct ctx *c, const struct customer_in *in, struct customer *o
         rc = error(err, ERR_CONFLICT, "customer '%s' already exists", r.cust_no);
         goto fail;
     }
-    struct audit_rec ar = { .action = "customer.create", .entity = "customer",
-                            .entity_key = r.cust_no, .after = canon(c, &r) };
+    struct audit_rec ar = { .action = "customer.create",
+                            .entity = "customer",
+                            .entity_key = r.cust_no,
+                            .after = canon(c, &r) };
     if ((rc = audit_append(c, &ar, err)))
         goto fail;
     if ((rc = store_commit(c->db, err)))
@@ -565,21 +567,21 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
         effective_on = date_format(today, today_buf);
     }
 
-#define TEXT_FIELD(member, max, lines)                                                           \
-    if (in->member) {                                                                            \
-        const char *v = lines ? lines_text(c, in->member) : ctx_trim(c, in->member);                 \
-        if ((rc = check_text(#member, v, max, lines, err)))                                      \
-            goto out_before;                                                                     \
-        if (strcmp(v, r.member))                                                                 \
-            ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                   \
+#define TEXT_FIELD(member, max, lines)                                                             \
+    if (in->member) {                                                                              \
+        const char *v = lines ? lines_text(c, in->member) : ctx_trim(c, in->member);               \
+        if ((rc = check_text(#member, v, max, lines, err)))                                        \
+            goto out_before;                                                                       \
+        if (strcmp(v, r.member))                                                                   \
+            ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                     \
     }
-#define CODE_FIELD(member, list)                                                                 \
-    if (in->member) {                                                                            \
-        const char *v = ctx_trim(c, in->member);                                                     \
-        if ((rc = ctx_check_code(c, #member, list, v, err)))                                     \
-            goto out_before;                                                                     \
-        if (strcmp(v, r.member))                                                                 \
-            ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                   \
+#define CODE_FIELD(member, list)                                                                   \
+    if (in->member) {                                                                              \
+        const char *v = ctx_trim(c, in->member);                                                   \
+        if ((rc = ctx_check_code(c, #member, list, v, err)))                                       \
+            goto out_before;                                                                       \
+        if (strcmp(v, r.member))                                                                   \
+            ch[nch++] = (struct change){ #member, r.member, v }, r.member = v;                     \
     }
     TEXT_FIELD(name, 200, false)
     TEXT_FIELD(address, 400, true)
@@ -589,8 +591,7 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
 #undef TEXT_FIELD
 #undef CODE_FIELD
     if (in->status && !strcmp(r.status, "closed")) {
-        rc = error(err, ERR_INVALID, "use 'pmis customer close' to close customer '%s'",
-                   cust_no);
+        rc = error(err, ERR_INVALID, "use 'pmis customer close' to close customer '%s'", cust_no);
         goto out_before;
     }
     if (in->important) {
@@ -617,8 +618,8 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
             struct strbuf m = STRBUF_INIT, norm = STRBUF_INIT;
             pii_normalize(PII_PHONE, ctx_trim(c, in->phone), &norm, NULL);
             pii_mask(PII_PHONE, norm.buf, &m);
-            ch[nch++] = (struct change){ "phone", ex.cu.phone_masked,
-                                         arena_strdup(c->arena, m.buf) };
+            ch[nch++] =
+                (struct change){ "phone", ex.cu.phone_masked, arena_strdup(c->arena, m.buf) };
             strbuf_release(&m);
             strbuf_release(&norm);
         }
@@ -650,12 +651,13 @@ int customer_update(struct ctx *c, const char *cust_no, const struct customer_in
     struct strbuf fields = STRBUF_INIT;
     for (size_t i = 0; i < nch; i++) {
         strbuf_addf(&fields, "%s%s", i ? "," : "", ch[i].field);
-        if ((rc = add_history(c, ex.cu.id, ch[i].field, ch[i].old, ch[i].new, effective_on,
-                              err)))
+        if ((rc = add_history(c, ex.cu.id, ch[i].field, ch[i].old, ch[i].new, effective_on, err)))
             break;
     }
-    struct audit_rec ar = { .action = "customer.update", .entity = "customer",
-                            .entity_key = cust_no, .before = canon(c, &before),
+    struct audit_rec ar = { .action = "customer.update",
+                            .entity = "customer",
+                            .entity_key = cust_no,
+                            .before = canon(c, &before),
                             .after = canon(c, &r),
                             .detail = arena_strdup(c->arena, fields.buf) };
     strbuf_release(&fields);
@@ -699,8 +701,9 @@ int customer_close(struct ctx *c, const char *cust_no, const char *date, struct 
     store_bind_i64(st, 1, ex.cu.id);
     rc = store_one(st, err);
     if (rc == 0) {
-        rc = error(err, ERR_CONFLICT, "customer '%s' still has meter '%s' installed; remove it first",
-                   cust_no, store_col_text(st, 0));
+        rc = error(err, ERR_CONFLICT,
+                   "customer '%s' still has meter '%s' installed; remove it first", cust_no,
+                   store_col_text(st, 0));
         store_reset(st);
         return rc;
     }
@@ -726,8 +729,10 @@ int customer_close(struct ctx *c, const char *cust_no, const char *date, struct 
         goto fail;
     if ((rc = add_history(c, ex.cu.id, "status", ex.cu.status, "closed", date, err)))
         goto fail;
-    struct audit_rec ar = { .action = "customer.close", .entity = "customer",
-                            .entity_key = cust_no, .before = canon(c, &before),
+    struct audit_rec ar = { .action = "customer.close",
+                            .entity = "customer",
+                            .entity_key = cust_no,
+                            .before = canon(c, &before),
                             .after = canon(c, &r) };
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;
@@ -755,12 +760,14 @@ int customer_reveal(struct ctx *c, const char *cust_no, enum customer_pii f, con
     if (!reason || !*reason)
         return error(err, ERR_INVALID, "revealing personal data needs a reason");
     strbuf_reset(out);
-    if ((rc = keyring_decrypt(c->keys, f == CUSTOMER_PHONE ? AAD_PHONE : AAD_ID_NO, enc, len,
-                              out, err)))
+    if ((rc = keyring_decrypt(c->keys, f == CUSTOMER_PHONE ? AAD_PHONE : AAD_ID_NO, enc, len, out,
+                              err)))
         return error_prefix(err, "customer '%s' %s: ", cust_no, field);
-    struct audit_rec ar = { .action = "pii.reveal", .entity = "customer", .entity_key = cust_no,
-                            .detail = arena_sprintf(c->arena, "field=%s reason=%s", field,
-                                                    reason) };
+    struct audit_rec ar = { .action = "pii.reveal",
+                            .entity = "customer",
+                            .entity_key = cust_no,
+                            .detail =
+                                arena_sprintf(c->arena, "field=%s reason=%s", field, reason) };
     if ((rc = audit_append(c, &ar, err)))
         strbuf_reset(out);
     return rc;

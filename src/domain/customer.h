@@ -129,8 +129,8 @@ struct customer_query {
     const char *org_code;  /* scope: this unit's subtree; NULL = everything */
     const char *user_type; /* filters; NULL = any */
     const char *status;
-    const char *after;  /* keyset cursor: 户号 of the last row of the previous page */
-    int64_t limit;      /* page size; 0 = 50 */
+    const char *after; /* keyset cursor: 户号 of the last row of the previous page */
+    int64_t limit;     /* page size; 0 = 50 */
 };
 
 typedef int customer_fn(void *arg, const struct customer *cu);

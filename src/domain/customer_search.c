@@ -11,7 +11,6 @@
 #include "domain/customer.h"
 #include "domain/pii.h"
 
-
 static size_t utf8_chars(const char *s)
 {
     size_t n = 0;
@@ -114,8 +113,8 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
         }
         if (!c->keys)
             BUG("blind-index search without a key file");
-        rc = keyring_blind_index(c->keys, q->by == CS_PHONE ? "phone" : "id_no", norm.buf,
-                                 norm.len, bidx, err);
+        rc = keyring_blind_index(c->keys, q->by == CS_PHONE ? "phone" : "id_no", norm.buf, norm.len,
+                                 bidx, err);
         strbuf_release(&norm);
         if (rc)
             return rc;

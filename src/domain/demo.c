@@ -13,17 +13,24 @@
 #include "domain/org.h"
 
 static const char *const type_names[] = { "resident", "general_ci", "large_industry",
-                                           "agriculture" };
+                                          "agriculture" };
 
 static int add_customer(struct ctx *c, const struct demo_customer *d, struct demo_summary *sum,
                         struct err *err)
 {
     char capacity[24], demand[24], pf[16], day[8];
     struct customer_in ci = {
-        .cust_no = d->cust_no, .name = d->name, .user_type = d->user_type,
-        .voltage = d->voltage, .address = d->address, .org_code = d->station->code,
-        .important = d->important ? "1" : "0", .phone = d->phone, .id_type = d->id_type,
-        .id_no = d->id_number[0] ? d->id_number : NULL, .opened_on = d->opened_on,
+        .cust_no = d->cust_no,
+        .name = d->name,
+        .user_type = d->user_type,
+        .voltage = d->voltage,
+        .address = d->address,
+        .org_code = d->station->code,
+        .important = d->important ? "1" : "0",
+        .phone = d->phone,
+        .id_type = d->id_type,
+        .id_no = d->id_number[0] ? d->id_number : NULL,
+        .opened_on = d->opened_on,
     };
     struct customer_row row;
     int64_t id;
@@ -43,18 +50,28 @@ static int add_customer(struct ctx *c, const struct demo_customer *d, struct dem
     char account_no[16];
     snprintf(account_no, sizeof(account_no), "%s01", d->cust_no);
     struct account_in ai = {
-        .account_no = account_no, .cust_no = d->cust_no, .tariff_code = d->tariff_code,
-        .capacity_kva = capacity, .demand_kw = demand, .pf_standard = pf, .cycle_day = day,
-        .pay_mode = d->pay_mode, .contact_name = d->contact[0] ? d->contact : NULL,
-        .contact_phone = d->phone, .opened_on = d->opened_on,
+        .account_no = account_no,
+        .cust_no = d->cust_no,
+        .tariff_code = d->tariff_code,
+        .capacity_kva = capacity,
+        .demand_kw = demand,
+        .pf_standard = pf,
+        .cycle_day = day,
+        .pay_mode = d->pay_mode,
+        .contact_name = d->contact[0] ? d->contact : NULL,
+        .contact_phone = d->phone,
+        .opened_on = d->opened_on,
     };
     if ((rc = account_import_row(c, &ai, &created, err)))
         return error_prefix(err, "demo account %s: ", account_no);
 
     struct meter_in mi = {
-        .asset_no = d->asset_no, .model = d->model, .phases = d->phases == 3 ? "3" : "1",
+        .asset_no = d->asset_no,
+        .model = d->model,
+        .phases = d->phases == 3 ? "3" : "1",
         .ct_ratio = d->ct_ratio[0] ? d->ct_ratio : NULL,
-        .pt_ratio = d->pt_ratio[0] ? d->pt_ratio : NULL, .registers = d->registers,
+        .pt_ratio = d->pt_ratio[0] ? d->pt_ratio : NULL,
+        .registers = d->registers,
     };
     if ((rc = meter_import_row(c, &mi, &created, err)) ||
         (rc = meter_install(c, d->asset_no, account_no, NULL, d->installed_on, NULL, err)))
@@ -87,8 +104,9 @@ int demo_build(struct ctx *c, int64_t customers, uint64_t seed, demo_progress_fn
     rc = store_one(st, err);
     store_reset(st);
     if (rc == 0)
-        return error(err, ERR_CONFLICT, "the database already holds customers; "
-                                        "build the demo into a new database");
+        return error(err, ERR_CONFLICT,
+                     "the database already holds customers; "
+                     "build the demo into a new database");
     if (rc != ERR_NOT_FOUND)
         return rc;
     if ((rc = ctx_today(c, &today, err)))
@@ -101,8 +119,7 @@ int demo_build(struct ctx *c, int64_t customers, uint64_t seed, demo_progress_fn
         struct org_unit existing;
         if (org_get(c, orgs[i].code, &existing, NULL) == 0)
             continue;
-        if ((rc = org_add(c, orgs[i].code, orgs[i].name, orgs[i].level, orgs[i].parent, NULL,
-                          err)))
+        if ((rc = org_add(c, orgs[i].code, orgs[i].name, orgs[i].level, orgs[i].parent, NULL, err)))
             goto fail;
         sum->orgs++;
     }
@@ -122,9 +139,11 @@ int demo_build(struct ctx *c, int64_t customers, uint64_t seed, demo_progress_fn
             progress(arg, (uint64_t)seq, (uint64_t)customers);
     }
     struct audit_rec ar = {
-        .action = "demo.create", .entity = "demo", .entity_key = "demo",
-        .detail = arena_sprintf(c->arena, "seed=%" PRIu64 " customers=%" PRId64, seed,
-                                sum->customers),
+        .action = "demo.create",
+        .entity = "demo",
+        .entity_key = "demo",
+        .detail =
+            arena_sprintf(c->arena, "seed=%" PRIu64 " customers=%" PRId64, seed, sum->customers),
     };
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;

@@ -10,8 +10,8 @@
 #include "domain/meter.h"
 
 /* energy registers in Wh (reactive in varh) and the maximum-demand register in W */
-static const char *const register_names[] = { "total", "sharp", "peak", "flat", "valley",
-                                              "reactive", "demand" };
+static const char *const register_names[] = { "total",  "sharp",    "peak",  "flat",
+                                              "valley", "reactive", "demand" };
 
 /* "100/5" -> 20; the ratio must be whole and positive. */
 static int parse_ratio(const char *field, const char *s, int64_t *out, struct err *err)
@@ -67,8 +67,7 @@ static int parse_registers(struct ctx *c, const char *s, const char **out, struc
         p = q ? q + 1 : p + n;
     }
     if (!seen[0])
-        return error(err, ERR_INVALID, "invalid registers '%s': the total register is required",
-                     s);
+        return error(err, ERR_INVALID, "invalid registers '%s': the total register is required", s);
     struct strbuf sb = STRBUF_INIT;
     for (size_t i = 0; i < ARRAY_SIZE(register_names); i++)
         if (seen[i])
@@ -83,8 +82,7 @@ struct meter_row {
     int64_t phases, digits, multiplier;
 };
 
-static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r,
-                   struct err *err)
+static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r, struct err *err)
 {
     int rc;
     int64_t ct, pt;
@@ -95,8 +93,8 @@ static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r
     for (const char *p = r->asset_no; *p; p++)
         if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
               *p == '-'))
-            return error(err, ERR_INVALID,
-                         "invalid asset_no '%s': letters, digits and '-' only", r->asset_no),
+            return error(err, ERR_INVALID, "invalid asset_no '%s': letters, digits and '-' only",
+                         r->asset_no),
                    err_field(err, "asset_no");
     r->model = ctx_trim(c, in->model);
     if (!r->model || !*r->model)
@@ -105,7 +103,8 @@ static int prepare(struct ctx *c, const struct meter_in *in, struct meter_row *r
     const char *ph = ctx_trim(c, in->phases);
     if (!ph || (strcmp(ph, "1") && strcmp(ph, "3")))
         return error(err, ERR_INVALID, "meter '%s': invalid phases '%s': must be 1 or 3",
-                     r->asset_no, ph ? ph : ""), err_field(err, "phases");
+                     r->asset_no, ph ? ph : ""),
+               err_field(err, "phases");
     r->phases = ph[0] - '0';
     r->ct = in->ct_ratio && *in->ct_ratio ? ctx_trim(c, in->ct_ratio) : "1/1";
     r->pt = in->pt_ratio && *in->pt_ratio ? ctx_trim(c, in->pt_ratio) : "1/1";
@@ -152,11 +151,11 @@ static int insert(struct ctx *c, const struct meter_row *r, bool *created, struc
 
 static char *canon(struct ctx *c, const struct meter_row *r)
 {
-    return arena_sprintf(c->arena,
-                         "asset_no=%s\nmodel=%s\nphases=%" PRId64 "\nct=%s\npt=%s\nmultiplier=%" PRId64
-                         "\nregisters=%s\ndigits=%" PRId64 "\n",
-                         r->asset_no, r->model, r->phases, r->ct, r->pt, r->multiplier,
-                         r->registers, r->digits);
+    return arena_sprintf(
+        c->arena,
+        "asset_no=%s\nmodel=%s\nphases=%" PRId64 "\nct=%s\npt=%s\nmultiplier=%" PRId64
+        "\nregisters=%s\ndigits=%" PRId64 "\n",
+        r->asset_no, r->model, r->phases, r->ct, r->pt, r->multiplier, r->registers, r->digits);
 }
 
 static int get_meter(struct ctx *c, const char *asset_no, struct meter *m, int64_t *open_install,
@@ -210,8 +209,9 @@ int meter_add(struct ctx *c, const struct meter_in *in, struct meter *out, struc
         rc = error(err, ERR_CONFLICT, "meter '%s' already exists", r.asset_no);
         goto fail;
     }
-    struct audit_rec ar = { .action = "meter.create", .entity = "meter", .entity_key = r.asset_no,
-                            .after = canon(c, &r) };
+    struct audit_rec ar = {
+        .action = "meter.create", .entity = "meter", .entity_key = r.asset_no, .after = canon(c, &r)
+    };
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;
     return out ? meter_get(c, r.asset_no, out, err) : 0;
@@ -288,8 +288,8 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
     return 0;
 }
 
-static int write_reads(struct ctx *c, int64_t install_id, const char *event,
-                       const char *registers, const struct reads *r, struct err *err)
+static int write_reads(struct ctx *c, int64_t install_id, const char *event, const char *registers,
+                       const struct reads *r, struct err *err)
 {
     for (size_t i = 0; i < ARRAY_SIZE(register_names); i++) {
         size_t tl = strlen(register_names[i]);
@@ -348,8 +348,9 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
     if ((rc = parse_reads(reads, m->registers, &rd, err)))
         return rc;
     if (m->sp_no)
-        return error(err, ERR_CONFLICT, "meter '%s' is already installed on service point '%s' "
-                                        "since %s",
+        return error(err, ERR_CONFLICT,
+                     "meter '%s' is already installed on service point '%s' "
+                     "since %s",
                      m->asset_no, m->sp_no, m->installed_on);
     /* stays must not overlap in time either, or one day's energy would be billed twice */
     if ((rc = last_removal(c, m->asset_no, &removed, err)))
@@ -360,8 +361,9 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
                      m->asset_no, removed);
     struct store_stmt *st = store_q(c->db, sp_no ? Q_SP_GET : Q_SP_OF_ACCOUNT);
     if (!sp_no && !account_no)
-        return error(err, ERR_USAGE, "say where to install meter '%s': an account or a service "
-                                     "point",
+        return error(err, ERR_USAGE,
+                     "say where to install meter '%s': an account or a service "
+                     "point",
                      m->asset_no);
     store_bind_text(st, 1, sp_no ? sp_no : account_no);
     rc = store_one(st, err);
@@ -424,10 +426,11 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
     store_bind_text(st, 2, "installed");
     if ((rc = store_exec(st, err)))
         return rc;
-    struct audit_rec ar = { .action = "meter.install", .entity = "meter",
+    struct audit_rec ar = { .action = "meter.install",
+                            .entity = "meter",
                             .entity_key = m->asset_no,
-                            .after = arena_sprintf(c->arena, "sp=%s\ndate=%s\nreads=%s\n", sp,
-                                                   date, reads ? reads : ""),
+                            .after = arena_sprintf(c->arena, "sp=%s\ndate=%s\nreads=%s\n", sp, date,
+                                                   reads ? reads : ""),
                             .detail = arena_sprintf(c->arena, "on %s (%s)", sp, reason) };
     return audit_append(c, &ar, err);
 }
@@ -457,7 +460,8 @@ static int do_remove(struct ctx *c, const struct meter *m, int64_t install_id, c
     store_bind_text(st, 2, "removed");
     if ((rc = store_exec(st, err)))
         return rc;
-    struct audit_rec ar = { .action = "meter.remove", .entity = "meter",
+    struct audit_rec ar = { .action = "meter.remove",
+                            .entity = "meter",
                             .entity_key = m->asset_no,
                             .before = arena_sprintf(c->arena, "sp=%s\n", m->sp_no),
                             .after = arena_sprintf(c->arena, "date=%s\nreads=%s\n", date,
@@ -466,8 +470,8 @@ static int do_remove(struct ctx *c, const struct meter *m, int64_t install_id, c
     return audit_append(c, &ar, err);
 }
 
-int meter_install(struct ctx *c, const char *asset_no, const char *account_no,
-                  const char *sp_no, const char *date, const char *reads, struct err *err)
+int meter_install(struct ctx *c, const char *asset_no, const char *account_no, const char *sp_no,
+                  const char *date, const char *reads, struct err *err)
 {
     struct meter m;
     int rc;
@@ -519,8 +523,7 @@ int meter_replace(struct ctx *c, const char *old_asset, const char *new_asset, c
     return rc;
 }
 
-static const char *reads_text(struct ctx *c, int64_t install_id, const char *event,
-                              struct err *err)
+static const char *reads_text(struct ctx *c, int64_t install_id, const char *event, struct err *err)
 {
     struct strbuf sb = STRBUF_INIT;
     struct store_stmt *st = store_q(c->db, Q_INSTALL_READS);
@@ -538,8 +541,7 @@ static const char *reads_text(struct ctx *c, int64_t install_id, const char *eve
     return s;
 }
 
-int meter_stays(struct ctx *c, const char *asset_no, meter_stay_fn *fn, void *arg,
-                struct err *err)
+int meter_stays(struct ctx *c, const char *asset_no, meter_stay_fn *fn, void *arg, struct err *err)
 {
     struct meter m;
     int rc = meter_get(c, asset_no, &m, err);
@@ -555,8 +557,8 @@ int meter_stays(struct ctx *c, const char *asset_no, meter_stay_fn *fn, void *ar
             .sp_no = arena_strdup(c->arena, store_col_text(st, 1)),
             .account_no = arena_strdup(c->arena, store_col_text(st, 2)),
             .installed_on = arena_strdup(c->arena, store_col_text(st, 3)),
-            .removed_on = store_col_null(st, 4) ? NULL
-                                                : arena_strdup(c->arena, store_col_text(st, 4)),
+            .removed_on =
+                store_col_null(st, 4) ? NULL : arena_strdup(c->arena, store_col_text(st, 4)),
             .reason = arena_strdup(c->arena, store_col_text(st, 5)),
         };
         VEC_PUSH(&ids, store_col_i64(st, 0));

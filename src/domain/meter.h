@@ -38,8 +38,8 @@ int meter_import_row(struct ctx *c, const struct meter_in *in, bool *created, st
  * account `account_no` when sp_no is NULL) on `date` (NULL = today). `reads` is
  * "total=123.45,peak=..." in kWh for the meter's registers; registers not given read 0.
  */
-int meter_install(struct ctx *c, const char *asset_no, const char *account_no,
-                  const char *sp_no, const char *date, const char *reads, struct err *err);
+int meter_install(struct ctx *c, const char *asset_no, const char *account_no, const char *sp_no,
+                  const char *date, const char *reads, struct err *err);
 /** Take a meter off its service point on `date` with its final `reads`. */
 int meter_remove(struct ctx *c, const char *asset_no, const char *date, const char *reads,
                  struct err *err);
@@ -55,7 +55,6 @@ struct meter_stay {
 };
 typedef int meter_stay_fn(void *arg, const struct meter_stay *s);
 /** The meter's installations, oldest first. */
-int meter_stays(struct ctx *c, const char *asset_no, meter_stay_fn *fn, void *arg,
-                struct err *err);
+int meter_stays(struct ctx *c, const char *asset_no, meter_stay_fn *fn, void *arg, struct err *err);
 
 #endif

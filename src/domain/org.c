@@ -77,8 +77,8 @@ int org_add(struct ctx *c, const char *code, const char *name, const char *level
     int rc;
 
     if (!code || !valid_code(code))
-        return error(err, ERR_INVALID,
-                     "invalid org code '%s': use 1-32 letters, digits or '-'", code ? code : "");
+        return error(err, ERR_INVALID, "invalid org code '%s': use 1-32 letters, digits or '-'",
+                     code ? code : "");
     if (!name || !*name)
         return error(err, ERR_INVALID, "org unit '%s': name is empty", code);
     int rank = org_level_rank(level);
@@ -90,9 +90,8 @@ int org_add(struct ctx *c, const char *code, const char *name, const char *level
         if ((rc = org_get(c, parent_code, &parent, err)))
             return rc;
         if (org_level_rank(parent.level) >= rank)
-            return error(err, ERR_INVALID,
-                         "org unit '%s': a %s cannot be placed under the %s '%s'", code, level,
-                         parent.level, parent_code);
+            return error(err, ERR_INVALID, "org unit '%s': a %s cannot be placed under the %s '%s'",
+                         code, level, parent.level, parent_code);
     }
 
     if ((rc = store_begin(c->db, err)))
@@ -124,8 +123,9 @@ int org_add(struct ctx *c, const char *code, const char *name, const char *level
 
     char *after = arena_sprintf(c->arena, "code=%s\nname=%s\nlevel=%s\nparent=%s\n", code, name,
                                 level, parent_code ? parent_code : "");
-    struct audit_rec ar = { .action = "org.create", .entity = "org", .entity_key = code,
-                            .after = after };
+    struct audit_rec ar = {
+        .action = "org.create", .entity = "org", .entity_key = code, .after = after
+    };
     if ((rc = audit_append(c, &ar, err)))
         goto fail;
     if ((rc = store_commit(c->db, err)))

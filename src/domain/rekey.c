@@ -17,7 +17,9 @@ struct table {
 
 static const struct table tables[] = {
     { "customer", Q_CUSTOMER_PII_PAGE, Q_CUSTOMER_SET_PII, { "customer.phone", "customer.id_no" } },
-    { "account", Q_ACCOUNT_PII_PAGE, Q_ACCOUNT_SET_PII,
+    { "account",
+      Q_ACCOUNT_PII_PAGE,
+      Q_ACCOUNT_SET_PII,
       { "account.contact_phone", "account.bank_account" } },
 };
 
@@ -28,9 +30,8 @@ struct pending {
 };
 
 /* Re-encrypt one value into `out` if it is not under the active key; *changed says so. */
-static int reencrypt(struct ctx *c, const char *table, int64_t id, const char *aad,
-                     const void *ct, size_t len, struct strbuf *out, bool *changed,
-                     struct err *err)
+static int reencrypt(struct ctx *c, const char *table, int64_t id, const char *aad, const void *ct,
+                     size_t len, struct strbuf *out, bool *changed, struct err *err)
 {
     strbuf_reset(out);
     if (!keyring_needs_rotation(c->keys, ct, len)) {
@@ -127,10 +128,12 @@ int rekey_all(struct ctx *c, struct rekey_stats *stats, struct err *err)
         } while (n == REKEY_PAGE);
     }
     struct audit_rec ar = {
-        .action = "key.rotate", .entity = "keys", .entity_key = "personal-data",
-        .detail = arena_sprintf(c->arena, "active key %u, rows=%" PRId64 " reencrypted=%" PRId64,
-                                keyring_active_id(c->keys), stats->rows_seen,
-                                stats->values_reencrypted),
+        .action = "key.rotate",
+        .entity = "keys",
+        .entity_key = "personal-data",
+        .detail =
+            arena_sprintf(c->arena, "active key %u, rows=%" PRId64 " reencrypted=%" PRId64,
+                          keyring_active_id(c->keys), stats->rows_seen, stats->values_reencrypted),
     };
     return audit_append(c, &ar, err);
 }

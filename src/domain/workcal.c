@@ -61,9 +61,11 @@ int workcal_import(struct ctx *c, struct csv_reader *r, const char *source,
     }
     res->rows = (int64_t)rows.n;
     struct audit_rec ar = {
-        .action = "calendar.import", .entity = "calendar", .entity_key = source ? source : "-",
-        .detail = arena_sprintf(c->arena, "rows=%" PRId64 " changed=%" PRId64, res->rows,
-                                res->changed),
+        .action = "calendar.import",
+        .entity = "calendar",
+        .entity_key = source ? source : "-",
+        .detail =
+            arena_sprintf(c->arena, "rows=%" PRId64 " changed=%" PRId64, res->rows, res->changed),
     };
     if (rc || (rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         store_rollback(c->db);
@@ -78,8 +80,7 @@ int workcal_load(struct ctx *c, struct calendar *cal, struct err *err)
     struct store_stmt *st = store_q(c->db, Q_CAL_ALL);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        const char *f[3] = { store_col_text(st, 0), store_col_text(st, 1),
-                             store_col_text(st, 2) };
+        const char *f[3] = { store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2) };
         if ((rc = calendar_load_row(cal, f, 3, err))) {
             store_reset(st);
             return error_prefix(err, "stored calendar: ");

@@ -18,11 +18,11 @@
 #include "domain/rekey.h"
 #include "testdb.h"
 
-#define OK(expr)                                                                                 \
-    do {                                                                                         \
-        int ok_rc_ = (expr);                                                                     \
-        if (ok_rc_)                                                                              \
-            fail_msg("%s -> %d: %s", #expr, ok_rc_, t->err.msg);                                 \
+#define OK(expr)                                                                                   \
+    do {                                                                                           \
+        int ok_rc_ = (expr);                                                                       \
+        if (ok_rc_)                                                                                \
+            fail_msg("%s -> %d: %s", #expr, ok_rc_, t->err.msg);                                   \
     } while (0)
 
 static void make_orgs(struct testdb *t)
@@ -38,9 +38,14 @@ static void make_orgs(struct testdb *t)
 static void add(struct testdb *t, const char *no, const char *name, const char *org,
                 const char *phone, const char *id_no)
 {
-    struct customer_in in = { .cust_no = no, .name = name, .user_type = "resident",
-                              .voltage = "220V", .address = "浙江省杭州市桐庐县分水镇青年路1号",
-                              .org_code = org, .phone = phone, .id_no = id_no,
+    struct customer_in in = { .cust_no = no,
+                              .name = name,
+                              .user_type = "resident",
+                              .voltage = "220V",
+                              .address = "浙江省杭州市桐庐县分水镇青年路1号",
+                              .org_code = org,
+                              .phone = phone,
+                              .id_no = id_no,
                               .opened_on = "2020-01-01" };
     OK(customer_add(&t->ctx, &in, NULL, &t->err));
 }
@@ -58,8 +63,8 @@ static int collect_fn(void *arg, const struct customer *cu)
     return 0;
 }
 
-static int search(struct testdb *t, enum customer_search_by by, const char *text,
-                  const char *org, struct collect *out)
+static int search(struct testdb *t, enum customer_search_by by, const char *text, const char *org,
+                  struct collect *out)
 {
     struct customer_query q = { .by = by, .text = text, .org_code = org };
     memset(out, 0, sizeof(*out));
@@ -81,8 +86,7 @@ static void test_org_tree(void **state)
     assert_false(in);
     assert_string_equal(fs.parent_code, "HZ-TL");
 
-    assert_int_equal(org_add(&t->ctx, "X", "x", "county", "HZ-TL-FS", NULL, &t->err),
-                     ERR_INVALID);
+    assert_int_equal(org_add(&t->ctx, "X", "x", "county", "HZ-TL-FS", NULL, &t->err), ERR_INVALID);
     assert_non_null(strstr(t->err.msg, "cannot be placed under"));
     assert_int_equal(org_add(&t->ctx, "X", "x", "county", "NOPE", NULL, &t->err), ERR_NOT_FOUND);
     assert_int_equal(org_add(&t->ctx, "HZ", "again", "city", "ZJ", NULL, &t->err), ERR_CONFLICT);
@@ -93,9 +97,13 @@ static void test_customer_lifecycle(void **state)
 {
     struct testdb *t = *state;
     make_orgs(t);
-    struct customer_in in = { .name = "张三", .user_type = "resident", .voltage = "220V",
-                              .address = "文三路1号", .org_code = "HZ-TL-FS",
-                              .phone = "+86 138-0013-8000", .id_no = "11010519491231002x" };
+    struct customer_in in = { .name = "张三",
+                              .user_type = "resident",
+                              .voltage = "220V",
+                              .address = "文三路1号",
+                              .org_code = "HZ-TL-FS",
+                              .phone = "+86 138-0013-8000",
+                              .id_no = "11010519491231002x" };
     struct customer cu;
     OK(customer_add(&t->ctx, &in, &cu, &t->err));
     assert_string_equal(cu.cust_no, "1000000000");
@@ -136,23 +144,75 @@ static void test_customer_bad_input(void **state)
         int code;
         const char *field, *msg;
     } cases[] = {
-        { { .cust_no = "3300000001", .name = "x", .user_type = "resident", .voltage = "220V",
-            .address = "a", .org_code = "HZ" }, ERR_CONFLICT, "", "already exists" },
-        { { .cust_no = "33000", .name = "x", .user_type = "resident", .voltage = "220V",
-            .address = "a", .org_code = "HZ" }, ERR_INVALID, "cust_no", "exactly 10 digits" },
-        { { .name = "x", .user_type = "farmer", .voltage = "220V", .address = "a",
-            .org_code = "HZ" }, ERR_INVALID, "user_type", "'farmer'" },
-        { { .name = "x", .user_type = "resident", .voltage = "220V", .address = "a",
-            .org_code = "NOPE" }, ERR_NOT_FOUND, "org", "unknown org unit 'NOPE'" },
-        { { .name = "x", .user_type = "resident", .voltage = "220V", .address = "a",
-            .org_code = "HZ", .id_no = "110105194912310021" }, ERR_INVALID, "id_no",
+        { { .cust_no = "3300000001",
+            .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ" },
+          ERR_CONFLICT,
+          "",
+          "already exists" },
+        { { .cust_no = "33000",
+            .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ" },
+          ERR_INVALID,
+          "cust_no",
+          "exactly 10 digits" },
+        { { .name = "x",
+            .user_type = "farmer",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ" },
+          ERR_INVALID,
+          "user_type",
+          "'farmer'" },
+        { { .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "NOPE" },
+          ERR_NOT_FOUND,
+          "org",
+          "unknown org unit 'NOPE'" },
+        { { .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ",
+            .id_no = "110105194912310021" },
+          ERR_INVALID,
+          "id_no",
           "check digit" },
-        { { .name = "x", .user_type = "resident", .voltage = "220V", .address = "a",
-            .org_code = "HZ", .phone = "1380013800" }, ERR_INVALID, "phone", "phone" },
-        { { .name = "x", .user_type = "resident", .voltage = "220V", .address = "a",
-            .org_code = "HZ", .opened_on = "2024-1-5" }, ERR_INVALID, "opened_on", "2024-1-5" },
-        { { .name = "", .user_type = "resident", .voltage = "220V", .address = "a",
-            .org_code = "HZ" }, ERR_INVALID, "name", "name is empty" },
+        { { .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ",
+            .phone = "1380013800" },
+          ERR_INVALID,
+          "phone",
+          "phone" },
+        { { .name = "x",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ",
+            .opened_on = "2024-1-5" },
+          ERR_INVALID,
+          "opened_on",
+          "2024-1-5" },
+        { { .name = "",
+            .user_type = "resident",
+            .voltage = "220V",
+            .address = "a",
+            .org_code = "HZ" },
+          ERR_INVALID,
+          "name",
+          "name is empty" },
     };
     for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
         int rc = customer_add(&t->ctx, &cases[i].in, NULL, &t->err);
@@ -231,8 +291,11 @@ static void test_meters(void **state)
     add(t, "3300000001", "张三", "HZ-TL-FS", NULL, NULL);
     add(t, "3300000002", "李四", "HZ-TL-FS", NULL, NULL);
     struct account a;
-    struct account_in ai = { .cust_no = "3300000001", .tariff_code = "LI-2PART",
-                             .capacity_kva = "315", .pf_standard = "0.90", .cycle_day = "5",
+    struct account_in ai = { .cust_no = "3300000001",
+                             .tariff_code = "LI-2PART",
+                             .capacity_kva = "315",
+                             .pf_standard = "0.90",
+                             .cycle_day = "5",
                              .bank_account = "6222021234567890128" };
     OK(account_add(&t->ctx, &ai, &a, &t->err));
     assert_string_equal(a.account_no, "330000000101");
@@ -243,8 +306,11 @@ static void test_meters(void **state)
     OK(account_add(&t->ctx, &ai, NULL, &t->err));
 
     struct meter m;
-    struct meter_in mi = { .asset_no = "M1", .model = "DTZY341", .phases = "3",
-                           .ct_ratio = "100/5", .pt_ratio = "10000/100",
+    struct meter_in mi = { .asset_no = "M1",
+                           .model = "DTZY341",
+                           .phases = "3",
+                           .ct_ratio = "100/5",
+                           .pt_ratio = "10000/100",
                            .registers = "valley,total,peak,reactive" };
     OK(meter_add(&t->ctx, &mi, &m, &t->err));
     assert_int_equal(m.multiplier, 2000);
@@ -259,20 +325,20 @@ static void test_meters(void **state)
 
     OK(meter_install(&t->ctx, "M1", "330000000101", NULL, "2025-01-01", "total=100.5,peak=40",
                      &t->err));
-    assert_int_equal(meter_install(&t->ctx, "M1", "330000000201", NULL, "2025-01-02", NULL,
-                                   &t->err),
-                     ERR_CONFLICT);
+    assert_int_equal(
+        meter_install(&t->ctx, "M1", "330000000201", NULL, "2025-01-02", NULL, &t->err),
+        ERR_CONFLICT);
     assert_non_null(strstr(t->err.msg, "already installed on service point '3300000001011'"));
-    assert_int_equal(meter_install(&t->ctx, "M2", "330000000101", NULL, "2025-01-02", NULL,
-                                   &t->err),
-                     ERR_CONFLICT);
-    assert_int_equal(meter_install(&t->ctx, "M2", "330000000101", NULL, "2025-01-02",
-                                   "sharp=1", &t->err),
-                     ERR_INVALID);
+    assert_int_equal(
+        meter_install(&t->ctx, "M2", "330000000101", NULL, "2025-01-02", NULL, &t->err),
+        ERR_CONFLICT);
+    assert_int_equal(
+        meter_install(&t->ctx, "M2", "330000000101", NULL, "2025-01-02", "sharp=1", &t->err),
+        ERR_INVALID);
     assert_int_equal(customer_close(&t->ctx, "3300000001", NULL, &t->err), ERR_CONFLICT);
     assert_int_equal(meter_remove(&t->ctx, "M1", "2024-12-31", NULL, &t->err), ERR_INVALID);
-    OK(meter_replace(&t->ctx, "M1", "M2", "2025-03-01", "total=250,peak=90,valley=60",
-                     "total=0", &t->err));
+    OK(meter_replace(&t->ctx, "M1", "M2", "2025-03-01", "total=250,peak=90,valley=60", "total=0",
+                     &t->err));
     OK(meter_get(&t->ctx, "M1", &m, &t->err));
     assert_string_equal(m.status, "removed");
     assert_null(m.sp_no);
