@@ -62,7 +62,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     rc = csv_open_fd(&r, fd, &o.csv, &cli->err);
     if (!rc)
         rc = archive_import(&cli->ctx, kind, &r, &o, &res, &cli->err);
-    if (rc && !res.bad_count)
+    if (rc && !res.rows_failed)
         error_prefix(&cli->err, "%s: ", argv[1]);
     csv_close(&r);
     if (fd != STDIN_FILENO)

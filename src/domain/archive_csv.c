@@ -566,9 +566,10 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
         goto fail;
     }
     if (res->bad_count) {
-        rc =
-            error(err, ERR_INVALID, "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
-                  res->bad_count, res->rows);
+        res->rows_failed = true;
+        rc = error(err, ERR_INVALID,
+                   "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
+                   res->bad_count, res->rows);
         goto fail;
     }
     if (o->dry_run) {

@@ -33,6 +33,7 @@ struct import_result {
     int64_t bad_count;          /* all bad rows */
     VEC(struct import_bad) bad; /* the first ARCHIVE_MAX_REPORTED of them (arena strings) */
     bool committed;
+    bool rows_failed; /* the error is "N of M rows are bad" (the rows are in `bad`) */
 };
 #define ARCHIVE_MAX_REPORTED 1000
 

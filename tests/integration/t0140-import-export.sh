@@ -106,6 +106,9 @@ expect_fail "a file with bad rows" 65 "8 of 10 rows are bad; nothing was importe
     import customers "$T/bad.csv"
 check "the report lists every bad row: line, column, value, reason" cmp -s "$T/err" "$T/bad.expected"
 check "nothing was printed as imported" test ! -s "$T/out"
+printf '%s\n' "$H" '3300000099,赵,villa,220V,active,0,杭州市,,,,XH01,2024-01-01,' '3300000098,"unterminated' >"$T/both.csv"
+expect_fail "a CSV error after a bad row names the file and line" 65 "both\.csv: line 3: unterminated quoted field" \
+    import customers "$T/both.csv"
 check "nothing changed" test "$(db_digest)" = "$digest"
 expect_fail "--dry-run reports the same" 65 "8 of 10 rows are bad" \
     import customers "$T/bad.csv" --dry-run
