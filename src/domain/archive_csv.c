@@ -229,43 +229,34 @@ static int import_row(struct ctx *c, enum archive_kind k, void *in, bool *create
  */
 struct bulk {
     bool on;
-    VEC(char *) ddl; /* CREATE INDEX statements to run again */
+    struct strbuf ddl; /* CREATE INDEX statements to run again */
 };
 
 static int bulk_begin(struct ctx *c, enum archive_kind k, struct bulk *b, struct err *err)
 {
+    if (k != ARCHIVE_CUSTOMERS)
+        return 0;
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ANY);
     int rc = store_one(st, err);
     store_reset(st);
-    if (k != ARCHIVE_CUSTOMERS || rc == 0)
+    if (rc == 0)
         return 0;
     if (rc != ERR_NOT_FOUND)
         return rc;
-    VEC(char *) names = VEC_INIT;
-    st = store_q(c->db, Q_TABLE_SECONDARY_INDEXES);
-    store_bind_text(st, 1, "customer");
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        VEC_PUSH(&names, arena_sprintf(c->arena, "DROP INDEX %s", store_col_text(st, 0)));
-        VEC_PUSH(&b->ddl, arena_strdup(c->arena, store_col_text(st, 1)));
-    }
-    for (size_t i = 0; rc == 0 && i < names.n; i++)
-        rc = store_exec_script(c->db, names.v[i], err);
-    VEC_FREE(&names);
+    rc = store_indexes_suspend(c->db, "customer", &b->ddl, err);
     b->on = rc == 0;
     return rc;
 }
 
 static int bulk_end(struct ctx *c, struct bulk *b, struct err *err)
 {
-    int rc = 0;
-    if (b->on)
-        log_debug("bulk load: building %zu indexes and the search index", b->ddl.n);
-    for (size_t i = 0; rc == 0 && i < b->ddl.n; i++)
-        rc = store_exec_script(c->db, b->ddl.v[i], err);
-    if (!rc && b->on)
+    if (!b->on)
+        return 0;
+    log_debug("bulk load: building the indexes and the search index");
+    int rc = store_indexes_restore(c->db, b->ddl.buf, err);
+    if (!rc)
         rc = store_exec(store_q(c->db, Q_CUSTOMER_FTS_REBUILD), err);
-    if (b->on)
-        log_debug("bulk load: indexes built");
+    log_debug("bulk load: indexes built");
     return rc;
 }
 
@@ -540,7 +531,7 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
 {
     const struct kind_info *ki = &kinds[k];
     struct arena *keep = c->arena;
-    struct bulk bulk = { 0 };
+    struct bulk bulk = { false, STRBUF_INIT };
     int map[16];
     int rc;
 
@@ -574,7 +565,7 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
     }
     if (o->dry_run) {
         store_rollback(c->db);
-        VEC_FREE(&bulk.ddl);
+        strbuf_release(&bulk.ddl);
         return 0;
     }
     if ((rc = bulk_end(c, &bulk, err)))
@@ -589,11 +580,11 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
     if ((rc = audit_append(c, &ar, err)) || (rc = store_commit(c->db, err)))
         goto fail;
     res->committed = true;
-    VEC_FREE(&bulk.ddl);
+    strbuf_release(&bulk.ddl);
     return 0;
 fail:
     store_rollback(c->db);
-    VEC_FREE(&bulk.ddl);
+    strbuf_release(&bulk.ddl);
     return rc;
 }
 

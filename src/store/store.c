@@ -440,6 +440,29 @@ int store_exec_script(struct store *s, const char *sql, struct err *err)
     return s->be->exec_script(s, sql, err);
 }
 
+int store_indexes_suspend(struct store *s, const char *table, struct strbuf *ddl,
+                          struct err *err)
+{
+    struct strbuf drop = STRBUF_INIT;
+    struct store_stmt *st = store_q(s, Q_STORE_SECONDARY_INDEXES);
+    int rc;
+    store_bind_text(st, 1, table);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        /* names come from the catalogue, not from input */
+        strbuf_addf(&drop, "DROP INDEX \"%s\";\n", store_col_text(st, 0));
+        strbuf_addf(ddl, "%s;\n", store_col_text(st, 1));
+    }
+    if (!rc && drop.len)
+        rc = store_exec_script(s, drop.buf, err);
+    strbuf_release(&drop);
+    return rc;
+}
+
+int store_indexes_restore(struct store *s, const char *ddl, struct err *err)
+{
+    return *ddl ? store_exec_script(s, ddl, err) : 0;
+}
+
 /* ---- transactions ---- */
 
 static int tx_exec(struct store *s, enum query_id q, struct err *err)

@@ -110,6 +110,17 @@ const void *store_col_blob(const struct store_stmt *st, int col, size_t *len);
 /** Run a script of one or more statements with no parameters (migrations, tests). */
 int store_exec_script(struct store *s, const char *sql, struct err *err);
 
+/**
+ * For bulk loads, inside the caller's transaction: drop the non-unique indexes of `table` and
+ * append their definitions (a script of CREATE INDEX statements) to `ddl`; unique indexes stay,
+ * they still catch duplicates. store_indexes_restore(ddl) builds them again, sorted, which is
+ * far cheaper than a million random index inserts. On PostgreSQL the drop takes an ACCESS
+ * EXCLUSIVE lock on the table until the transaction ends.
+ */
+int store_indexes_suspend(struct store *s, const char *table, struct strbuf *ddl,
+                          struct err *err);
+int store_indexes_restore(struct store *s, const char *ddl, struct err *err);
+
 /*
  * Migrations: sql/NNNN_name.sql, embedded at build time. Within a file, `{{ID}}` is an int64
  * auto-increment primary key and `{{BLOB}}` a byte string in the backend's dialect; lines
