@@ -210,20 +210,23 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, last_id, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
--- Search: name substrings (SQLite FTS5 trigram / PostgreSQL pg_trgm). Addresses are searched by
--- scanning: they are long, and indexing their trigrams made a bulk import of 1M customers 8 s
--- slower (customer_search.c).
+-- Search: name substrings (SQLite: FTS5 over the names' character bigrams; PostgreSQL: pg_trgm).
+-- Addresses are searched by scanning: they are long, and indexing them made a bulk import of 1M
+-- customers 8 s slower (customer_search.c).
 -- @sqlite
+-- customer_fts holds pmis_bigrams(name) (a function the store registers, store/sqlite.c):
+-- "张伟强" -> tokens 张伟, 伟强; a phrase of a search text's bigrams matches exactly the names
+-- holding it, from two characters up. Contentless, so deletes repeat the indexed text.
 -- New customers are indexed by customer_insert() (Q_CUSTOMER_FTS_ADD), not by an AFTER INSERT
 -- trigger: a trigger gives every INSERT a statement journal and makes FTS5 flush its pending
 -- terms to a new segment at each statement end (SQLite 3.40), 4x slower bulk imports.
-CREATE VIRTUAL TABLE customer_fts USING fts5 (name, content='customer', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE customer_fts USING fts5 (grams, content='', tokenize='ascii', columnsize=0);
 CREATE TRIGGER customer_fts_ad AFTER DELETE ON customer BEGIN
-    INSERT INTO customer_fts (customer_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    INSERT INTO customer_fts (customer_fts, rowid, grams) VALUES ('delete', old.id, pmis_bigrams(old.name));
 END;
 CREATE TRIGGER customer_fts_au AFTER UPDATE OF name ON customer BEGIN
-    INSERT INTO customer_fts (customer_fts, rowid, name) VALUES ('delete', old.id, old.name);
-    INSERT INTO customer_fts (rowid, name) VALUES (new.id, new.name);
+    INSERT INTO customer_fts (customer_fts, rowid, grams) VALUES ('delete', old.id, pmis_bigrams(old.name));
+    INSERT INTO customer_fts (rowid, grams) VALUES (new.id, pmis_bigrams(new.name));
 END;
 -- @pg
 CREATE EXTENSION IF NOT EXISTS pg_trgm;

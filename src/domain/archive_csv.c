@@ -254,9 +254,18 @@ static int bulk_end(struct ctx *c, struct bulk *b, struct err *err)
         return 0;
     log_debug("bulk load: building the indexes and the search index");
     int rc = store_indexes_restore(c->db, b->ddl.buf, err);
+    log_debug("bulk load: indexes built, filling the search index");
+    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_FTS_AUTOMERGE);
+    store_bind_i64(st, 1, 0);
+    if (!rc)
+        rc = store_exec(st, err);
     if (!rc)
         rc = store_exec(store_q(c->db, Q_CUSTOMER_FTS_REBUILD), err);
-    log_debug("bulk load: indexes built");
+    st = store_q(c->db, Q_CUSTOMER_FTS_AUTOMERGE);
+    store_bind_i64(st, 1, 4);
+    if (!rc)
+        rc = store_exec(st, err);
+    log_debug("bulk load: search index filled");
     return rc;
 }
 

@@ -83,7 +83,9 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
         /* only names are in the trigram index: addresses are long, and indexing them made
          * a bulk import of 1M customers 8 s slower; address search scans */
         bool name = q->by == CS_NAME;
-        if (name && utf8_chars(text) >= 3 && !has_wildcards(text)) {
+        /* SQLite indexes names' bigrams, PostgreSQL's pg_trgm trigrams (sql/0001) */
+        size_t indexed = store_kind(c->db) == STORE_SQLITE ? 2 : 3;
+        if (name && utf8_chars(text) >= indexed && !has_wildcards(text)) {
             probe = Q_CS_NAME_COMMON_IDX;
             qid = Q_CS_NAME_ORDERED;
             rare_qid = Q_CS_NAME_IDX;

@@ -253,6 +253,17 @@ static void test_search(void **state)
     assert_string_equal(c.nos[0], "3300000002");
     OK(search(t, CS_NAME, "纺织有", NULL, &c));
     assert_int_equal(c.n, 1);
+    OK(search(t, CS_NAME, "小明", NULL, &c)); /* two characters: the bigram index on SQLite */
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.nos[0], "3300000003");
+    OK(search(t, CS_NAME, "明张", NULL, &c)); /* bigrams of different names do not join */
+    assert_int_equal(c.n, 0);
+    struct customer_in rename = { .name = "赵小红" };
+    OK(customer_update(&t->ctx, "3300000003", &rename, NULL, &t->err));
+    OK(search(t, CS_NAME, "小明", NULL, &c)); /* the index follows a rename */
+    assert_int_equal(c.n, 0);
+    OK(search(t, CS_NAME, "小红", NULL, &c));
+    assert_int_equal(c.n, 1);
     OK(search(t, CS_NAME, "100%", NULL, &c)); /* wildcards are literal */
     assert_int_equal(c.n, 0);
     OK(search(t, CS_ADDRESS, "青年路", NULL, &c));
