@@ -1,8 +1,8 @@
 /*
  * Customer search: exact and prefix 户号, name and address substrings (an ordered scan that
- * stops at the page size when the text is common; else, for names of three characters or more,
- * FTS5 trigram on SQLite or pg_trgm on PostgreSQL, and one sequential pass otherwise), phone and
- * ID number through the blind index, meter asset number.
+ * stops at the page size when the text is common; else, for names, the FTS5 bigram index on
+ * SQLite from two characters or pg_trgm on PostgreSQL from three, and one sequential pass
+ * otherwise), phone and ID number through the blind index, meter asset number.
  * Every query is scoped to an org subtree in SQL and paginated by 户号 (keyset).
  */
 #include "core/common.h"
@@ -80,7 +80,7 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     case CS_NAME:
     case CS_ADDRESS: {
         /* qid serves common text, rare_qid rare text; the probe tells (see q_archive.def) */
-        /* only names are in the trigram index: addresses are long, and indexing them made
+        /* only names are in the search index: addresses are long, and indexing them made
          * a bulk import of 1M customers 8 s slower; address search scans */
         bool name = q->by == CS_NAME;
         /* SQLite indexes names' bigrams, PostgreSQL's pg_trgm trigrams (sql/0001) */
