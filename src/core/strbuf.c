@@ -150,11 +150,3 @@ void strbuf_add_hex(struct strbuf *sb, const void *data, size_t len)
     sb->buf[sb->len] = '\0';
 }
 
-void strbuf_rtrim(struct strbuf *sb)
-{
-    while (sb->len && (sb->buf[sb->len - 1] == ' ' || sb->buf[sb->len - 1] == '\t' ||
-                       sb->buf[sb->len - 1] == '\n' || sb->buf[sb->len - 1] == '\r'))
-        sb->len--;
-    if (sb->alloc)
-        sb->buf[sb->len] = '\0';
-}

@@ -35,7 +35,5 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_add_json_str(struct strbuf *sb, const char *s);
 /** Append bytes as lowercase hex. */
 void strbuf_add_hex(struct strbuf *sb, const void *data, size_t len);
-/** Remove trailing whitespace. */
-void strbuf_rtrim(struct strbuf *sb);
 
 #endif

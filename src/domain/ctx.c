@@ -104,14 +104,6 @@ int ctx_cache_freeze(struct ctx *c, struct err *err)
     return 0;
 }
 
-void ctx_cache_clear(struct ctx *c)
-{
-    if (c->cache && !c->cache->frozen) {
-        strmap_release(&c->cache->codes);
-        strmap_release(&c->cache->orgs);
-    }
-}
-
 int ctx_today(struct ctx *c, struct date *out, struct err *err)
 {
     struct ctx_cache *k = cache_of(c);

@@ -52,7 +52,5 @@ char *ctx_trim(struct ctx *c, const char *s);
  */
 int ctx_cache_freeze(struct ctx *c, struct err *err);
 
-/** Drop cached lookups (after writes that change code lists or orgs). */
-void ctx_cache_clear(struct ctx *c);
 
 #endif

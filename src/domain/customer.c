@@ -8,7 +8,7 @@
 #include "core/keyring.h"
 #include "core/strbuf.h"
 #include "domain/audit.h"
-#include "domain/customer.h"
+#include "domain/customer_int.h"
 #include "domain/pii.h"
 #include "domain/secret.h"
 
@@ -276,14 +276,11 @@ static void read_customer(struct ctx *c, struct store_stmt *st, struct raw_custo
     cu->id_no_masked = secret_masked(c, AAD_ID_NO, r->id_no_enc, r->id_no_enc_len, PII_ID_NUMBER);
 }
 
-/* For customer_search.c: one row of a CUST_COLS query, masked. */
-int customer_search_row(struct ctx *c, struct store_stmt *st, struct customer *out);
-int customer_search_row(struct ctx *c, struct store_stmt *st, struct customer *out)
+void customer_read_row(struct ctx *c, struct store_stmt *st, struct customer *out)
 {
     struct raw_customer r;
     read_customer(c, st, &r);
     *out = r.cu;
-    return 0;
 }
 
 static int get_raw(struct ctx *c, const char *cust_no, struct raw_customer *r, struct err *err)

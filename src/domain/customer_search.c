@@ -8,7 +8,7 @@
 #include "core/common.h"
 #include "core/keyring.h"
 #include "core/strbuf.h"
-#include "domain/customer.h"
+#include "domain/customer_int.h"
 #include "domain/pii.h"
 
 static size_t utf8_chars(const char *s)
@@ -36,8 +36,6 @@ static void bind_filters(struct store_stmt *st, const struct customer_query *q, 
     store_bind_text(st, 5, q->after ? q->after : "");
 }
 
-/* customer.c: read one CUST_COLS row, personal data masked */
-int customer_search_row(struct ctx *c, struct store_stmt *st, struct customer *out);
 
 int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *fn, void *arg,
                     const char **next, struct err *err)
@@ -175,7 +173,7 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
             store_reset(st);
             return 0;
         }
-        customer_search_row(c, st, &cu);
+        customer_read_row(c, st, &cu);
         last = cu.cust_no;
         n++;
         if ((rc = fn(arg, &cu))) {

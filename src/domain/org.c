@@ -41,12 +41,13 @@ static void read_unit(struct ctx *c, struct store_stmt *st, struct org_unit *u)
     u->depth = 0;
 }
 
-static int get_by(struct ctx *c, struct store_stmt *st, const char *what, struct org_unit *out,
-                  struct err *err)
+int org_get(struct ctx *c, const char *code, struct org_unit *out, struct err *err)
 {
+    struct store_stmt *st = store_q(c->db, Q_ORG_GET);
+    store_bind_text(st, 1, code);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", what);
+        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code);
     if (rc)
         return rc;
     read_unit(c, st, out);
@@ -54,21 +55,6 @@ static int get_by(struct ctx *c, struct store_stmt *st, const char *what, struct
     return 0;
 }
 
-int org_get(struct ctx *c, const char *code, struct org_unit *out, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_ORG_GET);
-    store_bind_text(st, 1, code);
-    return get_by(c, st, code, out, err);
-}
-
-int org_get_id(struct ctx *c, int64_t id, struct org_unit *out, struct err *err)
-{
-    char what[32];
-    snprintf(what, sizeof(what), "#%" PRId64, id);
-    struct store_stmt *st = store_q(c->db, Q_ORG_GET_ID);
-    store_bind_i64(st, 1, id);
-    return get_by(c, st, what, out, err);
-}
 
 int org_add(struct ctx *c, const char *code, const char *name, const char *level,
             const char *parent_code, int64_t *id_out, struct err *err)

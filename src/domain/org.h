@@ -30,8 +30,6 @@ int org_add(struct ctx *c, const char *code, const char *name, const char *level
 
 /** Look a unit up by code; strings live in c->arena. ERR_NOT_FOUND names the code. */
 int org_get(struct ctx *c, const char *code, struct org_unit *out, struct err *err);
-/** Same by id. */
-int org_get_id(struct ctx *c, int64_t id, struct org_unit *out, struct err *err);
 
 typedef int org_fn(void *arg, const struct org_unit *u);
 
