@@ -240,10 +240,9 @@ int main(int argc, char **argv)
     if ((cmd->flags & CMD_DB) && !want_help) {
         const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
         /* only init, migrate and restore may create a SQLite database file */
-        if (!(cmd->flags & CMD_NO_SCHEMA) && !strncmp(url, "sqlite:", 7) &&
-            strcmp(url + 7, ":memory:") && access(url + 7, F_OK) != 0) {
+        if (!(cmd->flags & CMD_NO_SCHEMA) && !store_exists(url)) {
             rc = error(&cli.err, ERR_NOT_FOUND, "database '%s' does not exist (run 'pmis init')",
-                       url + 7);
+                       url);
             goto out;
         }
         if ((rc = store_open(&cli.ctx.db, url, &cli.err)))

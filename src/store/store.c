@@ -120,6 +120,13 @@ void store_fault_set(struct store *s, int code, long after_steps)
 }
 #endif
 
+bool store_exists(const char *url)
+{
+    if (strncmp(url, "sqlite:", 7))
+        return true;
+    return !strcmp(url + 7, ":memory:") || access(url + 7, F_OK) == 0;
+}
+
 int store_open(struct store **out, const char *url, struct err *err)
 {
     const struct store_backend *be = NULL;

@@ -43,6 +43,13 @@ enum query_id {
  */
 int store_open(struct store **out, const char *url, struct err *err);
 void store_close(struct store *s);
+
+/**
+ * Whether the database `url` names already exists, without creating it: a SQLite file that is
+ * there (":memory:" counts), or any PostgreSQL URL (its server decides at store_open). For
+ * commands that must not create an empty database by mistake.
+ */
+bool store_exists(const char *url);
 enum store_kind store_kind(const struct store *s);
 /** The URL with any password replaced by "***", for messages and `config show`. */
 const char *store_url(const struct store *s);

@@ -6,7 +6,7 @@
 if [ "$PMIS_BACKEND" = sqlite ]; then
     db_file=${PMIS_TEST_DB#sqlite:}
     expect_fail "a command before init says to run init" 66 \
-        "database '$db_file' does not exist \(run 'pmis init'\)" org list
+        "database 'sqlite:$db_file' does not exist \(run 'pmis init'\)" org list
     check "and creates no database file" test ! -e "$db_file"
     : >"$db_file"
 fi
