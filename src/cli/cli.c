@@ -5,6 +5,9 @@
 #include "core/common.h"
 #include "cli/cli.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 static void print_help(struct cli *cli, const struct opt_spec *specs)
 {
     printf("usage: %s %s\n", cli->prog, cli->usage ? cli->usage : "");
@@ -87,11 +90,42 @@ int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char *
     return 0;
 }
 
+int cli_open_input(struct cli *cli, const char *path, int *fd)
+{
+    *fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    if (*fd < 0)
+        return error(&cli->err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open '%s': %s",
+                     path, strerror(errno));
+    struct stat sb;
+    if (fstat(*fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        cli_close_input(*fd);
+        *fd = -1;
+        return error(&cli->err, ERR_INVALID, "'%s' is a directory", path);
+    }
+    return 0;
+}
+
+void cli_close_input(int fd)
+{
+    if (fd >= 0 && fd != STDIN_FILENO)
+        close(fd);
+}
+
 void cli_json_out(json_t *v)
 {
     json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII * 0);
     fputc('\n', stdout);
     json_decref(v);
+}
+
+int cli_list_end(struct cli_list *l, int rc)
+{
+    if (!rc && l->cli->json)
+        cli_json_out(l->items);
+    else
+        json_decref(l->items);
+    l->items = NULL;
+    return rc;
 }
 
 json_t *cli_json_str(const char *s)

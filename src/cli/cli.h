@@ -64,10 +64,29 @@ struct opt_spec {
 int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv, int npos_min,
                 int npos_max);
 
+/**
+ * A list a command prints row by row: with --json the rows gather in `items` (a JSON array) and
+ * come out at the end, else each row is printed as text at once.
+ */
+struct cli_list {
+    struct cli *cli;
+    json_t *items;
+};
+#define CLI_LIST_INIT(cli) { (cli), json_array() }
+/** Finish a list: on success under --json print `items`; free it either way. Returns rc. */
+int cli_list_end(struct cli_list *l, int rc);
+
 /** Print a JSON value on stdout (compact, one line, keys in insertion order) and free it. */
 void cli_json_out(json_t *v);
 /** A JSON string, or null for NULL. */
 json_t *cli_json_str(const char *s);
+
+/**
+ * Open an input file for reading ("-" is standard input): ERR_NOT_FOUND / ERR_IO naming the
+ * path, ERR_INVALID for a directory. Close with cli_close_input().
+ */
+int cli_open_input(struct cli *cli, const char *path, int *fd);
+void cli_close_input(int fd);
 
 /** Progress bar on stderr (terminal only): done of total units; total 0 = unknown. */
 void cli_progress(struct cli *cli, const char *what, uint64_t done, uint64_t total);

@@ -130,16 +130,11 @@ int cmd_account_update(struct cli *cli, int argc, char **argv)
     return show(cli, &a);
 }
 
-struct list_out {
-    struct cli *cli;
-    json_t *arr;
-};
-
 static int print_account(void *arg, const struct account *a)
 {
-    struct list_out *o = arg;
+    struct cli_list *o = arg;
     if (o->cli->json)
-        json_array_append_new(o->arr, account_json(a));
+        json_array_append_new(o->items, account_json(a));
     else
         printf("%s  %-8s %-12s day %-2d %s\n", a->account_no, a->status, a->tariff_code,
                a->cycle_day, a->pay_mode);
@@ -153,11 +148,7 @@ int cmd_account_list(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
-    struct list_out o = { cli, json_array() };
+    struct cli_list o = CLI_LIST_INIT(cli);
     rc = account_list(&cli->ctx, argv[0], print_account, &o, &cli->err);
-    if (!rc && cli->json)
-        cli_json_out(o.arr);
-    else
-        json_decref(o.arr);
-    return rc;
+    return cli_list_end(&o, rc);
 }

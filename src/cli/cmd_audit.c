@@ -27,14 +27,9 @@ int cmd_audit_verify(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-struct audit_out {
-    struct cli *cli;
-    json_t *arr;
-};
-
 static int print_row(void *arg, const struct audit_row *r)
 {
-    struct audit_out *o = arg;
+    struct cli_list *o = arg;
     char ts[40];
     instant_format(r->at_us, ts);
     if (o->cli->json) {
@@ -50,7 +45,7 @@ static int print_row(void *arg, const struct audit_row *r)
         json_object_set_new(j, "detail", cli_json_str(r->detail));
         json_object_set_new(j, "request_id", cli_json_str(r->request_id));
         json_object_set_new(j, "hash", json_string(r->hash));
-        json_array_append_new(o->arr, j);
+        json_array_append_new(o->items, j);
     } else {
         printf("%6" PRId64 "  %s  %-10s %-16s %s %s%s%s\n", r->id, ts, r->actor, r->action,
                r->entity, r->entity_key, r->detail ? "  " : "", r->detail ? r->detail : "");
@@ -100,11 +95,7 @@ int cmd_audit_list(struct cli *cli, int argc, char **argv)
         return error(&cli->err, ERR_USAGE, "--limit must be 1-100000");
     f.limit = limit;
     f.before_id = before;
-    struct audit_out o = { cli, json_array() };
+    struct cli_list o = CLI_LIST_INIT(cli);
     rc = audit_list(&cli->ctx, &f, print_row, &o, &cli->err);
-    if (!rc && cli->json)
-        cli_json_out(o.arr);
-    else
-        json_decref(o.arr);
-    return rc;
+    return cli_list_end(&o, rc);
 }

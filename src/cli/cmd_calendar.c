@@ -6,7 +6,6 @@
 #include "cli/cli.h"
 #include "domain/workcal.h"
 
-#include <fcntl.h>
 
 int cmd_calendar_import(struct cli *cli, int argc, char **argv)
 {
@@ -25,17 +24,16 @@ int cmd_calendar_import(struct cli *cli, int argc, char **argv)
     struct csv_options o = CSV_OPTIONS_INIT;
     if ((rc = csv_encoding_parse(encoding, &o.encoding, &cli->err)))
         return rc;
-    int fd = open(argv[0], O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return error(&cli->err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open '%s': %s",
-                     argv[0], strerror(errno));
+    int fd;
+    if ((rc = cli_open_input(cli, argv[0], &fd)))
+        return rc;
     struct csv_reader r;
     struct workcal_result res;
     rc = csv_open_fd(&r, fd, &o, &cli->err);
     if (!rc)
         rc = workcal_import(&cli->ctx, &r, argv[0], &res, &cli->err);
     csv_close(&r);
-    close(fd);
+    cli_close_input(fd);
     if (rc)
         return error_prefix(&cli->err, "%s: ", argv[0]);
     if (cli->json) {

@@ -147,14 +147,9 @@ int cmd_customer_close(struct cli *cli, int argc, char **argv)
     return cli->json ? show(cli, &cu) : 0;
 }
 
-struct hist_out {
-    struct cli *cli;
-    json_t *arr;
-};
-
 static int print_history(void *arg, const struct customer_history_row *h)
 {
-    struct hist_out *o = arg;
+    struct cli_list *o = arg;
     if (o->cli->json) {
         json_t *j = json_object();
         json_object_set_new(j, "effective_on", json_string(h->effective_on));
@@ -162,7 +157,7 @@ static int print_history(void *arg, const struct customer_history_row *h)
         json_object_set_new(j, "old", cli_json_str(h->old_value));
         json_object_set_new(j, "new", cli_json_str(h->new_value));
         json_object_set_new(j, "actor", json_string(h->actor));
-        json_array_append_new(o->arr, j);
+        json_array_append_new(o->items, j);
     } else {
         printf("%s  %-10s %s -> %s  (%s)\n", h->effective_on, h->field,
                h->old_value ? h->old_value : "-", h->new_value ? h->new_value : "-", h->actor);
@@ -177,20 +172,16 @@ int cmd_customer_history(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
-    struct hist_out o = { cli, json_array() };
+    struct cli_list o = CLI_LIST_INIT(cli);
     rc = customer_history(&cli->ctx, argv[0], print_history, &o, &cli->err);
-    if (!rc && cli->json)
-        cli_json_out(o.arr);
-    else
-        json_decref(o.arr);
-    return rc;
+    return cli_list_end(&o, rc);
 }
 
 static int print_row(void *arg, const struct customer *cu)
 {
-    struct hist_out *o = arg;
+    struct cli_list *o = arg;
     if (o->cli->json)
-        json_array_append_new(o->arr, customer_json(cu));
+        json_array_append_new(o->items, customer_json(cu));
     else
         printf("%s  %-10s %-14s %-9s %-12s %s\n", cu->cust_no, cu->status, cu->user_type,
                cu->phone_masked ? cu->phone_masked : "-", cu->name, cu->address);
@@ -240,20 +231,20 @@ int cmd_customer_search(struct cli *cli, int argc, char **argv)
            : meter ? CS_METER
                    : CS_ANY;
     q.text = no ? no : name ? name : addr ? addr : phone ? phone : id_no ? id_no : meter;
-    struct hist_out o = { cli, json_array() };
+    struct cli_list o = CLI_LIST_INIT(cli);
     const char *next = NULL;
     rc = customer_search(&cli->ctx, &q, print_row, &o, &next, &cli->err);
     if (rc) {
-        json_decref(o.arr);
+        json_decref(o.items);
         return rc;
     }
     if (cli->json) {
         json_t *res = json_object();
-        json_object_set_new(res, "items", o.arr);
+        json_object_set_new(res, "items", o.items);
         json_object_set_new(res, "next", cli_json_str(next));
         cli_json_out(res);
     } else {
-        json_decref(o.arr);
+        json_decref(o.items);
         if (next)
             printf("(more: --after %s)\n", next);
     }

@@ -6,9 +6,6 @@
 #include "core/xalloc.h"
 #include "domain/archive_csv.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
     cli_progress(arg, "importing", done, total);
@@ -47,15 +44,9 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     if ((rc = archive_kind_parse(argv[0], &kind, &cli->err)) ||
         (rc = csv_encoding_parse(encoding, &o.csv.encoding, &cli->err)))
         return rc;
-    int fd = strcmp(argv[1], "-") ? open(argv[1], O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-    if (fd < 0)
-        return error(&cli->err, errno == ENOENT ? ERR_NOT_FOUND : ERR_IO, "cannot open '%s': %s",
-                     argv[1], strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(fd);
-        return error(&cli->err, ERR_INVALID, "'%s' is a directory", argv[1]);
-    }
+    int fd;
+    if ((rc = cli_open_input(cli, argv[1], &fd)))
+        return rc;
     struct csv_reader r;
     struct import_result res;
     memset(&res, 0, sizeof(res));
@@ -65,8 +56,7 @@ int cmd_import(struct cli *cli, int argc, char **argv)
     if (rc && !res.rows_failed)
         error_prefix(&cli->err, "%s: ", argv[1]);
     csv_close(&r);
-    if (fd != STDIN_FILENO)
-        close(fd);
+    cli_close_input(fd);
     cli_progress_end(cli);
 
     if (cli->json) {

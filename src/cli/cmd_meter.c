@@ -96,14 +96,9 @@ int cmd_meter_replace(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
-struct stay_out {
-    struct cli *cli;
-    json_t *arr;
-};
-
 static int print_stay(void *arg, const struct meter_stay *s)
 {
-    struct stay_out *o = arg;
+    struct cli_list *o = arg;
     if (o->cli->json) {
         json_t *j = json_object();
         json_object_set_new(j, "service_point", json_string(s->sp_no));
@@ -113,7 +108,7 @@ static int print_stay(void *arg, const struct meter_stay *s)
         json_object_set_new(j, "reason", json_string(s->reason));
         json_object_set_new(j, "install_reads", cli_json_str(s->install_reads));
         json_object_set_new(j, "remove_reads", cli_json_str(s->remove_reads));
-        json_array_append_new(o->arr, j);
+        json_array_append_new(o->items, j);
     } else {
         printf("  %s .. %s  %s (%s)  in: %s  out: %s\n", s->installed_on,
                s->removed_on ? s->removed_on : "now", s->sp_no, s->reason,
@@ -132,13 +127,13 @@ int cmd_meter_show(struct cli *cli, int argc, char **argv)
     struct meter m;
     if ((rc = meter_get(&cli->ctx, argv[0], &m, &cli->err)))
         return rc;
-    struct stay_out o = { cli, json_array() };
+    struct cli_list o = CLI_LIST_INIT(cli);
     if (!cli->json)
         printf("meter %s  %s  %d-phase  CT %s  PT %s  multiplier %" PRId64 "  registers %s  %s\n",
                m.asset_no, m.model, m.phases, m.ct_ratio, m.pt_ratio, m.multiplier, m.registers,
                m.status);
     if ((rc = meter_stays(&cli->ctx, argv[0], print_stay, &o, &cli->err))) {
-        json_decref(o.arr);
+        json_decref(o.items);
         return rc;
     }
     if (cli->json) {
@@ -152,10 +147,10 @@ int cmd_meter_show(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "registers", json_string(m.registers));
         json_object_set_new(j, "digits", json_integer(m.digits));
         json_object_set_new(j, "status", json_string(m.status));
-        json_object_set_new(j, "installations", o.arr);
+        json_object_set_new(j, "installations", o.items);
         cli_json_out(j);
     } else {
-        json_decref(o.arr);
+        json_decref(o.items);
     }
     return 0;
 }

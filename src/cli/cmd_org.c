@@ -33,22 +33,21 @@ int cmd_org_add(struct cli *cli, int argc, char **argv)
 }
 
 struct org_out {
-    struct cli *cli;
-    json_t *arr;
+    struct cli_list list;
     bool tree;
 };
 
 static int print_unit(void *arg, const struct org_unit *u)
 {
     struct org_out *o = arg;
-    if (o->cli->json) {
+    if (o->list.cli->json) {
         json_t *j = json_object();
         json_object_set_new(j, "code", json_string(u->code));
         json_object_set_new(j, "name", json_string(u->name));
         json_object_set_new(j, "level", json_string(u->level));
         json_object_set_new(j, "parent", cli_json_str(u->parent_code));
         json_object_set_new(j, "depth", json_integer(u->depth));
-        json_array_append_new(o->arr, j);
+        json_array_append_new(o->list.items, j);
     } else if (o->tree) {
         printf("%*s%s %s (%s)\n", u->depth * 2, "", u->code, u->name, u->level);
     } else {
@@ -65,13 +64,9 @@ static int org_print(struct cli *cli, int argc, char **argv, bool tree)
     int rc = cli_options(cli, specs, &argc, argv, 0, 1);
     if (rc)
         return rc;
-    struct org_out o = { cli, json_array(), tree };
+    struct org_out o = { CLI_LIST_INIT(cli), tree };
     rc = org_walk(&cli->ctx, argc ? argv[0] : NULL, print_unit, &o, &cli->err);
-    if (!rc && cli->json)
-        cli_json_out(o.arr);
-    else
-        json_decref(o.arr);
-    return rc;
+    return cli_list_end(&o.list, rc);
 }
 
 int cmd_org_list(struct cli *cli, int argc, char **argv)

@@ -33,6 +33,8 @@ printf 'date,kind,name\n2025-13-01,holiday,x\n' >"$T/date.csv"
 expect_fail "a bad date" 65 "date\.csv: line 2: .*2025-13-01" calendar import "$T/date.csv"
 printf 'day,kind\n2025-12-01,holiday\n' >"$T/header.csv"
 expect_fail "a missing column" 65 "missing column 'date'" calendar import "$T/header.csv"
+expect_fail "a directory" 65 "'$T' is a directory" calendar import "$T"
+expect_fail "a missing file" 66 "cannot open '$T/nope.csv'" calendar import "$T/nope.csv"
 check "nothing changed" test "$(db_digest)" = "$digest"
 expect_ok "the imports are audited" audit list --action calendar.import
 check "two rows" test "$(wc -l <"$T/out")" -eq 2
