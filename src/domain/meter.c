@@ -242,6 +242,16 @@ struct reads {
     int64_t wh[ARRAY_SIZE(register_names)];
 };
 
+/* Whether the canonical comma list `registers` ("total,peak,valley") names `reg`. */
+static bool has_register(const char *registers, const char *reg)
+{
+    size_t n = strlen(reg);
+    for (const char *p = registers; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, reg, n) && (p[n] == ',' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
 /* Parse "total=123.45,peak=1" for a meter with `registers`; absent registers read 0. */
 static int parse_reads(const char *s, const char *registers, struct reads *out, struct err *err)
 {
@@ -265,18 +275,7 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
                 break;
         if (i == ARRAY_SIZE(register_names))
             return error(err, ERR_INVALID, "invalid reading: unknown register '%s'", tok);
-        /* membership test on the canonical comma list */
-        size_t tl = strlen(tok);
-        const char *p = registers;
-        bool has = false;
-        while (p && *p) {
-            if (!strncmp(p, tok, tl) && (p[tl] == ',' || p[tl] == '\0'))
-                has = true;
-            p = strchr(p, ',');
-            if (p)
-                p++;
-        }
-        if (!has)
+        if (!has_register(registers, tok))
             return error(err, ERR_INVALID, "the meter has no '%s' register (it has %s)", tok,
                          registers);
         int rc = energy_parse_kwh(eq + 1, &out->wh[i], err);
@@ -292,9 +291,7 @@ static int write_reads(struct ctx *c, int64_t install_id, const char *event, con
                        const struct reads *r, struct err *err)
 {
     for (size_t i = 0; i < ARRAY_SIZE(register_names); i++) {
-        size_t tl = strlen(register_names[i]);
-        const char *p = strstr(registers, register_names[i]);
-        if (!p || (p[tl] != ',' && p[tl] != '\0'))
+        if (!has_register(registers, register_names[i]))
             continue;
         struct store_stmt *st = store_q(c->db, Q_INSTALL_READ_INSERT);
         store_bind_i64(st, 1, install_id);
