@@ -32,6 +32,15 @@
 #define PMIS_NORETURN
 #endif
 
+/** Whether `s` is exactly `n` ASCII digits (户号, account numbers). */
+static inline bool str_is_digits(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    return i == n && s[n] == '\0';
+}
+
 #include "core/banned.h"
 
 #endif

@@ -22,16 +22,6 @@ struct account_row {
     bool has_phone, has_bank;
 };
 
-static bool digits_only(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 /* A non-negative quantity with up to 3 decimals, in thousandths (kVA -> VA, kW -> W). */
 static int parse_milli(const char *field, const char *s, int64_t *out, struct err *err)
 {
@@ -128,7 +118,7 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
 
     const char *no = ctx_trim(c, in->account_no);
     if (no && *no) {
-        if (!digits_only(no, 12) || strncmp(no, cust_no, 10))
+        if (!str_is_digits(no, 12) || strncmp(no, cust_no, 10))
             return error(err, ERR_INVALID,
                          "invalid account_no '%s': 12 digits starting with the 户号 '%s'", no,
                          cust_no),
@@ -232,7 +222,7 @@ static int next_account_no(struct ctx *c, struct account_row *r, struct err *err
         return rc;
     int seq = 1;
     const char *max = store_col_text(st, 0);
-    if (max && digits_only(max, 12))
+    if (max && str_is_digits(max, 12))
         seq = (int)strtol(max + 10, NULL, 10) + 1;
     store_reset(st);
     if (seq > 99)

@@ -30,16 +30,6 @@ void customer_row_release(struct customer_row *r)
     strbuf_release(&r->id_no_enc);
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-    if (strlen(s) != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    return true;
-}
-
 /* Trimmed multi-line text (an address) whose line breaks, CRLF or CR in a CSV cell, are LF. */
 static const char *lines_text(struct ctx *c, const char *s)
 {
@@ -148,7 +138,7 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
     int rc;
     const char *cust_no = ctx_trim(c, in->cust_no);
     if (cust_no && *cust_no) {
-        if (!all_digits(cust_no, 10))
+        if (!str_is_digits(cust_no, 10))
             return error(err, ERR_INVALID, "invalid cust_no '%s': a 户号 is exactly 10 digits",
                          cust_no),
                    err_field(err, "cust_no");
@@ -434,7 +424,7 @@ static int next_cust_no(struct ctx *c, char out[16], struct err *err)
         return rc;
     const char *max = store_col_text(st, 0);
     unsigned long long n = 1000000000ULL;
-    if (max && all_digits(max, 10))
+    if (max && str_is_digits(max, 10))
         n = strtoull(max, NULL, 10) + 1;
     store_reset(st);
     if (n > 9999999999ULL)
