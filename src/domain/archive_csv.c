@@ -144,9 +144,11 @@ static const char *report_value(struct arena *keep, const char *column, const ch
     return arena_strndup(keep, value, 200);
 }
 
-static void add_bad(struct arena *keep, struct import_result *res, uint64_t line,
-                    const char *column, const char *value, const char *reason)
+/* Report a row's error: the column it names and that column's value, masked if personal. */
+static void row_bad(struct arena *keep, struct import_result *res, uint64_t line,
+                    const struct err *row_err, const char *value)
 {
+    const char *column = row_err->field;
     res->bad_count++;
     if (res->bad.n >= ARCHIVE_MAX_REPORTED)
         return;
@@ -154,7 +156,7 @@ static void add_bad(struct arena *keep, struct import_result *res, uint64_t line
         .line = line,
         .column = arena_strdup(keep, column && *column ? column : "-"),
         .value = report_value(keep, column, value ? value : ""),
-        .reason = arena_strdup(keep, reason),
+        .reason = arena_strdup(keep, row_err->msg),
     };
     VEC_PUSH(&res->bad, b);
 }
@@ -267,13 +269,6 @@ static int bulk_end(struct ctx *c, struct bulk *b, struct err *err)
         rc = store_exec(st, err);
     log_debug("bulk load: search index filled");
     return rc;
-}
-
-/* Report a row's error: the value of the column it names, masked if personal. */
-static void row_bad(struct arena *keep, struct import_result *res, uint64_t line,
-                    const struct err *row_err, const char *value)
-{
-    add_bad(keep, res, line, row_err->field, value ? value : "", row_err->msg);
 }
 
 static bool is_row_error(int rc)
