@@ -12,6 +12,15 @@
 #include "store/store_impl.h"
 
 #include <openssl/evp.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+struct store_lock {
+    struct store_lock *next;
+    int fd; /* SQLite: the flock()ed file; -1 on PostgreSQL */
+    char name[];
+};
 
 #define STORE_MAX_PARAMS 65535 /* PostgreSQL's limit; SQLite's default is lower still */
 
@@ -202,6 +211,8 @@ void store_close(struct store *s)
             log_warn("rollback on '%s' failed: %s", s->url, err.msg);
         s->depth = 0;
     }
+    while (s->locks)
+        store_unlock(s, s->locks->name);
     reset_all(s);
     for (size_t i = 0; i < Q__COUNT; i++) {
         struct store_stmt *st = s->stmts[i];
@@ -867,4 +878,90 @@ int store_restore_from(struct store *s, const char *path, struct err *err)
         return error(err, ERR_INTERNAL, "cannot restore '%s' inside a transaction", path);
     reset_all(s);
     return s->be->restore(s, path, err);
+}
+
+/* ---- named locks ---- */
+
+static bool lock_name_ok(const char *name)
+{
+    if (!*name || strlen(name) > 100)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '.' || *p == '-'))
+            return false;
+    return true;
+}
+
+int store_lock_try(struct store *s, const char *name, const char *what, struct err *err)
+{
+    struct store_lock *l;
+    int fd = -1, ret;
+
+    if (!lock_name_ok(name))
+        BUG("bad lock name '%s'", name);
+    for (l = s->locks; l; l = l->next)
+        if (!strcmp(l->name, name))
+            return error(err, ERR_BUSY, "%s is already in progress", what);
+    if (s->be->kind == STORE_SQLITE) {
+        const char *path = s->url + strlen("sqlite:");
+        struct strbuf lp = STRBUF_INIT;
+        if (strcmp(path, ":memory:")) {
+            strbuf_addf(&lp, "%s-lock-%s", path, name);
+            fd = open(lp.buf, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0) {
+                ret = error(err, ERR_IO, "cannot open lock file '%s': %s", lp.buf,
+                            strerror(errno));
+                strbuf_release(&lp);
+                return ret;
+            }
+            if (flock(fd, LOCK_EX | LOCK_NB)) {
+                int e = errno;
+                close(fd);
+                strbuf_release(&lp);
+                if (e == EWOULDBLOCK)
+                    return error(err, ERR_BUSY, "%s is already in progress", what);
+                return error(err, ERR_IO, "cannot lock '%s': %s", path, strerror(e));
+            }
+        }
+        strbuf_release(&lp);
+    } else {
+        struct store_stmt *st = store_q(s, Q_STORE_LOCK_TRY);
+        store_bind_text(st, 1, name);
+        if ((ret = store_one(st, err)))
+            return ret;
+        if (store_col_i64(st, 0) != 1) {
+            store_reset(st);
+            return error(err, ERR_BUSY, "%s is already in progress", what);
+        }
+        store_reset(st);
+    }
+    l = xmalloc(sizeof(*l) + strlen(name) + 1);
+    l->fd = fd;
+    memcpy(l->name, name, strlen(name) + 1);
+    l->next = s->locks;
+    s->locks = l;
+    return 0;
+}
+
+void store_unlock(struct store *s, const char *name)
+{
+    for (struct store_lock **pp = &s->locks; *pp; pp = &(*pp)->next) {
+        struct store_lock *l = *pp;
+        if (strcmp(l->name, name))
+            continue;
+        if (l->fd >= 0) {
+            close(l->fd); /* releases the flock */
+        } else {
+            struct err err = ERR_INIT;
+            struct store_stmt *st = store_q(s, Q_STORE_UNLOCK);
+            store_bind_text(st, 1, name);
+            if (store_one(st, &err))
+                log_warn("cannot release lock '%s': %s", name, err.msg);
+            store_reset(st);
+        }
+        *pp = l->next;
+        free(l);
+        return;
+    }
 }

@@ -160,6 +160,16 @@ int store_require_current(struct store *s, struct err *err);
 int store_backup_to(struct store *s, const char *path, struct err *err);
 int store_restore_from(struct store *s, const char *path, struct err *err);
 
+/**
+ * A named lock held by this connection's session, for work that must not run twice at once
+ * (a period's bill run). 0 = taken; ERR_BUSY naming `what` if another session holds it. It is
+ * released by store_unlock(), store_close(), or the death of the process: an flock() on a file
+ * beside the SQLite database (PATH-lock-NAME), a session advisory lock on PostgreSQL. Taking a
+ * lock this connection already holds is ERR_BUSY too. `name` is [A-Za-z0-9_.-]+.
+ */
+int store_lock_try(struct store *s, const char *name, const char *what, struct err *err);
+void store_unlock(struct store *s, const char *name);
+
 #ifdef PMIS_TESTING
 /*
  * Fault injection (test builds only): let `after_steps` more store_step() calls run (each call

@@ -1,0 +1,144 @@
+/*
+ * Bills (电费账单) and bill runs (核算, manual 3.1/3.2).
+ *
+ * A bill run computes, for one period and an org subtree (optionally one reading day), a draft
+ * bill for every active account: the meters' readings go through VEE (vee.h), the consumption
+ * is priced by the account's tariff (tariff.h), and the bill keeps the usage, the readings and
+ * every line so `bill explain` can show its arithmetic. Drafts that failed validation or look
+ * unusual (zero, negative, estimated, above N x the 12-month average) go to review (量费审核);
+ * approve or hold them, then `bill issue` (发行) numbers the releasable ones, sets due dates and
+ * makes them immutable. Corrections (退补) are adjustment bills against issued ones.
+ *
+ * Reading dates: the bill of period P for an account with reading day d uses its meters'
+ * readings up to R(P) = P-d (the reading month is the bill month, as in 营销 practice); the
+ * window starts at the reading the previous bill used, R(P-1) or earlier after estimates.
+ *
+ * Runs commit in batches of accounts, with the run's cursor in the same transaction: a run
+ * killed at any moment leaves whole bills only, and running the period again resumes it.
+ * Re-running a computed period replaces its drafts. Two runs of one period never overlap (a
+ * lock held by the database session: flock on SQLite, an advisory lock on PostgreSQL).
+ */
+#ifndef PMIS_BILL_H
+#define PMIS_BILL_H
+
+#include "domain/ctx.h"
+#include "domain/tariff.h"
+
+/** Review thresholds and due-date policy (configuration, see cfg.def billing.*). */
+struct bill_policy {
+    int review_multiple_pct; /* review when total > avg x pct / 100 (300 = 3x); 0 = off */
+    int spike_pct;           /* VEE spike threshold on energy (vee_policy.spike_pct) */
+    int due_days;            /* due date = issue date + due_days */
+    int batch;               /* accounts per transaction */
+};
+void bill_policy_default(struct bill_policy *p);
+
+typedef void bill_progress_fn(void *arg, int64_t done, int64_t total);
+
+struct bill_run_opts {
+    struct period period;
+    const char *org_code; /* NULL = every org */
+    int cycle_day;        /* 0 = every reading day */
+    bool dry_run;         /* compute and report, write nothing */
+    bool restart;         /* discard an interrupted run's progress instead of resuming it */
+    const struct bill_policy *policy;
+    bill_progress_fn *progress;
+    void *progress_arg;
+};
+
+struct bill_run_result {
+    int64_t run_id;      /* 0 on a dry run */
+    bool resumed;        /* continued an interrupted run */
+    int64_t replaced;    /* earlier drafts of the period replaced */
+    int64_t accounts;    /* accounts billed by this call */
+    int64_t in_review;   /* of which sent to review */
+    int64_t skipped;     /* accounts that already have an issued bill for the period */
+    int64_t failed;      /* accounts that could not be priced (in review with the reason) */
+    int64_t total_fen;
+    int64_t energy_wh;
+};
+
+/** Run (or resume) the bill run described by `o`. Errors: ERR_INVALID bad options,
+ *  ERR_NOT_FOUND unknown org, ERR_BUSY another run of the period is in progress. */
+int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_result *r,
+             struct err *err);
+
+/** A bill as listed. Strings live in the ctx arena. */
+struct bill_info {
+    int64_t id, run_id, adjusts_bill_id;
+    const char *bill_no; /* NULL until issued */
+    const char *account_no, *cust_no, *customer_name, *period, *kind, *status;
+    const char *tariff_code, *read_from, *read_to, *review_reason, *note, *due_on;
+    int64_t energy_wh, total_fen;
+    unsigned vee_flags;
+};
+typedef int bill_fn(void *arg, const struct bill_info *b);
+
+/** Resolve "B2025060000001" (a bill number) or "#123" / "123" (a bill id). */
+int bill_find(struct ctx *c, const char *key, int64_t *id, struct err *err);
+int bill_get(struct ctx *c, int64_t id, struct bill_info *out, struct err *err);
+
+struct bill_filter {
+    const char *account_no; /* NULL = any */
+    const char *period;     /* NULL = any */
+    int64_t run_id;         /* 0 = any */
+    const char *status;     /* NULL = any */
+    int64_t limit;          /* 0 = 100 */
+};
+int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg,
+              struct err *err);
+
+/** One stored line of a bill, as tariff_quote produced it. */
+struct bill_line_info {
+    int line_no;
+    const char *item, *code, *name, *rule, *version, *unit, *parts;
+    int64_t qty, price_e8, amount_fen;
+};
+typedef int bill_line_fn(void *arg, const struct bill_line_info *l);
+int bill_lines(struct ctx *c, int64_t bill_id, bill_line_fn *fn, void *arg, struct err *err);
+
+/** The stored inputs of a bill: usage ("k=v;...") and readings, for explain. */
+int bill_inputs(struct ctx *c, int64_t bill_id, const char **usage_text, const char **reads_text,
+                struct err *err);
+
+/** Review decisions on a draft: approve (release with the run) or hold (keep out of it).
+ *  ERR_CONFLICT for an issued bill. Audited with the note. */
+int bill_review(struct ctx *c, int64_t bill_id, bool approve, const char *note, struct err *err);
+
+/** Recompute one unissued regular bill from the current readings and tariffs (after a reading
+ *  was corrected); it goes through review again. */
+int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, struct err *err);
+
+struct bill_issue_result {
+    int64_t issued, left_in_review, held;
+    int64_t total_fen;
+    const char *first_no, *last_no;
+};
+/** Issue (发行) run `run_id`: every draft and approved bill gets the next number of its period
+ *  and a due date (`due_on`, or issue date + policy due_days when invalid), and becomes
+ *  immutable. Bills in review or held stay out and can be issued by a later call. */
+int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct bill_policy *p,
+               struct bill_issue_result *r, struct err *err);
+
+/** Issue one approved (or draft) correction bill; *bill_no gets its number (ctx arena). */
+int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
+                          const struct bill_policy *p, const char **bill_no, struct err *err);
+
+/** Correction (退补) of an issued regular bill: re-price it with `corrected_wh` as its total
+ *  energy (TOU registers scaled in proportion) and issue the difference as a new adjustment
+ *  bill in review. `reason` is required. */
+int bill_adjust(struct ctx *c, int64_t bill_id, int64_t corrected_wh, const char *reason,
+                int64_t *adj_id, struct err *err);
+
+/**
+ * Meter error correction (rules §8.4 M1): the meter was last tested (or installed) on `tested`
+ * and its error of `error_pct_e2` (0.01 %, +400 = 4 % fast) found on `found`; the issued bills
+ * whose reading windows fall in the second half of that time are corrected to zero error
+ * (energy / (1 + e)), one adjustment bill each, pro rata by days for a bill straddling the
+ * midpoint. *count gets the number of adjustment bills.
+ */
+int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date tested,
+                            struct date found, int error_pct_e2, const char *reason,
+                            int64_t *count, struct err *err);
+
+#endif
