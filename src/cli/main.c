@@ -55,6 +55,7 @@ static const struct cli_command commands[] = {
     { "bill", "show", cmd_bill_show, CMD_DB, "a bill and its lines" },
     { "bill", "explain", cmd_bill_explain, CMD_DB, "a bill's readings, rules and arithmetic" },
     { "bill", "adjust", cmd_bill_adjust, CMD_DB, "a correction (退补) of issued bills" },
+    { "tariff", "simulate", cmd_tariff_simulate, CMD_DB, "what-if: re-bill a period under a proposed tariff" },
     { "audit", "verify", cmd_audit_verify, CMD_DB, "verify the audit hash chain" },
     { "audit", "list", cmd_audit_list, CMD_DB, "list audit records" },
     { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,

@@ -141,4 +141,25 @@ int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date t
                             struct date found, int error_pct_e2, const char *reason,
                             int64_t *count, struct err *err);
 
+/** What-if re-billing of a period under a proposed tariff (manual 3.4, market risk). */
+struct bill_sim_group {
+    char kind[8];  /* "type", "org" or "tier" */
+    char key[40];  /* user type, org code, or the highest tier reached ("tier2", "-") */
+    int64_t bills, energy_wh, old_fen, new_fen;
+};
+struct bill_sim_result {
+    int64_t bills, energy_wh, old_fen, new_fen;
+    int64_t up, down, same; /* bills that would rise, fall, stay */
+    int64_t failed;         /* bills the proposed tariff could not price */
+    char first_error[256];  /* the first failure, for the report */
+    int ngroups;
+    struct bill_sim_group groups[64];
+};
+/**
+ * Re-price the regular bills of `period` currently on tariff `code` (NULL = the proposed
+ * tariff's own code) with `proposed`, from their stored usage, writing nothing.
+ */
+int bill_simulate(struct ctx *c, struct period period, const char *code,
+                  const struct tariff *proposed, struct bill_sim_result *r, struct err *err);
+
 #endif

@@ -1,0 +1,106 @@
+/* What-if re-billing under a proposed tariff (bill.h: bill_simulate). Writes nothing. */
+#include "domain/bill.h"
+
+#include "domain/bill_text.h"
+
+static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind, const char *key)
+{
+    for (int i = 0; i < r->ngroups; i++)
+        if (!strcmp(r->groups[i].kind, kind) && !strcmp(r->groups[i].key, key))
+            return &r->groups[i];
+    if (r->ngroups == (int)ARRAY_SIZE(r->groups))
+        return NULL;
+    struct bill_sim_group *g = &r->groups[r->ngroups++];
+    memset(g, 0, sizeof(*g));
+    snprintf(g->kind, sizeof(g->kind), "%s", kind);
+    snprintf(g->key, sizeof(g->key), "%s", key);
+    return g;
+}
+
+static void count(struct bill_sim_group *g, int64_t wh, int64_t old_fen, int64_t new_fen)
+{
+    if (!g)
+        return;
+    g->bills++;
+    g->energy_wh += wh;
+    g->old_fen += old_fen;
+    g->new_fen += new_fen;
+}
+
+/* The highest tier a quote reached, from its part labels ("tier1".."tier9"), or "-". */
+static void top_tier(const struct quote *q, char out[8])
+{
+    int best = 0;
+    for (int i = 0; i < q->nlines; i++)
+        for (int j = 0; j < q->lines[i].nparts; j++) {
+            const char *l = q->lines[i].parts[j].label;
+            if (l && !strncmp(l, "tier", 4) && l[4] >= '1' && l[4] <= '9' && l[4] - '0' > best)
+                best = l[4] - '0';
+        }
+    out[0] = best ? 't' : '-';
+    out[1] = '\0';
+    if (best) {
+        memcpy(out, "tier", 4);
+        out[4] = (char)('0' + best);
+        out[5] = '\0';
+    }
+}
+
+int bill_simulate(struct ctx *c, struct period period, const char *code,
+                  const struct tariff *proposed, struct bill_sim_result *r, struct err *err)
+{
+    char pb[PERIOD_BUF_SIZE];
+    int64_t after = 0;
+    int ret = 0;
+
+    memset(r, 0, sizeof(*r));
+    if (!code)
+        code = tariff_code(proposed);
+    period_format(period, pb);
+    for (;;) {
+        struct store_stmt *st = store_q(c->db, Q_BILL_SIM_PAGE);
+        int n = 0;
+        store_bind_text(st, 1, pb);
+        store_bind_text(st, 2, code);
+        store_bind_i64(st, 3, after);
+        store_bind_i64(st, 4, 1000);
+        arena_reset(c->arena);
+        while ((ret = store_step(st, err)) == STORE_ROW) {
+            struct usage u;
+            struct quote q;
+            struct err qe = ERR_INIT;
+            int64_t old_fen = store_col_i64(st, 2), wh = store_col_i64(st, 3);
+            char tier[8];
+            after = store_col_i64(st, 0);
+            n++;
+            if (bill_usage_decode(store_col_text(st, 1), c->arena, &u, &qe) ||
+                tariff_quote(proposed, &u, &q, &qe)) {
+                if (!r->failed++)
+                    snprintf(r->first_error, sizeof(r->first_error), "bill #%" PRId64 ": %.200s",
+                             after, qe.msg);
+                continue;
+            }
+            r->bills++;
+            r->energy_wh += wh;
+            r->old_fen += old_fen;
+            r->new_fen += q.total_fen;
+            if (q.total_fen > old_fen)
+                r->up++;
+            else if (q.total_fen < old_fen)
+                r->down++;
+            else
+                r->same++;
+            top_tier(&q, tier);
+            count(group(r, "type", u.user_type ? u.user_type : "?"), wh, old_fen, q.total_fen);
+            count(group(r, "org", store_col_text(st, 4)), wh, old_fen, q.total_fen);
+            count(group(r, "tier", tier), wh, old_fen, q.total_fen);
+        }
+        store_reset(st);
+        if (ret < 0)
+            return ret;
+        ret = 0;
+        if (!n)
+            break;
+    }
+    return ret;
+}
