@@ -642,6 +642,32 @@ static void test_tx_isolation(void **state)
     assert_int_equal(count(env->s), 1);
 }
 
+/* A named lock excludes other sessions until released or closed, and is held per session. */
+static void test_named_lock(void **state)
+{
+    struct env *env = *state;
+    struct err err = ERR_INIT;
+    struct store *s2 = open_ok(env->url);
+    CHECK_OK(store_lock_try(env->s, "bill-run-2025-06", "a bill run for 2025-06", &err), &err);
+    assert_int_equal(store_lock_try(s2, "bill-run-2025-06", "a bill run for 2025-06", &err),
+                     ERR_BUSY);
+    assert_string_equal(err.msg, "a bill run for 2025-06 is already in progress");
+    /* the same session cannot take it twice either */
+    assert_int_equal(store_lock_try(env->s, "bill-run-2025-06", "x", &err), ERR_BUSY);
+    /* other names are independent */
+    CHECK_OK(store_lock_try(s2, "bill-run-2025-07", "x", &err), &err);
+    store_unlock(env->s, "bill-run-2025-06");
+    CHECK_OK(store_lock_try(s2, "bill-run-2025-06", "x", &err), &err);
+    assert_int_equal(store_lock_try(env->s, "bill-run-2025-07", "x", &err), ERR_BUSY);
+    /* closing the session releases what it holds */
+    store_close(s2);
+    CHECK_OK(store_lock_try(env->s, "bill-run-2025-07", "x", &err), &err);
+    CHECK_OK(store_lock_try(env->s, "bill-run-2025-06", "x", &err), &err);
+    store_unlock(env->s, "bill-run-2025-06");
+    store_unlock(env->s, "bill-run-2025-07");
+    store_unlock(env->s, "never-taken"); /* harmless */
+}
+
 /* A row left readable by store_one must not pin the connection to an old snapshot. */
 static void test_one_releases_snapshot(void **state)
 {
@@ -953,6 +979,7 @@ int main(void)
         T(test_tx_conflict_in_savepoint),
         T(test_tx_isolation),
         T(test_one_releases_snapshot),
+        T(test_named_lock),
 #ifdef PMIS_TESTING
         T(test_fault_injection),
         T(test_fault_env),
