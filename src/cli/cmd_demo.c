@@ -4,6 +4,7 @@
 #include "core/common.h"
 #include "cli/cli.h"
 #include "domain/demo.h"
+#include "domain/demo_usage.h"
 
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -12,21 +13,49 @@ static void progress(void *arg, uint64_t done, uint64_t total)
 
 int cmd_demo(struct cli *cli, int argc, char **argv)
 {
-    int64_t customers = 5000, seed = 2025;
+    int64_t customers = 5000, seed = 2025, months = 12;
+    const char *readings = NULL, *intervals = NULL, *first = "2025-01";
     const struct opt_spec specs[] = {
         { "customers", OPT_INT, &customers, "N", "number of customers (default 5000)" },
         { "seed", OPT_INT, &seed, "S", "random seed: same seed, same data (default 2025)" },
+        { "readings", OPT_STR, &readings, "FILE.csv",
+          "also write the customers' meter readings to FILE.csv (for `pmis import readings`)" },
+        { "intervals", OPT_STR, &intervals, "FILE.csv",
+          "and the 96-point curves of large industrial users (for `pmis import intervals`)" },
+        { "from", OPT_STR, &first, "YYYY-MM", "first billing month of the readings (2025-01)" },
+        { "months", OPT_INT, &months, "N", "billing months of readings (default 12)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--customers N] [--seed S]\n\nBuilds a demo utility into an empty database: "
-                 "the org tree of one province\n(3 cities, 9 counties, supply stations) and N "
-                 "customers with accounts and meters.";
+    cli->usage = "[--customers N] [--seed S] [--readings FILE.csv [--intervals FILE.csv]]\n\n"
+                 "Builds a demo utility into an empty database: the org tree of one province\n"
+                 "(3 cities, 9 counties, supply stations) and N customers with accounts and\n"
+                 "meters; optionally a year of their readings with seasonal patterns.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
     struct demo_summary s;
-    rc = demo_build(&cli->ctx, customers, (uint64_t)seed, progress, cli, &s, &cli->err);
+    struct demo_usage_opts uo = { { 0, 0 }, (int)months, (uint64_t)seed, NULL, NULL };
+    if (intervals && !readings)
+        return error(&cli->err, ERR_USAGE, "--intervals needs --readings");
+    if (months < 1 || months > 36)
+        return error(&cli->err, ERR_USAGE, "--months must be 1..36");
+    if ((rc = period_parse(first, &uo.first, &cli->err)))
+        return rc;
+    if (readings && !(uo.readings = fopen(readings, "w")))
+        return error(&cli->err, ERR_IO, "cannot write '%s': %s", readings, strerror(errno));
+    if (intervals && !(uo.intervals = fopen(intervals, "w"))) {
+        fclose(uo.readings);
+        return error(&cli->err, ERR_IO, "cannot write '%s': %s", intervals, strerror(errno));
+    }
+    if (readings)
+        demo_usage_headers(&uo);
+    rc = demo_build(&cli->ctx, customers, (uint64_t)seed, readings ? &uo : NULL, progress, cli,
+                    &s, &cli->err);
     cli_progress_end(cli);
+    if (uo.readings && fclose(uo.readings) && !rc)
+        rc = error(&cli->err, ERR_IO, "cannot write '%s': %s", readings, strerror(errno));
+    if (uo.intervals && fclose(uo.intervals) && !rc)
+        rc = error(&cli->err, ERR_IO, "cannot write '%s': %s", intervals, strerror(errno));
     if (rc)
         return rc;
     static const char *const types[] = { "居民 resident", "一般工商业 general C&I",
@@ -37,6 +66,8 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
         json_object_set_new(o, "customers", json_integer(s.customers));
         json_object_set_new(o, "accounts", json_integer(s.accounts));
         json_object_set_new(o, "meters", json_integer(s.meters));
+        json_object_set_new(o, "readings", json_integer(s.readings));
+        json_object_set_new(o, "interval_days", json_integer(s.interval_days));
         json_t *bt = json_object();
         static const char *const keys[] = { "resident", "general_ci", "large_industry",
                                             "agriculture" };
@@ -54,5 +85,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
                s.customers ? 100.0 * (double)s.by_type[i] / (double)s.customers : 0.0);
     printf("  accounts     %" PRId64 "\n", s.accounts);
     printf("  meters       %" PRId64 "\n", s.meters);
+    if (readings)
+        printf("  readings     %" PRId64 " in %s\n", s.readings, readings);
+    if (intervals)
+        printf("  curves       %" PRId64 " meter-days in %s\n", s.interval_days, intervals);
     return 0;
 }

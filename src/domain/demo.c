@@ -9,6 +9,7 @@
 #include "domain/customer.h"
 #include "domain/demo.h"
 #include "domain/demo_data.h"
+#include "domain/demo_usage.h"
 #include "domain/meter.h"
 #include "domain/org.h"
 
@@ -86,8 +87,9 @@ static int add_customer(struct ctx *c, const struct demo_customer *d, struct dem
     return 0;
 }
 
-int demo_build(struct ctx *c, int64_t customers, uint64_t seed, demo_progress_fn *progress,
-               void *arg, struct demo_summary *sum, struct err *err)
+int demo_build(struct ctx *c, int64_t customers, uint64_t seed,
+               const struct demo_usage_opts *usage, demo_progress_fn *progress, void *arg,
+               struct demo_summary *sum, struct err *err)
 {
     struct arena *keep = c->arena;
     struct arena row_arena = ARENA_INIT;
@@ -131,6 +133,8 @@ int demo_build(struct ctx *c, int64_t customers, uint64_t seed, demo_progress_fn
             goto fail;
         c->arena = &row_arena;
         rc = add_customer(c, &d, sum, err);
+        if (!rc && usage)
+            rc = demo_usage_write(&d, usage, &sum->readings, &sum->interval_days, err);
         c->arena = keep;
         arena_reset(&row_arena);
         if (rc)
