@@ -3,7 +3,9 @@
 # build/bench/*; this script builds nothing. It prints the machine, the personal-data crypto
 # micro-benchmark, then for SQLite and for PostgreSQL (a throwaway cluster from tests/pg.sh):
 # `pmis import customers` of generated CSV files (wall time, peak RSS) into fresh databases, and
-# customer_search latency on the largest one; a table of figures closes. Nothing is asserted.
+# customer_search latency on the largest one; reading and interval imports (bench_readings:
+# BENCH_METERS meters, default 2000, 1.2M register values and 1.15M points); a table of figures
+# closes. Nothing is asserted.
 # Environment:
 #   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
 #   BENCH_BACKENDS="sqlite postgresql"
@@ -20,7 +22,8 @@ pmis=$bin/pmis
 seed=2025
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto"; do
+for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto" \
+    "$bin/bench/bench_readings"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 
@@ -124,12 +127,37 @@ for be in $backends; do
     fi
 done
 
+# ---- readings and interval data ----
+for be in $backends; do
+    case $be in
+    sqlite) url="sqlite:$tmp/readings.db" ;;
+    postgresql)
+        [ -n "$pgbin" ] || continue
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+        url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" benchreadings)
+        ;;
+    esac
+    echo "$be: reading and interval imports ..."
+    "$bin/bench/bench_readings" --db "$url" --meters "${BENCH_METERS:-2000}" | tee "$tmp/readings-$be"
+    if [ "$be" = postgresql ]; then
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+    echo
+done
+
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
 echo "import customers (encrypted phone and ID number), fresh database each:"
 printf '%-11s %9s %10s %10s %10s\n' backend rows seconds rows/s "RSS MiB"
 cat "$tmp/figures"
+for be in $backends; do
+    [ -f "$tmp/readings-$be" ] || continue
+    echo "reading imports, $be (values = register readings or interval points):"
+    grep 'values/s' "$tmp/readings-$be"
+done
 for be in $backends; do
     [ -f "$tmp/search-$be" ] || continue
     echo "search at $largest customers, $be (ms):"

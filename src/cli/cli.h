@@ -99,6 +99,7 @@ cmd_fn cmd_customer_add, cmd_customer_show, cmd_customer_update, cmd_customer_cl
 cmd_fn cmd_account_add, cmd_account_show, cmd_account_update, cmd_account_list;
 cmd_fn cmd_meter_add, cmd_meter_install, cmd_meter_replace, cmd_meter_remove, cmd_meter_show;
 cmd_fn cmd_import, cmd_export;
+cmd_fn cmd_reading_list, cmd_reading_intervals;
 cmd_fn cmd_calendar_import, cmd_calendar_show, cmd_calendar_add;
 cmd_fn cmd_audit_verify, cmd_audit_list;
 cmd_fn cmd_key_rotate;

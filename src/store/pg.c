@@ -24,8 +24,11 @@
 
 struct pg_conn {
     PGconn *conn;
-    unsigned gen; /* bumped on every reconnect: statements prepared before must be again */
+    unsigned gen;       /* bumped on every reconnect: statements prepared before must be again */
+    struct strbuf copy; /* binary COPY data not yet sent (store_bulk_*) */
 };
+
+#define PG_COPY_FLUSH (1u << 20) /* send COPY data in pieces of about 1 MiB */
 
 /* A bytea column decoded from hex, kept until the statement moves to another row. */
 struct pg_blob {
@@ -191,6 +194,7 @@ static int pg_open(struct store *s, const char *url, struct err *err)
     struct pg_conn *pc = xcalloc(1, sizeof(*pc));
     pc->conn = conn;
     pc->gen = 1;
+    strbuf_init(&pc->copy, 0);
     s->conn = pc;
     conn = NULL;
     ret = pg_session(s, err);
@@ -214,6 +218,7 @@ static void pg_close(struct store *s)
     if (!pc)
         return;
     PQfinish(pc->conn);
+    strbuf_release(&pc->copy);
     free(pc);
     s->conn = NULL;
 }
@@ -772,6 +777,96 @@ cleanup:
     return ret;
 }
 
+/* ---- bulk loads: binary COPY (PostgreSQL manual, "COPY", binary format) ---- */
+
+static void put_be(struct strbuf *b, uint64_t v, int bytes)
+{
+    char tmp[8];
+    for (int i = 0; i < bytes; i++)
+        tmp[i] = (char)(v >> (8 * (bytes - 1 - i)));
+    strbuf_add(b, tmp, (size_t)bytes);
+}
+
+static int copy_flush(struct store_stmt *st, struct err *err)
+{
+    struct pg_conn *pc = st->s->conn;
+    if (!pc->copy.len)
+        return 0;
+    if (PQputCopyData(pc->conn, pc->copy.buf, (int)pc->copy.len) != 1)
+        return pg_error(st->s, st, NULL, err);
+    strbuf_reset(&pc->copy);
+    return 0;
+}
+
+static int pg_bulk_begin(struct store_stmt *st, struct err *err)
+{
+    struct pg_conn *pc = st->s->conn;
+    int ret = pg_ready(st->s, err);
+    if (ret)
+        return ret;
+    PGresult *r = PQexec(pc->conn, st->sql);
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        ret = pg_error(st->s, st, r, err);
+    PQclear(r);
+    if (ret)
+        return ret;
+    strbuf_reset(&pc->copy);
+    strbuf_add(&pc->copy, "PGCOPY\n\377\r\n\0", 11);
+    put_be(&pc->copy, 0, 4); /* flags */
+    put_be(&pc->copy, 0, 4); /* header extension length */
+    return 0;
+}
+
+static int pg_bulk_add(struct store_stmt *st, struct err *err)
+{
+    struct pg_conn *pc = st->s->conn;
+    put_be(&pc->copy, (uint64_t)st->nparams, 2);
+    for (int i = 0; i < st->nparams; i++) {
+        const struct store_param *p = &st->params[i];
+        switch (p->type) {
+        case STORE_P_I64:
+            put_be(&pc->copy, 8, 4);
+            put_be(&pc->copy, (uint64_t)p->i64, 8);
+            break;
+        case STORE_P_TEXT:
+        case STORE_P_BLOB:
+            if (p->len > INT_MAX)
+                return error(err, ERR_TOO_LARGE, "query '%s': value for ?%d is over 2 GiB",
+                             store_query_name(st->q), i + 1);
+            if (p->type == STORE_P_TEXT && memchr(p->buf, '\0', p->len))
+                return error(err, ERR_INVALID, "query '%s': text for ?%d contains a NUL byte",
+                             store_query_name(st->q), i + 1);
+            put_be(&pc->copy, (uint32_t)p->len, 4);
+            strbuf_add(&pc->copy, p->buf, p->len);
+            break;
+        default:
+            put_be(&pc->copy, UINT32_MAX, 4); /* -1: NULL */
+            break;
+        }
+    }
+    return pc->copy.len >= PG_COPY_FLUSH ? copy_flush(st, err) : 0;
+}
+
+static int pg_bulk_end(struct store_stmt *st, bool abort, struct err *err)
+{
+    struct pg_conn *pc = st->s->conn;
+    int ret = 0;
+    if (!abort) {
+        put_be(&pc->copy, UINT16_MAX, 2); /* trailer: -1 */
+        ret = copy_flush(st, err);
+    }
+    strbuf_reset(&pc->copy);
+    if (PQputCopyEnd(pc->conn, abort || ret ? "bulk load abandoned" : NULL) != 1 && !ret)
+        ret = pg_error(st->s, st, NULL, err);
+    PGresult *r;
+    while ((r = PQgetResult(pc->conn))) {
+        if (!ret && !abort && PQresultStatus(r) != PGRES_COMMAND_OK)
+            ret = pg_error(st->s, st, r, err);
+        PQclear(r);
+    }
+    return ret;
+}
+
 const struct store_backend store_backend_pg = {
     .name = "postgresql",
     .kind = STORE_PG,
@@ -791,4 +886,7 @@ const struct store_backend store_backend_pg = {
     .in_tx = pg_in_tx,
     .backup = pg_backup,
     .restore = pg_restore,
+    .bulk_begin = pg_bulk_begin,
+    .bulk_add = pg_bulk_add,
+    .bulk_end = pg_bulk_end,
 };

@@ -481,6 +481,61 @@ int store_indexes_restore(struct store *s, const char *ddl, struct err *err)
     return *ddl ? store_exec_script(s, ddl, err) : 0;
 }
 
+/* ---- bulk loads ---- */
+
+int store_bulk_begin(struct store *s, enum query_id q, struct store_stmt **out, struct err *err)
+{
+    struct store_stmt *st = store_q(s, q);
+    *out = st;
+    if (!s->depth)
+        return error(err, ERR_INTERNAL, "query '%s': a bulk load needs a transaction", q_names[q]);
+    st->bulk = true;
+    st->bulk_rows = 0;
+    int ret = s->be->bulk_begin ? s->be->bulk_begin(st, err) : 0;
+    if (ret)
+        st->bulk = false;
+    return ret;
+}
+
+int store_bulk_add(struct store_stmt *st, struct err *err)
+{
+    struct store *s = st->s;
+    int ret;
+    if (!st->bulk)
+        return error(err, ERR_INTERNAL, "query '%s': no bulk load", q_names[st->q]);
+    if (!s->be->bulk_add) {
+        ret = store_exec(st, err);
+    } else {
+#ifdef PMIS_TESTING
+        if (s->fault_code && s->fault_after-- <= 0) {
+            int code = s->fault_code;
+            s->fault_code = 0;
+            return error(err, code, "query '%s' failed: injected fault (%s)", q_names[st->q],
+                         err_code_name(code));
+        }
+#endif
+        ret = s->be->bulk_add(st, err);
+    }
+    if (!ret)
+        st->bulk_rows++;
+    return ret;
+}
+
+int store_bulk_end(struct store_stmt *st, bool abort, int64_t *rows, struct err *err)
+{
+    struct store *s = st->s;
+    int ret = 0;
+    if (!st->bulk)
+        return abort ? 0 : error(err, ERR_INTERNAL, "query '%s': no bulk load", q_names[st->q]);
+    st->bulk = false;
+    if (s->be->bulk_end)
+        ret = s->be->bulk_end(st, abort, err);
+    stmt_reset(st, true);
+    if (rows)
+        *rows = abort || ret ? 0 : st->bulk_rows;
+    return abort ? 0 : ret;
+}
+
 /* ---- transactions ---- */
 
 static int tx_exec(struct store *s, enum query_id q, struct err *err)

@@ -128,6 +128,23 @@ int store_indexes_suspend(struct store *s, const char *table, struct strbuf *ddl
                           struct err *err);
 int store_indexes_restore(struct store *s, const char *ddl, struct err *err);
 
+/**
+ * Bulk insert inside the caller's transaction, for imports of millions of rows. `q` is a
+ * catalogue entry whose SQLite text is an INSERT with ?1..?N and whose PostgreSQL text is
+ * `COPY table (c1, ..., cN) FROM STDIN (FORMAT binary)` naming the same columns in ?N order.
+ * Per row, bind every ?1..?N with the column's own type (integers for BIGINT, text for TEXT,
+ * blobs for BYTEA, or NULL: binary COPY converts nothing) and call store_bulk_add(); then
+ * store_bulk_end(). Between begin and end no other statement may run on the connection.
+ * SQLite runs the INSERT per row (prepared once, so about as fast as it gets); PostgreSQL
+ * streams binary COPY data. A constraint violation (ERR_CONFLICT) or a bad value surfaces
+ * from store_bulk_add (SQLite) or only from store_bulk_end (PostgreSQL). To give up (after an
+ * error, or for any reason) call store_bulk_end(st, true, ...): it discards what was sent and
+ * returns 0; then roll back. *rows (may be NULL) gets the rows added.
+ */
+int store_bulk_begin(struct store *s, enum query_id q, struct store_stmt **out, struct err *err);
+int store_bulk_add(struct store_stmt *st, struct err *err);
+int store_bulk_end(struct store_stmt *st, bool abort, int64_t *rows, struct err *err);
+
 /*
  * Migrations: sql/NNNN_name.sql, embedded at build time. Within a file, `{{ID}}` is an int64
  * auto-increment primary key and `{{BLOB}}` a byte string in the backend's dialect; lines

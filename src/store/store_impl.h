@@ -37,6 +37,8 @@ struct store_stmt {
     int nparams;                /* highest index bound since the last clear */
     int params_cap;
     int64_t changes;
+    bool bulk;         /* between store_bulk_begin and store_bulk_end */
+    int64_t bulk_rows; /* rows added since store_bulk_begin */
     void *be;
 };
 
@@ -58,6 +60,9 @@ struct store_stmt {
  *   backup     consistent whole-database copy to `path` while others keep writing
  *   restore    replace the database with the copy at `path`; store.c has reset every cursor
  *              of `s` and made sure no transaction is open
+ *   bulk_*     optional (store_bulk_begin): begin a bulk load of st->sql (the backend's own
+ *              bulk text), add one row of st->params[0..nparams), end it (abort: discard);
+ *              without them store.c runs the statement once per row
  */
 struct store_backend {
     const char *name;
@@ -79,6 +84,9 @@ struct store_backend {
     bool (*in_tx)(struct store *s);
     int (*backup)(struct store *s, const char *path, struct err *err);
     int (*restore)(struct store *s, const char *path, struct err *err);
+    int (*bulk_begin)(struct store_stmt *st, struct err *err);
+    int (*bulk_add)(struct store_stmt *st, struct err *err);
+    int (*bulk_end)(struct store_stmt *st, bool abort, struct err *err);
 };
 
 extern const struct store_backend store_backend_sqlite;
