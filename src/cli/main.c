@@ -48,6 +48,11 @@ static const struct cli_command commands[] = {
     { "calendar", "import", cmd_calendar_import, CMD_DB, "import holidays and make-up days" },
     { "calendar", "show", cmd_calendar_show, CMD_DB, "a year's holidays and working days" },
     { "calendar", "add", cmd_calendar_add, CMD_DB, "the N-th working day after a date" },
+    { "tariff", "load", cmd_tariff_load, CMD_DB, "validate and store tariffs from a JSON file" },
+    { "tariff", "list", cmd_tariff_list, CMD_DB, "list the stored tariffs" },
+    { "tariff", "show", cmd_tariff_show, CMD_DB, "show a tariff's versions" },
+    { "tariff", "quote", cmd_tariff_quote, CMD_DB | CMD_DB_IF_EXISTS,
+      "price a month's usage under a tariff" },
     { "audit", "verify", cmd_audit_verify, CMD_DB, "verify the audit hash chain" },
     { "audit", "list", cmd_audit_list, CMD_DB, "list audit records" },
     { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,
@@ -237,7 +242,8 @@ int main(int argc, char **argv)
                     : os_user();
     cli.ctx.actor = actor;
 
-    if ((cmd->flags & CMD_DB) && !want_help) {
+    if ((cmd->flags & CMD_DB) && !want_help &&
+        (!(cmd->flags & CMD_DB_IF_EXISTS) || store_exists(cfg_str(&cli.cfg, CFG_DB_URL)))) {
         const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
         /* only init, migrate and restore may create a SQLite database file */
         if (!(cmd->flags & CMD_NO_SCHEMA) && !store_exists(url)) {
