@@ -23,7 +23,7 @@ seed=2025
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto" \
-    "$bin/bench/bench_readings"; do
+    "$bin/bench/bench_readings" "$bin/bench/bench_tariff"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 
@@ -55,6 +55,24 @@ echo
 
 # ---- personal-data crypto ----
 "$bin/bench/bench_crypto" | sed 1d
+echo
+
+# ---- tariff engine: in-process quotes/s, then `pmis tariff quote` per CLI call ----
+"$bin/bench/bench_tariff" "$here/data/tariffs" | tee "$tmp/tariff"
+tq_db="sqlite:$tmp/tariff.db"
+export PMIS_KEYS_FILE="$tmp/keys"
+PMIS_DB="$tq_db" "$pmis" init >/dev/null 2>&1
+for f in "$here"/data/tariffs/*.json; do PMIS_DB="$tq_db" "$pmis" tariff load "$f" >/dev/null; done
+tq_n=${BENCH_TARIFF_CALLS:-200}
+t0=$(now)
+i=0
+while [ $i -lt "$tq_n" ]; do
+    PMIS_DB="$tq_db" "$pmis" tariff quote --tariff SH-LI-2P --period 2024-07 --tou peak=40000,flat=40000,valley=20000 \
+        --demand 700 --contract-demand 600 --kvarh 69000 --pf-standard 0.90 >/dev/null
+    i=$((i + 1))
+done
+tq_ms=$(awk -v a="$t0" -v b="$(now)" -v n="$tq_n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')
+echo "pmis tariff quote (SQLite, large-industry tariff): $tq_ms ms per call over $tq_n calls"
 echo
 
 # ---- CSV files ----
@@ -150,6 +168,8 @@ done
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
+sed 1d "$tmp/tariff" | grep -v checksum
+echo "  pmis tariff quote per CLI call: $tq_ms ms"
 echo "import customers (encrypted phone and ID number), fresh database each:"
 printf '%-11s %9s %10s %10s %10s\n' backend rows seconds rows/s "RSS MiB"
 cat "$tmp/figures"

@@ -34,9 +34,10 @@ struct cli {
 typedef int cmd_fn(struct cli *cli, int argc, char **argv);
 
 enum {
-    CMD_DB = 1 << 0,        /* open the database (and require it migrated) */
-    CMD_KEYS = 1 << 1,      /* load the personal-data key file */
-    CMD_NO_SCHEMA = 1 << 2, /* with CMD_DB: do not require current migrations */
+    CMD_DB = 1 << 0,           /* open the database (and require it migrated) */
+    CMD_KEYS = 1 << 1,         /* load the personal-data key file */
+    CMD_NO_SCHEMA = 1 << 2,    /* with CMD_DB: do not require current migrations */
+    CMD_DB_IF_EXISTS = 1 << 3, /* with CMD_DB: open it only if it exists (else ctx.db NULL) */
 };
 
 enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_END };
@@ -101,6 +102,7 @@ cmd_fn cmd_meter_add, cmd_meter_install, cmd_meter_replace, cmd_meter_remove, cm
 cmd_fn cmd_import, cmd_export;
 cmd_fn cmd_reading_list, cmd_reading_intervals;
 cmd_fn cmd_calendar_import, cmd_calendar_show, cmd_calendar_add;
+cmd_fn cmd_tariff_load, cmd_tariff_list, cmd_tariff_show, cmd_tariff_quote;
 cmd_fn cmd_audit_verify, cmd_audit_list;
 cmd_fn cmd_key_rotate;
 cmd_fn cmd_backup, cmd_restore;

@@ -51,6 +51,11 @@ static const struct cli_command commands[] = {
     { "calendar", "import", cmd_calendar_import, CMD_DB, "import holidays and make-up days" },
     { "calendar", "show", cmd_calendar_show, CMD_DB, "a year's holidays and working days" },
     { "calendar", "add", cmd_calendar_add, CMD_DB, "the N-th working day after a date" },
+    { "tariff", "load", cmd_tariff_load, CMD_DB, "validate and store tariffs from a JSON file" },
+    { "tariff", "list", cmd_tariff_list, CMD_DB, "list the stored tariffs" },
+    { "tariff", "show", cmd_tariff_show, CMD_DB, "show a tariff's versions" },
+    { "tariff", "quote", cmd_tariff_quote, CMD_DB | CMD_DB_IF_EXISTS,
+      "price a month's usage under a tariff" },
     { "bill", "run", cmd_bill_run, CMD_DB, "compute the draft bills of a period" },
     { "bill", "review", cmd_bill_review, CMD_DB, "the review queue: list, approve, hold, recompute" },
     { "bill", "issue", cmd_bill_issue, CMD_DB, "issue (发行) a bill run or a correction" },
@@ -248,7 +253,8 @@ int main(int argc, char **argv)
                     : os_user();
     cli.ctx.actor = actor;
 
-    if ((cmd->flags & CMD_DB) && !want_help) {
+    if ((cmd->flags & CMD_DB) && !want_help &&
+        (!(cmd->flags & CMD_DB_IF_EXISTS) || store_exists(cfg_str(&cli.cfg, CFG_DB_URL)))) {
         const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
         /* only init, migrate and restore may create a SQLite database file */
         if (!(cmd->flags & CMD_NO_SCHEMA) && !store_exists(url)) {

@@ -59,12 +59,12 @@ void usage_init(struct usage *u);
 
 /** Units of a line's or part's quantity. */
 enum qty_unit {
-    QTY_WH,        /* energy, shown as kWh; price yuan/kWh */
-    QTY_VARH,      /* reactive energy, kvarh */
-    QTY_W,         /* demand, kW; price yuan/kW·month */
-    QTY_VA,        /* capacity, kVA; price yuan/kVA·month */
-    QTY_FEN,       /* a money base (power-factor adjustment); price = the percentage as e8 of 1 */
-    QTY_DAYS,      /* proration */
+    QTY_WH,   /* energy, shown as kWh; price yuan/kWh */
+    QTY_VARH, /* reactive energy, kvarh */
+    QTY_W,    /* demand, kW; price yuan/kW·month */
+    QTY_VA,   /* capacity, kVA; price yuan/kVA·month */
+    QTY_FEN,  /* a money base (power-factor adjustment); price = the percentage as e8 of 1 */
+    QTY_DAYS, /* proration */
 };
 
 #define QUOTE_MAX_PARTS 16
@@ -90,16 +90,18 @@ enum line_item {
 
 struct quote_line {
     enum line_item item;
-    const char *code;      /* "energy", "tier_surcharge", "basic", "basic_excess",
-                              "pf_adjust", or the fund code; static or owned by the tariff */
-    const char *name_zh;   /* 电度电费 ...; for funds the fund's name */
-    const char *rule;      /* static text naming the rule: "tier 1 (≤2760 kWh/year)",
-                              "pf 0.82 vs standard 0.90: +4.0 %", "12/31 days (2024 rule)" */
-    struct date version;   /* effective_from of the tariff version that produced it */
-    int64_t qty;           /* the line's headline quantity in `unit` */
+    const char *code;    /* "energy", "tier_surcharge", "basic", "basic_excess",
+                            "pf_adjust", or the fund code; static or owned by the tariff */
+    const char *name_zh; /* 电度电费 ...; for funds the fund's name */
+    const char *rule;    /* static text naming the rule applied: "residential tiers, annual
+                            (阶梯)", "1983 power-factor table ((83)水电财字第215号)" */
+    char detail[96];     /* the numbers behind `rule` for this line: "pf 0.82 vs 0.90: +4.00 %",
+                            "12/31 days", "tier 2 above 2760 kWh"; may be empty */
+    struct date version; /* effective_from of the tariff version that produced it */
+    int64_t qty;         /* the line's headline quantity in `unit` */
     enum qty_unit unit;
-    int64_t price_e8;      /* headline price when the line has one price, else 0 */
-    int64_t amount_fen;    /* exact sum of the parts, rounded half-up once */
+    int64_t price_e8;   /* headline price when the line has one price, else 0 */
+    int64_t amount_fen; /* exact sum of the parts, rounded half-up once */
     int nparts;
     struct quote_part parts[QUOTE_MAX_PARTS];
 };
@@ -107,10 +109,10 @@ struct quote_line {
 struct quote {
     int nlines;
     struct quote_line lines[QUOTE_MAX_LINES];
-    int64_t total_fen;   /* sum of lines[].amount_fen */
-    int64_t energy_wh;   /* billed active energy */
-    int pf_percent_e2;   /* applied adjustment in 0.01 % (400 = +4 %), 0 if none */
-    int pf_actual;       /* rounded power factor x 100 (82), 0 if not computed */
+    int64_t total_fen; /* sum of lines[].amount_fen */
+    int64_t energy_wh; /* billed active energy */
+    int pf_percent_e2; /* applied adjustment in 0.01 % (400 = +4 %), 0 if none */
+    int pf_actual;     /* rounded power factor x 100 (82), 0 if not computed */
 };
 
 /**
@@ -132,6 +134,20 @@ bool tariff_uses_windows(const struct tariff *t, struct date d);
 
 const char *tariff_code(const struct tariff *t);
 const char *tariff_category(const struct tariff *t);
+const char *tariff_name(const struct tariff *t);
+/** The tariff's free-text note ("" if none). */
+const char *tariff_note(const struct tariff *t);
+/** Versions, ascending by effective date; i in 0..tariff_version_count()-1. */
+int tariff_version_count(const struct tariff *t);
+struct date tariff_version_from(const struct tariff *t, int i);
+/** The canonical JSON of version i (keys sorted, compact): what tariff_save stores. */
+const char *tariff_version_json(const struct tariff *t, int i);
+/** One line per version summarising it for people ("energy TOU (registers): peak 1.105 ..."),
+ *  into buf; returns buf. */
+char *tariff_version_summary(const struct tariff *t, int i, char *buf, size_t size);
+/** The canonical JSON of the whole tariff (code, name, category, note, versions), allocated
+ *  with malloc: the caller frees it. */
+char *tariff_to_json(const struct tariff *t);
 
 /**
  * Parse and validate a tariff file (doc/tariff-format.md). Every problem is ERR_INVALID naming
@@ -140,15 +156,32 @@ const char *tariff_category(const struct tariff *t);
  */
 int tariff_parse_json(const char *text, size_t len, struct tariff **out, struct err *err);
 void tariff_free(struct tariff *t);
+/**
+ * Parse a file holding one tariff object or an array of them; all-or-nothing: on error
+ * nothing is returned. Two tariffs with one code is ERR_INVALID. *out is a malloc'ed array of
+ * *n tariffs owned by the caller (tariff_free_all).
+ */
+int tariff_parse_json_all(const char *text, size_t len, struct tariff ***out, size_t *n,
+                          struct err *err);
+void tariff_free_all(struct tariff **v, size_t n);
 
 /** Store a parsed tariff's versions (new code, or new versions of an existing code; an
- *  identical version again is a no-op, a changed one is ERR_CONFLICT). Audited. */
-int tariff_save(struct ctx *c, const struct tariff *t, const char *source_json, struct err *err);
+ *  identical version again is a no-op, a changed one is ERR_CONFLICT naming it; a different
+ *  name or category for a stored code is ERR_CONFLICT too). One transaction, nested in the
+ *  caller's; one audit row per new version ("tariff.version.add"). `source` (file name or
+ *  NULL) goes into the audit detail. *added (may be NULL) gets the number of new versions. */
+int tariff_save(struct ctx *c, const struct tariff *t, const char *source, int *added,
+                struct err *err);
 
 /** Load every tariff from the database; the set owns them (tariff_set_free). */
 int tariff_set_load(struct ctx *c, struct tariff_set **out, struct err *err);
-/** The tariff with `code`, or NULL. */
+/** The tariff with `code`, or NULL (binary search). */
 const struct tariff *tariff_set_find(const struct tariff_set *s, const char *code);
+/** Number of tariffs and the i-th, ascending by code. */
+size_t tariff_set_count(const struct tariff_set *s);
+const struct tariff *tariff_set_at(const struct tariff_set *s, size_t i);
+/** Load one tariff by code from the database: ERR_NOT_FOUND "unknown tariff 'X'". */
+int tariff_load(struct ctx *c, const char *code, struct tariff **out, struct err *err);
 void tariff_set_free(struct tariff_set *s);
 
 /** Render a line's arithmetic for people: "180.000 kWh × 0.4883 + 120.000 kWh × 0.5383 =
