@@ -454,6 +454,18 @@ int bill_compute(struct ctx *c, const struct bill_env *env, const struct bill_ac
         u->tou_wh[TOU_PEAK] = total.wh[REG_PEAK];
         u->tou_wh[TOU_FLAT] = total.wh[REG_FLAT];
         u->tou_wh[TOU_VALLEY] = total.wh[REG_VALLEY];
+        int64_t sum = 0;
+        for (int i = 0; i < TOU_N; i++)
+            sum += u->tou_wh[i];
+        if (sum != u->total_wh) {
+            /* the period registers are what is billed; VEE has already judged the gap
+             * against the tolerance (beyond it the bill is in review) */
+            char e1[ENERGY_BUF_SIZE], e2[ENERGY_BUF_SIZE];
+            strbuf_addf(&d->reads, "total register %s kWh, period registers %s kWh: billed the"
+                                   " period registers\n",
+                        energy_format_kwh3(u->total_wh, e1), energy_format_kwh3(sum, e2));
+            u->total_wh = sum;
+        }
     }
     if (total.present & (1u << REG_REACTIVE)) {
         u->has_reactive = true;
@@ -556,7 +568,7 @@ int bill_write(struct ctx *c, int64_t run_id, int64_t account_id, const char *ta
     *id = store_col_i64(st, 0);
     store_reset(st);
 
-    struct strbuf parts = STRBUF_INIT;
+    struct strbuf parts = STRBUF_INIT, rule = STRBUF_INIT;
     st = store_q(c->db, Q_BILL_LINE_INSERT);
     for (int i = 0; i < d->q.nlines && !ret; i++) {
         const struct quote_line *l = &d->q.lines[i];
@@ -568,7 +580,13 @@ int bill_write(struct ctx *c, int64_t run_id, int64_t account_id, const char *ta
         store_bind_text(st, 3, line_item_name(l->item));
         store_bind_text(st, 4, l->code ? l->code : line_item_name(l->item));
         store_bind_text(st, 5, l->name_zh ? l->name_zh : "");
-        store_bind_text(st, 6, l->rule ? l->rule : "");
+        strbuf_reset(&rule);
+        strbuf_addstr(&rule, l->rule ? l->rule : "");
+        if (l->detail[0]) {
+            strbuf_addstr(&rule, rule.len ? ": " : "");
+            strbuf_addstr(&rule, l->detail);
+        }
+        store_bind_text(st, 6, rule.buf);
         store_bind_text(st, 7, date_is_valid(l->version) ? date_format(l->version, vb) : "");
         store_bind_text(st, 8, qty_unit_name(l->unit));
         store_bind_i64(st, 9, l->qty);
@@ -578,6 +596,7 @@ int bill_write(struct ctx *c, int64_t run_id, int64_t account_id, const char *ta
         ret = store_exec(st, err);
     }
     strbuf_release(&parts);
+    strbuf_release(&rule);
     return ret;
 }
 
