@@ -62,7 +62,7 @@ static const char fill[] =
     " (CASE WHEN k = 0 THEN b ELSE b + a END) - (CASE WHEN k = 0 THEN b ELSE b + a END) * 6 / 10"
     " - CASE WHEN i % 100 < 85 THEN 0 ELSE (CASE WHEN k = 0 THEN b ELSE b + a END) / 10 END,"
     " CASE WHEN i % 100 < 85 THEN NULL ELSE (CASE WHEN k = 0 THEN b ELSE b + a END) * 45 / 100"
-    " END, CASE WHEN i % 100 < 97 THEN NULL ELSE 3500000 - (i % 7) * 100000 END,"
+    " END, CASE WHEN i % 100 < 97 THEN NULL ELSE 3500 - (i % 7) * 100 END,"
     " 'remote', 'valid', 0 FROM ("
     " SELECT i, b, a, 0 AS k, '2025-05-' || CASE WHEN 1 + i % 28 < 10 THEN '0' ELSE '' END"
     " || CAST(1 + i % 28 AS TEXT) AS d FROM adv UNION ALL"
