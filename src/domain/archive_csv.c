@@ -1,8 +1,9 @@
 /*
  * CSV import/export of customers, accounts and meters. Import runs in one transaction: rows are
  * prepared (validated, encrypted) and inserted one by one with a per-row scratch arena, so
- * memory stays flat however long the file; after the first bad row nothing more is written,
- * but every row is still validated so the report is complete. Export streams rows in key order.
+ * memory stays flat however long the file (on PostgreSQL new customers stream through binary
+ * COPY instead); every row is validated and checked against what is stored, so the report is
+ * complete, and one bad row rolls everything back. Export streams rows in key order.
  */
 #include "core/common.h"
 #include "core/keyring.h"
@@ -354,13 +355,15 @@ static int import_inline(struct ctx *c, enum archive_kind k, struct csv_reader *
  * the work overlap. Rows reach the database in file order, so results and reports are the same
  * as one thread's.
  */
-#define PIPE_SLOTS 256
+#define PIPE_SLOTS 512
+#define PG_BATCH 256 /* PostgreSQL, table not empty: 户号 looked up at once */
 
 struct pipe_slot {
     struct arena arena; /* the prepared row's strings */
     struct customer_row row;
     uint64_t line;
-    int rc; /* 0, or the row's error */
+    int rc;      /* 0, or the row's error */
+    bool stored; /* PostgreSQL: the batch lookup found the 户号 stored */
     struct err err;
     const char *bad_value; /* in `arena` */
 };
@@ -436,11 +439,142 @@ static void *pipe_produce(void *arg)
     return NULL;
 }
 
+/*
+ * PostgreSQL: a round trip per row would cost most of the import, so rows whose 户号 is new go
+ * to the database through binary COPY (store_bulk_*). A 户号 that may be stored — found by the
+ * lookup of its batch, or sent earlier in this import — goes through customer_insert as on
+ * SQLite, after the COPY so far is ended, so that it sees every row before it and is reported
+ * the same way (unchanged, or already there with different data). A table empty at the start
+ * (the bulk load) needs no lookups: only this import's rows can be there.
+ */
+struct keyset { /* 户号 as integers + 1 (10 digits fit), open addressing, 0 = empty */
+    uint64_t *v;
+    size_t cap, n;
+};
+
+static size_t keyset_pos(const struct keyset *k, uint64_t key)
+{
+    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (k->cap - 1);
+    while (k->v[i] && k->v[i] != key)
+        i = (i + 1) & (k->cap - 1);
+    return i;
+}
+
+static bool keyset_has(const struct keyset *k, uint64_t key)
+{
+    return k->cap && k->v[keyset_pos(k, key)] == key;
+}
+
+static void keyset_add(struct keyset *k, uint64_t key)
+{
+    if (2 * (k->n + 1) > k->cap) {
+        struct keyset g = { xcalloc(k->cap ? 2 * k->cap : 4096, sizeof(uint64_t)),
+                            k->cap ? 2 * k->cap : 4096, 0 };
+        for (size_t i = 0; i < k->cap; i++)
+            if (k->v[i])
+                g.v[keyset_pos(&g, k->v[i])] = k->v[i], g.n++;
+        free(k->v);
+        *k = g;
+    }
+    size_t i = keyset_pos(k, key);
+    if (!k->v[i])
+        k->v[i] = key, k->n++;
+}
+
+static void keyset_clear(struct keyset *k)
+{
+    if (k->n)
+        memset(k->v, 0, k->cap * sizeof(*k->v));
+    k->n = 0;
+}
+
+static uint64_t cust_key(const char *cust_no)
+{
+    return strtoull(cust_no, NULL, 10) + 1; /* customer_prepare checked: 10 digits */
+}
+
+struct sink {
+    bool copy;                 /* PostgreSQL: new rows through COPY */
+    bool lookup;               /* the table had rows at the start */
+    struct store_stmt *st;     /* the open COPY, or NULL */
+    struct keyset sent, found; /* 户号 sent by COPY; stored ones of the current batch */
+    struct strbuf list;
+};
+
+static int sink_flush(struct sink *k, bool abort, struct err *err)
+{
+    if (!k->st)
+        return 0;
+    struct store_stmt *st = k->st;
+    k->st = NULL;
+    return store_bulk_end(st, abort, NULL, err);
+}
+
+/* Mark the good rows of slots [head, head + n) whose 户号 is stored. */
+static int sink_lookup(struct ctx *c, struct sink *k, struct pipe_slot *slots, size_t head,
+                       size_t n, struct err *err)
+{
+    int rc;
+    if ((rc = sink_flush(k, false, err)))
+        return rc;
+    strbuf_reset(&k->list);
+    for (size_t i = 0; i < n; i++) {
+        struct pipe_slot *sl = &slots[(head + i) % PIPE_SLOTS];
+        sl->stored = false;
+        if (!sl->rc)
+            strbuf_addf(&k->list, "%s%s", k->list.len ? "," : "", sl->row.cust_no);
+    }
+    if (!k->list.len)
+        return 0;
+    keyset_clear(&k->found);
+    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_EXISTING);
+    store_bind_text(st, 1, k->list.buf);
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        keyset_add(&k->found, cust_key(store_col_text(st, 0)));
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n && k->found.n; i++) {
+        struct pipe_slot *sl = &slots[(head + i) % PIPE_SLOTS];
+        sl->stored = !sl->rc && keyset_has(&k->found, cust_key(sl->row.cust_no));
+    }
+    return 0;
+}
+
+/* Write one good row: 0 with *created and *same, or an error in row_err: a row error
+ * (is_row_error) unless *fatal, which ends the import (the COPY stream may be broken). */
+static int sink_row(struct ctx *c, struct sink *k, const struct pipe_slot *sl, bool *created,
+                    bool *same, bool *fatal, struct err *row_err)
+{
+    int64_t id;
+    int rc;
+    *fatal = false;
+    if (k->copy) {
+        uint64_t key = cust_key(sl->row.cust_no);
+        if (!sl->stored && !keyset_has(&k->sent, key)) {
+            if (!k->st && (rc = store_bulk_begin(c->db, Q_CUSTOMER_BULK, &k->st, row_err)))
+                k->st = NULL;
+            else
+                rc = customer_bulk_add(c, k->st, &sl->row, row_err);
+            if (rc)
+                return *fatal = true, rc;
+            keyset_add(&k->sent, key);
+            *created = true;
+            *same = false;
+            return 0;
+        }
+        if ((rc = sink_flush(k, false, row_err)))
+            return *fatal = true, rc;
+    }
+    return customer_insert(c, &sl->row, &id, created, same, row_err);
+}
+
 static int import_customers_piped(struct ctx *c, struct csv_reader *r, const int *map, bool bulk,
                                   const struct import_opts *o, struct import_result *res,
                                   struct err *err)
 {
     struct pipe p = { .r = r, .map = map, .bulk = bulk };
+    struct sink sink = { .copy = store_kind(c->db) == STORE_PG, .list = STRBUF_INIT };
+    sink.lookup = sink.copy && !bulk;
     struct arena row_arena = ARENA_INIT;
     struct arena *keep = c->arena;
     struct keyring *pkeys = NULL;
@@ -464,53 +598,72 @@ static int import_customers_piped(struct ctx *c, struct csv_reader *r, const int
     }
 
     for (;;) {
+        /* a batch to look up is PG_BATCH rows, or what is left at the end of the file */
+        size_t want = sink.lookup ? PG_BATCH : 1;
         pthread_mutex_lock(&p.mu);
-        while (p.head == p.tail && !p.done)
+        while (p.tail - p.head < want && !p.done)
             pthread_cond_wait(&p.not_empty, &p.mu);
-        bool empty = p.head == p.tail;
+        size_t n = p.tail - p.head;
         uint64_t done_bytes = p.done_bytes, total_bytes = p.total_bytes;
         pthread_mutex_unlock(&p.mu);
-        if (empty)
+        if (!n)
             break;
-        struct pipe_slot *sl = &p.slots[p.head % PIPE_SLOTS];
-        res->rows++;
-        if (sl->rc) {
-            row_bad(keep, res, sl->line, &sl->err, sl->bad_value);
-        } else {
-            int64_t id;
-            bool created, same;
-            struct err row_err = ERR_INIT;
-            c->arena = &row_arena;
-            int row_rc = customer_insert(c, &sl->row, &id, &created, &same, &row_err);
-            c->arena = keep;
-            arena_reset(&row_arena);
-            if (!row_rc && !created && !same)
-                row_rc = error(&row_err, ERR_CONFLICT,
-                               "customer '%s' already exists with different data", sl->row.cust_no),
-                err_field(&row_err, "cust_no");
-            if (is_row_error(row_rc)) {
-                row_bad(keep, res, sl->line, &row_err,
-                        !strcmp(row_err.field, "cust_no") ? sl->row.cust_no : NULL);
-            } else if (row_rc) {
-                *err = row_err;
-                rc = row_rc;
-                pthread_mutex_lock(&p.mu);
-                p.stop = true;
-                pthread_cond_signal(&p.not_full);
-                pthread_mutex_unlock(&p.mu);
-                break;
+        if (n > want)
+            n = want;
+        if (sink.lookup && (rc = sink_lookup(c, &sink, p.slots, p.head, n, err)))
+            break;
+        for (size_t i = 0; i < n && !rc; i++) {
+            struct pipe_slot *sl = &p.slots[p.head % PIPE_SLOTS];
+            res->rows++;
+            if (sl->rc) {
+                row_bad(keep, res, sl->line, &sl->err, sl->bad_value);
             } else {
-                res->created += created;
-                res->unchanged += !created;
+                bool created, same, fatal;
+                struct err row_err = ERR_INIT;
+                c->arena = &row_arena;
+                int row_rc = sink_row(c, &sink, sl, &created, &same, &fatal, &row_err);
+                c->arena = keep;
+                arena_reset(&row_arena);
+                if (!row_rc && !created && !same)
+                    row_rc =
+                        error(&row_err, ERR_CONFLICT,
+                              "customer '%s' already exists with different data", sl->row.cust_no),
+                    err_field(&row_err, "cust_no");
+                if (!fatal && is_row_error(row_rc)) {
+                    row_bad(keep, res, sl->line, &row_err,
+                            !strcmp(row_err.field, "cust_no") ? sl->row.cust_no : NULL);
+                } else if (row_rc) {
+                    *err = row_err;
+                    rc = row_rc;
+                    break;
+                } else {
+                    res->created += created;
+                    res->unchanged += !created;
+                }
             }
+            pthread_mutex_lock(&p.mu);
+            p.head++;
+            pthread_cond_signal(&p.not_full);
+            pthread_mutex_unlock(&p.mu);
+            if ((res->rows & 4095) == 0)
+                report_progress(o, done_bytes, total_bytes);
         }
+        if (rc)
+            break;
+    }
+    if (rc) {
         pthread_mutex_lock(&p.mu);
-        p.head++;
+        p.stop = true;
         pthread_cond_signal(&p.not_full);
         pthread_mutex_unlock(&p.mu);
-        if ((res->rows & 4095) == 0)
-            report_progress(o, done_bytes, total_bytes);
     }
+    /* the rows sent must reach the table before the import goes on (indexes, audit) */
+    struct err end_err = ERR_INIT;
+    int end_rc = sink_flush(&sink, rc != 0, &end_err);
+    if (!rc && end_rc)
+        *err = end_err;
+    if (!rc)
+        rc = end_rc;
     pthread_join(producer, NULL);
     if (!rc && p.rc < 0) {
         *err = p.err;
@@ -527,6 +680,9 @@ out:
     pthread_cond_destroy(&p.not_full);
     arena_release(&row_arena);
     keyring_free(pkeys);
+    free(sink.sent.v);
+    free(sink.found.v);
+    strbuf_release(&sink.list);
     return rc;
 }
 
@@ -562,9 +718,9 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
     }
     if (res->bad_count) {
         res->rows_failed = true;
-        rc = error(err, ERR_INVALID,
-                   "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
-                   res->bad_count, res->rows);
+        rc =
+            error(err, ERR_INVALID, "%" PRId64 " of %" PRId64 " rows are bad; nothing was imported",
+                  res->bad_count, res->rows);
         goto fail;
     }
     if (o->dry_run) {

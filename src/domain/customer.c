@@ -416,6 +416,17 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
     return 0;
 }
 
+int customer_bulk_add(struct ctx *c, struct store_stmt *st, const struct customer_row *r,
+                      struct err *err)
+{
+    store_bind_text(st, 1, r->cust_no);
+    bind_row(c, st, r);
+    int64_t now = ctx_now(c); /* created_at = updated_at, as Q_CUSTOMER_INSERT's ?16 twice */
+    store_bind_i64(st, 16, now);
+    store_bind_i64(st, 17, now);
+    return store_bulk_add(st, err);
+}
+
 static int next_cust_no(struct ctx *c, char out[16], struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_MAX_NO);
