@@ -170,18 +170,22 @@ int cmd_bill_list(struct cli *cli, int argc, char **argv)
 
 int cmd_bill_review(struct cli *cli, int argc, char **argv)
 {
-    const char *note = NULL;
+    const char *note = NULL, *reason = NULL;
     int64_t run = 0, limit = 100;
     const struct opt_spec specs[] = {
-        { "run", OPT_INT, &run, "RUN", "list: only this run" },
+        { "run", OPT_INT, &run, "RUN", "list: only this run; approve/hold: all of this run" },
+        { "reason", OPT_STR, &reason, "TEXT",
+          "with --run: the bills whose review reason contains TEXT" },
         { "note", OPT_STR, &note, "TEXT", "approve/hold: the reviewer's note (hold requires it)" },
         { "limit", OPT_INT, &limit, "N", "list: at most N bills (100)" },
         OPT_SPEC_END,
     };
     cli->usage = "list [--run RUN] | approve BILL [--note T] | hold BILL --note T | "
-                 "recompute BILL\n\n"
+                 "recompute BILL\n"
+                 "   or: approve|hold --run RUN --reason TEXT [--note T]\n\n"
                  "The review queue (量费审核): bills that failed validation or look unusual.\n"
-                 "BILL is a bill number or #id.";
+                 "BILL is a bill number or #id; --run with --reason decides every bill of the\n"
+                 "run in review for that reason (e.g. --reason \"consumption spike\").";
     int rc = cli_options(cli, specs, &argc, argv, 1, 2);
     if (rc)
         return rc;
@@ -193,8 +197,20 @@ int cmd_bill_review(struct cli *cli, int argc, char **argv)
         struct cli_list l = CLI_LIST_INIT(cli);
         return cli_list_end(&l, bill_list(&cli->ctx, &f, print_row, &l, &cli->err));
     }
+    if (argc == 1 && run && reason && (!strcmp(verb, "approve") || !strcmp(verb, "hold"))) {
+        int64_t n;
+        if (!strcmp(verb, "hold") && (!note || !*note))
+            return error(&cli->err, ERR_USAGE, "holding bills needs --note with the reason");
+        if ((rc = bill_review_bulk(&cli->ctx, run, reason, !strcmp(verb, "approve"), note, &n,
+                                   &cli->err)))
+            return rc;
+        printf("%s %" PRId64 " bills of run %" PRId64 "\n",
+               !strcmp(verb, "approve") ? "approved" : "held", n, run);
+        return 0;
+    }
     if (argc != 2)
-        return error(&cli->err, ERR_USAGE, "review %s needs a BILL", verb);
+        return error(&cli->err, ERR_USAGE, "review %s needs a BILL (or --run RUN --reason TEXT)",
+                     verb);
     int64_t id;
     if (strcmp(verb, "approve") && strcmp(verb, "hold") && strcmp(verb, "recompute"))
         return error(&cli->err, ERR_USAGE,

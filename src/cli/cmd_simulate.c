@@ -71,17 +71,27 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
     if ((rc = period_parse(period, &p, &cli->err)))
         return rc;
     struct tariff_set *ts = NULL;
-    struct tariff *own = NULL;
+    struct tariff **own = NULL;
+    size_t nown = 0;
     const struct tariff *t = NULL;
     if (file) {
         struct strbuf sb = STRBUF_INIT;
         rc = read_file(cli, file, &sb);
         if (!rc)
-            rc = tariff_parse_json(sb.buf, sb.len, &own, &cli->err);
+            rc = tariff_parse_json_all(sb.buf, sb.len, &own, &nown, &cli->err);
         strbuf_release(&sb);
         if (rc)
             return error_prefix(&cli->err, "%s: ", file);
-        t = own;
+        /* a file of several tariffs: the one named by --against */
+        for (size_t i = 0; i < nown && !t; i++)
+            if (nown == 1 || (against && !strcmp(tariff_code(own[i]), against)))
+                t = own[i];
+        if (!t) {
+            tariff_free_all(own, nown);
+            return error(&cli->err, ERR_USAGE,
+                         "%s holds %zu tariffs: name the one to simulate with --against CODE",
+                         file, nown);
+        }
     } else {
         if ((rc = tariff_set_load(&cli->ctx, &ts, &cli->err)))
             return rc;
@@ -148,6 +158,6 @@ out:
     if (ts)
         tariff_set_free(ts);
     if (own)
-        tariff_free(own);
+        tariff_free_all(own, nown);
     return rc;
 }

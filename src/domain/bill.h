@@ -105,6 +105,11 @@ int bill_inputs(struct ctx *c, int64_t bill_id, const char **usage_text, const c
  *  ERR_CONFLICT for an issued bill. Audited with the note. */
 int bill_review(struct ctx *c, int64_t bill_id, bool approve, const char *note, struct err *err);
 
+/** The same decision for every bill of run `run_id` in review whose reason contains
+ *  `reason_like` (e.g. "consumption spike"); *count gets how many. One audit row. */
+int bill_review_bulk(struct ctx *c, int64_t run_id, const char *reason_like, bool approve,
+                     const char *note, int64_t *count, struct err *err);
+
 /** Recompute one unissued regular bill from the current readings and tariffs (after a reading
  *  was corrected); it goes through review again. */
 int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, struct err *err);

@@ -53,7 +53,9 @@ static int add_customer(struct ctx *c, const struct demo_customer *d, struct dem
     struct account_in ai = {
         .account_no = account_no,
         .cust_no = d->cust_no,
-        .tariff_code = d->tariff_code,
+        /* the two-part tariff comes in two flavours: basic charge by demand or by capacity */
+        .tariff_code = d->basic_by && !strcmp(d->basic_by, "capacity") ? "LI-2PART-CAP"
+                                                                        : d->tariff_code,
         .capacity_kva = capacity,
         .demand_kw = demand,
         .pf_standard = pf,
