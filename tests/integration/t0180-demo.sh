@@ -27,4 +27,23 @@ run --db "$third" export customers --with-pii
 check "gives other customers" sh -c "! cmp -s '$T/out' '$T/first.csv'"
 expect_fail "a negative count is refused" 65 "customers must be" --db "$third" demo --customers -1
 
+# a year of readings through the real imports, and the bill runs it feeds
+fourth=$(new_db fourth)
+"$PMIS" --db "$fourth" init >/dev/null 2>&1
+expect_ok "demo tariffs" --db "$fourth" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json"
+expect_ok "demo with readings and curves" --db "$fourth" --json demo --customers 400 --seed 11 \
+    --from 2025-01 --months 3 --readings "$T/r.csv" --intervals "$T/i.csv"
+check "readings on every reading day: about 4 per customer" sh -c "grep -q '\"readings\":1[3-6][0-9][0-9]' '$T/out'"
+fifth=$(new_db fifth)
+"$PMIS" --db "$fifth" init >/dev/null 2>&1
+"$PMIS" --db "$fifth" demo --customers 400 --seed 11 --from 2025-01 --months 3 --readings "$T/r2.csv" >/dev/null 2>&1
+check "same seed, same readings" cmp -s "$T/r.csv" "$T/r2.csv"
+expect_ok "the readings import" --db "$fourth" import readings "$T/r.csv"
+expect_ok "the curves import" --db "$fourth" import intervals "$T/i.csv"
+PMIS_NOW=2025-03-01T02:00:00Z run --db "$fourth" --json bill run --period 2025-02
+check "every account billed" grep -q '"bills":400,' "$T/out"
+check "none failed to price" grep -q '"failed":0,' "$T/out"
+check "every bill equals the sum of its lines" test "$(sql_at "$fourth" "SELECT COUNT(*) FROM bill b WHERE total_fen <> (SELECT COALESCE(SUM(amount_fen), 0) FROM bill_line l WHERE l.bill_id = b.id)")" = 0
+expect_fail "curves need readings" 64 "--intervals needs --readings" --db "$third" demo --customers 1 --intervals "$T/x.csv"
+
 done_testing
