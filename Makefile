@@ -16,7 +16,8 @@ CC ?= cc
 
 PKGS := sqlite3 libpq libcrypto jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libpq is dlopen()ed by src/store/pg.c when a PostgreSQL URL is opened: headers only here
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wvla -fno-common

@@ -9,9 +9,12 @@ for f in "$@"; do
     base=$(basename "$f" .sql)
     ver=$(echo "$base" | sed 's/_.*//' | sed 's/^0*//')
     name=$(echo "$base" | sed 's/^[0-9]*_//')
+    # the checksum `pmis db status` records and checks, of exactly the embedded text (every line
+    # ends in a newline), computed here so no command pays for hashing at start-up
+    sum=$(awk '{ print }' "$f" | sha256sum | cut -d' ' -f1)
     printf '    { %s, "%s",\n' "$ver" "$name"
     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/      "/' -e 's/$/\\n"/' "$f"
-    echo '    },'
+    echo "      , \"$sum\" },"
 done
 echo '};'
 echo "const unsigned store_migrations_count = $#;"

@@ -9,6 +9,7 @@ struct store_migration_src {
     int version;
     const char *name;
     const char *sql;
+    const char *sha256; /* hex SHA-256 of `sql` computed at build time; NULL: at run time */
 };
 
 extern const struct store_migration_src store_migrations[];

@@ -9,12 +9,107 @@
 #include "core/xalloc.h"
 #include "store/store_impl.h"
 
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <glob.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
 #include <libpq-fe.h>
+
+/*
+ * libpq is loaded when the first PostgreSQL connection opens, not when pmis starts: with its
+ * Kerberos and LDAP dependencies it costs every command about 2 ms to load, and a SQLite
+ * installation never needs it. Every PQ function this file calls is listed here; the macros
+ * below send the calls through the table.
+ */
+#define PQ_FUNCS(X) \
+    X(PQclear) \
+    X(PQcmdStatus) \
+    X(PQcmdTuples) \
+    X(PQconnectdbParams) \
+    X(PQconninfo) \
+    X(PQconninfoFree) \
+    X(PQconninfoParse) \
+    X(PQerrorMessage) \
+    X(PQexec) \
+    X(PQexecPrepared) \
+    X(PQfinish) \
+    X(PQfreemem) \
+    X(PQftype) \
+    X(PQgetResult) \
+    X(PQgetisnull) \
+    X(PQgetlength) \
+    X(PQgetvalue) \
+    X(PQnfields) \
+    X(PQntuples) \
+    X(PQpass) \
+    X(PQprepare) \
+    X(PQputCopyData) \
+    X(PQputCopyEnd) \
+    X(PQreset) \
+    X(PQresultErrorField) \
+    X(PQresultStatus) \
+    X(PQserverVersion) \
+    X(PQsetNoticeProcessor) \
+    X(PQstatus) \
+    X(PQtransactionStatus)
+
+static struct {
+#define X(f) __typeof__(f) *fn_##f;
+    PQ_FUNCS(X)
+#undef X
+} pq;
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_error[256];
+
+static void pq_load(void)
+{
+    void *h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(pq_error, sizeof(pq_error), "%s", dlerror());
+        return;
+    }
+#define X(f)                                                                                       \
+    if (!(*(void **)&pq.fn_##f = dlsym(h, #f))) {                                                  \
+        snprintf(pq_error, sizeof(pq_error), "libpq.so.5 lacks %s", #f);                         \
+        return;                                                                                    \
+    }
+    PQ_FUNCS(X)
+#undef X
+}
+
+#define PQclear(...) pq.fn_PQclear(__VA_ARGS__)
+#define PQcmdStatus(...) pq.fn_PQcmdStatus(__VA_ARGS__)
+#define PQcmdTuples(...) pq.fn_PQcmdTuples(__VA_ARGS__)
+#define PQconnectdbParams(...) pq.fn_PQconnectdbParams(__VA_ARGS__)
+#define PQconninfo(...) pq.fn_PQconninfo(__VA_ARGS__)
+#define PQconninfoFree(...) pq.fn_PQconninfoFree(__VA_ARGS__)
+#define PQconninfoParse(...) pq.fn_PQconninfoParse(__VA_ARGS__)
+#define PQerrorMessage(...) pq.fn_PQerrorMessage(__VA_ARGS__)
+#define PQexec(...) pq.fn_PQexec(__VA_ARGS__)
+#define PQexecPrepared(...) pq.fn_PQexecPrepared(__VA_ARGS__)
+#define PQfinish(...) pq.fn_PQfinish(__VA_ARGS__)
+#define PQfreemem(...) pq.fn_PQfreemem(__VA_ARGS__)
+#define PQftype(...) pq.fn_PQftype(__VA_ARGS__)
+#define PQgetResult(...) pq.fn_PQgetResult(__VA_ARGS__)
+#define PQgetisnull(...) pq.fn_PQgetisnull(__VA_ARGS__)
+#define PQgetlength(...) pq.fn_PQgetlength(__VA_ARGS__)
+#define PQgetvalue(...) pq.fn_PQgetvalue(__VA_ARGS__)
+#define PQnfields(...) pq.fn_PQnfields(__VA_ARGS__)
+#define PQntuples(...) pq.fn_PQntuples(__VA_ARGS__)
+#define PQpass(...) pq.fn_PQpass(__VA_ARGS__)
+#define PQprepare(...) pq.fn_PQprepare(__VA_ARGS__)
+#define PQputCopyData(...) pq.fn_PQputCopyData(__VA_ARGS__)
+#define PQputCopyEnd(...) pq.fn_PQputCopyEnd(__VA_ARGS__)
+#define PQreset(...) pq.fn_PQreset(__VA_ARGS__)
+#define PQresultErrorField(...) pq.fn_PQresultErrorField(__VA_ARGS__)
+#define PQresultStatus(...) pq.fn_PQresultStatus(__VA_ARGS__)
+#define PQserverVersion(...) pq.fn_PQserverVersion(__VA_ARGS__)
+#define PQsetNoticeProcessor(...) pq.fn_PQsetNoticeProcessor(__VA_ARGS__)
+#define PQstatus(...) pq.fn_PQstatus(__VA_ARGS__)
+#define PQtransactionStatus(...) pq.fn_PQtransactionStatus(__VA_ARGS__)
 
 #define PG_BYTEA_OID 17 /* pg_type.h is a server header */
 #define PG_SESSION_SQL                                                                             \
@@ -171,6 +266,10 @@ static int pg_open(struct store *s, const char *url, struct err *err)
     PGconn *conn = NULL;
     int ret = 0;
 
+    pthread_once(&pq_once, pq_load);
+    if (pq_error[0])
+        return error(err, ERR_UNAVAILABLE, "PostgreSQL needs the libpq client library: %s",
+                     pq_error);
     store_redact_url(url, &shown, &secret);
     PQconninfoOption *opts = PQconninfoParse(url, &perr);
     if (!opts) {
