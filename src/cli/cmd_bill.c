@@ -307,18 +307,12 @@ struct line_print {
     bool explain;
 };
 
+/* A stored unit ("Wh") as people read it ("kWh"). */
 static const char *unit_label(const char *unit)
 {
-    if (!strcmp(unit, "Wh"))
-        return "kWh";
-    if (!strcmp(unit, "varh"))
-        return "kvarh";
-    if (!strcmp(unit, "W"))
-        return "kW";
-    if (!strcmp(unit, "VA"))
-        return "kVA";
-    if (!strcmp(unit, "fen"))
-        return "yuan";
+    for (int u = QTY_WH; u <= QTY_DAYS; u++)
+        if (!strcmp(unit, qty_unit_name((enum qty_unit)u)))
+            return qty_unit_label((enum qty_unit)u);
     return unit;
 }
 

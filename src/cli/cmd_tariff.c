@@ -212,25 +212,6 @@ static int parse_tou(struct cli *cli, const char *s, struct usage *u)
     return 0;
 }
 
-static const char *unit_label(enum qty_unit u)
-{
-    switch (u) {
-    case QTY_WH:
-        return "kWh";
-    case QTY_VARH:
-        return "kvarh";
-    case QTY_W:
-        return "kW";
-    case QTY_VA:
-        return "kVA";
-    case QTY_FEN:
-        return "yuan";
-    case QTY_DAYS:
-        return "days";
-    }
-    return "";
-}
-
 static char *qty_text(enum qty_unit unit, int64_t q, char *buf)
 {
     if (unit == QTY_FEN)
@@ -260,7 +241,7 @@ static json_t *quote_json(const struct quote *q)
         json_object_set_new(lo, "name", json_string(l->name_zh));
         json_object_set_new(lo, "version", json_string(date_format(l->version, d)));
         json_object_set_new(lo, "quantity", json_string(qty_text(l->unit, l->qty, a)));
-        json_object_set_new(lo, "unit", json_string(unit_label(l->unit)));
+        json_object_set_new(lo, "unit", json_string(qty_unit_label(l->unit)));
         json_object_set_new(lo, "price",
                             l->price_e8 ? json_string(price_text(l->unit, l->price_e8, b))
                                         : json_null());
@@ -273,7 +254,7 @@ static json_t *quote_json(const struct quote *q)
             json_t *po = json_object();
             json_object_set_new(po, "label", json_string(p->label));
             json_object_set_new(po, "quantity", json_string(qty_text(p->unit, p->qty, a)));
-            json_object_set_new(po, "unit", json_string(unit_label(p->unit)));
+            json_object_set_new(po, "unit", json_string(qty_unit_label(p->unit)));
             json_object_set_new(po, "price", json_string(price_text(p->unit, p->price_e8, b)));
             if (p->num != 1 || p->den != 1) {
                 json_object_set_new(po, "num", json_integer(p->num));
@@ -305,7 +286,7 @@ static void print_quote(const struct tariff *t, const struct usage *u, const str
     for (int i = 0; i < q->nlines; i++) {
         const struct quote_line *l = &q->lines[i];
         char qty[64];
-        snprintf(qty, sizeof(qty), "%s %s", qty_text(l->unit, l->qty, a), unit_label(l->unit));
+        snprintf(qty, sizeof(qty), "%s %s", qty_text(l->unit, l->qty, a), qty_unit_label(l->unit));
         printf("%-14s %18s  %12s  %12s  %s [%s]%s%s\n", l->code, qty,
                l->price_e8 ? price_text(l->unit, l->price_e8, b) : "-",
                money_format(l->amount_fen, c), l->rule, date_format(l->version, d),

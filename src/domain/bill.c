@@ -302,6 +302,28 @@ static int issue_one(struct ctx *c, int64_t id, const char *period, struct date 
     return store_exec(st, err);
 }
 
+/* The due date of bills issued today: `*due` as given (not before today), or today plus the
+ * policy's due_days when it is not a valid date. */
+static int due_date(struct ctx *c, const struct bill_policy *p, struct date *due, struct err *err)
+{
+    struct bill_policy defpol;
+    struct date today;
+    int ret;
+    if (!p) {
+        bill_policy_default(&defpol);
+        p = &defpol;
+    }
+    if ((ret = ctx_today(c, &today, err)))
+        return ret;
+    if (!date_is_valid(*due))
+        *due = date_add_days(today, p->due_days);
+    else if (date_cmp(*due, today) < 0) {
+        char b[DATE_BUF_SIZE];
+        return error(err, ERR_INVALID, "due date %s is before today", date_format(*due, b));
+    }
+    return 0;
+}
+
 static int seq_get(struct ctx *c, const char *period, int64_t *seq, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_BILL_SEQ_GET);
@@ -328,25 +350,13 @@ static int seq_set(struct ctx *c, const char *period, int64_t seq, struct err *e
 int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct bill_policy *p,
                struct bill_issue_result *r, struct err *err)
 {
-    struct bill_policy defpol;
-    struct date today;
     char no[32], period[PERIOD_BUF_SIZE] = "", key[24], detail[160];
     int64_t seq = 0, after = 0;
     int ret;
 
     memset(r, 0, sizeof(*r));
-    if (!p) {
-        bill_policy_default(&defpol);
-        p = &defpol;
-    }
-    if ((ret = ctx_today(c, &today, err)))
+    if ((ret = due_date(c, p, &due_on, err)))
         return ret;
-    if (!date_is_valid(due_on))
-        due_on = date_add_days(today, p->due_days);
-    else if (date_cmp(due_on, today) < 0) {
-        char b[DATE_BUF_SIZE];
-        return error(err, ERR_INVALID, "due date %s is before today", date_format(due_on, b));
-    }
     if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_BILL_RUN_GET);
@@ -436,20 +446,12 @@ out:
 int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
                           const struct bill_policy *p, const char **bill_no, struct err *err)
 {
-    struct bill_policy defpol;
-    struct date today;
     char no[32], key[24];
     int64_t seq;
     int ret;
 
-    if (!p) {
-        bill_policy_default(&defpol);
-        p = &defpol;
-    }
-    if ((ret = ctx_today(c, &today, err)))
+    if ((ret = due_date(c, p, &due_on, err)))
         return ret;
-    if (!date_is_valid(due_on))
-        due_on = date_add_days(today, p->due_days);
     if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_BILL_ADJ_ISSUABLE);

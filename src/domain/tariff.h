@@ -67,6 +67,9 @@ enum qty_unit {
     QTY_DAYS, /* proration */
 };
 
+/** How people read a unit: "kWh", "kvarh", "kW", "kVA", "yuan", "days". */
+const char *qty_unit_label(enum qty_unit u);
+
 #define QUOTE_MAX_PARTS 16
 #define QUOTE_MAX_LINES 24
 

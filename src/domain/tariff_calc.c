@@ -692,7 +692,7 @@ bool tariff_uses_windows(const struct tariff *t, struct date d)
 
 /* ---- rendering ------------------------------------------------------------------------- */
 
-static const char *unit_name(enum qty_unit u)
+const char *qty_unit_label(enum qty_unit u)
 {
     switch (u) {
     case QTY_WH:
@@ -727,7 +727,7 @@ char *quote_line_arith(const struct quote_line *l, char *buf, size_t size)
                                   p->qty, price_format(p->price_e8, pb));
         else
             o += (size_t)snprintf(buf + o, size - o, "%s%s %s × %s", i ? " + " : "",
-                                  decimal_format(p->qty, 3, 3, 0, qb), unit_name(p->unit),
+                                  decimal_format(p->qty, 3, 3, 0, qb), qty_unit_label(p->unit),
                                   price_format(p->price_e8, pb));
         if ((p->num != 1 || p->den != 1) && o < size)
             o += (size_t)snprintf(buf + o, size - o, " × %" PRId64 "/%" PRId64, p->num, p->den);

@@ -17,7 +17,7 @@ done
 expect_ok "load one again" tariff load "$td/guangzhou-resident.json"
 check "changes nothing" out_has "2 tariffs, 0 new versions$"
 expect_ok "list" tariff list
-check "nine tariffs" test "$(wc -l <"$T/out")" -eq 9
+check "fourteen tariffs" test "$(wc -l <"$T/out")" -eq 14
 check "lists GD-CI-TOU" out_has "^GD-CI-TOU +general_ci +1  2021-10-01  广东省一般工商业分时电价"
 run --json tariff list
 check "list --json" grep -q '{"code":"AG-FLAT","name":"农业生产用电","category":"agriculture","versions":1,"latest":"2024-01-01"}' "$T/out"
@@ -94,7 +94,7 @@ check "nothing changed" test "$(db_digest)" = "$digest"
 expect_fail "the good tariff was not stored" 66 "unknown tariff 'NEW-OK'" tariff show NEW-OK
 
 expect_ok "loads are audited" audit list --action tariff.version.add
-check "one row per version (9)" test "$(wc -l <"$T/out")" -eq 9
+check "one row per version (14)" test "$(wc -l <"$T/out")" -eq 14
 expect_ok "the audit chain holds" audit verify
 
 done_testing
