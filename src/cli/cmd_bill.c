@@ -107,6 +107,53 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+static int print_run(void *arg, const struct bill_run_info *r)
+{
+    struct cli_list *l = arg;
+    char m[MONEY_BUF_SIZE], e[ENERGY_BUF_SIZE], at[40];
+    if (l->cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "run", json_integer(r->id));
+        json_object_set_new(j, "period", json_string(r->period));
+        json_object_set_new(j, "org", cli_json_str(r->org_code));
+        json_object_set_new(j, "cycle_day", r->cycle_day ? json_integer(r->cycle_day)
+                                                           : json_null());
+        json_object_set_new(j, "status", json_string(r->status));
+        json_object_set_new(j, "bills", json_integer(r->accounts));
+        json_object_set_new(j, "in_review", json_integer(r->in_review));
+        json_object_set_new(j, "energy_kwh", json_kwh(r->energy_wh));
+        json_object_set_new(j, "total", json_money(r->total_fen));
+        json_object_set_new(j, "started_at", json_string(instant_format(r->started_at, at)));
+        json_object_set_new(j, "started_by", json_string(r->started_by));
+        json_array_append_new(l->items, j);
+        return 0;
+    }
+    printf("%6" PRId64 "  %s  %-8s %-10s %8" PRId64 " bills %6" PRId64 " in review %16s kWh %18s"
+           "  %s by %s\n",
+           r->id, r->period, r->org_code ? r->org_code : "all", r->status, r->accounts,
+           r->in_review, energy_format_kwh(r->energy_wh, e), money_format_grouped(r->total_fen, m),
+           instant_format(r->started_at, at), r->started_by);
+    return 0;
+}
+
+int cmd_bill_runs(struct cli *cli, int argc, char **argv)
+{
+    const char *period = NULL;
+    int64_t limit = 50;
+    const struct opt_spec specs[] = {
+        { "period", OPT_STR, &period, "YYYY-MM", "runs of this month" },
+        { "limit", OPT_INT, &limit, "N", "at most N runs (50)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--period YYYY-MM] [--limit N]\n\nBill runs, newest first: status running "
+                 "(interrupted: run it again), computed,\nissued or replaced.";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    struct cli_list l = CLI_LIST_INIT(cli);
+    return cli_list_end(&l, bill_runs(&cli->ctx, period, limit, print_run, &l, &cli->err));
+}
+
 /* ---- printing bills ---- */
 
 static json_t *bill_json(const struct bill_info *b)

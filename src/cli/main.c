@@ -57,6 +57,7 @@ static const struct cli_command commands[] = {
     { "tariff", "quote", cmd_tariff_quote, CMD_DB | CMD_DB_IF_EXISTS,
       "price a month's usage under a tariff" },
     { "bill", "run", cmd_bill_run, CMD_DB, "compute the draft bills of a period" },
+    { "bill", "runs", cmd_bill_runs, CMD_DB, "list bill runs" },
     { "bill", "review", cmd_bill_review, CMD_DB, "the review queue: list, approve, hold, recompute" },
     { "bill", "issue", cmd_bill_issue, CMD_DB, "issue (发行) a bill run or a correction" },
     { "bill", "list", cmd_bill_list, CMD_DB, "list bills" },

@@ -63,6 +63,19 @@ struct bill_run_result {
 int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_result *r,
              struct err *err);
 
+/** A bill run as listed (strings in the ctx arena). */
+struct bill_run_info {
+    int64_t id;
+    const char *period, *org_code, *status, *started_by; /* org_code NULL = every org */
+    int cycle_day;                                        /* 0 = every reading day */
+    int64_t accounts, in_review, total_fen, energy_wh;
+    int64_t started_at, issued_at; /* µs since the epoch; issued_at 0 = not issued */
+};
+typedef int bill_run_fn(void *arg, const struct bill_run_info *r);
+/** The latest `limit` runs (0 = 50), of `period` or all (NULL), newest first. */
+int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
+              struct err *err);
+
 /** A bill as listed. Strings live in the ctx arena. */
 struct bill_info {
     int64_t id, run_id, adjusts_bill_id;

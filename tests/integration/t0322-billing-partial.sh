@@ -36,7 +36,9 @@ setup() {
         "$PMIS" import readings "$T/r.csv" >/dev/null &&
         "$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null
 }
-setup || { not_ok "set up"; done_testing; exit 1; }
+setup || { not_ok "set up"; expect_ok "list the runs" bill runs --json
+check "two runs, newest first, with their bills" grep -q '^\[{"run":2,"period":"2024-08","org":null,"cycle_day":null,"status":"computed","bills":2,.*{"run":1,"period":"2024-07"' "$T/out"
+done_testing; exit 1; }
 export PMIS_NOW=2024-08-01T02:00:00Z
 expect_ok "bill run for 2024-07" bill run --period 2024-07
 id=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE a.account_no = '330000001101'")
@@ -50,4 +52,6 @@ expect_ok "explain the resident" bill explain "#$id"
 check "R9: 6 months of supply in 2024" out_has "6 months of supply this year"
 check "tier 2 surcharge on the 120 kWh above 1380: 6.00" out_has "^  tier_surcharge .* 6\.00 "
 check "energy 1000 x 0.568 + 500 x 0.288 = 712.00" out_has "^  energy .* 712\.00 "
+expect_ok "list the runs" bill runs --json
+check "two runs, newest first, with their bills" grep -q '^\[{"run":2,"period":"2024-08","org":null,"cycle_day":null,"status":"computed","bills":2,.*{"run":1,"period":"2024-07"' "$T/out"
 done_testing
