@@ -4,9 +4,12 @@
 # micro-benchmark, then for SQLite and for PostgreSQL (a throwaway cluster from tests/pg.sh):
 # `pmis import customers` of generated CSV files (wall time, peak RSS) into fresh databases, and
 # customer_search latency on the largest one; reading and interval imports (bench_readings:
-# BENCH_METERS meters, default 2000, 1.2M register values and 1.15M points); a table of figures
-# closes. Nothing is asserted.
+# BENCH_METERS meters, default 2000, 1.2M register values and 1.15M points); bill runs
+# (bench_billrun: BENCH_BILL_ROWS accounts in the demo mix, `pmis bill run --period 2025-06`,
+# wall time and peak RSS); a table of figures closes. Nothing is asserted.
 # Environment:
+#   BENCH_SECTIONS="crypto tariff import readings billing"   what to run
+#   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
 #   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
 #   BENCH_BACKENDS="sqlite postgresql"
 #   BENCH_QUERIES=300                    search queries per kind
@@ -15,6 +18,9 @@
 set -eu
 
 rows=${BENCH_ROWS:-100000 500000 1000000}
+sections=${BENCH_SECTIONS:-crypto tariff import readings billing}
+bill_rows=${BENCH_BILL_ROWS:-100000 1000000}
+want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 queries=${BENCH_QUERIES:-300}
 bin=${BENCH_BIN:-build}
@@ -23,7 +29,7 @@ seed=2025
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto" \
-    "$bin/bench/bench_readings" "$bin/bench/bench_tariff"; do
+    "$bin/bench/bench_readings" "$bin/bench/bench_tariff" "$bin/bench/bench_billrun"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 
@@ -54,26 +60,31 @@ echo "disk:    $(df -h "$tmp" | awk 'NR == 2 { print $4 " free in " $6 }')"
 echo
 
 # ---- personal-data crypto ----
-"$bin/bench/bench_crypto" | sed 1d
-echo
+if want crypto; then
+    "$bin/bench/bench_crypto" | sed 1d
+    echo
+fi
 
 # ---- tariff engine: in-process quotes/s, then `pmis tariff quote` per CLI call ----
-"$bin/bench/bench_tariff" "$here/data/tariffs" | tee "$tmp/tariff"
-tq_db="sqlite:$tmp/tariff.db"
 export PMIS_KEYS_FILE="$tmp/keys"
-PMIS_DB="$tq_db" "$pmis" init >/dev/null 2>&1
-for f in "$here"/data/tariffs/*.json; do PMIS_DB="$tq_db" "$pmis" tariff load "$f" >/dev/null; done
-tq_n=${BENCH_TARIFF_CALLS:-200}
-t0=$(now)
-i=0
-while [ $i -lt "$tq_n" ]; do
-    PMIS_DB="$tq_db" "$pmis" tariff quote --tariff SH-LI-2P --period 2024-07 --tou peak=40000,flat=40000,valley=20000 \
-        --demand 700 --contract-demand 600 --kvarh 69000 --pf-standard 0.90 >/dev/null
-    i=$((i + 1))
-done
-tq_ms=$(awk -v a="$t0" -v b="$(now)" -v n="$tq_n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')
-echo "pmis tariff quote (SQLite, large-industry tariff): $tq_ms ms per call over $tq_n calls"
-echo
+tq_ms=-
+if want tariff; then
+    "$bin/bench/bench_tariff" "$here/data/tariffs" | tee "$tmp/tariff"
+    tq_db="sqlite:$tmp/tariff.db"
+    PMIS_DB="$tq_db" "$pmis" init >/dev/null 2>&1
+    for f in "$here"/data/tariffs/*.json; do PMIS_DB="$tq_db" "$pmis" tariff load "$f" >/dev/null; done
+    tq_n=${BENCH_TARIFF_CALLS:-200}
+    t0=$(now)
+    i=0
+    while [ $i -lt "$tq_n" ]; do
+        PMIS_DB="$tq_db" "$pmis" tariff quote --tariff SH-LI-2P --period 2024-07 --tou peak=40000,flat=40000,valley=20000 \
+            --demand 700 --contract-demand 600 --kvarh 69000 --pf-standard 0.90 >/dev/null
+        i=$((i + 1))
+    done
+    tq_ms=$(awk -v a="$t0" -v b="$(now)" -v n="$tq_n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')
+    echo "pmis tariff quote (SQLite, large-industry tariff): $tq_ms ms per call over $tq_n calls"
+    echo
+fi
 
 # ---- CSV files ----
 gnu_time=
@@ -84,6 +95,7 @@ else
 fi
 export PMIS_KEYS_FILE="$tmp/keys"
 largest=
+want import || rows=
 for n in $rows; do
     t0=$(now)
     "$bin/bench/gen_customers" "$n" "$seed" >"$tmp/c$n.csv"
@@ -95,6 +107,7 @@ echo
 # ---- imports and searches ----
 : >"$tmp/figures"
 for be in $backends; do
+    [ -n "$rows" ] || break
     if [ "$be" = postgresql ]; then
         if [ -z "$pgbin" ]; then
             echo "postgresql: not installed, skipped"
@@ -146,7 +159,8 @@ for be in $backends; do
 done
 
 # ---- readings and interval data ----
-for be in $backends; do
+want readings || readings_backends=
+for be in ${readings_backends-$backends}; do
     case $be in
     sqlite) url="sqlite:$tmp/readings.db" ;;
     postgresql)
@@ -165,14 +179,72 @@ for be in $backends; do
     echo
 done
 
+# ---- bill runs ----
+: >"$tmp/bill-figures"
+want billing || bill_rows=
+for be in $backends; do
+    [ -n "$bill_rows" ] || break
+    if [ "$be" = postgresql ]; then
+        [ -n "$pgbin" ] || continue
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+    fi
+    for n in $bill_rows; do
+        case $be in
+        sqlite) url="sqlite:$tmp/bill$n.db" ;;
+        postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" "bill$n") ;;
+        esac
+        export PMIS_DB="$url"
+        "$pmis" init >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+        echo "$be: bill run over $n accounts ..."
+        "$bin/bench/bench_billrun" "$url" "$n"
+        "$pmis" tariff load "$here/data/tariffs/demo-zhejiang.json" >/dev/null
+        # as for the searches: statistics, which autovacuum would gather within a minute
+        [ "$be" = sqlite ] || "$pgbin/psql" -X -q -h "$tmp/pg" -U "$pg_user" -d "bill$n" -c ANALYZE
+        t0=$(now)
+        if [ -n "$gnu_time" ]; then
+            $gnu_time -o "$tmp/rss" -f %M "$pmis" bill run --period 2025-06 >"$tmp/bill-out"
+            rss=$(awk '{ printf "%.0f", $1 / 1024 }' "$tmp/rss")
+        else
+            "$pmis" bill run --period 2025-06 >"$tmp/bill-out"
+            rss=-
+        fi
+        secs=$(elapsed "$t0" "$(now)")
+        bills=$(awk '/^bills:/ { print $2 }' "$tmp/bill-out")
+        rate=$(awk -v n="$bills" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+        echo "  $bills bills in $secs s, $rate bills/s, peak RSS $rss MiB"
+        printf '%-11s %9s %10s %10s %10s\n' "$be" "$n" "$secs" "$rate" "$rss" >>"$tmp/bill-figures"
+        if [ "$be" = sqlite ]; then
+            rm -f "$tmp/bill$n.db" "$tmp/bill$n.db-wal" "$tmp/bill$n.db-shm" "$tmp/bill$n.db-lock-"*
+        else
+            "$pgbin/dropdb" -h "$tmp/pg" -U "$pg_user" "bill$n"
+        fi
+    done
+    if [ "$be" = postgresql ]; then
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+    echo
+done
+
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
-sed 1d "$tmp/tariff" | grep -v checksum
-echo "  pmis tariff quote per CLI call: $tq_ms ms"
-echo "import customers (encrypted phone and ID number), fresh database each:"
-printf '%-11s %9s %10s %10s %10s\n' backend rows seconds rows/s "RSS MiB"
-cat "$tmp/figures"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -f "$tmp/tariff" ]; then
+    sed 1d "$tmp/tariff" | grep -v checksum
+    echo "  pmis tariff quote per CLI call: $tq_ms ms"
+fi
+if [ -s "$tmp/figures" ]; then
+    echo "import customers (encrypted phone and ID number), fresh database each:"
+    printf '%-11s %9s %10s %10s %10s\n' backend rows seconds rows/s "RSS MiB"
+    cat "$tmp/figures"
+fi
+if [ -s "$tmp/bill-figures" ]; then
+    echo "bill run --period 2025-06 (demo mix: 85 % residential tiers, 12 % C&I TOU, 3 % two-part):"
+    printf '%-11s %9s %10s %10s %10s\n' backend accounts seconds bills/s "RSS MiB"
+    cat "$tmp/bill-figures"
+fi
 for be in $backends; do
     [ -f "$tmp/readings-$be" ] || continue
     echo "reading imports, $be (values = register readings or interval points):"

@@ -26,7 +26,7 @@ CREATE INDEX bill_run_period ON bill_run (period, status);
 CREATE TABLE bill (
     id              {{ID}},
     run_id          BIGINT REFERENCES bill_run (id),
-    bill_no         TEXT UNIQUE,
+    bill_no         TEXT,
     account_id      BIGINT NOT NULL REFERENCES account (id),
     period          TEXT NOT NULL,
     kind            TEXT NOT NULL CHECK (kind IN ('regular', 'adjustment')),
@@ -46,9 +46,16 @@ CREATE TABLE bill (
     issued_at       BIGINT,
     created_at      BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX bill_regular ON bill (account_id, period) WHERE kind = 'regular';
+-- A bill run inserts every row through three indexes only (the primary key and two more):
+-- bill_account serves every lookup by account (and period), and is unique for the regular bill
+-- of an account and period (one per account and month) while corrections, keyed by their own
+-- id, may be many; bill numbers are unique once given, and drafts (NULL) are not indexed.
+CREATE UNIQUE INDEX bill_account ON bill (account_id, period, (CASE WHEN kind = 'regular' THEN 0 ELSE id END));
 CREATE INDEX bill_run_status ON bill (run_id, status);
-CREATE INDEX bill_account ON bill (account_id, period);
+CREATE UNIQUE INDEX bill_number ON bill (bill_no) WHERE bill_no IS NOT NULL;
+-- Deleting a draft (a re-run replaces them) checks that no correction points at it: without
+-- this index that is a scan of the whole table per deleted bill.
+CREATE INDEX bill_adjusts ON bill (adjusts_bill_id) WHERE adjusts_bill_id IS NOT NULL;
 
 -- @sqlite
 CREATE TABLE bill_line (

@@ -226,13 +226,15 @@ static int load_account(struct ctx *c, int64_t account_id, struct bill_page *pg,
     store_reset(st);
     VEC_CLEAR(&pg->accts);
     VEC_PUSH(&pg->accts, a);
-    return bill_load_stays(c, pg, p, err);
+    if ((ret = bill_load_stays(c, pg, p, err)))
+        return ret;
+    return bill_page_prefetch(c, pg, p, false, err);
 }
 
 int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, struct err *err)
 {
     struct bill_policy defpol;
-    struct bill_page pg = { VEC_INIT, VEC_INIT };
+    struct bill_page pg;
     struct bill_draft d;
     struct bill_env env = { { 0, 0 }, NULL, NULL };
     struct bill_info info;
@@ -243,6 +245,7 @@ int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, 
     if (!p)
         bill_policy_default(&defpol);
     env.policy = p ? p : &defpol;
+    bill_page_init(&pg);
     bill_draft_init(&d);
     if ((ret = store_begin(c->db, err)))
         goto done;
@@ -259,7 +262,7 @@ int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, 
         (ret = load_account(c, b.account_id, &pg, b.period, err)))
         goto out;
     const struct bill_acct *a = &pg.accts.v[0];
-    if ((ret = bill_compute(c, &env, a, a->nstays ? &pg.stays.v[a->first_stay] : NULL, &d, err)))
+    if ((ret = bill_compute(c, &env, &pg, a, &d, err)))
         goto out;
     struct store_stmt *st = store_q(c->db, Q_BILL_DELETE);
     store_bind_i64(st, 1, bill_id);
@@ -280,8 +283,7 @@ out:
 done:
     if (env.tariffs)
         tariff_set_free(env.tariffs);
-    VEC_FREE(&pg.accts);
-    VEC_FREE(&pg.stays);
+    bill_page_release(&pg);
     bill_draft_release(&d);
     return ret;
 }

@@ -13,8 +13,25 @@
  * readings up to R(P) = P-d (the reading month is the bill month, as in 营销 practice); the
  * window starts at the reading the previous bill used, R(P-1) or earlier after estimates.
  *
- * Runs commit in batches of accounts, with the run's cursor in the same transaction: a run
- * killed at any moment leaves whole bills only, and running the period again resumes it.
+ * Time-of-use windows (tariff_uses_windows): the TOU split of a real reading window comes from
+ * the meters' interval data, not from their period registers. Interval values are meter-side,
+ * like register readings, so they are multiplied by the meter's multiplier (CT x PT). Each point
+ * goes to the period tariff_period_at() gives for its day and start minute, over the days after
+ * the `from` reading up to the `to` reading (the bill's read_from .. read_to). The billed total
+ * stays the register advance: what the intervals do not cover (missing days or points, rounding)
+ * goes to the flat period, negative or positive. The bill goes to review with "interval data
+ * incomplete" when a day or point of the window is missing, or "interval data do not match the
+ * register advance" when complete data differ from it by more than the VEE TOU tolerance
+ * (1 % or 1 kWh). Estimated windows keep the estimated split. A tariff that bills demand, for an
+ * account whose meters have no demand register, gets the largest interval demand (max point Wh
+ * x 60 / minutes, x the multiplier; the larger over meters); without intervals it cannot be
+ * priced (review). `bill explain` shows the intervals' sums per meter.
+ *
+ * Runs commit in batches of accounts (policy.batch per page), with the run's cursor in the same
+ * transaction: a run killed at any moment leaves whole pages of bills only, and running the
+ * period again resumes it. Pages are read and computed on a second thread with its own
+ * connection (store_open_peer), at most three pages ahead of the writer, so memory does not
+ * grow with the number of accounts; an in-memory database or a dry run uses one connection.
  * Re-running a computed period replaces its drafts. Two runs of one period never overlap (a
  * lock held by the database session: flock on SQLite, an advisory lock on PostgreSQL).
  */

@@ -1,14 +1,24 @@
 /*
- * Inside billing (bill_run.c, bill.c): the account and meter-stay rows a run loads a page at a
- * time, and the per-account computation shared by the run, recompute and corrections.
+ * Inside billing (bill_run.c, bill.c): the page of accounts a run loads at a time with
+ * everything its bills need (meter stays, readings, bill history: a few queries per page, not
+ * per account), the per-account computation shared by the run, recompute and corrections, and
+ * the batch writer that stores computed bills with bulk inserts (binary COPY on PostgreSQL).
  */
 #ifndef PMIS_BILL_INT_H
 #define PMIS_BILL_INT_H
 
+#include "core/arena.h"
 #include "core/strbuf.h"
 #include "core/vec.h"
 #include "domain/bill.h"
 #include "domain/vee.h"
+
+/* The account's issued regular bills of the 12 months before the period. */
+struct bill_hist {
+    int64_t n12, sum_wh, sum_fen; /* count, energy, amount */
+    int64_t ytd_wh;               /* energy billed since January of the period's year */
+    bool prev_estimated;          /* the previous period's bill was estimated */
+};
 
 struct bill_acct {
     int64_t id;
@@ -18,6 +28,8 @@ struct bill_acct {
     struct date opened_on, closed_on; /* closed_on invalid when open */
     size_t first_stay;                /* index into bill_page.stays */
     int nstays;
+    struct bill_hist hist; /* filled by bill_page_prefetch */
+    bool issued;           /* its regular bill of the period is issued (prefetch, on request) */
 };
 
 /* One installation of a meter on a service point of the account. */
@@ -28,10 +40,23 @@ struct bill_stay {
     struct date installed_on, removed_on; /* removed_on invalid while installed */
 };
 
-struct bill_page {
-    VEC(struct bill_acct) accts;
-    VEC(struct bill_stay) stays; /* by account, service point, installation date */
+/* A real reading of one of the page's meters. */
+struct bill_mread {
+    int64_t meter_id;
+    struct read_set rs;
 };
+
+struct bill_page {
+    VEC(struct bill_acct) accts; /* ascending id */
+    VEC(struct bill_stay) stays; /* by account, service point, installation date */
+    /* every real valid reading of the page's meters dated [win_lo, win_hi], by meter and date;
+     * a lookup reaching before win_lo falls back to a seek per meter (after estimates) */
+    VEC(struct bill_mread) reads;
+    struct date win_lo, win_hi;
+    struct strbuf ids; /* the accounts' ids "1,2,3" (for the page queries) */
+};
+void bill_page_init(struct bill_page *pg);
+void bill_page_release(struct bill_page *pg);
 
 struct bill_env {
     struct period period;
@@ -57,12 +82,53 @@ void bill_draft_release(struct bill_draft *d);
 /** Load the meter stays of the page's accounts (sorted by id) for period p and attach them. */
 int bill_load_stays(struct ctx *c, struct bill_page *pg, struct period p, struct err *err);
 
-/** Compute account `a`'s draft for env->period from its stays (a->nstays of them). Only
- *  database failures are errors; pricing problems become a draft in review with the reason. */
-int bill_compute(struct ctx *c, const struct bill_env *env, const struct bill_acct *a,
-                 const struct bill_stay *stays, struct bill_draft *d, struct err *err);
+/**
+ * Fetch what bill_compute needs for every account of the page (after bill_load_stays): the
+ * bill history (one grouped query), the readings of the page's meters from the first day of
+ * p-1 to the last of p (one query), and with `issued` which accounts already have an issued
+ * bill for p (one query).
+ */
+int bill_page_prefetch(struct ctx *c, struct bill_page *pg, struct period p, bool issued,
+                       struct err *err);
 
-/** Insert the draft and its lines; *id gets the bill id. */
+/** Compute account `a`'s draft for env->period from the prefetched page. Only database
+ *  failures are errors; pricing problems become a draft in review with the reason. */
+int bill_compute(struct ctx *c, const struct bill_env *env, const struct bill_page *pg,
+                 const struct bill_acct *a, struct bill_draft *d, struct err *err);
+
+/* A bill ready to be stored: strings are static, owned by the tariff set, or in the batch's
+ * arena. */
+struct bill_out_line {
+    const char *item, *code, *name, *rule, *version, *unit, *parts;
+    int64_t qty, price_e8, amount_fen;
+};
+struct bill_out {
+    int64_t id; /* assigned by bill_batch_write */
+    int64_t run_id, account_id, adjusts;
+    const char *period, *kind, *status, *tariff_code, *read_from, *read_to, *reason, *usage;
+    const char *reads, *note;
+    int64_t energy_wh, total_fen;
+    unsigned vee_flags;
+    size_t first_line;
+    int nlines;
+};
+struct bill_batch {
+    struct arena arena;
+    VEC(struct bill_out) bills;
+    VEC(struct bill_out_line) lines;
+};
+void bill_batch_init(struct bill_batch *b);
+void bill_batch_reset(struct bill_batch *b);
+void bill_batch_release(struct bill_batch *b);
+/** Copy draft `d` into the batch (run_id / adjusts 0 = none). */
+void bill_batch_add(struct bill_batch *b, int64_t run_id, int64_t account_id,
+                    const char *tariff_code, const char *kind, int64_t adjusts,
+                    const struct bill_draft *d);
+/** Inside the caller's transaction: assign ids and insert the batch's bills and lines with
+ *  two bulk loads. */
+int bill_batch_write(struct ctx *c, struct bill_batch *b, struct err *err);
+
+/** Insert one draft and its lines (a batch of one); *id gets the bill id. */
 int bill_write(struct ctx *c, int64_t run_id, int64_t account_id, const char *tariff_code,
                const char *kind, int64_t adjusts, const struct bill_draft *d, int64_t *id,
                struct err *err);

@@ -16,8 +16,28 @@ void bill_text_i64(struct strbuf *sb, int64_t v)
     strbuf_add(sb, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+static void add_digits(struct strbuf *sb, unsigned v, int width)
+{
+    char b[8];
+    for (int i = width - 1; i >= 0; i--, v /= 10)
+        b[i] = (char)('0' + v % 10);
+    strbuf_add(sb, b, (size_t)width);
+}
+
+void bill_text_date(struct strbuf *sb, struct date d)
+{
+    add_digits(sb, (unsigned)d.y % 10000, 4);
+    strbuf_addch(sb, '-');
+    add_digits(sb, (unsigned)d.m % 100, 2);
+    strbuf_addch(sb, '-');
+    add_digits(sb, (unsigned)d.d % 100, 2);
+}
+
+/* Zero is the decoder's default, so zero fields are left out (a shorter row per bill). */
 static void kv_i64(struct strbuf *sb, const char *k, int64_t v)
 {
+    if (!v)
+        return;
     strbuf_addstr(sb, k);
     strbuf_addch(sb, '=');
     bill_text_i64(sb, v);
@@ -26,11 +46,11 @@ static void kv_i64(struct strbuf *sb, const char *k, int64_t v)
 
 static void kv_date(struct strbuf *sb, const char *k, struct date d)
 {
-    char buf[DATE_BUF_SIZE];
+    if (!date_is_valid(d))
+        return;
     strbuf_addstr(sb, k);
     strbuf_addch(sb, '=');
-    if (date_is_valid(d))
-        strbuf_addstr(sb, date_format(d, buf));
+    bill_text_date(sb, d);
     strbuf_addch(sb, ';');
 }
 
@@ -38,13 +58,17 @@ static const char *const tou_keys[TOU_N] = { "sharp", "peak", "flat", "valley", 
 
 void bill_usage_encode(const struct usage *u, struct strbuf *sb)
 {
-    char pbuf[PERIOD_BUF_SIZE];
     strbuf_addstr(sb, "period=");
-    strbuf_addstr(sb, period_format(u->period, pbuf));
+    add_digits(sb, (unsigned)u->period.y % 10000, 4);
+    strbuf_addch(sb, '-');
+    add_digits(sb, (unsigned)u->period.m % 100, 2);
     strbuf_addch(sb, ';');
     kv_date(sb, "from", u->from);
     kv_date(sb, "to", u->to);
-    kv_i64(sb, "cycle", u->cycle_months);
+    /* always: the decoder's default is usage_init's 1, not 0 */
+    strbuf_addstr(sb, "cycle=");
+    bill_text_i64(sb, u->cycle_months);
+    strbuf_addch(sb, ';');
     kv_i64(sb, "days", u->supply_days);
     kv_i64(sb, "total", u->total_wh);
     kv_i64(sb, "tou", u->has_tou);

@@ -157,6 +157,7 @@ int store_open(struct store **out, const char *url, struct err *err)
     s = xcalloc(1, sizeof(*s));
     s->be = be;
     s->url = strbuf_detach(&shown, NULL);
+    s->open_url = xstrdup(url);
     s->stmts = xcalloc(Q__COUNT, sizeof(*s->stmts));
 #ifdef PMIS_TESTING
     ret = fault_from_env(s, err);
@@ -172,6 +173,7 @@ cleanup:
     if (s) {
         free(s->stmts);
         free(s->url);
+        free(s->open_url);
         free(s);
     }
     strbuf_release(&shown);
@@ -228,6 +230,7 @@ void store_close(struct store *s)
     s->be->close(s);
     free(s->stmts);
     free(s->url);
+    free(s->open_url);
     free(s);
 }
 
@@ -239,6 +242,14 @@ enum store_kind store_kind(const struct store *s)
 const char *store_url(const struct store *s)
 {
     return s->url;
+}
+
+int store_open_peer(struct store *s, struct store **out, struct err *err)
+{
+    *out = NULL;
+    if (!strcmp(s->open_url, "sqlite::memory:"))
+        return error(err, ERR_INVALID, "an in-memory database has no second connection");
+    return store_open(out, s->open_url, err);
 }
 
 int store_tx_depth(const struct store *s)

@@ -43,6 +43,13 @@ enum query_id {
  */
 int store_open(struct store **out, const char *url, struct err *err);
 void store_close(struct store *s);
+/**
+ * A second connection to the database `s` was opened on (same URL, password included), for
+ * another thread: on SQLite a WAL reader beside `s`'s writes, on PostgreSQL another session.
+ * ERR_INVALID for an in-memory SQLite database (a new connection would see an empty one);
+ * otherwise as store_open. *out is owned by the caller (store_close).
+ */
+int store_open_peer(struct store *s, struct store **out, struct err *err);
 
 /**
  * Whether the database `url` names already exists, without creating it: a SQLite file that is

@@ -95,6 +95,7 @@ extern const struct store_backend store_backend_pg;
 struct store {
     const struct store_backend *be;
     char *url;                 /* redacted: no password */
+    char *open_url;            /* as given to store_open (store_open_peer); may hold one */
     void *conn;                /* the backend's connection */
     struct store_stmt **stmts; /* Q__COUNT slots, filled lazily */
     int depth;                 /* transaction nesting */

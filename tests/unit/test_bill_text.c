@@ -73,6 +73,87 @@ static void test_usage_round_trip(void **state)
     arena_release(&a);
 }
 
+/* Zero fields are left out and read back as zero; the older text with every field still reads. */
+static void test_usage_zero_fields(void **state)
+{
+    UNUSED(state);
+    struct arena a = ARENA_INIT;
+    struct strbuf sb = STRBUF_INIT;
+    struct err e = ERR_INIT;
+    struct usage u, v, w;
+    usage_init(&u);
+    u.period = (struct period){ 2025, 6 };
+    u.from = (struct date){ 2025, 5, 3 };
+    u.to = (struct date){ 2025, 6, 2 };
+    u.cycle_months = 1;
+    u.total_wh = 151000;
+    u.has_tou = true;
+    u.tou_wh[TOU_PEAK] = 90600;
+    u.tou_wh[TOU_VALLEY] = 60400;
+    u.capacity_va = 8000;
+    u.months_in_year = 12;
+    u.user_type = "resident";
+    bill_usage_encode(&u, &sb);
+    assert_string_equal(sb.buf, "period=2025-06;from=2025-05-03;to=2025-06-02;cycle=1;"
+                                "total=151000;tou=1;peak=90600;valley=60400;capacity=8000;"
+                                "miy=12;type=resident");
+    assert_int_equal(bill_usage_decode(sb.buf, &a, &v, &e), 0);
+    assert_int_equal(
+        bill_usage_decode("period=2025-06;from=2025-05-03;to=2025-06-02;cycle=1;days=0;"
+                          "total=151000;tou=1;sharp=0;peak=90600;flat=0;valley=60400;deep=0;"
+                          "has_reactive=0;reactive=0;capacity=8000;demand=0;contract=0;ytd=0;"
+                          "miy=12;pf=0;type=resident",
+                          &a, &w, &e),
+        0);
+    struct usage *both[2] = { &v, &w };
+    for (int k = 0; k < 2; k++) {
+        const struct usage *x = both[k];
+        assert_int_equal(date_cmp(x->from, u.from), 0);
+        assert_int_equal(date_cmp(x->to, u.to), 0);
+        assert_int_equal(x->cycle_months, 1);
+        assert_int_equal(x->supply_days, 0);
+        assert_true(x->total_wh == 151000);
+        assert_true(x->has_tou);
+        for (int i = 0; i < TOU_N; i++)
+            assert_true(x->tou_wh[i] == u.tou_wh[i]);
+        assert_false(x->has_reactive);
+        assert_true(x->reactive_varh == 0 && x->demand_w == 0 && x->contract_demand_w == 0);
+        assert_true(x->ytd_wh == 0 && x->pf_standard == 0);
+        assert_int_equal(x->months_in_year, 12);
+        assert_true(x->capacity_va == 8000);
+        assert_string_equal(x->user_type, "resident");
+    }
+    /* cycle 0 is written: absent would read as usage_init's 1 */
+    strbuf_reset(&sb);
+    u.cycle_months = 0;
+    bill_usage_encode(&u, &sb);
+    assert_int_equal(bill_usage_decode(sb.buf, &a, &v, &e), 0);
+    assert_int_equal(v.cycle_months, 0);
+    /* an empty user type is still written (decoded "" is not NULL: no fallback to category) */
+    strbuf_reset(&sb);
+    usage_init(&u);
+    u.period = (struct period){ 2025, 6 };
+    u.user_type = "";
+    bill_usage_encode(&u, &sb);
+    assert_string_equal(sb.buf, "period=2025-06;cycle=1;type=");
+    assert_int_equal(bill_usage_decode(sb.buf, &a, &v, &e), 0);
+    assert_non_null(v.user_type);
+    assert_string_equal(v.user_type, "");
+    strbuf_release(&sb);
+    arena_release(&a);
+}
+
+static void test_text_date(void **state)
+{
+    UNUSED(state);
+    struct strbuf sb = STRBUF_INIT;
+    bill_text_date(&sb, (struct date){ 2025, 6, 15 });
+    strbuf_addch(&sb, ' ');
+    bill_text_date(&sb, (struct date){ 987, 1, 2 });
+    assert_string_equal(sb.buf, "2025-06-15 0987-01-02");
+    strbuf_release(&sb);
+}
+
 static void usage_bad(const char *text, const char *want)
 {
     struct arena a = ARENA_INIT;
@@ -136,8 +217,8 @@ static void test_parts_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_usage_round_trip),
-        cmocka_unit_test(test_usage_damaged),
+        cmocka_unit_test(test_usage_round_trip), cmocka_unit_test(test_usage_zero_fields),
+        cmocka_unit_test(test_text_date),        cmocka_unit_test(test_usage_damaged),
         cmocka_unit_test(test_parts_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
