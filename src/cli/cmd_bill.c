@@ -46,7 +46,8 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
         { "org", OPT_STR, &org, "CODE", "only accounts of this org unit and below" },
         { "cycle-day", OPT_INT, &cycle_day, "D", "only accounts read on day D (1..28)" },
         { "dry-run", OPT_BOOL, &dry_run, NULL, "compute and report, write nothing" },
-        { "restart", OPT_BOOL, &restart, NULL, "start an interrupted run over instead of resuming" },
+        { "restart", OPT_BOOL, &restart, NULL,
+          "start an interrupted run over instead of resuming" },
         OPT_SPEC_END,
     };
     cli->usage = "--period YYYY-MM [--org CODE] [--cycle-day D] [--dry-run]\n\n"
@@ -60,8 +61,12 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
     if (!period)
         return error(&cli->err, ERR_USAGE, "--period is required");
     struct bill_policy pol;
-    struct bill_run_opts o = { .org_code = org, .cycle_day = (int)cycle_day, .dry_run = dry_run,
-                               .restart = restart, .policy = &pol, .progress = run_progress,
+    struct bill_run_opts o = { .org_code = org,
+                               .cycle_day = (int)cycle_day,
+                               .dry_run = dry_run,
+                               .restart = restart,
+                               .policy = &pol,
+                               .progress = run_progress,
                                .progress_arg = cli };
     struct bill_run_result r;
     if ((rc = period_parse(period, &o.period, &cli->err)))
@@ -116,8 +121,8 @@ static int print_run(void *arg, const struct bill_run_info *r)
         json_object_set_new(j, "run", json_integer(r->id));
         json_object_set_new(j, "period", json_string(r->period));
         json_object_set_new(j, "org", cli_json_str(r->org_code));
-        json_object_set_new(j, "cycle_day", r->cycle_day ? json_integer(r->cycle_day)
-                                                           : json_null());
+        json_object_set_new(j, "cycle_day",
+                            r->cycle_day ? json_integer(r->cycle_day) : json_null());
         json_object_set_new(j, "status", json_string(r->status));
         json_object_set_new(j, "bills", json_integer(r->accounts));
         json_object_set_new(j, "in_review", json_integer(r->in_review));
@@ -173,8 +178,8 @@ static json_t *bill_json(const struct bill_info *b)
     json_object_set_new(j, "due_on", cli_json_str(b->due_on));
     json_object_set_new(j, "review_reason", cli_json_str(b->review_reason));
     json_object_set_new(j, "run", b->run_id ? json_integer(b->run_id) : json_null());
-    json_object_set_new(j, "adjusts", b->adjusts_bill_id ? json_integer(b->adjusts_bill_id)
-                                                          : json_null());
+    json_object_set_new(j, "adjusts",
+                        b->adjusts_bill_id ? json_integer(b->adjusts_bill_id) : json_null());
     return j;
 }
 
@@ -277,8 +282,9 @@ int cmd_bill_review(struct cli *cli, int argc, char **argv)
         return rc;
     if (!cli->json)
         printf("bill %s: %s\n", argv[1],
-               !strcmp(verb, "approve") ? "approved" : !strcmp(verb, "hold") ? "held"
-                                                                               : "recomputed");
+               !strcmp(verb, "approve") ? "approved"
+               : !strcmp(verb, "hold")  ? "held"
+                                        : "recomputed");
     else {
         json_t *j = json_object();
         json_object_set_new(j, "bill", json_string(argv[1]));
@@ -295,10 +301,11 @@ int cmd_bill_issue(struct cli *cli, int argc, char **argv)
         { "due-date", OPT_STR, &due, "DATE", "due date (default: today + billing.due_days)" },
         OPT_SPEC_END,
     };
-    cli->usage = "RUN | BILL [--due-date DATE]\n\n"
-                 "Issues (发行) a bill run: its draft and approved bills get numbers and due dates\n"
-                 "and become immutable; bills in review or held stay out. Given a correction\n"
-                 "bill (#id), issues that one.";
+    cli->usage =
+        "RUN | BILL [--due-date DATE]\n\n"
+        "Issues (发行) a bill run: its draft and approved bills get numbers and due dates\n"
+        "and become immutable; bills in review or held stay out. Given a correction\n"
+        "bill (#id), issues that one.";
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
@@ -485,7 +492,8 @@ static int show(struct cli *cli, int argc, char **argv, bool explain)
         struct err e2 = ERR_INIT;
         if (!bill_usage_decode(usage, cli->ctx.arena, &u, &e2)) {
             char a[ENERGY_BUF_SIZE];
-            printf("consumption (after multiplier)\n  total %s kWh", energy_format_kwh3(u.total_wh, a));
+            printf("consumption (after multiplier)\n  total %s kWh",
+                   energy_format_kwh3(u.total_wh, a));
             if (u.has_tou)
                 for (int i = 0; i < TOU_N; i++)
                     if (u.tou_wh[i])
@@ -532,12 +540,13 @@ int cmd_bill_adjust(struct cli *cli, int argc, char **argv)
         { "found", OPT_STR, &found, "DATE", "meter error: when the error was found and fixed" },
         OPT_SPEC_END,
     };
-    cli->usage = "BILL --kwh N --reason TEXT\n"
-                 "   or: --account ACCOUNT --meter-error PCT --tested DATE --found DATE --reason T\n\n"
-                 "Corrections (退补): a new adjustment bill against an issued one, never an edit.\n"
-                 "A meter error corrects the bills of the second half of the time since the last\n"
-                 "test to zero error (rules §8.4: energy / (1 + error)). Corrections wait in\n"
-                 "review; approve them, then `pmis bill issue #ID`.";
+    cli->usage =
+        "BILL --kwh N --reason TEXT\n"
+        "   or: --account ACCOUNT --meter-error PCT --tested DATE --found DATE --reason T\n\n"
+        "Corrections (退补): a new adjustment bill against an issued one, never an edit.\n"
+        "A meter error corrects the bills of the second half of the time since the last\n"
+        "test to zero error (rules §8.4: energy / (1 + error)). Corrections wait in\n"
+        "review; approve them, then `pmis bill issue #ID`.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 1);
     if (rc)
         return rc;

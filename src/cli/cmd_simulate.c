@@ -89,8 +89,8 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
         if (!t) {
             tariff_free_all(own, nown);
             return error(&cli->err, ERR_USAGE,
-                         "%s holds %zu tariffs: name the one to simulate with --against CODE",
-                         file, nown);
+                         "%s holds %zu tariffs: name the one to simulate with --against CODE", file,
+                         nown);
         }
     } else {
         if ((rc = tariff_set_load(&cli->ctx, &ts, &cli->err)))
@@ -136,7 +136,8 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
         printf("bills %" PRId64 ": %" PRId64 " up, %" PRId64 " down, %" PRId64 " unchanged\n",
                r->bills, r->up, r->down, r->same);
         printf("revenue %s -> %s yuan (%s, %s)\n", money_format_grouped(r->old_fen, a),
-               money_format_grouped(r->new_fen, b), money_format_grouped(r->new_fen - r->old_fen, d),
+               money_format_grouped(r->new_fen, b),
+               money_format_grouped(r->new_fen - r->old_fen, d),
                pct(r->old_fen, r->new_fen, q, sizeof(q)));
         const char *kinds[] = { "type", "tier", "org" };
         for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
@@ -147,7 +148,8 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
                     continue;
                 printf("  %-16s %8" PRId64 " bills %14s kWh %16s -> %16s  %s\n", g->key, g->bills,
                        energy_format_kwh(g->energy_wh, e), money_format_grouped(g->old_fen, a),
-                       money_format_grouped(g->new_fen, b), pct(g->old_fen, g->new_fen, q, sizeof(q)));
+                       money_format_grouped(g->new_fen, b),
+                       pct(g->old_fen, g->new_fen, q, sizeof(q)));
             }
         }
         if (r->failed)

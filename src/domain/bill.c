@@ -77,8 +77,7 @@ int bill_get(struct ctx *c, int64_t id, struct bill_info *out, struct err *err)
     return 0;
 }
 
-int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg,
-              struct err *err)
+int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_BILL_LIST);
     int ret;
@@ -187,8 +186,8 @@ int bill_review(struct ctx *c, int64_t bill_id, bool approve, const char *note, 
     if ((ret = load_row(c, bill_id, &b, err)))
         goto out;
     if (!strcmp(b.status, "issued")) {
-        ret = error(err, ERR_CONFLICT, "bill #%" PRId64 " is issued and cannot be reviewed",
-                    bill_id);
+        ret =
+            error(err, ERR_CONFLICT, "bill #%" PRId64 " is issued and cannot be reviewed", bill_id);
         goto out;
     }
     ret = set_status(c, bill_id, approve ? "approved" : "held", note,
@@ -290,8 +289,8 @@ done:
 
 /* ---- issue ---- */
 
-static int issue_one(struct ctx *c, int64_t id, const char *period, struct date due,
-                     int64_t *seq, char *no, size_t nosz, struct err *err)
+static int issue_one(struct ctx *c, int64_t id, const char *period, struct date due, int64_t *seq,
+                     char *no, size_t nosz, struct err *err)
 {
     char db[DATE_BUF_SIZE];
     struct store_stmt *st = store_q(c->db, Q_BILL_ISSUE_ONE);
@@ -378,8 +377,7 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
         goto out;
     }
     if (!strcmp(status, "replaced")) {
-        ret = error(err, ERR_CONFLICT, "bill run %" PRId64 " was replaced by a later run",
-                    run_id);
+        ret = error(err, ERR_CONFLICT, "bill run %" PRId64 " was replaced by a later run", run_id);
         goto out;
     }
     if ((ret = seq_get(c, period, &seq, err)))
@@ -460,8 +458,8 @@ int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
     store_bind_i64(st, 1, bill_id);
     ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
-        ret = error(err, ERR_CONFLICT,
-                    "bill #%" PRId64 " is not a draft or approved correction", bill_id);
+        ret = error(err, ERR_CONFLICT, "bill #%" PRId64 " is not a draft or approved correction",
+                    bill_id);
     if (ret)
         goto out;
     const char *period = arena_strdup(c->arena, store_col_text(st, 1));
@@ -512,7 +510,8 @@ static void diff_lines(const struct quote *now, const struct quote *was, struct 
     memset(out, 0, sizeof(*out));
     bool used[QUOTE_MAX_LINES] = { false };
     for (int i = 0; i < now->nlines + was->nlines && out->nlines < QUOTE_MAX_LINES; i++) {
-        const struct quote_line *l = i < now->nlines ? &now->lines[i] : &was->lines[i - now->nlines];
+        const struct quote_line *l =
+            i < now->nlines ? &now->lines[i] : &was->lines[i - now->nlines];
         int64_t new_fen = 0, old_fen = 0;
         if (i < now->nlines) {
             new_fen = l->amount_fen;
@@ -557,8 +556,8 @@ static int adjust_one(struct ctx *c, struct tariff_set *ts, int64_t bill_id, int
         return ret;
     if (strcmp(b.kind, "regular") || strcmp(b.status, "issued"))
         return error(err, ERR_CONFLICT,
-                     "bill #%" PRId64 " is %s %s: only issued regular bills are corrected",
-                     bill_id, b.status, b.kind);
+                     "bill #%" PRId64 " is %s %s: only issued regular bills are corrected", bill_id,
+                     b.status, b.kind);
     if (corrected_wh < 0)
         return error(err, ERR_INVALID, "corrected energy must not be negative");
     bill_draft_init(&d);
@@ -575,8 +574,8 @@ static int adjust_one(struct ctx *c, struct tariff_set *ts, int64_t bill_id, int
         for (int i = 0; i < TOU_N; i++) {
             if (!d.u.tou_wh[i])
                 continue;
-            if (orig && (ret = energy_mul_ratio(d.u.tou_wh[i], corrected_wh, orig, &d.u.tou_wh[i],
-                                                err)))
+            if (orig &&
+                (ret = energy_mul_ratio(d.u.tou_wh[i], corrected_wh, orig, &d.u.tou_wh[i], err)))
                 goto out;
             sum += d.u.tou_wh[i];
             last = i;
@@ -643,8 +642,8 @@ done:
 }
 
 int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date tested,
-                            struct date found, int error_pct_e2, const char *reason,
-                            int64_t *count, struct err *err)
+                            struct date found, int error_pct_e2, const char *reason, int64_t *count,
+                            struct err *err)
 {
     struct tariff_set *ts = NULL;
     char d1[DATE_BUF_SIZE], d2[DATE_BUF_SIZE];
@@ -705,8 +704,8 @@ int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date t
         /* to zero error: recorded / (1 + e) */
         if ((ret = energy_mul_ratio(affected, 10000, 10000 + error_pct_e2, &corrected, err)))
             break;
-        ret = adjust_one(c, ts, hits[i].id, info.energy_wh - affected + corrected, reason, &adj,
-                         err);
+        ret =
+            adjust_one(c, ts, hits[i].id, info.energy_wh - affected + corrected, reason, &adj, err);
         if (!ret)
             (*count)++;
     }

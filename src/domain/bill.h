@@ -64,13 +64,13 @@ struct bill_run_opts {
 };
 
 struct bill_run_result {
-    int64_t run_id;      /* 0 on a dry run */
-    bool resumed;        /* continued an interrupted run */
-    int64_t replaced;    /* earlier drafts of the period replaced */
-    int64_t accounts;    /* accounts billed by this call */
-    int64_t in_review;   /* of which sent to review */
-    int64_t skipped;     /* accounts that already have an issued bill for the period */
-    int64_t failed;      /* accounts that could not be priced (in review with the reason) */
+    int64_t run_id;    /* 0 on a dry run */
+    bool resumed;      /* continued an interrupted run */
+    int64_t replaced;  /* earlier drafts of the period replaced */
+    int64_t accounts;  /* accounts billed by this call */
+    int64_t in_review; /* of which sent to review */
+    int64_t skipped;   /* accounts that already have an issued bill for the period */
+    int64_t failed;    /* accounts that could not be priced (in review with the reason) */
     int64_t total_fen;
     int64_t energy_wh;
 };
@@ -84,7 +84,7 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
 struct bill_run_info {
     int64_t id;
     const char *period, *org_code, *status, *started_by; /* org_code NULL = every org */
-    int cycle_day;                                        /* 0 = every reading day */
+    int cycle_day;                                       /* 0 = every reading day */
     int64_t accounts, in_review, total_fen, energy_wh;
     int64_t started_at, issued_at; /* µs since the epoch; issued_at 0 = not issued */
 };
@@ -115,8 +115,7 @@ struct bill_filter {
     const char *status;     /* NULL = any */
     int64_t limit;          /* 0 = 100 */
 };
-int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg,
-              struct err *err);
+int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err);
 
 /** One stored line of a bill, as tariff_quote produced it. */
 struct bill_line_info {
@@ -173,13 +172,13 @@ int bill_adjust(struct ctx *c, int64_t bill_id, int64_t corrected_wh, const char
  * midpoint. *count gets the number of adjustment bills.
  */
 int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date tested,
-                            struct date found, int error_pct_e2, const char *reason,
-                            int64_t *count, struct err *err);
+                            struct date found, int error_pct_e2, const char *reason, int64_t *count,
+                            struct err *err);
 
 /** What-if re-billing of a period under a proposed tariff (manual 3.4, market risk). */
 struct bill_sim_group {
-    char kind[8];  /* "type", "org" or "tier" */
-    char key[40];  /* user type, org code, or the highest tier reached ("tier2", "-") */
+    char kind[8]; /* "type", "org" or "tier" */
+    char key[40]; /* user type, org code, or the highest tier reached ("tier2", "-") */
     int64_t bills, energy_wh, old_fen, new_fen;
 };
 struct bill_sim_result {

@@ -133,4 +133,27 @@ int bill_write(struct ctx *c, int64_t run_id, int64_t account_id, const char *ta
                const char *kind, int64_t adjusts, const struct bill_draft *d, int64_t *id,
                struct err *err);
 
+/* ---- shared by the billing files (bill_page.c) ---- */
+
+/** "YYYY-MM-DD" text as a date; NULL, empty or bad text gives an invalid (zero) date. */
+struct date bill_date_or_none(const char *s);
+/** The reading date R(P) of an account read on day `day` (1..28) of the month. */
+struct date bill_read_date(struct period p, int day);
+/** "YYYY-MM-DD" / "YYYY-MM" into buf (DATE_BUF_SIZE bytes) without printf; returns buf. */
+char *bill_fmt_date(struct date d, char *buf);
+char *bill_fmt_period(struct period p, char *buf);
+/** An account row of Q_BILL_ACCOUNTS_PAGE / Q_BILL_ACCOUNT_ONE into *a. */
+void bill_acct_from_row(struct store_stmt *st, struct bill_acct *a);
+/** A text column into a fixed buffer, truncated to size - 1 bytes. */
+void bill_col_copy(struct store_stmt *st, int col, char *buf, size_t size);
+/** The installation ("install") or removal ("remove") readings of a stay, dated `on`;
+ *  *found false when none were recorded. */
+int bill_install_reads(struct ctx *c, const struct bill_stay *s, const char *event, struct date on,
+                       struct read_set *out, bool *found, struct err *err);
+/** The stay's meter's latest real reading dated in [lo, hi]: from the page's prefetched
+ *  readings when they cover the range, else one indexed lookup. */
+int bill_last_read(struct ctx *c, const struct bill_page *pg, const struct bill_stay *s,
+                   struct date lo, struct date hi, struct read_set *out, bool *found,
+                   struct err *err);
+
 #endif

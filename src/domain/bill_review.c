@@ -26,8 +26,9 @@ int bill_review_bulk(struct ctx *c, int64_t run_id, const char *reason_like, boo
         snprintf(key, sizeof(key), "%" PRId64, run_id);
         snprintf(detail, sizeof(detail), "%s %" PRId64 " bills in review for '%.80s'",
                  approve ? "approved" : "held", *count, reason_like);
-        struct audit_rec ar = { approve ? "bill.approve" : "bill.hold", "bill_run", key, NULL,
-                                NULL, detail };
+        struct audit_rec ar = {
+            approve ? "bill.approve" : "bill.hold", "bill_run", key, NULL, NULL, detail
+        };
         ret = audit_append(c, &ar, err);
     }
     if (!ret)

@@ -63,8 +63,8 @@ static void put_kwh(FILE *fp, int64_t wh)
 static void write_reading(const struct demo_customer *d, const struct demo_usage_opts *o,
                           struct date on, const struct meter_state *m, int64_t rollover_wh)
 {
-    static const char *const names[R_N] = { "total", "sharp", "peak", "flat", "valley",
-                                            "reactive", "demand" };
+    static const char *const names[R_N] = { "total",  "sharp",    "peak",  "flat",
+                                            "valley", "reactive", "demand" };
     char db[DATE_BUF_SIZE];
     fprintf(o->readings, "%s,%s,%s", d->asset_no, date_format(on, db),
             d->user_type[0] == 'a' ? "manual" : "remote");
@@ -132,8 +132,8 @@ int demo_usage_write(const struct demo_customer *d, const struct demo_usage_opts
         level = (int64_t)d->capacity_kva * rnd(&r, 80, 250);
     else
         level = (int64_t)d->capacity_kva * rnd(&r, 40, 150);
-    int peak_share = (int)rnd(&r, 50, 72);   /* resident peak share, % */
-    int tan_phi = (int)rnd(&r, 20, 62);      /* Q/P in %, PF 0.85-0.98 */
+    int peak_share = (int)rnd(&r, 50, 72); /* resident peak share, % */
+    int tan_phi = (int)rnd(&r, 20, 62);    /* Q/P in %, PF 0.85-0.98 */
     bool misses = seq % 397 == 5, vacant = resident && seq % 499 == 7, spike = seq % 601 == 11;
 
     if (date_cmp(start, r0) == 0 || date_cmp(start, end) > 0) {
@@ -176,9 +176,10 @@ int demo_usage_write(const struct demo_customer *d, const struct demo_usage_opts
                 pts[i] = wh;
                 if (w > m.max_w)
                     m.max_w = w;
-                int reg = hours[h] == 's' ? R_SHARP : hours[h] == 'p' ? R_PEAK
-                                           : hours[h] == 'f'           ? R_FLAT
-                                                                       : R_VALLEY;
+                int reg = hours[h] == 's'   ? R_SHARP
+                          : hours[h] == 'p' ? R_PEAK
+                          : hours[h] == 'f' ? R_FLAT
+                                            : R_VALLEY;
                 e[reg] += wh;
                 e[R_TOTAL] += wh;
             }

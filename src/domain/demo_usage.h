@@ -17,8 +17,8 @@ struct demo_usage_opts {
     struct period first; /* the first billing month */
     int months;          /* billing months; readings are dated R(first - 1) .. R(last) */
     uint64_t seed;
-    FILE *readings;      /* wide readings CSV (header written by demo_usage_headers) */
-    FILE *intervals;     /* wide 96-point intervals CSV; NULL = none */
+    FILE *readings;  /* wide readings CSV (header written by demo_usage_headers) */
+    FILE *intervals; /* wide 96-point intervals CSV; NULL = none */
 };
 
 /** Write the CSV headers of both files. */
