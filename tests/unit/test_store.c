@@ -854,9 +854,9 @@ static void test_migrate_list(void **state)
                                            "INSERT INTO test_mig_a (v) VALUES (x'00ff');\n"
                                            "-- @pg\n"
                                            "INSERT INTO test_mig_a (v) VALUES ('\\x00ff');\n"
-                                           "-- @both\n"};
+                                           "-- @both\n", NULL};
     list[n + 1] =
-        (struct store_migration_src){9002, "mig_b", "CREATE TABLE test_mig_b (x BIGINT);\n"};
+        (struct store_migration_src){9002, "mig_b", "CREATE TABLE test_mig_b (x BIGINT);\n", NULL};
     CHECK_OK(store_migrate_list(env->s, list, n + 2, &applied, &err), &err);
     assert_int_equal(applied, 2);
     CHECK_OK(store_migrate_list(env->s, list, n + 2, &applied, &err), &err);
@@ -865,7 +865,7 @@ static void test_migrate_list(void **state)
     /* a failing migration leaves nothing behind and stops the run */
     list[n + 2] = (struct store_migration_src){9003, "mig_bad",
                                                "CREATE TABLE test_mig_c (x BIGINT);\n"
-                                               "INSERT INTO test_mig_nope VALUES (1);\n"};
+                                               "INSERT INTO test_mig_nope VALUES (1);\n", NULL};
     assert_int_equal(store_migrate_list(env->s, list, n + 3, &applied, &err), ERR_INTERNAL);
     assert_int_equal(applied, 0);
     assert_non_null(strstr(err.msg, "migration 9003 'mig_bad': "));
@@ -881,7 +881,7 @@ static void test_migrate_list(void **state)
     assert_int_equal(store_require_current(env->s, &err), ERR_CONFIG);
 
     /* out of order */
-    struct store_migration_src bad[2] = {{2, "b", ""}, {1, "a", ""}};
+    struct store_migration_src bad[2] = {{2, "b", "", NULL}, {1, "a", "", NULL}};
     assert_int_equal(store_migrate_list(env->s, bad, 2, &applied, &err), ERR_INTERNAL);
 
     CHECK_OK(store_exec(store_q(env->s, Q_TEST_MIG_FORGET), &err), &err);
