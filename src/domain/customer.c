@@ -7,6 +7,7 @@
 #include "core/date.h"
 #include "core/keyring.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "domain/audit.h"
 #include "domain/customer_int.h"
 #include "domain/pii.h"
@@ -363,12 +364,28 @@ static void bind_row(struct ctx *c, struct store_stmt *st, const struct customer
     store_bind_i64(st, 16, ctx_now(c));
 }
 
+/*
+ * PostgreSQL's name search index: the name's bigrams into customer.name_grams (sql/0007), ?idx
+ * of the insert, update and COPY. SQLite indexes names in customer_fts instead (Q_CUSTOMER_FTS_ADD
+ * and triggers), and its texts of those statements have no ?idx.
+ */
+static void bind_name_grams(struct ctx *c, struct store_stmt *st, int idx, const char *name)
+{
+    if (store_kind(c->db) != STORE_PG)
+        return;
+    struct strbuf grams = STRBUF_INIT;
+    utf8_bigrams(name, &grams, '\0');
+    store_bind_text_array(st, idx, grams.buf, grams.len);
+    strbuf_release(&grams);
+}
+
 int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bool *created,
                     bool *same, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_INSERT);
     store_bind_text(st, 1, r->cust_no);
     bind_row(c, st, r);
+    bind_name_grams(c, st, 17, r->name);
     int rc = store_step(st, err);
     if (rc == STORE_ROW) { /* PostgreSQL: RETURNING id */
         *id = store_col_i64(st, 0);
@@ -424,6 +441,7 @@ int customer_bulk_add(struct ctx *c, struct store_stmt *st, const struct custome
     int64_t now = ctx_now(c); /* created_at = updated_at, as Q_CUSTOMER_INSERT's ?16 twice */
     store_bind_i64(st, 16, now);
     store_bind_i64(st, 17, now);
+    bind_name_grams(c, st, 18, r->name);
     return store_bulk_add(st, err);
 }
 
@@ -527,6 +545,7 @@ static int write_row(struct ctx *c, int64_t id, const struct customer_row *r, st
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_UPDATE);
     store_bind_i64(st, 1, id);
     bind_row(c, st, r);
+    bind_name_grams(c, st, 17, r->name);
     return store_exec(st, err);
 }
 

@@ -72,8 +72,9 @@ int customer_insert(struct ctx *c, const struct customer_row *r, int64_t *id, bo
  * Bulk load of new customers (PostgreSQL imports): send one prepared row on `st`, an open
  * store_bulk_begin(Q_CUSTOMER_BULK). The caller guarantees the 户号 is neither stored nor sent
  * before in this load (a clash fails the whole load at store_bulk_end with ERR_CONFLICT), and
- * on SQLite keeps the name search index itself. Errors are store_bulk_add's: after any, the
- * load must be abandoned (store_bulk_end with abort). No audit row here.
+ * on SQLite keeps the name search index itself (PostgreSQL's, name_grams, goes with the row).
+ * Errors are store_bulk_add's: after any, the load must be abandoned (store_bulk_end with
+ * abort). No audit row here.
  */
 int customer_bulk_add(struct ctx *c, struct store_stmt *st, const struct customer_row *r,
                       struct err *err);

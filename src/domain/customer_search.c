@@ -1,23 +1,16 @@
 /*
  * Customer search: exact and prefix 户号, name and address substrings (an ordered scan that
- * stops at the page size when the text is common; else, for names, the FTS5 bigram index on
- * SQLite from two characters or pg_trgm on PostgreSQL from three, and one sequential pass
- * otherwise), phone and ID number through the blind index, meter asset number.
+ * stops at the page size when the text is common; else, for names of two characters or more,
+ * the index of the names' character bigrams — FTS5 on SQLite, GIN on PostgreSQL — and one
+ * sequential pass otherwise), phone and ID number through the blind index, meter asset number.
  * Every query is scoped to an org subtree in SQL and paginated by 户号 (keyset).
  */
 #include "core/common.h"
 #include "core/keyring.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "domain/customer_int.h"
 #include "domain/pii.h"
-
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 static bool has_wildcards(const char *s)
 {
@@ -36,12 +29,13 @@ static void bind_filters(struct store_stmt *st, const struct customer_query *q, 
     store_bind_text(st, 5, q->after ? q->after : "");
 }
 
-
 int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *fn, void *arg,
                     const char **next, struct err *err)
 {
     enum query_id qid, probe = Q__COUNT, rare_qid = Q__COUNT;
     const char *text = q->text;
+    struct strbuf grams = STRBUF_INIT; /* PostgreSQL's indexed name search: the text's bigrams */
+    bool bind_grams = false;
     unsigned char bidx[KEYRING_INDEX_LEN];
     bool bind_blob = false;
     const char *upper = NULL;
@@ -81,12 +75,16 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
         /* only names are in the search index: addresses are long, and indexing them made
          * a bulk import of 1M customers 8 s slower; address search scans */
         bool name = q->by == CS_NAME;
-        /* SQLite indexes names' bigrams, PostgreSQL's pg_trgm trigrams (sql/0001) */
-        size_t indexed = store_kind(c->db) == STORE_SQLITE ? 2 : 3;
-        if (name && utf8_chars(text) >= indexed && !has_wildcards(text)) {
+        /* both backends index names' bigrams (sql/0001, sql/0007) */
+        if (name && utf8_chars(text) >= 2 && !has_wildcards(text)) {
             probe = Q_CS_NAME_COMMON_IDX;
             qid = Q_CS_NAME_ORDERED;
             rare_qid = Q_CS_NAME_IDX;
+            /* SQLite computes them in SQL (pmis_bigrams), PostgreSQL takes an array */
+            if (store_kind(c->db) == STORE_PG) {
+                utf8_bigrams(text, &grams, '\0');
+                bind_grams = true;
+            }
         } else {
             probe = name ? Q_CS_NAME_COMMON_SCAN : Q_CS_ADDRESS_COMMON_SCAN;
             qid = name ? Q_CS_NAME_SCAN : Q_CS_ADDRESS_SCAN;
@@ -131,11 +129,11 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
 
     int64_t scope = 0;
     if (q->org_code && (rc = ctx_org_id(c, q->org_code, &scope, err)))
-        return rc;
+        goto cleanup;
     if (q->user_type && (rc = ctx_check_code(c, "user_type", "user_type", q->user_type, err)))
-        return rc;
+        goto cleanup;
     if (q->status && (rc = ctx_check_code(c, "status", "customer_status", q->status, err)))
-        return rc;
+        goto cleanup;
 
     /*
      * Common text is found soonest in 户号 order; for rare text that walk would visit every
@@ -146,8 +144,10 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
         store_bind_text(pst, 1, text);
         if (probe == Q_CS_NAME_COMMON_SCAN || probe == Q_CS_ADDRESS_COMMON_SCAN)
             bind_filters(pst, q, scope);
+        if (bind_grams)
+            store_bind_text_array(pst, 2, grams.buf, grams.len);
         if ((rc = store_one(pst, err)))
-            return rc;
+            goto cleanup;
         if (!store_col_i64(pst, 0))
             qid = rare_qid;
         store_reset(pst);
@@ -162,6 +162,8 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
     store_bind_i64(st, 6, limit + 1); /* one more than a page tells whether another follows */
     if (upper)
         store_bind_text(st, 7, upper);
+    if (bind_grams && qid == Q_CS_NAME_IDX)
+        store_bind_text_array(st, 7, grams.buf, grams.len);
 
     int64_t n = 0;
     const char *last = NULL;
@@ -171,15 +173,18 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
             if (next)
                 *next = last;
             store_reset(st);
-            return 0;
+            rc = 0;
+            break;
         }
         customer_read_row(c, st, &cu);
         last = cu.cust_no;
         n++;
         if ((rc = fn(arg, &cu))) {
             store_reset(st);
-            return rc;
+            break;
         }
     }
+cleanup:
+    strbuf_release(&grams);
     return rc;
 }

@@ -124,6 +124,7 @@ struct pg_conn {
 };
 
 #define PG_COPY_FLUSH (1u << 20) /* send COPY data in pieces of about 1 MiB */
+#define PG_TEXT_OID 25           /* pg_type.oid of text, fixed since PostgreSQL 7 */
 
 /* A bytea column decoded from hex, kept until the statement moves to another row. */
 struct pg_blob {
@@ -141,7 +142,8 @@ struct pg_stmt {
     int nparams;
     const char **values;
     int *lengths, *formats;
-    char (*num)[24]; /* integer parameters as text */
+    char (*num)[24];       /* integer parameters as text */
+    struct strbuf *arrays; /* text-array parameters as array literals */
     PGresult *res;
     int row, nrows;
     long exec; /* executions so far, to invalidate decoded blobs */
@@ -431,6 +433,9 @@ static int pg_prepare(struct store_stmt *st, struct err *err)
         ps->lengths = xcalloc(n, sizeof(*ps->lengths));
         ps->formats = xcalloc(n, sizeof(*ps->formats));
         ps->num = xcalloc(n, sizeof(*ps->num));
+        ps->arrays = xcalloc(n, sizeof(*ps->arrays));
+        for (size_t i = 0; i < n; i++)
+            strbuf_init(&ps->arrays[i], 0);
         st->be = ps;
     }
     st->sql_params = ps->nparams;
@@ -448,6 +453,9 @@ static void pg_finalize(struct store_stmt *st)
     free(ps->lengths);
     free(ps->formats);
     free(ps->num);
+    for (int i = 0; i < (ps->nparams ? ps->nparams : 1); i++)
+        strbuf_release(&ps->arrays[i]);
+    free(ps->arrays);
     free(ps->sql);
     free(ps);
     st->be = NULL;
@@ -483,6 +491,36 @@ static void fmt_i64(char buf[24], int64_t v)
     buf[n] = '\0';
 }
 
+/* The elements of a STORE_P_TEXT_ARRAY parameter: *at is the next one, or NULL at the end. */
+static const char *array_next(const struct store_param *p, const char **at)
+{
+    const char *e = *at;
+    if (e >= p->buf + p->len)
+        return NULL;
+    *at = e + strlen(e) + 1;
+    return e;
+}
+
+/* An array literal, every element quoted: {"a","b\"c"} (PostgreSQL manual, "Arrays", 8.15.6). */
+static void array_literal(const struct store_param *p, struct strbuf *out)
+{
+    const char *at = p->buf, *e;
+    strbuf_reset(out);
+    strbuf_addch(out, '{');
+    while ((e = array_next(p, &at))) {
+        if (out->len > 1)
+            strbuf_addch(out, ',');
+        strbuf_addch(out, '"');
+        for (; *e; e++) {
+            if (*e == '"' || *e == '\\')
+                strbuf_addch(out, '\\');
+            strbuf_addch(out, *e);
+        }
+        strbuf_addch(out, '"');
+    }
+    strbuf_addch(out, '}');
+}
+
 static int pg_bind(struct store_stmt *st, struct err *err)
 {
     struct pg_stmt *ps = st->be;
@@ -508,6 +546,10 @@ static int pg_bind(struct store_stmt *st, struct err *err)
             ps->values[i] = p->buf;
             ps->lengths[i] = (int)p->len;
             ps->formats[i] = 1;
+            break;
+        case STORE_P_TEXT_ARRAY:
+            array_literal(p, &ps->arrays[i]);
+            ps->values[i] = ps->arrays[i].buf;
             break;
         default:
             ps->values[i] = NULL;
@@ -938,6 +980,32 @@ static int pg_bulk_add(struct store_stmt *st, struct err *err)
             put_be(&pc->copy, (uint32_t)p->len, 4);
             strbuf_add(&pc->copy, p->buf, p->len);
             break;
+        case STORE_P_TEXT_ARRAY: {
+            /* array_recv's form: dimensions, has-nulls flag, element type (text, OID 25),
+             * then per dimension its length and lower bound, then each element */
+            size_t n = 0;
+            const char *at = p->buf, *e;
+            while (array_next(p, &at))
+                n++;
+            size_t bytes = 12 + (n ? 8 : 0) + 4 * n + (p->len - n);
+            if (bytes > INT_MAX)
+                return error(err, ERR_TOO_LARGE, "query '%s': value for ?%d is over 2 GiB",
+                             store_query_name(st->q), i + 1);
+            put_be(&pc->copy, bytes, 4);
+            put_be(&pc->copy, n ? 1 : 0, 4);
+            put_be(&pc->copy, 0, 4);
+            put_be(&pc->copy, PG_TEXT_OID, 4);
+            if (n) {
+                put_be(&pc->copy, n, 4);
+                put_be(&pc->copy, 1, 4);
+            }
+            for (at = p->buf; (e = array_next(p, &at));) {
+                size_t len = strlen(e);
+                put_be(&pc->copy, len, 4);
+                strbuf_add(&pc->copy, e, len);
+            }
+            break;
+        }
         default:
             put_be(&pc->copy, UINT32_MAX, 4); /* -1: NULL */
             break;

@@ -5,6 +5,7 @@
  * SQLITE_STATIC at each execution, so an insert loop copies each value once.
  */
 #include "core/common.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 #include "store/store_impl.h"
 
@@ -137,10 +138,9 @@ cleanup:
 
 /*
  * SQL function pmis_bigrams(text): the text's overlapping pairs of characters separated by
- * spaces ("张伟强" -> "张伟 伟强"). The name search index (customer_fts, sql/0001) stores these
- * as unicode61 tokens, so a phrase query of a search text's bigrams finds every name holding it
- * as a substring, two characters or more, from the index. Invalid UTF-8 bytes count as
- * characters of their own; NULL gives NULL.
+ * spaces ("张伟强" -> "张伟 伟强", core/utf8.h). The name search index (customer_fts, sql/0001)
+ * stores these as tokens, so a phrase query of a search text's bigrams finds every name holding
+ * it as a substring, two characters or more, from the index. NULL gives NULL.
  */
 static void sq_bigrams(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -151,22 +151,8 @@ static void sq_bigrams(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     struct strbuf out = STRBUF_INIT;
-    const unsigned char *prev = NULL;
-    size_t prev_len = 0;
-    while (*t) {
-        size_t n = 1;
-        while (t[n] && (t[n] & 0xC0) == 0x80 && n < 4)
-            n++;
-        if (prev) {
-            if (out.len)
-                strbuf_addch(&out, ' ');
-            strbuf_add(&out, prev, prev_len);
-            strbuf_add(&out, t, n);
-        }
-        prev = t;
-        prev_len = n;
-        t += n;
-    }
+    if (utf8_bigrams((const char *)t, &out, ' '))
+        strbuf_setlen(&out, out.len - 1); /* separators, not terminators */
     sqlite3_result_text(ctx, out.buf, (int)out.len, SQLITE_TRANSIENT);
     strbuf_release(&out);
 }
@@ -264,6 +250,9 @@ static int sq_bind(struct store_stmt *st, struct err *err)
         case STORE_P_BLOB:
             rc = sqlite3_bind_blob64(h, i, p->buf, p->len, SQLITE_STATIC);
             break;
+        case STORE_P_TEXT_ARRAY:
+            return error(err, ERR_INTERNAL, "query '%s': ?%d is a text array, which SQLite lacks",
+                         store_query_name(st->q), i);
         default:
             rc = sqlite3_bind_null(h, i);
             break;

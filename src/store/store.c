@@ -338,6 +338,13 @@ void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t len)
     param_set_bytes(param_slot(st, idx, STORE_P_BLOB), p, len);
 }
 
+void store_bind_text_array(struct store_stmt *st, int idx, const char *items, size_t len)
+{
+    if (len && items[len - 1])
+        BUG("query '%s': text array for ?%d does not end in a NUL", q_names[st->q], idx);
+    param_set_bytes(param_slot(st, idx, STORE_P_TEXT_ARRAY), items, len);
+}
+
 void store_bind_null(struct store_stmt *st, int idx)
 {
     param_slot(st, idx, STORE_P_NULL);

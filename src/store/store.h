@@ -89,6 +89,13 @@ void store_bind_text(struct store_stmt *st, int idx, const char *s);
 void store_bind_textn(struct store_stmt *st, int idx, const char *s, size_t len);
 void store_bind_blob(struct store_stmt *st, int idx, const void *p, size_t len);
 void store_bind_null(struct store_stmt *st, int idx);
+/**
+ * Bind ?idx to an array of text, for a PostgreSQL TEXT[] (an array literal in statements, the
+ * binary array form in a bulk load): `items` is `len` bytes of C strings back to back, each
+ * ending in its NUL, as utf8_bigrams(s, out, '\0') appends them; len 0 is the empty array.
+ * PostgreSQL only: SQLite has no arrays, and a statement with one bound fails with ERR_INTERNAL.
+ */
+void store_bind_text_array(struct store_stmt *st, int idx, const char *items, size_t len);
 
 /**
  * Run or advance: STORE_ROW with a row available, STORE_DONE when finished, or a negative

@@ -10,7 +10,14 @@
 #include "store/migrate.h"
 #include "store/store.h"
 
-enum store_param_type { STORE_P_NULL = 0, STORE_P_I64, STORE_P_TEXT, STORE_P_BLOB };
+/* STORE_P_TEXT_ARRAY: buf holds NUL-terminated strings back to back (store_bind_text_array) */
+enum store_param_type {
+    STORE_P_NULL = 0,
+    STORE_P_I64,
+    STORE_P_TEXT,
+    STORE_P_BLOB,
+    STORE_P_TEXT_ARRAY
+};
 
 /* One bound value. `buf` holds text or blob bytes (always NUL-terminated, never NULL once
  * bound); it is kept across bindings so a loop of binds allocates only while it grows. */

@@ -82,6 +82,20 @@ n_all=$(sql "SELECT COUNT(*) FROM customer")
 run --json customer search --limit "$n_all"
 check "a page that ends exactly at the last customer has no cursor" grep -q '"next":null}$' "$T/out"
 expect_fail "two search keys at once" 64 "one of --no, --name" customer search --name 张 --phone 1
+run customer search --name 张三
+check "a name of two characters (the bigram index on both backends)" \
+    test "$(cut -c1-10 "$T/out")" = 1000000000
+expect_ok "rename 王五" customer update 3300000001 --name 王小五 --effective 2024-05-01
+run customer search --name 小五
+check "search finds the new name by two characters" test "$(cut -c1-10 "$T/out")" = 3300000001
+run customer search --name 王五
+check "and not the old one" test ! -s "$T/out"
+if [ "$PMIS_BACKEND" = pg ]; then
+    check "PostgreSQL stores the new name's bigrams" \
+        test "$(sql "SELECT name_grams FROM customer WHERE cust_no = '3300000001'")" = "{王小,小五}"
+else
+    ok "PostgreSQL stores the new name's bigrams # SKIP PostgreSQL only"
+fi
 
 # --- reveal, audited ---
 reveals() { sql "SELECT COUNT(*) FROM audit_log WHERE action = 'pii.reveal'"; }

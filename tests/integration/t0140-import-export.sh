@@ -47,6 +47,14 @@ check "counts" out_is "imported customers: 4 rows, 4 new, 0 unchanged"
 check "a bulk load leaves every index in place" test "$(customer_indexes)" = "$indexes"
 run customer search --name 有限公司
 check "and the name search index filled" out_has "^3300000002 "
+run customer search --name 张三
+check "a name of two characters is found in it" test "$(cut -c1-10 "$T/out")" = 3300000001
+if [ "$PMIS_BACKEND" = pg ]; then
+    check "PostgreSQL's COPY stores the names' bigrams" \
+        test "$(sql "SELECT string_agg(cust_no || ' ' || CAST(name_grams AS TEXT), ';' ORDER BY cust_no) FROM customer")" = "3300000001 {张三};3300000002 {杭州,州某,某某,某电,电子,子有,有限,限公,公司};3300000003 {李四};3300000004 {王五}"
+else
+    ok "PostgreSQL's COPY stores the names' bigrams # SKIP PostgreSQL only"
+fi
 run customer search --phone 13812345678
 check "and the blind index filled" test "$(wc -l <"$T/out")" -ge 1
 expect_ok "import accounts" import accounts "$T/accounts.csv"

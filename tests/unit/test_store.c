@@ -854,8 +854,7 @@ static void test_migrate_list(void **state)
                                            "INSERT INTO test_mig_a (v) VALUES (x'00ff');\n"
                                            "-- @pg\n"
                                            "INSERT INTO test_mig_a (v) VALUES ('\\x00ff');\n"
-                                           "-- @both\n",
-                                           NULL};
+                                           "-- @both\n", NULL};
     list[n + 1] =
         (struct store_migration_src){9002, "mig_b", "CREATE TABLE test_mig_b (x BIGINT);\n", NULL};
     CHECK_OK(store_migrate_list(env->s, list, n + 2, &applied, &err), &err);

@@ -1,0 +1,25 @@
+/*
+ * Character-level views of UTF-8 text for search: how many characters a string has, and its
+ * overlapping character pairs (bigrams), which the name search indexes hold on both backends
+ * (SQLite: FTS5 over pmis_bigrams(), store/sqlite.c; PostgreSQL: customer.name_grams, sql/0007).
+ * Invalid bytes are not rejected: for bigrams a character is any byte and the continuation bytes
+ * (10xxxxxx) after it, three at most. Pure and thread-safe.
+ */
+#ifndef PMIS_UTF8_H
+#define PMIS_UTF8_H
+
+#include "core/common.h"
+#include "core/strbuf.h"
+
+/** Characters in `s`: bytes that are not UTF-8 continuation bytes (10xxxxxx). */
+size_t utf8_chars(const char *s);
+
+/**
+ * Append the overlapping pairs of characters of `s` to `out`, each followed by the byte `term`
+ * ("张伟强", ' ' -> "张伟 伟强 "; with '\0' the pairs are back-to-back C strings, the form
+ * store_bind_text_array() takes). A text of fewer than two characters has none. Returns how
+ * many pairs were appended, repeated pairs included ("哈哈哈" -> 2).
+ */
+size_t utf8_bigrams(const char *s, struct strbuf *out, char term);
+
+#endif
