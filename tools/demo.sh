@@ -51,5 +51,5 @@ echo "  $pmis bill list --period 2025-12 --limit 10"
 echo "  $pmis bill review list"
 bill=$($pmis bill list --period 2025-12 --status issued --limit 1 | head -n 1 | cut -d" " -f1)
 echo "  $pmis bill explain $bill"
-echo "  $pmis tariff simulate --file data/tariffs/demo-zhejiang.json --period 2025-12 --against RES-TIER"
+echo "  $pmis tariff simulate --file data/tariffs/proposals/res-tier-proposal.json --period 2025-12"
 echo "  $pmis audit verify"

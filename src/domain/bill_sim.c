@@ -27,7 +27,8 @@ static void count(struct bill_sim_group *g, int64_t wh, int64_t old_fen, int64_t
     g->new_fen += new_fen;
 }
 
-/* The highest tier a quote reached, from its part labels ("tier1".."tier9"), or "-". */
+/* The highest tier a quote reached, from its part labels ("tier1".."tier9"); "tier1" when
+ * no part names a tier (all in the first tier, or no tiers). */
 static void top_tier(const struct quote *q, char out[8])
 {
     int best = 0;
@@ -37,13 +38,10 @@ static void top_tier(const struct quote *q, char out[8])
             if (l && !strncmp(l, "tier", 4) && l[4] >= '1' && l[4] <= '9' && l[4] - '0' > best)
                 best = l[4] - '0';
         }
-    out[0] = best ? 't' : '-';
-    out[1] = '\0';
-    if (best) {
-        memcpy(out, "tier", 4);
-        out[4] = (char)('0' + best);
-        out[5] = '\0';
-    }
+    /* no tier part: all in the first tier, or a tariff without tiers */
+    memcpy(out, "tier", 4);
+    out[4] = (char)('0' + (best ? best : 1));
+    out[5] = '\0';
 }
 
 int bill_simulate(struct ctx *c, struct period period, const char *code,
