@@ -10,29 +10,24 @@
 #include "domain/bill_int.h"
 #include "domain/bill_text.h"
 
-static const char *col_or_null(struct ctx *c, struct store_stmt *st, int col)
-{
-    return store_col_null(st, col) ? NULL : arena_strdup(c->arena, store_col_text(st, col));
-}
-
 static void info_from_row(struct ctx *c, struct store_stmt *st, struct bill_info *b)
 {
     b->id = store_col_i64(st, 0);
     b->run_id = store_col_null(st, 1) ? 0 : store_col_i64(st, 1);
     b->adjusts_bill_id = store_col_null(st, 2) ? 0 : store_col_i64(st, 2);
-    b->bill_no = col_or_null(c, st, 3);
-    b->account_no = col_or_null(c, st, 4);
-    b->cust_no = col_or_null(c, st, 5);
-    b->customer_name = col_or_null(c, st, 6);
-    b->period = col_or_null(c, st, 7);
-    b->kind = col_or_null(c, st, 8);
-    b->status = col_or_null(c, st, 9);
-    b->tariff_code = col_or_null(c, st, 10);
-    b->read_from = col_or_null(c, st, 11);
-    b->read_to = col_or_null(c, st, 12);
-    b->review_reason = col_or_null(c, st, 13);
-    b->note = col_or_null(c, st, 14);
-    b->due_on = col_or_null(c, st, 15);
+    b->bill_no = ctx_col_text(c, st, 3);
+    b->account_no = ctx_col_text(c, st, 4);
+    b->cust_no = ctx_col_text(c, st, 5);
+    b->customer_name = ctx_col_text(c, st, 6);
+    b->period = ctx_col_text(c, st, 7);
+    b->kind = ctx_col_text(c, st, 8);
+    b->status = ctx_col_text(c, st, 9);
+    b->tariff_code = ctx_col_text(c, st, 10);
+    b->read_from = ctx_col_text(c, st, 11);
+    b->read_to = ctx_col_text(c, st, 12);
+    b->review_reason = ctx_col_text(c, st, 13);
+    b->note = ctx_col_text(c, st, 14);
+    b->due_on = ctx_col_text(c, st, 15);
     b->energy_wh = store_col_i64(st, 16);
     b->total_fen = store_col_i64(st, 17);
     b->vee_flags = (unsigned)store_col_i64(st, 18);
@@ -104,16 +99,16 @@ int bill_lines(struct ctx *c, int64_t bill_id, bill_line_fn *fn, void *arg, stru
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_line_info l;
         l.line_no = (int)store_col_i64(st, 0);
-        l.item = col_or_null(c, st, 1);
-        l.code = col_or_null(c, st, 2);
-        l.name = col_or_null(c, st, 3);
-        l.rule = col_or_null(c, st, 4);
-        l.version = col_or_null(c, st, 5);
-        l.unit = col_or_null(c, st, 6);
+        l.item = ctx_col_text(c, st, 1);
+        l.code = ctx_col_text(c, st, 2);
+        l.name = ctx_col_text(c, st, 3);
+        l.rule = ctx_col_text(c, st, 4);
+        l.version = ctx_col_text(c, st, 5);
+        l.unit = ctx_col_text(c, st, 6);
         l.qty = store_col_i64(st, 7);
         l.price_e8 = store_col_i64(st, 8);
         l.amount_fen = store_col_i64(st, 9);
-        l.parts = col_or_null(c, st, 10);
+        l.parts = ctx_col_text(c, st, 10);
         if ((ret = fn(arg, &l)))
             break;
     }
@@ -138,13 +133,13 @@ static int load_row(struct ctx *c, int64_t id, struct bill_row *b, struct err *e
         return error(err, ERR_NOT_FOUND, "no bill #%" PRId64, id);
     if (ret)
         return ret;
-    b->usage = arena_strdup(c->arena, store_col_text(st, 0));
-    b->reads = arena_strdup(c->arena, store_col_text(st, 1));
+    b->usage = ctx_col_text(c, st, 0);
+    b->reads = ctx_col_text(c, st, 1);
     b->account_id = store_col_i64(st, 2);
     if (period_parse(store_col_text(st, 3), &b->period, &e2))
         ret = error(err, ERR_CORRUPT, "bill #%" PRId64 ": bad period", id);
-    b->kind = arena_strdup(c->arena, store_col_text(st, 4));
-    b->status = arena_strdup(c->arena, store_col_text(st, 5));
+    b->kind = ctx_col_text(c, st, 4);
+    b->status = ctx_col_text(c, st, 5);
     store_reset(st);
     return ret;
 }
@@ -193,10 +188,7 @@ int bill_review(struct ctx *c, int64_t bill_id, bool approve, const char *note, 
     ret = set_status(c, bill_id, approve ? "approved" : "held", note,
                      approve ? "bill.approve" : "bill.hold", err);
 out:
-    if (!ret)
-        return store_commit(c->db, err);
-    store_rollback(c->db);
-    return ret;
+    return store_end(c->db, ret, err);
 }
 
 static int load_account(struct ctx *c, int64_t account_id, struct bill_page *pg, struct period p,
@@ -275,10 +267,7 @@ int bill_recompute(struct ctx *c, int64_t bill_id, const struct bill_policy *p, 
     struct audit_rec ar = { "bill.recompute", "bill", key, NULL, d.usage.buf, detail };
     ret = audit_append(c, &ar, err);
 out:
-    if (!ret)
-        ret = store_commit(c->db, err);
-    else
-        store_rollback(c->db);
+    ret = store_end(c->db, ret, err);
 done:
     if (env.tariffs)
         tariff_set_free(env.tariffs);
@@ -367,7 +356,7 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
         ret = error(err, ERR_NOT_FOUND, "no bill run %" PRId64, run_id);
     if (ret)
         goto out;
-    const char *status = arena_strdup(c->arena, store_col_text(st, 4));
+    const char *status = ctx_col_text(c, st, 4);
     snprintf(period, sizeof(period), "%s", store_col_text(st, 1));
     store_reset(st);
     if (!strcmp(status, "running")) {
@@ -437,10 +426,7 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
     struct audit_rec ar = { "bill.issue", "bill_run", key, NULL, NULL, detail };
     ret = audit_append(c, &ar, err);
 out:
-    if (!ret)
-        return store_commit(c->db, err);
-    store_rollback(c->db);
-    return ret;
+    return store_end(c->db, ret, err);
 }
 
 int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
@@ -462,7 +448,7 @@ int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
                     bill_id);
     if (ret)
         goto out;
-    const char *period = arena_strdup(c->arena, store_col_text(st, 1));
+    const char *period = ctx_col_text(c, st, 1);
     store_reset(st);
     if ((ret = seq_get(c, period, &seq, err)) ||
         (ret = issue_one(c, bill_id, period, due_on, &seq, no, sizeof(no), err)) ||
@@ -473,10 +459,7 @@ int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
     struct audit_rec ar = { "bill.issue", "bill", key, NULL, NULL, no };
     ret = audit_append(c, &ar, err);
 out:
-    if (!ret)
-        return store_commit(c->db, err);
-    store_rollback(c->db);
-    return ret;
+    return store_end(c->db, ret, err);
 }
 
 /* ---- corrections ---- */
@@ -631,11 +614,7 @@ int bill_adjust(struct ctx *c, int64_t bill_id, int64_t corrected_wh, const char
         return ret;
     if ((ret = store_begin(c->db, err)))
         goto done;
-    ret = adjust_one(c, ts, bill_id, corrected_wh, reason, adj_id, err);
-    if (!ret)
-        ret = store_commit(c->db, err);
-    else
-        store_rollback(c->db);
+    ret = store_end(c->db, adjust_one(c, ts, bill_id, corrected_wh, reason, adj_id, err), err);
 done:
     tariff_set_free(ts);
     return ret;
@@ -714,10 +693,7 @@ int bill_adjust_meter_error(struct ctx *c, const char *account_no, struct date t
                     "account '%s' has no issued bill in the second half of %s..%s", account_no,
                     date_format(tested, d1), date_format(found, d2));
 out:
-    if (!ret)
-        ret = store_commit(c->db, err);
-    else
-        store_rollback(c->db);
+    ret = store_end(c->db, ret, err);
 done:
     tariff_set_free(ts);
     return ret;

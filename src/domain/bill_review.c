@@ -31,8 +31,5 @@ int bill_review_bulk(struct ctx *c, int64_t run_id, const char *reason_like, boo
         };
         ret = audit_append(c, &ar, err);
     }
-    if (!ret)
-        return store_commit(c->db, err);
-    store_rollback(c->db);
-    return ret;
+    return store_end(c->db, ret, err);
 }

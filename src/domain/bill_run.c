@@ -160,11 +160,7 @@ static int write_page(struct ctx *c, const struct run_src *src, struct run_slot 
             store_bind_i64(st, 6, sl->wh);
             ret = store_exec(st, err);
         }
-        if (!ret)
-            ret = store_commit(c->db, err);
-        else
-            store_rollback(c->db);
-        if (ret)
+        if ((ret = store_end(c->db, ret, err)))
             return ret;
     }
     r->replaced += replaced;
@@ -458,12 +454,8 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
         goto out;
     if ((ret = store_begin(c->db, err)))
         goto out;
-    ret = run_open(c, o, src.org_id, r, &src.cursor, &src.had_runs, err);
-    if (!ret)
-        ret = store_commit(c->db, err);
-    else
-        store_rollback(c->db);
-    if (ret)
+    if ((ret =
+             store_end(c->db, run_open(c, o, src.org_id, r, &src.cursor, &src.had_runs, err), err)))
         goto out;
     src.run_id = r->run_id;
     if ((ret = count_accounts(c, src.cursor, o, src.org_id, &total, err)))
@@ -497,10 +489,7 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
         ret = store_exec(st, err);
         if (!ret)
             ret = audit_append(c, &ar, err);
-        if (!ret)
-            ret = store_commit(c->db, err);
-        else
-            store_rollback(c->db);
+        ret = store_end(c->db, ret, err);
     }
 out:
     if (peer)

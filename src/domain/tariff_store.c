@@ -115,10 +115,8 @@ int tariff_save(struct ctx *c, const struct tariff *t, const char *source, int *
     int rc, n = 0;
     if ((rc = store_begin(c->db, err)))
         return rc;
-    if ((rc = save_one(c, t, source, &n, err)) || (rc = store_commit(c->db, err))) {
-        store_rollback(c->db);
+    if ((rc = store_end(c->db, save_one(c, t, source, &n, err), err)))
         return rc;
-    }
     if (added)
         *added += n;
     return 0;

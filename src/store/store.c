@@ -586,6 +586,14 @@ int store_commit(struct store *s, struct err *err)
     return 0;
 }
 
+int store_end(struct store *s, int ret, struct err *err)
+{
+    if (!ret && !(ret = store_commit(s, err)))
+        return 0;
+    store_rollback(s); /* a failed commit leaves the level open too */
+    return ret;
+}
+
 void store_rollback(struct store *s)
 {
     struct err err = ERR_INIT;

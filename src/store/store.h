@@ -70,6 +70,13 @@ const char *store_url(const struct store *s);
 int store_begin(struct store *s, struct err *err);
 int store_commit(struct store *s, struct err *err);
 void store_rollback(struct store *s);
+/**
+ * End the innermost level by the outcome `ret` of the work done in it: commit when ret is 0,
+ * else roll back and return ret unchanged; a commit that fails is rolled back and its error
+ * returned. For the one cleanup label of a function that began a transaction:
+ * `return store_end(db, ret, err);`.
+ */
+int store_end(struct store *s, int ret, struct err *err);
 /** Current nesting depth (0 = no transaction). */
 int store_tx_depth(const struct store *s);
 
