@@ -11,16 +11,16 @@ int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn,
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_run_info r;
         r.id = store_col_i64(st, 0);
-        r.period = arena_strdup(c->arena, store_col_text(st, 1));
-        r.org_code = store_col_null(st, 2) ? NULL : arena_strdup(c->arena, store_col_text(st, 2));
+        r.period = ctx_col_text(c, st, 1);
+        r.org_code = ctx_col_text(c, st, 2);
         r.cycle_day = (int)store_col_i64(st, 3);
-        r.status = arena_strdup(c->arena, store_col_text(st, 4));
+        r.status = ctx_col_text(c, st, 4);
         r.accounts = store_col_i64(st, 5);
         r.in_review = store_col_i64(st, 6);
         r.total_fen = store_col_i64(st, 7);
         r.energy_wh = store_col_i64(st, 8);
         r.started_at = store_col_i64(st, 9);
-        r.started_by = arena_strdup(c->arena, store_col_text(st, 11));
+        r.started_by = ctx_col_text(c, st, 11);
         r.issued_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
         if ((ret = fn(arg, &r)))
             break;

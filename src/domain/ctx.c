@@ -51,6 +51,11 @@ static struct ctx_cache *cache_of(struct ctx *c)
     return c->cache;
 }
 
+const char *ctx_col_text(struct ctx *c, struct store_stmt *st, int col)
+{
+    return store_col_null(st, col) ? NULL : arena_strdup(c->arena, store_col_text(st, col));
+}
+
 char *ctx_trim(struct ctx *c, const char *s)
 {
     if (!s)

@@ -40,6 +40,9 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
 /** Org unit id of `code`, cached per context; ERR_NOT_FOUND "unknown org unit 'X'". */
 int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err);
 
+/** Text column `col` of the current row copied into the ctx arena; SQL NULL gives NULL. */
+const char *ctx_col_text(struct ctx *c, struct store_stmt *st, int col);
+
 /** A copy of `s` in the ctx arena without leading and trailing blanks; NULL stays NULL. */
 char *ctx_trim(struct ctx *c, const char *s);
 

@@ -234,30 +234,25 @@ static const void *col_blob_dup(struct ctx *c, struct store_stmt *st, int col, s
     return q;
 }
 
-static const char *col_str(struct ctx *c, struct store_stmt *st, int col)
-{
-    return store_col_null(st, col) ? NULL : arena_strdup(c->arena, store_col_text(st, col));
-}
-
 static void read_customer(struct ctx *c, struct store_stmt *st, struct raw_customer *r)
 {
     struct customer *cu = &r->cu;
     cu->id = store_col_i64(st, 0);
-    cu->cust_no = col_str(c, st, 1);
-    cu->name = col_str(c, st, 2);
-    cu->user_type = col_str(c, st, 3);
-    cu->voltage = col_str(c, st, 4);
-    cu->status = col_str(c, st, 5);
+    cu->cust_no = ctx_col_text(c, st, 1);
+    cu->name = ctx_col_text(c, st, 2);
+    cu->user_type = ctx_col_text(c, st, 3);
+    cu->voltage = ctx_col_text(c, st, 4);
+    cu->status = ctx_col_text(c, st, 5);
     cu->important = store_col_i64(st, 6) != 0;
-    cu->address = col_str(c, st, 7);
+    cu->address = ctx_col_text(c, st, 7);
     r->phone_enc = col_blob_dup(c, st, 8, &r->phone_enc_len);
-    cu->id_type = col_str(c, st, 9);
+    cu->id_type = ctx_col_text(c, st, 9);
     r->id_no_enc = col_blob_dup(c, st, 10, &r->id_no_enc_len);
     cu->org_id = store_col_i64(st, 11);
-    cu->org_code = col_str(c, st, 12);
-    cu->org_name = col_str(c, st, 13);
-    cu->opened_on = col_str(c, st, 14);
-    cu->closed_on = col_str(c, st, 15);
+    cu->org_code = ctx_col_text(c, st, 12);
+    cu->org_name = ctx_col_text(c, st, 13);
+    cu->opened_on = ctx_col_text(c, st, 14);
+    cu->closed_on = ctx_col_text(c, st, 15);
     cu->created_at = store_col_i64(st, 16);
     cu->updated_at = store_col_i64(st, 17);
     r->phone_bidx = col_blob_dup(c, st, 18, &r->phone_bidx_len);
