@@ -3,6 +3,8 @@
  * terminal progress bar.
  */
 #include "core/common.h"
+#include "core/energy.h"
+#include "core/money.h"
 #include "cli/cli.h"
 
 #include <fcntl.h>
@@ -131,6 +133,18 @@ int cli_list_end(struct cli_list *l, int rc)
 json_t *cli_json_str(const char *s)
 {
     return s ? json_string(s) : json_null();
+}
+
+json_t *cli_json_money(int64_t fen)
+{
+    char b[MONEY_BUF_SIZE];
+    return json_string(money_format(fen, b));
+}
+
+json_t *cli_json_kwh(int64_t wh)
+{
+    char b[ENERGY_BUF_SIZE];
+    return json_string(energy_format_kwh(wh, b));
 }
 
 void cli_progress(struct cli *cli, const char *what, uint64_t done, uint64_t total)

@@ -81,6 +81,10 @@ int cli_list_end(struct cli_list *l, int rc);
 void cli_json_out(json_t *v);
 /** A JSON string, or null for NULL. */
 json_t *cli_json_str(const char *s);
+/** Money as a decimal string of yuan ("146.49"), energy as kWh with 2 decimals ("300.00"):
+ *  never JSON numbers (DESIGN §4). */
+json_t *cli_json_money(int64_t fen);
+json_t *cli_json_kwh(int64_t wh);
 
 /**
  * Open an input file for reading ("-" is standard input): ERR_NOT_FOUND / ERR_IO naming the
@@ -110,5 +114,12 @@ cmd_fn cmd_demo;
 cmd_fn cmd_bill_run, cmd_bill_review, cmd_bill_issue, cmd_bill_list, cmd_bill_show,
     cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs;
 cmd_fn cmd_tariff_simulate;
+
+/**
+ * Read and parse a tariff file (one tariff or an array; "-" = stdin; at most 16 MiB) into
+ * *v[0..*n), owned by the caller (tariff_free_all). Errors name the file.
+ */
+struct tariff;
+int cli_tariff_file(struct cli *cli, const char *path, struct tariff ***v, size_t *n);
 
 #endif

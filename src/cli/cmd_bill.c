@@ -24,18 +24,6 @@ static void run_progress(void *arg, int64_t done, int64_t total)
     cli_progress(arg, "billing", (uint64_t)done, (uint64_t)total);
 }
 
-static json_t *json_money(int64_t fen)
-{
-    char b[MONEY_BUF_SIZE];
-    return json_string(money_format(fen, b));
-}
-
-static json_t *json_kwh(int64_t wh)
-{
-    char b[ENERGY_BUF_SIZE];
-    return json_string(energy_format_kwh(wh, b));
-}
-
 int cmd_bill_run(struct cli *cli, int argc, char **argv)
 {
     const char *period = NULL, *org = NULL;
@@ -90,8 +78,8 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "failed", json_integer(r.failed));
         json_object_set_new(j, "replaced", json_integer(r.replaced));
         json_object_set_new(j, "skipped_issued", json_integer(r.skipped));
-        json_object_set_new(j, "energy_kwh", json_kwh(r.energy_wh));
-        json_object_set_new(j, "total", json_money(r.total_fen));
+        json_object_set_new(j, "energy_kwh", cli_json_kwh(r.energy_wh));
+        json_object_set_new(j, "total", cli_json_money(r.total_fen));
         cli_json_out(j);
     } else {
         if (dry_run)
@@ -126,8 +114,8 @@ static int print_run(void *arg, const struct bill_run_info *r)
         json_object_set_new(j, "status", json_string(r->status));
         json_object_set_new(j, "bills", json_integer(r->accounts));
         json_object_set_new(j, "in_review", json_integer(r->in_review));
-        json_object_set_new(j, "energy_kwh", json_kwh(r->energy_wh));
-        json_object_set_new(j, "total", json_money(r->total_fen));
+        json_object_set_new(j, "energy_kwh", cli_json_kwh(r->energy_wh));
+        json_object_set_new(j, "total", cli_json_money(r->total_fen));
         json_object_set_new(j, "started_at", json_string(instant_format(r->started_at, at)));
         json_object_set_new(j, "started_by", json_string(r->started_by));
         json_array_append_new(l->items, j);
@@ -173,8 +161,8 @@ static json_t *bill_json(const struct bill_info *b)
     json_object_set_new(j, "tariff", cli_json_str(b->tariff_code));
     json_object_set_new(j, "read_from", cli_json_str(b->read_from));
     json_object_set_new(j, "read_to", cli_json_str(b->read_to));
-    json_object_set_new(j, "energy_kwh", json_kwh(b->energy_wh));
-    json_object_set_new(j, "total", json_money(b->total_fen));
+    json_object_set_new(j, "energy_kwh", cli_json_kwh(b->energy_wh));
+    json_object_set_new(j, "total", cli_json_money(b->total_fen));
     json_object_set_new(j, "due_on", cli_json_str(b->due_on));
     json_object_set_new(j, "review_reason", cli_json_str(b->review_reason));
     json_object_set_new(j, "run", b->run_id ? json_integer(b->run_id) : json_null());
@@ -339,7 +327,7 @@ int cmd_bill_issue(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "last", cli_json_str(r.last_no));
         json_object_set_new(j, "in_review", json_integer(r.left_in_review));
         json_object_set_new(j, "held", json_integer(r.held));
-        json_object_set_new(j, "total", json_money(r.total_fen));
+        json_object_set_new(j, "total", cli_json_money(r.total_fen));
         cli_json_out(j);
     } else {
         printf("issued %" PRId64 " bills of run %lld", r.issued, run);
@@ -467,8 +455,10 @@ static int show(struct cli *cli, int argc, char **argv, bool explain)
     }
     json_decref(lp.arr);
     lp.arr = NULL;
-    printf("bill      %s%s\n", b.bill_no ? b.bill_no : "(not issued) #",
-           b.bill_no ? "" : (snprintf(m, sizeof(m), "%" PRId64, b.id), m));
+    if (b.bill_no)
+        printf("bill      %s\n", b.bill_no);
+    else
+        printf("bill      (not issued) #%" PRId64 "\n", b.id);
     printf("account   %s  %s (%s)\n", b.account_no, b.customer_name, b.cust_no);
     printf("period    %s  %s  %s\n", b.period, b.kind, b.status);
     if (b.read_from)

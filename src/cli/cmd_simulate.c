@@ -9,30 +9,6 @@
 #include "cli/cli.h"
 #include "domain/bill.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-static int read_file(struct cli *cli, const char *path, struct strbuf *out)
-{
-    int fd, rc;
-    char buf[65536];
-    ssize_t n;
-    if ((rc = cli_open_input(cli, path, &fd)))
-        return rc;
-    while ((n = read(fd, buf, sizeof(buf))) > 0)
-        strbuf_add(out, buf, (size_t)n);
-    cli_close_input(fd);
-    if (n < 0)
-        return error(&cli->err, ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-    return 0;
-}
-
-static json_t *money_json(int64_t fen)
-{
-    char b[MONEY_BUF_SIZE];
-    return json_string(money_format(fen, b));
-}
-
 /* change in 0.01 % of the old amount, "+3.52%" */
 static const char *pct(int64_t old_fen, int64_t new_fen, char *buf, size_t n)
 {
@@ -75,13 +51,8 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
     size_t nown = 0;
     const struct tariff *t = NULL;
     if (file) {
-        struct strbuf sb = STRBUF_INIT;
-        rc = read_file(cli, file, &sb);
-        if (!rc)
-            rc = tariff_parse_json_all(sb.buf, sb.len, &own, &nown, &cli->err);
-        strbuf_release(&sb);
-        if (rc)
-            return error_prefix(&cli->err, "%s: ", file);
+        if ((rc = cli_tariff_file(cli, file, &own, &nown)))
+            return rc;
         /* a file of several tariffs: the one named by --against */
         for (size_t i = 0; i < nown && !t; i++)
             if (nown == 1 || (against && !strcmp(tariff_code(own[i]), against)))
@@ -110,9 +81,9 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "period", json_string(period));
         json_object_set_new(j, "tariff", json_string(tariff_code(t)));
         json_object_set_new(j, "bills", json_integer(r->bills));
-        json_object_set_new(j, "old_total", money_json(r->old_fen));
-        json_object_set_new(j, "new_total", money_json(r->new_fen));
-        json_object_set_new(j, "change", money_json(r->new_fen - r->old_fen));
+        json_object_set_new(j, "old_total", cli_json_money(r->old_fen));
+        json_object_set_new(j, "new_total", cli_json_money(r->new_fen));
+        json_object_set_new(j, "change", cli_json_money(r->new_fen - r->old_fen));
         json_object_set_new(j, "up", json_integer(r->up));
         json_object_set_new(j, "down", json_integer(r->down));
         json_object_set_new(j, "same", json_integer(r->same));
@@ -123,10 +94,10 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
             json_object_set_new(o, "by", json_string(g->kind));
             json_object_set_new(o, "key", json_string(g->key));
             json_object_set_new(o, "bills", json_integer(g->bills));
-            json_object_set_new(o, "energy_kwh", json_string(energy_format_kwh(g->energy_wh, e)));
-            json_object_set_new(o, "old_total", money_json(g->old_fen));
-            json_object_set_new(o, "new_total", money_json(g->new_fen));
-            json_object_set_new(o, "change", money_json(g->new_fen - g->old_fen));
+            json_object_set_new(o, "energy_kwh", cli_json_kwh(g->energy_wh));
+            json_object_set_new(o, "old_total", cli_json_money(g->old_fen));
+            json_object_set_new(o, "new_total", cli_json_money(g->new_fen));
+            json_object_set_new(o, "change", cli_json_money(g->new_fen - g->old_fen));
             json_array_append_new(groups, o);
         }
         json_object_set_new(j, "groups", groups);

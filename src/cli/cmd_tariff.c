@@ -54,7 +54,7 @@ static int read_file(struct cli *cli, const char *path, char **out, size_t *len)
     return 0;
 }
 
-static int parse_file(struct cli *cli, const char *path, struct tariff ***v, size_t *n)
+int cli_tariff_file(struct cli *cli, const char *path, struct tariff ***v, size_t *n)
 {
     char *text;
     size_t len;
@@ -81,7 +81,7 @@ int cmd_tariff_load(struct cli *cli, int argc, char **argv)
     struct tariff **v;
     size_t n;
     int added = 0;
-    if ((rc = parse_file(cli, argv[0], &v, &n)))
+    if ((rc = cli_tariff_file(cli, argv[0], &v, &n)))
         return rc;
     if (!(rc = store_begin(cli->ctx.db, &cli->err))) {
         for (size_t i = 0; i < n && !rc; i++)
@@ -245,7 +245,7 @@ static json_t *quote_json(const struct quote *q)
         json_object_set_new(lo, "price",
                             l->price_e8 ? json_string(price_text(l->unit, l->price_e8, b))
                                         : json_null());
-        json_object_set_new(lo, "amount", json_string(money_format(l->amount_fen, a)));
+        json_object_set_new(lo, "amount", cli_json_money(l->amount_fen));
         json_object_set_new(lo, "rule", json_string(l->rule));
         json_object_set_new(lo, "detail", json_string(l->detail));
         json_object_set_new(lo, "arith", json_string(quote_line_arith(l, ar, sizeof(ar))));
@@ -266,7 +266,7 @@ static json_t *quote_json(const struct quote *q)
         json_array_append_new(lines, lo);
     }
     json_object_set_new(o, "lines", lines);
-    json_object_set_new(o, "total", json_string(money_format(q->total_fen, a)));
+    json_object_set_new(o, "total", cli_json_money(q->total_fen));
     json_object_set_new(o, "energy_kwh", json_string(decimal_format(q->energy_wh, 3, 3, 0, a)));
     if (q->pf_actual) {
         snprintf(b, sizeof(b), "%d.%02d", q->pf_actual / 100, q->pf_actual % 100);
@@ -378,7 +378,7 @@ int cmd_tariff_quote(struct cli *cli, int argc, char **argv)
     const struct tariff *use = NULL;
     size_t n = 0;
     if (file) {
-        if ((rc = parse_file(cli, file, &v, &n)))
+        if ((rc = cli_tariff_file(cli, file, &v, &n)))
             return rc;
         for (size_t i = 0; i < n && !use; i++)
             if (!code || !strcmp(tariff_code(v[i]), code))
