@@ -57,7 +57,6 @@ CREATE UNIQUE INDEX bill_number ON bill (bill_no) WHERE bill_no IS NOT NULL;
 -- this index that is a scan of the whole table per deleted bill.
 CREATE INDEX bill_adjusts ON bill (adjusts_bill_id) WHERE adjusts_bill_id IS NOT NULL;
 
--- @sqlite
 CREATE TABLE bill_line (
     bill_id    BIGINT NOT NULL REFERENCES bill (id) ON DELETE CASCADE,
     line_no    BIGINT NOT NULL,
@@ -72,22 +71,9 @@ CREATE TABLE bill_line (
     amount_fen BIGINT NOT NULL,
     parts      TEXT NOT NULL,
     PRIMARY KEY (bill_id, line_no)
+-- @sqlite
 ) WITHOUT ROWID;
 -- @pg
-CREATE TABLE bill_line (
-    bill_id    BIGINT NOT NULL REFERENCES bill (id) ON DELETE CASCADE,
-    line_no    BIGINT NOT NULL,
-    item       TEXT NOT NULL,
-    code       TEXT NOT NULL,
-    name       TEXT NOT NULL,
-    rule       TEXT NOT NULL,
-    version    TEXT NOT NULL,
-    unit       TEXT NOT NULL,
-    qty        BIGINT NOT NULL,
-    price_e8   BIGINT NOT NULL,
-    amount_fen BIGINT NOT NULL,
-    parts      TEXT NOT NULL,
-    PRIMARY KEY (bill_id, line_no)
 );
 -- @both
 
