@@ -145,18 +145,20 @@ expect_ok "running the period again resumes it" bill run --period 2025-06
 check "resumed" out_has "\(resumed\)"
 check "the same seven bills and total as a clean run" test "$(sql "SELECT count(*), sum(total_fen) FROM bill WHERE period = '2025-06'")" = "$(cat "$T/june_sum")"
 
-# one run per period at a time (SQLite: the lock file; PostgreSQL: an advisory lock)
-if [ "$PMIS_BACKEND" = sqlite ] && command -v flock >/dev/null; then
+# one run per period at a time: another session holds the period's lock (SQLite: flock on the
+# lock file beside the database; PostgreSQL: the session advisory lock) and a run is refused
+if [ "$PMIS_BACKEND" = sqlite ]; then
     db=${PMIS_TEST_DB#sqlite:}
     flock "$db-lock-bill-run-2025-06" sleep 3 &
-    sleep 0.5
-    expect_fail "a second run of the period is refused" 75 "a bill run for 2025-06 is already in progress" bill run --period 2025-06
-    expect_ok "another period is not blocked" bill run --period 2025-07 --dry-run
-    wait
 else
-    ok "# skip lock test: needs SQLite and flock"
-    ok "# skip"
+    psql -X -q -A -t "$PMIS_TEST_DB" \
+        -c "SELECT pg_advisory_lock(hashtext('bill-run-2025-06'))" -c "SELECT pg_sleep(3)" >/dev/null &
 fi
+sleep 0.5
+expect_fail "a second run of the period is refused" 75 "a bill run for 2025-06 is already in progress" bill run --period 2025-06
+expect_ok "another period is not blocked" bill run --period 2025-07 --dry-run
+wait
+expect_ok "once the other session ends the period runs again" bill run --period 2025-06 --dry-run
 
 # review decisions, then release
 estimated=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE b.period = '2025-06' AND a.account_no = '330000000601'")
