@@ -114,6 +114,9 @@ cmd_fn cmd_demo;
 cmd_fn cmd_bill_run, cmd_bill_review, cmd_bill_issue, cmd_bill_list, cmd_bill_show,
     cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs;
 cmd_fn cmd_tariff_simulate;
+cmd_fn cmd_pay, cmd_payment_list, cmd_payment_show, cmd_payment_reverse, cmd_payment_close,
+    cmd_payment_import;
+cmd_fn cmd_ledger_show, cmd_ledger_verify, cmd_fees_accrue, cmd_fees_waive, cmd_fees_policy;
 
 /**
  * Read and parse a tariff file (one tariff or an array; "-" = stdin; at most 16 MiB) into

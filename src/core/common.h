@@ -23,6 +23,8 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define UNUSED(x) ((void)(x))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 #if defined(__GNUC__)
 #define PMIS_PRINTF(f, a) __attribute__((format(printf, f, a)))

@@ -7,6 +7,7 @@
 #include "core/energy.h"
 #include "core/money.h"
 #include "domain/audit.h"
+#include "domain/ledger.h"
 #include "domain/bill_int.h"
 #include "domain/bill_text.h"
 
@@ -392,6 +393,8 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
             break;
         for (int i = 0; i < n && !ret; i++) {
             ret = issue_one(c, batch[i].id, period, due_on, &seq, no, sizeof(no), err);
+            if (!ret)
+                ret = ledger_post_bill(c, batch[i].id, err);
             if (!r->first_no)
                 r->first_no = arena_strdup(c->arena, no);
             r->issued++;
@@ -452,6 +455,7 @@ int bill_issue_adjustment(struct ctx *c, int64_t bill_id, struct date due_on,
     store_reset(st);
     if ((ret = seq_get(c, period, &seq, err)) ||
         (ret = issue_one(c, bill_id, period, due_on, &seq, no, sizeof(no), err)) ||
+        (ret = ledger_post_bill(c, bill_id, err)) ||
         (ret = seq_set(c, period, seq, err)))
         goto out;
     *bill_no = arena_strdup(c->arena, no);

@@ -1,0 +1,198 @@
+/*
+ * bench_ledger --db URL [--accounts N] [--bank-lines M]: the receivables ledger at scale.
+ * Fills a migrated, empty database by bulk SQL with N accounts, each with one issued bill of
+ * 100.00–599.99 yuan due 2025-05-15 and its receivable (not the bill-run path: this measures
+ * the ledger). Then, with the clock at 2025-06-14:
+ *   1. late fees accrued for all N overdue bills (ledger_accrue, 30 days each);
+ *   2. N payments posted through ledger_pay (the path of `pmis pay`), 1000 per transaction,
+ *      each paying its bill's fee and part of its principal;
+ *   3. a bank collection file of M lines (payment_batch_import, the path of `pmis payment
+ *      import`) paying the first M accounts again;
+ * and `ledger verify` over everything. Prints the figures; asserts nothing.
+ */
+#include "core/common.h"
+#include "core/csv.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "domain/ctx.h"
+#include "domain/ledger.h"
+#include "domain/payment_csv.h"
+#include "store/store.h"
+
+#include <inttypes.h>
+#include <time.h>
+
+static const char fill[] =
+    "INSERT INTO org_unit (code, name, level, parent_id, created_at)"
+    " VALUES ('BENCH', 'bench', 'hq', NULL, 0);\n"
+    "CREATE TEMP TABLE seq_n (i BIGINT PRIMARY KEY);\n"
+    "{{SEQ}}\n"
+    "INSERT INTO customer (id, cust_no, name, user_type, voltage, status, important, address,"
+    " org_id, opened_on, created_at, updated_at)"
+    " SELECT i, CAST(1000000000 + i AS TEXT), '测试用户', CASE WHEN i % 10 < 8 THEN 'resident'"
+    " ELSE 'general_ci' END, '220V', 'active', 0, '测试地址',"
+    " (SELECT id FROM org_unit WHERE code = 'BENCH'), '2020-01-01', 0, 0 FROM seq_n;\n"
+    "INSERT INTO account (id, account_no, customer_id, tariff_code, cycle_day, pay_mode, status,"
+    " opened_on, created_at, updated_at) SELECT i, CAST(1000000000 + i AS TEXT) || '01', i,"
+    " 'FLAT', 15, 'postpaid', 'active', '2020-01-01', 0, 0 FROM seq_n;\n"
+    "INSERT INTO bill (id, bill_no, account_id, period, kind, status, tariff_code, energy_wh,"
+    " total_fen, usage_text, reads_text, due_on, issued_at, created_at)"
+    " SELECT i, 'B202504' || CAST(1000000000 + i AS TEXT), i, '2025-04', 'regular', 'issued',"
+    " 'FLAT', 100000, 10000 + (i * 7919) % 50000, '', '', '2025-05-15', 0, 0 FROM seq_n;\n"
+    "INSERT INTO receivable (bill_id, account_id, bill_year, resident, due_on, amount_fen)"
+    " SELECT i, i, 2025, CASE WHEN i % 10 < 8 THEN 1 ELSE 0 END, '2025-05-15',"
+    " 10000 + (i * 7919) % 50000 FROM seq_n;\n"
+    "INSERT INTO ledger_entry (account_id, kind, debit_fen, credit_fen, bill_id, on_date,"
+    " posted_at, actor) SELECT i, 'bill', 10000 + (i * 7919) % 50000, 0, i, '2025-05-01', 0,"
+    " 'bench' FROM seq_n;\n"
+    "INSERT INTO account_balance (account_id, balance_fen, updated_at)"
+    " SELECT i, 10000 + (i * 7919) % 50000, 0 FROM seq_n;\n"
+    "DROP TABLE seq_n;\n";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long rss_mib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb / 1024;
+}
+
+static int fill_db(struct store *s, int64_t n, struct err *err)
+{
+    struct strbuf sql = STRBUF_INIT, seq = STRBUF_INIT;
+    if (store_kind(s) == STORE_PG)
+        strbuf_addf(&seq, "INSERT INTO seq_n SELECT generate_series(1, %" PRId64 ");", n);
+    else
+        strbuf_addf(&seq,
+                    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < "
+                    "%" PRId64 ") INSERT INTO seq_n SELECT i FROM c;",
+                    n);
+    const char *p = fill, *q;
+    while ((q = strstr(p, "{{SEQ}}"))) {
+        strbuf_add(&sql, p, (size_t)(q - p));
+        strbuf_addstr(&sql, seq.buf);
+        p = q + 7;
+    }
+    strbuf_addstr(&sql, p);
+    int ret = store_begin(s, err);
+    if (!ret)
+        ret = store_end(s, store_exec_script(s, sql.buf, err), err);
+    strbuf_release(&sql);
+    strbuf_release(&seq);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = NULL;
+    int64_t n = 100000, m = 100000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--db") && i + 1 < argc)
+            url = argv[++i];
+        else if (!strcmp(argv[i], "--accounts") && i + 1 < argc)
+            n = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--bank-lines") && i + 1 < argc)
+            m = strtoll(argv[++i], NULL, 10);
+        else
+            return fprintf(stderr, "usage: bench_ledger --db URL [--accounts N] "
+                                   "[--bank-lines M]\n"), 64;
+    }
+    if (!url || n < 1 || m < 0 || m > n)
+        return fprintf(stderr, "bench_ledger: --db URL, N >= 1, 0 <= M <= N\n"), 64;
+    log_set_level(LOG_WARN);
+    struct err err = ERR_INIT;
+    struct store *db;
+    struct arena arena = ARENA_INIT;
+    if (store_open(&db, url, &err) || store_migrate(db, NULL, &err))
+        return fprintf(stderr, "bench_ledger: %s\n", err.msg), 1;
+    /* 2025-06-14 10:00 in Shanghai */
+    struct clock clk = clock_fixed(INT64_C(1749866400) * 1000000);
+    struct ctx c = { .db = db, .clock = &clk, .actor = "bench", .zone_name = "Asia/Shanghai",
+                     .arena = &arena };
+    double t0 = now_s();
+    if (fill_db(db, n, &err))
+        return fprintf(stderr, "fill: %s\n", err.msg), 1;
+    printf("fill: %" PRId64 " accounts with an overdue bill in %.2f s\n", n, now_s() - t0);
+
+    struct date today = { 2025, 6, 14 };
+    struct accrue_result ar;
+    t0 = now_s();
+    if (ledger_accrue(&c, today, 5000, &ar, &err))
+        return fprintf(stderr, "accrue: %s\n", err.msg), 1;
+    double t = now_s() - t0;
+    printf("accrue: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s)\n",
+           ar.bills, ar.fee_fen, t, (double)ar.bills / t);
+    arena_reset(&arena);
+
+    struct fee_policies pol;
+    if (fee_policies_load(&c, &pol, &err))
+        return fprintf(stderr, "policies: %s\n", err.msg), 1;
+    t0 = now_s();
+    char acc[24], ref[32];
+    for (int64_t i = 1; i <= n; i++) {
+        if ((i - 1) % 1000 == 0 && store_begin(db, &err))
+            return fprintf(stderr, "begin: %s\n", err.msg), 1;
+        snprintf(acc, sizeof(acc), "%" PRId64 "01", 1000000000 + i);
+        snprintf(ref, sizeof(ref), "W%" PRId64, i);
+        struct pay_req q = { .account_no = acc, .amount_fen = 5000 + i % 3000,
+                             .channel = "wechat", .ref = ref, .no_audit = true,
+                             .policies = &pol };
+        struct pay_result r;
+        if (ledger_pay(&c, &q, &r, &err))
+            return fprintf(stderr, "pay %s: %s\n", acc, err.msg), 1;
+        if (i % 1000 == 0 || i == n) {
+            if (store_commit(db, &err))
+                return fprintf(stderr, "commit: %s\n", err.msg), 1;
+            arena_reset(&arena);
+        }
+    }
+    t = now_s() - t0;
+    printf("pay: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", n, t, (double)n / t);
+
+    if (m) {
+        struct strbuf f = STRBUF_INIT;
+        strbuf_addstr(&f, "H,BENCH-1,2025-06-14\n");
+        for (int64_t i = 1; i <= m; i++)
+            strbuf_addf(&f, "D,BK%" PRId64 ",%" PRId64 "01,12.34\n", i, 1000000000 + i);
+        strbuf_addf(&f, "T,%" PRId64 ",%" PRId64 ".%02" PRId64 "\n", m, m * 1234 / 100,
+                    m * 1234 % 100);
+        struct csv_reader r;
+        struct batch_result *res = calloc(1, sizeof(*res));
+        t0 = now_s();
+        if (csv_open_mem(&r, f.buf, f.len, NULL, &err) ||
+            payment_batch_import(&c, &r, "bank", false, NULL, NULL, res, &err))
+            return fprintf(stderr, "bank file: %s\n", err.msg), 1;
+        t = now_s() - t0;
+        csv_close(&r);
+        printf("bank file: %" PRId64 " lines, %" PRId64 " posted in %.2f s (%.0f lines/s)\n",
+               res->lines, res->posted, t, (double)res->lines / t);
+        free(res);
+        strbuf_release(&f);
+        arena_reset(&arena);
+    }
+
+    struct ledger_verify_result *v = calloc(1, sizeof(*v));
+    t0 = now_s();
+    if (ledger_verify(&c, v, &err))
+        return fprintf(stderr, "verify: %s\n", err.msg), 1;
+    printf("verify: %" PRId64 " accounts, %" PRId64 " entries, %d problems in %.2f s\n",
+           v->accounts, v->entries, v->nproblems, now_s() - t0);
+    printf("peak RSS: %ld MiB\n", rss_mib());
+    free(v);
+    arena_release(&arena);
+    store_close(db);
+    return 0;
+}

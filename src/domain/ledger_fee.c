@@ -1,0 +1,320 @@
+/*
+ * Late fees (电费违约金, rules §6): policies by effective date, the exact daily accrual, the
+ * nightly accrual over every overdue bill, waivers.
+ *
+ * Each overdue day from the day after the due date to the payment day (both inclusive) costs
+ * the unpaid principal × that day's rate: residential, or for other users the current-year
+ * rate while the day is in the bill period's year and the cross-year rate after. The exact sum
+ * is kept in millionths of a fen; the fee charged is that rounded half up to the fen, at least
+ * the policy's minimum once anything accrued, and never less than was charged before.
+ */
+#include "domain/ledger.h"
+
+#include "core/common.h"
+#include "core/money.h"
+#include "core/xalloc.h"
+#include "domain/audit.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+int fee_policies_load(struct ctx *c, struct fee_policies *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_POLICIES);
+    int ret;
+    out->n = 0;
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        if (out->n == FEE_POLICY_MAX) {
+            store_reset(st);
+            return error(err, ERR_CORRUPT, "more than %d late-fee policies", FEE_POLICY_MAX);
+        }
+        struct fee_policy *p = &out->p[out->n++];
+        if ((ret = date_parse(store_col_text(st, 0), &p->from, err))) {
+            store_reset(st);
+            return ret;
+        }
+        p->resident_ppm = store_col_i64(st, 1);
+        p->current_year_ppm = store_col_i64(st, 2);
+        p->cross_year_ppm = store_col_i64(st, 3);
+        p->min_fen = store_col_i64(st, 4);
+        p->source = ctx_col_text(c, st, 5);
+    }
+    store_reset(st);
+    return ret < 0 ? ret : 0;
+}
+
+int fee_policy_add(struct ctx *c, const struct fee_policy *p, struct err *err)
+{
+    struct fee_policies pol;
+    char from[DATE_BUF_SIZE], detail[200];
+    int ret;
+
+    if (!date_is_valid(p->from))
+        return error(err, ERR_INVALID, "a late-fee policy needs its effective date");
+    if (p->resident_ppm < 0 || p->current_year_ppm < 0 || p->cross_year_ppm < 0 || p->min_fen < 0)
+        return error(err, ERR_INVALID, "late-fee rates and the minimum cannot be negative");
+    if (p->resident_ppm > 100000 || p->current_year_ppm > 100000 || p->cross_year_ppm > 100000)
+        return error(err, ERR_INVALID, "a late-fee rate above 100‰ per day is not plausible");
+    if (!p->source || !*p->source)
+        return error(err, ERR_INVALID, "a late-fee policy needs its source (the regulation)");
+    if ((ret = store_begin(c->db, err)))
+        return ret;
+    if ((ret = fee_policies_load(c, &pol, err)))
+        goto out;
+    date_format(p->from, from);
+    if (pol.n && date_cmp(p->from, pol.p[pol.n - 1].from) <= 0) {
+        char last[DATE_BUF_SIZE];
+        ret = error(err, ERR_CONFLICT,
+                    "a new late-fee policy must take effect after the latest one (%s), not on %s",
+                    date_format(pol.p[pol.n - 1].from, last), from);
+        goto out;
+    }
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_POLICY_ADD);
+    store_bind_text(st, 1, from);
+    store_bind_i64(st, 2, p->resident_ppm);
+    store_bind_i64(st, 3, p->current_year_ppm);
+    store_bind_i64(st, 4, p->cross_year_ppm);
+    store_bind_i64(st, 5, p->min_fen);
+    store_bind_text(st, 6, p->source);
+    store_bind_i64(st, 7, ctx_now(c));
+    store_bind_text(st, 8, c->actor);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    snprintf(detail, sizeof(detail), "ppm %" PRId64 "/%" PRId64 "/%" PRId64 " min %" PRId64,
+             p->resident_ppm, p->current_year_ppm, p->cross_year_ppm, p->min_fen);
+    struct audit_rec ar = { "fee.policy", "late_fee_policy", from, NULL, NULL, detail };
+    ret = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, ret, err);
+}
+
+static const struct fee_policy *policy_at(const struct fee_policies *pol, struct date day)
+{
+    const struct fee_policy *found = NULL;
+    for (int i = 0; i < pol->n && date_cmp(pol->p[i].from, day) <= 0; i++)
+        found = &pol->p[i];
+    return found;
+}
+
+int fee_ufen(const struct fee_policies *pol, bool resident, int bill_year, int64_t principal_fen,
+             struct date after, struct date through, int64_t *ufen, struct err *err)
+{
+    int64_t ppm_days = 0; /* Σ over the days of the day's rate: the fee is linear in them */
+    int32_t from = date_to_days(after) + 1, to = date_to_days(through);
+    *ufen = 0;
+    for (int32_t d = from; d <= to; d++) {
+        struct date day = date_from_days(d);
+        const struct fee_policy *p = policy_at(pol, day);
+        if (!p) {
+            char b[DATE_BUF_SIZE];
+            return error(err, ERR_CONFIG, "no late-fee policy is in force on %s",
+                         date_format(day, b));
+        }
+        ppm_days += resident               ? p->resident_ppm
+                    : day.y <= bill_year ? p->current_year_ppm
+                                           : p->cross_year_ppm;
+    }
+    __int128 v = (__int128)principal_fen * ppm_days;
+    if (v > INT64_MAX || v < 0) {
+        char m[MONEY_BUF_SIZE];
+        return error(err, ERR_INVALID, "the late fee on %s yuan over %d days does not fit",
+                     money_format(principal_fen, m), to - from + 1);
+    }
+    *ufen = (int64_t)v;
+    return 0;
+}
+
+int64_t fee_charge(const struct fee_policies *pol, struct date day, int64_t ufen)
+{
+    if (ufen <= 0)
+        return 0;
+    int64_t fen = ufen / 1000000 + (ufen % 1000000 >= 500000);
+    const struct fee_policy *p = policy_at(pol, day);
+    return p && fen < p->min_fen ? p->min_fen : fen;
+}
+
+int ledger_rec_accrue(const struct fee_policies *pol, struct receivable *r, struct date through,
+                      int64_t *added_fen, struct err *err)
+{
+    struct date after = r->due_on;
+    int64_t u;
+    int ret;
+
+    *added_fen = 0;
+    if (date_is_valid(r->fee_through) && date_cmp(r->fee_through, after) > 0)
+        after = r->fee_through;
+    if (date_cmp(through, after) <= 0 || r->paid_fen >= r->amount_fen)
+        return 0;
+    if ((ret = fee_ufen(pol, r->resident, r->bill_year, r->amount_fen - r->paid_fen, after,
+                        through, &u, err)))
+        return ret;
+    if (u > INT64_MAX - r->fee_ufen)
+        return error(err, ERR_INVALID, "the late fee of bill #%" PRId64 " does not fit",
+                     r->bill_id);
+    r->fee_ufen += u;
+    r->fee_through = through;
+    int64_t fen = fee_charge(pol, through, r->fee_ufen);
+    if (fen > r->fee_fen) {
+        *added_fen = fen - r->fee_fen;
+        r->fee_fen = fen;
+    }
+    return 0;
+}
+
+/* One page of overdue receivables, accrued through `through`; the cursor moves past it. */
+static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
+                       struct date today, struct receivable *recs, int64_t limit,
+                       struct date *cur_due, int64_t *cur_id, struct accrue_result *r, bool *more,
+                       struct err *err)
+{
+    char tb[DATE_BUF_SIZE], cb[DATE_BUF_SIZE];
+    int64_t n = 0;
+    int ret;
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_OVERDUE_PAGE);
+    store_bind_text(st, 1, date_format(through, tb));
+    store_bind_text(st, 2, date_format(*cur_due, cb));
+    store_bind_i64(st, 3, *cur_id);
+    store_bind_i64(st, 4, limit);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        ledger_rec_read(st, &recs[n++]);
+    store_reset(st);
+    if (ret < 0)
+        return ret;
+    *more = n == limit;
+    if (n) {
+        *cur_due = recs[n - 1].due_on;
+        *cur_id = recs[n - 1].bill_id;
+    }
+    bool pg = store_kind(c->db) == STORE_PG;
+    for (int64_t i = 0; i < n; i++) {
+        struct receivable *rec = &recs[i];
+        int64_t added, balance;
+        if (date_is_valid(rec->fee_through) && date_cmp(rec->fee_through, through) >= 0)
+            continue;
+        if (rec->paid_fen >= rec->amount_fen)
+            continue;
+        if (pg) { /* a payment may be posting to this account: take its lock, read again */
+            if ((ret = ledger_lock(c, rec->account_id, &balance, err)))
+                return ret;
+            st = store_q(c->db, Q_LEDGER_REC_GET);
+            store_bind_i64(st, 1, rec->bill_id);
+            if ((ret = store_one(st, err)))
+                return ret;
+            ledger_rec_read(st, rec);
+            store_reset(st);
+            if (rec->settled)
+                continue;
+        }
+        if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)) ||
+            (ret = ledger_rec_write(c, rec, today, err)))
+            return ret;
+        if (!added)
+            continue;
+        r->bills++;
+        r->fee_fen += added;
+        if ((ret = ledger_entry_add(c, rec->account_id, "late_fee", added, 0, rec->bill_id, 0,
+                                    through, NULL, err)) ||
+            (ret = ledger_balance_add(c, rec->account_id, added, err)))
+            return ret;
+    }
+    return 0;
+}
+
+int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accrue_result *r,
+                  struct err *err)
+{
+    struct fee_policies pol;
+    struct date today, cur_due = { 1, 1, 1 };
+    char b[DATE_BUF_SIZE], detail[160];
+    int64_t cur_id = 0;
+    bool more = true;
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    if (batch <= 0)
+        batch = 5000;
+    if ((ret = ctx_today(c, &today, err)))
+        return ret;
+    if (date_cmp(through, today) > 0)
+        return error(err, ERR_INVALID, "late fees cannot be accrued ahead, to %s (today is %s)",
+                     date_format(through, b), date_format(today, detail));
+    if ((ret = fee_policies_load(c, &pol, err)))
+        return ret;
+    struct receivable *recs = xreallocarray(NULL, (size_t)batch, sizeof(*recs));
+    while (more && !ret) {
+        if ((ret = store_begin(c->db, err)))
+            break;
+        ret = accrue_page(c, &pol, through, today, recs, batch, &cur_due, &cur_id, r, &more, err);
+        ret = store_end(c->db, ret, err);
+    }
+    free(recs);
+    if (ret)
+        return ret;
+    snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen",
+             date_format(through, b), r->bills, r->fee_fen);
+    struct audit_rec ar = { "fee.accrue", "receivable", b, NULL, NULL, detail };
+    if ((ret = store_begin(c->db, err)))
+        return ret;
+    ret = audit_append(c, &ar, err);
+    return store_end(c->db, ret, err);
+}
+
+int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *reason,
+                 const char *approver, struct err *err)
+{
+    struct receivable rec;
+    struct date today;
+    char m[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE], detail[240];
+    int64_t balance;
+    int ret;
+
+    if (fen <= 0)
+        return error(err, ERR_INVALID, "a waiver must be more than 0.00 yuan, not %s",
+                     money_format(fen, m));
+    if (!reason || !*reason)
+        return error(err, ERR_INVALID, "a waiver needs a reason");
+    if (!approver || !*approver)
+        return error(err, ERR_INVALID, "a waiver needs an approver");
+    if (c->actor && !strcmp(approver, c->actor))
+        return error(err, ERR_INVALID, "the approver of a waiver must be someone else than %s",
+                     c->actor);
+    if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_BY_NO);
+    store_bind_text(st, 1, bill_no);
+    ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        ret = error(err, ERR_NOT_FOUND, "bill %s is not an issued bill with an amount owed",
+                    bill_no);
+    if (ret)
+        goto out;
+    ledger_rec_read(st, &rec);
+    const char *account_no = ctx_col_text(c, st, 13);
+    store_reset(st);
+    if ((ret = ledger_lock(c, rec.account_id, &balance, err)))
+        goto out;
+    st = store_q(c->db, Q_LEDGER_REC_GET); /* again, under the lock */
+    store_bind_i64(st, 1, rec.bill_id);
+    if ((ret = store_one(st, err)))
+        goto out;
+    ledger_rec_read(st, &rec);
+    store_reset(st);
+    int64_t owed = rec.fee_fen - rec.fee_paid_fen - rec.fee_waived_fen;
+    if (fen > owed) {
+        ret = error(err, ERR_INVALID, "bill %s has %s yuan of unpaid late fee, less than %s",
+                    bill_no, money_format(owed, m), money_format(fen, m2));
+        goto out;
+    }
+    rec.fee_waived_fen += fen;
+    if ((ret = ledger_rec_write(c, &rec, today, err)) ||
+        (ret = ledger_entry_add(c, rec.account_id, "fee_waiver", 0, fen, rec.bill_id, 0, today,
+                                reason, err)) ||
+        (ret = ledger_balance_add(c, rec.account_id, -fen, err)))
+        goto out;
+    snprintf(detail, sizeof(detail), "%s %s yuan, approved by %s: %s", bill_no,
+             money_format(fen, m), approver, reason);
+    struct audit_rec ar = { "fee.waive", "account", account_no, NULL, NULL, detail };
+    ret = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, ret, err);
+}

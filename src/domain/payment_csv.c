@@ -1,0 +1,267 @@
+/*
+ * Bank and agent collection files (代收): check the whole file, then post its records in one
+ * transaction. Format and rules in payment_csv.h and doc/payments-format.md.
+ */
+#include "domain/payment_csv.h"
+
+#include "core/common.h"
+#include "core/money.h"
+#include "core/strmap.h"
+#include "core/vec.h"
+#include "domain/audit.h"
+#include "domain/ledger.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+struct line {
+    int64_t line;
+    const char *ref, *account_no;
+    int64_t amount_fen;
+    struct date paid_on;
+};
+typedef VEC(struct line) line_vec;
+
+static const char *field(struct ctx *c, const struct csv_record *rec, size_t i)
+{
+    return i < rec->n ? ctx_trim(c, rec->fields[i].p) : "";
+}
+
+static int bad(struct err *err, const struct csv_record *rec, const char *what, const char *v)
+{
+    return error(err, ERR_INVALID, "line %" PRIu64 ": %s '%s'", rec->line, what, v);
+}
+
+/* Read and check every record; nothing is posted unless all of it is right. */
+static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
+                     line_vec *lines, struct batch_result *res, struct err *err)
+{
+    struct csv_record *rec;
+    struct strmap refs = STRMAP_INIT;
+    struct date file_date = { 0, 0, 0 };
+    bool header = false, trailer = false;
+    int64_t sum = 0;
+    int ret;
+    char b[DATE_BUF_SIZE];
+
+    while ((ret = csv_next(r, &rec, err)) == 1) {
+        const char *type = field(c, rec, 0);
+        if (trailer) {
+            ret = error(err, ERR_INVALID, "line %" PRIu64 ": a record after the trailer (T)",
+                        rec->line);
+            break;
+        }
+        if (!header) {
+            if (strcmp(type, "H") || rec->n != 3) {
+                ret = error(err, ERR_INVALID,
+                            "line %" PRIu64 ": the file must start with H,BATCH_REF,FILE_DATE",
+                            rec->line);
+                break;
+            }
+            res->batch_ref = field(c, rec, 1);
+            size_t n = strlen(res->batch_ref);
+            if (!n || n > LEDGER_REF_MAX) {
+                ret = bad(err, rec, "batch reference must have 1 to 64 characters, not",
+                          res->batch_ref);
+                break;
+            }
+            if ((ret = date_parse(field(c, rec, 2), &file_date, err)))
+                break;
+            if (date_cmp(file_date, today) > 0) {
+                ret = bad(err, rec, "file date is in the future:", field(c, rec, 2));
+                break;
+            }
+            res->file_date = arena_strdup(c->arena, date_format(file_date, b));
+            header = true;
+            continue;
+        }
+        if (!strcmp(type, "T")) {
+            int64_t count, total;
+            const char *why;
+            if (rec->n != 3 || decimal_parse(field(c, rec, 1), 0, 0, &count, &why)) {
+                ret = error(err, ERR_INVALID, "line %" PRIu64 ": the trailer is T,COUNT,TOTAL",
+                            rec->line);
+                break;
+            }
+            if ((ret = money_parse(field(c, rec, 2), &total, err)))
+                break;
+            char m1[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE];
+            if (count != (int64_t)lines->n || total != sum) {
+                ret = error(err, ERR_INVALID,
+                            "control totals do not match: the trailer says %" PRId64
+                            " payments of %s yuan, the file has %zu of %s yuan",
+                            count, money_format(total, m1), lines->n, money_format(sum, m2));
+                break;
+            }
+            trailer = true;
+            continue;
+        }
+        if (strcmp(type, "D") || rec->n < 4 || rec->n > 5) {
+            ret = error(err, ERR_INVALID,
+                        "line %" PRIu64 ": expected D,REF,ACCOUNT,AMOUNT[,PAID_ON] or the "
+                        "trailer T,COUNT,TOTAL", rec->line);
+            break;
+        }
+        struct line l = { (int64_t)rec->line, field(c, rec, 1), field(c, rec, 2), 0, file_date };
+        size_t rn = strlen(l.ref);
+        if (!rn || rn > LEDGER_REF_MAX) {
+            ret = bad(err, rec, "payment reference must have 1 to 64 characters, not", l.ref);
+            break;
+        }
+        int64_t first;
+        if (strmap_get(&refs, l.ref, &first)) {
+            ret = error(err, ERR_INVALID,
+                        "line %" PRIu64 ": reference '%s' repeats line %" PRId64, rec->line,
+                        l.ref, first);
+            break;
+        }
+        strmap_put(&refs, l.ref, l.line);
+        if (!*l.account_no) {
+            ret = bad(err, rec, "account is empty:", l.account_no);
+            break;
+        }
+        if ((ret = money_parse(field(c, rec, 3), &l.amount_fen, err))) {
+            ret = error(err, ret, "line %" PRIu64 ": %s", rec->line, err->msg);
+            break;
+        }
+        if (l.amount_fen <= 0) {
+            ret = bad(err, rec, "amount must be more than 0.00, not", field(c, rec, 3));
+            break;
+        }
+        if (rec->n == 5 && *field(c, rec, 4)) {
+            if ((ret = date_parse(field(c, rec, 4), &l.paid_on, err))) {
+                ret = error(err, ret, "line %" PRIu64 ": %s", rec->line, err->msg);
+                break;
+            }
+            if (date_cmp(l.paid_on, today) > 0) {
+                ret = bad(err, rec, "payment date is in the future:", field(c, rec, 4));
+                break;
+            }
+        }
+        if (money_add(sum, l.amount_fen, &sum, err)) {
+            ret = ERR_INVALID;
+            break;
+        }
+        VEC_PUSH(lines, l);
+    }
+    strmap_release(&refs);
+    if (ret < 0)
+        return ret;
+    if (!header)
+        return error(err, ERR_INVALID, "the file is empty");
+    if (!trailer)
+        return error(err, ERR_INVALID, "the file has no trailer (T,COUNT,TOTAL): is it complete?");
+    res->lines = (int64_t)lines->n;
+    res->total_fen = sum;
+    return 0;
+}
+
+static int previous(struct ctx *c, const char *channel, struct batch_result *res, int64_t *id,
+                    struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_GET);
+    store_bind_text(st, 1, channel);
+    store_bind_text(st, 2, res->batch_ref);
+    int ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        return 0;
+    if (ret)
+        return ret;
+    *id = store_col_i64(st, 0);
+    res->already = true;
+    res->lines = store_col_i64(st, 1);
+    res->total_fen = store_col_i64(st, 2);
+    res->posted = store_col_i64(st, 3);
+    res->posted_fen = store_col_i64(st, 4);
+    res->unmatched = store_col_i64(st, 5);
+    store_reset(st);
+    return 0;
+}
+
+int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
+                         bool principal_first, batch_progress_fn *progress, void *progress_arg,
+                         struct batch_result *res, struct err *err)
+{
+    line_vec lines = VEC_INIT;
+    struct fee_policies pol;
+    struct date today;
+    int64_t batch_id = 0;
+    int ret;
+
+    memset(res, 0, sizeof(*res));
+    if (!channel || (strcmp(channel, "bank") && strcmp(channel, "agent")))
+        return error(err, ERR_USAGE, "a collection file comes from a bank or an agent, not '%s'",
+                     channel ? channel : "");
+    if ((ret = ctx_today(c, &today, err)) || (ret = read_file(c, r, today, &lines, res, err)))
+        goto done;
+    if ((ret = store_begin(c->db, err)))
+        goto done;
+    if ((ret = previous(c, channel, res, &batch_id, err)) || res->already ||
+        (ret = fee_policies_load(c, &pol, err)))
+        goto out;
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_INSERT);
+    store_bind_text(st, 1, channel);
+    store_bind_text(st, 2, res->batch_ref);
+    store_bind_text(st, 3, res->file_date);
+    store_bind_i64(st, 4, res->lines);
+    store_bind_i64(st, 5, res->total_fen);
+    store_bind_i64(st, 6, ctx_now(c));
+    store_bind_text(st, 7, c->actor);
+    if ((ret = store_one(st, err)))
+        goto out;
+    batch_id = store_col_i64(st, 0);
+    store_reset(st);
+
+    for (size_t i = 0; i < lines.n; i++) {
+        struct line *l = &lines.v[i];
+        struct pay_req q = { .account_no = l->account_no,
+                             .amount_fen = l->amount_fen,
+                             .channel = channel,
+                             .ref = l->ref,
+                             .paid_on = l->paid_on,
+                             .principal_first = principal_first,
+                             .batch_id = batch_id,
+                             .no_audit = true,
+                             .policies = &pol };
+        struct pay_result pr;
+        struct err e2;
+        int rc = ledger_pay(c, &q, &pr, &e2);
+        if (rc == ERR_NOT_FOUND || rc == ERR_CONFLICT) {
+            res->unmatched++;
+            res->unmatched_fen += l->amount_fen;
+            if (res->nreported < BATCH_MAX_REPORTED)
+                res->reported[res->nreported++] = (struct batch_unmatched){
+                    l->line, l->ref, l->account_no, arena_strdup(c->arena, e2.msg)
+                };
+        } else if (rc) {
+            ret = error(err, rc, "line %" PRId64 ": %s", l->line, e2.msg);
+            goto out;
+        } else if (pr.duplicate)
+            res->repeats++;
+        else {
+            res->posted++;
+            res->posted_fen += l->amount_fen;
+        }
+        if (progress && (i % 1024 == 0 || i + 1 == lines.n))
+            progress(progress_arg, (int64_t)i + 1, (int64_t)lines.n);
+    }
+    st = store_q(c->db, Q_LEDGER_BATCH_DONE);
+    store_bind_i64(st, 1, batch_id);
+    store_bind_i64(st, 2, res->posted);
+    store_bind_i64(st, 3, res->posted_fen);
+    store_bind_i64(st, 4, res->unmatched);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    char m[MONEY_BUF_SIZE], detail[200];
+    snprintf(detail, sizeof(detail),
+             "%s %s: %" PRId64 " lines, %" PRId64 " posted (%s yuan), %" PRId64 " repeats, %" PRId64
+             " unmatched", channel, res->file_date, res->lines, res->posted,
+             money_format(res->posted_fen, m), res->repeats, res->unmatched);
+    struct audit_rec ar = { "payment.batch", "payment_batch", res->batch_ref, NULL, NULL, detail };
+    ret = audit_append(c, &ar, err);
+out:
+    ret = store_end(c->db, ret, err);
+done:
+    VEC_FREE(&lines);
+    return ret;
+}

@@ -1,0 +1,47 @@
+/*
+ * Bank and agent collection files (代收, doc/payments-format.md): a header record, one record
+ * per payment and a trailer with the control totals:
+ *   H,BATCH_REF,FILE_DATE
+ *   D,REF,ACCOUNT,AMOUNT[,PAID_ON]
+ *   T,COUNT,TOTAL
+ * The whole file is checked first: a malformed record, a bad amount or date, a reference
+ * repeated inside the file, or control totals that differ from the records refuse the file and
+ * nothing is posted. Then, in one transaction, every record whose account exists and is open
+ * posts (ledger_pay); the others are reported as unmatched; a reference already posted for the
+ * same account and amount counts as a repeat. A file (channel, BATCH_REF) imported before is a
+ * no-op. One audit row per file.
+ */
+#ifndef PMIS_PAYMENT_CSV_H
+#define PMIS_PAYMENT_CSV_H
+
+#include "core/csv.h"
+#include "domain/ctx.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct batch_unmatched {
+    int64_t line;
+    const char *ref, *account_no, *reason;
+};
+
+#define BATCH_MAX_REPORTED 100
+
+struct batch_result {
+    const char *batch_ref, *file_date;
+    bool already;        /* imported before: the stored counts, nothing posted now */
+    int64_t lines, total_fen;
+    int64_t posted, posted_fen, repeats;
+    int64_t unmatched, unmatched_fen;
+    int nreported;       /* unmatched records listed (the first BATCH_MAX_REPORTED) */
+    struct batch_unmatched reported[BATCH_MAX_REPORTED];
+};
+
+typedef void batch_progress_fn(void *arg, int64_t done, int64_t total);
+
+/** Import a collection file of `channel` (bank or agent) read from `r`. */
+int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
+                         bool principal_first, batch_progress_fn *progress, void *progress_arg,
+                         struct batch_result *res, struct err *err);
+
+#endif
