@@ -21,7 +21,8 @@ $pmis --as demo demo --customers "${DEMO_CUSTOMERS:-5000}" --from 2025-01 --mont
 $pmis --as demo import readings demo/readings.csv
 $pmis --as demo import intervals demo/intervals.csv
 echo
-printf '%-8s %7s %9s %16s %18s\n' month bills "to review" "energy kWh" "amount yuan"
+printf '%-8s %7s %9s %16s %18s %9s %9s\n' month bills "to review" "energy kWh" "amount yuan" \
+    "bank pays" "at agents"
 for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
     next=$(date -u -d "2025-$m-01 +1 month" +%Y-%m-%d)
     export PMIS_NOW="${next}T01:00:00Z"
@@ -32,10 +33,22 @@ for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
     $pmis --as demo bill review approve --run "$run" --reason "consumption spike" \
         --note "seasonal load, checked against last year" >/dev/null
     $pmis --as demo bill issue "$run" >/dev/null
+    # the customers pay: bank debits (代扣) two days before the due date, agents (代收) up to
+    # 11 days after it, both as collection files; then the late fees of the rest are accrued
+    $pmis --as demo --json demo payments --period "2025-$m" --bank demo/bank.csv \
+        --agent demo/agent.csv >demo/pay.json
+    bank_on=$(sed 's/.*"bank_date":"\([0-9-]*\)".*/\1/' demo/pay.json)
+    agent_on=$(sed 's/.*"agent_date":"\([0-9-]*\)".*/\1/' demo/pay.json)
+    PMIS_NOW="${bank_on}T02:00:00Z" $pmis --as bank-icbc payment import demo/bank.csv \
+        --channel bank >/dev/null
+    PMIS_NOW="${agent_on}T08:00:00Z" $pmis --as agent-post payment import demo/agent.csv \
+        --channel agent >/dev/null
+    PMIS_NOW="${agent_on}T14:00:00Z" $pmis --as demo fees accrue >/dev/null
+    paid=$(sed 's/.*"bank_lines":\([0-9]*\),.*"agent_lines":\([0-9]*\),.*/\1 \2/' demo/pay.json)
     sed 's/.*"bills":\([0-9]*\),"in_review":\([0-9]*\).*"energy_kwh":"\([0-9.]*\)","total":"\([0-9.-]*\)".*/\1 \2 \3 \4/' \
-        demo/run.json | { read -r b r e t; printf '%-8s %7s %9s %16s %18s\n' "2025-$m" "$b" "$r" "$e" "$t"; }
+        demo/run.json | { read -r b r e t; printf '%-8s %7s %9s %16s %18s %9s %9s\n' "2025-$m" "$b" "$r" "$e" "$t" $paid; }
 done
-rm -f demo/run.json
+rm -f demo/run.json demo/pay.json demo/bank.csv demo/agent.csv
 unset PMIS_NOW
 echo
 echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"
@@ -52,4 +65,8 @@ echo "  $pmis bill review list"
 bill=$($pmis bill list --period 2025-12 --status issued --limit 1 | head -n 1 | cut -d" " -f1)
 echo "  $pmis bill explain $bill"
 echo "  $pmis tariff simulate --file data/tariffs/proposals/res-tier-proposal.json --period 2025-12"
+acct=$($pmis bill list --period 2025-12 --status issued --limit 1 | head -n 1 | awk '{print $3}')
+echo "  $pmis ledger show $acct"
+echo "  $pmis payment list --limit 10"
+echo "  $pmis ledger verify"
 echo "  $pmis audit verify"

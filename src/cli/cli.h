@@ -110,7 +110,7 @@ cmd_fn cmd_tariff_load, cmd_tariff_list, cmd_tariff_show, cmd_tariff_quote;
 cmd_fn cmd_audit_verify, cmd_audit_list;
 cmd_fn cmd_key_rotate;
 cmd_fn cmd_backup, cmd_restore;
-cmd_fn cmd_demo;
+cmd_fn cmd_demo, cmd_demo_payments;
 cmd_fn cmd_bill_run, cmd_bill_review, cmd_bill_issue, cmd_bill_list, cmd_bill_show,
     cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs;
 cmd_fn cmd_tariff_simulate;

@@ -1,10 +1,15 @@
 /*
- * pmis demo [--customers N] [--seed S]: build the demo utility and print a summary.
+ * pmis demo [--customers N] [--seed S]: build the demo utility and print a summary;
+ * pmis demo payments: how its customers pay a month's bills, as collection files.
  */
 #include "core/common.h"
 #include "cli/cli.h"
 #include "domain/demo.h"
+#include "domain/demo_pay.h"
 #include "domain/demo_usage.h"
+
+#include <errno.h>
+#include <inttypes.h>
 
 static void progress(void *arg, uint64_t done, uint64_t total)
 {
@@ -89,5 +94,61 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
         printf("  readings     %" PRId64 " in %s\n", s.readings, readings);
     if (intervals)
         printf("  curves       %" PRId64 " meter-days in %s\n", s.interval_days, intervals);
+    return 0;
+}
+
+int cmd_demo_payments(struct cli *cli, int argc, char **argv)
+{
+    const char *period = NULL, *bank = NULL, *agent = NULL;
+    int64_t seed = 2025;
+    const struct opt_spec specs[] = {
+        { "period", OPT_STR, &period, "YYYY-MM", "the bills' month (required)" },
+        { "bank", OPT_STR, &bank, "FILE.csv", "where the bank debit file goes (required)" },
+        { "agent", OPT_STR, &agent, "FILE.csv", "where the agent file goes (required)" },
+        { "seed", OPT_INT, &seed, "S", "random seed (default 2025)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "--period YYYY-MM --bank FILE.csv --agent FILE.csv [--seed S]\n\n"
+                 "Writes how the demo customers pay the issued bills of a month as a bank and an\n"
+                 "agent collection file for `pmis payment import` (doc/payments-format.md).";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (!period || !bank || !agent)
+        return error(&cli->err, ERR_USAGE, "--period, --bank and --agent are required");
+    struct demo_pay_opts o = { .seed = (uint64_t)seed };
+    if ((rc = period_parse(period, &o.period, &cli->err)))
+        return rc;
+    if (!(o.bank = fopen(bank, "w")))
+        return error(&cli->err, ERR_IO, "cannot write '%s': %s", bank, strerror(errno));
+    if (!(o.agent = fopen(agent, "w"))) {
+        fclose(o.bank);
+        return error(&cli->err, ERR_IO, "cannot write '%s': %s", agent, strerror(errno));
+    }
+    struct demo_pay_result r;
+    rc = demo_payments(&cli->ctx, &o, &r, &cli->err);
+    if (fclose(o.bank) && !rc)
+        rc = error(&cli->err, ERR_IO, "cannot write '%s': %s", bank, strerror(errno));
+    if (fclose(o.agent) && !rc)
+        rc = error(&cli->err, ERR_IO, "cannot write '%s': %s", agent, strerror(errno));
+    if (rc)
+        return rc;
+    char d1[DATE_BUF_SIZE], d2[DATE_BUF_SIZE];
+    if (cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "bills", json_integer(r.bills));
+        json_object_set_new(j, "bank_date", json_string(date_format(r.bank_date, d1)));
+        json_object_set_new(j, "bank_lines", json_integer(r.bank_lines));
+        json_object_set_new(j, "bank_total", cli_json_money(r.bank_fen));
+        json_object_set_new(j, "agent_date", json_string(date_format(r.agent_date, d2)));
+        json_object_set_new(j, "agent_lines", json_integer(r.agent_lines));
+        json_object_set_new(j, "agent_total", cli_json_money(r.agent_fen));
+        json_object_set_new(j, "skipped", json_integer(r.skipped));
+        cli_json_out(j);
+    } else
+        printf("%" PRId64 " bills: %" PRId64 " paid by bank on %s, %" PRId64
+               " at agents by %s, %" PRId64 " not this month\n",
+               r.bills, r.bank_lines, date_format(r.bank_date, d1), r.agent_lines,
+               date_format(r.agent_date, d2), r.skipped);
     return 0;
 }

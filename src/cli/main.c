@@ -82,6 +82,7 @@ static const struct cli_command commands[] = {
       "re-encrypt personal data under a new key" },
     { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
     { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
+    { "demo", "payments", cmd_demo_payments, CMD_DB, "collection files of how demo customers pay a month" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
     { "version", NULL, cmd_version, 0, "print the version" },
 };

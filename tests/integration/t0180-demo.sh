@@ -44,6 +44,20 @@ PMIS_NOW=2025-03-01T02:00:00Z run --db "$fourth" --json bill run --period 2025-0
 check "every account billed" grep -q '"bills":400,' "$T/out"
 check "none failed to price" grep -q '"failed":0,' "$T/out"
 check "every bill equals the sum of its lines" test "$(sql_at "$fourth" "SELECT COUNT(*) FROM bill b WHERE total_fen <> (SELECT COALESCE(SUM(amount_fen), 0) FROM bill_line l WHERE l.bill_id = b.id)")" = 0
+# the customers pay: collection files for the real import
+expect_fail "payments need their files" 64 "--period, --bank and --agent are required" --db "$fourth" demo payments --period 2025-02
+expect_fail "payments of a month without issued bills" 66 "no issued bill in 2025-02" --db "$fourth" demo payments --period 2025-02 --bank "$T/b.csv" --agent "$T/a.csv"
+run2=$(sql_at "$fourth" "SELECT id FROM bill_run WHERE period = '2025-02'")
+PMIS_NOW=2025-03-01T02:00:00Z run --db "$fourth" bill review approve --run "$run2" --reason "consumption spike"
+PMIS_NOW=2025-03-01T02:00:00Z run --db "$fourth" bill issue "$run2"
+PMIS_NOW=2025-03-01T02:00:00Z expect_ok "payment files of February" --db "$fourth" --json demo payments --period 2025-02 --bank "$T/b.csv" --agent "$T/a.csv"
+check "most by bank, due 03-16 less two days; some at agents by 03-27" grep -qE '"bank_date":"2025-03-14","bank_lines":2[6-9][0-9],.*"agent_date":"2025-03-27","agent_lines":[4-9][0-9],' "$T/out"
+PMIS_NOW=2025-03-01T02:00:00Z run --db "$fourth" demo payments --period 2025-02 --bank "$T/b2.csv" --agent "$T/a2.csv" --seed 2025
+check "same seed, same files" cmp -s "$T/b.csv" "$T/b2.csv"
+PMIS_NOW=2025-03-14T02:00:00Z expect_ok "the bank file imports" --db "$fourth" payment import "$T/b.csv"
+check "with nothing unmatched" grep -qE " 0 unmatched$" "$T/out"
+PMIS_NOW=2025-03-27T08:00:00Z expect_ok "the agent file imports" --db "$fourth" payment import "$T/a.csv" --channel agent
+expect_ok "and the ledger verifies" --db "$fourth" ledger verify
 expect_fail "curves need readings" 64 "--intervals needs --readings" --db "$third" demo --customers 1 --intervals "$T/x.csv"
 
 done_testing
