@@ -42,11 +42,20 @@ static void cache_free(void *p)
     free(k);
 }
 
+/* Resetting or releasing the context's arena drops the cache it made, and forgets it: a later
+ * lookup builds a new one instead of reading freed memory. */
+static void cache_drop(void *p)
+{
+    struct ctx *c = p;
+    cache_free(c->cache);
+    c->cache = NULL;
+}
+
 static struct ctx_cache *cache_of(struct ctx *c)
 {
     if (!c->cache) {
         c->cache = xcalloc(1, sizeof(*c->cache));
-        arena_defer(c->arena, cache_free, c->cache);
+        arena_defer(c->arena, cache_drop, c);
     }
     return c->cache;
 }

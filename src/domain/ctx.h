@@ -21,7 +21,9 @@ struct ctx {
     const char *request_id;    /* NULL outside the HTTP server */
     const char *zone_name;     /* business zone, e.g. "Asia/Shanghai" */
     struct arena *arena;       /* scratch memory for this command or request */
-    struct ctx_cache *cache;   /* lookups cached for this command or request (ctx.c) */
+    struct ctx_cache *cache;   /* lookups cached for this command or request (ctx.c); made in
+                                  `arena` and dropped (set NULL) when the arena is reset or
+                                  released, so the ctx must outlive those */
 };
 
 /** Current instant in microseconds since the epoch (UTC). */

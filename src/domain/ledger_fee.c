@@ -163,7 +163,7 @@ int ledger_rec_accrue(const struct fee_policies *pol, struct receivable *r, stru
 
 /* One page of overdue receivables, accrued through `through`; the cursor moves past it. */
 static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
-                       struct date today, struct receivable *recs, int64_t limit,
+                       struct receivable *recs, int64_t limit,
                        struct date *cur_due, int64_t *cur_id, struct accrue_result *r, bool *more,
                        struct err *err)
 {
@@ -205,8 +205,14 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
             if (rec->settled)
                 continue;
         }
-        if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)) ||
-            (ret = ledger_rec_write(c, rec, today, err)))
+        if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)))
+            return ret;
+        st = store_q(c->db, Q_LEDGER_REC_ACCRUED);
+        store_bind_i64(st, 1, rec->bill_id);
+        store_bind_i64(st, 2, rec->fee_ufen);
+        store_bind_i64(st, 3, rec->fee_fen);
+        store_bind_text(st, 4, tb);
+        if ((ret = store_exec(st, err)))
             return ret;
         if (!added)
             continue;
@@ -244,7 +250,7 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accr
     while (more && !ret) {
         if ((ret = store_begin(c->db, err)))
             break;
-        ret = accrue_page(c, &pol, through, today, recs, batch, &cur_due, &cur_id, r, &more, err);
+        ret = accrue_page(c, &pol, through, recs, batch, &cur_due, &cur_id, r, &more, err);
         ret = store_end(c->db, ret, err);
     }
     free(recs);
