@@ -8,8 +8,10 @@
 # (bench_billrun: BENCH_BILL_ROWS accounts in the demo mix, `pmis bill run --period 2025-06`,
 # wall time and peak RSS); a table of figures closes. Nothing is asserted.
 # Environment:
-#   BENCH_SECTIONS="crypto tariff import readings billing"   what to run
+#   BENCH_SECTIONS="crypto tariff import readings billing ledger"   what to run
 #   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
+#   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
+#                                        one payment each) and the lines of a bank file
 #   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
 #   BENCH_BACKENDS="sqlite postgresql"
 #   BENCH_QUERIES=300                    search queries per kind
@@ -18,8 +20,10 @@
 set -eu
 
 rows=${BENCH_ROWS:-100000 500000 1000000}
-sections=${BENCH_SECTIONS:-crypto tariff import readings billing}
+sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger}
 bill_rows=${BENCH_BILL_ROWS:-100000 1000000}
+ledger_rows=${BENCH_LEDGER_ROWS:-1000000}
+ledger_bank=${BENCH_LEDGER_BANK:-100000}
 want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 queries=${BENCH_QUERIES:-300}
@@ -29,7 +33,8 @@ seed=2025
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto" \
-    "$bin/bench/bench_readings" "$bin/bench/bench_tariff" "$bin/bench/bench_billrun"; do
+    "$bin/bench/bench_readings" "$bin/bench/bench_tariff" "$bin/bench/bench_billrun" \
+    "$bin/bench/bench_ledger"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 
@@ -227,6 +232,36 @@ for be in $backends; do
     echo
 done
 
+# ---- the receivables ledger ----
+: >"$tmp/ledger-figures"
+want ledger || ledger_rows=
+for be in $backends; do
+    [ -n "${ledger_rows:-}" ] || break
+    if [ "$be" = postgresql ]; then
+        [ -n "$pgbin" ] || continue
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+    fi
+    case $be in
+    sqlite) url="sqlite:$tmp/ledger.db" ;;
+    postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" ledger) ;;
+    esac
+    echo "$be: ledger over $ledger_rows accounts, a bank file of $ledger_bank lines ..."
+    "$bin/bench/bench_ledger" --db "$url" --accounts "$ledger_rows" --bank-lines "$ledger_bank" |
+        tee "$tmp/ledger-out"
+    awk -v be="$be" '/^accrue:/ { a = $2 " bills in " $10 " s" }
+        /^pay:/ { p = $2 " payments in " $5 " s" } /^bank file:/ { b = $3 " lines in " $8 " s" }
+        END { printf "%-11s accrue %s; pay %s; bank file %s\n", be, a, p, b }' \
+        "$tmp/ledger-out" >>"$tmp/ledger-figures"
+    if [ "$be" = sqlite ]; then
+        rm -f "$tmp/ledger.db" "$tmp/ledger.db-wal" "$tmp/ledger.db-shm"
+    else
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+    echo
+done
+
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
@@ -244,6 +279,10 @@ if [ -s "$tmp/bill-figures" ]; then
     echo "bill run --period 2025-06 (demo mix: 85 % residential tiers, 12 % C&I TOU, 3 % two-part):"
     printf '%-11s %9s %10s %10s %10s\n' backend accounts seconds bills/s "RSS MiB"
     cat "$tmp/bill-figures"
+fi
+if [ -s "$tmp/ledger-figures" ]; then
+    echo "receivables ledger ($ledger_rows accounts with an overdue bill):"
+    cat "$tmp/ledger-figures"
 fi
 for be in $backends; do
     [ -f "$tmp/readings-$be" ] || continue
