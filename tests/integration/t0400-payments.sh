@@ -271,4 +271,14 @@ check "now all 3000" test "$(sql "SELECT COUNT(*) FROM payment WHERE ref LIKE 'B
 check "R1 has 3,000.00 credit" test "$(balance $R1)" = "-3000.00"
 expect_ok "the ledger verifies" ledger verify
 
+# ---- a closed account takes no payment ----
+expect_ok "remove R5's meter" meter remove M5 --date 2025-02-03 --reads total=10
+expect_ok "close its customer (销户)" customer close 3300000005 --date 2025-02-03
+digest=$(db_digest)
+expect_fail "a payment to a closed account" 67 "account $R5 is closed" pay $R5 10
+check "changes nothing" test "$(db_digest)" = "$digest"
+printf 'H,CLOSED-1,2025-02-03\nD,C1,%s,10.00\nT,1,10.00\n' $R5 >"$T/closed.csv"
+expect_ok "in a bank file it is unmatched" --json payment import "$T/closed.csv"
+check "with the reason" out_has '"posted":0,.*"unmatched":1,"unmatched_lines":\[\{"line":2,"ref":"C1","account":"330000000501","reason":"account 330000000501 is closed"\}\]'
+
 done_testing
