@@ -393,8 +393,6 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
             break;
         for (int i = 0; i < n && !ret; i++) {
             ret = issue_one(c, batch[i].id, period, due_on, &seq, no, sizeof(no), err);
-            if (!ret)
-                ret = ledger_post_bill(c, batch[i].id, err);
             if (!r->first_no)
                 r->first_no = arena_strdup(c->arena, no);
             r->issued++;
@@ -406,7 +404,7 @@ int bill_issue(struct ctx *c, int64_t run_id, struct date due_on, const struct b
     }
     if (r->issued)
         r->last_no = arena_strdup(c->arena, no);
-    if ((ret = seq_set(c, period, seq, err)))
+    if ((ret = seq_set(c, period, seq, err)) || (ret = ledger_post_run(c, run_id, err)))
         goto out;
     st = store_q(c->db, Q_BILL_RUN_COUNTS);
     store_bind_i64(st, 1, run_id);

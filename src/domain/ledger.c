@@ -558,6 +558,65 @@ int ledger_post_bill(struct ctx *c, int64_t bill_id, struct err *err)
     return ret;
 }
 
+int ledger_post_run(struct ctx *c, int64_t run_id, struct err *err)
+{
+    VEC(int64_t) credit = VEC_INIT, refunds = VEC_INIT;
+    rec_vec recs = VEC_INIT;
+    struct date today;
+    char day[DATE_BUF_SIZE];
+    int ret;
+
+    if ((ret = ctx_today(c, &today, err)))
+        return ret;
+    /* accounts with credit before this run's bills arrive, and the run's refunds */
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_RUN_CREDIT_ACCOUNTS);
+    store_bind_i64(st, 1, run_id);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        VEC_PUSH(&credit, store_col_i64(st, 0));
+    store_reset(st);
+    if (ret < 0)
+        goto out;
+    st = store_q(c->db, Q_LEDGER_RUN_REFUNDS);
+    store_bind_i64(st, 1, run_id);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        VEC_PUSH(&refunds, store_col_i64(st, 0));
+    store_reset(st);
+    if (ret < 0)
+        goto out;
+    ret = 0;
+    /* entries and balances first: both find the new bills by their missing receivable */
+    st = store_q(c->db, Q_LEDGER_RUN_ENTRIES);
+    store_bind_i64(st, 1, run_id);
+    store_bind_text(st, 2, date_format(today, day));
+    store_bind_i64(st, 3, ctx_now(c));
+    store_bind_text(st, 4, c->actor);
+    if (!(ret = store_exec(st, err))) {
+        st = store_q(c->db, Q_LEDGER_RUN_BALANCES);
+        store_bind_i64(st, 1, run_id);
+        store_bind_i64(st, 2, ctx_now(c));
+        ret = store_exec(st, err);
+    }
+    if (!ret) {
+        st = store_q(c->db, Q_LEDGER_RUN_RECEIVABLES);
+        store_bind_i64(st, 1, run_id);
+        ret = store_exec(st, err);
+    }
+    for (size_t i = 0; i < credit.n && !ret; i++) {
+        int64_t balance;
+        VEC_CLEAR(&recs);
+        if (!(ret = ledger_lock(c, credit.v[i], &balance, err)) &&
+            !(ret = load_open(c, credit.v[i], &recs, err)))
+            ret = apply_credit(c, credit.v[i], &recs, today, err);
+    }
+    for (size_t i = 0; i < refunds.n && !ret; i++)
+        ret = ledger_post_bill(c, refunds.v[i], err);
+out:
+    VEC_FREE(&credit);
+    VEC_FREE(&refunds);
+    VEC_FREE(&recs);
+    return ret;
+}
+
 /* ---- reversal ---- */
 
 int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const char *approver,

@@ -83,6 +83,12 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
  */
 int ledger_post_bill(struct ctx *c, int64_t bill_id, struct err *err);
 
+/**
+ * Post every issued bill of run `run_id` not posted yet, in a few set-based statements (the
+ * same result as ledger_post_bill on each): inside the caller's transaction (bill issue).
+ */
+int ledger_post_run(struct ctx *c, int64_t run_id, struct err *err);
+
 /* ---- late fees (ledger_fee.c) ---- */
 
 struct fee_policy {
