@@ -4,7 +4,8 @@
  * 100.00–599.99 yuan due 2025-05-15 and its receivable (not the bill-run path: this measures
  * the ledger). Then, with the clock at 2025-06-14:
  *   1. late fees accrued for all N overdue bills (ledger_accrue, 30 days each);
- *   2. N payments posted through ledger_pay (the path of `pmis pay`), 1000 per transaction,
+ *   2. N/10 counter payments through ledger_pay, one transaction each (`pmis pay`), then N
+ *      payments through ledger_post_many, 1000 per transaction (the path of every payment),
  *      each paying its bill's fee and part of its principal;
  *   3. a bank collection file of M lines (payment_batch_import, the path of `pmis payment
  *      import`) paying the first M accounts again;
@@ -141,27 +142,48 @@ int main(int argc, char **argv)
     struct fee_policies pol;
     if (fee_policies_load(&c, &pol, &err))
         return fprintf(stderr, "policies: %s\n", err.msg), 1;
+    /* counter payments, each in its own transaction as `pmis pay` posts them: a tenth of N */
+    char acc[24];
+    int64_t single = n / 10 ? n / 10 : 1;
     t0 = now_s();
-    char acc[24], ref[32];
-    for (int64_t i = 1; i <= n; i++) {
-        if ((i - 1) % 1000 == 0 && store_begin(db, &err))
-            return fprintf(stderr, "begin: %s\n", err.msg), 1;
+    for (int64_t i = 1; i <= single; i++) {
         snprintf(acc, sizeof(acc), "%" PRId64 "01", 1000000000 + i);
-        snprintf(ref, sizeof(ref), "W%" PRId64, i);
-        struct pay_req q = { .account_no = acc, .amount_fen = 5000 + i % 3000,
-                             .channel = "wechat", .ref = ref, .no_audit = true,
-                             .policies = &pol };
+        struct pay_req q = { .account_no = acc, .amount_fen = 1000, .channel = "counter" };
         struct pay_result r;
         if (ledger_pay(&c, &q, &r, &err))
             return fprintf(stderr, "pay %s: %s\n", acc, err.msg), 1;
-        if (i % 1000 == 0 || i == n) {
-            if (store_commit(db, &err))
-                return fprintf(stderr, "commit: %s\n", err.msg), 1;
-            arena_reset(&arena);
+        arena_reset(&arena);
+    }
+    t = now_s() - t0;
+    printf("pay one by one: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", single, t,
+           (double)single / t);
+    /* N payments, 1000 per transaction (a channel's stream) */
+    struct post_line *lines = calloc(1000, sizeof(*lines));
+    char (*accs)[24] = calloc(1000, 24), (*refs)[32] = calloc(1000, 32);
+    struct post_opts po = { .channel = "wechat", .kind = "payment", .check_closed_day = true,
+                            .policies = &pol };
+    t0 = now_s();
+    for (int64_t i = 1; i <= n;) {
+        size_t k = 0;
+        for (; k < 1000 && i <= n; k++, i++) {
+            snprintf(accs[k], 24, "%" PRId64 "01", 1000000000 + i);
+            snprintf(refs[k], 32, "W%" PRId64, i);
+            lines[k] = (struct post_line){ .account_no = accs[k], .ref = refs[k],
+                                           .amount_fen = 5000 + i % 3000, .paid_on = today };
         }
+        if (store_begin(db, &err) || ledger_post_many(&c, &po, lines, k, &err) ||
+            store_commit(db, &err))
+            return fprintf(stderr, "post: %s\n", err.msg), 1;
+        for (size_t j = 0; j < k; j++)
+            if (lines[j].status != LINE_POSTED)
+                return fprintf(stderr, "post %s: %s\n", accs[j], lines[j].error), 1;
+        arena_reset(&arena);
     }
     t = now_s() - t0;
     printf("pay: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", n, t, (double)n / t);
+    free(lines);
+    free(accs);
+    free(refs);
 
     if (m) {
         struct strbuf f = STRBUF_INIT;

@@ -211,9 +211,9 @@ static void plan_allocation(const rec_vec *recs, bool principal_first, int64_t *
     }
 }
 
-/* Write the planned allocations of payment `pay_id`; r (optional) records them. */
+/* Write the planned allocations of credit payment `pay_id` to the receivables. */
 static int apply_plan(struct ctx *c, int64_t pay_id, rec_vec *recs, const struct alloc_plan *plan,
-                      struct date today, struct pay_result *r, struct err *err)
+                      struct date today, struct err *err)
 {
     int ret;
     for (size_t i = 0; i < recs->n; i++) {
@@ -229,16 +229,6 @@ static int apply_plan(struct ctx *c, int64_t pay_id, rec_vec *recs, const struct
         store_bind_i64(st, 4, plan[i].principal_fen);
         if ((ret = store_exec(st, err)) || (ret = ledger_rec_write(c, rec, today, err)))
             return ret;
-        if (r) {
-            r->to_fees_fen += plan[i].fee_fen;
-            r->to_principal_fen += plan[i].principal_fen;
-            if (r->nallocs < (int)ARRAY_SIZE(r->allocs)) {
-                struct pay_alloc *a = &r->allocs[r->nallocs++];
-                a->bill_no = NULL; /* filled by the caller when it wants them */
-                a->fee_fen = plan[i].fee_fen;
-                a->principal_fen = plan[i].principal_fen;
-            }
-        }
     }
     return 0;
 }
@@ -266,7 +256,7 @@ static int apply_credit(struct ctx *c, int64_t account_id, rec_vec *recs, struct
         plan_allocation(recs, false, &left, plan);
         if (left == credits[i].left)
             break; /* nothing open any more */
-        if ((ret = apply_plan(c, credits[i].id, recs, plan, today, NULL, err)))
+        if ((ret = apply_plan(c, credits[i].id, recs, plan, today, err)))
             return ret;
         st = store_q(c->db, Q_LEDGER_PAY_SET_UNALLOCATED);
         store_bind_i64(st, 1, credits[i].id);
@@ -278,90 +268,6 @@ static int apply_credit(struct ctx *c, int64_t account_id, rec_vec *recs, struct
 }
 
 /* ---- payments ---- */
-
-struct posting {
-    int64_t account_id;
-    int64_t amount_fen;
-    const char *channel, *ref, *kind; /* kind: ledger entry kind */
-    struct date paid_on, today;
-    int64_t batch_id;
-    bool principal_first;
-    const struct fee_policies *pol; /* NULL: load them */
-};
-
-/* Accrue fees up to the payment date, insert the payment, allocate it. The account is locked. */
-static int post(struct ctx *c, const struct posting *p, struct pay_result *r, struct err *err)
-{
-    rec_vec recs = VEC_INIT;
-    struct fee_policies pol;
-    char b1[DATE_BUF_SIZE], b2[DATE_BUF_SIZE];
-    int64_t delta = 0;
-    int ret;
-
-    const struct fee_policies *polp = p->pol ? p->pol : &pol;
-    if (!p->pol && (ret = fee_policies_load(c, &pol, err)))
-        goto out;
-    if ((ret = load_open(c, p->account_id, &recs, err)))
-        goto out;
-    for (size_t i = 0; i < recs.n; i++) { /* refuse before anything is written */
-        struct receivable *rec = &recs.v[i];
-        if (date_is_valid(rec->fee_through) && date_cmp(rec->fee_through, p->paid_on) > 0) {
-            ret = error(err, ERR_CONFLICT,
-                        "late fees of bill #%" PRId64 " are accrued through %s, after the payment "
-                        "date %s: post back-dated payments before accruing fees",
-                        rec->bill_id, date_format(rec->fee_through, b1),
-                        date_format(p->paid_on, b2));
-            goto out;
-        }
-    }
-    for (size_t i = 0; i < recs.n; i++) {
-        struct receivable *rec = &recs.v[i];
-        int64_t added = 0;
-        if ((ret = ledger_rec_accrue(polp, rec, p->paid_on, &added, err)))
-            goto out;
-        if (!added)
-            continue;
-        r->fee_fen += added;
-        delta += added;
-        if ((ret = ledger_entry_add(c, p->account_id, "late_fee", added, 0, rec->bill_id, 0,
-                                    p->paid_on, "accrued to the payment date", err)) ||
-            (ret = ledger_rec_write(c, rec, p->today, err)))
-            goto out;
-    }
-
-    int64_t left = p->amount_fen;
-    struct alloc_plan *plan = arena_alloc(c->arena, (recs.n + 1) * sizeof(*plan));
-    plan_allocation(&recs, p->principal_first, &left, plan);
-
-    struct store_stmt *st = store_q(c->db, Q_LEDGER_PAY_INSERT);
-    store_bind_i64(st, 1, p->account_id);
-    store_bind_i64(st, 2, p->amount_fen);
-    store_bind_text(st, 3, p->channel);
-    store_bind_text(st, 4, p->ref);
-    store_bind_text(st, 5, date_format(p->paid_on, b1));
-    store_bind_text(st, 6, c->actor);
-    if (p->batch_id)
-        store_bind_i64(st, 7, p->batch_id);
-    else
-        store_bind_null(st, 7);
-    store_bind_i64(st, 8, ctx_now(c));
-    store_bind_i64(st, 9, left);
-    if ((ret = store_one(st, err)))
-        goto out;
-    r->payment_id = store_col_i64(st, 0);
-    store_reset(st);
-
-    if ((ret = ledger_entry_add(c, p->account_id, p->kind, 0, p->amount_fen, 0, r->payment_id,
-                                p->paid_on, p->ref, err)) ||
-        (ret = apply_plan(c, r->payment_id, &recs, plan, p->today, r, err)))
-        goto out;
-    r->credit_fen = left;
-    delta -= p->amount_fen;
-    ret = ledger_balance_add(c, p->account_id, delta, err);
-out:
-    VEC_FREE(&recs);
-    return ret;
-}
 
 static int check_ref(const char *ref, struct err *err)
 {
@@ -392,61 +298,10 @@ int ledger_account_find(struct ctx *c, const char *account_no, int64_t *id, bool
     return 0;
 }
 
-static int find_open_account(struct ctx *c, const char *account_no, int64_t *id, struct err *err)
-{
-    bool closed;
-    int ret = ledger_account_find(c, account_no, id, &closed, err);
-    if (!ret && closed)
-        ret = error(err, ERR_CONFLICT, "account %s is closed", account_no);
-    return ret;
-}
-
-/* An earlier posting of (channel, ref): the same account and amount is a repeat, else a clash. */
-static int seen_ref(struct ctx *c, const struct pay_req *q, struct pay_result *r, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_LEDGER_PAY_BY_REF);
-    char m[MONEY_BUF_SIZE], rn[16];
-    store_bind_text(st, 1, q->channel);
-    store_bind_text(st, 2, q->ref);
-    int ret = store_one(st, err);
-    if (ret == ERR_NOT_FOUND)
-        return 0;
-    if (ret)
-        return ret;
-    int64_t id = store_col_i64(st, 0), amount = store_col_i64(st, 2);
-    bool same = !strcmp(store_col_text(st, 1), q->account_no) && amount == q->amount_fen;
-    store_reset(st);
-    if (!same)
-        return error(err, ERR_CONFLICT,
-                     "%s reference '%s' was already posted as receipt %s for %s yuan to another "
-                     "account or amount",
-                     q->channel, q->ref, ledger_receipt_no(id, rn), money_format(amount, m));
-    r->payment_id = id;
-    r->duplicate = true;
-    return 1;
-}
-
-static int day_closed(struct ctx *c, struct date day, struct err *err)
-{
-    char b[DATE_BUF_SIZE];
-    struct store_stmt *st = store_q(c->db, Q_LEDGER_CLOSED);
-    store_bind_text(st, 1, c->actor);
-    store_bind_text(st, 2, date_format(day, b));
-    int ret = store_one(st, err);
-    if (ret == ERR_NOT_FOUND)
-        return 0;
-    if (ret)
-        return ret;
-    store_reset(st);
-    return error(err, ERR_CONFLICT, "cashier %s has closed %s (日结): post on another day",
-                 c->actor, b);
-}
-
 int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, struct err *err)
 {
-    struct posting p = { 0 };
+    struct date today;
     char b[DATE_BUF_SIZE];
-    int64_t balance;
     int ret;
 
     memset(r, 0, sizeof(*r));
@@ -462,35 +317,35 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
         return error(err, ERR_INVALID, "a %s payment needs its reference (--ref)", q->channel);
     if (q->ref && (ret = check_ref(q->ref, err)))
         return ret;
-    if ((ret = ctx_today(c, &p.today, err)))
+    if ((ret = ctx_today(c, &today, err)))
         return ret;
-    p.paid_on = date_is_valid(q->paid_on) ? q->paid_on : p.today;
-    if (date_cmp(p.paid_on, p.today) > 0)
+    struct post_line l = { .account_no = q->account_no,
+                           .ref = q->ref,
+                           .amount_fen = q->amount_fen,
+                           .paid_on = date_is_valid(q->paid_on) ? q->paid_on : today };
+    if (date_cmp(l.paid_on, today) > 0)
         return error(err, ERR_INVALID, "payment date %s is in the future",
-                     date_format(p.paid_on, b));
-
+                     date_format(l.paid_on, b));
+    struct post_opts o = { .channel = q->channel,
+                           .kind = "payment",
+                           .principal_first = q->principal_first,
+                           .check_closed_day = true };
     if ((ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = find_open_account(c, q->account_no, &p.account_id, err)))
+    if ((ret = ledger_post_many(c, &o, &l, 1, err)))
         goto out;
-    if (q->ref && (ret = seen_ref(c, q, r, err))) {
-        if (ret == 1)
-            ret = 0;
+    if (l.status < 0) {
+        ret = error(err, l.status, "%s", l.error);
         goto out;
     }
-    if ((ret = day_closed(c, p.paid_on, err)) || (ret = ledger_lock(c, p.account_id, &balance, err)))
-        goto out;
-    p.amount_fen = q->amount_fen;
-    p.channel = q->channel;
-    p.ref = q->ref;
-    p.kind = "payment";
-    p.batch_id = q->batch_id;
-    p.principal_first = q->principal_first;
-    p.pol = q->policies;
-    if ((ret = post(c, &p, r, err)))
-        goto out;
-    r->balance_fen = balance + r->fee_fen - q->amount_fen;
-    if (!q->no_audit) {
+    r->payment_id = l.payment_id;
+    r->duplicate = l.status == LINE_REPEAT;
+    r->fee_fen = l.fee_fen;
+    r->to_fees_fen = l.to_fees_fen;
+    r->to_principal_fen = l.to_principal_fen;
+    r->credit_fen = l.credit_fen;
+    r->balance_fen = l.balance_fen;
+    if (!r->duplicate) {
         char m[MONEY_BUF_SIZE], rn[16], detail[160];
         snprintf(detail, sizeof(detail), "%s %s yuan by %s%s%s", ledger_receipt_no(r->payment_id, rn),
                  money_format(q->amount_fen, m), q->channel, q->ref ? " ref " : "",
@@ -525,16 +380,19 @@ int ledger_post_bill(struct ctx *c, int64_t bill_id, struct err *err)
         ret = date_parse(store_col_text(st, 4), &due, err);
     const char *bill_no = ctx_col_text(c, st, 5);
     bool resident = !strcmp(store_col_text(st, 6), "resident");
+    const char *account_no = ctx_col_text(c, st, 7);
     store_reset(st);
     if (ret || !total || (ret = ctx_today(c, &today, err)) ||
         (ret = ledger_lock(c, account_id, &balance, err)))
         return ret;
 
     if (total < 0) { /* a refund: a credit paying the oldest open bills */
-        struct posting p = { account_id, -total, "adjustment", bill_no, "adjustment",
-                             today, today, 0, false, NULL };
-        struct pay_result r = { 0 };
-        return post(c, &p, &r, err);
+        struct post_line l = { .account_no = account_no, .ref = bill_no, .amount_fen = -total,
+                               .paid_on = today };
+        struct post_opts o = { .channel = "adjustment", .kind = "adjustment" };
+        if ((ret = ledger_post_many(c, &o, &l, 1, err)))
+            return ret;
+        return l.status < 0 ? error(err, l.status, "%s", l.error) : 0;
     }
     st = store_q(c->db, Q_LEDGER_REC_INSERT);
     store_bind_i64(st, 1, bill_id);

@@ -38,10 +38,46 @@ struct pay_req {
     const char *ref;       /* required except for counter; unique per channel */
     struct date paid_on;   /* invalid: today (business zone); never in the future */
     bool principal_first;  /* allocation: principal before late fee (default fee first) */
-    int64_t batch_id;      /* 0 outside a bank file */
-    bool no_audit;         /* inside a batch that writes one audit row for the file */
-    const struct fee_policies *policies; /* loaded once by a batch; NULL: loaded here */
 };
+
+/* ---- posting many payments at once (ledger_post.c) ---- */
+
+enum { LINE_POSTED = 1, LINE_REPEAT = 2 };
+
+/** One payment to post, and (after the call) what became of it. */
+struct post_line {
+    const char *account_no, *ref; /* ref may be NULL (counter) */
+    int64_t amount_fen;           /* > 0, checked by the caller */
+    struct date paid_on;          /* valid, not in the future: checked by the caller */
+    /* results */
+    int status;        /* LINE_POSTED, LINE_REPEAT (same ref, account and amount posted
+                          before: payment_id is that one), or a negative ERR_* */
+    const char *error; /* why not, when status < 0 (ctx arena) */
+    int64_t payment_id;
+    int64_t fee_fen;   /* late fees accrued to the payment date by this posting */
+    int64_t to_fees_fen, to_principal_fen, credit_fen;
+    int64_t balance_fen; /* the account's balance after this line */
+};
+
+struct post_opts {
+    const char *channel;   /* the payment's channel (cash, or "adjustment" for a refund) */
+    const char *kind;      /* its ledger entry: "payment" or "adjustment" */
+    bool principal_first;  /* each bill's principal before its late fee */
+    bool check_closed_day; /* refuse days the acting cashier has closed */
+    int64_t batch_id;      /* 0 outside a collection file */
+    const struct fee_policies *policies; /* NULL: loaded here */
+};
+
+/**
+ * Post `lines` in order, as if one after the other: each accrues its account's late fees to
+ * its date and pays the oldest bills first; a line that cannot post changes nothing and gets
+ * a negative status and the reason (unknown account ERR_NOT_FOUND; closed account, a
+ * reference posted before to another account or amount or repeated in `lines`, a closed
+ * cashier day, fees accrued past its date ERR_CONFLICT). Inside the caller's transaction;
+ * returns an error only when nothing can be trusted (a storage error): roll back then.
+ */
+int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line *lines, size_t n,
+                     struct err *err);
 
 struct pay_alloc {
     const char *bill_no;
@@ -54,12 +90,10 @@ struct pay_result {
     int64_t fee_fen;       /* late fees accrued up to the payment date by this posting */
     int64_t to_fees_fen, to_principal_fen, credit_fen;
     int64_t balance_fen;   /* after */
-    int nallocs;
-    struct pay_alloc allocs[16]; /* the first 16 bills paid */
 };
 
 /**
- * Post a payment (in its own transaction, or a savepoint of the caller's). Late fees are first accrued up to the payment date; then the amount pays the
+ * Post a payment (ledger_post_many with one line, in its own transaction). Late fees are first accrued up to the payment date; then the amount pays the
  * open receivables in order; the rest is credit. A (channel, ref) already posted to the same
  * account for the same amount is not posted again (r->duplicate); to another account or for
  * another amount it is ERR_CONFLICT. Errors: ERR_NOT_FOUND unknown account, ERR_CONFLICT closed

@@ -12,6 +12,8 @@
 
 #include "core/common.h"
 #include "core/money.h"
+#include "core/strbuf.h"
+#include "core/strmap.h"
 #include "core/xalloc.h"
 #include "domain/audit.h"
 
@@ -161,6 +163,113 @@ int ledger_rec_accrue(const struct fee_policies *pol, struct receivable *r, stru
     return 0;
 }
 
+/* PostgreSQL: the page's accounts are locked (in account order, as payments lock one) and the
+ * page read again under the locks, then written in three statements. A receivable whose
+ * account was not locked (it came into the page only now) is left for the next run. */
+static int accrue_page_pg(struct ctx *c, const struct fee_policies *pol, struct date through,
+                          struct receivable *recs, int64_t n, struct accrue_result *r,
+                          struct err *err)
+{
+    struct strbuf js = STRBUF_INIT;
+    struct strmap locked = STRMAP_INIT;
+    char key[24], tb[DATE_BUF_SIZE];
+    int64_t k = 0;
+    int ret = 0;
+
+    strbuf_addch(&js, '[');
+    for (int64_t i = 0; i < n; i++)
+        strbuf_addf(&js, "%s%" PRId64, i ? "," : "", recs[i].account_id);
+    strbuf_addch(&js, ']');
+    struct store_stmt *st = store_q(c->db, Q_LP_BALANCES_LOCK);
+    store_bind_text(st, 1, js.buf);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        snprintf(key, sizeof(key), "%" PRId64, store_col_i64(st, 0));
+        strmap_put(&locked, key, 0);
+    }
+    store_reset(st);
+    if (ret < 0)
+        goto out;
+    /* again, under the locks: payments may have changed them */
+    strbuf_reset(&js);
+    strbuf_addch(&js, '[');
+    for (int64_t i = 0; i < n; i++)
+        strbuf_addf(&js, "%s%" PRId64, i ? "," : "", recs[i].bill_id);
+    strbuf_addch(&js, ']');
+    st = store_q(c->db, Q_LF_PAGE_AGAIN);
+    store_bind_text(st, 1, js.buf);
+    n = 0;
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        ledger_rec_read(st, &recs[n++]);
+    store_reset(st);
+    if (ret < 0)
+        goto out;
+    ret = 0;
+
+    struct strbuf ent = STRBUF_INIT;
+    struct store_stmt *bulk;
+    strbuf_reset(&js);
+    strbuf_addch(&js, '[');
+    strbuf_addch(&ent, '[');
+    date_format(through, tb);
+    if ((ret = store_bulk_begin(c->db, Q_LP_ENTRIES, &bulk, err))) {
+        strbuf_release(&ent);
+        goto out;
+    }
+    for (int64_t i = 0; i < n && !ret; i++) {
+        struct receivable *rec = &recs[i];
+        int64_t added;
+        snprintf(key, sizeof(key), "%" PRId64, rec->account_id);
+        if (rec->settled || !strmap_get(&locked, key, NULL) ||
+            (date_is_valid(rec->fee_through) && date_cmp(rec->fee_through, through) >= 0) ||
+            rec->paid_fen >= rec->amount_fen)
+            continue;
+        if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)))
+            break;
+        strbuf_addf(&js, "%s{\"bill_id\":%" PRId64 ",\"ufen\":%" PRId64 ",\"fee\":%" PRId64 "}",
+                    k++ ? "," : "", rec->bill_id, rec->fee_ufen, rec->fee_fen);
+        if (!added)
+            continue;
+        strbuf_addf(&ent, "%s{\"account_id\":%" PRId64 ",\"delta\":%" PRId64 "}",
+                    ent.len > 1 ? "," : "", rec->account_id, added);
+        r->bills++;
+        r->fee_fen += added;
+        store_bind_i64(bulk, 1, rec->account_id);
+        store_bind_text(bulk, 2, "late_fee");
+        store_bind_i64(bulk, 3, added);
+        store_bind_i64(bulk, 4, 0);
+        store_bind_i64(bulk, 5, rec->bill_id);
+        store_bind_null(bulk, 6);
+        store_bind_text(bulk, 7, tb);
+        store_bind_i64(bulk, 8, ctx_now(c));
+        store_bind_text(bulk, 9, c->actor);
+        store_bind_null(bulk, 10);
+        ret = store_bulk_add(bulk, err);
+    }
+    if (ret)
+        store_bulk_end(bulk, true, NULL, err);
+    else
+        ret = store_bulk_end(bulk, false, NULL, err);
+    strbuf_addch(&js, ']');
+    strbuf_addch(&ent, ']');
+    if (!ret && k) {
+        st = store_q(c->db, Q_LF_ACCRUED_PG);
+        store_bind_text(st, 1, js.buf);
+        store_bind_text(st, 2, tb);
+        ret = store_exec(st, err);
+    }
+    if (!ret && ent.len > 2) { /* balances: several bills of one account add up */
+        st = store_q(c->db, Q_LP_BALANCES_PG);
+        store_bind_text(st, 1, ent.buf);
+        store_bind_i64(st, 2, ctx_now(c));
+        ret = store_exec(st, err);
+    }
+    strbuf_release(&ent);
+out:
+    strbuf_release(&js);
+    strmap_release(&locked);
+    return ret < 0 ? ret : 0;
+}
+
 /* One page of overdue receivables, accrued through `through`; the cursor moves past it. */
 static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
                        struct receivable *recs, int64_t limit,
@@ -185,26 +294,15 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
         *cur_due = recs[n - 1].due_on;
         *cur_id = recs[n - 1].bill_id;
     }
-    bool pg = store_kind(c->db) == STORE_PG;
+    if (store_kind(c->db) == STORE_PG)
+        return n ? accrue_page_pg(c, pol, through, recs, n, r, err) : 0;
     for (int64_t i = 0; i < n; i++) {
         struct receivable *rec = &recs[i];
-        int64_t added, balance;
+        int64_t added;
         if (date_is_valid(rec->fee_through) && date_cmp(rec->fee_through, through) >= 0)
             continue;
         if (rec->paid_fen >= rec->amount_fen)
             continue;
-        if (pg) { /* a payment may be posting to this account: take its lock, read again */
-            if ((ret = ledger_lock(c, rec->account_id, &balance, err)))
-                return ret;
-            st = store_q(c->db, Q_LEDGER_REC_GET);
-            store_bind_i64(st, 1, rec->bill_id);
-            if ((ret = store_one(st, err)))
-                return ret;
-            ledger_rec_read(st, rec);
-            store_reset(st);
-            if (rec->settled)
-                continue;
-        }
         if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)))
             return ret;
         st = store_q(c->db, Q_LEDGER_REC_ACCRUED);

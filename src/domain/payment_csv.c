@@ -8,6 +8,7 @@
 #include "core/money.h"
 #include "core/strmap.h"
 #include "core/vec.h"
+#include "core/xalloc.h"
 #include "domain/audit.h"
 #include "domain/ledger.h"
 
@@ -212,39 +213,42 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     batch_id = store_col_i64(st, 0);
     store_reset(st);
 
-    for (size_t i = 0; i < lines.n; i++) {
-        struct line *l = &lines.v[i];
-        struct pay_req q = { .account_no = l->account_no,
-                             .amount_fen = l->amount_fen,
-                             .channel = channel,
-                             .ref = l->ref,
-                             .paid_on = l->paid_on,
-                             .principal_first = principal_first,
-                             .batch_id = batch_id,
-                             .no_audit = true,
-                             .policies = &pol };
-        struct pay_result pr;
-        struct err e2;
-        int rc = ledger_pay(c, &q, &pr, &e2);
-        if (rc == ERR_NOT_FOUND || rc == ERR_CONFLICT) {
+    /* every line at once; the progress bar follows the reading, posting is one step */
+    struct post_line *pl = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*pl));
+    for (size_t i = 0; i < lines.n; i++)
+        pl[i] = (struct post_line){ .account_no = lines.v[i].account_no,
+                                    .ref = lines.v[i].ref,
+                                    .amount_fen = lines.v[i].amount_fen,
+                                    .paid_on = lines.v[i].paid_on };
+    struct post_opts po = { .channel = channel,
+                            .kind = "payment",
+                            .principal_first = principal_first,
+                            .check_closed_day = true,
+                            .batch_id = batch_id,
+                            .policies = &pol };
+    if (progress)
+        progress(progress_arg, 0, (int64_t)lines.n);
+    ret = ledger_post_many(c, &po, pl, lines.n, err);
+    for (size_t i = 0; i < lines.n && !ret; i++) {
+        const struct line *l = &lines.v[i];
+        if (pl[i].status == LINE_POSTED) {
+            res->posted++;
+            res->posted_fen += l->amount_fen;
+        } else if (pl[i].status == LINE_REPEAT)
+            res->repeats++;
+        else {
             res->unmatched++;
             res->unmatched_fen += l->amount_fen;
             if (res->nreported < BATCH_MAX_REPORTED)
-                res->reported[res->nreported++] = (struct batch_unmatched){
-                    l->line, l->ref, l->account_no, arena_strdup(c->arena, e2.msg)
-                };
-        } else if (rc) {
-            ret = error(err, rc, "line %" PRId64 ": %s", l->line, e2.msg);
-            goto out;
-        } else if (pr.duplicate)
-            res->repeats++;
-        else {
-            res->posted++;
-            res->posted_fen += l->amount_fen;
+                res->reported[res->nreported++] =
+                    (struct batch_unmatched){ l->line, l->ref, l->account_no, pl[i].error };
         }
-        if (progress && (i % 1024 == 0 || i + 1 == lines.n))
-            progress(progress_arg, (int64_t)i + 1, (int64_t)lines.n);
     }
+    free(pl);
+    if (ret)
+        goto out;
+    if (progress)
+        progress(progress_arg, (int64_t)lines.n, (int64_t)lines.n);
     st = store_q(c->db, Q_LEDGER_BATCH_DONE);
     store_bind_i64(st, 1, batch_id);
     store_bind_i64(st, 2, res->posted);
