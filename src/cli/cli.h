@@ -114,6 +114,13 @@ cmd_fn cmd_demo;
 cmd_fn cmd_bill_run, cmd_bill_review, cmd_bill_issue, cmd_bill_list, cmd_bill_show,
     cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs;
 cmd_fn cmd_tariff_simulate;
+cmd_fn cmd_serve;
+cmd_fn cmd_user_add, cmd_user_list, cmd_user_disable, cmd_user_enable, cmd_user_passwd,
+    cmd_user_roles, cmd_role_add, cmd_role_list, cmd_token_add, cmd_token_list, cmd_token_revoke;
+
+/** The login, session and password policy from the configuration (auth.*). */
+struct auth_policy;
+void cli_auth_policy(struct cli *cli, struct auth_policy *p);
 
 /**
  * Read and parse a tariff file (one tariff or an array; "-" = stdin; at most 16 MiB) into
