@@ -14,7 +14,7 @@ SAN ?= 0
 TESTING ?= 0
 CC ?= cc
 
-PKGS := sqlite3 libpq libcrypto jansson
+PKGS := sqlite3 libpq libcrypto jansson libmicrohttpd libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libpq is dlopen()ed by src/store/pg.c when a PostgreSQL URL is opened: headers only here
 PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl
@@ -36,6 +36,8 @@ ALL_CFLAGS += -DPMIS_TESTING
 endif
 
 LIB_SRC := $(sort $(wildcard src/core/*.c src/store/*.c src/domain/*.c))
+# src/api (HTTP server, router, handlers) sits between cli and domain: it never includes cli/
+API_SRC := $(sort $(wildcard src/api/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
@@ -43,6 +45,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 SQL_SRC := $(sort $(wildcard sql/*.sql))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
+API_OBJ := $(API_SRC:%.c=$(O)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
@@ -56,8 +59,12 @@ $(O)/libpmis.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/pmis: $(CLI_OBJ) $(O)/libpmis.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(O)/libpmis.a $(LIBS)
+$(O)/libpmis_api.a: $(API_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/pmis: $(CLI_OBJ) $(O)/libpmis_api.a $(O)/libpmis.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(O)/libpmis_api.a $(O)/libpmis.a $(LIBS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,9 +77,9 @@ $(O)/gen/migrations.c: $(SQL_SRC) tools/embed-sql.sh
 $(O)/gen/migrations.o: $(O)/gen/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(O)/tests/%: tests/unit/%.c $(O)/libpmis.a
+$(O)/tests/%: tests/unit/%.c $(O)/libpmis_api.a $(O)/libpmis.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libpmis.a $(LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libpmis_api.a $(O)/libpmis.a $(LIBS) -lcmocka
 
 $(O)/bench/%: bench/%.c $(O)/libpmis.a
 	@mkdir -p $(dir $@)
@@ -114,7 +121,7 @@ fuzz:
 	sh tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 fmt:
-	clang-format -i $(LIB_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(wildcard src/*/*.h)
+	clang-format -i $(LIB_SRC) $(API_SRC) $(CLI_SRC) $(UNIT_SRC) $(BENCH_SRC) $(wildcard src/*/*.h)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability -Isrc src

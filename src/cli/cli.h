@@ -117,6 +117,13 @@ cmd_fn cmd_tariff_simulate;
 cmd_fn cmd_pay, cmd_payment_list, cmd_payment_show, cmd_payment_reverse, cmd_payment_close,
     cmd_payment_import;
 cmd_fn cmd_ledger_show, cmd_ledger_verify, cmd_fees_accrue, cmd_fees_waive, cmd_fees_policy;
+cmd_fn cmd_serve;
+cmd_fn cmd_user_add, cmd_user_list, cmd_user_disable, cmd_user_enable, cmd_user_passwd,
+    cmd_user_roles, cmd_role_add, cmd_role_list, cmd_token_add, cmd_token_list, cmd_token_revoke;
+
+/** The login, session and password policy from the configuration (auth.*). */
+struct auth_policy;
+void cli_auth_policy(struct cli *cli, struct auth_policy *p);
 
 /**
  * Read and parse a tariff file (one tariff or an array; "-" = stdin; at most 16 MiB) into

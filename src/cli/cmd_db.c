@@ -4,6 +4,7 @@
 #include "core/common.h"
 #include "core/keyring.h"
 #include "cli/cli.h"
+#include "domain/auth.h"
 
 #define PMIS_VERSION "0.1.0"
 
@@ -23,10 +24,16 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
-    static const struct opt_spec specs[] = { OPT_SPEC_END };
+    bool no_admin = false;
+    const struct opt_spec specs[] = {
+        { "no-admin", OPT_BOOL, &no_admin, NULL,
+          "do not create the first administrator (add users with 'pmis user add')" },
+        OPT_SPEC_END,
+    };
     cli->usage =
-        "\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist\n"
-        "and bring the database schema up to date.";
+        "[--no-admin]\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist,\n"
+        "bring the database schema up to date, and create the first administrator 'admin'\n"
+        "with a one-time password (printed once) when there is no user yet.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
@@ -45,12 +52,23 @@ int cmd_init(struct cli *cli, int argc, char **argv)
     int applied = 0;
     if ((rc = store_migrate(cli->ctx.db, &applied, &cli->err)))
         return rc;
+    struct auth_policy pol;
+    struct strbuf otp = STRBUF_INIT;
+    bool admin = false;
+    cli_auth_policy(cli, &pol);
+    if (!no_admin && (rc = user_first_admin(&cli->ctx, &pol, &admin, &otp, &cli->err)))
+        goto out;
     if (cli->json) {
         json_t *o = json_object();
         json_object_set_new(o, "database", json_string(store_url(cli->ctx.db)));
         json_object_set_new(o, "key_file", json_string(path));
         json_object_set_new(o, "key_file_created", json_boolean(created_keys));
         json_object_set_new(o, "migrations_applied", json_integer(applied));
+        json_object_set_new(o, "admin_created", json_boolean(admin));
+        if (admin) {
+            json_object_set_new(o, "admin_user", json_string("admin"));
+            json_object_set_new(o, "admin_one_time_password", json_string(otp.buf));
+        }
         cli_json_out(o);
     } else {
         printf("database %s: %d migration(s) applied\n", store_url(cli->ctx.db), applied);
@@ -58,8 +76,14 @@ int cmd_init(struct cli *cli, int argc, char **argv)
                created_keys ? "created (keep a copy somewhere safe: "
                               "without it personal data is lost)"
                             : "present");
+        if (admin)
+            printf("administrator admin: one-time password %s\n"
+                   "(must be changed at the first login / 首次登录须修改密码)\n",
+                   otp.buf);
     }
-    return 0;
+out:
+    strbuf_release(&otp);
+    return rc;
 }
 
 int cmd_db_migrate(struct cli *cli, int argc, char **argv)

@@ -84,6 +84,18 @@ static const struct cli_command commands[] = {
     { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
     { "demo", "payments", cmd_demo_payments, CMD_DB, "collection files of how demo customers pay a month" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
+    { "serve", NULL, cmd_serve, CMD_DB | CMD_KEYS, "serve the HTTP/JSON API" },
+    { "user", "add", cmd_user_add, CMD_DB, "add a user (one-time password)" },
+    { "user", "list", cmd_user_list, CMD_DB, "list users" },
+    { "user", "disable", cmd_user_disable, CMD_DB, "disable a user and end their sessions" },
+    { "user", "enable", cmd_user_enable, CMD_DB, "enable a user and clear a lockout" },
+    { "user", "passwd", cmd_user_passwd, CMD_DB, "reset a user's password" },
+    { "user", "roles", cmd_user_roles, CMD_DB, "show or set a user's roles" },
+    { "role", "add", cmd_role_add, CMD_DB, "add a custom role" },
+    { "role", "list", cmd_role_list, CMD_DB, "list roles and their permissions" },
+    { "token", "add", cmd_token_add, CMD_DB, "create an API token (shown once)" },
+    { "token", "list", cmd_token_list, CMD_DB, "list API tokens" },
+    { "token", "revoke", cmd_token_revoke, CMD_DB, "revoke an API token" },
     { "version", NULL, cmd_version, 0, "print the version" },
 };
 

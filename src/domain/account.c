@@ -8,6 +8,7 @@
 #include "core/money.h"
 #include "domain/account.h"
 #include "domain/audit.h"
+#include "domain/customer.h"
 #include "domain/pii.h"
 #include "domain/secret.h"
 
@@ -304,6 +305,7 @@ int account_get(struct ctx *c, const char *account_no, struct account *out, stru
 {
     struct store_stmt *st = store_q(c->db, Q_ACCOUNT_GET);
     store_bind_text(st, 1, account_no);
+    ctx_bind_scope(c, st, 2);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown account '%s'", account_no);
@@ -372,6 +374,7 @@ int account_import_row(struct ctx *c, const struct account_in *in, bool *created
     /* exists: the same contract again is a no-op, a different one a conflict */
     struct store_stmt *st = store_q(c->db, Q_ACCOUNT_GET);
     store_bind_text(st, 1, r.account_no);
+    ctx_bind_scope(c, st, 2);
     if ((rc = store_one(st, err)))
         goto out;
     size_t pl = 0, bl = 0;
@@ -413,6 +416,7 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
     /* start from the stored contract, secrets included */
     struct store_stmt *st = store_q(c->db, Q_ACCOUNT_GET);
     store_bind_text(st, 1, account_no);
+    ctx_bind_scope(c, st, 2);
     if ((rc = store_one(st, err)))
         goto out;
     size_t len;
@@ -532,15 +536,11 @@ out:
 
 int account_list(struct ctx *c, const char *cust_no, account_fn *fn, void *arg, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
-    store_bind_text(st, 1, cust_no);
-    int rc = store_one(st, err);
-    if (rc == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no);
+    struct customer cu; /* in the caller's scope, or "unknown customer" */
+    int rc = customer_get(c, cust_no, &cu, err);
     if (rc)
         return rc;
-    store_reset(st);
-    st = store_q(c->db, Q_ACCOUNT_LIST);
+    struct store_stmt *st = store_q(c->db, Q_ACCOUNT_LIST);
     store_bind_text(st, 1, cust_no);
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct account a;

@@ -63,6 +63,7 @@ int bill_get(struct ctx *c, int64_t id, struct bill_info *out, struct err *err)
     struct store_stmt *st = store_q(c->db, Q_BILL_GET);
     int ret;
     store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
     ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no bill #%" PRId64, id);
@@ -82,6 +83,7 @@ int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg
     store_bind_i64(st, 3, f->run_id);
     store_bind_text(st, 4, f->status);
     store_bind_i64(st, 5, f->limit > 0 ? f->limit : 100);
+    ctx_bind_scope(c, st, 6);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_info b;
         info_from_row(c, st, &b);

@@ -173,13 +173,36 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
     return err_field(err, field);
 }
 
+void ctx_bind_scope(const struct ctx *c, struct store_stmt *st, int idx)
+{
+    if (c->scope_org_id)
+        store_bind_i64(st, idx, c->scope_org_id);
+    else
+        store_bind_null(st, idx);
+}
+
+/* Whether unit `id` lies in the context's scope; outside it, a unit reads as unknown. */
+static int org_visible(struct ctx *c, const char *code, int64_t id, struct err *err)
+{
+    if (!c->scope_org_id || id == c->scope_org_id)
+        return 0;
+    struct store_stmt *st = store_q(c->db, Q_ORG_IN_SUBTREE);
+    store_bind_i64(st, 1, c->scope_org_id);
+    store_bind_i64(st, 2, id);
+    int rc = store_one(st, err);
+    store_reset(st);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code), err_field(err, "org");
+    return rc;
+}
+
 int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
 {
     struct ctx_cache *k = cache_of(c);
     if (!code || !*code)
         return error(err, ERR_INVALID, "org unit is missing"), err_field(err, "org");
     if (strmap_get(&k->orgs, code, id))
-        return 0;
+        return org_visible(c, code, *id, err);
     if (k->frozen)
         return error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code), err_field(err, "org");
     struct store_stmt *st = store_q(c->db, Q_ORG_GET);
@@ -192,5 +215,5 @@ int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
     *id = store_col_i64(st, 0);
     store_reset(st);
     strmap_put(&k->orgs, code, *id);
-    return 0;
+    return org_visible(c, code, *id, err);
 }

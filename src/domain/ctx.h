@@ -19,6 +19,7 @@ struct ctx {
     const struct clock *clock; /* "now" only through here, so tests can pin it */
     const char *actor;         /* user name for audit and history */
     const char *request_id;    /* NULL outside the HTTP server */
+    int64_t scope_org_id;      /* org subtree the caller may see (api/ sets it); 0 = all */
     const char *zone_name;     /* business zone, e.g. "Asia/Shanghai" */
     struct arena *arena;       /* scratch memory for this command or request */
     struct ctx_cache *cache;   /* lookups cached for this command or request (ctx.c); made in
@@ -39,7 +40,11 @@ int ctx_today(struct ctx *c, struct date *out, struct err *err);
 int ctx_check_code(struct ctx *c, const char *field, const char *list, const char *code,
                    struct err *err);
 
-/** Org unit id of `code`, cached per context; ERR_NOT_FOUND "unknown org unit 'X'". */
+/** Bind ?idx of an IN_SCOPE() condition (q_archive.def) to the context's org scope. */
+void ctx_bind_scope(const struct ctx *c, struct store_stmt *st, int idx);
+
+/** Org unit id of `code`, cached per context; ERR_NOT_FOUND "unknown org unit 'X'", also for
+ *  a unit outside the context's scope (scope_org_id). */
 int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err);
 
 /** Text column `col` of the current row copied into the ctx arena; SQL NULL gives NULL. */

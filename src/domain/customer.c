@@ -273,6 +273,7 @@ static int get_raw(struct ctx *c, const char *cust_no, struct raw_customer *r, s
 {
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_GET);
     store_bind_text(st, 1, cust_no);
+    ctx_bind_scope(c, st, 2);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no);

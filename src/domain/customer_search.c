@@ -17,10 +17,10 @@ static bool has_wildcards(const char *s)
     return strpbrk(s, "%_") != NULL;
 }
 
-/* The CUST_WHERE parameters ?2..?5. */
+/* The CUST_WHERE parameters ?2..?5; scope 0 = every org. */
 static void bind_filters(struct store_stmt *st, const struct customer_query *q, int64_t scope)
 {
-    if (q->org_code)
+    if (scope)
         store_bind_i64(st, 2, scope);
     else
         store_bind_null(st, 2);
@@ -127,7 +127,8 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
         return error(err, ERR_INVALID, "unknown search kind");
     }
 
-    int64_t scope = 0;
+    /* the org filter narrows the caller's scope (ctx_org_id refuses a unit outside it) */
+    int64_t scope = c->scope_org_id;
     if (q->org_code && (rc = ctx_org_id(c, q->org_code, &scope, err)))
         goto cleanup;
     if (q->user_type && (rc = ctx_check_code(c, "user_type", "user_type", q->user_type, err)))

@@ -163,6 +163,7 @@ static int get_meter(struct ctx *c, const char *asset_no, struct meter *m, int64
 {
     struct store_stmt *st = store_q(c->db, Q_METER_GET);
     store_bind_text(st, 1, asset_no);
+    ctx_bind_scope(c, st, 2);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown meter '%s'", asset_no);

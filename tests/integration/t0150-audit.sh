@@ -5,7 +5,8 @@
 # row, a deleted last row).
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-"$PMIS" init >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
+# --no-admin: the first administrator's audit row would shift every row number below
+"$PMIS" init --no-admin >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
 
 # one write of every kind, by three actors
 expect_ok "org add (PMIS_AS)" org add ZJ --name 浙江 --level province
@@ -102,7 +103,7 @@ check "verify changes nothing" test "$(db_digest)" = "$digest"
 
 # two more databases with the same short history, one per kind of deletion
 populate() {
-    "$PMIS" --db "$1" init >/dev/null 2>&1 &&
+    "$PMIS" --db "$1" init --no-admin >/dev/null 2>&1 &&
         "$PMIS" --db "$1" org add ZJ --name 浙江 --level province >/dev/null &&
         "$PMIS" --db "$1" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" --db "$1" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&

@@ -1,0 +1,158 @@
+/*
+ * The HTTP/JSON API (issue 5): `pmis serve` on libmicrohttpd. How to add a route:
+ *   1. write `int api_<noun>_<verb>(struct api_req *r)` in api_<noun>.c and declare it below;
+ *   2. add a row to routes.def with its permission and flags;
+ *   3. in the handler read api_param / api_query / api_body_*, call the domain with &r->ctx
+ *      (actor, request id and org scope are already set), and api_reply() a JSON value, or
+ *      return a negative ERR_* with r->err filled: the router renders the error.
+ * The router applies authentication, permissions, org scope, CSRF, body limits, JSON parsing
+ * and denial audits from the flags, so handlers never repeat them. Handlers stay thin: no SQL,
+ * no business rules. api/ never includes cli/ headers.
+ */
+#ifndef PMIS_API_H
+#define PMIS_API_H
+
+#include "core/clock.h"
+#include "core/strbuf.h"
+#include "domain/auth.h"
+#include "domain/ctx.h"
+
+#include <jansson.h>
+
+struct keyring;
+
+/* routes.def flags */
+enum {
+    R_PUBLIC = 1 << 0,    /* no authentication (login, health, metrics) */
+    R_WRITE = 1 << 1,     /* changes state: CSRF-checked for cookie sessions */
+    R_JSON = 1 << 2,      /* takes a JSON object body (parsed into r->json) */
+    R_NO_DB = 1 << 3,     /* needs no database connection */
+    R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
+};
+
+#define API_MAX_PARAMS 4
+
+struct api_req;
+typedef int route_fn(struct api_req *r);
+
+struct route {
+    const char *method, *pattern;
+    route_fn *fn;
+    int perm; /* PERM_* or PERM_ANY */
+    unsigned flags;
+    const char *name; /* the handler's name: the OpenAPI operationId */
+};
+
+/** The route table from routes.def, and its size. */
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
+
+struct route_params {
+    size_t n;
+    const char *name[API_MAX_PARAMS];
+    char *value[API_MAX_PARAMS]; /* allocated in the arena given to route_match */
+};
+
+/**
+ * Whether `path` matches `pattern`: literal segments must be equal, a "{name}" segment takes
+ * one non-empty path segment (no '/'). Captured values are copied into `a`. Pure.
+ */
+bool route_match(const char *pattern, const char *path, struct route_params *p, struct arena *a);
+
+/** Index of the route for (method, path), -1 when no pattern matches, -2 when a pattern
+ *  matches but not with this method (405). `p` gets the parameters. */
+int route_find(const char *method, const char *path, struct route_params *p, struct arena *a);
+
+struct api_config {
+    const char *listen;             /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+    const char *tls_cert, *tls_key; /* PEM text (not paths), both or neither */
+    size_t max_body;
+    unsigned max_connections, timeout_s, grace_s;
+    struct auth_policy policy;
+    const char *zone_name;
+    const struct clock *clock;
+    struct store *db;     /* the primary connection: each worker opens a peer of it */
+    struct keyring *keys; /* cloned per worker */
+};
+
+/**
+ * Serve until SIGTERM or SIGINT, then stop accepting, let in-flight requests finish (up to
+ * grace_s) and return 0. ERR_CONFIG for a bad listen address or TLS material, ERR_IO when the
+ * port cannot be bound. Prints "listening on ADDR" on stderr once ready.
+ */
+int api_serve(const struct api_config *cfg, struct err *err);
+
+/* ---- what a handler sees ---- */
+
+struct api_req {
+    struct ctx ctx;
+    struct arena arena;
+    struct err err;
+    const struct api_config *cfg;
+    const char *method, *path, *request_id;
+    int route; /* index into api_routes, or -1 */
+    struct route_params params;
+    void *conn;   /* the MHD connection (server.c) */
+    void *server; /* the server (server.c), for metrics */
+    bool tls;
+    const char *body;
+    size_t body_len;
+    json_t *json; /* R_JSON: the parsed object, owned by the request */
+    struct principal who;
+    bool authed;
+    /* the response */
+    int status;
+    json_t *out;        /* JSON reply, owned by the request */
+    struct strbuf text; /* or a text reply (metrics) */
+    const char *content_type;
+    const char *set_cookie; /* a Set-Cookie header value, or NULL */
+};
+
+/** A path parameter ("{id}"); never NULL for a parameter of the route's pattern. */
+const char *api_param(struct api_req *r, const char *name);
+/** A query parameter (already percent-decoded and checked as UTF-8 by the router), or NULL. */
+const char *api_query(struct api_req *r, const char *name);
+/** A request header, or NULL. */
+const char *api_header(struct api_req *r, const char *name);
+/** ERR_INVALID naming the first query parameter that is not UTF-8 text (server.c). */
+int api_check_query(struct api_req *r);
+/** Whether `s` is valid UTF-8 without control characters. */
+bool api_text_ok(const char *s);
+/** A cookie, or NULL. */
+const char *api_cookie(struct api_req *r, const char *name);
+
+/**
+ * A string member of the JSON body: ERR_INVALID naming the field when it is missing and
+ * `required`, or not a string (or null). *out is NULL when absent.
+ */
+int api_body_str(struct api_req *r, const char *field, bool required, const char **out);
+/** A boolean member; absent leaves *out unchanged. */
+int api_body_bool(struct api_req *r, const char *field, bool *out);
+/** An integer query parameter in [min, max]; absent = def. ERR_INVALID names it. */
+int api_query_int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
+                  int64_t *out);
+
+/** Reply with `status` and `body` (taken over). */
+int api_reply(struct api_req *r, int status, json_t *body);
+/** A JSON string, or null for NULL. */
+json_t *api_json_str(const char *s);
+/** An instant (µs since the epoch) as ISO 8601 UTC, or null for 0. */
+json_t *api_json_time(int64_t us);
+
+/** Run the routing pipeline on a request whose method, path, body, conn and cfg are set. */
+void api_dispatch(struct api_req *r);
+
+/** Append the Prometheus exposition of the server's metrics (server.c). */
+void api_metrics_text(struct api_req *r, struct strbuf *out);
+
+/* ---- handlers (routes.def) ---- */
+route_fn api_auth_login, api_auth_logout, api_auth_me, api_auth_password;
+route_fn api_healthz, api_readyz, api_metrics, api_openapi;
+route_fn api_org_list;
+route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
+    api_customer_accounts;
+route_fn api_account_get, api_meter_get;
+route_fn api_audit_list;
+route_fn api_tariff_list, api_tariff_get, api_bill_list, api_bill_get;
+
+#endif

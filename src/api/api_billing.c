@@ -1,0 +1,167 @@
+/*
+ * Tariffs and bills over HTTP, read-only: the tariff list and one tariff's document (the
+ * format of doc/tariff-format.md), bills filtered and one bill with its lines and their
+ * arithmetic. Bills are scoped to the caller's subtree in SQL (bill.c); a bill of another
+ * subtree answers exactly like a missing one. Money and energy are decimal strings.
+ */
+#include "core/common.h"
+#include "core/date.h"
+#include "core/energy.h"
+#include "core/money.h"
+#include "api/api.h"
+#include "domain/bill.h"
+#include "domain/bill_text.h"
+#include "domain/tariff.h"
+
+int api_tariff_list(struct api_req *r)
+{
+    struct tariff_set *s;
+    int rc = tariff_set_load(&r->ctx, &s, &r->err);
+    if (rc)
+        return rc;
+    json_t *items = json_array();
+    for (size_t i = 0; i < tariff_set_count(s); i++) {
+        const struct tariff *t = tariff_set_at(s, i);
+        int nv = tariff_version_count(t);
+        char d[DATE_BUF_SIZE];
+        date_format(tariff_version_from(t, nv - 1), d);
+        json_array_append_new(items, json_pack("{s:s,s:s,s:s,s:i,s:s}", "code", tariff_code(t),
+                                               "name", tariff_name(t), "category",
+                                               tariff_category(t), "versions", nv, "latest", d));
+    }
+    tariff_set_free(s);
+    return api_reply(r, 200, json_pack("{s:o}", "items", items));
+}
+
+int api_tariff_get(struct api_req *r)
+{
+    struct tariff *t;
+    int rc = tariff_load(&r->ctx, api_param(r, "code"), &t, &r->err);
+    if (rc)
+        return rc;
+    char *text = tariff_to_json(t);
+    tariff_free(t);
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    if (!doc)
+        return error(&r->err, ERR_INTERNAL, "tariff document does not parse");
+    return api_reply(r, 200, doc);
+}
+
+static json_t *money_json(int64_t fen)
+{
+    char b[MONEY_BUF_SIZE];
+    return json_string(money_format(fen, b));
+}
+
+static json_t *kwh_json(int64_t wh)
+{
+    char b[ENERGY_BUF_SIZE];
+    return json_string(energy_format_kwh(wh, b));
+}
+
+static json_t *bill_json(const struct bill_info *b)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(b->id));
+    json_object_set_new(j, "bill_no", api_json_str(b->bill_no));
+    json_object_set_new(j, "account_no", api_json_str(b->account_no));
+    json_object_set_new(j, "cust_no", api_json_str(b->cust_no));
+    json_object_set_new(j, "period", api_json_str(b->period));
+    json_object_set_new(j, "kind", api_json_str(b->kind));
+    json_object_set_new(j, "status", api_json_str(b->status));
+    json_object_set_new(j, "tariff", api_json_str(b->tariff_code));
+    json_object_set_new(j, "read_from", api_json_str(b->read_from));
+    json_object_set_new(j, "read_to", api_json_str(b->read_to));
+    json_object_set_new(j, "energy_kwh", kwh_json(b->energy_wh));
+    json_object_set_new(j, "total", money_json(b->total_fen));
+    json_object_set_new(j, "due_on", api_json_str(b->due_on));
+    json_object_set_new(j, "review_reason", api_json_str(b->review_reason));
+    json_object_set_new(j, "run", b->run_id ? json_integer(b->run_id) : json_null());
+    json_object_set_new(j, "adjusts",
+                        b->adjusts_bill_id ? json_integer(b->adjusts_bill_id) : json_null());
+    return j;
+}
+
+static int bill_item(void *arg, const struct bill_info *b)
+{
+    json_array_append_new(arg, bill_json(b));
+    return 0;
+}
+
+int api_bill_list(struct api_req *r)
+{
+    struct bill_filter f = { 0 };
+    int rc;
+    f.account_no = api_query(r, "account");
+    f.period = api_query(r, "period");
+    f.status = api_query(r, "status");
+    if ((rc = api_query_int(r, "run", 1, INT64_MAX, 0, &f.run_id)) ||
+        (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)))
+        return rc;
+    json_t *items = json_array();
+    if ((rc = bill_list(&r->ctx, &f, bill_item, items, &r->err))) {
+        json_decref(items);
+        return rc;
+    }
+    return api_reply(r, 200, json_pack("{s:o}", "items", items));
+}
+
+struct line_out {
+    struct api_req *r;
+    json_t *arr;
+};
+
+static int line_item(void *arg, const struct bill_line_info *l)
+{
+    struct line_out *lo = arg;
+    char q[MONEY_BUF_SIZE], p[MONEY_BUF_SIZE], buf[1024];
+    if (!strcmp(l->unit, "fen"))
+        money_format(l->qty, q);
+    else if (!strcmp(l->unit, "days"))
+        snprintf(q, sizeof(q), "%" PRId64, l->qty);
+    else
+        energy_format_kwh3(l->qty, q);
+    json_t *j = json_object();
+    json_object_set_new(j, "item", json_string(l->item));
+    json_object_set_new(j, "code", json_string(l->code));
+    json_object_set_new(j, "name", json_string(l->name));
+    json_object_set_new(j, "quantity", json_string(q));
+    json_object_set_new(j, "unit", json_string(l->unit));
+    json_object_set_new(j, "price",
+                        l->price_e8 ? json_string(price_format(l->price_e8, p)) : json_null());
+    json_object_set_new(j, "amount", money_json(l->amount_fen));
+    json_object_set_new(j, "rule", json_string(l->rule));
+    json_object_set_new(j, "version", json_string(l->version));
+    struct quote_line ql;
+    struct err e = ERR_INIT;
+    memset(&ql, 0, sizeof(ql));
+    ql.amount_fen = l->amount_fen;
+    if (!bill_parts_decode(l->parts, &lo->r->arena, &ql, &e))
+        json_object_set_new(j, "arithmetic", json_string(quote_line_arith(&ql, buf, sizeof(buf))));
+    json_array_append_new(lo->arr, j);
+    return 0;
+}
+
+int api_bill_get(struct api_req *r)
+{
+    const char *key = api_param(r, "id");
+    struct bill_info b;
+    int64_t id;
+    int rc = bill_find(&r->ctx, key, &id, &r->err);
+    if (!rc)
+        rc = bill_get(&r->ctx, id, &b, &r->err);
+    if (rc == ERR_NOT_FOUND) /* out of scope reads exactly as missing */
+        return error(&r->err, ERR_NOT_FOUND, "no bill '%s'", key);
+    if (rc)
+        return rc;
+    json_t *o = bill_json(&b);
+    struct line_out lo = { r, json_array() };
+    if ((rc = bill_lines(&r->ctx, id, line_item, &lo, &r->err))) {
+        json_decref(lo.arr);
+        json_decref(o);
+        return rc;
+    }
+    json_object_set_new(o, "lines", lo.arr);
+    return api_reply(r, 200, o);
+}

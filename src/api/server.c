@@ -1,0 +1,526 @@
+/*
+ * `pmis serve` on libmicrohttpd: one thread per connection (handlers block on the database),
+ * each request borrowing a worker — its own store connection and key ring — from a pool.
+ * A request is answered on the handler's second call or later (DESIGN §6: answering on the
+ * first call closes keep-alive connections), except a body declared too large, refused at
+ * once. Every request gets an id (X-Request-Id if sane), a JSON access-log line and metrics.
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop.
+ */
+#include "core/common.h"
+#include "core/keyring.h"
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "api/api.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/time.h>
+
+#include <microhttpd.h>
+#include <sodium.h>
+
+struct worker {
+    struct store *db;
+    struct keyring *keys;
+    struct worker *next;
+};
+
+/* Prometheus counters: requests by (route, status), one latency histogram. */
+#define METRIC_ROWS 512
+static const double latency_bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                         0.25,  0.5,   1,    2.5,   5,    10 };
+#define NBUCKETS ARRAY_SIZE(latency_bounds)
+
+struct metric_row {
+    int route, status;
+    uint64_t count;
+};
+
+struct server {
+    const struct api_config *cfg;
+    pthread_mutex_t mu; /* guards free_workers and the metrics */
+    struct worker *free_workers;
+    size_t open_workers;
+    atomic_long inflight;
+    struct metric_row rows[METRIC_ROWS];
+    size_t nrows;
+    uint64_t buckets[NBUCKETS + 1];
+    uint64_t total;
+    double seconds_sum;
+};
+
+struct conn_req {
+    struct api_req r;
+    struct strbuf body;
+    bool too_large, answered;
+    struct timespec start;
+    char request_id[68];
+    const char *user;
+    int route, status;
+};
+
+static double elapsed_s(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static struct worker *worker_get(struct server *s, struct err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    struct worker *w = s->free_workers;
+    if (w)
+        s->free_workers = w->next;
+    pthread_mutex_unlock(&s->mu);
+    if (w)
+        return w;
+    w = xcalloc(1, sizeof(*w));
+    if (store_open_peer(s->cfg->db, &w->db, err) ||
+        (s->cfg->keys && keyring_clone(s->cfg->keys, &w->keys, err))) {
+        if (w->db)
+            store_close(w->db);
+        free(w);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->mu);
+    s->open_workers++;
+    pthread_mutex_unlock(&s->mu);
+    return w;
+}
+
+static void worker_put(struct server *s, struct worker *w)
+{
+    if (store_tx_depth(w->db)) /* a handler bug must not leak a transaction to the next one */
+        store_rollback(w->db);
+    pthread_mutex_lock(&s->mu);
+    w->next = s->free_workers;
+    s->free_workers = w;
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void metrics_add(struct server *s, int route, int status, double secs)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t i;
+    for (i = 0; i < s->nrows; i++)
+        if (s->rows[i].route == route && s->rows[i].status == status)
+            break;
+    if (i == s->nrows && s->nrows < METRIC_ROWS)
+        s->rows[s->nrows++] = (struct metric_row){ route, status, 0 };
+    if (i < s->nrows)
+        s->rows[i].count++;
+    size_t b = 0;
+    while (b < NBUCKETS && secs > latency_bounds[b])
+        b++;
+    s->buckets[b]++;
+    s->total++;
+    s->seconds_sum += secs;
+    pthread_mutex_unlock(&s->mu);
+}
+
+void api_metrics_text(struct api_req *r, struct strbuf *out)
+{
+    struct server *s = r->server;
+    pthread_mutex_lock(&s->mu);
+    strbuf_addstr(out, "# HELP pmis_http_requests_total HTTP requests by route and status.\n"
+                       "# TYPE pmis_http_requests_total counter\n");
+    for (size_t i = 0; i < s->nrows; i++) {
+        const struct metric_row *m = &s->rows[i];
+        strbuf_addf(
+            out, "pmis_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %" PRIu64 "\n",
+            m->route >= 0 ? api_routes[m->route].method : "",
+            m->route >= 0 ? api_routes[m->route].pattern : "unmatched", m->status, m->count);
+    }
+    strbuf_addstr(out, "# HELP pmis_http_request_duration_seconds Time to answer a request.\n"
+                       "# TYPE pmis_http_request_duration_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t b = 0; b <= NBUCKETS; b++) {
+        cum += s->buckets[b];
+        if (b < NBUCKETS)
+            strbuf_addf(out, "pmis_http_request_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
+                        latency_bounds[b], cum);
+        else
+            strbuf_addf(out, "pmis_http_request_duration_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
+                        cum);
+    }
+    strbuf_addf(out, "pmis_http_request_duration_seconds_sum %.6f\n", s->seconds_sum);
+    strbuf_addf(out, "pmis_http_request_duration_seconds_count %" PRIu64 "\n", s->total);
+    strbuf_addf(out,
+                "# HELP pmis_db_connections Database connections opened by the server.\n"
+                "# TYPE pmis_db_connections gauge\npmis_db_connections %zu\n",
+                s->open_workers);
+    strbuf_addf(out,
+                "# HELP pmis_http_requests_in_flight Requests being answered.\n"
+                "# TYPE pmis_http_requests_in_flight gauge\npmis_http_requests_in_flight %ld\n",
+                atomic_load(&s->inflight));
+    pthread_mutex_unlock(&s->mu);
+}
+
+const char *api_header(struct api_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *api_query(struct api_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_check {
+    struct api_req *r;
+    int rc;
+};
+
+static enum MHD_Result check_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct query_check *q = cls;
+    UNUSED(kind);
+    if (!api_text_ok(key) || (value && !api_text_ok(value))) {
+        q->rc = error(&q->r->err, ERR_INVALID,
+                      "query parameter is not valid UTF-8 text without control characters");
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+int api_check_query(struct api_req *r)
+{
+    struct query_check q = { r, 0 };
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_arg, &q);
+    return q.rc;
+}
+
+static bool request_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+            return false;
+    return true;
+}
+
+/* The path for the log: bytes that are not printable ASCII are written as %XX. */
+static void add_log_path(struct strbuf *sb, const char *p)
+{
+    struct strbuf tmp = STRBUF_INIT;
+    for (const unsigned char *s = (const unsigned char *)p; *s && tmp.len < 512; s++) {
+        if (*s < 0x20 || *s >= 0x7f || *s == '%')
+            strbuf_addf(&tmp, "%%%02X", *s);
+        else
+            strbuf_addch(&tmp, *s);
+    }
+    strbuf_add_json_str(sb, tmp.buf);
+    strbuf_release(&tmp);
+}
+
+static void access_log(struct conn_req *q, double secs)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct timeval tv;
+    struct tm tm;
+    char ts[96];
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
+    strbuf_addf(&sb, "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"access\",\"request_id\":", ts);
+    strbuf_add_json_str(&sb, q->request_id);
+    strbuf_addstr(&sb, ",\"method\":");
+    strbuf_add_json_str(&sb, q->r.method ? q->r.method : "");
+    strbuf_addstr(&sb, ",\"path\":");
+    add_log_path(&sb, q->r.path ? q->r.path : "");
+    strbuf_addstr(&sb, ",\"route\":");
+    if (q->route >= 0)
+        strbuf_add_json_str(&sb, api_routes[q->route].pattern);
+    else
+        strbuf_addstr(&sb, "null");
+    strbuf_addf(&sb, ",\"status\":%d,\"ms\":%.3f,\"user\":", q->status, secs * 1000);
+    if (q->user)
+        strbuf_add_json_str(&sb, q->user);
+    else
+        strbuf_addstr(&sb, "null");
+    strbuf_addstr(&sb, "}\n");
+    fwrite(sb.buf, 1, sb.len, stderr);
+    strbuf_release(&sb);
+}
+
+static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn, struct conn_req *q)
+{
+    struct api_req *r = &q->r;
+    struct MHD_Response *resp;
+    const char *ctype = r->content_type;
+    if (r->out) {
+        /* NULL only when out of memory: then the connection is dropped (MHD_NO below) */
+        char *body = json_dumps(r->out, JSON_COMPACT | JSON_ENCODE_ANY);
+        resp = body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
+                    : NULL;
+        ctype = "application/json; charset=utf-8";
+    } else {
+        resp = MHD_create_response_from_buffer(r->text.len, r->text.buf, MHD_RESPMEM_MUST_COPY);
+        if (!ctype)
+            ctype = "text/plain; charset=utf-8";
+    }
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", ctype);
+    MHD_add_response_header(resp, "X-Request-Id", q->request_id);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->set_cookie)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->status == 405 && q->route < 0)
+        MHD_add_response_header(resp, "Allow", "GET, POST");
+    if (r->status == 401)
+        MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    q->status = r->status ? r->status : 200;
+    q->route = r->route;
+    q->user = r->authed ? arena_strdup(&r->arena, r->who.username) : NULL;
+    q->answered = true;
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)q->status, resp);
+    MHD_destroy_response(resp);
+    UNUSED(s);
+    return ret;
+}
+
+/* A 413 before the body is read (declared too large) or as soon as it grows too large. */
+static enum MHD_Result too_large(struct server *s, struct MHD_Connection *conn, struct conn_req *q)
+{
+    struct api_req *r = &q->r;
+    error(&r->err, ERR_TOO_LARGE, "request body larger than %zu bytes", s->cfg->max_body);
+    json_t *e = json_object();
+    json_object_set_new(e, "code", json_string(err_code_name(ERR_TOO_LARGE)));
+    json_object_set_new(e, "message", json_string(r->err.msg));
+    json_t *o = json_object();
+    json_object_set_new(o, "error", e);
+    r->route = -1;
+    api_reply(r, 413, o);
+    return send_reply(s, conn, q);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct server *s = cls;
+    struct conn_req *q = *con_cls;
+    UNUSED(version);
+    if (!q) {
+        q = xcalloc(1, sizeof(*q));
+        clock_gettime(CLOCK_MONOTONIC, &q->start);
+        strbuf_init(&q->body, 0);
+        strbuf_init(&q->r.text, 0);
+        q->route = -1;
+        q->r.conn = conn;
+        q->r.server = s;
+        q->r.cfg = s->cfg;
+        q->r.method = arena_strdup(&q->r.arena, method);
+        q->r.path = arena_strdup(&q->r.arena, url);
+        const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+        if (request_id_ok(rid)) {
+            snprintf(q->request_id, sizeof(q->request_id), "%s", rid);
+        } else {
+            unsigned char b[8];
+            randombytes_buf(b, sizeof(b));
+            sodium_bin2hex(q->request_id, sizeof(q->request_id), b, sizeof(b));
+        }
+        q->r.request_id = q->request_id;
+        q->r.tls = s->cfg->tls_cert != NULL;
+        *con_cls = q;
+        atomic_fetch_add(&s->inflight, 1);
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl && strtoull(cl, NULL, 10) > s->cfg->max_body) {
+            q->too_large = true;
+            return too_large(s, conn, q);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!q->too_large && q->body.len + *upload_size > s->cfg->max_body) {
+            q->too_large = true;
+            *upload_size = 0;
+            return too_large(s, conn, q);
+        }
+        if (!q->too_large)
+            strbuf_add(&q->body, upload_data, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (q->answered)
+        return MHD_YES;
+
+    struct api_req *r = &q->r;
+    struct err err = ERR_INIT;
+    log_set_request_id(q->request_id);
+    r->body = q->body.buf;
+    r->body_len = q->body.len;
+    r->ctx.arena = &r->arena;
+    r->ctx.clock = s->cfg->clock;
+    r->ctx.zone_name = s->cfg->zone_name;
+    r->ctx.request_id = q->request_id;
+    r->ctx.actor = "anonymous";
+    struct worker *w = worker_get(s, &err);
+    if (w) {
+        r->ctx.db = w->db;
+        r->ctx.keys = w->keys;
+    } else {
+        log_error("no database connection: %s", err.msg);
+    }
+    api_dispatch(r);
+    enum MHD_Result ret = send_reply(s, conn, q);
+    /* the arena (and with it the ctx cache) may hold nothing tied to the worker after this */
+    if (w)
+        worker_put(s, w);
+    log_set_request_id(NULL);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct conn_req *q = *con_cls;
+    UNUSED(conn);
+    if (!q)
+        return;
+    double secs = elapsed_s(&q->start);
+    if (!q->answered)
+        q->status = toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? 408 : 499;
+    access_log(q, secs);
+    metrics_add(s, q->route, q->status, secs);
+    if (q->r.json)
+        json_decref(q->r.json);
+    if (q->r.out)
+        json_decref(q->r.out);
+    strbuf_release(&q->body);
+    strbuf_release(&q->r.text);
+    arena_release(&q->r.arena);
+    free(q);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6, struct err *err)
+{
+    char host[256] = "";
+    const char *port;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':')
+            goto bad;
+        snprintf(host, sizeof(host), "%.*s", (int)(close - listen - 1), listen + 1);
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (!colon)
+            goto bad;
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+        port = colon + 1;
+    }
+    char *end;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || p < 0 || p > 65535)
+        goto bad;
+    struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM },
+                    *res;
+    int rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
+    if (rc)
+        return error(err, ERR_CONFIG, "cannot resolve listen address '%s': %s", listen,
+                     gai_strerror(rc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *v6 = res->ai_family == AF_INET6;
+    freeaddrinfo(res);
+    return 0;
+bad:
+    return error(err, ERR_CONFIG, "invalid listen address '%s': expected HOST:PORT", listen);
+}
+
+int api_serve(const struct api_config *cfg, struct err *err)
+{
+    struct server s = { .cfg = cfg };
+    struct sockaddr_storage ss = { 0 };
+    bool v6 = false;
+    int rc;
+
+    if (sodium_init() < 0)
+        return error(err, ERR_INTERNAL, "libsodium could not be initialised");
+    if ((rc = parse_listen(cfg->listen, &ss, &v6, err)))
+        return rc;
+    pthread_mutex_init(&s.mu, NULL);
+    atomic_init(&s.inflight, 0);
+
+    /* the signals go to sigwait below, never to a connection thread */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) |
+                     (cfg->tls_cert ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem tls[] = {
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)(uintptr_t)cfg->tls_cert },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)(uintptr_t)cfg->tls_key },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_ARRAY,
+        cfg->tls_cert ? tls : tls + 2, MHD_OPTION_END);
+    if (!d) {
+        rc = error(err, cfg->tls_cert ? ERR_CONFIG : ERR_IO,
+                   "cannot serve on '%s'%s (address in use, not permitted, or bad TLS "
+                   "certificate or key)",
+                   cfg->listen, cfg->tls_cert ? " with TLS" : "");
+        goto out;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    char shown[300];
+    snprintf(shown, sizeof(shown), "%.*s:%u", (int)(strrchr(cfg->listen, ':') - cfg->listen),
+             cfg->listen, di ? di->port : 0);
+    fprintf(stderr, "listening on %s%s\n", cfg->tls_cert ? "https://" : "http://", shown);
+    log_info("pmis serve: listening on %s", shown);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    log_info("pmis serve: signal %d: finishing in-flight requests", sig);
+    MHD_socket lfd = MHD_quiesce_daemon(d);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&s.inflight) > 0 && elapsed_s(&start) < cfg->grace_s) {
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    long left = atomic_load(&s.inflight);
+    if (left)
+        log_warn("pmis serve: %ld request(s) still running after %u s: stopping anyway", left,
+                 cfg->grace_s);
+    MHD_stop_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
+    log_info("pmis serve: stopped");
+    rc = 0;
+out:
+    while (s.free_workers) {
+        struct worker *w = s.free_workers;
+        s.free_workers = w->next;
+        store_close(w->db);
+        if (w->keys)
+            keyring_free(w->keys);
+        free(w);
+    }
+    pthread_mutex_destroy(&s.mu);
+    pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+    return rc;
+}

@@ -1,0 +1,22 @@
+/*
+ * Shared between auth.c, auth_user.c and auth_session.c; not for other modules.
+ */
+#ifndef PMIS_AUTH_INT_H
+#define PMIS_AUTH_INT_H
+
+#include "core/digest.h"
+#include "domain/auth.h"
+
+/** sodium_init() once per process (thread-safe). */
+void auth_crypto_init(void);
+/** `nbytes` (at most 64) random bytes as lowercase hex into out[2 * nbytes + 1]. */
+void auth_random_hex(char *out, size_t nbytes);
+/** SHA-256 hex of a session or API token: what the database keeps. */
+void auth_secret_hash(const char *token, char out[DIGEST_HEX_LEN + 1]);
+/** The permission set of user `user_id` from their roles. */
+int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err);
+/** user_get plus the password hash and org id (0 = whole tree); either may be NULL. */
+int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
+                   int64_t *org_id, struct err *err);
+
+#endif

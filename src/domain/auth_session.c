@@ -1,0 +1,476 @@
+/*
+ * Logins, sessions and API tokens. A login checks the password (Argon2id; unknown users are
+ * checked against a dummy hash so they take as long), counts failures towards an exponential
+ * lockout, and stores a session whose token only the client holds. Session and token checks
+ * run on every request, so they read one row and write at most once a minute.
+ */
+#include "core/common.h"
+#include "domain/audit.h"
+#include "domain/auth_int.h"
+#include "domain/org.h"
+
+#include <pthread.h>
+
+/* Touch a session's idle clock or a token's last use at most this often. */
+#define TOUCH_EVERY_US (60 * INT64_C(1000000))
+
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[AUTH_HASH_MAX];
+
+static void dummy_make(void)
+{
+    char pw[65];
+    auth_random_hex(pw, 32);
+    if (auth_password_hash(pw, dummy_hash, NULL))
+        dummy_hash[0] = '\0';
+}
+
+/* Audit a failed login in its own transaction, so that it survives the failure. */
+static int login_failed(struct ctx *c, const char *username, int64_t user_id, int64_t failures,
+                        int64_t locked_until, const char *why, struct err *err)
+{
+    int rc = store_begin(c->db, err);
+    if (rc)
+        return rc;
+    if (user_id) {
+        struct store_stmt *st = store_q(c->db, Q_USER_FAILED);
+        store_bind_i64(st, 1, user_id);
+        store_bind_i64(st, 2, failures);
+        store_bind_i64(st, 3, locked_until);
+        if ((rc = store_exec(st, err)))
+            goto out;
+    }
+    const char *saved = c->actor;
+    struct audit_rec ar = {
+        .action = "auth.login_failed",
+        .entity = "user",
+        .entity_key = username,
+        .detail = locked_until
+                      ? arena_sprintf(c->arena, "%s; failures=%" PRId64 "; locked", why, failures)
+                      : arena_sprintf(c->arena, "%s; failures=%" PRId64, why, failures),
+    };
+    c->actor = "anonymous";
+    rc = audit_append(c, &ar, err);
+    c->actor = saved;
+out:
+    return store_end(c->db, rc, err);
+}
+
+static int bad_login(struct err *err)
+{
+    return error(err, ERR_UNAUTHENTICATED, "invalid user name or password");
+}
+
+int auth_login(struct ctx *c, const struct auth_policy *pol, const char *username,
+               const char *password, struct auth_login_out *out, struct err *err)
+{
+    struct user_info u;
+    const char *hash = NULL;
+    int64_t org_id = 0, now = ctx_now(c);
+    struct err ignore = ERR_INIT;
+    char key[65];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    pthread_once(&dummy_once, dummy_make);
+    /* an audit key longer than any user name is cut: it is attacker-chosen text */
+    if (strlen(username) > 64)
+        key[0] = '\0', snprintf(key, sizeof(key), "%.60s...", username);
+    else
+        snprintf(key, sizeof(key), "%s", username);
+    rc = auth_user_load(c, username, &u, &hash, &org_id, &ignore);
+    if (rc == ERR_NOT_FOUND) {
+        auth_password_verify(dummy_hash, password);
+        if ((rc = login_failed(c, key, 0, 0, 0, "unknown user", err)))
+            return rc;
+        return bad_login(err);
+    }
+    if (rc)
+        return error(err, rc, "%s", ignore.msg);
+    if (u.locked_until > now) {
+        int64_t wait = (u.locked_until - now + 999999) / 1000000;
+        if ((rc = login_failed(c, key, u.id, u.failed_logins, u.locked_until, "locked", err)))
+            return rc;
+        return error(err, ERR_RATE_LIMITED,
+                     "too many failed logins: try again in %" PRId64 " s / 登录失败次数过多，"
+                     "请 %" PRId64 " 秒后再试",
+                     wait, wait);
+    }
+    bool ok = auth_password_verify(hash, password);
+    if (!ok || strcmp(u.status, "active")) {
+        int64_t failures = u.failed_logins + (ok ? 0 : 1);
+        int64_t lock = ok ? 0 : auth_lockout_us(pol, failures);
+        if ((rc = login_failed(c, key, u.id, failures, lock ? now + lock : 0,
+                               ok ? "user disabled" : "wrong password", err)))
+            return rc;
+        return bad_login(err);
+    }
+
+    char token[65], csrf[65], th[DIGEST_HEX_LEN + 1];
+    auth_random_hex(token, 32);
+    auth_random_hex(csrf, 32);
+    auth_secret_hash(token, th);
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st;
+    if (u.failed_logins || u.locked_until) {
+        st = store_q(c->db, Q_USER_FAILED);
+        store_bind_i64(st, 1, u.id);
+        store_bind_i64(st, 2, 0);
+        store_bind_i64(st, 3, 0);
+        if ((rc = store_exec(st, err)))
+            goto out;
+    }
+    st = store_q(c->db, Q_SESSION_INSERT);
+    store_bind_text(st, 1, th);
+    store_bind_i64(st, 2, u.id);
+    store_bind_text(st, 3, csrf);
+    store_bind_i64(st, 4, now);
+    store_bind_i64(st, 5, now + pol->absolute_us);
+    if ((rc = store_one(st, err)))
+        goto out;
+    struct principal *p = &out->p;
+    p->session_id = store_col_i64(st, 0);
+    store_reset(st);
+    p->user_id = u.id;
+    p->username = u.username;
+    p->display_name = u.display_name;
+    p->org_id = org_id;
+    p->org_code = u.org_code;
+    p->must_change = u.must_change;
+    p->csrf = arena_strdup(c->arena, csrf);
+    p->expires_at = now + pol->absolute_us;
+    if ((rc = auth_user_perms(c, u.id, &p->perms, err)))
+        goto out;
+    const char *saved = c->actor;
+    c->actor = u.username;
+    struct audit_rec ar = { .action = "auth.login",
+                            .entity = "user",
+                            .entity_key = u.username,
+                            .detail = arena_sprintf(c->arena, "session=%" PRId64, p->session_id) };
+    rc = audit_append(c, &ar, err);
+    c->actor = saved;
+out:
+    if ((rc = store_end(c->db, rc, err)))
+        return rc;
+    memcpy(out->token, token, sizeof(out->token));
+    return 0;
+}
+
+static int no_session(struct err *err, const char *why)
+{
+    return error(err, ERR_UNAUTHENTICATED, "%s: log in again / 请重新登录", why);
+}
+
+int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char *token,
+                       struct principal *out, struct err *err)
+{
+    char th[DIGEST_HEX_LEN + 1];
+    int64_t now = ctx_now(c);
+    memset(out, 0, sizeof(*out));
+    if (!auth_session_format_ok(token))
+        return no_session(err, "invalid session");
+    auth_secret_hash(token, th);
+    struct store_stmt *st = store_q(c->db, Q_SESSION_GET);
+    store_bind_text(st, 1, th);
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return no_session(err, "no such session");
+    if (rc)
+        return rc;
+    out->session_id = store_col_i64(st, 0);
+    out->user_id = store_col_i64(st, 1);
+    out->csrf = ctx_col_text(c, st, 2);
+    int64_t last_seen = store_col_i64(st, 3);
+    out->expires_at = store_col_i64(st, 4);
+    out->username = ctx_col_text(c, st, 5);
+    out->display_name = ctx_col_text(c, st, 6);
+    out->org_id = store_col_i64(st, 7);
+    out->org_code = ctx_col_text(c, st, 8);
+    bool active = !strcmp(store_col_text(st, 9), "active");
+    out->must_change = store_col_i64(st, 10) != 0;
+    store_reset(st);
+    bool expired = now >= out->expires_at || now - last_seen >= pol->idle_us;
+    if (expired || !active) {
+        st = store_q(c->db, Q_SESSION_DELETE);
+        store_bind_i64(st, 1, out->session_id);
+        if ((rc = store_exec(st, err)))
+            return rc;
+        return no_session(err, expired ? "session expired" : "user disabled");
+    }
+    if (now - last_seen >= TOUCH_EVERY_US) {
+        st = store_q(c->db, Q_SESSION_TOUCH);
+        store_bind_i64(st, 1, out->session_id);
+        store_bind_i64(st, 2, now);
+        if ((rc = store_exec(st, err)))
+            return rc;
+    }
+    return auth_user_perms(c, out->user_id, &out->perms, err);
+}
+
+int auth_logout(struct ctx *c, const struct principal *p, struct err *err)
+{
+    if (!p->session_id)
+        return error(err, ERR_INVALID, "an API token has no session to end");
+    int rc = store_begin(c->db, err);
+    if (rc)
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_SESSION_DELETE);
+    store_bind_i64(st, 1, p->session_id);
+    if ((rc = store_exec(st, err)))
+        goto out;
+    struct audit_rec ar = { .action = "auth.logout",
+                            .entity = "user",
+                            .entity_key = p->username,
+                            .detail = arena_sprintf(c->arena, "session=%" PRId64, p->session_id) };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int auth_change_password(struct ctx *c, const struct auth_policy *pol, const struct principal *p,
+                         const char *old, const char *new_pw, struct err *err)
+{
+    struct user_info u;
+    const char *hash;
+    char h[AUTH_HASH_MAX];
+    int rc = auth_user_load(c, p->username, &u, &hash, NULL, err);
+    if (rc)
+        return rc;
+    if (!auth_password_verify(hash, old))
+        return error(err, ERR_FORBIDDEN, "the current password is wrong / 原密码错误"),
+               err_field(err, "old_password");
+    if ((rc = auth_password_check(new_pw, p->username, pol->password_min, err)))
+        return err_field(err, "new_password");
+    if (!strcmp(old, new_pw))
+        return error(err, ERR_INVALID, "the new password must differ from the current one"),
+               err_field(err, "new_password");
+    if ((rc = auth_password_hash(new_pw, h, err)))
+        return rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_USER_SET_PASSWORD);
+    store_bind_i64(st, 1, u.id);
+    store_bind_text(st, 2, h);
+    store_bind_i64(st, 3, 0);
+    store_bind_i64(st, 4, ctx_now(c));
+    if ((rc = store_exec(st, err)))
+        goto out;
+    st = store_q(c->db, Q_SESSION_DELETE_USER);
+    store_bind_i64(st, 1, u.id);
+    store_bind_i64(st, 2, p->session_id);
+    if ((rc = store_exec(st, err)))
+        goto out;
+    struct audit_rec ar = { .action = "auth.password_change",
+                            .entity = "user",
+                            .entity_key = p->username,
+                            .detail = u.must_change ? "one-time password replaced" : NULL };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+/* ---- API tokens ---- */
+
+static bool token_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, struct err *err)
+{
+    struct user_info u;
+    int64_t owner_org = 0, org_id = 0;
+    uint64_t owner_perms, want;
+    int rc;
+
+    if (!token_name_ok(in->name))
+        return error(err, ERR_INVALID,
+                     "invalid token name '%s': 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'",
+                     in->name ? in->name : ""),
+               err_field(err, "name");
+    if (in->days < 1 || in->days > 3650)
+        return error(err, ERR_INVALID, "invalid validity %" PRId64 " days: 1 to 3650", in->days),
+               err_field(err, "days");
+    if ((rc = auth_user_load(c, in->username, &u, NULL, &owner_org, err)))
+        return rc;
+    if ((rc = auth_user_perms(c, u.id, &owner_perms, err)))
+        return rc;
+    if ((rc = perm_set_parse(in->perms, &want, err)))
+        return err_field(err, "perms");
+    if (want == PERM_ALL && in->perms && !strcmp(ctx_trim(c, in->perms), "*"))
+        want = owner_perms;
+    for (int i = 0; i < PERM__COUNT; i++)
+        if ((want & PERM_BIT(i)) && !(owner_perms & PERM_BIT(i)))
+            return error(err, ERR_INVALID, "user '%s' does not hold permission '%s'", in->username,
+                         perm_name(i)),
+                   err_field(err, "perms");
+    if (!want)
+        return error(err, ERR_INVALID, "a token needs at least one permission"),
+               err_field(err, "perms");
+    org_id = owner_org;
+    if (in->org_code) {
+        if ((rc = ctx_org_id(c, in->org_code, &org_id, err)))
+            return rc;
+        bool inside = true;
+        if (owner_org && (rc = org_in_subtree(c, owner_org, org_id, &inside, err)))
+            return rc;
+        if (!inside)
+            return error(err, ERR_INVALID, "org unit '%s' is outside user '%s''s subtree",
+                         in->org_code, in->username),
+                   err_field(err, "org");
+    }
+    char secret[65], th[DIGEST_HEX_LEN + 1];
+    auth_random_hex(secret, 32);
+    char *value = arena_sprintf(c->arena, AUTH_TOKEN_PREFIX "%s", secret);
+    auth_secret_hash(value, th);
+    struct strbuf perms = STRBUF_INIT;
+    perm_set_format(want, &perms);
+    int64_t now = ctx_now(c);
+    if ((rc = store_begin(c->db, err)))
+        goto done;
+    struct store_stmt *st = store_q(c->db, Q_TOKEN_INSERT);
+    store_bind_text(st, 1, in->name);
+    store_bind_text(st, 2, th);
+    store_bind_i64(st, 3, u.id);
+    store_bind_text(st, 4, perms.buf);
+    if (org_id)
+        store_bind_i64(st, 5, org_id);
+    else
+        store_bind_null(st, 5);
+    store_bind_i64(st, 6, now + in->days * 86400 * INT64_C(1000000));
+    store_bind_i64(st, 7, now);
+    rc = store_step(st, err);
+    if (rc == STORE_DONE) {
+        rc = error(err, ERR_CONFLICT, "token '%s' already exists", in->name);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    store_reset(st);
+    struct audit_rec ar = {
+        .action = "token.create",
+        .entity = "api_token",
+        .entity_key = in->name,
+        .after = arena_sprintf(c->arena, "name=%s\nuser=%s\nperms=%s\norg=%" PRId64 "\n", in->name,
+                               in->username, perms.buf, org_id),
+        .detail = arena_sprintf(c->arena, "user=%s perms=%s days=%" PRId64, in->username, perms.buf,
+                                in->days),
+    };
+    rc = audit_append(c, &ar, err);
+out:
+    rc = store_end(c->db, rc, err);
+done:
+    strbuf_release(&perms);
+    if (!rc)
+        strbuf_addstr(token, value);
+    return rc;
+}
+
+int token_revoke(struct ctx *c, const char *name, struct err *err)
+{
+    int rc = store_begin(c->db, err);
+    if (rc)
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_TOKEN_REVOKE);
+    store_bind_text(st, 1, name);
+    store_bind_i64(st, 2, ctx_now(c));
+    if ((rc = store_exec(st, err)))
+        goto out;
+    if (store_changes(st) == 0) {
+        st = store_q(c->db, Q_TOKEN_EXISTS);
+        store_bind_text(st, 1, name);
+        rc = store_one(st, err);
+        store_reset(st);
+        if (rc == ERR_NOT_FOUND)
+            rc = error(err, ERR_NOT_FOUND, "unknown token '%s'", name);
+        else if (!rc)
+            rc = error(err, ERR_CONFLICT, "token '%s' is already revoked", name);
+        goto out;
+    }
+    struct audit_rec ar = { .action = "token.revoke", .entity = "api_token", .entity_key = name };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int token_list(struct ctx *c, token_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TOKEN_LIST);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct token_info t = {
+            .name = ctx_col_text(c, st, 0),
+            .username = ctx_col_text(c, st, 1),
+            .perms = ctx_col_text(c, st, 2),
+            .org_code = ctx_col_text(c, st, 3),
+            .expires_at = store_col_i64(st, 4),
+            .revoked_at = store_col_i64(st, 5),
+            .last_used_at = store_col_i64(st, 6),
+            .created_at = store_col_i64(st, 7),
+        };
+        if ((rc = fn(arg, &t))) {
+            store_reset(st);
+            return rc;
+        }
+    }
+    return rc;
+}
+
+int auth_token_check(struct ctx *c, const char *token, struct principal *out, struct err *err)
+{
+    char th[DIGEST_HEX_LEN + 1];
+    int64_t now = ctx_now(c);
+    struct err ignore = ERR_INIT;
+    memset(out, 0, sizeof(*out));
+    if (!auth_token_format_ok(token))
+        return error(err, ERR_UNAUTHENTICATED, "invalid API token");
+    auth_secret_hash(token, th);
+    struct store_stmt *st = store_q(c->db, Q_TOKEN_GET);
+    store_bind_text(st, 1, th);
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_UNAUTHENTICATED, "invalid API token");
+    if (rc)
+        return rc;
+    out->token_id = store_col_i64(st, 0);
+    out->token_name = ctx_col_text(c, st, 1);
+    if (perm_set_parse(store_col_text(st, 2), &out->perms, &ignore))
+        out->perms = 0; /* a name from a newer version: refuse rather than guess */
+    out->org_id = store_col_i64(st, 3);
+    out->org_code = ctx_col_text(c, st, 4);
+    out->expires_at = store_col_i64(st, 5);
+    bool revoked = !store_col_null(st, 6);
+    out->user_id = store_col_i64(st, 7);
+    out->username = ctx_col_text(c, st, 8);
+    out->display_name = ctx_col_text(c, st, 9);
+    bool active = !strcmp(store_col_text(st, 10), "active");
+    int64_t last_used = store_col_i64(st, 11);
+    store_reset(st);
+    if (revoked)
+        return error(err, ERR_UNAUTHENTICATED, "API token '%s' is revoked", out->token_name);
+    if (now >= out->expires_at)
+        return error(err, ERR_UNAUTHENTICATED, "API token '%s' has expired", out->token_name);
+    if (!active)
+        return error(err, ERR_UNAUTHENTICATED, "the owner of API token '%s' is disabled",
+                     out->token_name);
+    uint64_t owner;
+    if ((rc = auth_user_perms(c, out->user_id, &owner, err)))
+        return rc;
+    out->perms &= owner;
+    if (now - last_used >= TOUCH_EVERY_US) {
+        st = store_q(c->db, Q_TOKEN_USED);
+        store_bind_i64(st, 1, out->token_id);
+        store_bind_i64(st, 2, now);
+        if ((rc = store_exec(st, err)))
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,416 @@
+/*
+ * Users and roles in the database: add, list, disable, password resets, role assignment,
+ * custom roles, and the first administrator that `pmis init` creates. Each write runs in one
+ * transaction with its audit row; audit rows never hold a password or its hash.
+ */
+#include "core/common.h"
+#include "core/vec.h"
+#include "domain/audit.h"
+#include "domain/auth_int.h"
+
+static bool name_ok(const char *s, size_t min, size_t max, const char *extra)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < min || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (!alnum && (i == 0 || !strchr(extra, ch)))
+            return false;
+    }
+    return true;
+}
+
+static void read_user(struct ctx *c, struct store_stmt *st, struct user_info *u)
+{
+    u->id = store_col_i64(st, 0);
+    u->username = ctx_col_text(c, st, 1);
+    u->display_name = ctx_col_text(c, st, 2);
+    u->org_code = ctx_col_text(c, st, 3);
+    u->status = ctx_col_text(c, st, 4);
+    u->must_change = store_col_i64(st, 5) != 0;
+    u->failed_logins = store_col_i64(st, 6);
+    u->locked_until = store_col_i64(st, 7);
+    u->created_at = store_col_i64(st, 8);
+    u->roles = ctx_col_text(c, st, 9);
+}
+
+int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
+                   int64_t *org_id, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_USER_GET);
+    store_bind_text(st, 1, username);
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown user '%s'", username);
+    if (rc)
+        return rc;
+    read_user(c, st, out);
+    if (hash)
+        *hash = ctx_col_text(c, st, 10);
+    if (org_id)
+        *org_id = store_col_i64(st, 11);
+    store_reset(st);
+    return 0;
+}
+
+int user_get(struct ctx *c, const char *username, struct user_info *out, struct err *err)
+{
+    return auth_user_load(c, username, out, NULL, NULL, err);
+}
+
+int user_list(struct ctx *c, user_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_USER_LIST);
+    int rc;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        struct user_info u;
+        read_user(c, st, &u);
+        if ((rc = fn(arg, &u))) {
+            store_reset(st);
+            return rc;
+        }
+    }
+    return rc;
+}
+
+int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_USER_PERMS);
+    int rc;
+    *out = 0;
+    store_bind_i64(st, 1, user_id);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (store_col_i64(st, 0))
+            *out |= PERM_ALL;
+        int p = store_col_null(st, 1) ? -1 : perm_lookup(store_col_text(st, 1));
+        if (p >= 0) /* a name from a newer version is ignored, never widened */
+            *out |= PERM_BIT(p);
+    }
+    return rc;
+}
+
+/* Replace the roles of user `id` with the comma-separated codes in `roles`. */
+static int set_roles(struct ctx *c, int64_t id, const char *roles, struct err *err)
+{
+    if (!roles || !*roles)
+        return error(err, ERR_INVALID, "at least one role is needed"), err_field(err, "roles");
+    struct store_stmt *st = store_q(c->db, Q_USER_ROLES_CLEAR);
+    store_bind_i64(st, 1, id);
+    int rc = store_exec(st, err);
+    VEC(int64_t) seen = VEC_INIT;
+    for (const char *p = roles; !rc;) {
+        size_t n = strcspn(p, ",");
+        char *code = ctx_trim(c, arena_strndup(c->arena, p, n));
+        st = store_q(c->db, Q_ROLE_GET);
+        store_bind_text(st, 1, code);
+        rc = store_one(st, err);
+        if (rc == ERR_NOT_FOUND) {
+            error(err, ERR_NOT_FOUND, "unknown role '%s'", code);
+            rc = err_field(err, "roles");
+            break;
+        }
+        if (rc)
+            break;
+        int64_t rid = store_col_i64(st, 0);
+        store_reset(st);
+        bool dup = false;
+        for (size_t i = 0; i < seen.n; i++)
+            dup |= seen.v[i] == rid;
+        if (!dup) {
+            VEC_PUSH(&seen, rid);
+            st = store_q(c->db, Q_USER_ROLE_ADD);
+            store_bind_i64(st, 1, id);
+            store_bind_i64(st, 2, rid);
+            rc = store_exec(st, err);
+        }
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    VEC_FREE(&seen);
+    return rc;
+}
+
+static char *user_canon(struct ctx *c, const struct user_in *in, const char *status)
+{
+    return arena_sprintf(c->arena, "username=%s\ndisplay_name=%s\norg=%s\nroles=%s\nstatus=%s\n",
+                         in->username, in->display_name ? in->display_name : in->username,
+                         in->org_code ? in->org_code : "*", in->roles ? in->roles : "", status);
+}
+
+int user_add(struct ctx *c, const struct user_in *in, const struct auth_policy *pol,
+             struct strbuf *otp, struct err *err)
+{
+    char hash[AUTH_HASH_MAX], onetime[17];
+    const char *pw = in->password;
+    int64_t org_id = 0, id;
+    int rc;
+
+    if (!name_ok(in->username, 2, 32, "._-"))
+        return error(err, ERR_INVALID,
+                     "invalid user name '%s': 2 to 32 of a-z, 0-9, '.', '_', '-', starting with "
+                     "a letter or digit",
+                     in->username ? in->username : ""),
+               err_field(err, "username");
+    if (in->display_name && (!*in->display_name || strlen(in->display_name) > 100))
+        return error(err, ERR_INVALID, "display name must have 1 to 100 bytes"),
+               err_field(err, "display_name");
+    if (pw && (rc = auth_password_check(pw, in->username, pol->password_min, err)))
+        return rc;
+    if (in->org_code && (rc = ctx_org_id(c, in->org_code, &org_id, err)))
+        return rc;
+    if (!pw) {
+        auth_onetime_password(onetime);
+        pw = onetime;
+    }
+    if ((rc = auth_password_hash(pw, hash, err)))
+        return rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_USER_INSERT);
+    store_bind_text(st, 1, in->username);
+    store_bind_text(st, 2, in->display_name ? in->display_name : in->username);
+    if (org_id)
+        store_bind_i64(st, 3, org_id);
+    else
+        store_bind_null(st, 3);
+    store_bind_text(st, 4, hash);
+    store_bind_i64(st, 5, in->password ? 0 : 1);
+    store_bind_i64(st, 6, ctx_now(c));
+    rc = store_step(st, err);
+    if (rc == STORE_DONE) {
+        rc = error(err, ERR_CONFLICT, "user '%s' already exists", in->username);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    id = store_col_i64(st, 0);
+    store_reset(st);
+    if ((rc = set_roles(c, id, in->roles, err)))
+        goto out;
+    struct audit_rec ar = { .action = "user.create",
+                            .entity = "user",
+                            .entity_key = in->username,
+                            .after = user_canon(c, in, "active"),
+                            .detail = in->password ? "password set" : "one-time password" };
+    rc = audit_append(c, &ar, err);
+out:
+    rc = store_end(c->db, rc, err);
+    if (!rc && !in->password && otp)
+        strbuf_addstr(otp, onetime);
+    return rc;
+}
+
+int user_first_admin(struct ctx *c, const struct auth_policy *pol, bool *created,
+                     struct strbuf *otp, struct err *err)
+{
+    *created = false;
+    struct store_stmt *st = store_q(c->db, Q_USER_COUNT);
+    int rc = store_one(st, err);
+    if (rc)
+        return rc;
+    int64_t n = store_col_i64(st, 0);
+    store_reset(st);
+    if (n > 0)
+        return 0;
+    struct user_in in = { .username = "admin",
+                          .display_name = "系统管理员 Administrator",
+                          .roles = "administrator" };
+    if ((rc = user_add(c, &in, pol, otp, err)))
+        return rc;
+    *created = true;
+    return 0;
+}
+
+static int end_sessions(struct ctx *c, int64_t user_id, int64_t keep, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_SESSION_DELETE_USER);
+    store_bind_i64(st, 1, user_id);
+    store_bind_i64(st, 2, keep);
+    return store_exec(st, err);
+}
+
+int user_set_active(struct ctx *c, const char *username, bool active, struct err *err)
+{
+    struct user_info u;
+    int rc = user_get(c, username, &u, err);
+    if (rc)
+        return rc;
+    const char *status = active ? "active" : "disabled";
+    if (!strcmp(u.status, status) && !u.failed_logins && !u.locked_until)
+        return error(err, ERR_CONFLICT, "user '%s' is already %s", username, status);
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_USER_SET_STATUS);
+    store_bind_i64(st, 1, u.id);
+    store_bind_text(st, 2, status);
+    store_bind_i64(st, 3, ctx_now(c));
+    if ((rc = store_exec(st, err)))
+        goto out;
+    if (!active && (rc = end_sessions(c, u.id, 0, err)))
+        goto out;
+    struct audit_rec ar = {
+        .action = active ? "user.enable" : "user.disable",
+        .entity = "user",
+        .entity_key = username,
+        .before = arena_sprintf(c->arena, "status=%s\n", u.status),
+        .after = arena_sprintf(c->arena, "status=%s\n", status),
+    };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+/* Store a new hash for user `id` and end their sessions except `keep`. */
+static int store_password(struct ctx *c, int64_t id, const char *pw, bool must_change, int64_t keep,
+                          struct err *err)
+{
+    char hash[AUTH_HASH_MAX];
+    int rc = auth_password_hash(pw, hash, err);
+    if (rc)
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_USER_SET_PASSWORD);
+    store_bind_i64(st, 1, id);
+    store_bind_text(st, 2, hash);
+    store_bind_i64(st, 3, must_change);
+    store_bind_i64(st, 4, ctx_now(c));
+    if ((rc = store_exec(st, err)))
+        return rc;
+    return end_sessions(c, id, keep, err);
+}
+
+int user_set_password(struct ctx *c, const char *username, const char *password,
+                      const struct auth_policy *pol, struct strbuf *otp, struct err *err)
+{
+    struct user_info u;
+    char onetime[17];
+    int rc = user_get(c, username, &u, err);
+    if (rc)
+        return rc;
+    if (password && (rc = auth_password_check(password, username, pol->password_min, err)))
+        return rc;
+    if (!password)
+        auth_onetime_password(onetime);
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    if ((rc = store_password(c, u.id, password ? password : onetime, !password, 0, err)))
+        goto out;
+    struct audit_rec ar = { .action = "user.password_reset",
+                            .entity = "user",
+                            .entity_key = username,
+                            .detail = password ? "password set" : "one-time password" };
+    rc = audit_append(c, &ar, err);
+out:
+    rc = store_end(c->db, rc, err);
+    if (!rc && !password && otp)
+        strbuf_addstr(otp, onetime);
+    return rc;
+}
+
+int user_set_roles(struct ctx *c, const char *username, const char *roles, struct err *err)
+{
+    struct user_info u;
+    int rc = user_get(c, username, &u, err);
+    if (rc)
+        return rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    if ((rc = set_roles(c, u.id, roles, err)))
+        goto out;
+    struct user_info after;
+    if ((rc = user_get(c, username, &after, err)))
+        goto out;
+    struct audit_rec ar = { .action = "user.roles",
+                            .entity = "user",
+                            .entity_key = username,
+                            .before = arena_sprintf(c->arena, "roles=%s\n", u.roles),
+                            .after = arena_sprintf(c->arena, "roles=%s\n", after.roles),
+                            .detail = arena_sprintf(c->arena, "roles=%s", after.roles) };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int role_add(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
+             const char *perms, struct err *err)
+{
+    uint64_t set;
+    int rc;
+    if (!name_ok(code, 2, 32, "_"))
+        return error(err, ERR_INVALID,
+                     "invalid role code '%s': 2 to 32 of a-z, 0-9 and '_', starting with a "
+                     "letter or digit",
+                     code ? code : ""),
+               err_field(err, "code");
+    if (!name_zh || !*name_zh)
+        return error(err, ERR_INVALID, "role name is missing"), err_field(err, "name");
+    if ((rc = perm_set_parse(perms, &set, err)))
+        return err_field(err, "perms");
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_ROLE_INSERT);
+    store_bind_text(st, 1, code);
+    store_bind_text(st, 2, name_zh);
+    store_bind_text(st, 3, name_en && *name_en ? name_en : name_zh);
+    store_bind_i64(st, 4, ctx_now(c));
+    rc = store_step(st, err);
+    if (rc == STORE_DONE) {
+        rc = error(err, ERR_CONFLICT, "role '%s' already exists", code);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    int64_t id = store_col_i64(st, 0);
+    store_reset(st);
+    rc = 0;
+    for (int i = 0; i < PERM__COUNT && !rc; i++) {
+        if (!(set & PERM_BIT(i)))
+            continue;
+        st = store_q(c->db, Q_ROLE_PERM_ADD);
+        store_bind_i64(st, 1, id);
+        store_bind_text(st, 2, perm_name(i));
+        rc = store_exec(st, err);
+    }
+    if (rc)
+        goto out;
+    struct strbuf sb = STRBUF_INIT;
+    perm_set_format(set, &sb);
+    struct audit_rec ar = { .action = "role.create",
+                            .entity = "role",
+                            .entity_key = code,
+                            .after = arena_sprintf(c->arena, "code=%s\nperms=%s\n", code, sb.buf),
+                            .detail = arena_sprintf(c->arena, "perms=%s", sb.buf) };
+    strbuf_release(&sb);
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int role_list(struct ctx *c, role_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_ROLE_LIST);
+    struct role_info cur = { 0 };
+    int rc, stop = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *code = store_col_text(st, 0);
+        if (!cur.code || strcmp(cur.code, code)) {
+            if (cur.code && (stop = fn(arg, &cur)))
+                break;
+            cur = (struct role_info){ arena_strdup(c->arena, code), ctx_col_text(c, st, 1),
+                                      ctx_col_text(c, st, 2), store_col_i64(st, 3) != 0,
+                                      store_col_i64(st, 4) ? PERM_ALL : 0 };
+        }
+        int p = store_col_null(st, 5) ? -1 : perm_lookup(store_col_text(st, 5));
+        if (p >= 0)
+            cur.perms |= PERM_BIT(p);
+    }
+    if (stop) {
+        store_reset(st);
+        return stop;
+    }
+    if (!rc && cur.code)
+        rc = fn(arg, &cur);
+    return rc;
+}

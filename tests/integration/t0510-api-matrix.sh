@@ -1,0 +1,154 @@
+#!/bin/sh
+# The authorisation matrix, generated from src/api/routes.def: every route × every built-in role
+# (a user in the HZ subtree) × an object of the own subtree and one of another (NB), plus no
+# session, an expired session and a write without its CSRF token — each with its exact status.
+# Rules: public routes answer 200 to anyone; others 401 without a valid session; 403 when the
+# role lacks the route's permission (or a cookie write lacks X-CSRF-Token); else 200 (201 for a
+# create) in the own subtree and 404 in the other. The login, logout and password routes change
+# sessions themselves and are covered by t0500-api.
+. "$PMIS_TOP/tests/integration/lib.sh"
+. "$PMIS_TOP/tests/integration/api-lib.sh"
+
+roles="administrator manager billing_clerk cashier service_agent field_crew analyst auditor"
+pw=Mx7qWz3kPt
+"$PMIS" init --no-admin >/dev/null 2>&1 &&
+    "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+    "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
+    "$PMIS" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
+    "$PMIS" customer add --name 张三 --type resident --voltage 220V --address 杭州 --org HZ \
+        --phone 13812345678 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" customer add --name 李四 --type resident --voltage 220V --address 宁波 --org NB \
+        --phone 13900001111 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" account add 1000000000 --tariff BJ-RES --cycle-day 15 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" account add 1000000001 --tariff BJ-RES --cycle-day 15 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" meter add M-1 --model DDZY71 --phases 1 >/dev/null &&
+    "$PMIS" meter add M-2 --model DDZY71 --phases 1 >/dev/null &&
+    "$PMIS" meter install M-1 --account 100000000001 --date 2024-01-05 >/dev/null &&
+    "$PMIS" meter install M-2 --account 100000000101 --date 2024-01-05 >/dev/null &&
+    printf '%s\n' meter,read_on,source,total M-1,2025-04-15,remote,100 M-1,2025-05-15,remote,400 \
+        M-2,2025-04-15,remote,100 M-2,2025-05-15,remote,300 >"$T/r.csv" &&
+    "$PMIS" import readings "$T/r.csv" >/dev/null &&
+    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
+    "$PMIS" bill run --period 2025-05 >/dev/null &&
+    "$PMIS" --json role list >"$T/roles.json" ||
+    { not_ok "set up"; done_testing; exit 1; }
+for r in $roles expired; do
+    role=$r
+    [ "$r" = expired ] && role=auditor
+    echo "$pw" | "$PMIS" user add "u_$r" --org HZ --roles "$role" --password-stdin >/dev/null ||
+        not_ok "add user u_$r"
+done
+
+bill_own=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE a.account_no = '100000000001'")
+bill_other=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE a.account_no = '100000000101'")
+check "a bill in each subtree" test -n "$bill_own" -a -n "$bill_other"
+
+serve_start
+for r in $roles expired; do
+    login "u_$r" "$pw" "$r.jar"
+    [ "$status" = 200 ] || not_ok "login u_$r"
+    echo "$csrf" >"$T/$r.csrf"
+done
+sql "UPDATE auth_session SET last_seen_at = 0 WHERE user_id = (SELECT id FROM app_user WHERE username = 'u_expired')"
+
+# route rows: METHOD PATTERN PERMISSION FLAGS (flags without blanks)
+awk -F, '/^ROUTE\(/ { sub(/^ROUTE\(/, ""); sub(/\)[ \t]*$/, ""); gsub(/[ \t"]/, "");
+    print $1, $2, $4, $5 }' "$PMIS_TOP/src/api/routes.def" >"$T/routes"
+check "routes.def parsed" test "$(wc -l <"$T/routes")" -ge 16
+
+# has_perm ROLE PERM_X: whether the built-in role holds the permission
+has_perm() {
+    [ "$2" = PERM_ANY ] && return 0
+    p=$(echo "${2#PERM_}" | tr 'A-Z' 'a-z' | sed 's/_/:/')
+    jq -e --arg r "$1" --arg p "$p" \
+        '.[] | select(.code == $r) | .permissions | split(",") | index($p)' \
+        "$T/roles.json" >/dev/null
+}
+
+# path PATTERN SIDE: the pattern with an object of the own (own) or the other (other) subtree
+path_for() {
+    case "$1" in
+    /api/v1/customers/*) id=1000000000 other=1000000001 ;;
+    /api/v1/accounts/*) id=100000000001 other=100000000101 ;;
+    /api/v1/meters/*) id=M-1 other=M-2 ;;
+    /api/v1/bills/*) id=$bill_own other=$bill_other ;;
+    *) id=x other=x ;;
+    esac
+    [ "$2" = other ] && id=$other
+    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
+    case "$p" in */pii/*) p="$p?reason=matrix" ;; esac
+    echo "$p"
+}
+
+# call METHOD PATH SIDE JAR [CSRF]: sets $status
+call() {
+    set -- "$1" "$2" "$3" "$4" "${5:-}"
+    org=HZ
+    [ "$3" = other ] && org=NB
+    set -- "$1" "$2" "$3" "$4" "$5"
+    auth=""
+    [ -n "$4" ] && auth="-b $T/$4"
+    if [ "$1" = POST ]; then
+        # shellcheck disable=SC2086
+        req POST "$2" $auth -H "$JSON" ${5:+-H "X-CSRF-Token: $5"} \
+            -d "{\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"org\":\"$org\"}"
+    else
+        # shellcheck disable=SC2086
+        req GET "$2" $auth
+    fi
+}
+
+bad=0 total=0
+while read -r method pattern perm flags; do
+    case "$pattern" in /api/v1/auth/login | /api/v1/auth/logout | /api/v1/auth/password) continue ;; esac
+    public=0 write=0 sided=0
+    case "$flags" in *R_PUBLIC*) public=1 ;; esac
+    case "$flags" in *R_WRITE*) write=1 ;; esac
+    case "$pattern" in *"{id}"*) sided=1 ;; esac
+    [ "$method $pattern" = "POST /api/v1/customers" ] && sided=1
+    ok_status=200
+    [ "$method" = POST ] && ok_status=201
+    # no session, expired session
+    for who in none expired; do
+        jar=""
+        [ "$who" = expired ] && jar=expired.jar
+        call "$method" "$(path_for "$pattern" own)" own "$jar" "$(cat "$T/expired.csrf")"
+        want=401
+        [ $public = 1 ] && want=200
+        total=$((total + 1))
+        [ "$status" = "$want" ] || { bad=$((bad + 1)); echo "# $method $pattern $who: $status, expected $want"; }
+    done
+    for r in $roles; do
+        for side in own other; do
+            [ $sided = 0 ] && [ $side = other ] && continue
+            call "$method" "$(path_for "$pattern" $side)" $side "$r.jar" "$(cat "$T/$r.csrf")"
+            if [ $public = 1 ]; then
+                want=200
+            elif ! has_perm "$r" "$perm"; then
+                want=403
+            elif [ $side = other ]; then
+                want=404
+            else
+                want=$ok_status
+            fi
+            total=$((total + 1))
+            [ "$status" = "$want" ] || { bad=$((bad + 1)); echo "# $method $pattern $r $side: $status, expected $want"; }
+            if [ $write = 1 ] && [ $public = 0 ]; then
+                call "$method" "$(path_for "$pattern" own)" own "$r.jar"
+                want=403
+                total=$((total + 1))
+                [ "$status" = "$want" ] || { bad=$((bad + 1)); echo "# $method $pattern $r no CSRF: $status, expected $want"; }
+            fi
+        done
+    done
+done <"$T/routes"
+check "authorisation matrix: $total cases, $bad wrong" test "$bad" = 0 -a "$total" -ge 190
+check "every 403 for a missing permission was audited" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.denied' AND detail LIKE 'permission %'")" -gt 0
+check "customers created only in the own subtree" \
+    test "$(sql "SELECT COUNT(*) FROM customer c JOIN org_unit o ON o.id = c.org_id WHERE c.name = '矩阵' AND o.code = 'NB'")" = 0
+serve_stop
+check "the server stops cleanly" test "$srv_rc" = 0
+srv_pid=""
+
+done_testing
