@@ -161,6 +161,7 @@ check "R4's two bills: 2.59 + 2.20" out_has '"bills":2,"late_fees":"4.79"'
 expect_ok "again for the same day" --json fees accrue --date 2025-01-31
 check "adds nothing" out_has '"bills":0,"late_fees":"0.00"'
 check "R4 owes 270.00 + 4.79" test "$(balance $R4)" = "274.79"
+expect_fail "a payment dated before the fees accrued" 67 "accrued through 2025-01-31, after the payment date 2025-01-30" pay $R4 10 --date 2025-01-30
 
 # ---- waivers ----
 digest=$(db_digest)
@@ -188,9 +189,10 @@ D,ICBC-2,330000009901,5.00
 D,ICBC-3,$R5,1.00,2025-01-31
 T,3,106.00
 END
-expect_ok "import a bank file" --json payment import "$T/bank1.csv"
+expect_ok "import a bank file, principal before late fee" --json payment import "$T/bank1.csv" --principal-first
 check "two posted, one unmatched and named" out_has '"lines":3,"total":"106.00","posted":2,"posted_amount":"101.00","repeats":0,"unmatched":1,"unmatched_lines":\[\{"line":3,"ref":"ICBC-2","account":"330000009901","reason":"unknown account .330000009901."\}\]'
-check "R4's 100.00 paid its fees first" test "$(balance $R4)" = "173.79"
+check "R4 owes 173.79" test "$(balance $R4)" = "173.79"
+check "November's principal and fee paid, then December's principal: its fee is left" test "$(open_items $R4)" = '[{"bill":"B2024120000001","period":"2024-12","due_on":"2025-01-20","amount":"200.00","principal_owed":"171.59","late_fee_owed":"2.20","late_fee_through":"2025-01-31"}]'
 digest=$(db_digest)
 expect_ok "the same file again" payment import "$T/bank1.csv"
 check "is a no-op" out_has "was imported before \(3 lines, 2 posted\): nothing posted now"
