@@ -1,6 +1,6 @@
 # pmis — one non-recursive GNU Makefile.
 #   make                 build build/pmis (release)
-#   make demo            build, create demo/pmis.db, print the summary
+#   make demo            build, create demo/pmis.db, print the summary and logins, serve the API
 #   make test            install missing packages, build the test and sanitizer variants,
 #                        run unit + integration suites on SQLite and PostgreSQL
 #   make bench           build and run the benchmarks under bench/

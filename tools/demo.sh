@@ -13,7 +13,7 @@ export PMIS_DB="sqlite:demo/pmis.db" PMIS_KEYS_FILE="demo/pmis.keys" PMIS_CONFIG
 pmis=build/pmis
 # the demo utility opens on 2025-01-01 (10:00 in Shanghai) and lives through 2025
 export PMIS_NOW=2025-01-01T02:00:00Z
-$pmis init
+$pmis init --no-admin
 $pmis --as demo calendar import data/calendar/cn-2025.csv
 $pmis --as demo tariff load data/tariffs/demo-zhejiang.json
 $pmis --as demo demo --customers "${DEMO_CUSTOMERS:-5000}" --from 2025-01 --months 12 \
@@ -70,3 +70,29 @@ echo "  $pmis ledger show $acct"
 echo "  $pmis payment list --limit 10"
 echo "  $pmis ledger verify"
 echo "  $pmis audit verify"
+
+# one login per built-in role, all with the demo password, each seeing its org subtree
+password=pmis-demo-2025
+adduser() { printf '%s\n' "$password" | $pmis --as demo user add "$1" $2 --roles "$3" \
+    --name "$4" --password-stdin >/dev/null; }
+adduser admin --all-orgs administrator 演示管理员
+adduser manager --all-orgs manager 营销经理
+adduser clerk "--org ZJ" billing_clerk 浙江核算员
+adduser cashier "--org ZJ-HZ" cashier 杭州收费员
+adduser agent "--org ZJ" service_agent 客服专员
+adduser crew "--org ZJ-HZ-CA-QDH" field_crew 千岛湖供电所抢修
+adduser analyst --all-orgs analyst 营销分析师
+adduser auditor --all-orgs auditor 审计员
+listen=${DEMO_LISTEN:-127.0.0.1:8080}
+echo
+echo "Logins (password $password): admin (系统管理员), manager (营销管理), clerk (核算员, 浙江),"
+echo "  cashier (收费员, 杭州), agent (客服, 浙江), crew (抢修, 千岛湖供电所), analyst, auditor (只读)."
+if [ "${DEMO_SERVE:-1}" = 0 ]; then
+    echo "Serve it with: $pmis serve --listen $listen"
+    exit 0
+fi
+echo "Serving http://$listen/ (the API under /api/v1/; Ctrl-C stops it):"
+echo "  curl -s -c /tmp/pmis.cookies -H 'Content-Type: application/json' \\"
+echo "    -d '{\"username\":\"admin\",\"password\":\"$password\"}' http://$listen/api/v1/auth/login"
+exec $pmis serve --listen "$listen"
+
