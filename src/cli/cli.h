@@ -112,7 +112,7 @@ cmd_fn cmd_key_rotate;
 cmd_fn cmd_backup, cmd_restore;
 cmd_fn cmd_demo, cmd_demo_payments;
 cmd_fn cmd_bill_run, cmd_bill_review, cmd_bill_issue, cmd_bill_list, cmd_bill_show,
-    cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs;
+    cmd_bill_explain, cmd_bill_adjust, cmd_bill_runs, cmd_bill_work;
 cmd_fn cmd_tariff_simulate;
 cmd_fn cmd_pay, cmd_payment_list, cmd_payment_show, cmd_payment_reverse, cmd_payment_close,
     cmd_payment_import;

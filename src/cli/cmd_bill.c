@@ -27,7 +27,7 @@ static void run_progress(void *arg, int64_t done, int64_t total)
 int cmd_bill_run(struct cli *cli, int argc, char **argv)
 {
     const char *period = NULL, *org = NULL;
-    int64_t cycle_day = 0;
+    int64_t cycle_day = 0, units = 0;
     bool dry_run = false, restart = false;
     const struct opt_spec specs[] = {
         { "period", OPT_STR, &period, "YYYY-MM", "the billing month (required)" },
@@ -36,9 +36,11 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
         { "dry-run", OPT_BOOL, &dry_run, NULL, "compute and report, write nothing" },
         { "restart", OPT_BOOL, &restart, NULL,
           "start an interrupted run over instead of resuming" },
+        { "units", OPT_INT, &units, "N",
+          "only split the run into N work units for `pmis bill work` processes" },
         OPT_SPEC_END,
     };
-    cli->usage = "--period YYYY-MM [--org CODE] [--cycle-day D] [--dry-run]\n\n"
+    cli->usage = "--period YYYY-MM [--org CODE] [--cycle-day D] [--dry-run] [--units N]\n\n"
                  "Computes a draft bill for every active account of the period. Bills that fail\n"
                  "validation or look unusual wait in review (pmis bill review list); the others\n"
                  "are released with `pmis bill issue RUN`. Running a period again resumes an\n"
@@ -53,6 +55,7 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
                                .cycle_day = (int)cycle_day,
                                .dry_run = dry_run,
                                .restart = restart,
+                               .units = (int)units,
                                .policy = &pol,
                                .progress = run_progress,
                                .progress_arg = cli };
@@ -61,11 +64,27 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
         return rc;
     if (cycle_day < 0 || cycle_day > 28)
         return error(&cli->err, ERR_USAGE, "--cycle-day must be 1..28");
+    if (units < 0 || units > BILL_UNITS_MAX)
+        return error(&cli->err, ERR_USAGE, "--units must be 1..%d", BILL_UNITS_MAX);
     policy_from_cfg(cli, &pol);
     rc = bill_run(&cli->ctx, &o, &r, &cli->err);
     cli_progress_end(cli);
     if (rc)
         return rc;
+    if (units) {
+        if (cli->json) {
+            json_t *j = json_object();
+            json_object_set_new(j, "run", json_integer(r.run_id));
+            json_object_set_new(j, "period", json_string(period));
+            json_object_set_new(j, "units", json_integer(r.units));
+            cli_json_out(j);
+        } else
+            printf("bill run %" PRId64 " for %s: %" PRId64 " work units; compute them with\n"
+                   "  pmis bill work %" PRId64 "\n"
+                   "in as many processes, on as many hosts, as you like\n",
+                   r.run_id, period, r.units, r.run_id);
+        return 0;
+    }
     char m[MONEY_BUF_SIZE], e[ENERGY_BUF_SIZE];
     if (cli->json) {
         json_t *j = json_object();
@@ -577,5 +596,52 @@ int cmd_bill_adjust(struct cli *cli, int argc, char **argv)
     else
         printf("correction #%" PRId64 " of %s: %s yuan (in review)\n", adj, argv[0],
                money_format_grouped(b.total_fen, m));
+    return 0;
+}
+
+int cmd_bill_work(struct cli *cli, int argc, char **argv)
+{
+    const char *worker = NULL;
+    const struct opt_spec specs[] = {
+        { "worker", OPT_STR, &worker, "NAME", "this worker's name in the unit rows (default: --as)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "RUN [--worker NAME]\n\n"
+                 "Computes the work units of a bill run split with `bill run --units N` until none\n"
+                 "is left to claim. Start as many as you like, on any hosts sharing the database;\n"
+                 "a unit whose worker died is taken over where it stopped. The last one done\n"
+                 "makes the run computed, ready for review and `bill issue`.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 1);
+    if (rc)
+        return rc;
+    char *end;
+    long long run = strtoll(argv[0], &end, 10);
+    if (*end || run <= 0)
+        return error(&cli->err, ERR_USAGE, "invalid run '%s'", argv[0]);
+    struct bill_policy pol;
+    struct bill_work_result w;
+    policy_from_cfg(cli, &pol);
+    rc = bill_work(&cli->ctx, run, &pol, worker, run_progress, cli, &w, &cli->err);
+    cli_progress_end(cli);
+    if (rc)
+        return rc;
+    char m[MONEY_BUF_SIZE];
+    if (cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "run", json_integer(run));
+        json_object_set_new(j, "units", json_integer(w.units));
+        json_object_set_new(j, "units_left", json_integer(w.units_left));
+        json_object_set_new(j, "finished", json_boolean(w.finished));
+        json_object_set_new(j, "bills", json_integer(w.r.accounts));
+        json_object_set_new(j, "in_review", json_integer(w.r.in_review));
+        json_object_set_new(j, "total", cli_json_money(w.r.total_fen));
+        cli_json_out(j);
+    } else
+        printf("run %lld: %" PRId64 " work units, %" PRId64 " bills (%" PRId64
+               " in review), %s yuan; %s\n",
+               run, w.units, w.r.accounts, w.r.in_review, money_format_grouped(w.r.total_fen, m),
+               w.finished            ? "the run is computed"
+               : w.units_left        ? "other workers still on it"
+                                     : "nothing left");
     return 0;
 }

@@ -58,6 +58,7 @@ static const struct cli_command commands[] = {
       "price a month's usage under a tariff" },
     { "bill", "run", cmd_bill_run, CMD_DB, "compute the draft bills of a period" },
     { "bill", "runs", cmd_bill_runs, CMD_DB, "list bill runs" },
+    { "bill", "work", cmd_bill_work, CMD_DB, "compute the work units of a split bill run" },
     { "bill", "review", cmd_bill_review, CMD_DB, "the review queue: list, approve, hold, recompute" },
     { "bill", "issue", cmd_bill_issue, CMD_DB, "issue (发行) a bill run or a correction" },
     { "bill", "list", cmd_bill_list, CMD_DB, "list bills" },

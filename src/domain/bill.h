@@ -58,6 +58,7 @@ struct bill_run_opts {
     int cycle_day;        /* 0 = every reading day */
     bool dry_run;         /* compute and report, write nothing */
     bool restart;         /* discard an interrupted run's progress instead of resuming it */
+    int units;            /* > 0: only split the run into this many work units (bill_work) */
     const struct bill_policy *policy;
     bill_progress_fn *progress;
     void *progress_arg;
@@ -73,12 +74,36 @@ struct bill_run_result {
     int64_t failed;    /* accounts that could not be priced (in review with the reason) */
     int64_t total_fen;
     int64_t energy_wh;
+    int64_t units;     /* work units made (o->units) */
 };
 
-/** Run (or resume) the bill run described by `o`. Errors: ERR_INVALID bad options,
- *  ERR_NOT_FOUND unknown org, ERR_BUSY another run of the period is in progress. */
+#define BILL_UNITS_MAX 1000
+
+/** Run (or resume) the bill run described by `o`; with o->units, create the run and split
+ *  its accounts into work units instead of computing them. Errors: ERR_INVALID bad options,
+ *  ERR_NOT_FOUND unknown org, ERR_BUSY another run of the period is in progress,
+ *  ERR_CONFLICT an interrupted run of the period has work units left. */
 int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_result *r,
              struct err *err);
+
+struct bill_work_result {
+    int64_t units;            /* units this worker computed (or finished) */
+    int64_t units_left;       /* not done when it stopped (others may be on them) */
+    bool finished;            /* this worker completed the run (status computed) */
+    struct bill_run_result r; /* the bills this worker wrote */
+};
+/**
+ * Compute work units of run `run_id` (made by bill_run with o->units) until none is left to
+ * claim: each unit is claimed with a lock that dies with the process (an flock beside the
+ * SQLite file, a session advisory lock on PostgreSQL) and computed from its cursor, a page per
+ * transaction, exactly as bill_run would. Any number of workers, on any hosts, may run at
+ * once; a killed worker's unit is taken over where it stopped. The last unit done makes the
+ * run computed. `worker` names this process in the unit rows. ERR_NOT_FOUND unknown run,
+ * ERR_CONFLICT a run that is not running or has no work units.
+ */
+int bill_work(struct ctx *c, int64_t run_id, const struct bill_policy *p, const char *worker,
+              bill_progress_fn *progress, void *progress_arg, struct bill_work_result *r,
+              struct err *err);
 
 /** A bill run as listed (strings in the ctx arena). */
 struct bill_run_info {

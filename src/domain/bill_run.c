@@ -36,7 +36,9 @@ struct run_src {
     const struct bill_run_opts *o;
     const struct bill_env *env;
     int64_t org_id, run_id, cursor;
-    bool had_runs; /* earlier runs of the period: skip issued accounts, replace drafts */
+    int64_t last_id; /* bill accounts up to this id (INT64_MAX: all) */
+    int64_t unit_no; /* the work unit being computed, or -1 */
+    bool had_runs;   /* earlier runs of the period: skip issued accounts, replace drafts */
     int limit;
 };
 
@@ -62,8 +64,8 @@ static void slot_release(struct run_slot *sl)
     strbuf_release(&sl->ids);
 }
 
-static int load_page(struct ctx *c, struct bill_page *pg, int64_t after, int cycle_day,
-                     int64_t org_id, struct period p, int limit, struct err *err)
+static int load_page(struct ctx *c, struct bill_page *pg, int64_t after, int64_t last_id,
+                     int cycle_day, int64_t org_id, struct period p, int limit, struct err *err)
 {
     char hi[DATE_BUF_SIZE], lo[DATE_BUF_SIZE];
     struct store_stmt *st = store_q(c->db, Q_BILL_ACCOUNTS_PAGE);
@@ -75,6 +77,7 @@ static int load_page(struct ctx *c, struct bill_page *pg, int64_t after, int cyc
     store_bind_text(st, 4, bill_fmt_date(period_last_day(p), hi));
     store_bind_text(st, 5, bill_fmt_date(period_first_day(p), lo));
     store_bind_i64(st, 6, limit);
+    store_bind_i64(st, 7, last_id);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_acct a;
         bill_acct_from_row(st, &a);
@@ -95,8 +98,8 @@ static int produce_page(struct ctx *c, struct run_src *src, struct bill_page *pg
     strbuf_reset(&sl->ids);
     sl->naccts = 0;
     sl->n_acc = sl->n_rev = sl->fen = sl->wh = sl->failed = sl->skipped = 0;
-    if ((ret =
-             load_page(c, pg, src->cursor, o->cycle_day, src->org_id, o->period, src->limit, err)))
+    if ((ret = load_page(c, pg, src->cursor, src->last_id, o->cycle_day, src->org_id, o->period,
+                         src->limit, err)))
         return ret;
     if (!pg->accts.n)
         return 0;
@@ -150,7 +153,7 @@ static int write_page(struct ctx *c, const struct run_src *src, struct run_slot 
         }
         if (!ret)
             ret = bill_batch_write(c, &sl->batch, err);
-        if (!ret) {
+        if (!ret && src->unit_no < 0) {
             st = store_q(c->db, Q_BILL_RUN_PROGRESS);
             store_bind_i64(st, 1, src->run_id);
             store_bind_i64(st, 2, sl->cursor);
@@ -159,6 +162,21 @@ static int write_page(struct ctx *c, const struct run_src *src, struct run_slot 
             store_bind_i64(st, 5, sl->fen);
             store_bind_i64(st, 6, sl->wh);
             ret = store_exec(st, err);
+        } else if (!ret) { /* a work unit: its own cursor, the run's counters */
+            st = store_q(c->db, Q_BILL_UNIT_PROGRESS);
+            store_bind_i64(st, 1, src->run_id);
+            store_bind_i64(st, 2, src->unit_no);
+            store_bind_i64(st, 3, sl->cursor);
+            store_bind_i64(st, 4, sl->n_acc);
+            if (!(ret = store_exec(st, err))) {
+                st = store_q(c->db, Q_BILL_RUN_ADD);
+                store_bind_i64(st, 1, src->run_id);
+                store_bind_i64(st, 2, sl->n_acc);
+                store_bind_i64(st, 3, sl->n_rev);
+                store_bind_i64(st, 4, sl->fen);
+                store_bind_i64(st, 5, sl->wh);
+                ret = store_exec(st, err);
+            }
         }
         if ((ret = store_end(c->db, ret, err)))
             return ret;
@@ -353,8 +371,35 @@ static int run_open(struct ctx *c, const struct bill_run_opts *o, int64_t org_id
     if (ret && ret != ERR_NOT_FOUND)
         return ret;
     if (!ret) {
-        int64_t id = store_col_i64(st, 0);
+        int64_t id = store_col_i64(st, 0), units = 0, left = 0;
         bool running = !strcmp(store_col_text(st, 1), "running");
+        store_reset(st);
+        if (running) {
+            st = store_q(c->db, Q_BILL_UNIT_COUNT);
+            store_bind_i64(st, 1, id);
+            if ((ret = store_one(st, err)))
+                return ret;
+            units = store_col_i64(st, 0);
+            left = store_col_i64(st, 1);
+            store_reset(st);
+        }
+        if (running && units && !o->restart)
+            return error(err, ERR_CONFLICT,
+                         "bill run %" PRId64 " is split into %" PRId64 " work units (%" PRId64
+                         " left): finish it with 'pmis bill work %" PRId64 "', or --restart it",
+                         id, units, left, id);
+        if (units) {
+            st = store_q(c->db, Q_BILL_UNIT_DELETE);
+            store_bind_i64(st, 1, id);
+            if ((ret = store_exec(st, err)))
+                return ret;
+        }
+        st = store_q(c->db, Q_BILL_RUN_OPEN);
+        store_bind_text(st, 1, pb);
+        store_bind_i64(st, 2, org_id);
+        store_bind_i64(st, 3, o->cycle_day);
+        if ((ret = store_one(st, err)))
+            return ret;
         if (running && !o->restart) {
             r->run_id = id;
             r->resumed = true;
@@ -395,6 +440,41 @@ static int run_open(struct ctx *c, const struct bill_run_opts *o, int64_t org_id
         return ret;
     r->run_id = store_col_i64(st, 0);
     store_reset(st);
+    return 0;
+}
+
+/* Split the accounts the run bills after `after` into at most o->units work units. */
+static int split_units(struct ctx *c, const struct run_src *src, int64_t *n, struct err *err)
+{
+    char hi[DATE_BUF_SIZE], lo[DATE_BUF_SIZE];
+    const struct bill_run_opts *o = src->o;
+    struct store_stmt *st = store_q(c->db, Q_BILL_UNIT_BOUNDS);
+    int64_t bounds[BILL_UNITS_MAX], after = src->cursor;
+    int k = 0, ret;
+    store_bind_i64(st, 1, src->cursor);
+    store_bind_i64(st, 2, o->cycle_day);
+    store_bind_i64(st, 3, src->org_id);
+    store_bind_text(st, 4, bill_fmt_date(period_last_day(o->period), hi));
+    store_bind_text(st, 5, bill_fmt_date(period_first_day(o->period), lo));
+    store_bind_i64(st, 6, o->units);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        if (k < BILL_UNITS_MAX)
+            bounds[k++] = store_col_i64(st, 0);
+    store_reset(st);
+    if (ret < 0)
+        return ret;
+    for (int i = 0; i < k; i++) {
+        st = store_q(c->db, Q_BILL_UNIT_INSERT);
+        store_bind_i64(st, 1, src->run_id);
+        store_bind_i64(st, 2, i + 1);
+        store_bind_i64(st, 3, after);
+        /* the last unit is open-ended: accounts added meanwhile are billed too, as by a run */
+        store_bind_i64(st, 4, i + 1 == k ? INT64_MAX : bounds[i]);
+        if ((ret = store_exec(st, err)))
+            return ret;
+        after = bounds[i];
+    }
+    *n = k;
     return 0;
 }
 
@@ -439,7 +519,15 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
         error(err, ERR_INVALID, "reading day %d is out of range (1..28)", o->cycle_day);
         return err_field(err, "cycle_day");
     }
+    if (o->units < 0 || o->units > BILL_UNITS_MAX) {
+        error(err, ERR_INVALID, "work units must be 1 to %d, not %d", BILL_UNITS_MAX, o->units);
+        return err_field(err, "units");
+    }
+    if (o->units && o->dry_run)
+        return error(err, ERR_USAGE, "a dry run computes in one process: no work units");
     src.o = o;
+    src.last_id = INT64_MAX;
+    src.unit_no = -1;
     src.env = &env;
     src.limit = env.policy->batch > 0 ? env.policy->batch : 1000;
     if (o->org_code && (ret = ctx_org_id(c, o->org_code, &src.org_id, err)))
@@ -458,6 +546,19 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
              store_end(c->db, run_open(c, o, src.org_id, r, &src.cursor, &src.had_runs, err), err)))
         goto out;
     src.run_id = r->run_id;
+    if (o->units) { /* split, and leave the computing to `pmis bill work` processes */
+        char key[32], detail[96];
+        if ((ret = store_begin(c->db, err)))
+            goto out;
+        ret = split_units(c, &src, &r->units, err);
+        snprintf(key, sizeof(key), "%" PRId64, r->run_id);
+        snprintf(detail, sizeof(detail), "period %s: %" PRId64 " work units", pb, r->units);
+        struct audit_rec ar = { "bill.split", "bill_run", key, NULL, NULL, detail };
+        if (!ret)
+            ret = audit_append(c, &ar, err);
+        ret = store_end(c->db, ret, err);
+        goto out;
+    }
     if ((ret = count_accounts(c, src.cursor, o, src.org_id, &total, err)))
         goto out;
 
@@ -498,5 +599,177 @@ out:
         tariff_set_free(env.tariffs);
     if (locked)
         store_unlock(c->db, lockname);
+    return ret;
+}
+
+/* ---- work units (several processes) ---- */
+
+/* Compute claimed unit `unit_no` of the run from its cursor, then mark it done. */
+static int work_unit(struct ctx *c, struct run_src *src, struct bill_work_result *w,
+                     struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_UNIT_GET);
+    struct store *peer = NULL;
+    struct bill_run_result r;
+    int64_t total = 0;
+    int ret;
+
+    memset(&r, 0, sizeof(r));
+    store_bind_i64(st, 1, src->run_id);
+    store_bind_i64(st, 2, src->unit_no);
+    if ((ret = store_one(st, err)))
+        return ret;
+    src->cursor = store_col_i64(st, 2);
+    src->last_id = store_col_i64(st, 1);
+    bool done = !strcmp(store_col_text(st, 3), "done");
+    store_reset(st);
+    if (done) /* another worker finished it between our look and our lock */
+        return 0;
+    if ((ret = count_accounts(c, src->cursor, src->o, src->org_id, &total, err)))
+        return ret;
+    struct err e2 = ERR_INIT;
+    if (store_open_peer(c->db, &peer, &e2))
+        log_debug("work unit on one connection: %s", e2.msg);
+    ret = peer ? run_piped(c, peer, src, &r, total, err) : run_serial(c, src, &r, total, err);
+    if (peer)
+        store_close(peer);
+    if (ret)
+        return ret;
+    if ((ret = store_begin(c->db, err)))
+        return ret;
+    st = store_q(c->db, Q_BILL_UNIT_DONE);
+    store_bind_i64(st, 1, src->run_id);
+    store_bind_i64(st, 2, src->unit_no);
+    store_bind_i64(st, 3, ctx_now(c));
+    if ((ret = store_end(c->db, store_exec(st, err), err)))
+        return ret;
+    w->units++;
+    w->r.accounts += r.accounts;
+    w->r.in_review += r.in_review;
+    w->r.failed += r.failed;
+    w->r.skipped += r.skipped;
+    w->r.replaced += r.replaced;
+    w->r.total_fen += r.total_fen;
+    w->r.energy_wh += r.energy_wh;
+    return 0;
+}
+
+typedef VEC(int64_t) id_vec;
+
+/* The run's units not done yet, in order. */
+static int open_units(struct ctx *c, int64_t run_id, id_vec *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_UNITS_OPEN);
+    int ret;
+    VEC_CLEAR(out);
+    store_bind_i64(st, 1, run_id);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        VEC_PUSH(out, store_col_i64(st, 0));
+    store_reset(st);
+    return ret < 0 ? ret : 0;
+}
+
+int bill_work(struct ctx *c, int64_t run_id, const struct bill_policy *p, const char *worker,
+              bill_progress_fn *progress, void *progress_arg, struct bill_work_result *w,
+              struct err *err)
+{
+    struct bill_policy defpol;
+    struct bill_run_opts o = { .policy = p, .progress = progress, .progress_arg = progress_arg };
+    struct bill_env env = { .tariffs = NULL };
+    struct run_src src;
+    id_vec units = VEC_INIT;
+    int ret;
+
+    memset(w, 0, sizeof(*w));
+    memset(&src, 0, sizeof(src));
+    if (!p) {
+        bill_policy_default(&defpol);
+        o.policy = &defpol;
+    }
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_GET);
+    store_bind_i64(st, 1, run_id);
+    if ((ret = store_one(st, err)))
+        return ret == ERR_NOT_FOUND ? error(err, ERR_NOT_FOUND, "no bill run %" PRId64, run_id)
+                                    : ret;
+    ret = period_parse(store_col_text(st, 1), &o.period, err);
+    const char *org = store_col_null(st, 2) ? NULL : ctx_col_text(c, st, 2);
+    o.cycle_day = (int)store_col_i64(st, 3);
+    bool running = !strcmp(store_col_text(st, 4), "running");
+    store_reset(st);
+    if (ret || (org && (ret = ctx_org_id(c, org, &src.org_id, err))))
+        return ret;
+    st = store_q(c->db, Q_BILL_UNIT_COUNT);
+    store_bind_i64(st, 1, run_id);
+    if ((ret = store_one(st, err)))
+        return ret;
+    int64_t nunits = store_col_i64(st, 0);
+    store_reset(st);
+    if (!nunits)
+        return error(err, ERR_CONFLICT,
+                     "bill run %" PRId64 " has no work units (make them with bill run --units)",
+                     run_id);
+    if (!running) /* all done already: nothing to do, and not an error */
+        return 0;
+    env.policy = o.policy;
+    env.period = o.period;
+    src.o = &o;
+    src.env = &env;
+    src.run_id = run_id;
+    src.had_runs = true; /* a unit may follow earlier runs or its own killed worker */
+    src.limit = o.policy->batch > 0 ? o.policy->batch : 1000;
+    if ((ret = tariff_set_load(c, &env.tariffs, err)) || (ret = open_units(c, run_id, &units, err)))
+        goto out;
+    for (size_t i = 0; i < units.n; i++) {
+        char name[64], what[64];
+        struct err busy = ERR_INIT;
+        snprintf(name, sizeof(name), "bill-unit-%" PRId64 "-%" PRId64, run_id, units.v[i]);
+        snprintf(what, sizeof(what), "work unit %" PRId64 " of bill run %" PRId64, units.v[i],
+                 run_id);
+        if (store_lock_try(c->db, name, what, &busy))
+            continue; /* another worker has it */
+        src.unit_no = units.v[i];
+        bool claimed = false;
+        if ((ret = store_begin(c->db, err)) == 0) {
+            st = store_q(c->db, Q_BILL_UNIT_CLAIM); /* not if finished meanwhile */
+            store_bind_i64(st, 1, run_id);
+            store_bind_i64(st, 2, src.unit_no);
+            store_bind_text(st, 3, worker ? worker : c->actor);
+            store_bind_i64(st, 4, ctx_now(c));
+            if (!(ret = store_exec(st, err)))
+                claimed = store_changes(st) > 0;
+            ret = store_end(c->db, ret, err);
+        }
+        if (!ret && claimed)
+            ret = work_unit(c, &src, w, err);
+        store_unlock(c->db, name);
+        if (ret)
+            goto out;
+    }
+    /* the last worker out makes the run computed, once */
+    if ((ret = store_begin(c->db, err)))
+        goto out;
+    st = store_q(c->db, Q_BILL_RUN_FINISH_UNITS);
+    store_bind_i64(st, 1, run_id);
+    store_bind_i64(st, 2, ctx_now(c));
+    if (!(ret = store_exec(st, err)) && store_changes(st)) {
+        char key[32], detail[96];
+        w->finished = true;
+        snprintf(key, sizeof(key), "%" PRId64, run_id);
+        snprintf(detail, sizeof(detail), "%" PRId64 " work units computed", nunits);
+        struct audit_rec ar = { "bill.run", "bill_run", key, NULL, NULL, detail };
+        ret = audit_append(c, &ar, err);
+    }
+    if ((ret = store_end(c->db, ret, err)))
+        goto out;
+    st = store_q(c->db, Q_BILL_UNIT_COUNT);
+    store_bind_i64(st, 1, run_id);
+    if (!(ret = store_one(st, err))) {
+        w->units_left = store_col_i64(st, 1);
+        store_reset(st);
+    }
+out:
+    VEC_FREE(&units);
+    if (env.tariffs)
+        tariff_set_free(env.tariffs);
     return ret;
 }
