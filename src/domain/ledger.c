@@ -9,6 +9,7 @@
 #include "core/money.h"
 #include "core/vec.h"
 #include "domain/audit.h"
+#include "domain/collect.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -487,7 +488,7 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
     p.batch_id = q->batch_id;
     p.principal_first = q->principal_first;
     p.pol = q->policies;
-    if ((ret = post(c, &p, r, err)))
+    if ((ret = post(c, &p, r, err)) || (ret = collect_after_payment(c, p.account_id, err)))
         goto out;
     r->balance_fen = balance + r->fee_fen - q->amount_fen;
     if (!q->no_audit) {
@@ -500,6 +501,30 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
     }
 out:
     return store_end(c->db, ret, err);
+}
+
+int ledger_post_credit(struct ctx *c, int64_t account_id, int64_t amount_fen, const char *channel,
+                       const char *ref, struct pay_result *r, struct err *err)
+{
+    struct posting p = { 0 };
+    int64_t balance;
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    if (amount_fen <= 0 || !channel || ledger_channel_is_cash(channel))
+        return error(err, ERR_INVALID, "an internal credit needs an amount and a non-cash channel");
+    if ((ret = ctx_today(c, &p.today, err)) || (ret = ledger_lock(c, account_id, &balance, err)))
+        return ret;
+    p.account_id = account_id;
+    p.amount_fen = amount_fen;
+    p.channel = channel;
+    p.ref = ref;
+    p.kind = channel;
+    p.paid_on = p.today;
+    if ((ret = post(c, &p, r, err)))
+        return ret;
+    r->balance_fen = balance + r->fee_fen - amount_fen;
+    return 0;
 }
 
 /* ---- bills ---- */
