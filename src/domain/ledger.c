@@ -9,6 +9,7 @@
 #include "core/money.h"
 #include "core/vec.h"
 #include "domain/audit.h"
+#include "domain/collect.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -355,6 +356,42 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
     }
 out:
     return store_end(c->db, ret, err);
+}
+
+int ledger_post_credit(struct ctx *c, int64_t account_id, int64_t amount_fen, const char *channel,
+                       const char *ref, struct pay_result *r, struct err *err)
+{
+    struct date today;
+    int ret;
+
+    memset(r, 0, sizeof(*r));
+    if (amount_fen <= 0 || !channel || ledger_channel_is_cash(channel))
+        return error(err, ERR_INVALID, "an internal credit needs an amount and a non-cash channel");
+    if ((ret = ctx_today(c, &today, err)))
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_ACCOUNT_NO);
+    store_bind_i64(st, 1, account_id);
+    if ((ret = store_one(st, err)))
+        return ret == ERR_NOT_FOUND ? error(err, ERR_NOT_FOUND, "no account #%" PRId64, account_id)
+                                    : ret;
+    struct post_line l = { .account_no = ctx_col_text(c, st, 0),
+                           .ref = ref,
+                           .amount_fen = amount_fen,
+                           .paid_on = today };
+    store_reset(st);
+    struct post_opts o = { .channel = channel, .kind = channel, .allow_closed = true };
+    if ((ret = ledger_post_many(c, &o, &l, 1, err)))
+        return ret;
+    if (l.status < 0)
+        return error(err, l.status, "%s", l.error);
+    r->payment_id = l.payment_id;
+    r->duplicate = l.status == LINE_REPEAT;
+    r->fee_fen = l.fee_fen;
+    r->to_fees_fen = l.to_fees_fen;
+    r->to_principal_fen = l.to_principal_fen;
+    r->credit_fen = l.credit_fen;
+    r->balance_fen = l.balance_fen;
+    return 0;
 }
 
 /* ---- bills ---- */

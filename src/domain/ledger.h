@@ -64,6 +64,7 @@ struct post_opts {
     const char *kind;      /* its ledger entry: "payment" or "adjustment" */
     bool principal_first;  /* each bill's principal before its late fee */
     bool check_closed_day; /* refuse days the acting cashier has closed */
+    bool allow_closed;     /* post to closed accounts too (a deposit applied on closure) */
     int64_t batch_id;      /* 0 outside a collection file */
     const struct fee_policies *policies; /* NULL: loaded here */
 };
@@ -101,6 +102,17 @@ struct pay_result {
  * channel, ref, date.
  */
 int ledger_pay(struct ctx *c, const struct pay_req *req, struct pay_result *r, struct err *err);
+
+/**
+ * Post an internal, non-cash credit of `channel` ("deposit": a deposit applied on closure) to
+ * account `account_id`, dated today, like a payment: late fees accrued to today first, then the
+ * open bills oldest first (fee before principal), the rest kept as credit. Never in a cashier's
+ * close, not reversible by ledger_reverse. Runs in the caller's transaction and takes the
+ * account's lock. ERR_INVALID for an amount ≤ 0 or a cash channel; ERR_CONFLICT for a `ref`
+ * already used on that channel. (Called by collect_deposit.c.)
+ */
+int ledger_post_credit(struct ctx *c, int64_t account_id, int64_t amount_fen, const char *channel,
+                       const char *ref, struct pay_result *r, struct err *err);
 
 /**
  * Reverse (冲正) payment `payment_id`: its allocations are undone exactly, its credit removed,

@@ -14,13 +14,14 @@
 #include "core/strbuf.h"
 #include "core/strmap.h"
 #include "core/vec.h"
+#include "domain/collect.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 struct acct {
     int64_t id;
-    bool closed, locked;
+    bool closed, locked, posted;
     int64_t balance_fen, delta_fen;
     size_t rec_first, rec_n; /* its open receivables in recs */
 };
@@ -286,6 +287,7 @@ static int apply_line(struct state *s, const struct fee_policies *pol, size_t li
     s->pays.v[pay].unallocated_fen = left;
     l->credit_fen = left;
     a->delta_fen += l->fee_fen - l->amount_fen;
+    a->posted = true;
     l->balance_fen = a->balance_fen + a->delta_fen;
     l->status = LINE_POSTED;
     return 0;
@@ -493,7 +495,7 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
             l->payment_id = p->id;
             continue;
         }
-        if (s.accts.v[ai].closed) {
+        if (s.accts.v[ai].closed && !o->allow_closed) {
             line_fail(c, l, ERR_CONFLICT, "account %s is closed", l->account_no);
             continue;
         }
@@ -523,6 +525,10 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
         goto out;
     for (size_t i = 0; i < s.pays.n; i++)
         lines[s.pays.v[i].line].payment_id = ids[i];
+    /* arrears cleared: collections cancels a disconnection or orders the reconnection */
+    for (size_t i = 0; i < s.accts.n && !ret; i++)
+        if (s.accts.v[i].posted)
+            ret = collect_after_payment(c, s.accts.v[i].id, err);
 out:
     free(ids);
     VEC_FREE(&seen);

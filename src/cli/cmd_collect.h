@@ -1,0 +1,12 @@
+/*
+ * Helpers shared by the collection commands (cmd_collect.c, cmd_remind.c, cmd_disconnect.c).
+ */
+#ifndef PMIS_CMD_COLLECT_H
+#define PMIS_CMD_COLLECT_H
+
+#include "cli/cli.h"
+
+/** Parse --date (NULL: today in the business zone) into *d; errors into cli->err. */
+int collect_cli_date(struct cli *cli, const char *s, struct date *d);
+
+#endif

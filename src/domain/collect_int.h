@@ -1,0 +1,41 @@
+/*
+ * Internal to the collection modules (collect_order.c, collect_disconnect.c,
+ * collect_prepaid.c): an account's overdue arrears and supply state, opening and closing orders.
+ */
+#ifndef PMIS_COLLECT_INT_H
+#define PMIS_COLLECT_INT_H
+
+#include "domain/collect.h"
+
+struct overdue {
+    int64_t bills, principal_fen, fee_fen;
+    struct date oldest_due;
+};
+/** The account's bills overdue on `today` (due before it) and still open. */
+int collect_overdue_get(struct ctx *c, int64_t account_id, struct date today, struct overdue *o,
+                        struct err *err);
+
+struct last_order {
+    int64_t id; /* 0: none */
+    char kind[16], status[16];
+};
+/** The account's latest order that was not cancelled (o->id 0 if none). */
+int collect_last_order(struct ctx *c, int64_t account_id, struct last_order *o, struct err *err);
+/** The supply is off: disconnected, or waiting for its reconnection. */
+bool collect_supply_off(const struct last_order *o);
+bool collect_disconnect_open(const struct last_order *o);
+
+struct order_new {
+    int64_t account_id;
+    const char *kind; /* disconnect | reconnect */
+    int64_t arrears_fen, notice_id;
+    const char *approved_by, *approved_by2, *note;
+    int64_t deadline_at; /* 0: none */
+};
+/** Insert an open order; *id gets its id. ERR_CONFLICT if the account has an open one. */
+int collect_order_open(struct ctx *c, const struct order_new *o, int64_t *id, struct err *err);
+/** Set open order `id` to `status` (done / cancelled); ERR_CONFLICT if it is not open. */
+int collect_order_set_closed(struct ctx *c, int64_t id, const char *status, const char *note,
+                             struct err *err);
+
+#endif
