@@ -49,6 +49,11 @@ for m in 01 02 03 04 05 06 07 08 09 10 11 12; do
         demo/run.json | { read -r b r e t; printf '%-8s %7s %9s %16s %18s %9s %9s\n' "2025-$m" "$b" "$r" "$e" "$t" $paid; }
 done
 rm -f demo/run.json demo/pay.json demo/bank.csv demo/agent.csv
+# the collections desk at the end of January: credit grades, reminders, prepaid balances
+export PMIS_NOW=2026-01-28T02:00:00Z
+$pmis --as demo credit rate --period 2025-12 | tail -n 1
+$pmis --as demo remind run | tail -n 1
+$pmis --as demo prepaid check | tail -n 1
 unset PMIS_NOW
 echo
 echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"
@@ -69,6 +74,9 @@ acct=$($pmis bill list --period 2025-12 --status issued --limit 1 | head -n 1 | 
 echo "  $pmis ledger show $acct"
 echo "  $pmis payment list --limit 10"
 echo "  $pmis ledger verify"
+echo "  $pmis arrears aging --by type"
+echo "  $pmis arrears rate --period 2025-11"
+echo "  $pmis disconnect candidates"
 echo "  $pmis audit verify"
 
 # one login per built-in role, all with the demo password, each seeing its org subtree

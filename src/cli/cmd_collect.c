@@ -68,12 +68,14 @@ static json_t *aging_row_json(const struct aging_row *r, bool org)
 
 static void aging_row_text(const struct aging_row *r)
 {
-    char m[COLLECT_BUCKETS][MONEY_BUF_SIZE], p[MONEY_BUF_SIZE], f[MONEY_BUF_SIZE];
+    char m[COLLECT_BUCKETS][MONEY_BUF_SIZE], t[MONEY_BUF_SIZE], p[MONEY_BUF_SIZE],
+        f[MONEY_BUF_SIZE];
     for (int i = 0; i < COLLECT_BUCKETS; i++)
         money_format_grouped(r->b[i].principal_fen + r->b[i].fee_fen, m[i]);
-    printf("%*s%-12s %s  accounts %" PRId64 "  0-30 %s  31-60 %s  61-90 %s  >90 %s  total %s + "
-           "late fee %s\n",
+    printf("%*s%-12s %s  accounts %" PRId64 "  0-30 %s  31-60 %s  61-90 %s  >90 %s  owed %s "
+           "(principal %s + late fee %s)\n",
            2 * r->depth, "", r->key, r->name, r->accounts, m[0], m[1], m[2], m[3],
+           money_format_grouped(r->total.principal_fen + r->total.fee_fen, t),
            money_format_grouped(r->total.principal_fen, p),
            money_format_grouped(r->total.fee_fen, f));
 }

@@ -38,7 +38,13 @@ int demo_payments(struct ctx *c, const struct demo_pay_opts *o, struct demo_pay_
                                                                         o->period.m));
         uint32_t h = demo_rng_below(&rng, 100);
         r->bills++;
-        if (h < 72 && owed > 0) { /* the bank debits what is owed, at least the bill */
+        if (!strcmp(store_col_text(st, 5), "prepaid")) { /* 费控: top up a month ahead */
+            int64_t amount = ((owed > 0 ? owed : 0) + total + 999) / 1000 * 1000;
+            fprintf(o->bank, "D,P%s%08" PRId64 ",%s,%s\n", per, id, store_col_text(st, 1),
+                    money_format(amount, m));
+            r->bank_lines++;
+            r->bank_fen += amount;
+        } else if (h < 72 && owed > 0) { /* the bank debits what is owed, at least the bill */
             int64_t amount = owed > total ? owed : total;
             fprintf(o->bank, "D,B%s%08" PRId64 ",%s,%s\n", per, id, store_col_text(st, 1),
                     money_format(amount, m));

@@ -5,7 +5,8 @@
  * the ledger: about 72 % pay by bank debit (代扣) two days before the due date, what is owed
  * (the bill, older arrears and their late fees, as the bank is told at the file's making);
  * about 18 % pay at an agent (代收点) up to 11 days late, everything owed rounded up to 10 yuan
- * (late fees accrue, small credits remain); the rest skip the month and pay later.
+ * (late fees accrue, small credits remain); the rest skip the month and pay later. Prepaid
+ * (费控) accounts top up by bank what they owe and a month ahead, rounded up to 10 yuan.
  */
 #ifndef PMIS_DEMO_PAY_H
 #define PMIS_DEMO_PAY_H

@@ -117,7 +117,7 @@ expect_ok "aging by user type" --json arrears aging --date 2025-01-31 --by type
 check "general C&I: C2 and C5" out_has '\{"user_type":"general_ci","name":"一般工商业","accounts":2,.*"total":\{"bills":5,"principal":"4500.00","late_fee":"576.50","owed":"5076.50"\}\}'
 check "residential: R1, R3, R4" out_has '\{"user_type":"resident","name":"居民","accounts":3,.*"total":\{"bills":9,"principal":"1141.00","late_fee":"46.10","owed":"1187.10"\}\}'
 expect_ok "aging as text" arrears aging --date 2025-01-31
-check "one line per unit and a total" out_has '^  ZJ-NB +宁波  accounts 2  0-30 92.00  31-60 31.26  61-90 21.44  >90 1.00  total 141.00 \+ late fee 4.70$'
+check "one line per unit and a total" out_has '^  ZJ-NB +宁波  accounts 2  0-30 92.00  31-60 31.26  61-90 21.44  >90 1.00  owed 145.70 \(principal 141.00 \+ late fee 4.70\)$'
 
 # ---- as the ledger stood on an earlier day ----
 expect_ok "aging as of 2024-11-24, the day before R4 paid" --json arrears aging --date 2024-11-24 --by type
