@@ -16,6 +16,8 @@
 #   BENCH_BACKENDS="sqlite postgresql"
 #   BENCH_QUERIES=300                    search queries per kind
 #   BENCH_BIN=build                      where make put pmis and bench/
+#   BENCH_KEYS_ALGORITHM=sm4-ctr-hmac-sm3  personal data under SM4 + HMAC-SM3 (国密) keys
+#                                        instead of the default aes-256-gcm
 # Everything lives in one mktemp directory, removed at the end (a 1M-row run needs ~2.5 GB).
 set -eu
 
@@ -28,6 +30,7 @@ want() { case " $sections " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 backends=${BENCH_BACKENDS:-sqlite postgresql}
 queries=${BENCH_QUERIES:-300}
 bin=${BENCH_BIN:-build}
+export PMIS_KEYS_ALGORITHM="${BENCH_KEYS_ALGORITHM:-aes-256-gcm}"
 pmis=$bin/pmis
 seed=2025
 here=$(cd "$(dirname "$0")/.." && pwd)

@@ -33,20 +33,29 @@ int cmd_init(struct cli *cli, int argc, char **argv)
     cli->usage =
         "[--no-admin]\n\nCreate the personal-data key file (keys.file, mode 0600) if it does not exist,\n"
         "bring the database schema up to date, and create the first administrator 'admin'\n"
-        "with a one-time password (printed once) when there is no user yet.";
+        "with a one-time password (printed once) when there is no user yet. The first data key\n"
+        "uses keys.algorithm (aes-256-gcm, or sm4-ctr-hmac-sm3 for 国密).";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
     const char *path = cfg_str(&cli->cfg, CFG_KEYS_FILE);
+    const char *alg = cfg_str(&cli->cfg, CFG_KEYS_ALGORITHM);
     bool created_keys = false;
     if (access(path, F_OK) != 0) {
-        if ((rc = keyring_create(path, &cli->err)))
+        if ((rc = keyring_create_alg(path, alg, &cli->err)))
             return rc;
         created_keys = true;
     } else {
         struct keyring *kr;
         if ((rc = keyring_load(path, &kr, &cli->err)))
             return rc;
+        /* an existing file is never changed here: say how to convert it */
+        if (cfg_source_of(&cli->cfg, CFG_KEYS_ALGORITHM) != CFG_SRC_DEFAULT &&
+            strcmp(alg, keyring_active_alg(kr)))
+            fprintf(stderr,
+                    "note: keys.algorithm is %s but the key file's active key %u is %s: run "
+                    "'pmis key rotate' to convert\n",
+                    alg, keyring_active_id(kr), keyring_active_alg(kr));
         keyring_free(kr);
     }
     int applied = 0;
@@ -63,6 +72,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         json_object_set_new(o, "database", json_string(store_url(cli->ctx.db)));
         json_object_set_new(o, "key_file", json_string(path));
         json_object_set_new(o, "key_file_created", json_boolean(created_keys));
+        if (created_keys)
+            json_object_set_new(o, "key_algorithm", json_string(alg));
         json_object_set_new(o, "migrations_applied", json_integer(applied));
         json_object_set_new(o, "admin_created", json_boolean(admin));
         if (admin) {
@@ -72,10 +83,12 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         cli_json_out(o);
     } else {
         printf("database %s: %d migration(s) applied\n", store_url(cli->ctx.db), applied);
-        printf("key file %s: %s\n", path,
-               created_keys ? "created (keep a copy somewhere safe: "
-                              "without it personal data is lost)"
-                            : "present");
+        if (created_keys)
+            printf("key file %s: created, %s (keep a copy somewhere safe: without it personal "
+                   "data is lost)\n",
+                   path, alg);
+        else
+            printf("key file %s: present\n", path);
         if (admin)
             printf("administrator admin: one-time password %s\n"
                    "(must be changed at the first login / 首次登录须修改密码)\n",

@@ -1,8 +1,10 @@
 /*
  * The key file and personal-data encryption (see keyring.h for both formats). The only file
  * that calls OpenSSL's cipher and MAC APIs. Speed comes from keying each EVP_CIPHER_CTX once
- * and then setting only the IV per value, from a pre-keyed HMAC context re-initialised
- * without a key, and from drawing nonces 341 at a time (DESIGN §6).
+ * and then setting only the IV per value, from pre-keyed HMAC contexts re-initialised
+ * without a key, and from drawing nonces 4 KiB at a time (DESIGN §6). Decryption keeps one
+ * context set per algorithm, so a table half AES, half SM4 (a rotation under way) does not
+ * re-key a context for every value.
  */
 #include "core/common.h"
 #include "core/keyring.h"
@@ -23,25 +25,37 @@
 
 #define KEY_LEN 32
 #define KEYFILE_MAX (64 * 1024)
-#define NONCE_BATCH 341 /* 341 * 12 = 4092 bytes of RAND_bytes per refill */
-#define HDR_LEN 5       /* version byte + key id */
+#define NONCE_BYTES 4096 /* RAND_bytes per refill: 341 GCM nonces or 256 SM4 IVs */
+#define HDR_LEN 5        /* version byte + key id */
 #define MAX_PLAINTEXT ((size_t)1 << 30)
+#define SM4_KEY_LEN 16 /* derived from the key file's key with HKDF-SM3 (keyring.h) */
+#define SM3_MAC_KEY_LEN 32
+#define SM4_KDF_INFO "pmis sm4-ctr-hmac-sm3"
 
-enum keyring_alg { ALG_AES_256_GCM, ALG_SM4_CTR_HMAC_SM3 };
+enum keyring_alg { ALG_AES_256_GCM, ALG_SM4_CTR_HMAC_SM3, ALG__COUNT };
 
 static const struct {
     const char *name;
-    bool implemented;
+    size_t overhead;
 } algs[] = {
-    [ALG_AES_256_GCM] = { "aes-256-gcm", true },
-    [ALG_SM4_CTR_HMAC_SM3] = { "sm4-ctr-hmac-sm3", false },
+    [ALG_AES_256_GCM] = { KEYRING_ALG_AES, KEYRING_OVERHEAD },
+    [ALG_SM4_CTR_HMAC_SM3] = { KEYRING_ALG_SM4, KEYRING_SM4_OVERHEAD },
 };
+static const char alg_list[] = KEYRING_ALG_AES ", " KEYRING_ALG_SM4;
 
 struct keyring_key {
     uint32_t id;
     enum keyring_alg alg;
     int line;
     unsigned char key[KEY_LEN];
+    unsigned char sub[SM4_KEY_LEN + SM3_MAC_KEY_LEN]; /* sm4 keys: SM4 key || HMAC-SM3 key */
+};
+
+/* The OpenSSL contexts of one data key at a time, keyed once and reused value after value. */
+struct slot {
+    EVP_CIPHER_CTX *cipher;
+    EVP_MAC_CTX *mac; /* HMAC-SM3, for sm4 keys only; made on first use */
+    size_t key;       /* index of the key the contexts hold; SIZE_MAX: none */
 };
 
 struct keyring {
@@ -49,11 +63,11 @@ struct keyring {
     size_t nkeys, active;
     unsigned char index_key[KEY_LEN];
     EVP_CIPHER *aes_gcm;
-    EVP_CIPHER_CTX *enc, *dec;
-    size_t enc_key, dec_key; /* index of the key each context holds; SIZE_MAX: none */
+    EVP_CIPHER *sm4_ctr; /* fetched only when the file has an sm4 key */
     EVP_MAC *hmac;
-    EVP_MAC_CTX *mac; /* keyed with index_key once */
-    unsigned char nonces[NONCE_BATCH * KEYRING_NONCE_LEN];
+    EVP_MAC_CTX *mac; /* blind index: HMAC-SHA256 keyed with index_key once */
+    struct slot enc, dec[ALG__COUNT];
+    unsigned char nonces[NONCE_BYTES];
     size_t nonce_pos;
     unsigned nonce_gen;
 };
@@ -84,6 +98,12 @@ static void put_be32(unsigned char *p, uint32_t v)
     p[1] = (unsigned char)(v >> 16);
     p[2] = (unsigned char)(v >> 8);
     p[3] = (unsigned char)v;
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+    put_be32(p, (uint32_t)(v >> 32));
+    put_be32(p + 4, (uint32_t)v);
 }
 
 static uint32_t get_be32(const unsigned char *p)
@@ -218,14 +238,10 @@ static int parse_keyfile(struct keyring *kr, const char *path, char *text, struc
         if (a == ARRAY_SIZE(algs)) {
             /* a long token may be a key written in the wrong place: never echo it */
             if (strlen(toks[2]) <= 24)
-                return line_error(err, path, line,
-                                  "unknown algorithm '%s' (supported: aes-256-gcm)", toks[2]);
-            return line_error(err, path, line, "unknown algorithm (supported: aes-256-gcm)");
+                return line_error(err, path, line, "unknown algorithm '%s' (supported: %s)",
+                                  toks[2], alg_list);
+            return line_error(err, path, line, "unknown algorithm (supported: %s)", alg_list);
         }
-        if (!algs[a].implemented)
-            return line_error(err, path, line,
-                              "algorithm '%s' is not implemented yet (supported: aes-256-gcm)",
-                              algs[a].name);
         k.alg = (enum keyring_alg)a;
         for (size_t i = 0; i < kr->nkeys; i++)
             if (kr->keys[i].id == k.id)
@@ -390,24 +406,89 @@ static const char keyfile_header[] =
     "# encrypted data cannot be read. Never edit or reuse a key; rotate with 'pmis key rotate'.\n"
     "#   key <id> <algorithm> <64 hex digits> [active]   the last key (or the one marked\n"
     "#                                                   active) encrypts; all decrypt\n"
-    "#   index <64 hex digits>                           blind-index key; never changes\n";
+    "#   index <64 hex digits>                           blind-index key; never changes\n"
+    "# Algorithms: aes-256-gcm, sm4-ctr-hmac-sm3 (国密 SM4-CTR + HMAC-SM3).\n";
 
-int keyring_create(const char *path, struct err *err)
+/* The algorithm called `name`, or -1. */
+static int alg_lookup(const char *name)
 {
+    for (size_t a = 0; a < ARRAY_SIZE(algs); a++)
+        if (name && !strcmp(name, algs[a].name))
+            return (int)a;
+    return -1;
+}
+
+/*
+ * The first primitive algorithm `a` needs that the loaded OpenSSL providers do not offer, or
+ * NULL. Fetching is how OpenSSL 3 answers: a FIPS-only or trimmed provider configuration can
+ * lack SM4 and SM3 while offering AES.
+ */
+static const char *alg_missing(enum keyring_alg a)
+{
+    const char *missing = NULL;
+    const char *cipher = a == ALG_AES_256_GCM ? "AES-256-GCM" : "SM4-CTR";
+    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cipher, NULL);
+    EVP_MD *md = NULL;
+    EVP_MAC *mac = NULL;
+    if (!c)
+        missing = cipher;
+    else if (a == ALG_SM4_CTR_HMAC_SM3 && !(md = EVP_MD_fetch(NULL, "SM3", NULL)))
+        missing = "SM3";
+    else if (a == ALG_SM4_CTR_HMAC_SM3 && !(mac = EVP_MAC_fetch(NULL, "HMAC", NULL)))
+        missing = "HMAC";
+    EVP_CIPHER_free(c);
+    EVP_MD_free(md);
+    EVP_MAC_free(mac);
+    ERR_clear_error();
+    return missing;
+}
+
+/* `what` is "key algorithm 'x'" or "key file 'p' uses algorithm 'x'". */
+static int unavailable(struct err *err, int code, const char *what, const char *missing)
+{
+    return error(err, code,
+                 "%s, which needs %s: this OpenSSL (%s) does not provide it (is the default "
+                 "provider loaded? 'openssl list -cipher-algorithms -digest-algorithms' shows "
+                 "what is)",
+                 what, missing, OpenSSL_version(OPENSSL_VERSION));
+}
+
+int keyring_alg_check(const char *alg, struct err *err)
+{
+    int a = alg_lookup(alg);
+    if (a < 0)
+        return error(err, ERR_CONFIG, "unknown key algorithm '%s' (supported: %s)", alg ? alg : "",
+                     alg_list);
+    const char *missing = alg_missing((enum keyring_alg)a);
+    if (missing) {
+        char what[64];
+        snprintf(what, sizeof(what), "key algorithm '%s'", algs[a].name);
+        return unavailable(err, ERR_CONFIG, what, missing);
+    }
+    return 0;
+}
+
+int keyring_create_alg(const char *path, const char *alg, struct err *err)
+{
+    if (!alg)
+        alg = KEYRING_ALG_AES;
+    int rc = keyring_alg_check(alg, err);
+    if (rc)
+        return rc;
     unsigned char keys[2 * KEY_LEN];
     if (RAND_bytes(keys, sizeof(keys)) != 1)
         return ossl_error(err, "RAND_bytes");
     struct strbuf sb;
     strbuf_init(&sb, 2048); /* large enough never to reallocate (and leave key copies) */
     strbuf_addstr(&sb, keyfile_header);
-    strbuf_addstr(&sb, "key 1 aes-256-gcm ");
+    strbuf_addf(&sb, "key 1 %s ", alg);
     strbuf_add_hex(&sb, keys, KEY_LEN);
     strbuf_addstr(&sb, "\nindex ");
     strbuf_add_hex(&sb, keys + KEY_LEN, KEY_LEN);
     strbuf_addch(&sb, '\n');
     OPENSSL_cleanse(keys, sizeof(keys));
-    int rc = write_new_file(path, sb.buf, sb.len,
-                            "key file '%s' already exists; refusing to overwrite it", err);
+    rc = write_new_file(path, sb.buf, sb.len,
+                        "key file '%s' already exists; refusing to overwrite it", err);
     if (!rc)
         fsync_dir(path);
     OPENSSL_cleanse(sb.buf, sb.alloc);
@@ -415,18 +496,76 @@ int keyring_create(const char *path, struct err *err)
     return rc;
 }
 
-/* Create the OpenSSL objects of a keyring whose keys are set. */
-static int keyring_setup(struct keyring *kr, struct err *err)
+int keyring_create(const char *path, struct err *err)
+{
+    return keyring_create_alg(path, KEYRING_ALG_AES, err);
+}
+
+/*
+ * The two keys of an sm4 key: HKDF-Expand (RFC 5869 §2.3) with HMAC-SM3, PRK = the key file's
+ * 32 random bytes (uniform already, so no Extract step), info SM4_KDF_INFO, 48 bytes:
+ * T(1) = HMAC(PRK, info || 0x01), T(2) = HMAC(PRK, T(1) || info || 0x02), sub = T(1) || T(2).
+ */
+static int sm4_derive(EVP_MAC *hmac, struct keyring_key *k, struct err *err)
+{
+    static const unsigned char info[] = SM4_KDF_INFO;
+    unsigned char t[2][32];
+    size_t l1 = 0, l2 = 0;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SM3", 0),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_MAC_CTX *m = EVP_MAC_CTX_new(hmac);
+    bool ok = m && EVP_MAC_init(m, k->key, KEY_LEN, params) &&
+              EVP_MAC_update(m, info, sizeof(info) - 1) &&
+              EVP_MAC_update(m, (const unsigned char *)"\x01", 1) &&
+              EVP_MAC_final(m, t[0], &l1, sizeof(t[0])) && EVP_MAC_init(m, NULL, 0, NULL) &&
+              EVP_MAC_update(m, t[0], sizeof(t[0])) && EVP_MAC_update(m, info, sizeof(info) - 1) &&
+              EVP_MAC_update(m, (const unsigned char *)"\x02", 1) &&
+              EVP_MAC_final(m, t[1], &l2, sizeof(t[1])) && l1 == 32 && l2 == 32;
+    EVP_MAC_CTX_free(m);
+    if (ok)
+        memcpy(k->sub, t, sizeof(k->sub));
+    OPENSSL_cleanse(t, sizeof(t));
+    return ok ? 0 : ossl_error(err, "hkdf-sm3");
+}
+
+/*
+ * Create the OpenSSL objects of a keyring whose keys are set: the ciphers of the algorithms
+ * its keys use (an error naming `path` and what is missing if the providers lack one), the
+ * contexts, and the blind-index HMAC keyed once. `path` is NULL for a clone.
+ */
+static int keyring_setup(struct keyring *kr, const char *path, struct err *err)
 {
     pthread_once(&fork_once, register_fork_hook);
-    kr->enc_key = kr->dec_key = SIZE_MAX;
+    kr->enc.key = SIZE_MAX;
+    for (size_t a = 0; a < ALG__COUNT; a++)
+        kr->dec[a].key = SIZE_MAX;
     kr->nonce_pos = sizeof(kr->nonces); /* empty: drawn on first use */
-    kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
-    kr->enc = EVP_CIPHER_CTX_new();
-    kr->dec = EVP_CIPHER_CTX_new();
+    bool used[ALG__COUNT] = { false };
+    for (size_t i = 0; i < kr->nkeys; i++)
+        used[kr->keys[i].alg] = true;
+    for (size_t a = 0; a < ALG__COUNT; a++) {
+        const char *missing = used[a] ? alg_missing((enum keyring_alg)a) : NULL;
+        if (missing) {
+            char what[PATH_MAX + 96];
+            snprintf(what, sizeof(what), "key file '%s' uses algorithm '%s'",
+                     path ? path : "(copy)", algs[a].name);
+            return unavailable(err, ERR_KEY, what, missing);
+        }
+    }
+    if (used[ALG_AES_256_GCM])
+        kr->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+    if (used[ALG_SM4_CTR_HMAC_SM3])
+        kr->sm4_ctr = EVP_CIPHER_fetch(NULL, "SM4-CTR", NULL);
+    kr->enc.cipher = EVP_CIPHER_CTX_new();
+    bool ok = kr->enc.cipher && (!used[ALG_AES_256_GCM] || kr->aes_gcm) &&
+              (!used[ALG_SM4_CTR_HMAC_SM3] || kr->sm4_ctr);
+    for (size_t a = 0; a < ALG__COUNT; a++)
+        ok &= (kr->dec[a].cipher = EVP_CIPHER_CTX_new()) != NULL;
     kr->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     kr->mac = kr->hmac ? EVP_MAC_CTX_new(kr->hmac) : NULL;
-    if (!kr->aes_gcm || !kr->enc || !kr->dec || !kr->mac)
+    if (!ok || !kr->mac)
         return ossl_error(err, "cipher setup");
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
@@ -434,16 +573,30 @@ static int keyring_setup(struct keyring *kr, struct err *err)
     };
     if (!EVP_MAC_init(kr->mac, kr->index_key, KEY_LEN, params))
         return ossl_error(err, "hmac setup");
+    for (size_t i = 0; i < kr->nkeys; i++) {
+        int rc =
+            kr->keys[i].alg == ALG_SM4_CTR_HMAC_SM3 ? sm4_derive(kr->hmac, &kr->keys[i], err) : 0;
+        if (rc)
+            return rc;
+    }
     return 0;
+}
+
+static void slot_free(struct slot *s)
+{
+    EVP_CIPHER_CTX_free(s->cipher);
+    EVP_MAC_CTX_free(s->mac);
 }
 
 void keyring_free(struct keyring *kr)
 {
     if (!kr)
         return;
-    EVP_CIPHER_CTX_free(kr->enc);
-    EVP_CIPHER_CTX_free(kr->dec);
+    slot_free(&kr->enc);
+    for (size_t a = 0; a < ALG__COUNT; a++)
+        slot_free(&kr->dec[a]);
     EVP_CIPHER_free(kr->aes_gcm);
+    EVP_CIPHER_free(kr->sm4_ctr);
     EVP_MAC_CTX_free(kr->mac);
     EVP_MAC_free(kr->hmac);
     if (kr->keys)
@@ -465,7 +618,7 @@ int keyring_load(const char *path, struct keyring **out, struct err *err)
     rc = parse_keyfile(kr, path, text, err);
     wipe_free(text, KEYFILE_MAX + 1);
     if (!rc)
-        rc = keyring_setup(kr, err);
+        rc = keyring_setup(kr, path, err);
     if (rc) {
         keyring_free(kr);
         return rc;
@@ -482,7 +635,7 @@ int keyring_clone(const struct keyring *kr, struct keyring **out, struct err *er
     c->nkeys = kr->nkeys;
     c->active = kr->active;
     memcpy(c->index_key, kr->index_key, KEY_LEN);
-    int rc = keyring_setup(c, err);
+    int rc = keyring_setup(c, NULL, err);
     if (rc) {
         keyring_free(c);
         c = NULL;
@@ -493,22 +646,40 @@ int keyring_clone(const struct keyring *kr, struct keyring **out, struct err *er
 
 uint32_t keyring_active_id(const struct keyring *kr) { return kr->keys[kr->active].id; }
 size_t keyring_key_count(const struct keyring *kr) { return kr->nkeys; }
+const char *keyring_active_alg(const struct keyring *kr)
+{
+    return algs[kr->keys[kr->active].alg].name;
+}
+size_t keyring_overhead(const struct keyring *kr)
+{
+    return algs[kr->keys[kr->active].alg].overhead;
+}
 
 int keyring_add_key(const char *path, struct keyring *kr, uint32_t *new_id, struct err *err)
+{
+    return keyring_add_key_alg(path, kr, NULL, new_id, err);
+}
+
+int keyring_add_key_alg(const char *path, struct keyring *kr, const char *alg, uint32_t *new_id,
+                        struct err *err)
 {
     char *text = NULL, *copy = NULL, *newpath = NULL;
     size_t len = 0;
     struct keyring *cur = NULL, *fresh = NULL;
     struct strbuf sb = STRBUF_INIT;
     unsigned char key[KEY_LEN];
-    int rc = read_keyfile(path, &text, &len, err);
+    int rc = alg ? keyring_alg_check(alg, err) : 0;
     if (rc)
+        goto out;
+    if ((rc = read_keyfile(path, &text, &len, err)))
         goto out;
     copy = xmalloc(len + 1);
     memcpy(copy, text, len + 1);
     cur = xcalloc(1, sizeof(*cur));
     if ((rc = parse_keyfile(cur, path, copy, err)))
         goto out;
+    if (!alg)
+        alg = algs[cur->keys[cur->active].alg].name;
     uint32_t max = 0;
     for (size_t i = 0; i < cur->nkeys; i++)
         max = cur->keys[i].id > max ? cur->keys[i].id : max;
@@ -540,7 +711,7 @@ int keyring_add_key(const char *path, struct keyring *kr, uint32_t *new_id, stru
         free(line);
         p += n + (nl ? 1 : 0);
     }
-    strbuf_addf(&sb, "key %" PRIu32 " %s ", max + 1, algs[cur->keys[cur->active].alg].name);
+    strbuf_addf(&sb, "key %" PRIu32 " %s ", max + 1, alg);
     strbuf_add_hex(&sb, key, KEY_LEN);
     strbuf_addch(&sb, '\n');
 
@@ -579,17 +750,17 @@ out:
 
 /* ---- encryption ---- */
 
-static int next_nonce(struct keyring *kr, unsigned char *nonce, struct err *err)
+static int next_nonce(struct keyring *kr, unsigned char *nonce, size_t len, struct err *err)
 {
     unsigned gen = atomic_load_explicit(&fork_generation, memory_order_relaxed);
-    if (kr->nonce_pos >= sizeof(kr->nonces) || gen != kr->nonce_gen) {
+    if (kr->nonce_pos + len > sizeof(kr->nonces) || gen != kr->nonce_gen) {
         if (RAND_bytes(kr->nonces, sizeof(kr->nonces)) != 1)
             return ossl_error(err, "RAND_bytes");
         kr->nonce_pos = 0;
         kr->nonce_gen = gen;
     }
-    memcpy(nonce, kr->nonces + kr->nonce_pos, KEYRING_NONCE_LEN);
-    kr->nonce_pos += KEYRING_NONCE_LEN;
+    memcpy(nonce, kr->nonces + kr->nonce_pos, len);
+    kr->nonce_pos += len;
     return 0;
 }
 
@@ -598,6 +769,35 @@ static int aad_len(const char *aad, size_t *n, struct err *err)
     *n = aad ? strlen(aad) : 0;
     if (*n > INT_MAX)
         return error(err, ERR_TOO_LARGE, "encryption context is too long");
+    return 0;
+}
+
+/*
+ * Key slot `s` with key `ki` unless it holds it already: the cipher context (direction `enc`)
+ * and, for an sm4 key, the HMAC-SM3 context. On failure the slot holds no key.
+ */
+static int slot_key(struct keyring *kr, struct slot *s, size_t ki, int enc, struct err *err)
+{
+    if (s->key == ki)
+        return 0;
+    const struct keyring_key *k = &kr->keys[ki];
+    s->key = SIZE_MAX;
+    if (k->alg == ALG_AES_256_GCM) {
+        if (!EVP_CipherInit_ex2(s->cipher, kr->aes_gcm, k->key, NULL, enc, NULL))
+            return ossl_error(err, enc ? "encrypt init" : "decrypt init");
+    } else {
+        OSSL_PARAM params[] = {
+            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SM3", 0),
+            OSSL_PARAM_construct_end(),
+        };
+        if (!s->mac && !(s->mac = EVP_MAC_CTX_new(kr->hmac)))
+            return ossl_error(err, "hmac-sm3 setup");
+        if (!EVP_CipherInit_ex2(s->cipher, kr->sm4_ctr, k->sub, NULL, enc, NULL))
+            return ossl_error(err, enc ? "encrypt init" : "decrypt init");
+        if (!EVP_MAC_init(s->mac, k->sub + SM4_KEY_LEN, SM3_MAC_KEY_LEN, params))
+            return ossl_error(err, "hmac-sm3 init");
+    }
+    s->key = ki;
     return 0;
 }
 
@@ -623,44 +823,92 @@ static bool add_aad(EVP_CIPHER_CTX *ctx, cipher_update_fn *update, const unsigne
            update(ctx, NULL, &n, (const unsigned char *)aad, (int)alen) == 1;
 }
 
+/*
+ * The SM4 value's tag: HMAC-SM3 over A || IV || ciphertext || bit length of A (64-bit big
+ * endian), A = header || context (keyring.h). `ivct` is the IV followed by the ciphertext, as
+ * they lie in the value. The context is restarted from its keyed state, not re-keyed.
+ */
+static bool sm3_tag(EVP_MAC_CTX *m, const unsigned char *hdr, const char *aad, size_t alen,
+                    const unsigned char *ivct, size_t ivct_len,
+                    unsigned char tag[KEYRING_SM4_TAG_LEN])
+{
+    unsigned char buf[128], bits[8];
+    size_t outl = 0;
+    put_be64(bits, 8 * (uint64_t)(HDR_LEN + alen));
+    if (!EVP_MAC_init(m, NULL, 0, NULL))
+        return false;
+    if (alen <= sizeof(buf) - HDR_LEN) { /* one update for A, as add_aad() */
+        memcpy(buf, hdr, HDR_LEN);
+        if (alen)
+            memcpy(buf + HDR_LEN, aad, alen);
+        if (!EVP_MAC_update(m, buf, HDR_LEN + alen))
+            return false;
+    } else if (!EVP_MAC_update(m, hdr, HDR_LEN) ||
+               !EVP_MAC_update(m, (const unsigned char *)aad, alen)) {
+        return false;
+    }
+    return EVP_MAC_update(m, ivct, ivct_len) && EVP_MAC_update(m, bits, sizeof(bits)) &&
+           EVP_MAC_final(m, tag, &outl, KEYRING_SM4_TAG_LEN) && outl == KEYRING_SM4_TAG_LEN;
+}
+
+/* AES-256-GCM: nonce, ciphertext and tag after the header at `o` (keyring.h). */
+static bool gcm_seal(struct keyring *kr, const char *aad, size_t alen, const void *pt, size_t len,
+                     unsigned char *o)
+{
+    unsigned char *c = o + HDR_LEN + KEYRING_NONCE_LEN;
+    int n = 0, n2;
+    if (!EVP_EncryptInit_ex2(kr->enc.cipher, NULL, NULL, o + HDR_LEN, NULL) ||
+        !add_aad(kr->enc.cipher, EVP_EncryptUpdate, o, aad, alen))
+        return false;
+    if (len && !EVP_EncryptUpdate(kr->enc.cipher, c, &n, pt, (int)len))
+        return false;
+    return EVP_EncryptFinal_ex(kr->enc.cipher, c + n, &n2) && (size_t)n + (size_t)n2 == len &&
+           EVP_CIPHER_CTX_ctrl(kr->enc.cipher, EVP_CTRL_AEAD_GET_TAG, KEYRING_TAG_LEN, c + len);
+}
+
+/* SM4-CTR, then HMAC-SM3 over what was written (encrypt-then-MAC). */
+static bool sm4_seal(struct keyring *kr, const char *aad, size_t alen, const void *pt, size_t len,
+                     unsigned char *o)
+{
+    unsigned char *iv = o + HDR_LEN, *c = iv + KEYRING_SM4_IV_LEN;
+    int n = 0, n2;
+    /* a new IV also restarts the counter: no keystream is carried over from the last value */
+    if (!EVP_EncryptInit_ex2(kr->enc.cipher, NULL, NULL, iv, NULL))
+        return false;
+    if (len && !EVP_EncryptUpdate(kr->enc.cipher, c, &n, pt, (int)len))
+        return false;
+    return EVP_EncryptFinal_ex(kr->enc.cipher, c + n, &n2) && (size_t)n + (size_t)n2 == len &&
+           sm3_tag(kr->enc.mac, o, aad, alen, iv, KEYRING_SM4_IV_LEN + len, c + len);
+}
+
 int keyring_encrypt(struct keyring *kr, const char *aad, const void *pt, size_t len,
                     struct strbuf *out, struct err *err)
 {
     size_t alen;
-    int n, rc = aad_len(aad, &alen, err);
+    int rc = aad_len(aad, &alen, err);
     if (rc)
         return rc;
     if (len > MAX_PLAINTEXT)
         return error(err, ERR_TOO_LARGE, "value to encrypt is too large (%zu bytes)", len);
     const struct keyring_key *k = &kr->keys[kr->active];
-    if (kr->enc_key != kr->active) {
-        if (!EVP_EncryptInit_ex2(kr->enc, kr->aes_gcm, k->key, NULL, NULL))
-            return ossl_error(err, "encrypt init");
-        kr->enc_key = kr->active;
-    }
-    size_t old = out->len;
-    strbuf_grow(out, len + KEYRING_OVERHEAD);
-    unsigned char *o = (unsigned char *)out->buf + old, *c = o + HDR_LEN + KEYRING_NONCE_LEN;
+    if ((rc = slot_key(kr, &kr->enc, kr->active, 1, err)))
+        return rc;
+    bool sm4 = k->alg == ALG_SM4_CTR_HMAC_SM3;
+    size_t overhead = algs[k->alg].overhead, old = out->len;
+    strbuf_grow(out, len + overhead);
+    unsigned char *o = (unsigned char *)out->buf + old;
     o[0] = KEYRING_VERSION;
     put_be32(o + 1, k->id);
-    if ((rc = next_nonce(kr, o + HDR_LEN, err)))
+    if ((rc = next_nonce(kr, o + HDR_LEN, sm4 ? KEYRING_SM4_IV_LEN : KEYRING_NONCE_LEN, err)))
         return rc;
-    if (!EVP_EncryptInit_ex2(kr->enc, NULL, NULL, o + HDR_LEN, NULL) ||
-        !add_aad(kr->enc, EVP_EncryptUpdate, o, aad, alen))
-        goto fail;
-    n = 0;
-    if (len && !EVP_EncryptUpdate(kr->enc, c, &n, pt, (int)len))
-        goto fail;
-    int n2;
-    if (!EVP_EncryptFinal_ex(kr->enc, c + n, &n2) || (size_t)n + (size_t)n2 != len ||
-        !EVP_CIPHER_CTX_ctrl(kr->enc, EVP_CTRL_AEAD_GET_TAG, KEYRING_TAG_LEN, c + len))
-        goto fail;
-    strbuf_setlen(out, old + len + KEYRING_OVERHEAD);
+    if (!(sm4 ? sm4_seal : gcm_seal)(kr, aad, alen, pt, len, o)) {
+        kr->enc.key = SIZE_MAX;
+        OPENSSL_cleanse(o, len + overhead);
+        strbuf_setlen(out, old);
+        return ossl_error(err, "encrypt");
+    }
+    strbuf_setlen(out, old + len + overhead);
     return 0;
-fail:
-    kr->enc_key = SIZE_MAX;
-    strbuf_setlen(out, old);
-    return ossl_error(err, "encrypt");
 }
 
 int keyring_ciphertext_key_id(const void *ct, size_t len, uint32_t *id, struct err *err)
@@ -679,7 +927,51 @@ bool keyring_needs_rotation(const struct keyring *kr, const void *ct, size_t len
     uint32_t id = 0;
     if (keyring_ciphertext_key_id(ct, len, &id, NULL) || len < KEYRING_OVERHEAD)
         return true;
-    return id != kr->keys[kr->active].id;
+    const struct keyring_key *k = &kr->keys[kr->active];
+    return id != k->id || len < algs[k->alg].overhead;
+}
+
+/* GCM: decrypt into `o` and verify the tag. False on any failure; *forged when the tag failed. */
+static bool gcm_open(struct keyring *kr, const char *aad, size_t alen, const unsigned char *c,
+                     size_t ptlen, unsigned char *o, bool *forged)
+{
+    EVP_CIPHER_CTX *ctx = kr->dec[ALG_AES_256_GCM].cipher;
+    unsigned char tag[KEYRING_TAG_LEN];
+    int n = 0, n2;
+    memcpy(tag, c + KEYRING_OVERHEAD - KEYRING_TAG_LEN + ptlen, KEYRING_TAG_LEN);
+    if (!EVP_DecryptInit_ex2(ctx, NULL, NULL, c + HDR_LEN, NULL) ||
+        !add_aad(ctx, EVP_DecryptUpdate, c, aad, alen))
+        return false;
+    if (ptlen && !EVP_DecryptUpdate(ctx, o, &n, c + HDR_LEN + KEYRING_NONCE_LEN, (int)ptlen))
+        return false;
+    if (!EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, KEYRING_TAG_LEN, tag))
+        return false;
+    if (EVP_DecryptFinal_ex(ctx, o + n, &n2) != 1) {
+        *forged = true;
+        return false;
+    }
+    return true;
+}
+
+/* SM4: verify the tag first (constant time), then decrypt into `o`. */
+static bool sm4_open(struct keyring *kr, const char *aad, size_t alen, const unsigned char *c,
+                     size_t ptlen, unsigned char *o, bool *forged)
+{
+    struct slot *s = &kr->dec[ALG_SM4_CTR_HMAC_SM3];
+    const unsigned char *iv = c + HDR_LEN;
+    unsigned char tag[KEYRING_SM4_TAG_LEN];
+    int n = 0, n2;
+    if (!sm3_tag(s->mac, c, aad, alen, iv, KEYRING_SM4_IV_LEN + ptlen, tag))
+        return false;
+    if (CRYPTO_memcmp(tag, iv + KEYRING_SM4_IV_LEN + ptlen, KEYRING_SM4_TAG_LEN)) {
+        *forged = true;
+        return false;
+    }
+    if (!EVP_DecryptInit_ex2(s->cipher, NULL, NULL, iv, NULL))
+        return false;
+    if (ptlen && !EVP_DecryptUpdate(s->cipher, o, &n, iv + KEYRING_SM4_IV_LEN, (int)ptlen))
+        return false;
+    return EVP_DecryptFinal_ex(s->cipher, o + n, &n2) && (size_t)n + (size_t)n2 == ptlen;
 }
 
 int keyring_decrypt(struct keyring *kr, const char *aad, const void *ct, size_t len,
@@ -688,54 +980,43 @@ int keyring_decrypt(struct keyring *kr, const char *aad, const void *ct, size_t 
     const unsigned char *c = ct;
     uint32_t id = 0;
     size_t alen;
-    int n, rc = keyring_ciphertext_key_id(ct, len, &id, err);
+    int rc = keyring_ciphertext_key_id(ct, len, &id, err);
     if (rc || (rc = aad_len(aad, &alen, err)))
         return rc;
-    if (len < KEYRING_OVERHEAD)
+    if (len < KEYRING_OVERHEAD) /* the shortest of all algorithms */
         return error(err, ERR_CORRUPT, "ciphertext is too short (%zu bytes)", len);
-    size_t ptlen = len - KEYRING_OVERHEAD;
+    size_t ki;
+    for (ki = 0; ki < kr->nkeys && kr->keys[ki].id != id; ki++)
+        ;
+    if (ki == kr->nkeys)
+        return error(err, ERR_KEY,
+                     "ciphertext uses key id %" PRIu32 ", which is not in the key file", id);
+    enum keyring_alg alg = kr->keys[ki].alg;
+    if (len < algs[alg].overhead)
+        return error(err, ERR_CORRUPT, "ciphertext is too short (%zu bytes)", len);
+    size_t ptlen = len - algs[alg].overhead;
     if (ptlen > MAX_PLAINTEXT)
         return error(err, ERR_TOO_LARGE, "ciphertext is too large (%zu bytes)", len);
-    size_t ki = kr->dec_key;
-    if (ki == SIZE_MAX || kr->keys[ki].id != id) {
-        for (ki = 0; ki < kr->nkeys && kr->keys[ki].id != id; ki++)
-            ;
-        if (ki == kr->nkeys)
-            return error(err, ERR_KEY,
-                         "ciphertext uses key id %" PRIu32 ", which is not in the key file", id);
-        if (!EVP_DecryptInit_ex2(kr->dec, kr->aes_gcm, kr->keys[ki].key, NULL, NULL)) {
-            kr->dec_key = SIZE_MAX;
-            return ossl_error(err, "decrypt init");
-        }
-        kr->dec_key = ki;
-    }
-    unsigned char tag[KEYRING_TAG_LEN];
-    memcpy(tag, c + len - KEYRING_TAG_LEN, KEYRING_TAG_LEN);
+    struct slot *s = &kr->dec[alg];
+    if ((rc = slot_key(kr, s, ki, 0, err)))
+        return rc;
     size_t old = out->len;
     strbuf_grow(out, ptlen);
     unsigned char *o = (unsigned char *)out->buf + old;
-    n = 0;
-    if (!EVP_DecryptInit_ex2(kr->dec, NULL, NULL, c + HDR_LEN, NULL) ||
-        !add_aad(kr->dec, EVP_DecryptUpdate, c, aad, alen))
-        goto fail;
-    n = 0;
-    if (ptlen && !EVP_DecryptUpdate(kr->dec, o, &n, c + HDR_LEN + KEYRING_NONCE_LEN, (int)ptlen))
-        goto fail;
-    if (!EVP_CIPHER_CTX_ctrl(kr->dec, EVP_CTRL_AEAD_SET_TAG, KEYRING_TAG_LEN, tag))
-        goto fail;
-    int n2;
-    if (EVP_DecryptFinal_ex(kr->dec, o + n, &n2) != 1) {
-        OPENSSL_cleanse(o, ptlen);
-        out->buf[old] = '\0';
+    bool forged = false;
+    bool ok = alg == ALG_SM4_CTR_HMAC_SM3 ? sm4_open(kr, aad, alen, c, ptlen, o, &forged)
+                                          : gcm_open(kr, aad, alen, c, ptlen, o, &forged);
+    if (ok) {
+        strbuf_setlen(out, old + ptlen);
+        return 0;
+    }
+    OPENSSL_cleanse(o, ptlen);
+    out->buf[old] = '\0';
+    if (forged) {
         ERR_clear_error();
         return error(err, ERR_KEY, "decryption failed (wrong key file?)");
     }
-    strbuf_setlen(out, old + ptlen);
-    return 0;
-fail:
-    OPENSSL_cleanse(o, ptlen);
-    out->buf[old] = '\0';
-    kr->dec_key = SIZE_MAX;
+    s->key = SIZE_MAX;
     return ossl_error(err, "decrypt");
 }
 

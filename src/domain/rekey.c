@@ -132,8 +132,9 @@ int rekey_all(struct ctx *c, struct rekey_stats *stats, struct err *err)
         .entity = "keys",
         .entity_key = "personal-data",
         .detail =
-            arena_sprintf(c->arena, "active key %u, rows=%" PRId64 " reencrypted=%" PRId64,
-                          keyring_active_id(c->keys), stats->rows_seen, stats->values_reencrypted),
+            arena_sprintf(c->arena, "active key %u (%s), rows=%" PRId64 " reencrypted=%" PRId64,
+                          keyring_active_id(c->keys), keyring_active_alg(c->keys), stats->rows_seen,
+                          stats->values_reencrypted),
     };
     return audit_append(c, &ar, err);
 }

@@ -1,8 +1,10 @@
 /*
  * Fuzz target for the key file and ciphertexts (core/keyring.h). Input: one byte (mode =
- * byte % 3; bits 2-3 pick the context string), then:
+ * byte % 3; bits 2-3 pick the context string, bit 4 the algorithm of mode 1), then:
  *   0  arbitrary ciphertext bytes for keyring_decrypt, under a fixed key file with keys 1 and 7
- *   1  a plaintext, encrypted, then altered at one spot chosen by the bytes
+ *      (AES-256-GCM) and under one with keys 1 (AES) and 9 (SM4-CTR + HMAC-SM3)
+ *   1  a plaintext, encrypted (under key 7, or under key 9: SM4), then altered at one spot
+ *      chosen by the bytes
  *   2  a key file for keyring_load (mode 0600), then rotated with keyring_add_key if it loads
  * Invariants: decrypting bytes that keyring_encrypt did not make never succeeds, appends nothing
  * and fails with ERR_CORRUPT, ERR_KEY or ERR_TOO_LARGE; afterwards genuine ciphertexts under
@@ -26,9 +28,10 @@
 
 static const char *const aads[4] = {NULL, "", "customer.phone", "customer.id_number"};
 
-static struct keyring *kr; /* keys 1 and 7 (active) */
-/* "one" under key 1, "seven" under key 7, both with context "ctx" */
-static struct strbuf ct1 = STRBUF_INIT, ct7 = STRBUF_INIT;
+static struct keyring *kr;  /* keys 1 and 7 (active) */
+static struct keyring *kr4; /* keys 1 and 9 (sm4-ctr-hmac-sm3, active) */
+/* "one" under key 1, "seven" under key 7, "nine" under key 9, all with context "ctx" */
+static struct strbuf ct1 = STRBUF_INIT, ct7 = STRBUF_INIT, ct9 = STRBUF_INIT;
 
 static void setup(void)
 {
@@ -45,6 +48,11 @@ static void setup(void)
     CHECK(keyring_load(path, &kr, &e) == 0, "%s", e.msg);
     CHECK(keyring_active_id(kr) == 7, "active %" PRIu32, keyring_active_id(kr));
     CHECK(keyring_encrypt(kr, "ctx", "seven", 5, &ct7, &e) == 0, "%s", e.msg);
+    static const char mixed[] =
+        "key 1 aes-256-gcm " HEX_A "\nkey 9 sm4-ctr-hmac-sm3 " HEX_B " active\nindex " HEX_I "\n";
+    path = fuzz_write_file("mixed.keys", mixed, strlen(mixed), 0600);
+    CHECK(keyring_load(path, &kr4, &e) == 0, "%s", e.msg);
+    CHECK(keyring_encrypt(kr4, "ctx", "nine", 4, &ct9, &e) == 0, "%s", e.msg);
 }
 
 static void expect_plain(struct keyring *k, const struct strbuf *ct, const char *aad,
@@ -87,18 +95,26 @@ static void check_random(const uint8_t *p, size_t n, const char *aad)
     expect_plain(kr, &ct1, "ctx", "one", 3);
     expect_fail(kr, aad, p, n);
     expect_plain(kr, &ct7, "ctx", "seven", 5);
+    /* the same with both algorithms in one key file */
+    expect_fail(kr4, aad, p, n);
+    CHECK(keyring_needs_rotation(kr4, p, n) == (rc || n < KEYRING_SM4_OVERHEAD || id != 9),
+          "sm4 needs_rotation for id %" PRIu32, id);
+    expect_plain(kr4, &ct9, "ctx", "nine", 4);
+    expect_plain(kr4, &ct1, "ctx", "one", 3);
+    expect_fail(kr4, aad, p, n);
 }
 
 static void check_tamper(const uint8_t *p, size_t n, const char *aad, uint8_t sel)
 {
     struct strbuf ct = STRBUF_INIT;
     struct err e = ERR_INIT;
+    struct keyring *k = (sel >> 4) & 1 ? kr4 : kr;
     if (n > 512)
         n = 512;
-    CHECK(keyring_encrypt(kr, aad, p, n, &ct, &e) == 0, "%s", e.msg);
-    CHECK(ct.len == n + KEYRING_OVERHEAD, "ciphertext of %zu bytes for %zu", ct.len, n);
-    CHECK(!keyring_needs_rotation(kr, ct.buf, ct.len), "fresh ciphertext needs rotation");
-    expect_plain(kr, &ct, aad, (const char *)p, n);
+    CHECK(keyring_encrypt(k, aad, p, n, &ct, &e) == 0, "%s", e.msg);
+    CHECK(ct.len == n + keyring_overhead(k), "ciphertext of %zu bytes for %zu", ct.len, n);
+    CHECK(!keyring_needs_rotation(k, ct.buf, ct.len), "fresh ciphertext needs rotation");
+    expect_plain(k, &ct, aad, (const char *)p, n);
 
     /* one bit, chosen by the plaintext's bytes */
     size_t pos = 0;
@@ -106,16 +122,16 @@ static void check_tamper(const uint8_t *p, size_t n, const char *aad, uint8_t se
         pos = pos * 31 + p[i];
     pos %= ct.len;
     ct.buf[pos] ^= (char)(1u << (sel % 8));
-    expect_fail(kr, aad, ct.buf, ct.len);
+    expect_fail(k, aad, ct.buf, ct.len);
     ct.buf[pos] ^= (char)(1u << (sel % 8));
-    expect_fail(kr, aad, ct.buf, ct.len - 1 - pos % 4);
-    expect_fail(kr, aad == aads[2] ? aads[3] : aads[2], ct.buf, ct.len); /* another context */
-    expect_plain(kr, &ct, aad, (const char *)p, n);
+    expect_fail(k, aad, ct.buf, ct.len - 1 - pos % 4);
+    expect_fail(k, aad == aads[2] ? aads[3] : aads[2], ct.buf, ct.len); /* another context */
+    expect_plain(k, &ct, aad, (const char *)p, n);
 
     unsigned char a[KEYRING_INDEX_LEN], b[KEYRING_INDEX_LEN], c[KEYRING_INDEX_LEN];
-    CHECK(keyring_blind_index(kr, "customer.phone", p, n, a, &e) == 0 &&
-              keyring_blind_index(kr, "customer.phone", p, n, b, &e) == 0 &&
-              keyring_blind_index(kr, "customer.name", p, n, c, &e) == 0,
+    CHECK(keyring_blind_index(k, "customer.phone", p, n, a, &e) == 0 &&
+              keyring_blind_index(k, "customer.phone", p, n, b, &e) == 0 &&
+              keyring_blind_index(k, "customer.name", p, n, c, &e) == 0,
           "blind index: %s", e.msg);
     CHECK(!memcmp(a, b, sizeof(a)) && memcmp(a, c, sizeof(a)), "blind index domains");
     strbuf_release(&ct);

@@ -19,7 +19,7 @@ cp "$PMIS_KEYS_FILE" "$T/old.keys"
 check "values start under key 1" test "$(key_ids)" = 00000001
 
 expect_ok "rotate" key rotate
-check "reports the new key" out_has "^active key 2: [0-9]+ values re-encrypted in [0-9]+ rows$"
+check "reports the new key" out_has "^active key 2 \(aes-256-gcm\): [0-9]+ values re-encrypted in [0-9]+ rows$"
 check "the key file gained key 2 and kept key 1" sh -c "grep -c '^key ' '$PMIS_KEYS_FILE' | grep -qx 2"
 check "the key file is still mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
 check "every value is now under key 2" test "$(key_ids)" = 00000002
@@ -32,7 +32,7 @@ check "masked as before" out_has "138\*\*\*\*8000"
 expect_fail "the old key file cannot read the new values" 79 "key id 2" \
     --keys "$T/old.keys" customer reveal 3399000001 --field phone --reason check
 expect_ok "resume with nothing left to do" key rotate --resume
-check "re-encrypts nothing" out_has "^active key 2: 0 values"
+check "re-encrypts nothing" out_has "^active key 2 \(aes-256-gcm\): 0 values"
 expect_ok "audit records both rotations" audit list --action key.rotate
 check "two rows" test "$(wc -l <"$T/out")" -eq 2
 expect_ok "audit chain intact" audit verify
