@@ -278,17 +278,25 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
 {
     char tb[DATE_BUF_SIZE], cb[DATE_BUF_SIZE];
     int64_t n = 0;
-    int ret;
-    struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_OVERDUE_PAGE);
-    store_bind_text(st, 1, date_format(through, tb));
-    store_bind_text(st, 2, date_format(*cur_due, cb));
-    store_bind_i64(st, 3, *cur_id);
-    store_bind_i64(st, 4, limit);
-    while ((ret = store_step(st, err)) == STORE_ROW)
-        ledger_rec_read(st, &recs[n++]);
-    store_reset(st);
-    if (ret < 0)
-        return ret;
+    int ret = 0;
+    static const enum query_id parts[] = { Q_LEDGER_REC_OVERDUE_SAME, Q_LEDGER_REC_OVERDUE_LATER };
+    date_format(through, tb);
+    date_format(*cur_due, cb);
+    for (size_t k = 0; k < ARRAY_SIZE(parts) && n < limit; k++) {
+        struct store_stmt *st = store_q(c->db, parts[k]);
+        store_bind_text(st, 1, tb);
+        store_bind_text(st, 2, cb);
+        if (parts[k] == Q_LEDGER_REC_OVERDUE_SAME) {
+            store_bind_i64(st, 3, *cur_id);
+            store_bind_i64(st, 4, limit - n);
+        } else
+            store_bind_i64(st, 3, limit - n);
+        while ((ret = store_step(st, err)) == STORE_ROW)
+            ledger_rec_read(st, &recs[n++]);
+        store_reset(st);
+        if (ret < 0)
+            return ret;
+    }
     *more = n == limit;
     if (n) {
         *cur_due = recs[n - 1].due_on;
@@ -305,7 +313,7 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
             continue;
         if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)))
             return ret;
-        st = store_q(c->db, Q_LEDGER_REC_ACCRUED);
+        struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_ACCRUED);
         store_bind_i64(st, 1, rec->bill_id);
         store_bind_i64(st, 2, rec->fee_ufen);
         store_bind_i64(st, 3, rec->fee_fen);
