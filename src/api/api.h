@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+struct cfg;
 struct keyring;
 
 /* routes.def flags */
@@ -28,6 +29,7 @@ enum {
     R_JSON = 1 << 2,      /* takes a JSON object body (parsed into r->json) */
     R_NO_DB = 1 << 3,     /* needs no database connection */
     R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
+    R_CSV = 1 << 5,       /* takes a text/csv body (r->body, r->body_len) */
 };
 
 #define API_MAX_PARAMS 4
@@ -71,8 +73,9 @@ struct api_config {
     struct auth_policy policy;
     const char *zone_name;
     const struct clock *clock;
-    struct store *db;     /* the primary connection: each worker opens a peer of it */
-    struct keyring *keys; /* cloned per worker */
+    struct store *db;           /* the primary connection: each worker opens a peer of it */
+    struct keyring *keys;       /* cloned per worker */
+    const struct cfg *settings; /* the effective configuration, read-only (billing, fees) */
 };
 
 /**
@@ -132,10 +135,22 @@ int api_body_bool(struct api_req *r, const char *field, bool *out);
 int api_query_int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                   int64_t *out);
 
+/** ERR_INVALID naming the first member of the JSON body not in `known` (NULL-terminated). */
+int api_body_only(struct api_req *r, const char *const *known);
+/** A money member ("123.45", a string): ERR_INVALID naming the field when missing and
+ *  `required`, not a string or not an amount. Absent leaves *fen unchanged. */
+int api_body_money(struct api_req *r, const char *field, bool required, int64_t *fen);
+/** A date member ("2025-06-30"); absent leaves *out unchanged. */
+int api_body_date(struct api_req *r, const char *field, bool required, struct date *out);
+/** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
+int api_query_date(struct api_req *r, const char *name, struct date *out);
+
 /** Reply with `status` and `body` (taken over). */
 int api_reply(struct api_req *r, int status, json_t *body);
 /** A JSON string, or null for NULL. */
 json_t *api_json_str(const char *s);
+/** An amount in fen as a decimal string ("146.49"). */
+json_t *api_json_money(int64_t fen);
 /** An instant (µs since the epoch) as ISO 8601 UTC, or null for 0. */
 json_t *api_json_time(int64_t us);
 
@@ -154,5 +169,8 @@ route_fn api_customer_search, api_customer_create, api_customer_get, api_custome
 route_fn api_account_get, api_meter_get;
 route_fn api_audit_list;
 route_fn api_tariff_list, api_tariff_get, api_bill_list, api_bill_get;
+route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
+    api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
+    api_fees_waive;
 
 #endif

@@ -81,6 +81,10 @@ int api_openapi(struct api_req *r)
             json_object_set_new(op, "requestBody",
                                 json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
                                           "application/json", "schema", "type", "object"));
+        if (rt->flags & R_CSV)
+            json_object_set_new(op, "requestBody",
+                                json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                          "text/csv", "schema", "type", "string"));
         if (rt->flags & R_WRITE)
             json_object_set_new(op, "x-csrf", json_true());
         json_object_set_new(item, method, op);

@@ -8,6 +8,7 @@
 #include "core/common.h"
 #include "core/date.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "api/api.h"
 #include "domain/audit.h"
 
@@ -121,6 +122,57 @@ int api_body_str(struct api_req *r, const char *field, bool required, const char
                err_field(&r->err, field);
     *out = json_string_value(v);
     return 0;
+}
+
+int api_body_only(struct api_req *r, const char *const *known)
+{
+    const char *key;
+    json_t *val;
+    json_object_foreach(r->json, key, val)
+    {
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++)
+            ok = !strcmp(key, *k);
+        if (!ok)
+            return error(&r->err, ERR_INVALID, "unknown field '%s'", key), err_field(&r->err, key);
+    }
+    return 0;
+}
+
+int api_body_money(struct api_req *r, const char *field, bool required, int64_t *fen)
+{
+    const char *s;
+    int rc = api_body_str(r, field, required, &s);
+    if (rc || !s)
+        return rc;
+    if (money_parse(s, fen, &r->err))
+        return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
+    return 0;
+}
+
+int api_body_date(struct api_req *r, const char *field, bool required, struct date *out)
+{
+    const char *s;
+    int rc = api_body_str(r, field, required, &s);
+    if (rc || !s)
+        return rc;
+    if (date_parse(s, out, &r->err))
+        return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
+    return 0;
+}
+
+int api_query_date(struct api_req *r, const char *name, struct date *out)
+{
+    const char *s = api_query(r, name);
+    if (s && date_parse(s, out, &r->err))
+        return error_prefix(&r->err, "query parameter '%s': ", name), err_field(&r->err, name);
+    return 0;
+}
+
+json_t *api_json_money(int64_t fen)
+{
+    char b[MONEY_BUF_SIZE];
+    return json_string(money_format(fen, b));
 }
 
 int api_body_bool(struct api_req *r, const char *field, bool *out)
@@ -265,6 +317,11 @@ static int pipeline(struct api_req *r)
                              "missing or wrong X-CSRF-Token header / CSRF 校验失败");
             }
         }
+    }
+    if (rt->flags & R_CSV) {
+        const char *ct = api_header(r, "Content-Type");
+        if (!ct || strncasecmp(ct, "text/csv", 8) || (ct[8] && ct[8] != ';' && ct[8] != ' '))
+            return error(&r->err, ERR_INVALID, "Content-Type must be text/csv");
     }
     if (rt->flags & R_JSON) {
         const char *ct = api_header(r, "Content-Type");

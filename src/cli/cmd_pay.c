@@ -152,7 +152,8 @@ int cmd_payment_list(struct cli *cli, int argc, char **argv)
     if (date && (rc = date_parse(date, &d, &cli->err)))
         return rc;
     struct cli_list l = CLI_LIST_INIT(cli);
-    rc = ledger_payment_list(&cli->ctx, account, date, cashier, limit, list_row, &l, &cli->err);
+    struct payment_filter f = { account, date, cashier, 0, limit };
+    rc = ledger_payment_list(&cli->ctx, &f, list_row, &l, &cli->err);
     return cli_list_end(&l, rc);
 }
 

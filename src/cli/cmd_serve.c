@@ -57,6 +57,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         .clock = cli->ctx.clock,
         .db = cli->ctx.db,
         .keys = cli->ctx.keys,
+        .settings = &cli->cfg,
     };
     cli_auth_policy(cli, &cfg.policy);
     if (cert) {

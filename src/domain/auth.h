@@ -182,6 +182,18 @@ int auth_logout(struct ctx *c, const struct principal *p, struct err *err);
 int auth_change_password(struct ctx *c, const struct auth_policy *pol, const struct principal *p,
                          const char *old, const char *new_pw, struct err *err);
 
+/**
+ * Second-person approval (主管授权) of `what` (a reversal, a waiver) done by the acting user
+ * (c->actor): `approver` must be another active user whose password is `password` and who
+ * holds `perm`. Opens no session. A wrong password counts towards the approver's lockout
+ * like a failed login, and every refusal is audited ("auth.approve_failed"). Refusals are
+ * ERR_FORBIDDEN without saying which check failed (user names and passwords cannot be
+ * probed), a locked approver ERR_RATE_LIMITED, self-approval or a missing field ERR_INVALID
+ * naming the field.
+ */
+int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *approver,
+                 const char *password, int perm, const char *what, struct err *err);
+
 /* ---- API tokens ---- */
 
 struct token_in {

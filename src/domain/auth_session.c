@@ -25,9 +25,11 @@ static void dummy_make(void)
         dummy_hash[0] = '\0';
 }
 
-/* Audit a failed login in its own transaction, so that it survives the failure. */
-static int login_failed(struct ctx *c, const char *username, int64_t user_id, int64_t failures,
-                        int64_t locked_until, const char *why, struct err *err)
+/* Audit a failed login (or approval: `action`, by `actor`) in its own transaction, so that it
+ * survives the failure, and count it towards the user's lockout. */
+static int auth_failed(struct ctx *c, const char *action, const char *actor, const char *username,
+                       int64_t user_id, int64_t failures, int64_t locked_until, const char *why,
+                       struct err *err)
 {
     int rc = store_begin(c->db, err);
     if (rc)
@@ -42,18 +44,25 @@ static int login_failed(struct ctx *c, const char *username, int64_t user_id, in
     }
     const char *saved = c->actor;
     struct audit_rec ar = {
-        .action = "auth.login_failed",
+        .action = action,
         .entity = "user",
         .entity_key = username,
         .detail = locked_until
                       ? arena_sprintf(c->arena, "%s; failures=%" PRId64 "; locked", why, failures)
                       : arena_sprintf(c->arena, "%s; failures=%" PRId64, why, failures),
     };
-    c->actor = "anonymous";
+    c->actor = actor;
     rc = audit_append(c, &ar, err);
     c->actor = saved;
 out:
     return store_end(c->db, rc, err);
+}
+
+static int login_failed(struct ctx *c, const char *username, int64_t user_id, int64_t failures,
+                        int64_t locked_until, const char *why, struct err *err)
+{
+    return auth_failed(c, "auth.login_failed", "anonymous", username, user_id, failures,
+                       locked_until, why, err);
 }
 
 static int bad_login(struct err *err)
@@ -154,6 +163,92 @@ out:
     if ((rc = store_end(c->db, rc, err)))
         return rc;
     memcpy(out->token, token, sizeof(out->token));
+    return 0;
+}
+
+/* A user name as an audit key: attacker-chosen text, cut when longer than any user name. */
+static void audit_key(const char *username, char key[65])
+{
+    if (strlen(username) > 64)
+        snprintf(key, 65, "%.60s...", username);
+    else
+        snprintf(key, 65, "%s", username);
+}
+
+static int approval_refused(struct err *err, const char *approver, int perm)
+{
+    return error(err, ERR_FORBIDDEN,
+                 "approval by '%s' refused: unknown or disabled user, wrong password, or no "
+                 "permission '%s' / 审批人验证失败",
+                 approver, perm_name(perm)),
+           err_field(err, "approver");
+}
+
+int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *approver,
+                 const char *password, int perm, const char *what, struct err *err)
+{
+    struct user_info u;
+    const char *hash = NULL;
+    int64_t org_id = 0, now = ctx_now(c);
+    uint64_t perms = 0;
+    struct err ignore = ERR_INIT;
+    char key[65];
+    int rc;
+
+    if (!approver || !*approver)
+        return error(err, ERR_INVALID, "field 'approver' is missing"), err_field(err, "approver");
+    if (!password || !*password)
+        return error(err, ERR_INVALID, "field 'approver_password' is missing"),
+               err_field(err, "approver_password");
+    if (c->actor && !strcmp(approver, c->actor))
+        return error(err, ERR_INVALID, "the approver must be someone else than %s / 不能自己审批",
+                     c->actor),
+               err_field(err, "approver");
+    pthread_once(&dummy_once, dummy_make);
+    audit_key(approver, key);
+    const char *detail = arena_sprintf(c->arena, "approval of %s", what);
+    rc = auth_user_load(c, approver, &u, &hash, &org_id, &ignore);
+    if (rc == ERR_NOT_FOUND) {
+        auth_password_verify(dummy_hash, password);
+        if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, 0, 0, 0,
+                              arena_sprintf(c->arena, "%s: unknown user", detail), err)))
+            return rc;
+        return approval_refused(err, key, perm);
+    }
+    if (rc)
+        return error(err, rc, "%s", ignore.msg);
+    if (u.locked_until > now) {
+        int64_t wait = (u.locked_until - now + 999999) / 1000000;
+        if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, u.id, u.failed_logins,
+                              u.locked_until, arena_sprintf(c->arena, "%s: locked", detail), err)))
+            return rc;
+        return error(err, ERR_RATE_LIMITED,
+                     "approver '%s' is locked after failed passwords: try again in %" PRId64
+                     " s / 审批人已锁定",
+                     key, wait);
+    }
+    bool ok = auth_password_verify(hash, password);
+    bool active = !strcmp(u.status, "active");
+    if (ok && active && (rc = auth_user_perms(c, u.id, &perms, err)))
+        return rc;
+    if (!ok || !active || !(perms & PERM_BIT(perm))) {
+        int64_t failures = u.failed_logins + (ok ? 0 : 1);
+        int64_t lock = ok ? 0 : auth_lockout_us(pol, failures);
+        const char *why = !ok ? "wrong password" : !active ? "user disabled" : "no permission";
+        if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, u.id, failures,
+                              lock ? now + lock : 0, arena_sprintf(c->arena, "%s: %s", detail, why),
+                              err)))
+            return rc;
+        return approval_refused(err, key, perm);
+    }
+    if (u.failed_logins) { /* a right password ends a run of failures, as a login does */
+        struct store_stmt *st = store_q(c->db, Q_USER_FAILED);
+        store_bind_i64(st, 1, u.id);
+        store_bind_i64(st, 2, 0);
+        store_bind_i64(st, 3, 0);
+        if ((rc = store_exec(st, err)))
+            return rc;
+    }
     return 0;
 }
 

@@ -288,6 +288,7 @@ int ledger_account_find(struct ctx *c, const char *account_no, int64_t *id, bool
 {
     struct store_stmt *st = store_q(c->db, Q_LEDGER_ACCOUNT);
     store_bind_text(st, 1, account_no);
+    ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown account '%s'", account_no);
@@ -309,15 +310,18 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
     if (q->amount_fen <= 0) {
         char m[MONEY_BUF_SIZE];
         return error(err, ERR_INVALID, "a payment must be more than 0.00 yuan, not %s",
-                     money_format(q->amount_fen, m));
+                     money_format(q->amount_fen, m)),
+               err_field(err, "amount");
     }
     if (!ledger_channel_is_cash(q->channel))
         return error(err, ERR_INVALID, "unknown payment channel '%s' (one of %s)",
-                     q->channel ? q->channel : "", LEDGER_CASH_CHANNELS);
+                     q->channel ? q->channel : "", LEDGER_CASH_CHANNELS),
+               err_field(err, "channel");
     if (!q->ref && strcmp(q->channel, "counter"))
-        return error(err, ERR_INVALID, "a %s payment needs its reference (--ref)", q->channel);
+        return error(err, ERR_INVALID, "a %s payment needs its reference (--ref)", q->channel),
+               err_field(err, "ref");
     if (q->ref && (ret = check_ref(q->ref, err)))
-        return ret;
+        return err_field(err, "ref");
     if ((ret = ctx_today(c, &today, err)))
         return ret;
     struct post_line l = { .account_no = q->account_no,
@@ -326,7 +330,8 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
                            .paid_on = date_is_valid(q->paid_on) ? q->paid_on : today };
     if (date_cmp(l.paid_on, today) > 0)
         return error(err, ERR_INVALID, "payment date %s is in the future",
-                     date_format(l.paid_on, b));
+                     date_format(l.paid_on, b)),
+               err_field(err, "date");
     struct post_opts o = { .channel = q->channel,
                            .kind = "payment",
                            .principal_first = q->principal_first,
@@ -379,7 +384,9 @@ int ledger_post_credit(struct ctx *c, int64_t account_id, int64_t amount_fen, co
                            .amount_fen = amount_fen,
                            .paid_on = today };
     store_reset(st);
-    struct post_opts o = { .channel = channel, .kind = channel, .allow_closed = true };
+    struct post_opts o = {
+        .channel = channel, .kind = channel, .allow_closed = true, .all_orgs = true
+    };
     if ((ret = ledger_post_many(c, &o, &l, 1, err)))
         return ret;
     if (l.status < 0)
@@ -424,9 +431,10 @@ int ledger_post_bill(struct ctx *c, int64_t bill_id, struct err *err)
         return ret;
 
     if (total < 0) { /* a refund: a credit paying the oldest open bills */
-        struct post_line l = { .account_no = account_no, .ref = bill_no, .amount_fen = -total,
-                               .paid_on = today };
-        struct post_opts o = { .channel = "adjustment", .kind = "adjustment" };
+        struct post_line l = {
+            .account_no = account_no, .ref = bill_no, .amount_fen = -total, .paid_on = today
+        };
+        struct post_opts o = { .channel = "adjustment", .kind = "adjustment", .all_orgs = true };
         if ((ret = ledger_post_many(c, &o, &l, 1, err)))
             return ret;
         return l.status < 0 ? error(err, l.status, "%s", l.error) : 0;

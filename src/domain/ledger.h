@@ -66,6 +66,8 @@ struct post_opts {
     bool check_closed_day; /* refuse days the acting cashier has closed */
     bool allow_closed;     /* post to closed accounts too (a deposit applied on closure) */
     int64_t batch_id;      /* 0 outside a collection file */
+    bool all_orgs;         /* ignore the caller's org scope (internal postings: a refund);
+                              otherwise an account outside ctx.scope_org_id is unknown */
     const struct fee_policies *policies; /* NULL: loaded here */
 };
 
@@ -169,7 +171,7 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accr
                   struct err *err);
 
 /** Waive `fen` of bill `bill_no`'s unpaid late fee; reason and approver (not the actor)
- *  required; audited. */
+ *  required; audited. A bill outside the caller's org scope is not found. */
 int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *reason,
                  const char *approver, struct err *err);
 
@@ -185,7 +187,8 @@ struct receivable {
     struct date fee_through; /* invalid: never accrued */
     bool settled;
 };
-/** Id of account `account_no` and whether it is closed; ERR_NOT_FOUND "unknown account". */
+/** Id of account `account_no` and whether it is closed; ERR_NOT_FOUND "unknown account", also
+ *  for an account outside the caller's org scope (ctx.scope_org_id). */
 int ledger_account_find(struct ctx *c, const char *account_no, int64_t *id, bool *closed,
                         struct err *err);
 void ledger_rec_read(struct store_stmt *st, struct receivable *r);
@@ -230,10 +233,18 @@ struct payment_info {
     const char *reversed_on, *reversed_by, *reversal_approver, *reversal_reason;
 };
 void ledger_payment_read(struct ctx *c, struct store_stmt *st, struct payment_info *p);
+/** Payment `id`; ERR_NOT_FOUND "no payment SK…" also outside the caller's org scope (so
+ *  ledger_reverse cannot reach another subtree's payment either). */
 int ledger_payment_get(struct ctx *c, int64_t id, struct payment_info *p, struct err *err);
 typedef int payment_fn(void *arg, const struct payment_info *p);
-int ledger_payment_list(struct ctx *c, const char *account_no, const char *day, const char *cashier,
-                        int64_t limit, payment_fn *fn, void *arg, struct err *err);
+struct payment_filter {
+    const char *account_no, *day, *cashier; /* NULL: any */
+    int64_t before_id; /* keyset: payments with a smaller id; 0 = from the newest */
+    int64_t limit;     /* 0 = 100 */
+};
+/** Payments newest first, within the caller's org scope. */
+int ledger_payment_list(struct ctx *c, const struct payment_filter *f, payment_fn *fn, void *arg,
+                        struct err *err);
 /** The allocations of a payment (bill number, fee, principal). */
 int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc *out, int max, int *n,
                           struct err *err);
@@ -248,7 +259,8 @@ struct ledger_verify_result {
     int nproblems;
     struct ledger_problem problems[64];
 };
-/** Check every account's invariants; problems listed (up to 64), no error for them. */
+/** Check the invariants of every account in the caller's org scope; problems listed (up to
+ *  64), no error for them. */
 int ledger_verify(struct ctx *c, struct ledger_verify_result *r, struct err *err);
 
 struct close_channel {

@@ -394,6 +394,7 @@ int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *re
         return ret;
     struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_BY_NO);
     store_bind_text(st, 1, bill_no);
+    ctx_bind_scope(c, st, 2);
     ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         ret = error(err, ERR_NOT_FOUND, "bill %s is not an issued bill with an amount owed",

@@ -100,6 +100,10 @@ static int read_accounts(struct state *s, struct post_line *lines, size_t n, str
     strbuf_addch(&js, ']');
     struct store_stmt *st = store_q(s->c->db, Q_LP_ACCOUNTS);
     store_bind_text(st, 1, js.buf);
+    if (s->o->all_orgs)
+        store_bind_null(st, 2);
+    else
+        ctx_bind_scope(s->c, st, 2);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct acct a = { .id = store_col_i64(st, 0),
                           .closed = !strcmp(store_col_text(st, 2), "closed") };

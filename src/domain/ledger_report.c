@@ -101,6 +101,7 @@ int ledger_payment_get(struct ctx *c, int64_t id, struct payment_info *p, struct
     char rn[16];
     struct store_stmt *st = store_q(c->db, Q_LEDGER_PAY_GET);
     store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no payment %s", ledger_receipt_no(id, rn));
@@ -111,15 +112,17 @@ int ledger_payment_get(struct ctx *c, int64_t id, struct payment_info *p, struct
     return 0;
 }
 
-int ledger_payment_list(struct ctx *c, const char *account_no, const char *day, const char *cashier,
-                        int64_t limit, payment_fn *fn, void *arg, struct err *err)
+int ledger_payment_list(struct ctx *c, const struct payment_filter *f, payment_fn *fn, void *arg,
+                        struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_LEDGER_PAY_LIST);
     int ret = 0;
-    store_bind_text(st, 1, account_no);
-    store_bind_text(st, 2, day);
-    store_bind_text(st, 3, cashier);
-    store_bind_i64(st, 4, limit > 0 ? limit : 100);
+    store_bind_text(st, 1, f->account_no);
+    store_bind_text(st, 2, f->day);
+    store_bind_text(st, 3, f->cashier);
+    store_bind_i64(st, 4, f->limit > 0 ? f->limit : 100);
+    store_bind_i64(st, 5, f->before_id > 0 ? f->before_id : INT64_MAX);
+    ctx_bind_scope(c, st, 6);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct payment_info p;
         ledger_payment_read(c, st, &p);
@@ -153,6 +156,7 @@ static int collect(struct ctx *c, enum query_id q, const char *check, struct led
     struct store_stmt *st = store_q(c->db, q);
     char a[MONEY_BUF_SIZE], b[MONEY_BUF_SIZE], d[MONEY_BUF_SIZE], e[MONEY_BUF_SIZE];
     int ret;
+    ctx_bind_scope(c, st, 1);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         if (r->nproblems == (int)ARRAY_SIZE(r->problems))
             continue;
@@ -192,6 +196,7 @@ int ledger_verify(struct ctx *c, struct ledger_verify_result *r, struct err *err
     if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_LEDGER_VERIFY_COUNTS);
+    ctx_bind_scope(c, st, 1);
     if ((ret = store_one(st, err)))
         goto out;
     r->accounts = store_col_i64(st, 0);

@@ -5,11 +5,14 @@
 # Rules: public routes answer 200 to anyone; others 401 without a valid session; 403 when the
 # role lacks the route's permission (or a cookie write lacks X-CSRF-Token); else 200 (201 for a
 # create) in the own subtree and 404 in the other. The login, logout and password routes change
-# sessions themselves and are covered by t0500-api.
+# sessions themselves and are covered by t0500-api. Write routes get a valid body each
+# (body_for); a reversal and a waiver are approved by u_approver, a manager, with a password,
+# and each role reverses its own payment (a receipt reverses once).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
 roles="administrator manager billing_clerk cashier service_agent field_crew analyst auditor"
+cur_role=auditor
 pw=Mx7qWz3kPt
 "$PMIS" init --no-admin >/dev/null 2>&1 &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
@@ -29,7 +32,11 @@ pw=Mx7qWz3kPt
         M-2,2025-04-15,remote,100 M-2,2025-05-15,remote,300 >"$T/r.csv" &&
     "$PMIS" import readings "$T/r.csv" >/dev/null &&
     "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
-    "$PMIS" bill run --period 2025-05 >/dev/null &&
+    PMIS_NOW=2025-06-01T02:00:00Z "$PMIS" bill run --period 2025-05 >/dev/null &&
+    PMIS_NOW=2025-06-01T02:00:00Z "$PMIS" bill issue "$(sql "SELECT id FROM bill_run")" \
+        --due-date 2025-06-16 >/dev/null &&
+    "$PMIS" fees accrue >/dev/null &&
+    echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
 for r in $roles expired; do
@@ -42,6 +49,16 @@ done
 bill_own=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE a.account_no = '100000000001'")
 bill_other=$(sql "SELECT b.id FROM bill b JOIN account a ON a.id = b.account_id WHERE a.account_no = '100000000101'")
 check "a bill in each subtree" test -n "$bill_own" -a -n "$bill_other"
+billno_own=$(sql "SELECT bill_no FROM bill WHERE id = $bill_own")
+billno_other=$(sql "SELECT bill_no FROM bill WHERE id = $bill_other")
+# a payment in each subtree, and one of the own subtree per role for it to reverse
+receipt() { "$PMIS" --json pay "$1" 1.00 | jq -r .receipt; }
+rcpt_other=$(receipt 100000000101)
+for r in $roles; do echo "$(receipt 100000000001)" >"$T/$r.rcpt"; done
+rcpt_own=$(cat "$T/auditor.rcpt")
+check "issued bills with late fees, payments in each subtree" \
+    test -n "$billno_own" -a "$rcpt_other" != null -a "$rcpt_own" != null \
+    -a "$(sql "SELECT MIN(fee_fen) FROM receivable")" -gt 100
 
 serve_start
 for r in $roles expired; do
@@ -69,6 +86,8 @@ has_perm() {
 path_for() {
     case "$1" in
     /api/v1/customers/*) id=1000000000 other=1000000001 ;;
+    /api/v1/payments/*/reverse) id=$(cat "$T/$cur_role.rcpt") other=$rcpt_other ;;
+    /api/v1/payments/*) id=$rcpt_own other=$rcpt_other ;;
     /api/v1/accounts/*) id=100000000001 other=100000000101 ;;
     /api/v1/meters/*) id=M-1 other=M-2 ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
@@ -88,7 +107,24 @@ call() {
     set -- "$1" "$2" "$3" "$4" "$5"
     auth=""
     [ -n "$4" ] && auth="-b $T/$4"
-    if [ "$1" = POST ]; then
+    acct=100000000001 billno=$billno_own
+    [ "$3" = other ] && acct=100000000101 billno=$billno_other
+    approval="\"reason\":\"matrix\",\"approver\":\"u_approver\",\"approver_password\":\"$pw\""
+    body=""
+    case "$1 $2" in
+    "POST /api/v1/payments") body="{\"account\":\"$acct\",\"amount\":\"1.00\"}" ;;
+    "POST /api/v1/payments/"*/reverse) body="{$approval}" ;;
+    "POST /api/v1/cashier/close" | "POST /api/v1/fees/accrue") body="{}" ;;
+    "POST /api/v1/fees/waive") body="{\"bill\":\"$billno\",\"amount\":\"0.01\",$approval}" ;;
+    esac
+    if [ "$1 $2" = "POST /api/v1/payments/import" ]; then
+        # shellcheck disable=SC2086
+        req POST "$2" $auth -H "Content-Type: text/csv" ${5:+-H "X-CSRF-Token: $5"} \
+            --data-binary "$(printf 'H,MATRIX-1,2025-06-20\nD,MX-1,%s,1.00\nT,1,1.00\n' $acct)"
+    elif [ -n "$body" ]; then
+        # shellcheck disable=SC2086
+        req POST "$2" $auth -H "$JSON" ${5:+-H "X-CSRF-Token: $5"} -d "$body"
+    elif [ "$1" = POST ]; then
         # shellcheck disable=SC2086
         req POST "$2" $auth -H "$JSON" ${5:+-H "X-CSRF-Token: $5"} \
             -d "{\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"org\":\"$org\"}"
@@ -105,9 +141,11 @@ while read -r method pattern perm flags; do
     case "$flags" in *R_PUBLIC*) public=1 ;; esac
     case "$flags" in *R_WRITE*) write=1 ;; esac
     case "$pattern" in *"{id}"*) sided=1 ;; esac
-    [ "$method $pattern" = "POST /api/v1/customers" ] && sided=1
+    case "$method $pattern" in
+    "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
+    esac
     ok_status=200
-    [ "$method" = POST ] && ok_status=201
+    case "$method $pattern" in "POST /api/v1/customers" | "POST /api/v1/payments") ok_status=201 ;; esac
     # no session, expired session
     for who in none expired; do
         jar=""
@@ -119,6 +157,7 @@ while read -r method pattern perm flags; do
         [ "$status" = "$want" ] || { bad=$((bad + 1)); echo "# $method $pattern $who: $status, expected $want"; }
     done
     for r in $roles; do
+        cur_role=$r
         for side in own other; do
             [ $sided = 0 ] && [ $side = other ] && continue
             call "$method" "$(path_for "$pattern" $side)" $side "$r.jar" "$(cat "$T/$r.csrf")"
