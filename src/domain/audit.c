@@ -46,7 +46,7 @@ int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err)
         return rc;
     struct store_stmt *st = store_q(c->db, Q_AUDIT_HEAD_LOCK);
     if ((rc = store_one(st, err)))
-        goto fail;
+        goto out;
     int64_t last_id = store_col_i64(st, 0);
     snprintf(prev, sizeof(prev), "%s", store_col_text(st, 1));
     store_reset(st);
@@ -84,16 +84,13 @@ int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err)
     store_bind_text(st, 11, prev);
     store_bind_text(st, 12, hash);
     if ((rc = store_exec(st, err)))
-        goto fail;
+        goto out;
     st = store_q(c->db, Q_AUDIT_HEAD_SET);
     store_bind_i64(st, 1, row.id);
     store_bind_text(st, 2, hash);
-    if ((rc = store_exec(st, err)))
-        goto fail;
-    return store_commit(c->db, err);
-fail:
-    store_rollback(c->db);
-    return rc;
+    rc = store_exec(st, err);
+out:
+    return store_end(c->db, rc, err); /* a failed commit (release) is rolled back too */
 }
 
 static void read_row(struct store_stmt *st, struct audit_row *r)
