@@ -274,6 +274,9 @@ int collect_order_close(struct ctx *c, int64_t id, bool done, const char *note, 
  * Costs one indexed lookup for an account that never had an order.
  */
 int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err);
+/** collect_after_payment for each of `ids[0..n)`, after one query that finds the accounts
+ *  that ever had an order (the others have nothing to cancel or reconnect). */
+int collect_after_payments(struct ctx *c, const int64_t *ids, size_t n, struct err *err);
 
 /* ---- prepaid (费控) accounts (collect_prepaid.c) ---- */
 

@@ -10,6 +10,8 @@
 
 #include "core/common.h"
 #include "core/money.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
 #include "domain/audit.h"
 
 #include <inttypes.h>
@@ -364,4 +366,30 @@ int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err)
              " h", id, why, td, pol.reconnect_hours);
     struct audit_rec ar = { "collect.reconnect.open", "account", account_no, NULL, NULL, detail };
     return audit_append(c, &ar, err);
+}
+
+int collect_after_payments(struct ctx *c, const int64_t *ids, size_t n, struct err *err)
+{
+    struct strbuf js = STRBUF_INIT;
+    int64_t *hit = NULL;
+    size_t k = 0;
+    int ret = 0;
+    if (!n)
+        return 0;
+    strbuf_addch(&js, '[');
+    for (size_t i = 0; i < n; i++)
+        strbuf_addf(&js, "%s%" PRId64, i ? "," : "", ids[i]);
+    strbuf_addch(&js, ']');
+    hit = xreallocarray(NULL, n, sizeof(*hit));
+    struct store_stmt *st = store_q(c->db, Q_COLLECT_ORDERED_OF);
+    store_bind_text(st, 1, js.buf);
+    while ((ret = store_step(st, err)) == STORE_ROW && k < n)
+        hit[k++] = store_col_i64(st, 0);
+    store_reset(st);
+    strbuf_release(&js);
+    ret = ret < 0 ? ret : 0;
+    for (size_t i = 0; i < k && !ret; i++)
+        ret = collect_after_payment(c, hit[i], err);
+    free(hit);
+    return ret;
 }

@@ -530,9 +530,13 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
     for (size_t i = 0; i < s.pays.n; i++)
         lines[s.pays.v[i].line].payment_id = ids[i];
     /* arrears cleared: collections cancels a disconnection or orders the reconnection */
-    for (size_t i = 0; i < s.accts.n && !ret; i++)
+    int64_t *posted = xreallocarray(NULL, s.accts.n, sizeof(*posted));
+    size_t nposted = 0;
+    for (size_t i = 0; i < s.accts.n; i++)
         if (s.accts.v[i].posted)
-            ret = collect_after_payment(c, s.accts.v[i].id, err);
+            posted[nposted++] = s.accts.v[i].id;
+    ret = collect_after_payments(c, posted, nposted, err);
+    free(posted);
 out:
     free(ids);
     VEC_FREE(&seen);
