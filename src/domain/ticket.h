@@ -1,0 +1,149 @@
+/*
+ * Service-centre work orders (工单, manual 2.2-2.4, 6.4; issue 6): 95598 intake with the caller
+ * linked to a customer by 户号 or phone blind index (or anonymous), the state machine
+ * 接单 → 分类 → 派单 → 处理 → 响应/到达 → 反馈 → 复核 → 归档 with reopen and merge, pauses while
+ * waiting for the customer, and the SLA clocks of each order (domain/sla.h) with warnings,
+ * breaches, the supervisor's escalation queue and compliance figures. Every change writes a
+ * ticket_event row and an audit row in the same transaction. Strings returned live in the ctx
+ * arena. Called by cli/cmd_ticket.c (and later api/).
+ */
+#ifndef PMIS_TICKET_H
+#define PMIS_TICKET_H
+
+#include "domain/ctx.h"
+#include "domain/sla.h"
+
+/** Intake. type/channel/severity/area are codes (ticket_type, code lists ticket_*). */
+struct ticket_in {
+    const char *type, *subtype; /* subtype NULL = none yet (set at classification) */
+    const char *channel, *severity, *area;
+    const char *cust_no; /* link by 户号, or */
+    const char *phone;   /* by phone through the blind index (needs c->keys); both NULL = anonymous */
+    const char *org_code; /* responsible unit; NULL = the customer's */
+    const char *text;
+};
+
+/**
+ * Accept a new order in state 接单 (accepted) at ctx "now", start the clocks its policies start
+ * at intake, and return its id. ERR_INVALID names a bad code or a missing field; ERR_NOT_FOUND
+ * an unknown customer, phone or org; ERR_CONFLICT a phone that matches several customers.
+ */
+int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct err *err);
+
+/** A transition. Optional members NULL. */
+struct ticket_move_in {
+    const char *to;                          /* target state code */
+    const char *org_code, *assignee;         /* 派单: to a unit and/or a person */
+    const char *subtype, *severity, *area;   /* 分类: (re)classification */
+    const char *note;
+};
+
+/**
+ * Move an order to `in->to`. Allowed: accepted→classified; classified→dispatched (needs a unit
+ * or person), or →replied for direct types (咨询, 意见建议, 表扬); dispatched→processing;
+ * processing→responded; responded→replied; replied→reviewed; reviewed→archived, or
+ * →processing when the callback fails (a new round of clocks). Anything else is ERR_CONFLICT
+ * naming the current state and the allowed next states, and changes nothing. A move ends an
+ * open pause, stops the clocks whose stop state is reached and starts those whose start
+ * state is entered.
+ */
+int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, struct err *err);
+
+/** (Re)assign to a unit and/or person: from 分类 it dispatches; in 派单/处理/响应 it reassigns. */
+int ticket_assign(struct ctx *c, int64_t id, const char *org_code, const char *assignee,
+                  const char *note, struct err *err);
+
+/** Reopen an archived order within its type's reopen_days: back to 处理, new clock round. */
+int ticket_reopen(struct ctx *c, int64_t id, const char *note, struct err *err);
+
+/** Merge duplicate `dup` into `into` (both open, different): dup → merged, its clocks cancelled. */
+int ticket_merge(struct ctx *c, int64_t dup, int64_t into, const char *note, struct err *err);
+
+/** Waiting for the customer: stop the clocks (pause) or restart them (resume). */
+int ticket_pause(struct ctx *c, int64_t id, const char *note, struct err *err);
+int ticket_resume(struct ctx *c, int64_t id, const char *note, struct err *err);
+
+/** "接单" etc. for a state code; the code itself if unknown. */
+const char *ticket_state_zh(const char *state);
+
+struct ticket {
+    int64_t id, org_id, customer_id, round, merged_into;
+    const char *type, *subtype, *type_name, *channel, *severity, *area, *state;
+    const char *cust_no, *customer, *org_code, *assignee, *text, *created_by;
+    int64_t accepted_at, archived_at, paused_at; /* 0 when not */
+};
+
+/** Load one order (in the ctx's org scope); ERR_NOT_FOUND "no work order N". */
+int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err);
+
+struct ticket_filter {
+    const char *state, *type;
+    bool open_only, escalated_only;
+    int64_t after_id, limit; /* keyset; limit 0 = 100 */
+};
+typedef int ticket_fn(void *arg, const struct ticket *t);
+int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
+                struct err *err);
+
+struct ticket_event {
+    int64_t at;
+    const char *actor, *action, *from, *to, *note;
+};
+typedef int ticket_event_fn(void *arg, const struct ticket_event *e);
+int ticket_events(struct ctx *c, int64_t id, ticket_event_fn *fn, void *arg, struct err *err);
+
+struct ticket_clock {
+    int64_t id, round, started_at, stopped_at, deadline_at, warn_at, escalated_at;
+    const char *metric, *clock, *status; /* status: running, met, missed, cancelled */
+    int64_t amount;
+    enum sla_state state; /* at the time asked */
+};
+typedef int ticket_clock_fn(void *arg, const struct ticket_clock *k);
+/** The order's clocks, oldest first, with their state at instant `at`. */
+int ticket_clocks(struct ctx *c, int64_t id, int64_t at, ticket_clock_fn *fn, void *arg,
+                  struct err *err);
+
+/* ---- SLA run, escalation, compliance (ticket_sla.c) ---- */
+
+struct ticket_sla_row {
+    int64_t ticket_id, deadline_at;
+    const char *metric;
+    enum sla_state state;
+    bool escalated; /* escalated by this run */
+};
+typedef int ticket_sla_fn(void *arg, const struct ticket_sla_row *r);
+struct ticket_sla_totals {
+    int64_t clocks, ok, warning, breached, paused, escalated;
+};
+
+/**
+ * The SLA state of every running clock at instant `at`: ok, warning, breached or paused.
+ * First warnings and breaches are recorded on the clock; a breached clock is escalated into
+ * the supervisor's queue once (a second run escalates nothing new). One transaction.
+ */
+int ticket_sla_run(struct ctx *c, int64_t at, ticket_sla_fn *fn, void *arg,
+                   struct ticket_sla_totals *tot, struct err *err);
+
+struct ticket_escalation {
+    int64_t ticket_id, deadline_at, escalated_at;
+    const char *metric, *org_code, *state, *type;
+};
+typedef int ticket_escalation_fn(void *arg, const struct ticket_escalation *e);
+int ticket_escalations(struct ctx *c, ticket_escalation_fn *fn, void *arg, struct err *err);
+
+enum ticket_by { TICKET_BY_TYPE, TICKET_BY_ORG, TICKET_BY_METRIC };
+struct ticket_compliance_row {
+    const char *key, *name;
+    int64_t clocks, met, missed, pending;
+    int64_t rate_bp; /* met / (met + missed) in basis points (10000 = 100 %); -1 when none */
+};
+typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *r);
+/**
+ * SLA compliance of the clocks started in month `p` (business zone), as of instant `at`: met,
+ * missed (stopped late or running past the deadline) and pending, by type, org or metric. The
+ * last row passed has key "total".
+ */
+int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
+                      ticket_compliance_fn *fn, void *arg, struct err *err);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * Internals shared by ticket.c (orders and transitions) and ticket_sla.c (clocks, SLA run,
+ * compliance): the state order and the clock upkeep that every transition calls.
+ */
+#ifndef PMIS_TICKET_INT_H
+#define PMIS_TICKET_INT_H
+
+#include "domain/ticket.h"
+
+/** Rank of a state code in 接单 (0) .. 归档 (7), merged 8; -1 if unknown. */
+int ticket_state_rank(const char *state);
+
+/**
+ * Bring the clocks of order `t` (already updated to its new state, subtype, severity, area and
+ * round) up to date at `now`: stop running clocks whose stop state is reached (met or missed),
+ * re-match running clocks to the best policy (after a reclassification), cancel those no
+ * policy covers any more, and start the clocks whose start state is reached. Call inside the
+ * caller's transaction.
+ */
+int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struct err *err);
+
+/** Recompute the deadlines of the running clocks after the pauses changed. */
+int ticket_clocks_repause(struct ctx *c, const struct ticket *t, struct err *err);
+
+/** Cancel every running clock of the order (merged into another). */
+int ticket_clocks_cancel(struct ctx *c, const struct ticket *t, int64_t now, struct err *err);
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * The SLA clocks of work orders (issue 6 §2): starting, stopping and re-matching clocks on each
+ * transition against the policies in sla_policy (data), deadlines through the pure engine in
+ * sla.c on the stored working-day calendar, the periodic SLA run (warnings, breaches,
+ * escalation once into the supervisor's queue) and compliance figures. Deadlines are cached on
+ * the clock (NULL while paused) so a run over many orders reads and compares only.
+ */
+#include "domain/ticket_int.h"
+
+#include "core/common.h"
+#include "core/vec.h"
+#include "core/xalloc.h"
+#include "domain/audit.h"
+#include "domain/workcal.h"
+
+struct env {
+    struct calendar cal;
+    struct tz tz;
+    struct sla_env sla;
+    bool loaded;
+};
+
+static int env_load(struct ctx *c, struct env *e, struct err *err)
+{
+    int ret;
+    if (e->loaded)
+        return 0;
+    calendar_init(&e->cal);
+    if ((ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &e->tz, err)))
+        return ret;
+    if ((ret = workcal_load(c, &e->cal, err))) {
+        calendar_release(&e->cal);
+        tz_release(&e->tz);
+        return ret;
+    }
+    e->sla = (struct sla_env){ &e->cal, &e->tz };
+    e->loaded = true;
+    return 0;
+}
+
+static void env_release(struct env *e)
+{
+    if (e->loaded) {
+        calendar_release(&e->cal);
+        tz_release(&e->tz);
+    }
+}
+
+struct clock_row {
+    int64_t id, round, policy_id, amount, warn_pct, started_at, stopped_at;
+    const char *metric, *clock, *hours, *stop_state, *status;
+};
+
+struct policy_row {
+    int64_t id, amount, warn_pct;
+    const char *metric, *clock, *hours, *start_state, *stop_state;
+};
+
+static int rule_of(const char *clock, int64_t amount, const char *hours, int64_t warn_pct,
+                   struct sla_rule *r, struct err *err)
+{
+    int ret;
+    memset(r, 0, sizeof(*r));
+    if ((ret = sla_kind_parse(clock, &r->kind, err)) ||
+        (ret = cal_hours_parse(hours, &r->hours, err)))
+        return ret;
+    r->amount = amount;
+    r->warn_pct = (int)warn_pct;
+    return 0;
+}
+
+static int load_pauses(struct ctx *c, int64_t ticket_id, struct sla_pause **out, size_t *n,
+                       struct err *err)
+{
+    VEC(struct sla_pause) v = VEC_INIT;
+    struct store_stmt *st = store_q(c->db, Q_TICKET_PAUSES);
+    int ret;
+    store_bind_i64(st, 1, ticket_id);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct sla_pause p = { store_col_i64(st, 0),
+                               store_col_null(st, 1) ? SLA_OPEN : store_col_i64(st, 1) };
+        VEC_PUSH(&v, p);
+    }
+    *n = v.n;
+    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
+    if (v.n)
+        memcpy(*out, v.v, v.n * sizeof(**out));
+    VEC_FREE(&v);
+    return ret;
+}
+
+static int load_clocks(struct ctx *c, int64_t ticket_id, struct clock_row **out, size_t *n,
+                       struct err *err)
+{
+    VEC(struct clock_row) v = VEC_INIT;
+    struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCKS);
+    int ret;
+    store_bind_i64(st, 1, ticket_id);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct clock_row k = {
+            .id = store_col_i64(st, 0),
+            .round = store_col_i64(st, 1),
+            .metric = ctx_col_text(c, st, 2),
+            .policy_id = store_col_i64(st, 3),
+            .clock = ctx_col_text(c, st, 4),
+            .amount = store_col_i64(st, 5),
+            .hours = ctx_col_text(c, st, 6),
+            .warn_pct = store_col_i64(st, 7),
+            .stop_state = ctx_col_text(c, st, 8),
+            .started_at = store_col_i64(st, 9),
+            .stopped_at = store_col_i64(st, 10),
+            .status = ctx_col_text(c, st, 13),
+        };
+        VEC_PUSH(&v, k);
+    }
+    *n = v.n;
+    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
+    if (v.n)
+        memcpy(*out, v.v, v.n * sizeof(**out));
+    VEC_FREE(&v);
+    return ret;
+}
+
+/* The best policy per metric for the order's classification. */
+static int load_policies(struct ctx *c, const struct ticket *t, struct policy_row **out,
+                         size_t *n, struct err *err)
+{
+    VEC(struct policy_row) v = VEC_INIT;
+    struct store_stmt *st = store_q(c->db, Q_SLA_POLICY_MATCH);
+    int ret;
+    store_bind_text(st, 1, t->type);
+    store_bind_text(st, 2, t->subtype);
+    store_bind_text(st, 3, t->severity);
+    store_bind_text(st, 4, t->area);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        const char *metric = store_col_text(st, 1);
+        if (v.n && !strcmp(v.v[v.n - 1].metric, metric))
+            continue; /* a less specific policy for the same metric */
+        struct policy_row p = {
+            .id = store_col_i64(st, 0),
+            .metric = ctx_col_text(c, st, 1),
+            .clock = ctx_col_text(c, st, 2),
+            .amount = store_col_i64(st, 3),
+            .hours = ctx_col_text(c, st, 4),
+            .start_state = ctx_col_text(c, st, 5),
+            .stop_state = ctx_col_text(c, st, 6),
+            .warn_pct = store_col_i64(st, 7),
+        };
+        VEC_PUSH(&v, p);
+    }
+    *n = v.n;
+    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
+    if (v.n)
+        memcpy(*out, v.v, v.n * sizeof(**out));
+    VEC_FREE(&v);
+    return ret;
+}
+
+/* Evaluate clock k (stopped at `stop`, 0 = running) and store it with `status`. */
+static int clock_store(struct ctx *c, struct env *e, const struct clock_row *k,
+                       const struct sla_pause *p, size_t np, int64_t stop, struct err *err)
+{
+    struct sla_rule r;
+    struct sla_status s;
+    int ret;
+    if ((ret = env_load(c, e, err)) ||
+        (ret = rule_of(k->clock, k->amount, k->hours, k->warn_pct, &r, err)) ||
+        (ret = sla_eval(&r, &e->sla, k->started_at, p, np, stop, stop ? stop : k->started_at, &s,
+                        err)))
+        return ret;
+    const char *status = !stop ? "running" : s.state == SLA_MET ? "met" : "missed";
+    struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCK_SET);
+    store_bind_i64(st, 1, k->id);
+    store_bind_i64(st, 2, k->policy_id);
+    store_bind_text(st, 3, k->clock);
+    store_bind_i64(st, 4, k->amount);
+    store_bind_text(st, 5, k->hours);
+    store_bind_i64(st, 6, k->warn_pct);
+    store_bind_text(st, 7, k->stop_state);
+    if (stop)
+        store_bind_i64(st, 8, stop);
+    else
+        store_bind_null(st, 8);
+    if (s.deadline_us == SLA_OPEN) {
+        store_bind_null(st, 9);
+        store_bind_null(st, 10);
+    } else {
+        store_bind_i64(st, 9, s.deadline_us);
+        store_bind_i64(st, 10, s.warn_us);
+    }
+    store_bind_text(st, 11, status);
+    return store_exec(st, err);
+}
+
+int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struct err *err)
+{
+    struct env e = { .loaded = false };
+    struct clock_row *k;
+    struct policy_row *p;
+    struct sla_pause *ps;
+    size_t nk, np, nps;
+    int rank = ticket_state_rank(t->state), ret;
+    if ((ret = load_pauses(c, t->id, &ps, &nps, err)) ||
+        (ret = load_clocks(c, t->id, &k, &nk, err)) ||
+        (ret = load_policies(c, t, &p, &np, err)))
+        return ret;
+    for (size_t i = 0; i < nk && !ret; i++) {
+        if (strcmp(k[i].status, "running"))
+            continue;
+        if (k[i].round == t->round) {
+            /* re-match: the classification may have changed the best policy */
+            size_t j = 0;
+            while (j < np && strcmp(p[j].metric, k[i].metric))
+                j++;
+            if (j == np) {
+                struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCK_SET);
+                store_bind_i64(st, 1, k[i].id);
+                store_bind_i64(st, 2, k[i].policy_id);
+                store_bind_text(st, 3, k[i].clock);
+                store_bind_i64(st, 4, k[i].amount);
+                store_bind_text(st, 5, k[i].hours);
+                store_bind_i64(st, 6, k[i].warn_pct);
+                store_bind_text(st, 7, k[i].stop_state);
+                store_bind_i64(st, 8, now);
+                store_bind_null(st, 9);
+                store_bind_null(st, 10);
+                store_bind_text(st, 11, "cancelled");
+                ret = store_exec(st, err);
+                continue;
+            }
+            if (p[j].id != k[i].policy_id) {
+                k[i].policy_id = p[j].id;
+                k[i].clock = p[j].clock;
+                k[i].amount = p[j].amount;
+                k[i].hours = p[j].hours;
+                k[i].warn_pct = p[j].warn_pct;
+                k[i].stop_state = p[j].stop_state;
+            }
+        }
+        bool stop = rank >= ticket_state_rank(k[i].stop_state) || k[i].round != t->round;
+        ret = clock_store(c, &e, &k[i], ps, nps, stop ? now : 0, err);
+    }
+    /* start what this state starts and no clock of the round covers yet */
+    for (size_t j = 0; j < np && !ret; j++) {
+        int start = ticket_state_rank(p[j].start_state), stop = ticket_state_rank(p[j].stop_state);
+        if (start < 0 || stop < 0 || start > rank || stop <= rank)
+            continue;
+        bool have = false;
+        for (size_t i = 0; i < nk && !have; i++)
+            have = k[i].round == t->round && !strcmp(k[i].metric, p[j].metric);
+        if (have)
+            continue;
+        /* a clock started at intake counts from acceptance, even when classification matched
+         * it later; any other from the moment its state is entered (or the rework began) */
+        int64_t from = start == 0 && t->round == 1 ? t->accepted_at : now;
+        struct sla_rule r;
+        int64_t dl = 0;
+        struct sla_status s;
+        if ((ret = env_load(c, &e, err)) ||
+            (ret = rule_of(p[j].clock, p[j].amount, p[j].hours, p[j].warn_pct, &r, err)) ||
+            (ret = sla_eval(&r, &e.sla, from, ps, nps, 0, now, &s, err)))
+            break;
+        dl = s.deadline_us;
+        struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCK_ADD);
+        store_bind_i64(st, 1, t->id);
+        store_bind_i64(st, 2, t->round);
+        store_bind_text(st, 3, p[j].metric);
+        store_bind_i64(st, 4, p[j].id);
+        store_bind_text(st, 5, p[j].clock);
+        store_bind_i64(st, 6, p[j].amount);
+        store_bind_text(st, 7, p[j].hours);
+        store_bind_i64(st, 8, p[j].warn_pct);
+        store_bind_text(st, 9, p[j].stop_state);
+        store_bind_i64(st, 10, from);
+        if (dl == SLA_OPEN) {
+            store_bind_null(st, 11);
+            store_bind_null(st, 12);
+        } else {
+            store_bind_i64(st, 11, dl);
+            store_bind_i64(st, 12, s.warn_us);
+        }
+        ret = store_exec(st, err);
+    }
+    env_release(&e);
+    return ret;
+}
+
+int ticket_clocks_repause(struct ctx *c, const struct ticket *t, struct err *err)
+{
+    struct env e = { .loaded = false };
+    struct clock_row *k;
+    struct sla_pause *ps;
+    size_t nk, nps;
+    int ret;
+    if ((ret = load_pauses(c, t->id, &ps, &nps, err)) ||
+        (ret = load_clocks(c, t->id, &k, &nk, err)))
+        return ret;
+    for (size_t i = 0; i < nk && !ret; i++)
+        if (!strcmp(k[i].status, "running"))
+            ret = clock_store(c, &e, &k[i], ps, nps, 0, err);
+    env_release(&e);
+    return ret;
+}
+
+int ticket_clocks_cancel(struct ctx *c, const struct ticket *t, int64_t now, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCKS_CANCEL);
+    store_bind_i64(st, 1, t->id);
+    store_bind_i64(st, 2, now);
+    return store_exec(st, err);
+}
+
+/* State of a running clock from its cached instants. */
+static enum sla_state cached_state(bool has_deadline, int64_t deadline, int64_t warn, int64_t at)
+{
+    if (!has_deadline)
+        return SLA_PAUSED;
+    return at > deadline ? SLA_BREACHED : at >= warn ? SLA_WARNING : SLA_OK;
+}
+
+int ticket_clocks(struct ctx *c, int64_t id, int64_t at, ticket_clock_fn *fn, void *arg,
+                  struct err *err)
+{
+    struct ticket t;
+    int ret = ticket_get(c, id, &t, err);
+    if (ret)
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCKS);
+    store_bind_i64(st, 1, id);
+    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+        struct ticket_clock k = {
+            .id = store_col_i64(st, 0),
+            .round = store_col_i64(st, 1),
+            .metric = ctx_col_text(c, st, 2),
+            .clock = ctx_col_text(c, st, 4),
+            .amount = store_col_i64(st, 5),
+            .started_at = store_col_i64(st, 9),
+            .stopped_at = store_col_i64(st, 10),
+            .deadline_at = store_col_null(st, 11) ? 0 : store_col_i64(st, 11),
+            .warn_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12),
+            .status = ctx_col_text(c, st, 13),
+            .escalated_at = store_col_i64(st, 16),
+        };
+        if (!strcmp(k.status, "running"))
+            k.state = cached_state(!store_col_null(st, 11), k.deadline_at, k.warn_at, at);
+        else
+            k.state = !strcmp(k.status, "met") ? SLA_MET : SLA_MISSED;
+        ret = fn(arg, &k);
+    }
+    store_reset(st);
+    return ret;
+}
+
+#define SLA_PAGE 512
+
+struct open_clock {
+    int64_t id, ticket_id, deadline, warn, org_id;
+    bool has_deadline, warned, breached, escalated;
+    const char *metric;
+};
+
+int ticket_sla_run(struct ctx *c, int64_t at, ticket_sla_fn *fn, void *arg,
+                   struct ticket_sla_totals *tot, struct err *err)
+{
+    struct open_clock *page = xcalloc(SLA_PAGE, sizeof(*page));
+    int64_t after = 0;
+    int ret;
+    memset(tot, 0, sizeof(*tot));
+    if ((ret = store_begin(c->db, err)))
+        goto out_free;
+    for (;;) {
+        size_t n = 0;
+        struct store_stmt *st = store_q(c->db, Q_SLA_OPEN_PAGE);
+        store_bind_i64(st, 1, after);
+        store_bind_i64(st, 2, SLA_PAGE);
+        ctx_bind_scope(c, st, 3);
+        while ((ret = store_step(st, err)) == STORE_ROW) {
+            struct open_clock *o = &page[n++];
+            o->id = store_col_i64(st, 0);
+            o->ticket_id = store_col_i64(st, 1);
+            o->metric = ctx_col_text(c, st, 2);
+            o->has_deadline = !store_col_null(st, 3);
+            o->deadline = store_col_i64(st, 3);
+            o->warn = store_col_i64(st, 4);
+            o->warned = !store_col_null(st, 5);
+            o->breached = !store_col_null(st, 6);
+            o->org_id = store_col_i64(st, 7);
+            o->escalated = store_col_i64(st, 8) > 0;
+        }
+        if (ret < 0)
+            goto out;
+        for (size_t i = 0; i < n && !ret; i++) {
+            struct open_clock *o = &page[i];
+            struct ticket_sla_row row = { o->ticket_id, o->has_deadline ? o->deadline : 0,
+                                          o->metric, cached_state(o->has_deadline, o->deadline,
+                                                                  o->warn, at),
+                                          false };
+            tot->clocks++;
+            switch (row.state) {
+            case SLA_OK:
+                tot->ok++;
+                break;
+            case SLA_WARNING:
+                tot->warning++;
+                break;
+            case SLA_BREACHED:
+                tot->breached++;
+                break;
+            default:
+                tot->paused++;
+                break;
+            }
+            bool warn_new = !o->warned && (row.state == SLA_WARNING || row.state == SLA_BREACHED);
+            bool breach_new = !o->breached && row.state == SLA_BREACHED;
+            if (warn_new || breach_new) {
+                st = store_q(c->db, Q_TICKET_CLOCK_MARK);
+                store_bind_i64(st, 1, o->id);
+                if (warn_new)
+                    store_bind_i64(st, 2, at);
+                else
+                    store_bind_null(st, 2);
+                if (breach_new)
+                    store_bind_i64(st, 3, at);
+                else
+                    store_bind_null(st, 3);
+                if ((ret = store_exec(st, err)))
+                    goto out;
+            }
+            if (row.state == SLA_BREACHED && !o->escalated) {
+                st = store_q(c->db, Q_TICKET_ESCALATE);
+                store_bind_i64(st, 1, o->id);
+                store_bind_i64(st, 2, o->ticket_id);
+                store_bind_i64(st, 3, o->org_id);
+                store_bind_text(st, 4, o->metric);
+                store_bind_i64(st, 5, o->deadline);
+                store_bind_i64(st, 6, at);
+                store_bind_text(st, 7, c->actor);
+                if ((ret = store_exec(st, err)))
+                    goto out;
+                row.escalated = true;
+                tot->escalated++;
+            }
+            if (fn)
+                ret = fn(arg, &row);
+        }
+        if (ret || n < SLA_PAGE)
+            break;
+        after = page[n - 1].id;
+    }
+    if (!ret && tot->escalated) {
+        struct audit_rec ar = { "ticket.escalate", "ticket", "sla", NULL, NULL,
+                                arena_sprintf(c->arena, "escalated=%" PRId64 " breached=%" PRId64,
+                                              tot->escalated, tot->breached) };
+        ret = audit_append(c, &ar, err);
+    }
+out:
+    ret = store_end(c->db, ret, err);
+out_free:
+    free(page);
+    return ret;
+}
+
+int ticket_escalations(struct ctx *c, ticket_escalation_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TICKET_ESCALATIONS);
+    int ret = 0;
+    ctx_bind_scope(c, st, 1);
+    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+        struct ticket_escalation e = {
+            .ticket_id = store_col_i64(st, 0),
+            .metric = store_col_text(st, 1),
+            .deadline_at = store_col_i64(st, 2),
+            .escalated_at = store_col_i64(st, 3),
+            .org_code = store_col_text(st, 4),
+            .state = store_col_text(st, 5),
+            .type = store_col_text(st, 6),
+        };
+        ret = fn(arg, &e);
+    }
+    store_reset(st);
+    return ret;
+}
+
+static int64_t rate_bp(int64_t met, int64_t missed)
+{
+    return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
+}
+
+int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
+                      ticket_compliance_fn *fn, void *arg, struct err *err)
+{
+    struct tz tz;
+    int ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err);
+    if (ret)
+        return ret;
+    int64_t from = tz_day_start(&tz, period_first_day(p));
+    int64_t to = tz_day_start(&tz, period_first_day(period_next(p)));
+    tz_release(&tz);
+    enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
+                      : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE
+                                             : Q_SLA_COMPLIANCE_METRIC;
+    struct store_stmt *st = store_q(c->db, q);
+    struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1 };
+    store_bind_i64(st, 1, from);
+    store_bind_i64(st, 2, to);
+    store_bind_i64(st, 3, at);
+    ctx_bind_scope(c, st, 4);
+    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+        struct ticket_compliance_row r = {
+            .key = store_col_text(st, 0),
+            .name = store_col_text(st, 1),
+            .clocks = store_col_i64(st, 2),
+            .met = store_col_i64(st, 3),
+            .missed = store_col_i64(st, 4),
+            .pending = store_col_i64(st, 5),
+        };
+        r.rate_bp = rate_bp(r.met, r.missed);
+        total.clocks += r.clocks;
+        total.met += r.met;
+        total.missed += r.missed;
+        total.pending += r.pending;
+        ret = fn(arg, &r);
+    }
+    store_reset(st);
+    if (ret)
+        return ret;
+    total.rate_bp = rate_bp(total.met, total.missed);
+    return fn(arg, &total);
+}
