@@ -54,6 +54,27 @@ export PMIS_NOW=2026-01-28T02:00:00Z
 $pmis --as demo credit rate --period 2025-12 | tail -n 1
 $pmis --as demo remind run | tail -n 1
 $pmis --as demo prepaid check | tail -n 1
+# a morning at the 95598 desk: repair calls, a complaint and a question, at different stages
+custs=$($pmis customer search --name 公司 --limit 3 | grep -E '^[0-9]{10} ' | cut -d' ' -f1)
+homes=$($pmis customer search --type resident --limit 3 | grep -E '^[0-9]{10} ' | cut -d' ' -f1)
+ticket() { $pmis --as agent --json ticket add "$@" | sed 's/.*"id":\([0-9]*\).*/\1/'; }
+n=0
+for c in $homes; do
+    n=$((n + 1))
+    t=$(ticket --type fault --channel phone --area urban --cust "$c" --text "家中突然停电，邻居家有电")
+    [ $n -gt 1 ] || continue
+    $pmis --as agent ticket move "$t" classified --severity important >/dev/null
+    $pmis --as agent ticket move "$t" dispatched --org ZJ-HZ-CA-QDH >/dev/null
+    $pmis --as crew ticket move "$t" processing --note "抢修人员出发" >/dev/null
+done
+for c in $custs; do
+    t=$(ticket --type complaint --subtype business --channel phone --area urban --cust "$c" \
+        --text "对上月电费有异议，认为计量不准")
+    $pmis --as agent ticket move "$t" classified >/dev/null
+    break
+done
+ticket --type consult --channel wechat --area rural --anonymous --org ZJ --text "居民阶梯电价怎么计算？" >/dev/null
+echo "95598: $($pmis ticket list | wc -l) work orders open"
 unset PMIS_NOW
 echo
 echo "The demo database is demo/pmis.db (keys: demo/pmis.keys). Try:"
@@ -77,6 +98,8 @@ echo "  $pmis ledger verify"
 echo "  $pmis arrears aging --by type"
 echo "  $pmis arrears rate --period 2025-11"
 echo "  $pmis disconnect candidates"
+echo "  $pmis ticket list"
+echo "  $pmis ticket sla"
 echo "  $pmis audit verify"
 
 # one login per built-in role, all with the demo password, each seeing its org subtree
