@@ -99,7 +99,7 @@ echo "  $pmis arrears aging --by type"
 echo "  $pmis arrears rate --period 2025-11"
 echo "  $pmis disconnect candidates"
 echo "  $pmis ticket list"
-echo "  $pmis ticket sla"
+echo "  $pmis ticket sla --at 2026-01-28T10:40+08:00"
 echo "  $pmis audit verify"
 
 # one login per built-in role, all with the demo password, each seeing its org subtree
