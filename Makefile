@@ -1,8 +1,12 @@
 # pmis — one non-recursive GNU Makefile.
 #   make                 build build/pmis (release)
 #   make demo            build, create demo/pmis.db, print the summary and logins, serve the API
-#   make test            install missing packages, build the test and sanitizer variants,
-#                        run unit + integration suites on SQLite and PostgreSQL
+#                        and the web UI
+#   make web             build the web UI (web/, Vite; installs Node.js and npm packages if
+#                        missing) into build/web; `make` alone never needs Node.js
+#   make test            install missing packages, build the test and sanitizer variants and
+#                        the web UI, run unit + integration suites on SQLite and PostgreSQL,
+#                        then the web tests (Vitest, Playwright in chromium, OpenAPI validation)
 #   make bench           build and run the benchmarks under bench/
 #   make fuzz            build the libFuzzer targets (clang) and run each FUZZ_SECONDS (20)
 #   make deps            install the Debian packages listed in deps/debian.txt
@@ -51,8 +55,12 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_SECONDS ?= 20
+# the web UI: one output for every variant (pmis finds ../web beside build/test/pmis)
+WEB_OUT := build/web
+WEB_SRC := $(shell find web -path web/node_modules -prune -o -path web/tests -prune -o -type f \
+             -print 2>/dev/null)
 
-.PHONY: all demo test check bench fuzz fuzzers deps fmt lint clean install
+.PHONY: all demo test check bench fuzz fuzzers deps fmt lint clean install web
 all: $(O)/pmis
 
 $(O)/libpmis.a: $(LIB_OBJ)
@@ -91,6 +99,11 @@ $(O)/fuzz/%: tests/fuzz/%.c $(O)/libpmis.a
 
 fuzzers: $(FUZZ_BIN)
 
+web: $(WEB_OUT)/index.html
+
+$(WEB_OUT)/index.html: $(WEB_SRC) tools/web.sh
+	sh tools/web.sh build $(WEB_OUT)
+
 # Everything a suite run needs from one variant.
 units: $(O)/pmis $(UNIT_BIN)
 
@@ -102,11 +115,13 @@ test:
 	@sh tools/deps.sh check || sh tools/deps.sh install
 	$(MAKE) --no-print-directory O=build/test TESTING=1 units
 	$(MAKE) --no-print-directory O=build/asan TESTING=1 SAN=1 units
+	$(MAKE) --no-print-directory web
 	sh tests/run.sh
 
 demo:
 	@sh tools/deps.sh check || sh tools/deps.sh install
 	$(MAKE) --no-print-directory O=build all
+	@$(MAKE) --no-print-directory web || echo "make demo: the web UI could not be built: serving the API only" >&2
 	sh tools/demo.sh
 
 bench:
@@ -128,6 +143,10 @@ lint:
 
 install: $(O)/pmis
 	install -D -m 0755 $(O)/pmis $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/pmis
+	@if [ -f $(WEB_OUT)/index.html ]; then \
+	    d=$(DESTDIR)$(or $(PREFIX),/usr/local)/share/pmis/web; rm -rf "$$d"; mkdir -p "$$d"; \
+	    cp -R $(WEB_OUT)/. "$$d/"; echo "installed the web UI in $$d"; \
+	else echo "make install: no web UI (run make web first): pmis serve will serve the API only"; fi
 
 clean:
 	rm -rf build

@@ -4,7 +4,8 @@
 # variants build/test (fault injection) and build/asan (ASan + UBSan), each on SQLite and on a
 # throwaway PostgreSQL cluster (unix socket only). Unit tests that use the database (they
 # include tests/unit/testdb.h or read PMIS_TEST_DB) run per backend; the others once per
-# variant.
+# variant. Then the web UI's tests (tests/web/run.sh): Vitest, OpenAPI validation and the
+# browser journeys in chromium.
 # Ends with one line: "N passed, N failed".
 #   tests/run.sh [-v] [-k PATTERN] [-b sqlite|pg] [-V test|asan]
 set -u
@@ -119,6 +120,26 @@ for v in $variants; do
         done
     done
 done
+
+# The web UI (tests/web/run.sh): Vitest once; then, with the first variant's binary, the
+# OpenAPI validation and the browser journeys on each backend. `-k web` runs only these.
+web_label="web/vitest"
+if [ -z "$pattern" ] || case "$web_label web-browser" in *$pattern*) true ;; *) false ;; esac; then
+    v=${variants%% *}
+    tdir="$work/web-units"
+    mkdir -p "$tdir"
+    run_one "$web_label" "$tdir.log" env PMIS="$top/build/$v/pmis" PMIS_TEST_DB=none \
+        PMIS_BACKEND=none TMPDIR="$tdir" PMIS_TOP="$top" sh tests/web/run.sh units
+    for b in $backends; do
+        dbseq=$((dbseq + 1))
+        url=$(fresh_db "$b" "$dbseq")
+        tdir="$work/web-$v-$b"
+        mkdir -p "$tdir"
+        run_one "$v/$b/web-browser" "$tdir.log" \
+            env PMIS="$top/build/$v/pmis" PMIS_TEST_DB="$url" PMIS_BACKEND="$b" TMPDIR="$tdir" \
+            PMIS_TOP="$top" PMIS_PGDIR="$pgdir" sh tests/web/run.sh browser
+    done
+fi
 
 if [ -n "$failures" ]; then
     printf "failed suites:$failures\n" >&2

@@ -122,7 +122,11 @@ if [ "${DEMO_SERVE:-1}" = 0 ]; then
     echo "Serve it with: $pmis serve --listen $listen"
     exit 0
 fi
-echo "Serving http://$listen/ (the API under /api/v1/; Ctrl-C stops it):"
+if [ -f build/web/index.html ]; then
+    echo "Serving http://$listen/ (the web UI; the API under /api/v1/; Ctrl-C stops it):"
+else
+    echo "Serving http://$listen/ (the API under /api/v1/; no web UI: make web; Ctrl-C stops it):"
+fi
 echo "  curl -s -c /tmp/pmis.cookies -H 'Content-Type: application/json' \\"
 echo "    -d '{\"username\":\"admin\",\"password\":\"$password\"}' http://$listen/api/v1/auth/login"
 exec $pmis serve --listen "$listen"

@@ -76,6 +76,7 @@ struct api_config {
     struct store *db;           /* the primary connection: each worker opens a peer of it */
     struct keyring *keys;       /* cloned per worker */
     const struct cfg *settings; /* the effective configuration, read-only (billing, fees) */
+    const char *web_dir;        /* real path of the web UI's files, or NULL: API only */
 };
 
 /**
@@ -159,6 +160,22 @@ void api_dispatch(struct api_req *r);
 
 /** Append the Prometheus exposition of the server's metrics (server.c). */
 void api_metrics_text(struct api_req *r, struct strbuf *out);
+
+/* ---- the web UI's static files (web.c) ---- */
+
+/**
+ * The directory `pmis serve` serves the web UI from: `configured` (server.web_dir) when not
+ * empty — ERR_CONFIG unless it is a directory holding index.html — else the first of web/,
+ * ../web/ and ../share/pmis/web/ beside the executable that holds index.html, else NULL
+ * (the API only). *out is the real path, the caller frees it.
+ */
+int web_dir_resolve(const char *configured, char **out, struct err *err);
+/** Whether `r` is for the web UI: GET or HEAD, outside /api/, matching no route, with a web
+ *  directory configured. Uses r's arena. */
+bool web_wants(struct api_req *r);
+/** Answer `r` from the web directory (a file, index.html for the UI's routes, or 404) and
+ *  queue the response on r->conn; sets r->status. Returns the libmicrohttpd result. */
+int web_reply(struct api_req *r);
 
 /* ---- handlers (routes.def) ---- */
 route_fn api_auth_login, api_auth_logout, api_auth_me, api_auth_password;

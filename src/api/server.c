@@ -358,6 +358,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
     struct api_req *r = &q->r;
     struct err err = ERR_INIT;
+    if (web_wants(r)) { /* the web UI's files: no database, no session */
+        enum MHD_Result ret = (enum MHD_Result)web_reply(r);
+        q->status = r->status;
+        q->answered = true;
+        return ret;
+    }
     log_set_request_id(q->request_id);
     r->body = q->body.buf;
     r->body_len = q->body.len;

@@ -4,6 +4,7 @@
  * and serves until SIGTERM or SIGINT.
  */
 #include "core/common.h"
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "api/api.h"
 #include "cli/cli.h"
@@ -40,13 +41,15 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         OPT_SPEC_END,
     };
     cli->usage = "[--listen HOST:PORT] [--tls-cert FILE --tls-key FILE]\n\n"
-                 "Serve the HTTP/JSON API under /api/v1 until SIGTERM or SIGINT.";
+                 "Serve the HTTP/JSON API under /api/v1, and the web UI (server.web_dir) at /,\n"
+                 "until SIGTERM or SIGINT.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
     if (!cert != !key)
         return error(&cli->err, ERR_USAGE, "--tls-cert and --tls-key go together");
     struct strbuf cert_pem = STRBUF_INIT, key_pem = STRBUF_INIT;
+    char *web_dir = NULL;
     struct api_config cfg = {
         .listen = listen ? listen : cfg_str(&cli->cfg, CFG_SERVER_LISTEN),
         .max_body = (size_t)cfg_int(&cli->cfg, CFG_SERVER_MAX_BODY),
@@ -66,6 +69,13 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         cfg.tls_cert = cert_pem.buf;
         cfg.tls_key = key_pem.buf;
     }
+    if ((rc = web_dir_resolve(cfg_str(&cli->cfg, CFG_SERVER_WEB_DIR), &web_dir, &cli->err)))
+        goto out;
+    cfg.web_dir = web_dir;
+    if (web_dir)
+        log_info("pmis serve: web UI from %s", web_dir);
+    else
+        log_info("pmis serve: no web UI found (build it with `make web`): serving the API only");
     /* fail now, not at the first request, when workers cannot connect (":memory:") */
     struct store *peer;
     if ((rc = store_open_peer(cli->ctx.db, &peer, &cli->err)))
@@ -73,6 +83,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     store_close(peer);
     rc = api_serve(&cfg, &cli->err);
 out:
+    free(web_dir);
     strbuf_release(&cert_pem);
     strbuf_release(&key_pem);
     return rc;

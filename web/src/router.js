@@ -1,0 +1,44 @@
+// Routes (history mode: `pmis serve` answers index.html for unknown non-API paths). The
+// login page is the only one in the first download; the shell and its pages load on demand.
+// A route that needs a session sends a visitor without one to /login?redirect=..., and a user
+// who must change the one-time password to the change step of the login page.
+import { createRouter, createWebHistory } from 'vue-router'
+import LoginView from './views/LoginView.vue'
+import { session, loadMe, forget } from './session.js'
+import { setUnauthenticatedHandler } from './api.js'
+
+export const routes = [
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./views/ShellView.vue'),
+    children: [
+      { path: '', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
+      { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue') },
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory(), routes })
+
+router.beforeEach(async (to) => {
+  let user = null
+  try {
+    user = await loadMe()
+  } catch {
+    user = null
+  }
+  if (to.meta.public) return true
+  if (!user || user.must_change_password)
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  return true
+})
+
+setUnauthenticatedHandler(() => {
+  forget()
+  const here = router.currentRoute.value
+  if (!here.meta.public) router.replace({ name: 'login', query: { redirect: here.fullPath, expired: '1' } })
+})
+
+export { session }

@@ -1,0 +1,275 @@
+// The browser journeys of the web UI (issue 7 §5), in Debian's chromium driven by
+// playwright-core, against a running `pmis serve` (tests/web/run.sh sets it up):
+//   Chinese: wrong password, first login with the one-time password change, dashboard,
+//   customer search with masked personal data and server-side pages, a deep link, logout;
+//   English: the same login journey and the customer page; phone: 360 px wide, no page wider
+//   than the screen. Screenshots of every page go to $PMIS_WEB_SHOTS. Prints TAP lines.
+// Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS, ADMIN_OTP, EN_USER, EN_OTP, CHROMIUM (optional).
+import { chromium } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+const base = process.env.PMIS_WEB_BASE
+const shots = process.env.PMIS_WEB_SHOTS || 'build/web-screens'
+const adminOtp = process.env.ADMIN_OTP
+const enUser = process.env.EN_USER
+const enOtp = process.env.EN_OTP
+const ADMIN_PW = 'Zhejiang2025pw'
+const EN_PW = 'Hangzhou2025pw'
+mkdirSync(shots, { recursive: true })
+
+let n = 0
+let failed = 0
+const say = (line) => process.stdout.write(`${line}\n`)
+function ok(name) {
+  say(`ok ${++n} - ${name}`)
+}
+function notOk(name, err) {
+  failed++
+  say(`not ok ${++n} - ${name}`)
+  for (const l of String(err?.stack || err).split('\n').slice(0, 8)) say(`#   ${l}`)
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg)
+}
+
+const errors = []
+function watch(page, label) {
+  page.on('pageerror', (e) => errors.push(`${label}: page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return
+    // refused API calls (401 before login, the wrong password, 400 from a weak password) are
+    // logged by chromium as failed resource loads: expected, and checked by the steps
+    if (/Failed to load resource: the server responded with a status of (400|401|403)/.test(m.text())) return
+    errors.push(`${label}: console: ${m.text()}`)
+  })
+}
+
+async function step(page, name, fn) {
+  try {
+    await fn()
+    ok(name)
+    return true
+  } catch (e) {
+    notOk(name, e)
+    await page.screenshot({ path: join(shots, `FAILED-${n}.png`), fullPage: true }).catch(() => {})
+    return false
+  }
+}
+
+const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+const text = (page, sel) => page.locator(sel).first().innerText({ timeout: 10000 })
+async function noSideScroll(page) {
+  const { sw, iw } = await page.evaluate(() => ({
+    sw: document.documentElement.scrollWidth,
+    iw: window.innerWidth,
+  }))
+  assert(sw <= iw, `page is ${sw}px wide on a ${iw}px screen`)
+}
+
+// Element Plus passes data-test through to the <input> of <el-input>
+const field = (page, name) => page.locator(`input[data-test=${name}]`)
+
+async function login(page, user, pw) {
+  await field(page, 'username').fill(user)
+  await field(page, 'password').fill(pw)
+  await page.locator('[data-test=login-submit]').click()
+}
+
+async function changePassword(page, pw, confirm = pw) {
+  await field(page, 'new-password').fill(pw)
+  await field(page, 'confirm-password').fill(confirm)
+  await page.locator('[data-test=change-submit]').click()
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run',
+  ],
+})
+
+try {
+  // ---------------- 中文 ----------------
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'zh')
+    await step(page, 'zh: / without a session goes to the login page, in Chinese', async () => {
+      await page.goto(`${base}/`)
+      await page.waitForURL(/\/login/)
+      assert((await text(page, 'h1')) === '电力营销信息系统', 'title')
+      assert((await page.getAttribute('html', 'lang')) === 'zh-CN', 'html lang')
+      await shot(page, 'login-zh')
+    })
+    await step(page, 'zh: a wrong password shows the error in Chinese', async () => {
+      await login(page, 'admin', 'not-the-password-1')
+      const err = await text(page, '[data-test=login-error]')
+      assert(err.includes('用户名或密码错误'), `error text: ${err}`)
+      await shot(page, 'login-error-zh')
+    })
+    await step(page, 'zh: the one-time password leads to the password change', async () => {
+      await login(page, 'admin', adminOtp)
+      await page.locator('[data-test=change-form]').waitFor()
+      assert((await text(page, '[data-test=change-form] h2')) === '修改初始密码', 'change title')
+      await shot(page, 'change-password-zh')
+    })
+    await step(page, 'zh: differing confirmation is caught in the form', async () => {
+      await changePassword(page, ADMIN_PW, `${ADMIN_PW}x`)
+      await page.getByText('两次输入的密码不一致').waitFor({ timeout: 5000 })
+    })
+    await step(page, "zh: the server's password rule is shown in Chinese", async () => {
+      await changePassword(page, 'abc123')
+      const err = await text(page, '[data-test=login-error]')
+      assert(err.includes('密码太短：至少 10 个字符'), `error text: ${err}`)
+    })
+    await step(page, 'zh: a good new password opens the dashboard with user and org', async () => {
+      await changePassword(page, ADMIN_PW)
+      await page.waitForURL(`${base}/`)
+      const welcome = await text(page, '[data-test=welcome]')
+      assert(welcome.startsWith('欢迎'), `welcome: ${welcome}`)
+      assert((await text(page, '[data-test=me]')).includes('admin'), 'username shown')
+      const org = await text(page, '[data-test=org]')
+      assert(org.length > 0, 'org shown')
+      await shot(page, 'dashboard-zh')
+    })
+    await step(page, 'zh: customer search by name, personal data masked', async () => {
+      await page.locator('[data-test=nav-customers]').click()
+      await page.waitForURL(/\/customers$/)
+      await field(page, 'search-text').fill('张三')
+      await page.locator('[data-test=search-submit]').click()
+      const row = page.locator('[data-test=results] .el-table__body tr').filter({ hasText: '张三' })
+      await row.first().waitFor()
+      const phone = await row.first().locator('[data-test=phone]').innerText()
+      assert(/^1\d{2}\*{4}\d{4}$/.test(phone), `masked phone: ${phone}`)
+      const html = await page.content()
+      assert(!html.includes('13812345678') && !html.includes('110101199003071233'), 'no clear personal data')
+      assert((await text(page, '[data-test=results]')).includes('居民'), 'user type in Chinese')
+      await shot(page, 'customers-zh')
+    })
+    await step(page, 'zh: server-side pages (keyset) forward and back', async () => {
+      await field(page, 'search-text').fill('')
+      await page.locator('[data-test=page-size]').click()
+      await page.locator('.el-select-dropdown__item:visible', { hasText: /^10$/ }).click()
+      const rows = page.locator('[data-test=results] .el-table__body tr')
+      await page.waitForFunction(() => document.querySelectorAll('[data-test=results] .el-table__body tr').length === 10)
+      const first = await rows.first().innerText()
+      await page.locator('[data-test=page-next]').click()
+      await page.getByText('第 2 页').waitFor()
+      await page.waitForFunction((f) => {
+        const r = document.querySelector('[data-test=results] .el-table__body tr')
+        return r && r.innerText !== f
+      }, first)
+      const count = await rows.count()
+      assert(count >= 1 && count <= 10, `page 2 rows: ${count}`)
+      await page.locator('[data-test=page-prev]').click()
+      await page.getByText('第 1 页').waitFor()
+      await page.waitForFunction((f) => document.querySelector('[data-test=results] .el-table__body tr')?.innerText === f, first)
+    })
+    await step(page, 'zh: a deep link is answered by the page (SPA fallback)', async () => {
+      await page.goto(`${base}/customers`)
+      await page.locator('[data-test=results] .el-table__body tr').first().waitFor()
+      assert((await text(page, 'h1')) === '客户查询', 'customers title')
+    })
+    await step(page, 'zh: logout (a write with the CSRF token) ends the session', async () => {
+      await page.locator('[data-test=logout]').click()
+      await page.waitForURL(/\/login/)
+      const status = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status)
+      assert(status === 401, `/auth/me after logout: ${status}`)
+    })
+    await ctx.close()
+  }
+
+  // ---------------- English ----------------
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'en')
+    await step(page, 'en: the language switch turns the login page to English', async () => {
+      await page.goto(`${base}/login`)
+      await page.locator('[data-test=lang-en]').click()
+      await page.getByText('Power Marketing Information System').first().waitFor()
+      assert((await page.getAttribute('html', 'lang')) === 'en', 'html lang')
+      await shot(page, 'login-en')
+    })
+    await step(page, 'en: a wrong password shows the error in English', async () => {
+      await login(page, enUser, 'not-the-password-1')
+      const err = await text(page, '[data-test=login-error]')
+      assert(err.includes('Wrong user name or password'), `error text: ${err}`)
+    })
+    await step(page, 'en: first login, password change, dashboard in English', async () => {
+      await login(page, enUser, enOtp)
+      await page.locator('[data-test=change-form]').waitFor()
+      assert((await text(page, '[data-test=change-form] h2')) === 'Change your one-time password', 'change title')
+      await shot(page, 'change-password-en')
+      await changePassword(page, EN_PW)
+      await page.waitForURL(`${base}/`)
+      const welcome = await text(page, '[data-test=welcome]')
+      assert(welcome.startsWith('Welcome'), `welcome: ${welcome}`)
+      await page.locator('[data-test=org]', { hasText: '杭州' }).waitFor()
+      const org = await text(page, '[data-test=org]')
+      assert(org.includes('ZJ-HZ') && org.includes('杭州'), `org: ${org}`)
+      await shot(page, 'dashboard-en')
+    })
+    await step(page, 'en: customers in English, only the own subtree', async () => {
+      await page.locator('[data-test=nav-customers]').click()
+      await page.locator('[data-test=results] .el-table__body tr').first().waitFor()
+      const t = await text(page, '[data-test=results]')
+      assert(t.includes('Customer no.') && t.includes('Residential'), 'English headers and codes')
+      assert(!t.includes('李四'), 'a customer of another city is not listed')
+      await shot(page, 'customers-en')
+    })
+    await step(page, 'en: the choice survives a reload', async () => {
+      await page.reload()
+      await page.getByText('Customer search').first().waitFor()
+    })
+    await ctx.close()
+  }
+
+  // ---------------- phone, 360 px ----------------
+  {
+    const ctx = await browser.newContext({
+      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'phone')
+    await step(page, 'phone: login page fits 360 px', async () => {
+      await page.goto(`${base}/login`)
+      await page.locator('[data-test=login-form]').waitFor()
+      await noSideScroll(page)
+      await shot(page, 'mobile-login')
+    })
+    await step(page, 'phone: dashboard fits 360 px', async () => {
+      await login(page, 'admin', ADMIN_PW)
+      await page.waitForURL(`${base}/`)
+      await page.locator('[data-test=welcome]').waitFor()
+      await noSideScroll(page)
+      await shot(page, 'mobile-dashboard')
+    })
+    await step(page, 'phone: customer search fits 360 px (the table scrolls inside)', async () => {
+      await page.locator('[data-test=nav-customers]').tap()
+      await page.locator('[data-test=results] .el-table__body tr').first().waitFor()
+      await noSideScroll(page)
+      await shot(page, 'mobile-customers')
+    })
+    await ctx.close()
+  }
+  {
+    const page = await browser.newPage()
+    await step(page, 'no JavaScript errors or policy (CSP) violations in any page', async () => {
+      assert(errors.length === 0, errors.join('\n'))
+    })
+    await page.close()
+  }
+} catch (e) {
+  notOk('browser: the journeys ran to the end', e)
+} finally {
+  await browser.close()
+}
+say(`# screenshots in ${shots}`)
+process.exit(failed ? 1 : 0)

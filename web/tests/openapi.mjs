@@ -1,0 +1,42 @@
+// Validates the served OpenAPI description with an independent validator,
+// @apidevtools/swagger-parser (OpenAPI 3.0 schema + structural checks). Prints TAP.
+// Environment: PMIS_WEB_BASE.
+import SwaggerParser from '@apidevtools/swagger-parser'
+
+const url = `${process.env.PMIS_WEB_BASE}/api/v1/openapi.json`
+let n = 0
+let failed = 0
+const ok = (m) => console.log(`ok ${++n} - ${m}`)
+const notOk = (m, e) => {
+  failed++
+  console.log(`not ok ${++n} - ${m}`)
+  for (const l of String(e?.message || e).split('\n').slice(0, 20)) console.log(`#   ${l}`)
+}
+
+let doc
+try {
+  const res = await fetch(url)
+  if (res.status !== 200) throw new Error(`status ${res.status}`)
+  doc = await res.json()
+  ok('/api/v1/openapi.json is served as JSON')
+} catch (e) {
+  notOk('/api/v1/openapi.json is served as JSON', e)
+}
+if (doc) {
+  try {
+    const api = await SwaggerParser.validate(structuredClone(doc))
+    ok(`valid OpenAPI ${api.openapi} (swagger-parser): ${Object.keys(api.paths).length} paths`)
+  } catch (e) {
+    notOk('valid according to swagger-parser', e)
+  }
+  try {
+    const ids = []
+    for (const item of Object.values(doc.paths)) for (const op of Object.values(item)) ids.push(op.operationId)
+    const dup = ids.filter((x, i) => ids.indexOf(x) !== i)
+    if (dup.length) throw new Error(`duplicate operationId: ${dup.join(', ')}`)
+    ok('operationIds are unique')
+  } catch (e) {
+    notOk('operationIds are unique', e)
+  }
+}
+process.exit(failed ? 1 : 0)

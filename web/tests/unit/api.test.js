@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { api, ApiError, queryString, setCsrfToken } from '../../src/api.js'
+
+function fakeFetch(status, body) {
+  const calls = []
+  const fn = async (url, init) => {
+    calls.push({ url, init })
+    return { ok: status < 400, status, statusText: 'x', json: async () => body }
+  }
+  fn.calls = calls
+  return fn
+}
+
+describe('api', () => {
+  it('builds query strings without empty values', () => {
+    expect(queryString({ name: '张三', limit: 20, type: '', after: null, prefix: false })).toBe(
+      '?name=%E5%BC%A0%E4%B8%89&limit=20',
+    )
+    expect(queryString({})).toBe('')
+  })
+  it('sends the CSRF token on writes only', async () => {
+    setCsrfToken('tok123')
+    const f = fakeFetch(200, { status: 'ok' })
+    await api('POST', '/auth/logout', { fetchImpl: f })
+    await api('GET', '/auth/me', { fetchImpl: f })
+    expect(f.calls[0].init.headers['X-CSRF-Token']).toBe('tok123')
+    expect(f.calls[1].init.headers['X-CSRF-Token']).toBeUndefined()
+    expect(f.calls[0].url).toBe('/api/v1/auth/logout')
+    setCsrfToken(null)
+  })
+  it('sends JSON bodies', async () => {
+    const f = fakeFetch(200, {})
+    await api('POST', '/auth/login', { body: { username: 'a', password: 'b' }, fetchImpl: f })
+    expect(f.calls[0].init.headers['Content-Type']).toBe('application/json')
+    expect(JSON.parse(f.calls[0].init.body)).toEqual({ username: 'a', password: 'b' })
+  })
+  it('turns the error shape into ApiError', async () => {
+    const f = fakeFetch(400, { error: { code: 'invalid', message: 'bad', field: 'limit' } })
+    const e = await api('GET', '/customers', { fetchImpl: f }).catch((x) => x)
+    expect(e).toBeInstanceOf(ApiError)
+    expect([e.status, e.code, e.message, e.field]).toEqual([400, 'invalid', 'bad', 'limit'])
+  })
+  it('marks network failures', async () => {
+    const e = await api('GET', '/x', { fetchImpl: async () => { throw new TypeError('Failed to fetch') } }).catch((x) => x)
+    expect(e.network).toBe(true)
+  })
+})
