@@ -135,6 +135,15 @@ cmd_fn cmd_deposit_take, cmd_deposit_list, cmd_deposit_apply, cmd_deposit_requir
 cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ticket_assign,
     cmd_ticket_reopen, cmd_ticket_merge, cmd_ticket_pause, cmd_ticket_resume, cmd_ticket_sla,
     cmd_ticket_escalations, cmd_ticket_compliance;
+cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
+cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder;
+
+/**
+ * What a work order has beyond ticket.h (cmd_complaint.c): the earlier order a complaint
+ * repeats, the outage a repair call is grouped under, root-cause tags. Into `j` (keys
+ * repeat_of, outage, causes) when not NULL, else printed as text lines.
+ */
+int cli_ticket_extra(struct cli *cli, int64_t id, json_t *j);
 
 /**
  * Read and parse a tariff file (one tariff or an array; "-" = stdin; at most 16 MiB) into

@@ -102,11 +102,15 @@ int cmd_ticket_add(struct cli *cli, int argc, char **argv)
         json_t *j = json_object();
         json_object_set_new(j, "id", json_integer(id));
         json_object_set_new(j, "state", json_string("accepted"));
+        if ((rc = cli_ticket_extra(cli, id, j))) {
+            json_decref(j);
+            return rc;
+        }
         cli_json_out(j);
-    } else {
-        printf("work order %" PRId64 " accepted (接单)\n", id);
+        return 0;
     }
-    return 0;
+    printf("work order %" PRId64 " accepted (接单)\n", id);
+    return cli_ticket_extra(cli, id, NULL);
 }
 
 static json_t *ticket_json(struct out *o, const struct ticket *t)
@@ -237,6 +241,10 @@ int cmd_ticket_show(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "customer", cli_json_str(t.customer));
         json_object_set_new(j, "text", json_string(t.text));
         json_object_set_new(j, "created_by", json_string(t.created_by));
+        if ((rc = cli_ticket_extra(cli, id, j))) {
+            json_decref(j);
+            goto out;
+        }
         if ((rc = ticket_events(&cli->ctx, id, event_row, &o, &cli->err))) {
             json_decref(j);
             goto out;
@@ -262,6 +270,8 @@ int cmd_ticket_show(struct cli *cli, int argc, char **argv)
            t.created_by);
     if (t.merged_into)
         printf("merged into %" PRId64 "\n", t.merged_into);
+    if ((rc = cli_ticket_extra(cli, id, NULL)))
+        goto out;
     printf("text: %s\nhistory:\n", t.text);
     if ((rc = ticket_events(&cli->ctx, id, event_row, &o, &cli->err)))
         goto out;

@@ -8,7 +8,9 @@
 
 #include "core/common.h"
 #include "domain/audit.h"
+#include "domain/complaint.h"
 #include "domain/customer.h"
+#include "domain/outage.h"
 
 #define TICKET_TEXT_MAX 4000
 
@@ -207,6 +209,12 @@ static int record(struct ctx *c, const struct ticket *t, const char *action, con
     return audit_append(c, &ar, err);
 }
 
+int ticket_record(struct ctx *c, const struct ticket *t, const char *action, const char *from,
+                  const char *note, int64_t now, struct err *err)
+{
+    return record(c, t, action, from, note, now, err);
+}
+
 static int link_customer(struct ctx *c, const char *cust_no, int64_t *cust_id,
                          int64_t *org_id, struct err *err)
 {
@@ -304,6 +312,9 @@ int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct er
     store_reset(st);
     if (!(ret = ticket_get(c, *id, &t, err)) && !(ret = record(c, &t, "create", NULL, NULL, now, err)))
         ret = ticket_clocks_sync(c, &t, now, err);
+    /* service centre part 2: repeat complaints, repair calls inside an outage */
+    if (!ret && !(ret = complaint_intake(c, &t, now, err)))
+        ret = outage_intake(c, &t, now, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -402,6 +413,8 @@ int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, stru
         t.area = in->area ? in->area : t.area;
     }
     if (dispatch && (ret = apply_assign(c, &t, in->org_code, in->assignee, err)))
+        goto out;
+    if ((ret = complaint_check_move(c, &t, in->to, in->note, err)))
         goto out;
     if (!strcmp(from, "reviewed") && !strcmp(in->to, "processing"))
         t.round++; /* the callback failed: rework with fresh clocks */
@@ -558,4 +571,29 @@ int ticket_pause(struct ctx *c, int64_t id, const char *note, struct err *err)
 int ticket_resume(struct ctx *c, int64_t id, const char *note, struct err *err)
 {
     return set_pause(c, id, false, note, err);
+}
+
+int ticket_resolve(struct ctx *c, int64_t id, const char *note, struct err *err)
+{
+    struct ticket t;
+    int64_t now = ctx_now(c);
+    int ret;
+    if ((ret = store_begin(c->db, err)))
+        return ret;
+    if ((ret = ticket_get(c, id, &t, err)))
+        goto out;
+    if (ticket_state_rank(t.state) >= 7) {
+        ret = error(err, ERR_CONFLICT, "work order %" PRId64 " is %s (%s): only open orders are "
+                    "resolved", t.id, ticket_state_zh(t.state), t.state);
+        goto out;
+    }
+    const char *from = t.state;
+    t.state = "archived";
+    t.archived_at = now;
+    if ((ret = end_pause(c, &t, now, err)) || (ret = save(c, &t, now, err)) ||
+        (ret = record(c, &t, "resolve", from, note, now, err)))
+        goto out;
+    ret = ticket_clocks_sync(c, &t, now, err);
+out:
+    return store_end(c->db, ret, err);
 }

@@ -59,6 +59,13 @@ int ticket_reopen(struct ctx *c, int64_t id, const char *note, struct err *err);
 /** Merge duplicate `dup` into `into` (both open, different): dup → merged, its clocks cancelled. */
 int ticket_merge(struct ctx *c, int64_t dup, int64_t into, const char *note, struct err *err);
 
+/**
+ * Archive an open order resolved by something outside it (the restoration of the outage it is
+ * grouped under, outage.h): straight to 归档 with an event "resolve" and `note`, its clocks
+ * stopped. ERR_CONFLICT for an order already archived or merged. Nests in the caller's tx.
+ */
+int ticket_resolve(struct ctx *c, int64_t id, const char *note, struct err *err);
+
 /** Waiting for the customer: stop the clocks (pause) or restart them (resume). */
 int ticket_pause(struct ctx *c, int64_t id, const char *note, struct err *err);
 int ticket_resume(struct ctx *c, int64_t id, const char *note, struct err *err);

@@ -25,4 +25,11 @@ int ticket_clocks_repause(struct ctx *c, const struct ticket *t, struct err *err
 /** Cancel every running clock of the order (merged into another). */
 int ticket_clocks_cancel(struct ctx *c, const struct ticket *t, int64_t now, struct err *err);
 
+/**
+ * Write the ticket_event row and the audit row of `action` on order `t` (in its current state,
+ * coming from `from`), inside the caller's transaction. For the hooks of complaint.c/outage.c.
+ */
+int ticket_record(struct ctx *c, const struct ticket *t, const char *action, const char *from,
+                  const char *note, int64_t now, struct err *err);
+
 #endif

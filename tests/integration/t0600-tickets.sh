@@ -156,11 +156,11 @@ export PMIS_NOW=2024-07-10T12:00:00+08:00
 expect_ok "resume" ticket resume "$S3"
 check "the reply deadline moved one working day" test "$(clock "$S3" reply)" = "2024-07-16T00:00:00+08:00 ok"
 export PMIS_NOW=2024-07-15T17:00:00+08:00
-expect_ok "replied" ticket move "$S3" replied
+expect_ok "replied" ticket move "$S3" replied --note 已核实并答复
 check "reply met" test "$(clock "$S3" reply)" = "2024-07-16T00:00:00+08:00 met"
 expect_fail "replied cannot be archived before the callback" 67 \
     "is 反馈 \(replied\): it cannot move to 'archived'; allowed next: reviewed$" ticket move "$S3" archived
-expect_ok "callback" ticket move "$S3" reviewed
+expect_ok "callback" ticket move "$S3" reviewed --note 回访不满意
 expect_ok "the callback failed: rework" ticket move "$S3" processing --note 客户不满意
 check "round 2 with a new reply clock of 5 working days" \
     test "$(clock "$S3" reply)" = "2024-07-23T00:00:00+08:00 ok"
