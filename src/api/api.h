@@ -143,6 +143,11 @@ int api_body_only(struct api_req *r, const char *const *known);
 int api_body_money(struct api_req *r, const char *field, bool required, int64_t *fen);
 /** A date member ("2025-06-30"); absent leaves *out unchanged. */
 int api_body_date(struct api_req *r, const char *field, bool required, struct date *out);
+/** An energy member in kWh ("123.456", a string, at least 0): ERR_INVALID naming the field
+ *  when missing and `required`, not a string or not a quantity. Absent leaves *wh unchanged. */
+int api_body_kwh(struct api_req *r, const char *field, bool required, int64_t *wh);
+/** An integer member (a JSON number) in [min, max]; absent leaves *out unchanged. */
+int api_body_int(struct api_req *r, const char *field, int64_t min, int64_t max, int64_t *out);
 /** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
 int api_query_date(struct api_req *r, const char *name, struct date *out);
 
@@ -180,12 +185,20 @@ int web_reply(struct api_req *r);
 /* ---- handlers (routes.def) ---- */
 route_fn api_auth_login, api_auth_logout, api_auth_me, api_auth_password;
 route_fn api_healthz, api_readyz, api_metrics, api_openapi;
-route_fn api_org_list;
+route_fn api_org_list, api_org_add;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
-    api_customer_accounts;
-route_fn api_account_get, api_meter_get;
+    api_customer_accounts, api_customer_update, api_customer_close;
+route_fn api_account_get, api_account_create, api_meter_get, api_meter_create, api_meter_install,
+    api_meter_remove, api_meter_replace;
 route_fn api_audit_list;
-route_fn api_tariff_list, api_tariff_get, api_bill_list, api_bill_get;
+route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api_bill_list,
+    api_bill_get;
+route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
+    api_bill_run_decide, api_bill_run_issue, api_bill_decide, api_bill_adjust;
+route_fn api_reading_import, api_interval_import;
+route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
+    api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
+    api_order_done, api_account_credit;
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

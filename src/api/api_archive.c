@@ -1,11 +1,14 @@
 /*
- * The archive over HTTP: org units, customers (search, get, create, audited reveal of one
- * personal-data field), accounts, meters, and the audit log. Thin: parse, call the domain with
- * the request's ctx (its org scope makes other subtrees read as missing), render. Personal
- * data leaves masked except through the reveal route.
+ * The archive over HTTP: org units (list, add), customers (search, get, create, change, close,
+ * audited reveal of one personal-data field), accounts (get, add), meters (get, add, install,
+ * remove, replace), and the audit log. Thin: parse, call the domain with the request's ctx (its
+ * org scope makes other subtrees read as missing), render. Personal data leaves masked except
+ * through the reveal route. A new root org unit reaches beyond any subtree: only a user of the
+ * whole tree may add one (403).
  */
 #include "core/common.h"
 #include "core/date.h"
+#include "core/energy.h"
 #include "core/money.h"
 #include "api/api.h"
 #include "domain/account.h"
@@ -50,6 +53,39 @@ int api_org_list(struct api_req *r)
         return rc;
     }
     return api_reply(r, 200, json_pack("{s:o}", "items", l.items));
+}
+
+/* A unit under `parent` (in the caller's subtree, else 404 like a missing one). */
+int api_org_add(struct api_req *r)
+{
+    static const char *const known[] = { "code", "name", "level", "parent", NULL };
+    const char *code, *name, *level, *parent;
+    struct org_unit u;
+    int64_t id;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "code", true, &code)) ||
+        (rc = api_body_str(r, "name", true, &name)) ||
+        (rc = api_body_str(r, "level", true, &level)) ||
+        (rc = api_body_str(r, "parent", false, &parent)))
+        return rc;
+    if (!parent && r->ctx.scope_org_id)
+        return error(&r->err, ERR_FORBIDDEN,
+                     "a root org unit needs a user of the whole tree / 无权限");
+    if (parent && (rc = ctx_org_id(&r->ctx, parent, &id, &r->err)))
+        return err_field(&r->err, "parent"), rc;
+    if ((rc = org_add(&r->ctx, code, name, level, parent, &id, &r->err))) {
+        if (rc == ERR_INVALID && !r->err.field[0])
+            err_field(&r->err, strstr(r->err.msg, "level") || strstr(r->err.msg, "placed under")
+                                   ? "level"
+                               : strstr(r->err.msg, "name") ? "name"
+                                                            : "code");
+        return rc;
+    }
+    if ((rc = org_get(&r->ctx, code, &u, &r->err)))
+        return rc;
+    return api_reply(r, 201,
+                     json_pack("{s:s,s:s,s:s,s:o}", "code", u.code, "name", u.name, "level",
+                               u.level, "parent", api_json_str(u.parent_code)));
 }
 
 /* ---- customers ---- */
@@ -172,6 +208,75 @@ int api_customer_create(struct api_req *r)
     return api_reply(r, 201, customer_json(&cu));
 }
 
+/* The changeable fields of PATCH /customers/{no}: only those given change. */
+int api_customer_update(struct api_req *r)
+{
+    static const char *const known[] = { "name",  "user_type", "voltage",      "address",
+                                         "org",   "status",    "phone",        "id_type",
+                                         "id_no", "important", "effective_on", NULL };
+    static const char *const fields[] = { "name",  "user_type",   "voltage", "address",
+                                          "org",   "status",      "phone",   "id_type",
+                                          "id_no", "effective_on" };
+    const char *v[ARRAY_SIZE(fields)];
+    bool important = false, has_important = false;
+    int rc;
+    if ((rc = api_body_only(r, known)))
+        return rc;
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+        if ((rc = api_body_str(r, fields[i], false, &v[i])))
+            return rc;
+    json_t *imp = json_object_get(r->json, "important");
+    has_important = imp && !json_is_null(imp);
+    if ((rc = api_body_bool(r, "important", &important)))
+        return rc;
+    if (v[9]) {
+        struct date d;
+        if ((rc = api_body_date(r, "effective_on", false, &d)))
+            return rc;
+    }
+    struct customer_in in = {
+        .name = v[0],
+        .user_type = v[1],
+        .voltage = v[2],
+        .address = v[3],
+        .org_code = v[4],
+        .status = v[5],
+        .phone = v[6],
+        .id_type = v[7],
+        .id_no = v[8],
+        .important = has_important ? (important ? "1" : "0") : NULL,
+    };
+    struct customer cu;
+    const char *no = api_param(r, "id");
+    /* missing or another subtree's customer first, so it answers 404 whatever the body */
+    if ((rc = customer_get(&r->ctx, no, &cu, &r->err)) ||
+        (rc = customer_update(&r->ctx, no, &in, v[9], &r->err)) ||
+        (rc = customer_get(&r->ctx, no, &cu, &r->err)))
+        return rc;
+    return api_reply(r, 200, customer_json(&cu));
+}
+
+int api_customer_close(struct api_req *r)
+{
+    static const char *const known[] = { "date", NULL };
+    const char *date, *no = api_param(r, "id");
+    struct customer cu;
+    struct date d;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_date(r, "date", false, &d)) ||
+        (rc = api_body_str(r, "date", false, &date)) ||
+        (rc = customer_get(&r->ctx, no, &cu, &r->err)))
+        return rc;
+    if ((rc = customer_close(&r->ctx, no, date, &r->err))) {
+        if (rc == ERR_INVALID && !r->err.field[0])
+            err_field(&r->err, "date");
+        return rc;
+    }
+    if ((rc = customer_get(&r->ctx, no, &cu, &r->err)))
+        return rc;
+    return api_reply(r, 200, customer_json(&cu));
+}
+
 int api_customer_reveal(struct api_req *r)
 {
     const char *field = api_param(r, "field");
@@ -251,12 +356,60 @@ int api_account_get(struct api_req *r)
     return api_reply(r, 200, account_json(&a));
 }
 
-int api_meter_get(struct api_req *r)
+int api_account_create(struct api_req *r)
 {
-    struct meter m;
-    int rc = meter_get(&r->ctx, api_param(r, "id"), &m, &r->err);
-    if (rc)
+    static const char *const fields[] = { "account_no",   "cust_no",      "tariff_code",
+                                          "capacity_kva", "demand_kw",    "pf_standard",
+                                          "pay_mode",     "contact_name", "contact_phone",
+                                          "bank_name",    "bank_account", "opened_on" };
+    static const char *const known[] = {
+        "account_no",    "cust_no",     "tariff_code",  "capacity_kva",
+        "demand_kw",     "pf_standard", "pay_mode",     "contact_name",
+        "contact_phone", "bank_name",   "bank_account", "opened_on",
+        "cycle_day",     NULL
+    };
+    const char *v[ARRAY_SIZE(fields)];
+    int64_t cycle_day = 0;
+    char cd[8];
+    int rc;
+    if ((rc = api_body_only(r, known)))
         return rc;
+    for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+        if ((rc = api_body_str(r, fields[i], i == 1 || i == 2, &v[i])))
+            return rc;
+    if ((rc = api_body_int(r, "cycle_day", 1, 28, &cycle_day)))
+        return rc;
+    if (!cycle_day)
+        return error(&r->err, ERR_INVALID, "field 'cycle_day' is missing"),
+               err_field(&r->err, "cycle_day");
+    snprintf(cd, sizeof(cd), "%d", (int)cycle_day);
+    struct account_in in = {
+        .account_no = v[0],
+        .cust_no = v[1],
+        .tariff_code = v[2],
+        .capacity_kva = v[3],
+        .demand_kw = v[4],
+        .pf_standard = v[5],
+        .cycle_day = cd,
+        .pay_mode = v[6],
+        .contact_name = v[7],
+        .contact_phone = v[8],
+        .bank_name = v[9],
+        .bank_account = v[10],
+        .opened_on = v[11],
+    };
+    struct account a;
+    struct customer cu; /* another subtree's customer is unknown (account_add does not scope) */
+    if ((rc = customer_get(&r->ctx, v[1], &cu, &r->err)))
+        return err_field(&r->err, "cust_no"), rc;
+    if ((rc = account_add(&r->ctx, &in, &a, &r->err)))
+        return rc;
+    return api_reply(r, 201, account_json(&a));
+}
+
+static json_t *meter_json(const struct meter *mp)
+{
+    const struct meter m = *mp;
     json_t *o = json_object();
     json_object_set_new(o, "asset_no", json_string(m.asset_no));
     json_object_set_new(o, "model", json_string(m.model));
@@ -270,7 +423,145 @@ int api_meter_get(struct api_req *r)
     json_object_set_new(o, "service_point", api_json_str(m.sp_no));
     json_object_set_new(o, "account_no", api_json_str(m.account_no));
     json_object_set_new(o, "installed_on", api_json_str(m.installed_on));
-    return api_reply(r, 200, o);
+    return o;
+}
+
+int api_meter_get(struct api_req *r)
+{
+    struct meter m;
+    int rc = meter_get(&r->ctx, api_param(r, "id"), &m, &r->err);
+    if (rc)
+        return rc;
+    return api_reply(r, 200, meter_json(&m));
+}
+
+int api_meter_create(struct api_req *r)
+{
+    static const char *const known[] = { "asset_no", "model",     "phases", "ct_ratio",
+                                         "pt_ratio", "registers", "digits", NULL };
+    struct meter_in in = { 0 };
+    int64_t phases = 0, digits = 0;
+    char ph[8], dg[8];
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "asset_no", true, &in.asset_no)) ||
+        (rc = api_body_str(r, "model", true, &in.model)) ||
+        (rc = api_body_int(r, "phases", 1, 3, &phases)) ||
+        (rc = api_body_str(r, "ct_ratio", false, &in.ct_ratio)) ||
+        (rc = api_body_str(r, "pt_ratio", false, &in.pt_ratio)) ||
+        (rc = api_body_str(r, "registers", false, &in.registers)) ||
+        (rc = api_body_int(r, "digits", 4, 10, &digits)))
+        return rc;
+    if (phases != 1 && phases != 3)
+        return error(&r->err, ERR_INVALID, "field 'phases' must be 1 or 3"),
+               err_field(&r->err, "phases");
+    snprintf(ph, sizeof(ph), "%d", (int)phases);
+    in.phases = ph;
+    if (digits) {
+        snprintf(dg, sizeof(dg), "%d", (int)digits);
+        in.digits = dg;
+    }
+    struct meter m;
+    if ((rc = meter_add(&r->ctx, &in, &m, &r->err)))
+        return rc;
+    return api_reply(r, 201, meter_json(&m));
+}
+
+/* Body member `field`: an object of register: kWh string, as "total=1.00,peak=..." (meter.h),
+ *  or NULL when absent. */
+static int reads_param(struct api_req *r, const char *field, const char **out)
+{
+    json_t *o = json_object_get(r->json, field), *v;
+    const char *key;
+    *out = NULL;
+    if (!o || json_is_null(o))
+        return 0;
+    if (!json_is_object(o))
+        goto bad;
+    struct strbuf sb = STRBUF_INIT;
+    json_object_foreach(o, key, v)
+    {
+        int64_t wh;
+        struct err e = ERR_INIT;
+        if (!json_is_string(v) || energy_parse_kwh(json_string_value(v), &wh, &e) ||
+            strpbrk(key, "=,")) {
+            strbuf_release(&sb);
+            goto bad;
+        }
+        strbuf_addf(&sb, "%s%s=%s", sb.len ? "," : "", key, json_string_value(v));
+    }
+    *out = arena_strdup(&r->arena, sb.buf);
+    strbuf_release(&sb);
+    return 0;
+bad:
+    return error(&r->err, ERR_INVALID,
+                 "field '%s' must be an object of register: kWh string (\"total\": \"12.5\")",
+                 field),
+           err_field(&r->err, field);
+}
+
+/* The meter of path parameter {id} after a change, as GET answers it. */
+static int meter_reply(struct api_req *r, const char *asset_no)
+{
+    struct meter m;
+    int rc = meter_get(&r->ctx, asset_no, &m, &r->err);
+    if (rc)
+        return rc;
+    return api_reply(r, 200, meter_json(&m));
+}
+
+static int date_field(struct api_req *r, const char **date)
+{
+    struct date d;
+    int rc = api_body_date(r, "date", false, &d);
+    return rc ? rc : api_body_str(r, "date", false, date);
+}
+
+/* A meter of another subtree reads as unknown (meter_get), and so does an account. */
+int api_meter_install(struct api_req *r)
+{
+    static const char *const known[] = { "account", "service_point", "date", "reads", NULL };
+    const char *account, *sp, *date, *reads, *asset = api_param(r, "id");
+    struct meter m;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "account", false, &account)) ||
+        (rc = api_body_str(r, "service_point", false, &sp)) || (rc = date_field(r, &date)) ||
+        (rc = reads_param(r, "reads", &reads)))
+        return rc;
+    if (!account && !sp)
+        return error(&r->err, ERR_INVALID, "field 'account' is missing (or give 'service_point')"),
+               err_field(&r->err, "account");
+    if ((rc = meter_get(&r->ctx, asset, &m, &r->err)) ||
+        (rc = meter_install(&r->ctx, asset, account, sp, date, reads, &r->err)))
+        return rc;
+    return meter_reply(r, asset);
+}
+
+int api_meter_remove(struct api_req *r)
+{
+    static const char *const known[] = { "date", "reads", NULL };
+    const char *date, *reads, *asset = api_param(r, "id");
+    struct meter m;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = date_field(r, &date)) ||
+        (rc = reads_param(r, "reads", &reads)) || (rc = meter_get(&r->ctx, asset, &m, &r->err)) ||
+        (rc = meter_remove(&r->ctx, asset, date, reads, &r->err)))
+        return rc;
+    return meter_reply(r, asset);
+}
+
+int api_meter_replace(struct api_req *r)
+{
+    static const char *const known[] = { "new_meter", "date", "old_reads", "new_reads", NULL };
+    const char *nm, *date, *oreads, *nreads, *asset = api_param(r, "id");
+    struct meter m;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "new_meter", true, &nm)) ||
+        (rc = date_field(r, &date)) || (rc = reads_param(r, "old_reads", &oreads)) ||
+        (rc = reads_param(r, "new_reads", &nreads)) ||
+        (rc = meter_get(&r->ctx, asset, &m, &r->err)) ||
+        (rc = meter_replace(&r->ctx, asset, nm, date, oreads, nreads, &r->err)))
+        return rc;
+    return meter_reply(r, nm);
 }
 
 /* ---- audit log ---- */

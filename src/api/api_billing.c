@@ -1,8 +1,9 @@
 /*
- * Tariffs and bills over HTTP, read-only: the tariff list and one tariff's document (the
- * format of doc/tariff-format.md), bills filtered and one bill with its lines and their
- * arithmetic. Bills are scoped to the caller's subtree in SQL (bill.c); a bill of another
- * subtree answers exactly like a missing one. Money and energy are decimal strings.
+ * Tariffs and bills over HTTP: the tariff list, one tariff's document (the format of
+ * doc/tariff-format.md), storing a tariff document and pricing a usage with a stored tariff
+ * (quote); bills filtered and one bill with its lines and their arithmetic. Bills are scoped to
+ * the caller's subtree in SQL (bill.c); a bill of another subtree answers exactly like a missing
+ * one. Money and energy are decimal strings. Bill runs are in api_billrun.c.
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -46,6 +47,141 @@ int api_tariff_get(struct api_req *r)
     if (!doc)
         return error(&r->err, ERR_INTERNAL, "tariff document does not parse");
     return api_reply(r, 200, doc);
+}
+
+/* The body is one tariff document; all or nothing, like `pmis tariff load`. 201 when versions
+ * were added, 200 when every version was stored already (a repeat changes nothing). */
+int api_tariff_save(struct api_req *r)
+{
+    struct tariff **v;
+    size_t n;
+    int added = 0;
+    int rc = tariff_parse_json_all(r->body, r->body_len, &v, &n, &r->err);
+    if (rc)
+        return rc;
+    if (!(rc = store_begin(r->ctx.db, &r->err))) {
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = tariff_save(&r->ctx, v[i], "api", &added, &r->err);
+        rc = store_end(r->ctx.db, rc, &r->err);
+    }
+    json_t *j = NULL;
+    if (!rc)
+        j = json_pack("{s:s,s:i}", "code", tariff_code(v[0]), "versions_added", added);
+    tariff_free_all(v, n);
+    if (rc)
+        return rc;
+    return api_reply(r, added ? 201 : 200, j);
+}
+
+static int quote_tou(struct api_req *r, struct usage *u)
+{
+    json_t *o = json_object_get(r->json, "tou");
+    const char *key;
+    json_t *val;
+    if (!o || json_is_null(o))
+        return 0;
+    if (!json_is_object(o))
+        goto bad;
+    u->has_tou = true;
+    json_object_foreach(o, key, val)
+    {
+        int per = -1;
+        for (int i = 0; i < TOU_N; i++)
+            if (!strcmp(key, tou_period_name((enum tou_period)i)))
+                per = i;
+        struct err e = ERR_INIT;
+        if (per < 0 || !json_is_string(val) ||
+            energy_parse_kwh(json_string_value(val), &u->tou_wh[per], &e) || u->tou_wh[per] < 0)
+            goto bad;
+    }
+    return 0;
+bad:
+    return error(&r->err, ERR_INVALID,
+                 "field 'tou' must be an object of sharp, peak, flat, valley, deep: kWh strings"),
+           err_field(&r->err, "tou");
+}
+
+int api_tariff_quote(struct api_req *r)
+{
+    static const char *const known[] = {
+        "tariff",      "period",         "kwh",         "tou",
+        "kvarh",       "capacity_kva",   "demand_kw",   "contract_demand_kw",
+        "ytd_kwh",     "months_in_year", "supply_days", "cycle_months",
+        "pf_standard", "from",           "to",          "user_type",
+        NULL
+    };
+    const char *code, *period, *pf = NULL, *kvarh = NULL;
+    int64_t months = 0, days = 0, cycle = 1;
+    struct usage u;
+    int rc;
+    usage_init(&u);
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "tariff", true, &code)) ||
+        (rc = api_body_str(r, "period", true, &period)) ||
+        (rc = api_body_kwh(r, "kwh", false, &u.total_wh)) || (rc = quote_tou(r, &u)) ||
+        (rc = api_body_str(r, "kvarh", false, &kvarh)) ||
+        (rc = api_body_kwh(r, "kvarh", false, &u.reactive_varh)) ||
+        (rc = api_body_kwh(r, "capacity_kva", false, &u.capacity_va)) ||
+        (rc = api_body_kwh(r, "demand_kw", false, &u.demand_w)) ||
+        (rc = api_body_kwh(r, "contract_demand_kw", false, &u.contract_demand_w)) ||
+        (rc = api_body_kwh(r, "ytd_kwh", false, &u.ytd_wh)) ||
+        (rc = api_body_int(r, "months_in_year", 1, 12, &months)) ||
+        (rc = api_body_int(r, "supply_days", 1, 31, &days)) ||
+        (rc = api_body_int(r, "cycle_months", 1, 12, &cycle)) ||
+        (rc = api_body_str(r, "pf_standard", false, &pf)) ||
+        (rc = api_body_date(r, "from", false, &u.from)) ||
+        (rc = api_body_date(r, "to", false, &u.to)) ||
+        (rc = api_body_str(r, "user_type", false, &u.user_type)))
+        return rc;
+    if (period_parse(period, &u.period, &r->err))
+        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+    if (!json_object_get(r->json, "kwh") && !u.has_tou)
+        return error(&r->err, ERR_INVALID, "field 'kwh' is missing (or give 'tou')"),
+               err_field(&r->err, "kwh");
+    if (date_is_valid(u.from) != date_is_valid(u.to))
+        return error(&r->err, ERR_INVALID, "give both 'from' and 'to'"),
+               err_field(&r->err, date_is_valid(u.from) ? "to" : "from");
+    u.has_reactive = kvarh != NULL;
+    if (pf) {
+        static const struct {
+            const char *s;
+            int v;
+        } pfs[] = { { "0.90", 90 }, { "0.9", 90 }, { "0.85", 85 },
+                    { "0.80", 80 }, { "0.8", 80 }, { "0", 0 } };
+        size_t i = 0;
+        while (i < ARRAY_SIZE(pfs) && strcmp(pf, pfs[i].s))
+            i++;
+        if (i == ARRAY_SIZE(pfs))
+            return error(&r->err, ERR_INVALID,
+                         "field 'pf_standard' must be \"0.90\", \"0.85\", \"0.80\" or \"0\""),
+                   err_field(&r->err, "pf_standard");
+        u.pf_standard = pfs[i].v;
+    }
+    u.months_in_year = (int)months;
+    u.supply_days = (int)days;
+    u.cycle_months = (int)cycle;
+    struct tariff *t;
+    if ((rc = tariff_load(&r->ctx, code, &t, &r->err)))
+        return rc;
+    struct quote *q = arena_alloc(&r->arena, sizeof(*q)); /* large: not on a worker's stack */
+    rc = tariff_quote(t, &u, q, &r->err);
+    tariff_free(t);
+    if (rc)
+        return rc;
+    json_t *lines = json_array();
+    for (int i = 0; i < q->nlines; i++) {
+        const struct quote_line *l = &q->lines[i];
+        char d[DATE_BUF_SIZE], ar[2048];
+        json_array_append_new(lines,
+                              json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "item", l->code, "name",
+                                        l->name_zh, "version", date_format(l->version, d), "amount",
+                                        api_json_money(l->amount_fen), "rule", l->rule,
+                                        "arithmetic", quote_line_arith(l, ar, sizeof(ar))));
+    }
+    char e[ENERGY_BUF_SIZE];
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:s,s:o,s:s,s:o}", "tariff", code, "period", period, "lines",
+                               lines, "energy_kwh", energy_format_kwh3(q->energy_wh, e), "total",
+                               api_json_money(q->total_fen)));
 }
 
 static json_t *money_json(int64_t fen)

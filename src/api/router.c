@@ -7,6 +7,7 @@
  */
 #include "core/common.h"
 #include "core/date.h"
+#include "core/energy.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "api/api.h"
@@ -158,6 +159,35 @@ int api_body_date(struct api_req *r, const char *field, bool required, struct da
         return rc;
     if (date_parse(s, out, &r->err))
         return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
+    return 0;
+}
+
+int api_body_kwh(struct api_req *r, const char *field, bool required, int64_t *wh)
+{
+    const char *s;
+    int64_t v;
+    int rc = api_body_str(r, field, required, &s);
+    if (rc || !s)
+        return rc;
+    if (energy_parse_kwh(s, &v, &r->err))
+        return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
+    if (v < 0)
+        return error(&r->err, ERR_INVALID, "field '%s' must not be negative", field),
+               err_field(&r->err, field);
+    *wh = v;
+    return 0;
+}
+
+int api_body_int(struct api_req *r, const char *field, int64_t min, int64_t max, int64_t *out)
+{
+    json_t *v = r->json ? json_object_get(r->json, field) : NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+        return error(&r->err, ERR_INVALID,
+                     "field '%s' must be an integer from %" PRId64 " to %" PRId64, field, min, max),
+               err_field(&r->err, field);
+    *out = json_integer_value(v);
     return 0;
 }
 

@@ -277,7 +277,7 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
     if (r->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->status == 405 && q->route < 0)
-        MHD_add_response_header(resp, "Allow", "GET, POST");
+        MHD_add_response_header(resp, "Allow", "GET, POST, PATCH");
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
     q->status = r->status ? r->status : 200;

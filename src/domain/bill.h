@@ -114,9 +114,13 @@ struct bill_run_info {
     int64_t started_at, issued_at; /* µs since the epoch; issued_at 0 = not issued */
 };
 typedef int bill_run_fn(void *arg, const struct bill_run_info *r);
-/** The latest `limit` runs (0 = 50), of `period` or all (NULL), newest first. */
+/** The latest `limit` runs (0 = 50), of `period` or all (NULL), newest first. With an org
+ *  scope (ctx.scope_org_id), only runs of an org inside it and runs of every org. */
 int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
               struct err *err);
+/** Run `id`, scoped like bill_runs: a run of an org outside the scope is ERR_NOT_FOUND "no bill
+ *  run N", exactly like a missing one. Strings in the ctx arena. */
+int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct err *err);
 
 /** A bill as listed. Strings live in the ctx arena. */
 struct bill_info {

@@ -1,5 +1,22 @@
-/* Listing bill runs (bill.h: bill_runs). */
+/* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope. */
 #include "domain/bill.h"
+
+/* A row of Q_BILL_RUN_LIST / Q_BILL_RUN_FIND. */
+static void run_row(struct ctx *c, struct store_stmt *st, struct bill_run_info *r)
+{
+    r->id = store_col_i64(st, 0);
+    r->period = ctx_col_text(c, st, 1);
+    r->org_code = ctx_col_text(c, st, 2);
+    r->cycle_day = (int)store_col_i64(st, 3);
+    r->status = ctx_col_text(c, st, 4);
+    r->accounts = store_col_i64(st, 5);
+    r->in_review = store_col_i64(st, 6);
+    r->total_fen = store_col_i64(st, 7);
+    r->energy_wh = store_col_i64(st, 8);
+    r->started_at = store_col_i64(st, 9);
+    r->started_by = ctx_col_text(c, st, 11);
+    r->issued_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
+}
 
 int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
               struct err *err)
@@ -8,23 +25,27 @@ int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn,
     int ret;
     store_bind_text(st, 1, period);
     store_bind_i64(st, 2, limit > 0 ? limit : 50);
+    ctx_bind_scope(c, st, 3);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_run_info r;
-        r.id = store_col_i64(st, 0);
-        r.period = ctx_col_text(c, st, 1);
-        r.org_code = ctx_col_text(c, st, 2);
-        r.cycle_day = (int)store_col_i64(st, 3);
-        r.status = ctx_col_text(c, st, 4);
-        r.accounts = store_col_i64(st, 5);
-        r.in_review = store_col_i64(st, 6);
-        r.total_fen = store_col_i64(st, 7);
-        r.energy_wh = store_col_i64(st, 8);
-        r.started_at = store_col_i64(st, 9);
-        r.started_by = ctx_col_text(c, st, 11);
-        r.issued_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
+        run_row(c, st, &r);
         if ((ret = fn(arg, &r)))
             break;
     }
     store_reset(st);
     return ret < 0 ? ret : 0;
+}
+
+int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_FIND);
+    store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
+    int ret = store_one(st, err);
+    if (!ret)
+        run_row(c, st, out);
+    store_reset(st);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "no bill run %" PRId64, id);
+    return ret;
 }

@@ -27,6 +27,7 @@ static int acct_get(struct ctx *c, const char *account_no, struct acct *a, struc
 {
     struct store_stmt *st = store_q(c->db, Q_COLLECT_ACCOUNT);
     store_bind_text(st, 1, account_no);
+    ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown account '%s'", account_no);
@@ -67,6 +68,7 @@ int collect_candidates(struct ctx *c, struct date on, candidate_fn *fn, void *ar
     struct store_stmt *st = store_q(c->db, Q_COLLECT_CANDIDATES);
     store_bind_text(st, 1, date_format(on, d));
     store_bind_text(st, 2, date_format(date_add_days(on, -(int32_t)pol.overdue_days), cut));
+    ctx_bind_scope(c, st, 3);
     ret = 0;
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct candidate k = {

@@ -236,6 +236,7 @@ int collect_orders_list(struct ctx *c, const struct order_query *q, order_fn *fn
     store_bind_i64(st, 5, ctx_now(c));
     store_bind_i64(st, 6, q->after_id);
     store_bind_i64(st, 7, q->limit);
+    ctx_bind_scope(c, st, 8);
     int ret = 0;
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct order_info o;
@@ -250,6 +251,7 @@ int collect_order_get(struct ctx *c, int64_t id, struct order_info *o, struct er
 {
     struct store_stmt *st = store_q(c->db, Q_COLLECT_ORDER_GET);
     store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no collection order #%" PRId64, id);
@@ -335,6 +337,7 @@ int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err)
     const char *why = prepaid ? "topped up" : "arrears paid";
     st = store_q(c->db, Q_COLLECT_ORDER_GET);
     store_bind_i64(st, 1, lo.id);
+    ctx_bind_scope(c, st, 2);
     if ((ret = store_one(st, err)))
         return ret;
     const char *account_no = ctx_col_text(c, st, 1);

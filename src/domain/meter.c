@@ -364,6 +364,7 @@ static int do_install(struct ctx *c, const struct meter *m, const char *account_
                      "point",
                      m->asset_no);
     store_bind_text(st, 1, sp_no ? sp_no : account_no);
+    ctx_bind_scope(c, st, 2);
     rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
         return sp_no ? error(err, ERR_NOT_FOUND, "unknown service point '%s'", sp_no)

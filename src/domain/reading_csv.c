@@ -491,6 +491,7 @@ static int load_meters(struct imp *im, struct err *err)
         for (uint32_t i = 0; i < im->meters.n && !rc; i++) {
             struct store_stmt *st = store_q(db, Q_READ_METER_ONE);
             store_bind_text(st, 1, im->meters.v[i].asset_no);
+            ctx_bind_scope(im->c, st, 2);
             while ((rc = store_step(st, err)) == STORE_ROW)
                 if ((rc = meter_row(im, st, i, err))) {
                     store_reset(st);
@@ -501,6 +502,7 @@ static int load_meters(struct imp *im, struct err *err)
     }
     /* many meters: one pass over all of them, rows of a meter together */
     struct store_stmt *st = store_q(db, Q_READ_METER_ALL);
+    ctx_bind_scope(im->c, st, 1);
     while ((rc = store_step(st, err)) == STORE_ROW) {
         int64_t idx;
         if (strmap_get(&im->names, store_col_text(st, 1), &idx) &&

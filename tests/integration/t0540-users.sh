@@ -51,7 +51,7 @@ check "the roles" out_is "cashier,inspector"
 run --json role list
 check "role list shows built-in and custom roles" \
     test "$(jq -c '[.[] | select(.code == "inspector" or .code == "auditor") | [.code, .builtin, .permissions]]' "$T/out")" = \
-    '[["auditor",true,"customer:read,tariff:read,bill:read,payment:read,audit:read,report:read"],["inspector",false,"customer:read,bill:read"]]'
+    '[["auditor",true,"customer:read,tariff:read,bill:read,payment:read,audit:read,report:read,collection:read"],["inspector",false,"customer:read,bill:read"]]'
 echo Zx8cVb2nMq | "$PMIS" user passwd zhang --password-stdin >"$T/out" 2>"$T/err"
 check "an administrator sets a password" out_is "user zhang: password set"
 check "which need not be changed" \
@@ -72,7 +72,7 @@ check "is stored only as its hash" \
 run --json token list
 check "token list: its owner's permissions, no secret" \
     test "$(jq -c '.[0] | [.name, .user, .permissions, .org, .revoked_at]' "$T/out")" = \
-    '["t1","zhang","customer:read,bill:read,payment:read,payment:post","HZ",null]'
+    '["t1","zhang","customer:read,bill:read,payment:read,payment:post,collection:read,collection:work","HZ",null]'
 check "the list never shows the token" not grep -q "$tok" "$T/out"
 expect_ok "revoke" token revoke t1
 expect_fail "revoke twice" 67 "token 't1' is already revoked" token revoke t1

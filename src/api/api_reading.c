@@ -1,0 +1,83 @@
+/*
+ * Meter readings and interval data over HTTP: a text/csv body in the formats of
+ * doc/readings-format.md, all-or-nothing (domain/reading_csv.c). Bad rows answer 400 with the
+ * report of every bad row; nothing is stored then. Meters outside the caller's subtree read as
+ * unknown (the import honours ctx.scope_org_id), so they are bad rows like missing ones.
+ */
+#include "core/common.h"
+#include "core/csv.h"
+#include "api/api.h"
+#include "domain/reading_csv.h"
+
+static json_t *bad_json(const struct import_result *res)
+{
+    json_t *bad = json_array();
+    for (size_t i = 0; i < res->bad.n; i++)
+        json_array_append_new(bad,
+                              json_pack("{s:I,s:s,s:s,s:s}", "line", (json_int_t)res->bad.v[i].line,
+                                        "column", res->bad.v[i].column, "value",
+                                        res->bad.v[i].value, "reason", res->bad.v[i].reason));
+    return bad;
+}
+
+static int import(struct api_req *r, enum reading_kind kind)
+{
+    const char *encoding = api_query(r, "encoding"), *dry = api_query(r, "dry_run");
+    struct import_opts o = { .csv = CSV_OPTIONS_INIT, .source = "api" };
+    int64_t minutes;
+    int rc;
+    if (encoding && csv_encoding_parse(encoding, &o.csv.encoding, &r->err))
+        return err_field(&r->err, "encoding");
+    if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
+        return error(&r->err, ERR_INVALID, "query parameter 'dry_run' must be true or false"),
+               err_field(&r->err, "dry_run");
+    o.dry_run = dry && !strcmp(dry, "true");
+    if ((rc = api_query_int(r, "minutes", 15, 60, 15, &minutes)))
+        return rc;
+    if (minutes != 15 && minutes != 30 && minutes != 60)
+        return error(&r->err, ERR_INVALID, "query parameter 'minutes' must be 15, 30 or 60"),
+               err_field(&r->err, "minutes");
+    o.csv.max_record = 4096;
+    struct csv_reader cr;
+    struct reading_import_result res;
+    memset(&res, 0, sizeof(res));
+    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o.csv, &r->err)))
+        return rc;
+    rc = reading_import(&r->ctx, kind, &cr, &o, (int)minutes, &res, &r->err);
+    csv_close(&cr);
+    if (rc == ERR_USAGE)
+        rc = ERR_INVALID;
+    json_t *j = NULL;
+    if (rc && res.r.rows_failed) {
+        /* the report of every bad row, in the error shape with the rows beside it */
+        json_t *e = json_pack("{s:s,s:s,s:I,s:o}", "code", "invalid", "message", r->err.msg,
+                              "bad_count", (json_int_t)res.r.bad_count, "bad", bad_json(&res.r));
+        api_reply(r, 400, json_pack("{s:o}", "error", e));
+        rc = 0;
+    } else if (!rc) {
+        j = json_object();
+        json_object_set_new(j, "table", json_string(reading_kind_name(kind)));
+        json_object_set_new(j, "format", api_json_str(res.format));
+        json_object_set_new(j, "rows", json_integer(res.r.rows));
+        json_object_set_new(j, "values", json_integer(res.values));
+        json_object_set_new(j, "created", json_integer(res.r.created));
+        json_object_set_new(j, "unchanged", json_integer(res.r.unchanged));
+        json_object_set_new(j, "days_new", json_integer(res.days_new));
+        json_object_set_new(j, "days_merged", json_integer(res.days_merged));
+        json_object_set_new(j, "committed", json_boolean(res.r.committed));
+        json_object_set_new(j, "dry_run", json_boolean(o.dry_run));
+        api_reply(r, 200, j);
+    }
+    reading_import_result_release(&res);
+    return rc;
+}
+
+int api_reading_import(struct api_req *r)
+{
+    return import(r, READING_REGISTERS);
+}
+
+int api_interval_import(struct api_req *r)
+{
+    return import(r, READING_INTERVALS);
+}
