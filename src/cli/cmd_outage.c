@@ -5,47 +5,12 @@
  */
 #include "core/common.h"
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "domain/outage.h"
-
-struct out {
-    struct cli *cli;
-    struct tz tz;
-    json_t *items;
-};
-
-static int out_init(struct cli *cli, struct out *o)
-{
-    o->cli = cli;
-    o->items = json_array();
-    return tz_load(cli->ctx.zone_name, &o->tz, &cli->err);
-}
-
-static void out_release(struct out *o)
-{
-    tz_release(&o->tz);
-    json_decref(o->items);
-}
-
-static const char *when(struct out *o, int64_t us, char *b)
-{
-    return us ? instant_format_tz(us, &o->tz, b) : "-";
-}
-
-static json_t *jwhen(struct out *o, int64_t us)
-{
-    char b[INSTANT_BUF_SIZE];
-    return us ? json_string(instant_format_tz(us, &o->tz, b)) : json_null();
-}
 
 static int parse_id(struct cli *cli, const char *s, int64_t *id)
 {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || v <= 0)
-        return error(&cli->err, ERR_USAGE, "'%s' is not an outage number", s);
-    *id = v;
-    return 0;
+    return cli_parse_number(cli, s, "an outage number", id);
 }
 
 int cmd_outage_add(struct cli *cli, int argc, char **argv)

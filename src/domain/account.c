@@ -102,6 +102,7 @@ static int prepare(struct ctx *c, const struct account_in *in, struct account_ro
         return error(err, ERR_INVALID, "cust_no is missing"), err_field(err, "cust_no");
     struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
     store_bind_text(st, 1, cust_no);
+    ctx_bind_scope(c, st, 2);
     rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no),

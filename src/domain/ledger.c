@@ -187,6 +187,19 @@ static int load_open(struct ctx *c, int64_t account_id, rec_vec *out, struct err
 
 /* ---- allocation ---- */
 
+void ledger_alloc_split(const struct receivable *r, bool principal_first, int64_t left,
+                        int64_t *fee_fen, int64_t *principal_fen)
+{
+    int64_t fee = owed_fee(r), pr = owed_principal(r);
+    if (principal_first) {
+        *principal_fen = MIN(left, pr);
+        *fee_fen = MIN(left - *principal_fen, fee);
+    } else {
+        *fee_fen = MIN(left, fee);
+        *principal_fen = MIN(left - *fee_fen, pr);
+    }
+}
+
 struct alloc_plan {
     int64_t fee_fen, principal_fen;
 };
@@ -197,18 +210,9 @@ static void plan_allocation(const rec_vec *recs, bool principal_first, int64_t *
                             struct alloc_plan *plan)
 {
     for (size_t i = 0; i < recs->n; i++) {
-        const struct receivable *r = &recs->v[i];
-        int64_t f = 0, p = 0, fee = owed_fee(r), pr = owed_principal(r);
-        if (principal_first) {
-            p = MIN(*left, pr);
-            f = MIN(*left - p, fee);
-        } else {
-            f = MIN(*left, fee);
-            p = MIN(*left - f, pr);
-        }
-        plan[i].fee_fen = f;
-        plan[i].principal_fen = p;
-        *left -= f + p;
+        ledger_alloc_split(&recs->v[i], principal_first, *left, &plan[i].fee_fen,
+                           &plan[i].principal_fen);
+        *left -= plan[i].fee_fen + plan[i].principal_fen;
     }
 }
 

@@ -192,6 +192,10 @@ struct receivable {
 int ledger_account_find(struct ctx *c, const char *account_no, int64_t *id, bool *closed,
                         struct err *err);
 void ledger_rec_read(struct store_stmt *st, struct receivable *r);
+/** The allocation rule, in one place: what `left` pays of receivable r's unpaid late fee and
+ *  principal, the fee first unless `principal_first`. */
+void ledger_alloc_split(const struct receivable *r, bool principal_first, int64_t left,
+                        int64_t *fee_fen, int64_t *principal_fen);
 int ledger_rec_write(struct ctx *c, const struct receivable *r, struct date today, struct err *err);
 /** Accrue `r` through `through` (nothing if not overdue, already accrued or fully paid);
  *  *added_fen gets the increase of the fee charged. */

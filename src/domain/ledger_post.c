@@ -266,15 +266,8 @@ static int apply_line(struct state *s, const struct fee_policies *pol, size_t li
     int64_t left = l->amount_fen;
     for (size_t i = 0; i < a->rec_n && left; i++) {
         struct receivable *r = &recs[i];
-        int64_t fee = r->fee_fen - r->fee_paid_fen - r->fee_waived_fen;
-        int64_t pr = r->amount_fen - r->paid_fen, f, p;
-        if (s->o->principal_first) {
-            p = MIN(left, pr);
-            f = MIN(left - p, fee);
-        } else {
-            f = MIN(left, fee);
-            p = MIN(left - f, pr);
-        }
+        int64_t f, p;
+        ledger_alloc_split(r, s->o->principal_first, left, &f, &p);
         if (!f && !p)
             continue;
         left -= f + p;

@@ -1,0 +1,57 @@
+/*
+ * Output helpers shared by the service-centre commands (cmd_ticket.c, cmd_outage.c): instants
+ * printed in the business zone, a JSON list being built, and positive record numbers.
+ */
+#ifndef PMIS_CLI_OUT_H
+#define PMIS_CLI_OUT_H
+
+#include "cli/cli.h"
+#include "core/date.h"
+
+#include <errno.h>
+
+struct out {
+    struct cli *cli;
+    struct tz tz;
+    json_t *items;
+};
+
+static inline int out_init(struct cli *cli, struct out *o)
+{
+    o->cli = cli;
+    o->items = json_array();
+    return tz_load(cli->ctx.zone_name, &o->tz, &cli->err);
+}
+
+static inline void out_release(struct out *o)
+{
+    tz_release(&o->tz);
+    json_decref(o->items);
+}
+
+/* An instant in the business zone, "-" for none (b: INSTANT_BUF_SIZE bytes). */
+static inline const char *when(struct out *o, int64_t us, char *b)
+{
+    return us ? instant_format_tz(us, &o->tz, b) : "-";
+}
+
+static inline json_t *jwhen(struct out *o, int64_t us)
+{
+    char b[INSTANT_BUF_SIZE];
+    return us ? json_string(instant_format_tz(us, &o->tz, b)) : json_null();
+}
+
+/* A positive record number; ERR_USAGE "'x' is not <what>" otherwise. */
+static inline int cli_parse_number(struct cli *cli, const char *s, const char *what, int64_t *id)
+{
+    char *end;
+    *id = 0;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || end == s || v <= 0)
+        return error(&cli->err, ERR_USAGE, "'%s' is not %s", s, what);
+    *id = v;
+    return 0;
+}
+
+#endif
