@@ -278,6 +278,17 @@ int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err);
  *  that ever had an order (the others have nothing to cancel or reconnect). */
 int collect_after_payments(struct ctx *c, const int64_t *ids, size_t n, struct err *err);
 
+/**
+ * Called by ledger_reverse() inside its transaction after payment `receipt` of `account_id` is
+ * reversed: when a reconnection order is still open and the account owes an overdue bill again
+ * (postpaid) or has no credit left (prepaid), the order is cancelled (audited) and the supply
+ * stays off. A disconnection order that the payment cancelled is not reopened: the account is
+ * a candidate again (its notice still stands) and needs a fresh approval. A reconnection
+ * already done stays done: disconnecting again starts from a new notice.
+ */
+int collect_after_reversal(struct ctx *c, int64_t account_id, const char *receipt,
+                           struct err *err);
+
 /* ---- prepaid (费控) accounts (collect_prepaid.c) ---- */
 
 /** Daily charge estimate from recent bills: Σ bill_fen / Σ days (their periods' days), fen

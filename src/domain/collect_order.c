@@ -3,8 +3,9 @@
  * policies, listing and closing orders, the supply state of an account (the latest order not
  * cancelled: disconnect done or reconnect open = off), and the payment hook that cancels an
  * open disconnection or opens a reconnection due within the policy's hours (24, rules §6.2,
- * §7) when a payment clears the arrears (postpaid) or leaves credit (prepaid). Called by
- * cmd_disconnect.c, collect_disconnect.c, collect_prepaid.c and ledger_pay().
+ * §7) when a payment clears the arrears (postpaid) or leaves credit (prepaid), and the reversal
+ * hook that cancels that reconnection when the arrears come back. Called by
+ * cmd_disconnect.c, collect_disconnect.c, collect_prepaid.c, ledger_pay() and ledger_reverse().
  */
 #include "domain/collect_int.h"
 
@@ -306,6 +307,29 @@ out:
 
 /* ---- the payment hook ---- */
 
+/* Is the account back in arrears: an overdue bill (postpaid), no credit left (prepaid)? */
+static int owes_again(struct ctx *c, int64_t account_id, struct date today, bool *owes,
+                      bool *prepaid, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_COLLECT_PAY_MODE);
+    store_bind_i64(st, 1, account_id);
+    int ret = store_one(st, err);
+    if (ret)
+        return ret;
+    *prepaid = !strcmp(store_col_text(st, 0), "prepaid");
+    int64_t balance = store_col_i64(st, 1);
+    store_reset(st);
+    if (*prepaid) {
+        *owes = balance >= 0;
+        return 0;
+    }
+    struct overdue o;
+    if ((ret = collect_overdue_get(c, account_id, today, &o, err)))
+        return ret;
+    *owes = o.bills > 0;
+    return 0;
+}
+
 int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err)
 {
     struct last_order lo;
@@ -315,27 +339,12 @@ int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err)
     if ((ret = collect_last_order(c, account_id, &lo, err)) || !lo.id ||
         strcmp(lo.kind, "disconnect"))
         return ret; /* no order, or reconnected / reconnecting already: nothing to do */
-    if ((ret = ctx_today(c, &today, err)))
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_COLLECT_PAY_MODE);
-    store_bind_i64(st, 1, account_id);
-    if ((ret = store_one(st, err)))
-        return ret;
-    bool prepaid = !strcmp(store_col_text(st, 0), "prepaid");
-    int64_t balance = store_col_i64(st, 1);
-    store_reset(st);
-    if (prepaid) {
-        if (balance >= 0) /* no credit left yet */
-            return 0;
-    } else {
-        struct overdue o;
-        if ((ret = collect_overdue_get(c, account_id, today, &o, err)))
-            return ret;
-        if (o.bills) /* still owes an overdue bill */
-            return 0;
-    }
+    bool owes, prepaid;
+    if ((ret = ctx_today(c, &today, err)) ||
+        (ret = owes_again(c, account_id, today, &owes, &prepaid, err)) || owes)
+        return ret; /* still owes an overdue bill, or no credit left yet */
     const char *why = prepaid ? "topped up" : "arrears paid";
-    st = store_q(c->db, Q_COLLECT_ORDER_GET);
+    struct store_stmt *st = store_q(c->db, Q_COLLECT_ORDER_GET);
     store_bind_i64(st, 1, lo.id);
     ctx_bind_scope(c, st, 2);
     if ((ret = store_one(st, err)))
@@ -368,6 +377,37 @@ int collect_after_payment(struct ctx *c, int64_t account_id, struct err *err)
     snprintf(detail, sizeof(detail), "order #%" PRId64 ": %s on %s, reconnect within %" PRId64
              " h", id, why, td, pol.reconnect_hours);
     struct audit_rec ar = { "collect.reconnect.open", "account", account_no, NULL, NULL, detail };
+    return audit_append(c, &ar, err);
+}
+
+int collect_after_reversal(struct ctx *c, int64_t account_id, const char *receipt,
+                           struct err *err)
+{
+    struct last_order lo;
+    struct date today;
+    char detail[200], td[DATE_BUF_SIZE], note[80];
+    bool owes, prepaid;
+    int ret;
+    if ((ret = collect_last_order(c, account_id, &lo, err)) || !lo.id ||
+        strcmp(lo.kind, "reconnect") || strcmp(lo.status, "open"))
+        return ret; /* no reconnection waiting: the candidates list takes the account again */
+    if ((ret = ctx_today(c, &today, err)) || (ret = owes_again(c, account_id, today, &owes, &prepaid, err)) ||
+        !owes)
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_COLLECT_ORDER_GET);
+    store_bind_i64(st, 1, lo.id);
+    ctx_bind_scope(c, st, 2);
+    if ((ret = store_one(st, err)))
+        return ret;
+    char account_no[32];
+    snprintf(account_no, sizeof(account_no), "%s", ctx_col_text(c, st, 1));
+    store_reset(st);
+    snprintf(note, sizeof(note), "payment %s reversed: arrears again", receipt);
+    if ((ret = collect_order_set_closed(c, lo.id, "cancelled", note, err)))
+        return ret;
+    snprintf(detail, sizeof(detail), "#%" PRId64 " reconnect cancelled on %s: %s", lo.id,
+             date_format(today, td), note);
+    struct audit_rec ar = { "collect.reconnect.cancel", "account", account_no, NULL, NULL, detail };
     return audit_append(c, &ar, err);
 }
 

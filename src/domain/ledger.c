@@ -603,7 +603,8 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
                                 today, reason, err)) ||
         (ret = ledger_balance_add(c, pi.account_id, pi.amount_fen, err)) ||
         (ret = load_open(c, pi.account_id, &recs, err)) ||
-        (ret = apply_credit(c, pi.account_id, &recs, today, err)))
+        (ret = apply_credit(c, pi.account_id, &recs, today, err)) ||
+        (ret = collect_after_reversal(c, pi.account_id, rn, err)))
         goto out;
     char m[MONEY_BUF_SIZE], detail[200];
     snprintf(detail, sizeof(detail), "%s %s yuan, approved by %s: %s", rn,

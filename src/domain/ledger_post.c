@@ -480,6 +480,13 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
                 continue;
             }
             const struct seen_pay *p = &seen.v[-prev - 1];
+            if (!strmap_get(&s.acct_by_no, p->account_no, NULL)) {
+                /* another account, perhaps outside the caller's org scope: name nothing of it */
+                line_fail(c, l, ERR_CONFLICT,
+                          "%s reference '%s' was already used by a payment to another account",
+                          o->channel, l->ref);
+                continue;
+            }
             if (strcmp(p->account_no, l->account_no) || p->amount_fen != l->amount_fen) {
                 line_fail(c, l, ERR_CONFLICT,
                           "%s reference '%s' was already posted as receipt %s for %s yuan to "

@@ -99,7 +99,7 @@ digest=$(db_digest)
 expect_ok "the same bank reference again" pay $R4 150 --channel bank --ref B-0001
 check "is a repeat" out_has "was already posted as receipt SK0000000002: nothing posted"
 expect_fail "the reference again for another amount" 67 "'B-0001' was already posted as receipt SK0000000002" pay $R4 151 --channel bank --ref B-0001
-expect_fail "the reference again for another account" 67 "already posted" pay $R5 150 --channel bank --ref B-0001
+expect_fail "the reference again for another account" 67 "bank reference 'B-0001' was already used by a payment to another account" pay $R5 150 --channel bank --ref B-0001
 check "and nothing changed" test "$(db_digest)" = "$digest"
 expect_ok "the same reference on another channel is another payment" pay $R5 10 --channel wechat --ref B-0001
 check "R5 paid up" test "$(balance $R5)" = "0.00"

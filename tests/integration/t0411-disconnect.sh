@@ -187,6 +187,28 @@ expect_fail "a bad date" 65 "invalid date" disconnect candidates --date 2025-13-
 expect_fail "a bad status" 65 "status is open, done or cancelled, not 'x'" orders list --status x
 expect_fail "a bad kind" 65 "kind is disconnect or reconnect, not 'x'" orders list --kind x
 check "nothing changed" test "$(db_digest)" = "$digest"
+
+# ---- a reversal brings the arrears back: the reconnection waits, the candidates list returns ----
+rcpt() { printf 'SK%010d' "$(sql "SELECT MAX(p.id) FROM payment p JOIN account a ON a.id = p.account_id WHERE a.account_no = '$1'")"; }
+expect_ok "C2 approved again" disconnect approve $C2 --approver bob --second-approver carol
+check "order #5" out_has "order #5 opened"
+expect_ok "and disconnected" orders done 5
+expect_ok "C2 pays everything and more" pay $C2 2000 --channel bank --ref B-C2
+expect_ok "a reconnection order" --json orders list --account $C2 --status open
+check "#6 open" out_has '^\[\{"id":6,.*"kind":"reconnect","status":"open"'
+expect_ok "the bank's payment reversed" payment reverse "$(rcpt $C2)" --reason 银行退票 --approver bob
+expect_ok "C2's orders" --json orders list --account $C2
+check "#6 cancelled with the receipt named" out_has "\"id\":6,.*\"status\":\"cancelled\",.*\"note\":\"payment $(rcpt $C2) reversed: arrears again\""
+expect_ok "audited" audit list --action collect.reconnect.cancel
+check "once" test "$(grep -c "#6 reconnect cancelled on 2025-01-26" "$T/out")" = 1
+expect_fail "still disconnected" 67 "account $C2 is disconnected \(order #5\)" disconnect notice $C2
+expect_ok "paid again" pay $C2 2000 --channel bank --ref B-C2-2
+expect_ok "a new reconnection order" --json orders list --account $C2 --status open
+check "#7" out_has '^\[\{"id":7,.*"kind":"reconnect","status":"open"'
+expect_ok "R1's payment reversed" payment reverse "$(rcpt $R1)" --reason 假币 --approver bob
+expect_ok "candidates" --json disconnect candidates
+check "R1 is ready again on its first notice" out_has "\"account\":\"$R1\",.*\"notice_on\":\"2025-01-15\",.*\"state\":\"ready\""
+check "its cancelled order stays cancelled" test "$(sql "SELECT status FROM collect_order WHERE id = 2")" = cancelled
 expect_ok "the ledger verifies" ledger verify
 expect_ok "and the audit chain" audit verify
 
