@@ -115,7 +115,8 @@ int ledger_payment_get(struct ctx *c, int64_t id, struct payment_info *p, struct
 int ledger_payment_list(struct ctx *c, const struct payment_filter *f, payment_fn *fn, void *arg,
                         struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_LEDGER_PAY_LIST);
+    struct store_stmt *st =
+        store_q(c->db, f->account_no ? Q_LEDGER_PAY_LIST_ACCOUNT : Q_LEDGER_PAY_LIST);
     int ret = 0;
     store_bind_text(st, 1, f->account_no);
     store_bind_text(st, 2, f->day);
