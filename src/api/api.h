@@ -198,7 +198,7 @@ route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_r
 route_fn api_reading_import, api_interval_import;
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
-    api_order_done, api_account_credit;
+    api_order_done, api_order_final_notice, api_account_credit;
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

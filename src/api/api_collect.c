@@ -318,6 +318,7 @@ static json_t *order_json(const struct order_info *o)
     json_object_set_new(j, "closed_at", api_json_time(o->closed_at));
     json_object_set_new(j, "closed_by", api_json_str(o->closed_by));
     json_object_set_new(j, "note", api_json_str(o->note));
+    json_object_set_new(j, "final_notice_at", api_json_time(o->final_notice_at));
     return j;
 }
 
@@ -372,6 +373,30 @@ int api_order_done(struct api_req *r)
         (rc = collect_order_get(&r->ctx, id, &o, &r->err)))
         return rc;
     return api_reply(r, 200, order_json(&o));
+}
+
+/* POST /api/v1/orders/{id}/final-notice: no body; the order with the time it may be done */
+int api_order_final_notice(struct api_req *r)
+{
+    static const char *const known[] = { NULL };
+    const char *s = api_param(r, "id");
+    struct final_notice fn;
+    struct order_info o;
+    char *end;
+    int rc;
+    if ((rc = api_body_only(r, known)))
+        return rc;
+    errno = 0;
+    long long id = strtoll(s, &end, 10);
+    if (*end || errno || id <= 0)
+        return error(&r->err, ERR_NOT_FOUND, "no collection order '%s'", s);
+    if ((rc = collect_final_notice(&r->ctx, id, &fn, &r->err)) ||
+        (rc = collect_order_get(&r->ctx, id, &o, &r->err)))
+        return rc;
+    json_t *j = order_json(&o);
+    json_object_set_new(j, "disconnect_from", api_json_time(fn.disconnect_from));
+    json_object_set_new(j, "outbox", fn.outbox_id ? json_integer(fn.outbox_id) : json_null());
+    return api_reply(r, 200, j);
 }
 
 static int credit_item(void *arg, const struct credit_info *ci)

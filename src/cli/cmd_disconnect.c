@@ -1,6 +1,6 @@
 /*
- * pmis disconnect candidates|notice|approve|policy, pmis orders list|done|cancel: disconnection
- * for arrears (欠费停电) and reconnection (复电) work orders.
+ * pmis disconnect candidates|notice|approve|final-notice|policy, pmis orders list|done|cancel:
+ * disconnection for arrears (欠费停电) and reconnection (复电) work orders.
  */
 #include "core/common.h"
 #include "core/money.h"
@@ -147,14 +147,17 @@ static int policy_row(void *arg, const struct disconnect_policy *p)
         json_object_set_new(j, "notice_days_other", json_integer(p->notice_days_other));
         json_object_set_new(j, "reconnect_hours", json_integer(p->reconnect_hours));
         json_object_set_new(j, "important_approvals", json_integer(p->important_approvals));
+        json_object_set_new(j, "final_notice_minutes", json_integer(p->final_notice_minutes));
+        json_object_set_new(j, "regulator", cli_json_str(p->regulator));
         json_object_set_new(j, "source", json_string(p->source));
         json_array_append_new(l->items, j);
     } else
         printf("from %s  overdue > %" PRId64 " days  notice %" PRId64 " days (resident) / %" PRId64
                " (others)  reconnect within %" PRId64 " h  important: %" PRId64
-               " approvers  %s\n",
+               " approvers  final notice %" PRId64 " min before (others)  copy to %s  %s\n",
                d, p->overdue_days, p->notice_days_resident, p->notice_days_other,
-               p->reconnect_hours, p->important_approvals, p->source);
+               p->reconnect_hours, p->important_approvals, p->final_notice_minutes,
+               p->regulator ? p->regulator : "-", p->source);
     return 0;
 }
 
@@ -163,7 +166,8 @@ int cmd_disconnect_policy(struct cli *cli, int argc, char **argv)
     const char *from = NULL, *source = NULL;
     struct disconnect_policy p = { .overdue_days = 30, .notice_days_resident = 7,
                                    .notice_days_other = 3, .reconnect_hours = 24,
-                                   .important_approvals = 2 };
+                                   .important_approvals = 2, .final_notice_minutes = 60 };
+    const char *regulator = "电力管理部门";
     const struct opt_spec specs[] = {
         { "from", OPT_STR, &from, "DATE", "with add: effective date (required)" },
         { "overdue-days", OPT_INT, &p.overdue_days, "N", "days past due before a candidate (30)" },
@@ -172,6 +176,10 @@ int cmd_disconnect_policy(struct cli *cli, int argc, char **argv)
         { "reconnect-hours", OPT_INT, &p.reconnect_hours, "N", "reconnection deadline (24)" },
         { "important-approvals", OPT_INT, &p.important_approvals, "1|2",
           "approvers for important customers (2)" },
+        { "final-notice-minutes", OPT_INT, &p.final_notice_minutes, "N",
+          "non-residential: the final notice this long before (60; 0: none)" },
+        { "regulator", OPT_STR, &regulator, "NAME",
+          "important customers' notices copied to it (电力管理部门; '-': none)" },
         { "source", OPT_STR, &source, "TEXT", "with add: the regulation it implements (required)" },
         OPT_SPEC_END,
     };
@@ -184,6 +192,7 @@ int cmd_disconnect_policy(struct cli *cli, int argc, char **argv)
         if (!from)
             return error(&cli->err, ERR_USAGE, "--from is required");
         p.source = source;
+        p.regulator = strcmp(regulator, "-") ? regulator : NULL;
         if ((rc = date_parse(from, &p.from, &cli->err)) ||
             (rc = collect_policy_add(&cli->ctx, &p, &cli->err)))
             return rc;
@@ -225,6 +234,7 @@ static int order_row(void *arg, const struct order_info *o)
         json_object_set_new(j, "closed_at", time_json(&out->tz, o->closed_at));
         json_object_set_new(j, "closed_by", cli_json_str(o->closed_by));
         json_object_set_new(j, "note", cli_json_str(o->note));
+        json_object_set_new(j, "final_notice_at", time_json(&out->tz, o->final_notice_at));
         json_array_append_new(out->l.items, j);
         return 0;
     }
@@ -305,6 +315,38 @@ static int close_order(struct cli *cli, int argc, char **argv, bool done)
     } else
         printf("order #%lld (%s %s): %s%s\n", id, o.kind, o.account_no, o.status,
                o.late ? ", LATE" : "");
+    return 0;
+}
+
+int cmd_disconnect_final(struct cli *cli, int argc, char **argv)
+{
+    const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "ORDER\n\n"
+                 "Sends the final notice (an SMS) before the crew disconnects: a non-residential\n"
+                 "account's disconnection can be done only the policy's minutes (60) after it.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 1);
+    if (rc)
+        return rc;
+    char *end;
+    long long id = strtoll(argv[0], &end, 10);
+    if (!*argv[0] || *end || id < 1)
+        return error(&cli->err, ERR_INVALID, "'%s' is not an order id", argv[0]);
+    struct final_notice fn;
+    struct tz tz;
+    char b[INSTANT_BUF_SIZE];
+    if ((rc = collect_final_notice(&cli->ctx, id, &fn, &cli->err)) ||
+        (rc = tz_load(cli->ctx.zone_name, &tz, &cli->err)))
+        return rc;
+    instant_format_tz(fn.disconnect_from, &tz, b);
+    tz_release(&tz);
+    if (cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "order", json_integer(id));
+        json_object_set_new(j, "disconnect_from", json_string(b));
+        json_object_set_new(j, "outbox", fn.outbox_id ? json_integer(fn.outbox_id) : json_null());
+        cli_json_out(j);
+    } else
+        printf("order #%lld: final notice sent, disconnection from %s\n", id, b);
     return 0;
 }
 

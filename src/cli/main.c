@@ -91,6 +91,8 @@ static const struct cli_command commands[] = {
       "accounts owing more than 30 days past due, with their notice state" },
     { "disconnect", "notice", cmd_disconnect_notice, CMD_DB, "serve a disconnection notice (停电通知书)" },
     { "disconnect", "approve", cmd_disconnect_approve, CMD_DB, "approve a disconnection order" },
+    { "disconnect", "final-notice", cmd_disconnect_final, CMD_DB,
+      "the final notice before disconnecting a non-residential account" },
     { "disconnect", "policy", cmd_disconnect_policy, CMD_DB, "disconnection policies: list, add" },
     { "orders", "list", cmd_orders_list, CMD_DB, "disconnection and reconnection work orders" },
     { "orders", "done", cmd_orders_done, CMD_DB, "a work order carried out" },

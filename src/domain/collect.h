@@ -108,7 +108,7 @@ bool collect_kind_ok(const char *kind);
 /* Values a template's placeholders take ({account}, {amount}, ...); NULL renders empty. */
 struct msg_vars {
     const char *account, *customer, *bill, *period, *amount, *principal, *late_fee, *due_on,
-        *days, *date, *disconnect_on;
+        *days, *date, *disconnect_on, *time, *regulator;
 };
 /** Check a template: every {name} is a known placeholder, braces balanced, 1..2000 bytes. */
 int collect_template_check(const char *body, struct err *err);
@@ -188,6 +188,8 @@ struct disconnect_policy {
     int64_t overdue_days, notice_days_resident, notice_days_other, reconnect_hours;
     int64_t important_approvals;
     const char *source;
+    int64_t final_notice_minutes; /* non-residential: the final notice this long before; 0 none */
+    const char *regulator;        /* important customers: their notice copied to it; NULL none */
 };
 /** The policy in force on `day`; ERR_NOT_FOUND if none. */
 int collect_policy_get(struct ctx *c, struct date day, struct disconnect_policy *p,
@@ -249,7 +251,7 @@ struct order_info {
     int64_t id;
     const char *account_no, *kind, *status, *approved_by, *approved_by2, *opened_by,
         *closed_by, *note;
-    int64_t arrears_fen, opened_at, deadline_at, closed_at; /* 0: none */
+    int64_t arrears_fen, opened_at, deadline_at, closed_at, final_notice_at; /* 0: none */
     bool late; /* a reconnection done after, or still open past, its deadline */
 };
 typedef int order_fn(void *arg, const struct order_info *o);
@@ -266,6 +268,29 @@ int collect_order_get(struct ctx *c, int64_t id, struct order_info *o, struct er
  * Only an open order closes: anything else is ERR_CONFLICT naming its state. Audited.
  */
 int collect_order_close(struct ctx *c, int64_t id, bool done, const char *note, struct err *err);
+
+/* ---- the final notice before disconnecting (collect_final.c) ---- */
+
+struct final_notice {
+    int64_t outbox_id;       /* the SMS queued; 0 when there is no template for it */
+    int64_t sent_at;         /* now, recorded on the order */
+    int64_t disconnect_from; /* sent_at + the policy's final_notice_minutes */
+};
+/**
+ * Tell the customer of open disconnection order `order_id` again, now, that the supply will be
+ * interrupted from now + the policy's minutes (an SMS from template disconnect_final); records
+ * the time on the order (a later one replaces it: the wait starts again). Audited. Anything but
+ * an open disconnection is ERR_CONFLICT; an order outside the caller's scope ERR_NOT_FOUND.
+ */
+int collect_final_notice(struct ctx *c, int64_t order_id, struct final_notice *r,
+                         struct err *err);
+/**
+ * Before disconnection order `o` is done: a non-residential postpaid account needs its final
+ * notice sent at least the policy's final_notice_minutes ago (ERR_CONFLICT naming the time
+ * from which it may be done). Other orders, residents, prepaid accounts and a policy with 0
+ * minutes pass. Inside the caller's transaction.
+ */
+int collect_final_check(struct ctx *c, const struct order_info *o, struct err *err);
 
 /**
  * Called by ledger_pay() inside its transaction after a payment to `account_id` is posted:

@@ -284,10 +284,31 @@ int collect_approve(struct ctx *c, const char *account_no, const char *approver,
                             approver, approver2, "arrears", 0 };
     if ((ret = collect_order_open(c, &on, order_id, err)))
         goto out;
-    char m[MONEY_BUF_SIZE], detail[200];
+    char m[MONEY_BUF_SIZE], detail[300];
+    bool copied = false;
+    if (a.important && pol.regulator) { /* the notice copied to the administrative department */
+        char od[DATE_BUF_SIZE];
+        int64_t outbox_id;
+        struct msg_vars v = { .account = account_no, .customer = a.customer,
+                              .amount = money_format(o.principal_fen + o.fee_fen, m),
+                              .due_on = date_format(o.oldest_due, od), .date = b1,
+                              .disconnect_on = b2, .regulator = pol.regulator };
+        date_format(served, b1);
+        date_format(ready, b2);
+        ret = collect_outbox_add(c, "disconnect_copy", "letter", a.id, account_no, &v,
+                                 &outbox_id, err);
+        copied = !ret;
+        if (ret == ERR_NOT_FOUND) { /* no template: no copy */
+            err_clear(err);
+            ret = 0;
+        }
+        if (ret)
+            goto out;
+    }
     snprintf(detail, sizeof(detail), "order #%" PRId64 ": %s yuan overdue %" PRId32 " days, "
-             "approved by %s%s%s", *order_id, money_format(o.principal_fen + o.fee_fen, m), days,
-             approver, approver2 ? " and " : "", approver2 ? approver2 : "");
+             "approved by %s%s%s%s%s", *order_id, money_format(o.principal_fen + o.fee_fen, m),
+             days, approver, approver2 ? " and " : "", approver2 ? approver2 : "",
+             copied ? "; notice copied to " : "", copied ? pol.regulator : "");
     struct audit_rec ar = { "collect.disconnect.approve", "account", account_no, NULL, NULL,
                             detail };
     ret = audit_append(c, &ar, err);

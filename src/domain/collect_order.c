@@ -30,6 +30,8 @@ static int policy_read(struct ctx *c, struct store_stmt *st, struct disconnect_p
     p->reconnect_hours = store_col_i64(st, 4);
     p->important_approvals = store_col_i64(st, 5);
     p->source = ctx_col_text(c, st, 6);
+    p->final_notice_minutes = store_col_i64(st, 7);
+    p->regulator = ctx_col_text(c, st, 8);
     return ret;
 }
 
@@ -84,6 +86,11 @@ int collect_policy_add(struct ctx *c, const struct disconnect_policy *p, struct 
                      p->important_approvals);
     if (!p->source || !*p->source)
         return error(err, ERR_INVALID, "a policy needs its source (the regulation it implements)");
+    if (p->final_notice_minutes < 0 || p->final_notice_minutes > 1440)
+        return error(err, ERR_INVALID, "a final notice goes 0 to 1440 minutes before, not %" PRId64,
+                     p->final_notice_minutes);
+    if (p->regulator && !*p->regulator)
+        return error(err, ERR_INVALID, "the regulator to copy notices to is empty");
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = collect_policy_list(c, latest_policy, &last, err)))
@@ -104,11 +111,14 @@ int collect_policy_add(struct ctx *c, const struct disconnect_policy *p, struct 
     store_bind_text(st, 7, p->source);
     store_bind_i64(st, 8, ctx_now(c));
     store_bind_text(st, 9, c->actor);
+    store_bind_i64(st, 10, p->final_notice_minutes);
+    store_bind_text(st, 11, p->regulator);
     snprintf(detail, sizeof(detail),
              "overdue %" PRId64 " d, notice %" PRId64 "/%" PRId64 " d, reconnect %" PRId64 " h, "
-             "%" PRId64 " approvers for important customers",
+             "%" PRId64 " approvers for important customers, final notice %" PRId64 " min, "
+             "copy to %s",
              p->overdue_days, p->notice_days_resident, p->notice_days_other, p->reconnect_hours,
-             p->important_approvals);
+             p->important_approvals, p->final_notice_minutes, p->regulator ? p->regulator : "-");
     struct audit_rec ar = { "collect.policy.add", "disconnect_policy", d, NULL, NULL, detail };
     if (!(ret = store_exec(st, err)))
         ret = audit_append(c, &ar, err);
@@ -214,6 +224,7 @@ static void order_read(struct ctx *c, struct store_stmt *st, struct order_info *
     o->opened_at = store_col_i64(st, 10);
     o->deadline_at = store_col_i64(st, 11);
     o->closed_at = store_col_i64(st, 12);
+    o->final_notice_at = store_col_i64(st, 13);
     int64_t now = ctx_now(c);
     o->late = o->deadline_at && ((!strcmp(o->status, "open") && now > o->deadline_at) ||
                                  (!strcmp(o->status, "done") && o->closed_at > o->deadline_at));
@@ -287,7 +298,8 @@ int collect_order_close(struct ctx *c, int64_t id, bool done, const char *note, 
         return error(err, ERR_INVALID, "cancelling an order needs a reason");
     if ((ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = collect_order_get(c, id, &o, err)))
+    if ((ret = collect_order_get(c, id, &o, err)) ||
+        (done && (ret = collect_final_check(c, &o, err))))
         goto out;
     if (strcmp(o.status, "open")) {
         ret = error(err, ERR_CONFLICT, "collection order #%" PRId64 " (%s) is %s: only an open "

@@ -14,7 +14,8 @@
 #include <string.h>
 
 static const char *const channels[] = { "sms", "wechat", "letter" };
-static const char *const kinds[] = { "reminder", "disconnect_notice", "reconnect", "low_balance",
+static const char *const kinds[] = { "reminder",    "disconnect_notice", "disconnect_final",
+                                     "disconnect_copy", "reconnect",   "low_balance",
                                      "prepaid_off" };
 
 bool collect_channel_ok(const char *ch)
@@ -50,6 +51,8 @@ static const struct {
     { "days", offsetof(struct msg_vars, days) },
     { "date", offsetof(struct msg_vars, date) },
     { "disconnect_on", offsetof(struct msg_vars, disconnect_on) },
+    { "time", offsetof(struct msg_vars, time) },
+    { "regulator", offsetof(struct msg_vars, regulator) },
 };
 
 static int placeholder(const char *name, size_t len)
@@ -152,8 +155,8 @@ int collect_template_set(struct ctx *c, const char *kind, const char *channel, c
     int ret;
     if (!collect_kind_ok(kind))
         return error(err, ERR_INVALID,
-                     "unknown message kind '%s' (reminder, disconnect_notice, reconnect, "
-                     "low_balance or prepaid_off)", kind);
+                     "unknown message kind '%s' (reminder, disconnect_notice, disconnect_final, "
+                     "disconnect_copy, reconnect, low_balance or prepaid_off)", kind);
     if (!collect_channel_ok(channel))
         return error(err, ERR_INVALID, "unknown channel '%s' (one of " COLLECT_CHANNELS ")",
                      channel);

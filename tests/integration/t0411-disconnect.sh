@@ -98,9 +98,15 @@ check "order #2" out_has "disconnection order #2 opened"
 expect_ok "R1 pays 103.30" --json pay $R1 103.30
 check "everything" out_has '"late_fee_accrued":"3.30".*"balance":"0.00"'
 expect_ok "R1's orders" --json orders list --account $R1
-check "#2 cancelled: arrears paid" out_has "^\[\{\"id\":2,\"account\":\"$R1\",\"kind\":\"disconnect\",\"status\":\"cancelled\",\"late\":false,\"arrears\":\"100.00\",\"approved_by\":\"bob\",\"second_approver\":null,\"opened_at\":\"2025-01-22T10:00:00\+08:00\",\"opened_by\":\"tester\",\"deadline\":null,\"closed_at\":\"2025-01-22T10:00:00\+08:00\",\"closed_by\":\"tester\",\"note\":\"arrears paid\"\}\]$"
+check "#2 cancelled: arrears paid" out_has "^\[\{\"id\":2,\"account\":\"$R1\",\"kind\":\"disconnect\",\"status\":\"cancelled\",\"late\":false,\"arrears\":\"100.00\",\"approved_by\":\"bob\",\"second_approver\":null,\"opened_at\":\"2025-01-22T10:00:00\+08:00\",\"opened_by\":\"tester\",\"deadline\":null,\"closed_at\":\"2025-01-22T10:00:00\+08:00\",\"closed_by\":\"tester\",\"note\":\"arrears paid\",\"final_notice_at\":null\}\]$"
 expect_ok "R4 pays its 50.00 and fee" pay $R4 51.65
 check "no order for R4" test "$(sql "SELECT COUNT(*) FROM collect_order WHERE account_id = (SELECT id FROM account WHERE account_no = '$R4')")" = 0
+expect_fail "C3 is not residential: no disconnection without the final notice" 67 "account $C3 is not residential: send its final notice \(pmis disconnect final-notice 1\) at least 60 minutes before disconnecting" orders done 1
+PMIS_NOW=2025-01-22T00:30:00Z expect_ok "the final notice at 08:30" --json disconnect final-notice 1
+check "disconnection from 09:30" out_has '^\{"order":1,"disconnect_from":"2025-01-22T09:30:00\+08:00","outbox":[0-9]+\}$'
+expect_ok "an SMS" --json remind history $C3
+check "停电提醒" out_has '"kind":"disconnect_final","channel":"sms",.*"body":"【停电提醒】某某餐馆（户号420000000301）：贵户欠费5[0-9.]+元逾期未缴，我公司将于2025-01-22 09:30起中止供电。'
+PMIS_NOW=2025-01-22T01:29:00Z expect_fail "not at 09:29" 67 "the final notice to account $C3 went out at 2025-01-22 08:30: disconnect from 2025-01-22 09:30, not before" orders done 1
 expect_ok "the crew disconnects C3" --json orders done 1 --note "已停电"
 check "done" out_is '{"id":1,"kind":"disconnect","status":"done","late":false}'
 expect_ok "candidates on 2025-01-22" --json disconnect candidates
@@ -113,6 +119,10 @@ expect_fail "C2 with one approver" 65 "$C2 is an important customer \(重要客�
 expect_fail "the same person twice" 65 "the second approver must be a third person, not 'bob'" disconnect approve $C2 --approver bob --second-approver bob
 expect_ok "C2 with two" disconnect approve $C2 --approver bob --second-approver carol
 check "order #3" out_has "order #3 opened"
+expect_ok "C2's messages" --json remind history $C2
+check "its notice copied to the administrative department" out_has '"kind":"disconnect_copy","channel":"letter",.*"body":"电力管理部门：\\n我公司已向重要客户某某医院（户号420000000201）送达欠费停电通知书（2025-01-21）：欠费1,?0[0-9.]+元，最早一笔应于2024-12-20缴清。拟于2025-01-24后依据'
+expect_ok "C3's, not important, has none" --json remind history $C3
+check "no copy" eval "! out_has disconnect_copy"
 expect_fail "approving it again" 67 "$C2 already has an open disconnection order \(order #3\)" disconnect approve $C2 --approver bob --second-approver carol
 expect_ok "audited" audit list --action collect.disconnect.approve
 check "with both approvers" out_has "order #3: 1,?[0-9.]+ yuan overdue 35 days, approved by bob and carol"
@@ -126,7 +136,7 @@ check "fee 48.50 first" out_has '"late_fee_accrued":"48.50","to_late_fees":"48.5
 check "still owes: no reconnection" test "$(sql "SELECT COUNT(*) FROM collect_order WHERE kind = 'reconnect'")" = 0
 expect_ok "C3 pays the rest" pay $C3 448.50 --channel wechat --ref WX-1
 expect_ok "the reconnection order" --json orders list --kind reconnect
-check "#4 due 24 hours after the payment" out_is "[{\"id\":4,\"account\":\"$C3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2025-01-25T09:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2025-01-26T09:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"arrears paid\"}]"
+check "#4 due 24 hours after the payment" out_is "[{\"id\":4,\"account\":\"$C3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2025-01-25T09:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2025-01-26T09:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"arrears paid\",\"final_notice_at\":null}]"
 expect_ok "an SMS tells the customer" --json remind history $C3
 check "复电通知" out_has '"kind":"reconnect","channel":"sms","recipient":"420000000301",.*"body":"【复电通知】户号420000000301的欠费已于2025-01-25缴清，我公司将在24小时内为您恢复供电。"'
 expect_ok "audited" audit list --action collect.reconnect.open
@@ -186,13 +196,19 @@ expect_fail "three approvers" 65 "1 or 2 approvers, not 3" disconnect policy add
 expect_fail "a bad date" 65 "invalid date" disconnect candidates --date 2025-13-01
 expect_fail "a bad status" 65 "status is open, done or cancelled, not 'x'" orders list --status x
 expect_fail "a bad kind" 65 "kind is disconnect or reconnect, not 'x'" orders list --kind x
+expect_fail "a final notice for a reconnection" 67 "collection order #4 is a reconnect order, done: a final notice goes before an open disconnection" disconnect final-notice 4
+expect_fail "for a done disconnection" 67 "order #1 is a disconnect order, done" disconnect final-notice 1
+expect_fail "for an unknown order" 66 "no collection order #99" disconnect final-notice 99
+expect_fail "a final notice 2000 minutes before" 65 "0 to 1440 minutes before, not 2000" disconnect policy add --from 2025-03-01 --final-notice-minutes 2000 --source x
+expect_fail "an empty regulator" 65 "the regulator to copy notices to is empty" disconnect policy add --from 2025-03-01 --regulator "" --source x
 check "nothing changed" test "$(db_digest)" = "$digest"
 
 # ---- a reversal brings the arrears back: the reconnection waits, the candidates list returns ----
 rcpt() { printf 'SK%010d' "$(sql "SELECT MAX(p.id) FROM payment p JOIN account a ON a.id = p.account_id WHERE a.account_no = '$1'")"; }
 expect_ok "C2 approved again" disconnect approve $C2 --approver bob --second-approver carol
 check "order #5" out_has "order #5 opened"
-expect_ok "and disconnected" orders done 5
+expect_ok "its final notice" disconnect final-notice 5
+PMIS_NOW=2025-01-26T03:00:00Z expect_ok "and disconnected an hour later" orders done 5
 expect_ok "C2 pays everything and more" pay $C2 2000 --channel bank --ref B-C2
 expect_ok "a reconnection order" --json orders list --account $C2 --status open
 check "#6 open" out_has '^\[\{"id":6,.*"kind":"reconnect","status":"open"'

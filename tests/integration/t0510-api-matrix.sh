@@ -188,6 +188,7 @@ call() {
     "POST /api/v1/reminders/run" | "POST /api/v1/accounts/"*/notice) body='{}' ;;
     "POST /api/v1/accounts/"*/disconnect) body="{\"approver\":\"u_approver\",\"approver_password\":\"$pw\"}" ;;
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
+    "POST /api/v1/orders/"*/final-notice) body='{}' ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;

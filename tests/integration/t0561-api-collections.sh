@@ -226,6 +226,17 @@ done_ 999 '{}'
 check "a missing order" test "$status $(jq -r .error.message "$T/body")" = "404 no collection order #999"
 done_ x '{}'
 check "a malformed order id: 404" test "$status" = 404
+# shellcheck disable=SC2086
+req POST "/api/v1/orders/$order/final-notice" $CR -H "$JSON" -d '{}'
+check "the final notice: 200, the order with its time and the SMS" test \
+    "$status $(jq -c '[.id, (.final_notice_at != null), (.disconnect_from > .final_notice_at), (.outbox > 0)]' "$T/body")" = \
+    "200 [$order,true,true,true]"
+# shellcheck disable=SC2086
+req POST "/api/v1/orders/$nb_order/final-notice" $CR -H "$JSON" -d '{}'
+check "not for another subtree's order: 404" test "$status" = 404
+# shellcheck disable=SC2086
+req POST "/api/v1/orders/$order/final-notice" $CR -H "$JSON" -d '{"at":"now"}'
+check "no body fields: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 at"
 done_ "$order" '{"note":"已停电"}'
 check "the crew marks it done" test \
     "$status $(jq -c '[.status, .closed_by, .note]' "$T/body")" = '200 ["done","crew","已停电"]'
