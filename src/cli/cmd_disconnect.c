@@ -278,6 +278,15 @@ int cmd_orders_list(struct cli *cli, int argc, char **argv)
     return cli_list_end(&o.l, rc);
 }
 
+static int order_id(struct cli *cli, const char *s, long long *id)
+{
+    char *end;
+    *id = strtoll(s, &end, 10);
+    if (!*s || *end || *id < 1)
+        return error(&cli->err, ERR_INVALID, "'%s' is not an order id", s);
+    return 0;
+}
+
 static int close_order(struct cli *cli, int argc, char **argv, bool done)
 {
     const char *note = NULL;
@@ -294,10 +303,9 @@ static int close_order(struct cli *cli, int argc, char **argv, bool done)
     int rc = cli_options(cli, done ? done_specs : cancel_specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
-    char *end;
-    long long id = strtoll(argv[0], &end, 10);
-    if (!*argv[0] || *end || id < 1)
-        return error(&cli->err, ERR_INVALID, "'%s' is not an order id", argv[0]);
+    long long id;
+    if ((rc = order_id(cli, argv[0], &id)))
+        return rc;
     if (!done && !note)
         return error(&cli->err, ERR_USAGE, "--reason is required");
     if ((rc = collect_order_close(&cli->ctx, id, done, note, &cli->err)))
@@ -327,10 +335,9 @@ int cmd_disconnect_final(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
-    char *end;
-    long long id = strtoll(argv[0], &end, 10);
-    if (!*argv[0] || *end || id < 1)
-        return error(&cli->err, ERR_INVALID, "'%s' is not an order id", argv[0]);
+    long long id;
+    if ((rc = order_id(cli, argv[0], &id)))
+        return rc;
     struct final_notice fn;
     struct tz tz;
     char b[INSTANT_BUF_SIZE];
