@@ -129,7 +129,7 @@ cmd_fn cmd_remind_run, cmd_remind_history, cmd_remind_schedule, cmd_remind_templ
     cmd_outbox_list, cmd_outbox_mark_sent, cmd_outbox_mark_failed;
 cmd_fn cmd_disconnect_candidates, cmd_disconnect_notice, cmd_disconnect_approve,
     cmd_disconnect_policy, cmd_disconnect_final, cmd_orders_list, cmd_orders_done, cmd_orders_cancel;
-cmd_fn cmd_prepaid_check, cmd_prepaid_threshold;
+cmd_fn cmd_prepaid_check, cmd_prepaid_threshold, cmd_daily;
 cmd_fn cmd_credit_rate, cmd_credit_show;
 cmd_fn cmd_deposit_take, cmd_deposit_list, cmd_deposit_apply, cmd_deposit_required;
 cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ticket_assign,

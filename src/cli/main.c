@@ -97,6 +97,8 @@ static const struct cli_command commands[] = {
     { "orders", "list", cmd_orders_list, CMD_DB, "disconnection and reconnection work orders" },
     { "orders", "done", cmd_orders_done, CMD_DB, "a work order carried out" },
     { "orders", "cancel", cmd_orders_cancel, CMD_DB, "cancel an open work order" },
+    { "daily", NULL, cmd_daily, CMD_DB,
+      "the day's jobs: late fees, reminders, prepaid check, last month's credit rating" },
     { "prepaid", "check", cmd_prepaid_check, CMD_DB,
       "prepaid (费控) accounts: low-balance warnings, remote disconnection" },
     { "prepaid", "threshold", cmd_prepaid_threshold, CMD_DB, "low-balance warning thresholds" },

@@ -393,6 +393,8 @@ struct credit_run {
 /** Rate every active account for period `p` (the 12 months to its end; the period must be
  *  over); rating a period again replaces its ratings. One audit row. */
 int collect_credit_rate(struct ctx *c, struct period p, struct credit_run *r, struct err *err);
+/** *rated: some account has a rating for period `p`. */
+int collect_credit_rated(struct ctx *c, struct period p, bool *rated, struct err *err);
 
 struct credit_info {
     const char *period, *grade, *grade_name, *reasons;

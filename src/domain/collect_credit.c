@@ -339,3 +339,16 @@ int collect_credit_show(struct ctx *c, const char *account_no, credit_fn *fn, vo
     store_reset(st);
     return ret < 0 ? ret : 0;
 }
+
+int collect_credit_rated(struct ctx *c, struct period p, bool *rated, struct err *err)
+{
+    char pb[PERIOD_BUF_SIZE];
+    struct store_stmt *st = store_q(c->db, Q_CREDIT_RATED);
+    store_bind_text(st, 1, period_format(p, pb));
+    int ret = store_one(st, err);
+    if (ret)
+        return ret;
+    *rated = store_col_i64(st, 0) > 0;
+    store_reset(st);
+    return 0;
+}
