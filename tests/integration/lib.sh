@@ -94,6 +94,48 @@ new_db() {
     esac
 }
 
+# ---- ledger fixtures (t04xx): a flat tariff, accounts and meters numbered by a prefix ----
+CUSTOMER_CSV_HEADER=cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+
+# flat_fixture PREFIX MODES METERS: $T/flat.json (FLAT1, 1.00 yuan/kWh from 2020: a bill's yuan
+# are its kWh); $T/a.csv: account PREFIX<i>01 of customer PREFIX<i> for the i-th pay mode of
+# MODES ("postpaid postpaid prepaid"), billed on day 15; $T/m.csv: meter M<i> installed on
+# account PREFIX<i>01 for i = 1..METERS. The customers ($T/c.csv) are the test's own.
+flat_fixture() {
+    cat >"$T/flat.json" <<'END'
+{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
+ "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
+END
+    echo "account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on" >"$T/a.csv"
+    i=0
+    for mode in $2; do
+        i=$((i + 1))
+        echo "$1${i}01,$1$i,FLAT1,,,,15,$mode,,,,,2020-01-01" >>"$T/a.csv"
+    done
+    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads" >"$T/m.csv"
+    i=0
+    while [ $i -lt "$3" ]; do
+        i=$((i + 1))
+        echo "M$i,DDZY,1,,,total,,$1${i}01,2020-01-01,total=0" >>"$T/m.csv"
+    done
+}
+
+# flat_import: import $T/c.csv, a.csv, m.csv, r.csv and load $T/flat.json (after pmis init and
+# the orgs the customers name)
+flat_import() {
+    "$PMIS" import customers "$T/c.csv" >/dev/null &&
+        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
+        "$PMIS" import meters "$T/m.csv" >/dev/null &&
+        "$PMIS" import readings "$T/r.csv" >/dev/null &&
+        "$PMIS" tariff load "$T/flat.json" >/dev/null
+}
+
+# bill_month PERIOD NOW DUE: run and issue a period's bills at NOW, due DUE
+bill_month() {
+    PMIS_NOW=$2 "$PMIS" bill run --period "$1" >/dev/null 2>"$T/err" &&
+        PMIS_NOW=$2 "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '$1' AND status = 'computed'")" --due-date "$3" >/dev/null 2>>"$T/err"
+}
+
 done_testing() {
     echo "1..$tap_n"
     [ "$tap_failed" -eq 0 ]

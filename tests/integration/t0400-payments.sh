@@ -7,26 +7,14 @@
 # invariants; parallel processes on one account; a killed or failing bank import.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
-cat >"$T/c.csv" <<'END'
-cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+{ echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
 3300000001,张一,resident,220V,active,0,杭州市1号,,,,ZJ,2020-01-01,
 3300000002,杭州某某有限公司,general_ci,380V,active,0,杭州市2号,,,,ZJ,2020-01-01,
 3300000003,张三,resident,220V,active,0,杭州市3号,,,,ZJ,2020-01-01,
 3300000004,张四,resident,220V,active,0,杭州市4号,,,,ZJ,2020-01-01,
 3300000005,张五,resident,220V,active,0,杭州市5号,,,,ZJ,2020-01-01,
 END
-{
-    echo "account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on"
-    for i in 1 2 3 4 5; do echo "330000000${i}01,330000000$i,FLAT1,,,,15,postpaid,,,,,2020-01-01"; done
-} >"$T/a.csv"
-{
-    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads"
-    for i in 1 2 3 4 5; do echo "M$i,DDZY,1,,,total,,330000000${i}01,2020-01-01,total=0"; done
-} >"$T/m.csv"
+flat_fixture 330000000 "postpaid postpaid postpaid postpaid postpaid" 5
 # November: R1 and C2 10,000 kWh (L1, L2), R3 50 (L3), R4 100, R5 10; December: R4 200 more
 cat >"$T/r.csv" <<'END'
 meter,read_on,source,total
@@ -47,11 +35,7 @@ R1=330000000101 C2=330000000201 R3=330000000301 R4=330000000401 R5=330000000501
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
-        "$PMIS" import customers "$T/c.csv" >/dev/null &&
-        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-        "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null
+        flat_import
 }
 setup || { not_ok "set up customers, meters, readings and a flat tariff"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
 

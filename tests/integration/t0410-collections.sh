@@ -5,26 +5,14 @@
 # paid. Exact figures from four months of bills, payments (one late), an accrual and a waiver.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
-cat >"$T/c.csv" <<'END'
-cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+{ echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
 4100000001,王一,resident,220V,active,0,杭州市西湖区1号,13812345678,,,ZJ-HZ-XH,2020-01-01,
 4100000002,杭州某某纺织有限公司,general_ci,380V,active,1,杭州市2号,,,,ZJ-HZ,2020-01-01,
 4100000003,王三,resident,220V,active,0,宁波市3号,,,,ZJ-NB,2020-01-01,
 4100000004,王四,resident,220V,active,0,宁波市4号,,,,ZJ-NB,2020-01-01,
 4100000005,西湖某某商店,general_ci,380V,active,0,杭州市西湖区5号,,,,ZJ-HZ-XH,2020-01-01,
 END
-{
-    echo "account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on"
-    for i in 1 2 3 4 5; do echo "410000000${i}01,410000000$i,FLAT1,,,,15,postpaid,,,,,2020-01-01"; done
-} >"$T/a.csv"
-{
-    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads"
-    for i in 1 2 3 4 5; do echo "M$i,DDZY,1,,,total,,410000000${i}01,2020-01-01,total=0"; done
-} >"$T/m.csv"
+flat_fixture 410000000 "postpaid postpaid postpaid postpaid postpaid" 5
 # monthly kWh, September to December 2024: R1 100/200/300/400, C2 1000 each, R3 50 each,
 # R4 10/20/30/40, C5 500 each (at 1.00 yuan/kWh: the bills in yuan)
 {
@@ -44,15 +32,11 @@ setup() {
         "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" org add ZJ-HZ-XH --name 西湖 --level county --parent ZJ-HZ >/dev/null &&
         "$PMIS" org add ZJ-NB --name 宁波 --level city --parent ZJ >/dev/null &&
-        "$PMIS" import customers "$T/c.csv" >/dev/null &&
-        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-        "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null
+        flat_import
 }
 setup || { not_ok "set up orgs, customers, meters, readings and a flat tariff"; done_testing; exit 1; }
 
-# bill_month PERIOD NOW DUE: run and issue a period's bills at NOW, due DUE
+# bill_month PERIOD NOW DUE: lib.sh's, leaving PMIS_NOW at NOW for what follows
 bill_month() {
     export PMIS_NOW=$2
     "$PMIS" bill run --period "$1" >/dev/null 2>"$T/err" &&

@@ -6,27 +6,14 @@
 # §7), reported when late; illegal transitions refused.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
-cat >"$T/c.csv" <<'END'
-cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+{ echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
 4200000001,赵一,resident,220V,active,0,杭州市1号,,,,ZJ,2020-01-01,
 4200000002,某某医院,general_ci,10kV,active,1,杭州市2号,,,,ZJ,2020-01-01,
 4200000003,某某餐馆,general_ci,380V,active,0,杭州市3号,,,,ZJ,2020-01-01,
 4200000004,赵四,resident,220V,active,0,杭州市4号,,,,ZJ,2020-01-01,
 4200000005,赵五,resident,220V,active,0,杭州市5号,,,,ZJ,2020-01-01,
 END
-{
-    echo "account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on"
-    for i in 1 2 3 4; do echo "420000000${i}01,420000000$i,FLAT1,,,,15,postpaid,,,,,2020-01-01"; done
-    echo "420000000501,4200000005,FLAT1,,,,15,prepaid,,,,,2020-01-01"
-} >"$T/a.csv"
-{
-    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads"
-    for i in 1 2 3 4; do echo "M$i,DDZY,1,,,total,,420000000${i}01,2020-01-01,total=0"; done
-} >"$T/m.csv"
+flat_fixture 420000000 "postpaid postpaid postpaid postpaid prepaid" 4
 cat >"$T/r.csv" <<'END'
 meter,read_on,source,total
 M1,2024-10-15,remote,0
@@ -43,13 +30,7 @@ R1=420000000101 C2=420000000201 C3=420000000301 R4=420000000401 P5=420000000501
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
-        "$PMIS" import customers "$T/c.csv" >/dev/null &&
-        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-        "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null &&
-        PMIS_NOW=2024-12-01T02:00:00Z "$PMIS" bill run --period 2024-11 >/dev/null &&
-        PMIS_NOW=2024-12-01T02:00:00Z "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '2024-11'")" --due-date 2024-12-20 >/dev/null
+        flat_import && bill_month 2024-11 2024-12-01T02:00:00Z 2024-12-20
 }
 setup || { not_ok "set up five accounts with November bills due 2024-12-20"; done_testing; exit 1; }
 # state ACCOUNT: the account's candidate state in `disconnect candidates --json` output

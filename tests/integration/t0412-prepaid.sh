@@ -5,26 +5,14 @@
 # reconnection order (24 h) when a top-up leaves credit.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
-cat >"$T/c.csv" <<'END'
-cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+{ echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
 4300000001,孙一,resident,220V,active,0,杭州市1号,,,,ZJ,2020-01-01,
 4300000002,孙二,resident,220V,active,0,杭州市2号,,,,ZJ,2020-01-01,
 4300000003,某某小店,general_ci,380V,active,0,杭州市3号,,,,ZJ,2020-01-01,
 4300000004,孙四,resident,220V,active,0,杭州市4号,,,,ZJ,2020-01-01,
 4300000005,孙五,resident,220V,active,0,杭州市5号,,,,ZJ,2020-01-01,
 END
-{
-    echo "account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on"
-    for i in 1 2 3 4 5; do echo "430000000${i}01,430000000$i,FLAT1,,,,15,prepaid,,,,,2020-01-01"; done
-} >"$T/a.csv"
-{
-    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads"
-    for i in 1 2 3 4; do echo "M$i,DDZY,1,,,total,,430000000${i}01,2020-01-01,total=0"; done
-} >"$T/m.csv"
+flat_fixture 430000000 "prepaid prepaid prepaid prepaid prepaid" 4
 # October and November kWh: P1 100 each, P2 45, P3 60, P4 50; P5 has no meter
 cat >"$T/r.csv" <<'END'
 meter,read_on,source,total
@@ -39,18 +27,10 @@ M4,2024-11-15,remote,100
 END
 P1=430000000101 P2=430000000201 P3=430000000301 P4=430000000401 P5=430000000501
 
-bill_month() {
-    PMIS_NOW=$2 "$PMIS" bill run --period "$1" >/dev/null &&
-        PMIS_NOW=$2 "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '$1'")" --due-date "$3" >/dev/null
-}
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
-        "$PMIS" import customers "$T/c.csv" >/dev/null &&
-        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-        "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null &&
+        flat_import &&
         PMIS_NOW=2024-10-01T02:00:00Z "$PMIS" pay $P1 300 >/dev/null &&
         PMIS_NOW=2024-10-01T02:00:00Z "$PMIS" pay $P2 100 >/dev/null &&
         PMIS_NOW=2024-10-01T02:00:00Z "$PMIS" pay $P3 50 >/dev/null &&

@@ -5,26 +5,12 @@
 # a day in the future or a bad date changes nothing.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
-cat >"$T/c.csv" <<'END'
-cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
+{ echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
 4400000001,钱一,resident,220V,active,0,杭州市1号,,,,ZJ,2020-01-01,
 4400000002,某某商店,general_ci,380V,active,0,杭州市2号,,,,ZJ,2020-01-01,
 4400000003,钱三,resident,220V,active,0,杭州市3号,,,,ZJ,2020-01-01,
 END
-cat >"$T/a.csv" <<'END'
-account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on
-440000000101,4400000001,FLAT1,,,,15,postpaid,,,,,2020-01-01
-440000000201,4400000002,FLAT1,,,,15,postpaid,,,,,2020-01-01
-440000000301,4400000003,FLAT1,,,,15,prepaid,,,,,2020-01-01
-END
-{
-    echo "asset_no,model,phases,ct_ratio,pt_ratio,registers,digits,account_no,installed_on,install_reads"
-    for i in 1 2 3; do echo "M$i,DDZY,1,,,total,,440000000${i}01,2020-01-01,total=0"; done
-} >"$T/m.csv"
+flat_fixture 440000000 "postpaid postpaid prepaid" 3
 cat >"$T/r.csv" <<'END'
 meter,read_on,source,total
 M1,2024-10-15,remote,100
@@ -35,18 +21,10 @@ M3,2024-10-15,remote,60
 M3,2024-11-15,remote,120
 END
 Q1=440000000101 Q2=440000000201 P3=440000000301
-bill_month() {
-    PMIS_NOW=$2 "$PMIS" bill run --period "$1" >/dev/null &&
-        PMIS_NOW=$2 "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '$1'")" --due-date "$3" >/dev/null
-}
 {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
-        "$PMIS" import customers "$T/c.csv" >/dev/null &&
-        "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-        "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null &&
+        flat_import &&
         PMIS_NOW=2024-10-01T02:00:00Z "$PMIS" pay $P3 50 >/dev/null &&
         bill_month 2024-10 2024-11-01T02:00:00Z 2024-11-20 &&
         bill_month 2024-11 2024-12-01T02:00:00Z 2024-12-20
