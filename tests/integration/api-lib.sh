@@ -73,3 +73,28 @@ login() {
 }
 
 JSON='Content-Type: application/json'
+
+# ledger_fixture: the HZ/NB archive of the ledger API tests (t0550, t0561): orgs ZJ > HZ, NB;
+# accounts A1, A2 of HZ and NB1 of NB with one November bill each (100, 200, 300 yuan, due
+# 2024-12-25), billed at PMIS_NOW=2024-12-01 (left set); pw a password for the test's users.
+ledger_fixture() {
+    { echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
+3300000001,张一,resident,220V,active,0,杭州市1号,,,,HZ,2020-01-01,
+3300000002,张二,resident,220V,active,0,杭州市2号,,,,HZ,2020-01-01,
+3300000003,李三,resident,220V,active,0,宁波市3号,,,,NB,2020-01-01,
+END
+    flat_fixture 330000000 "postpaid postpaid postpaid" 3
+    printf '%s\n' meter,read_on,source,total M1,2024-10-15,remote,0 M1,2024-11-15,remote,100 \
+        M2,2024-10-15,remote,0 M2,2024-11-15,remote,200 M3,2024-10-15,remote,0 \
+        M3,2024-11-15,remote,300 >"$T/r.csv"
+    A1=330000000101 A2=330000000201 NB1=330000000301
+    pw=Kc4rVt8wQm
+    export PMIS_NOW=2024-12-01T02:00:00Z
+    "$PMIS" init --no-admin >/dev/null 2>&1 &&
+        "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
+        "$PMIS" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
+        flat_import &&
+        "$PMIS" bill run --period 2024-11 >/dev/null &&
+        "$PMIS" bill issue "$(sql "SELECT id FROM bill_run")" --due-date 2024-12-25 >/dev/null
+}
