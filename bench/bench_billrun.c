@@ -7,12 +7,7 @@
  * --period 2025-06` to be timed by bench/run.sh. The tariffs are loaded separately (pmis
  * tariff load). Bulk SQL, not the import path: this measures the bill run, not the loading.
  */
-#include "core/common.h"
-#include "core/err.h"
-#include "core/strbuf.h"
-#include "store/store.h"
-
-#include <time.h>
+#include "bench_fill.h"
 
 /* {{N}} is replaced by the row count, {{SEQ}} by the dialect's way of counting to it */
 static const char fill[] =
@@ -73,47 +68,6 @@ static const char fill[] =
 
 int main(int argc, char **argv)
 {
-    struct err err = ERR_INIT;
-    struct store *s = NULL;
-    struct strbuf tmpl = STRBUF_INIT, sql = STRBUF_INIT;
-    char *end;
-
-    if (argc != 3)
-        die("usage: bench_billrun URL N");
-    long long n = strtoll(argv[2], &end, 10);
-    if (*end || n < 1 || n > 100000000)
-        die("bench_billrun: N must be 1..100000000");
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (store_open(&s, argv[1], &err))
-        die("bench_billrun: %s", err.msg);
-    const char *seq = store_kind(s) == STORE_PG
-                          ? "INSERT INTO seq_n SELECT generate_series(1, {{N}});"
-                          : "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s"
-                            " WHERE i < {{N}}) INSERT INTO seq_n SELECT i FROM s;";
-    for (const char *p = fill; *p; p++) {
-        if (!strncmp(p, "{{SEQ}}", 7)) {
-            strbuf_addstr(&tmpl, seq);
-            p += 6;
-        } else {
-            strbuf_addch(&tmpl, *p);
-        }
-    }
-    for (const char *p = tmpl.buf; *p; p++) {
-        if (!strncmp(p, "{{N}}", 5)) {
-            strbuf_addf(&sql, "%lld", n);
-            p += 4;
-        } else {
-            strbuf_addch(&sql, *p);
-        }
-    }
-    if (store_begin(s, &err) || store_exec_script(s, sql.buf, &err) || store_commit(s, &err))
-        die("bench_billrun: %s", err.msg);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("filled %lld accounts with meters and two readings each in %.2f s\n", n,
-           (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-    store_close(s);
-    strbuf_release(&tmpl);
-    strbuf_release(&sql);
-    return 0;
+    return bench_fill_main(argc, argv, "bench_billrun", fill, NULL,
+                           "accounts with meters and two readings each");
 }

@@ -6,9 +6,15 @@
 # customer_search latency on the largest one; reading and interval imports (bench_readings:
 # BENCH_METERS meters, default 2000, 1.2M register values and 1.15M points); bill runs
 # (bench_billrun: BENCH_BILL_ROWS accounts in the demo mix, `pmis bill run --period 2025-06`,
-# wall time and peak RSS); a table of figures closes. Nothing is asserted.
+# wall time and peak RSS); the service centre (bench_tickets: BENCH_SLA_ROWS open work orders,
+# `pmis ticket sla` twice, the first run escalating the breaches; then work orders taken in and
+# moved through all 8 steps over HTTP by wrk with bench/tickets.lua against `pmis serve` on
+# 127.0.0.1, for BENCH_API_SECONDS per connection count); a table of figures closes. Nothing is
+# asserted.
 # Environment:
-#   BENCH_SECTIONS="crypto tariff import readings billing ledger"   what to run
+#   BENCH_SECTIONS="crypto tariff import readings billing ledger sla tickets"   what to run
+#   BENCH_SLA_ROWS=1000000               open work orders for the SLA recompute
+#   BENCH_API_SECONDS=10 BENCH_API_CONNS="2 4"   the HTTP work-order benchmark
 #   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
 #   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
 #                                        one payment each) and the lines of a bank file
@@ -22,7 +28,7 @@
 set -eu
 
 rows=${BENCH_ROWS:-100000 500000 1000000}
-sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger}
+sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger sla tickets}
 bill_rows=${BENCH_BILL_ROWS:-100000 1000000}
 ledger_rows=${BENCH_LEDGER_ROWS:-1000000}
 ledger_bank=${BENCH_LEDGER_BANK:-100000}
@@ -37,7 +43,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 for f in "$pmis" "$bin/bench/gen_customers" "$bin/bench/bench_search" "$bin/bench/bench_crypto" \
     "$bin/bench/bench_readings" "$bin/bench/bench_tariff" "$bin/bench/bench_billrun" \
-    "$bin/bench/bench_ledger"; do
+    "$bin/bench/bench_ledger" "$bin/bench/bench_tickets"; do
     [ -x "$f" ] || { echo "bench/run.sh: $f is missing; run 'make bench'" >&2; exit 1; }
 done
 
@@ -265,6 +271,102 @@ for be in $backends; do
     echo
 done
 
+# ---- the service centre: the SLA recompute of open work orders ----
+: >"$tmp/sla-figures"
+want sla || sla_backends=
+for be in ${sla_backends-$backends}; do
+    n=${BENCH_SLA_ROWS:-1000000}
+    if [ "$be" = postgresql ]; then
+        [ -n "$pgbin" ] || continue
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+        url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" sla)
+    else
+        url="sqlite:$tmp/sla.db"
+    fi
+    export PMIS_DB="$url"
+    "$pmis" init >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+    echo "$be: SLA recompute over $n open work orders ..."
+    "$bin/bench/bench_tickets" "$url" "$n"
+    line="$be $n"
+    for run in first again; do
+        t0=$(now)
+        if [ -n "$gnu_time" ]; then
+            $gnu_time -o "$tmp/cpu" -f '%U %S' "$pmis" ticket sla --at 2025-07-01T00:00:00Z >"$tmp/sla-out"
+            cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/cpu")
+        else
+            "$pmis" ticket sla --at 2025-07-01T00:00:00Z >"$tmp/sla-out"
+            cpu=-
+        fi
+        secs=$(elapsed "$t0" "$(now)")
+        echo "  $run run: $secs s ($cpu s CPU in pmis): $(tail -1 "$tmp/sla-out")"
+        line="$line $secs $cpu"
+    done
+    echo "$line" | awk '{ printf "%-11s %9s %12s %12s %12s %12s\n", $1, $2, $3, $4, $5, $6 }' \
+        >>"$tmp/sla-figures"
+    if [ "$be" = sqlite ]; then
+        rm -f "$tmp/sla.db" "$tmp/sla.db-wal" "$tmp/sla.db-shm"
+    else
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+    echo
+done
+
+# ---- the service centre: work orders through the HTTP API (wrk on 127.0.0.1) ----
+: >"$tmp/api-figures"
+want tickets || api_backends=
+if ! command -v wrk >/dev/null; then
+    echo "wrk is not installed: no HTTP work-order figures ('make deps' installs it)"
+    api_backends=
+fi
+for be in ${api_backends-$backends}; do
+    if [ "$be" = postgresql ]; then
+        [ -n "$pgbin" ] || continue
+        sh "$here/tests/pg.sh" start "$tmp/pg"
+        pg_started=1
+        url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" api)
+    else
+        url="sqlite:$tmp/api.db"
+    fi
+    export PMIS_DB="$url"
+    "$pmis" init --no-admin >/dev/null 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+    "$pmis" org add BZ --name 压测 --level province >/dev/null
+    "$pmis" customer add --cust-no 6600000001 --name 压测 --type resident --voltage 220V \
+        --address 压测路1号 --org BZ >/dev/null
+    echo Bn8xWq4Lrt | "$pmis" user add bench --org BZ --roles manager --password-stdin >/dev/null
+    token=$("$pmis" token add bench --user bench --perms ticket:write,ticket:dispatch 2>/dev/null)
+    for c in ${BENCH_API_CONNS:-2 4}; do
+        : >"$tmp/serve.log"
+        "$pmis" serve --listen 127.0.0.1:0 2>"$tmp/serve.log" &
+        srv=$!
+        port=
+        i=0
+        while [ -z "$port" ] && [ $i -lt 200 ]; do
+            sleep 0.05
+            port=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$tmp/serve.log")
+            i=$((i + 1))
+        done
+        [ -n "$port" ] || { cat "$tmp/serve.log" >&2; kill "$srv"; exit 1; }
+        echo "$be: work orders over HTTP, $c connections, ${BENCH_API_SECONDS:-10} s ..."
+        PMIS_BENCH_TOKEN=$token PMIS_BENCH_CUST=6600000001 PMIS_BENCH_ORG=BZ \
+            wrk -t "$c" -c "$c" -d "${BENCH_API_SECONDS:-10}s" -s "$here/bench/tickets.lua" \
+            "http://127.0.0.1:$port" >"$tmp/wrk-out"
+        kill -TERM "$srv"
+        wait "$srv" || true
+        grep -E 'Requests/sec|^tickets:' "$tmp/wrk-out" | sed 's/^/  /'
+        awk -v be="$be" -v c="$c" '/^tickets:/ { printf "%-11s %5s %10.0f %10.0f %10.0f %8s %8s %6s\n",
+            be, c, $3 / $11, $5 / $11, $7 / $11, $13, $15, $9 }' "$tmp/wrk-out" >>"$tmp/api-figures"
+    done
+    if [ "$be" = sqlite ]; then
+        rm -f "$tmp/api.db" "$tmp/api.db-wal" "$tmp/api.db-shm"
+    else
+        sh "$here/tests/pg.sh" stop "$tmp/pg"
+        pg_started=
+    fi
+    echo
+done
+
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
@@ -286,6 +388,17 @@ fi
 if [ -s "$tmp/ledger-figures" ]; then
     echo "receivables ledger ($ledger_rows accounts with an overdue bill):"
     cat "$tmp/ledger-figures"
+fi
+if [ -s "$tmp/sla-figures" ]; then
+    echo "pmis ticket sla (SLA recompute of open work orders; the first run escalates the breaches):"
+    printf '%-11s %9s %12s %12s %12s %12s\n' backend orders "first s" "CPU s" "again s" "CPU s"
+    cat "$tmp/sla-figures"
+fi
+if [ -s "$tmp/api-figures" ]; then
+    echo "work orders over HTTP (wrk, bench/tickets.lua: intake + 7 steps per order, one connection per thread):"
+    printf '%-11s %5s %10s %10s %10s %8s %8s %6s\n' backend conns requests/s "taken in/s" archived/s \
+        "p50 ms" "p99 ms" failed
+    cat "$tmp/api-figures"
 fi
 for be in $backends; do
     [ -f "$tmp/readings-$be" ] || continue

@@ -116,6 +116,9 @@ struct api_req {
 const char *api_param(struct api_req *r, const char *name);
 /** A query parameter (already percent-decoded and checked as UTF-8 by the router), or NULL. */
 const char *api_query(struct api_req *r, const char *name);
+/** Path parameter "{id}" as a positive record number; ERR_NOT_FOUND "no <what> 'x'" otherwise
+ *  (no record has that name). */
+int api_param_id(struct api_req *r, const char *what, int64_t *id);
 /** A request header, or NULL. */
 const char *api_header(struct api_req *r, const char *name);
 /** ERR_INVALID naming the first query parameter that is not UTF-8 text (server.c). */
@@ -202,5 +205,12 @@ route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;
+route_fn api_ticket_list, api_ticket_create, api_ticket_get, api_ticket_classify,
+    api_ticket_dispatch, api_ticket_process, api_ticket_respond, api_ticket_reply,
+    api_ticket_review, api_ticket_archive, api_ticket_reopen, api_ticket_merge, api_ticket_pause,
+    api_ticket_resume, api_ticket_causes;
+route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
+    api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
+    api_outage_customers, api_outage_close;
 
 #endif

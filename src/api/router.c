@@ -67,6 +67,18 @@ const char *api_param(struct api_req *r, const char *name)
     return NULL;
 }
 
+int api_param_id(struct api_req *r, const char *what, int64_t *id)
+{
+    const char *s = api_param(r, "id");
+    char *end;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || v <= 0)
+        return error(&r->err, ERR_NOT_FOUND, "no %s '%s'", what, s ? s : "");
+    *id = v;
+    return 0;
+}
+
 const char *api_cookie(struct api_req *r, const char *name)
 {
     const char *h = api_header(r, "Cookie");

@@ -137,6 +137,8 @@ cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ti
     cmd_ticket_escalations, cmd_ticket_compliance;
 cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
 cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder;
+cmd_fn cmd_sla_add, cmd_sla_list, cmd_sla_show, cmd_ticket_type_add, cmd_ticket_type_list,
+    cmd_ticket_type_show, cmd_escalation_ack, cmd_escalation_resolve;
 
 /**
  * What a work order has beyond ticket.h (cmd_complaint.c): the earlier order a complaint

@@ -122,11 +122,15 @@ int cmd_ticket_list(struct cli *cli, int argc, char **argv)
         { "type", OPT_STR, &f.type, "TYPE", "only orders of this type" },
         { "open", OPT_BOOL, &f.open_only, NULL, "only orders not archived or merged" },
         { "escalated", OPT_BOOL, &f.escalated_only, NULL, "only orders in the supervisor's queue" },
+        { "org", OPT_STR, &f.org_code, "CODE", "only orders of this unit's subtree" },
+        { "assignee", OPT_STR, &f.assignee, "USER", "only orders assigned to this person" },
+        { "sla", OPT_STR, &f.sla, "STATE", "worst running clock now: ok|warning|breached|paused|none" },
         { "after", OPT_INT, &f.after_id, "ID", "the page after this order" },
         { "limit", OPT_INT, &f.limit, "N", "page size (default 100)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--state STATE] [--type TYPE] [--open] [--escalated] [--after ID] [--limit N]";
+    cli->usage = "[--state STATE] [--type TYPE] [--open] [--escalated] [--org CODE] [--assignee USER]\n"
+                 "       [--sla STATE] [--after ID] [--limit N]";
     struct out o;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
@@ -365,9 +369,15 @@ int cmd_ticket_merge(struct cli *cli, int argc, char **argv)
     return done(cli, dup, "merged");
 }
 
+struct sla_out {
+    struct out o; /* first: the rows' callback gets it */
+    bool all;     /* also the rows that are ok or paused */
+};
+
 static int sla_row(void *arg, const struct ticket_sla_row *r)
 {
-    struct out *o = arg;
+    struct sla_out *so = arg;
+    struct out *o = &so->o;
     char b[INSTANT_BUF_SIZE];
     if (o->cli->json) {
         json_t *j = json_object();
@@ -388,33 +398,36 @@ static int sla_row(void *arg, const struct ticket_sla_row *r)
 int cmd_ticket_sla(struct cli *cli, int argc, char **argv)
 {
     const char *at_s = NULL, *date = NULL;
+    struct sla_out so = { .all = false };
+    struct out *const op = &so.o;
     const struct opt_spec specs[] = {
+        { "all", OPT_BOOL, &so.all, NULL, "list every clock (default: warnings and breaches)" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--at TIME | --date DATE]\n\nThe SLA state of every running clock of the open "
-                 "orders (ok, warning at the policy's share, breached, paused); breaches are\n"
-                 "escalated into the supervisor's queue once.";
-    struct out o;
+    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA state of every running clock of the "
+                 "open orders (ok, warning at the policy's share, breached, paused), listed\n"
+                 "for the clocks in warning or breached (--all: every clock), with the totals;\n"
+                 "breaches are escalated into the supervisor's queue once.";
     struct ticket_sla_totals tot;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc || (rc = out_init(cli, &o)))
+    if (rc || (rc = out_init(cli, op)))
         return rc;
-    if ((rc = parse_at(cli, &o, at_s, date, &at)) ||
-        (rc = ticket_sla_run(&cli->ctx, at, sla_row, &o, &tot, &cli->err)))
+    if ((rc = parse_at(cli, op, at_s, date, &at)) ||
+        (rc = ticket_sla_run(&cli->ctx, at, so.all, sla_row, &so, &tot, &cli->err)))
         goto out;
     if (cli->json) {
         json_t *j = json_object();
-        json_object_set_new(j, "at", jwhen(&o, at));
+        json_object_set_new(j, "at", jwhen(op, at));
         json_object_set_new(j, "clocks", json_integer(tot.clocks));
         json_object_set_new(j, "ok", json_integer(tot.ok));
         json_object_set_new(j, "warning", json_integer(tot.warning));
         json_object_set_new(j, "breached", json_integer(tot.breached));
         json_object_set_new(j, "paused", json_integer(tot.paused));
         json_object_set_new(j, "escalated", json_integer(tot.escalated));
-        json_object_set(j, "rows", o.items);
+        json_object_set(j, "rows", op->items);
         cli_json_out(j);
     } else {
         printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64 " breached, %"
@@ -422,7 +435,7 @@ int cmd_ticket_sla(struct cli *cli, int argc, char **argv)
                tot.breached, tot.paused, tot.escalated);
     }
 out:
-    out_release(&o);
+    out_release(op);
     return rc;
 }
 
@@ -439,24 +452,37 @@ static int esc_row(void *arg, const struct ticket_escalation *e)
         json_object_set_new(j, "state", json_string(e->state));
         json_object_set_new(j, "deadline_at", jwhen(o, e->deadline_at));
         json_object_set_new(j, "escalated_at", jwhen(o, e->escalated_at));
+        json_object_set_new(j, "escalation", json_integer(e->id));
+        json_object_set_new(j, "status", json_string(e->status));
+        json_object_set_new(j, "acked_at", jwhen(o, e->acked_at));
+        json_object_set_new(j, "acked_by", cli_json_str(e->acked_by));
+        json_object_set_new(j, "ack_note", cli_json_str(e->ack_note));
+        json_object_set_new(j, "resolved_at", jwhen(o, e->resolved_at));
+        json_object_set_new(j, "resolved_by", cli_json_str(e->resolved_by));
+        json_object_set_new(j, "resolve_note", cli_json_str(e->resolve_note));
         json_array_append_new(o->items, j);
     } else {
-        printf("%-6" PRId64 " %-10s %-8s %-10s %-10s due %s  escalated %s\n", e->ticket_id,
-               e->type, e->metric, e->org_code, e->state, when(o, e->deadline_at, d),
-               when(o, e->escalated_at, x));
+        printf("%-6" PRId64 " %-10s %-8s %-10s %-10s due %s  escalated %s  [%" PRId64 " %s]\n",
+               e->ticket_id, e->type, e->metric, e->org_code, e->state,
+               when(o, e->deadline_at, d), when(o, e->escalated_at, x), e->id, e->status);
     }
     return 0;
 }
 
 int cmd_ticket_escalations(struct cli *cli, int argc, char **argv)
 {
-    const struct opt_spec specs[] = { OPT_SPEC_END };
-    cli->usage = "\n\nThe supervisor's queue: every breached SLA clock, escalated once.";
+    bool all = false;
+    const struct opt_spec specs[] = {
+        { "all", OPT_BOOL, &all, NULL, "also the resolved items" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--all]\n\nThe supervisor's queue: every breached SLA clock, escalated once, "
+                 "until resolved\n(pmis escalation ack|resolve); [ESCALATION STATUS] ends each line.";
     struct out o;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc || (rc = out_init(cli, &o)))
         return rc;
-    if (!(rc = ticket_escalations(&cli->ctx, esc_row, &o, &cli->err)) && cli->json)
+    if (!(rc = ticket_escalations(&cli->ctx, all, esc_row, &o, &cli->err)) && cli->json)
         cli_json_out(json_incref(o.items));
     out_release(&o);
     return rc;

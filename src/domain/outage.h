@@ -107,6 +107,15 @@ int outage_intake(struct ctx *c, const struct ticket *t, int64_t now, struct err
 int outage_of_ticket(struct ctx *c, int64_t ticket_id, struct outage *out, bool *found,
                      struct err *err);
 
+/**
+ * A caller's question "is there an outage?": the active outages affecting the customer with 户号
+ * `cust_no` or phone `phone` (ticket_find_caller, in the ctx's scope) that are not over at ctx
+ * "now" (under way or announced), soonest first. Errors as ticket_find_caller; ERR_INVALID when
+ * neither is given.
+ */
+int outage_lookup(struct ctx *c, const char *cust_no, const char *phone, outage_fn *fn, void *arg,
+                  struct err *err);
+
 /** Record the feeder a service point is supplied from (replacing the old one); audited. */
 int outage_feeder_set(struct ctx *c, const char *sp_no, const char *feeder, struct err *err);
 

@@ -196,3 +196,32 @@ int outage_feeder_set(struct ctx *c, const char *sp_no, const char *feeder, stru
 out:
     return store_end(c->db, ret, err);
 }
+
+int outage_lookup(struct ctx *c, const char *cust_no, const char *phone, outage_fn *fn, void *arg,
+                  struct err *err)
+{
+    int64_t cust_id, org_id;
+    int ret;
+    if (!cust_no && !phone)
+        return error(err, ERR_INVALID, "give the caller's 户号 (cust_no) or phone");
+    if ((ret = ticket_find_caller(c, cust_no, phone, &cust_id, &org_id, err)))
+        return ret;
+    /* collect the ids first: outage_get reuses statements while this one is open */
+    VEC(int64_t) ids = VEC_INIT;
+    struct store_stmt *st = store_q(c->db, Q_OUTAGE_LOOKUP);
+    store_bind_i64(st, 1, cust_id);
+    store_bind_i64(st, 2, ctx_now(c));
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        VEC_PUSH(&ids, store_col_i64(st, 0));
+    store_reset(st);
+    for (size_t i = 0; i < ids.n && !ret; i++) {
+        struct outage o;
+        ret = outage_get(c, ids.v[i], &o, err);
+        if (ret == ERR_NOT_FOUND) /* announced by a unit outside the caller's scope */
+            ret = 0, err_clear(err);
+        else if (!ret)
+            ret = fn(arg, &o);
+    }
+    VEC_FREE(&ids);
+    return ret;
+}

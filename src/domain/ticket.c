@@ -90,8 +90,24 @@ int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
                 struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_TICKET_LIST);
+    static const char *const sla_states[] = { "ok", "warning", "breached", "paused", "none" };
+    int64_t org_id = 0;
     int ret = 0;
+    if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
+        return ret;
+    if (f->state && ticket_state_rank(f->state) < 0)
+        return error(err, ERR_INVALID, "unknown work order state '%s' (accepted, classified, "
+                     "dispatched, processing, responded, replied, reviewed, archived, merged)",
+                     f->state), err_field(err, "state");
+    if (f->sla) {
+        size_t i = 0;
+        while (i < ARRAY_SIZE(sla_states) && strcmp(sla_states[i], f->sla))
+            i++;
+        if (i == ARRAY_SIZE(sla_states))
+            return error(err, ERR_INVALID, "unknown SLA state '%s' (ok, warning, breached, "
+                         "paused, none)", f->sla), err_field(err, "sla");
+    }
+    struct store_stmt *st = store_q(c->db, Q_TICKET_LIST);
     store_bind_text(st, 1, f->state);
     store_bind_text(st, 2, f->type);
     store_bind_i64(st, 3, f->open_only);
@@ -99,6 +115,12 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
     store_bind_i64(st, 5, f->after_id);
     store_bind_i64(st, 6, f->limit > 0 ? f->limit : 100);
     ctx_bind_scope(c, st, 7);
+    store_bind_i64(st, 8, org_id);
+    store_bind_text(st, 9, f->assignee);
+    store_bind_i64(st, 10, f->from_at);
+    store_bind_i64(st, 11, f->to_at);
+    store_bind_text(st, 12, f->sla);
+    store_bind_i64(st, 13, f->sla_at ? f->sla_at : ctx_now(c));
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct ticket t;
         ticket_read(c, st, &t);
@@ -258,6 +280,19 @@ static int find_by_phone(struct ctx *c, const char *phone, int64_t *cust_id, int
     return 0;
 }
 
+int ticket_find_caller(struct ctx *c, const char *cust_no, const char *phone, int64_t *cust_id,
+                       int64_t *org_id, struct err *err)
+{
+    *cust_id = *org_id = 0;
+    if (cust_no && phone)
+        return error(err, ERR_USAGE, "give the caller's 户号 or phone, not both");
+    if (phone)
+        return find_by_phone(c, phone, cust_id, org_id, err);
+    if (cust_no)
+        return link_customer(c, cust_no, cust_id, org_id, err);
+    return 0;
+}
+
 int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct err *err)
 {
     int64_t cust_id = 0, org_id = 0, now = ctx_now(c);
@@ -277,13 +312,7 @@ int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct er
         (ret = ctx_check_code(c, "severity", "ticket_severity", in->severity, err)) ||
         (ret = ctx_check_code(c, "area", "ticket_area", in->area, err)))
         return ret;
-    if (in->cust_no && in->phone)
-        return error(err, ERR_USAGE, "give the caller's 户号 or phone, not both");
-    if (in->phone)
-        ret = find_by_phone(c, in->phone, &cust_id, &org_id, err);
-    else if (in->cust_no)
-        ret = link_customer(c, in->cust_no, &cust_id, &org_id, err);
-    if (ret)
+    if ((ret = ticket_find_caller(c, in->cust_no, in->phone, &cust_id, &org_id, err)))
         return ret;
     if (in->org_code && (ret = ctx_org_id(c, in->org_code, &org_id, err)))
         return ret;

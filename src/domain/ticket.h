@@ -5,7 +5,7 @@
  * waiting for the customer, and the SLA clocks of each order (domain/sla.h) with warnings,
  * breaches, the supervisor's escalation queue and compliance figures. Every change writes a
  * ticket_event row and an audit row in the same transaction. Strings returned live in the ctx
- * arena. Called by cli/cmd_ticket.c (and later api/).
+ * arena. Called by cli/cmd_ticket.c and api/api_ticket.c, api_service.c.
  */
 #ifndef PMIS_TICKET_H
 #define PMIS_TICKET_H
@@ -29,6 +29,14 @@ struct ticket_in {
  * an unknown customer, phone or org; ERR_CONFLICT a phone that matches several customers.
  */
 int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct err *err);
+
+/**
+ * The caller's customer by 户号 or by phone through the blind index (needs c->keys), in the
+ * ctx's scope: its id and org; both 0 when neither is given. ERR_USAGE when both are given,
+ * ERR_NOT_FOUND for an unknown customer or phone, ERR_CONFLICT for a phone of several customers.
+ */
+int ticket_find_caller(struct ctx *c, const char *cust_no, const char *phone, int64_t *cust_id,
+                       int64_t *org_id, struct err *err);
 
 /** A transition. Optional members NULL. */
 struct ticket_move_in {
@@ -87,6 +95,12 @@ struct ticket_filter {
     const char *state, *type;
     bool open_only, escalated_only;
     int64_t after_id, limit; /* keyset; limit 0 = 100 */
+    const char *org_code;    /* only orders of this unit's subtree (ERR_NOT_FOUND outside scope) */
+    const char *assignee;    /* only orders assigned to this person */
+    int64_t from_at, to_at;  /* only orders accepted in [from_at, to_at); 0 = open end */
+    const char *sla;         /* ok|warning|breached|paused|none: the worst running clock at
+                                sla_at (none: no running clock); ERR_INVALID otherwise */
+    int64_t sla_at;          /* 0 = ctx now */
 };
 typedef int ticket_fn(void *arg, const struct ticket *t);
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
@@ -124,19 +138,41 @@ struct ticket_sla_totals {
 };
 
 /**
- * The SLA state of every running clock at instant `at`: ok, warning, breached or paused.
- * First warnings and breaches are recorded on the clock; a breached clock is escalated into
- * the supervisor's queue once (a second run escalates nothing new). One transaction.
+ * The SLA state of every running clock (in the ctx's scope) at instant `at`: ok, warning,
+ * breached or paused, counted in *tot. First warnings and breaches are recorded on the clock; a
+ * breached clock is escalated into the supervisor's queue once (a second run escalates nothing
+ * new). `fn` (may be NULL) gets the clocks in warning or breached, oldest first, or with `all`
+ * every running clock. One transaction.
  */
-int ticket_sla_run(struct ctx *c, int64_t at, ticket_sla_fn *fn, void *arg,
+int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void *arg,
                    struct ticket_sla_totals *tot, struct err *err);
 
+/* ---- the supervisor's queue (ticket_queue.c) ---- */
+
 struct ticket_escalation {
-    int64_t ticket_id, deadline_at, escalated_at;
+    int64_t id, ticket_id, deadline_at, escalated_at;
     const char *metric, *org_code, *state, *type;
+    const char *status; /* open, acknowledged, resolved */
+    int64_t acked_at, resolved_at; /* 0 when not */
+    const char *acked_by, *ack_note, *resolved_by, *resolve_note;
 };
 typedef int ticket_escalation_fn(void *arg, const struct ticket_escalation *e);
-int ticket_escalations(struct ctx *c, ticket_escalation_fn *fn, void *arg, struct err *err);
+/** The queue in the ctx's scope, oldest first: open and acknowledged items, or all. */
+int ticket_escalations(struct ctx *c, bool all, ticket_escalation_fn *fn, void *arg,
+                       struct err *err);
+
+/** One item of the queue (in scope); ERR_NOT_FOUND "no escalation N". */
+int ticket_escalation_get(struct ctx *c, int64_t id, struct ticket_escalation *out,
+                          struct err *err);
+
+/**
+ * Work off an item of the queue at ctx "now": acknowledge an open one (督办已接收) or resolve an
+ * open or acknowledged one (督办办结), with a note (required, ERR_INVALID). ERR_CONFLICT names
+ * the item's status when the step does not apply; ERR_NOT_FOUND outside the scope. An event on
+ * the order and an audit row, in one transaction.
+ */
+int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char *note,
+                            struct err *err);
 
 enum ticket_by { TICKET_BY_TYPE, TICKET_BY_ORG, TICKET_BY_METRIC };
 struct ticket_compliance_row {

@@ -3,13 +3,12 @@
  * transition against the policies in sla_policy (data), deadlines through the pure engine in
  * sla.c on the stored working-day calendar, the periodic SLA run (warnings, breaches,
  * escalation once into the supervisor's queue) and compliance figures. Deadlines are cached on
- * the clock (NULL while paused) so a run over many orders reads and compares only.
+ * the clock (NULL while paused) so a run over many orders is a few set-based statements.
  */
 #include "domain/ticket_int.h"
 
 #include "core/common.h"
 #include "core/vec.h"
-#include "core/xalloc.h"
 #include "domain/audit.h"
 #include "domain/workcal.h"
 
@@ -192,6 +191,20 @@ static int clock_store(struct ctx *c, struct env *e, const struct clock_row *k,
     return store_exec(st, err);
 }
 
+/* Whether policy a is a version of policy b (same key): a running clock keeps its copy. */
+static int same_key(struct ctx *c, int64_t a, int64_t b, bool *same, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_SLA_POLICY_SAME_KEY);
+    store_bind_i64(st, 1, a);
+    store_bind_i64(st, 2, b);
+    int ret = store_one(st, err);
+    if (ret)
+        return ret;
+    *same = store_col_i64(st, 0) > 0;
+    store_reset(st);
+    return 0;
+}
+
 int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struct err *err)
 {
     struct env e = { .loaded = false };
@@ -228,7 +241,11 @@ int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struc
                 ret = store_exec(st, err);
                 continue;
             }
-            if (p[j].id != k[i].policy_id) {
+            bool same = false;
+            if (p[j].id != k[i].policy_id && (ret = same_key(c, p[j].id, k[i].policy_id, &same,
+                                                             err)))
+                break;
+            if (p[j].id != k[i].policy_id && !same) {
                 k[i].policy_id = p[j].id;
                 k[i].clock = p[j].clock;
                 k[i].amount = p[j].amount;
@@ -351,134 +368,77 @@ int ticket_clocks(struct ctx *c, int64_t id, int64_t at, ticket_clock_fn *fn, vo
     return ret;
 }
 
-#define SLA_PAGE 512
+/* A statement of the SLA run bound to (?1 at, ?2 scope). */
+static struct store_stmt *sla_q(struct ctx *c, enum query_id q, int64_t at)
+{
+    struct store_stmt *st = store_q(c->db, q);
+    store_bind_i64(st, 1, at);
+    ctx_bind_scope(c, st, 2);
+    return st;
+}
 
-struct open_clock {
-    int64_t id, ticket_id, deadline, warn, org_id;
-    bool has_deadline, warned, breached, escalated;
-    const char *metric;
-};
-
-int ticket_sla_run(struct ctx *c, int64_t at, ticket_sla_fn *fn, void *arg,
+/*
+ * Set-based: the deadlines are cached on the clocks, so the run is a handful of statements over
+ * the running clocks (totals, first warnings, first breaches, escalations) instead of a round
+ * trip per clock; then the rows asked for are read once.
+ */
+int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void *arg,
                    struct ticket_sla_totals *tot, struct err *err)
 {
-    struct open_clock *page = xcalloc(SLA_PAGE, sizeof(*page));
-    int64_t after = 0;
+    int64_t before = 0;
     int ret;
     memset(tot, 0, sizeof(*tot));
     if ((ret = store_begin(c->db, err)))
-        goto out_free;
-    for (;;) {
-        size_t n = 0;
-        struct store_stmt *st = store_q(c->db, Q_SLA_OPEN_PAGE);
-        store_bind_i64(st, 1, after);
-        store_bind_i64(st, 2, SLA_PAGE);
-        ctx_bind_scope(c, st, 3);
-        while ((ret = store_step(st, err)) == STORE_ROW) {
-            struct open_clock *o = &page[n++];
-            o->id = store_col_i64(st, 0);
-            o->ticket_id = store_col_i64(st, 1);
-            o->metric = ctx_col_text(c, st, 2);
-            o->has_deadline = !store_col_null(st, 3);
-            o->deadline = store_col_i64(st, 3);
-            o->warn = store_col_i64(st, 4);
-            o->warned = !store_col_null(st, 5);
-            o->breached = !store_col_null(st, 6);
-            o->org_id = store_col_i64(st, 7);
-            o->escalated = store_col_i64(st, 8) > 0;
+        return ret;
+    struct store_stmt *st = sla_q(c, Q_SLA_TOTALS, at);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        int64_t n = store_col_i64(st, 1);
+        int64_t *slot[] = { &tot->ok, &tot->warning, &tot->breached, &tot->paused };
+        *slot[store_col_i64(st, 0) & 3] += n;
+        tot->clocks += n;
+    }
+    store_reset(st);
+    if (ret < 0 || (ret = store_exec(sla_q(c, Q_SLA_MARK, at), err)))
+        goto out;
+    st = store_q(c->db, Q_SLA_ESCALATION_MAX);
+    if ((ret = store_one(st, err)))
+        goto out;
+    before = store_col_i64(st, 0);
+    store_reset(st);
+    st = sla_q(c, Q_SLA_ESCALATE, at);
+    store_bind_text(st, 3, c->actor);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    tot->escalated = store_changes(st);
+    if (fn) {
+        st = sla_q(c, Q_SLA_ROWS, at);
+        store_bind_i64(st, 3, all);
+        store_bind_i64(st, 4, before);
+        while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+            static const enum sla_state states[] = { SLA_OK, SLA_WARNING, SLA_BREACHED,
+                                                     SLA_PAUSED };
+            struct ticket_sla_row row = {
+                .ticket_id = store_col_i64(st, 0),
+                .metric = store_col_text(st, 1),
+                .deadline_at = store_col_null(st, 2) ? 0 : store_col_i64(st, 2),
+                .state = states[store_col_i64(st, 3) & 3],
+                .escalated = store_col_i64(st, 4) > 0,
+            };
+            ret = fn(arg, &row);
         }
+        store_reset(st);
         if (ret < 0)
             goto out;
-        for (size_t i = 0; i < n && !ret; i++) {
-            struct open_clock *o = &page[i];
-            struct ticket_sla_row row = { o->ticket_id, o->has_deadline ? o->deadline : 0,
-                                          o->metric, cached_state(o->has_deadline, o->deadline,
-                                                                  o->warn, at),
-                                          false };
-            tot->clocks++;
-            switch (row.state) {
-            case SLA_OK:
-                tot->ok++;
-                break;
-            case SLA_WARNING:
-                tot->warning++;
-                break;
-            case SLA_BREACHED:
-                tot->breached++;
-                break;
-            default:
-                tot->paused++;
-                break;
-            }
-            bool warn_new = !o->warned && (row.state == SLA_WARNING || row.state == SLA_BREACHED);
-            bool breach_new = !o->breached && row.state == SLA_BREACHED;
-            if (warn_new || breach_new) {
-                st = store_q(c->db, Q_TICKET_CLOCK_MARK);
-                store_bind_i64(st, 1, o->id);
-                if (warn_new)
-                    store_bind_i64(st, 2, at);
-                else
-                    store_bind_null(st, 2);
-                if (breach_new)
-                    store_bind_i64(st, 3, at);
-                else
-                    store_bind_null(st, 3);
-                if ((ret = store_exec(st, err)))
-                    goto out;
-            }
-            if (row.state == SLA_BREACHED && !o->escalated) {
-                st = store_q(c->db, Q_TICKET_ESCALATE);
-                store_bind_i64(st, 1, o->id);
-                store_bind_i64(st, 2, o->ticket_id);
-                store_bind_i64(st, 3, o->org_id);
-                store_bind_text(st, 4, o->metric);
-                store_bind_i64(st, 5, o->deadline);
-                store_bind_i64(st, 6, at);
-                store_bind_text(st, 7, c->actor);
-                if ((ret = store_exec(st, err)))
-                    goto out;
-                row.escalated = true;
-                tot->escalated++;
-            }
-            if (fn)
-                ret = fn(arg, &row);
-        }
-        if (ret || n < SLA_PAGE)
-            break;
-        after = page[n - 1].id;
+        ret = 0;
     }
-    if (!ret && tot->escalated) {
+    if (tot->escalated) {
         struct audit_rec ar = { "ticket.escalate", "ticket", "sla", NULL, NULL,
                                 arena_sprintf(c->arena, "escalated=%" PRId64 " breached=%" PRId64,
                                               tot->escalated, tot->breached) };
         ret = audit_append(c, &ar, err);
     }
 out:
-    ret = store_end(c->db, ret, err);
-out_free:
-    free(page);
-    return ret;
-}
-
-int ticket_escalations(struct ctx *c, ticket_escalation_fn *fn, void *arg, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_TICKET_ESCALATIONS);
-    int ret = 0;
-    ctx_bind_scope(c, st, 1);
-    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-        struct ticket_escalation e = {
-            .ticket_id = store_col_i64(st, 0),
-            .metric = store_col_text(st, 1),
-            .deadline_at = store_col_i64(st, 2),
-            .escalated_at = store_col_i64(st, 3),
-            .org_code = store_col_text(st, 4),
-            .state = store_col_text(st, 5),
-            .type = store_col_text(st, 6),
-        };
-        ret = fn(arg, &e);
-    }
-    store_reset(st);
-    return ret;
+    return store_end(c->db, ret, err);
 }
 
 static int64_t rate_bp(int64_t met, int64_t missed)

@@ -14,7 +14,10 @@
 # Reminders run over every org: every HZ user gets 403 (whole_tree). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
-# lists install, replace, remove in that order).
+# lists install, replace, remove in that order). Service centre: each role that may take a step
+# of a work order has its own order waiting in the state that step needs (tk), a dispatcher its
+# own duplicate to merge; each supervisor its own escalation (acknowledged, then resolved) and
+# outage to close; NB holds one order, escalation and outage for the 404s.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -74,6 +77,48 @@ pw=Mx7qWz3kPt
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
+# tk STATE [CUST]: a fault order of customer CUST (HZ's by default) moved to STATE; prints its id
+tk() {
+    id=$("$PMIS" --json ticket add --type fault --channel phone --area urban \
+        --cust "${2:-1000000000}" --text 矩阵 | jq -r .id) || return 1
+    for s in classified dispatched processing responded replied reviewed archived; do
+        [ "$1" = accepted ] && break
+        case $s in
+        dispatched) "$PMIS" ticket assign "$id" --org HZ >/dev/null ;;
+        *) "$PMIS" ticket move "$id" $s >/dev/null ;;
+        esac || return 1
+        [ "$s" = "$1" ] && break
+        if [ "$1" = paused ] && [ "$s" = processing ]; then
+            "$PMIS" ticket pause "$id" >/dev/null || return 1
+            break
+        fi
+    done
+    echo "$id"
+}
+for r in administrator manager service_agent field_crew; do
+    for a in classify:accepted process:dispatched respond:processing reply:responded \
+        review:replied archive:reviewed reopen:archived pause:processing resume:paused; do
+        tk "${a#*:}" >"$T/$r.tk.${a%%:*}" || { not_ok "order for $r ${a%%:*}"; break; }
+    done
+    "$PMIS" --json ticket add --type complaint --subtype service --channel phone --area urban \
+        --cust 1000000000 --text 矩阵 | jq -r .id >"$T/$r.tk.causes"
+done
+for r in administrator manager service_agent; do
+    tk classified >"$T/$r.tk.dispatch" && tk accepted >"$T/$r.tk.merge" &&
+        tk accepted >"$T/$r.tk.into" || not_ok "orders for $r to dispatch and merge"
+done
+tk_any=$(tk accepted) tk_other=$(tk accepted 1000000001)
+for r in administrator manager; do tk accepted >"$T/$r.tk.esc"; done
+PMIS_NOW=2030-01-01T00:00:00Z "$PMIS" ticket sla >/dev/null
+esc_of() { sql "SELECT MIN(id) FROM ticket_escalation WHERE ticket_id = $1"; }
+for r in administrator manager; do esc_of "$(cat "$T/$r.tk.esc")" >"$T/$r.esc"; done
+esc_other=$(esc_of "$tk_other")
+outage() { "$PMIS" --json outage add --kind fault --org "$1" --from "2025-01-01 08:00" --reason 矩阵 | jq -r .id; }
+for r in administrator manager; do outage HZ >"$T/$r.outage"; done
+out_any=$(outage HZ) out_other=$(outage NB)
+check "service-centre fixtures: orders, escalations and outages in each subtree" \
+    test -n "$tk_other" -a -n "$esc_other" -a "$out_other" != null -a \
+    "$(cat "$T/field_crew.tk.resume" "$T/manager.esc" "$T/manager.outage" | grep -c '^[0-9]')" = 3
 # the open orders: 1..4 of HZ for the roles that close orders, 5 of NB
 order_other=$(sql "SELECT o.id FROM collect_order o JOIN account a ON a.id = o.account_id WHERE a.account_no = '100000000101'")
 for r in $roles; do
@@ -153,11 +198,20 @@ path_for() {
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
+    /api/v1/tickets/*/*) id=$(cat "$T/$cur_role.tk.${1##*/}" 2>/dev/null || echo "$tk_any") other=$tk_other ;;
+    /api/v1/tickets/*) id=$tk_any other=$tk_other ;;
+    /api/v1/escalations/*) id=$(cat "$T/$cur_role.esc" 2>/dev/null || echo "$esc_other") other=$esc_other ;;
+    /api/v1/outages/*/close) id=$(cat "$T/$cur_role.outage" 2>/dev/null || echo "$out_any") other=$out_other ;;
+    /api/v1/outages/*) id=$out_any other=$out_other ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
     case "$p" in */pii/*) p="$p?reason=matrix" ;; */arrears/rate) p="$p?period=2025-05" ;; esac
+    case "$p" in
+    */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
+    */outages/lookup) p="$p?cust_no=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
+    esac
     echo "$p"
 }
 
@@ -197,6 +251,13 @@ call() {
     "POST /api/v1/meters/"*/install) body="{\"account\":\"$(cat "$T/$cur_role.acct2" 2>/dev/null)\"}" ;;
     "POST /api/v1/meters/"*/replace) body="{\"new_meter\":\"MY-$(echo $cur_role | tr _ -)\"}" ;;
     "POST /api/v1/meters/"*/remove) body='{}' ;;
+    "POST /api/v1/tickets") body="{\"type\":\"consult\",\"channel\":\"phone\",\"area\":\"urban\",\"cust_no\":\"$( [ "$3" = other ] && echo 1000000001 || echo 1000000000)\",\"text\":\"矩阵\"}" ;;
+    "POST /api/v1/tickets/"*/dispatch) body='{"org":"HZ"}' ;;
+    "POST /api/v1/tickets/"*/merge) body="{\"into\":$(cat "$T/$cur_role.tk.into" 2>/dev/null || echo "$tk_any")}" ;;
+    "POST /api/v1/tickets/"*/causes) body='{"add":["other"]}' ;;
+    "POST /api/v1/tickets/"* | "POST /api/v1/outages/"*/close) body='{}' ;;
+    "POST /api/v1/escalations/"*) body='{"note":"matrix"}' ;;
+    "POST /api/v1/outages") body="{\"kind\":\"fault\",\"org\":\"$org\",\"from\":\"2025-01-01 08:00\",\"reason\":\"矩阵\"}" ;;
     esac
     csv=""
     case "$1 $2" in
@@ -233,12 +294,13 @@ while read -r method pattern perm flags; do
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
+    "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
-    "POST /api/v1/meters") ok_status=201 ;;
+    "POST /api/v1/meters" | "POST /api/v1/tickets" | "POST /api/v1/outages") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;

@@ -48,6 +48,15 @@ static void test_find(void **state)
     /* the literal route is not shadowed by a parameter route */
     i = route_find("GET", "/api/v1/customers/42/accounts", &p, &a);
     assert_string_equal(api_routes[i].pattern, "/api/v1/customers/{id}/accounts");
+    /* the service centre's literal routes come before their {id} neighbours */
+    i = route_find("GET", "/api/v1/tickets/escalations", &p, &a);
+    assert_string_equal(api_routes[i].name, "api_escalation_list");
+    i = route_find("GET", "/api/v1/outages/lookup", &p, &a);
+    assert_string_equal(api_routes[i].name, "api_outage_lookup");
+    i = route_find("POST", "/api/v1/tickets/7/classify", &p, &a);
+    assert_string_equal(api_routes[i].name, "api_ticket_classify");
+    assert_string_equal(p.value[0], "7");
+    assert_int_equal(route_find("GET", "/api/v1/tickets/7/classify", &p, &a), -2);
     arena_release(&a);
 }
 
