@@ -14,7 +14,8 @@
 # Reminders run over every org: every HZ user gets 403 (whole_tree). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
-# lists install, replace, remove in that order).
+# lists install, replace, remove in that order). Applications: one HV application of HZ is
+# advanced by each role that may, and each such role cancels its own application.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -72,6 +73,15 @@ pw=Mx7qWz3kPt
             >/dev/null || exit 1
     done &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
+    newapp() {
+        "$PMIS" --json apply new --kind "$1" --org "$2" --name 矩阵 --type "$3" --voltage "$4" \
+            --address 某路 --capacity 8 --tariff BJ-RES >"$T/app.json" && jq -r .id "$T/app.json"
+    } &&
+    newapp new_hv_single HZ large_industry 10kV >"$T/app_adv" &&
+    newapp new_lv_res NB resident 220V >"$T/app_other" &&
+    for r in administrator manager service_agent field_crew; do
+        newapp new_lv_res HZ resident 220V >"$T/$r.app" || exit 1
+    done &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
 # the open orders: 1..4 of HZ for the roles that close orders, 5 of NB
@@ -80,6 +90,7 @@ for r in $roles; do
     echo 0 >"$T/$r.order"
     echo 100000000001 >"$T/$r.acct"
     [ -f "$T/$r.cust" ] || echo 1000000000 >"$T/$r.cust"
+    [ -f "$T/$r.app" ] || cat "$T/app_adv" >"$T/$r.app"
 done
 check "meterless customers and accounts for the archive writes" \
     test "$(cat "$T/service_agent.cust" "$T/service_agent.acct2" | grep -c '^[0-9]')" = 2
@@ -153,6 +164,8 @@ path_for() {
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
+    /api/v1/applications/*/cancel) id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
+    /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
@@ -196,6 +209,9 @@ call() {
     "POST /api/v1/meters/"*/install) body="{\"account\":\"$(cat "$T/$cur_role.acct2" 2>/dev/null)\"}" ;;
     "POST /api/v1/meters/"*/replace) body="{\"new_meter\":\"MY-$(echo $cur_role | tr _ -)\"}" ;;
     "POST /api/v1/meters/"*/remove) body='{}' ;;
+    "POST /api/v1/applications") body="{\"kind\":\"new_lv_res\",\"org\":\"$org\",\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"capacity_kva\":\"8\",\"tariff_code\":\"BJ-RES\"}" ;;
+    "POST /api/v1/applications/"*/advance) body='{"note":"matrix"}' ;;
+    "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
     esac
     csv=""
     case "$1 $2" in
@@ -232,12 +248,13 @@ while read -r method pattern perm flags; do
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
+    "POST /api/v1/applications") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
-    "POST /api/v1/meters") ok_status=201 ;;
+    "POST /api/v1/meters" | "POST /api/v1/applications") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;
