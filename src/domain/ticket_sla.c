@@ -12,39 +12,6 @@
 #include "domain/audit.h"
 #include "domain/workcal.h"
 
-struct env {
-    struct calendar cal;
-    struct tz tz;
-    struct sla_env sla;
-    bool loaded;
-};
-
-static int env_load(struct ctx *c, struct env *e, struct err *err)
-{
-    int ret;
-    if (e->loaded)
-        return 0;
-    calendar_init(&e->cal);
-    if ((ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &e->tz, err)))
-        return ret;
-    if ((ret = workcal_load(c, &e->cal, err))) {
-        calendar_release(&e->cal);
-        tz_release(&e->tz);
-        return ret;
-    }
-    e->sla = (struct sla_env){ &e->cal, &e->tz };
-    e->loaded = true;
-    return 0;
-}
-
-static void env_release(struct env *e)
-{
-    if (e->loaded) {
-        calendar_release(&e->cal);
-        tz_release(&e->tz);
-    }
-}
-
 struct clock_row {
     int64_t id, round, policy_id, amount, warn_pct, started_at, stopped_at;
     const char *metric, *clock, *hours, *stop_state, *status;
@@ -66,26 +33,6 @@ static int rule_of(const char *clock, int64_t amount, const char *hours, int64_t
     r->amount = amount;
     r->warn_pct = (int)warn_pct;
     return 0;
-}
-
-static int load_pauses(struct ctx *c, int64_t ticket_id, struct sla_pause **out, size_t *n,
-                       struct err *err)
-{
-    VEC(struct sla_pause) v = VEC_INIT;
-    struct store_stmt *st = store_q(c->db, Q_TICKET_PAUSES);
-    int ret;
-    store_bind_i64(st, 1, ticket_id);
-    while ((ret = store_step(st, err)) == STORE_ROW) {
-        struct sla_pause p = { store_col_i64(st, 0),
-                               store_col_null(st, 1) ? SLA_OPEN : store_col_i64(st, 1) };
-        VEC_PUSH(&v, p);
-    }
-    *n = v.n;
-    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
-    if (v.n)
-        memcpy(*out, v.v, v.n * sizeof(**out));
-    VEC_FREE(&v);
-    return ret;
 }
 
 static int load_clocks(struct ctx *c, int64_t ticket_id, struct clock_row **out, size_t *n,
@@ -156,13 +103,13 @@ static int load_policies(struct ctx *c, const struct ticket *t, struct policy_ro
 }
 
 /* Evaluate clock k (stopped at `stop`, 0 = running) and store it with `status`. */
-static int clock_store(struct ctx *c, struct env *e, const struct clock_row *k,
+static int clock_store(struct ctx *c, struct workcal_env *e, const struct clock_row *k,
                        const struct sla_pause *p, size_t np, int64_t stop, struct err *err)
 {
     struct sla_rule r;
     struct sla_status s;
     int ret;
-    if ((ret = env_load(c, e, err)) ||
+    if ((ret = workcal_env_load(c, e, err)) ||
         (ret = rule_of(k->clock, k->amount, k->hours, k->warn_pct, &r, err)) ||
         (ret = sla_eval(&r, &e->sla, k->started_at, p, np, stop, stop ? stop : k->started_at, &s,
                         err)))
@@ -207,13 +154,13 @@ static int same_key(struct ctx *c, int64_t a, int64_t b, bool *same, struct err 
 
 int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struct err *err)
 {
-    struct env e = { .loaded = false };
+    struct workcal_env e = WORKCAL_ENV_INIT;
     struct clock_row *k;
     struct policy_row *p;
     struct sla_pause *ps;
     size_t nk, np, nps;
     int rank = ticket_state_rank(t->state), ret;
-    if ((ret = load_pauses(c, t->id, &ps, &nps, err)) ||
+    if ((ret = workcal_pauses(c, Q_TICKET_PAUSES, t->id, &ps, &nps, err)) ||
         (ret = load_clocks(c, t->id, &k, &nk, err)) ||
         (ret = load_policies(c, t, &p, &np, err)))
         return ret;
@@ -273,7 +220,7 @@ int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struc
         struct sla_rule r;
         int64_t dl = 0;
         struct sla_status s;
-        if ((ret = env_load(c, &e, err)) ||
+        if ((ret = workcal_env_load(c, &e, err)) ||
             (ret = rule_of(p[j].clock, p[j].amount, p[j].hours, p[j].warn_pct, &r, err)) ||
             (ret = sla_eval(&r, &e.sla, from, ps, nps, 0, now, &s, err)))
             break;
@@ -298,24 +245,24 @@ int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struc
         }
         ret = store_exec(st, err);
     }
-    env_release(&e);
+    workcal_env_release(&e);
     return ret;
 }
 
 int ticket_clocks_repause(struct ctx *c, const struct ticket *t, struct err *err)
 {
-    struct env e = { .loaded = false };
+    struct workcal_env e = WORKCAL_ENV_INIT;
     struct clock_row *k;
     struct sla_pause *ps;
     size_t nk, nps;
     int ret;
-    if ((ret = load_pauses(c, t->id, &ps, &nps, err)) ||
+    if ((ret = workcal_pauses(c, Q_TICKET_PAUSES, t->id, &ps, &nps, err)) ||
         (ret = load_clocks(c, t->id, &k, &nk, err)))
         return ret;
     for (size_t i = 0; i < nk && !ret; i++)
         if (!strcmp(k[i].status, "running"))
             ret = clock_store(c, &e, &k[i], ps, nps, 0, err);
-    env_release(&e);
+    workcal_env_release(&e);
     return ret;
 }
 

@@ -88,3 +88,50 @@ int workcal_load(struct ctx *c, struct calendar *cal, struct err *err)
     }
     return rc;
 }
+
+int workcal_env_load(struct ctx *c, struct workcal_env *e, struct err *err)
+{
+    int ret;
+    if (e->loaded)
+        return 0;
+    calendar_init(&e->cal);
+    if ((ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &e->tz, err)))
+        return ret;
+    if ((ret = workcal_load(c, &e->cal, err))) {
+        calendar_release(&e->cal);
+        tz_release(&e->tz);
+        return ret;
+    }
+    e->sla = (struct sla_env){ &e->cal, &e->tz };
+    e->loaded = true;
+    return 0;
+}
+
+void workcal_env_release(struct workcal_env *e)
+{
+    if (e->loaded) {
+        calendar_release(&e->cal);
+        tz_release(&e->tz);
+        e->loaded = false;
+    }
+}
+
+int workcal_pauses(struct ctx *c, enum query_id q, int64_t owner_id, struct sla_pause **out,
+                   size_t *n, struct err *err)
+{
+    VEC(struct sla_pause) v = VEC_INIT;
+    struct store_stmt *st = store_q(c->db, q);
+    int ret;
+    store_bind_i64(st, 1, owner_id);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct sla_pause p = { store_col_i64(st, 0),
+                               store_col_null(st, 1) ? SLA_OPEN : store_col_i64(st, 1) };
+        VEC_PUSH(&v, p);
+    }
+    *n = v.n;
+    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
+    if (v.n)
+        memcpy(*out, v.v, v.n * sizeof(**out));
+    VEC_FREE(&v);
+    return ret < 0 ? ret : 0;
+}

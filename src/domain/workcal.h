@@ -9,6 +9,7 @@
 #include "core/calendar.h"
 #include "core/csv.h"
 #include "domain/ctx.h"
+#include "domain/sla.h"
 
 struct workcal_result {
     int64_t rows, changed;
@@ -25,5 +26,26 @@ int workcal_import(struct ctx *c, struct csv_reader *r, const char *source,
 
 /** Load every stored day into `cal` (initialised by the caller). */
 int workcal_load(struct ctx *c, struct calendar *cal, struct err *err);
+
+/** Where SLA clocks count (sla.h): the stored calendar and the business zone, loaded once. */
+struct workcal_env {
+    struct calendar cal;
+    struct tz tz;
+    struct sla_env sla; /* points into this struct: do not copy a loaded env */
+    bool loaded;
+};
+#define WORKCAL_ENV_INIT { .loaded = false }
+
+/** Load the calendar and the ctx's zone into `e` unless already loaded. */
+int workcal_env_load(struct ctx *c, struct workcal_env *e, struct err *err);
+/**
+ * The pauses of one clock owner: run query `q` (bound ?1 = `owner_id`; columns from_at, to_at
+ * with NULL for an open pause) into an array in the ctx arena, *n long (never NULL).
+ */
+int workcal_pauses(struct ctx *c, enum query_id q, int64_t owner_id, struct sla_pause **out,
+                   size_t *n, struct err *err);
+
+/** Free what workcal_env_load loaded (harmless when nothing was). */
+void workcal_env_release(struct workcal_env *e);
 
 #endif

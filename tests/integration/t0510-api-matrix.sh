@@ -18,6 +18,8 @@
 # of a work order has its own order waiting in the state that step needs (tk), a dispatcher its
 # own duplicate to merge; each supervisor its own escalation (acknowledged, then resolved) and
 # outage to close; NB holds one order, escalation and outage for the 404s.
+# lists install, replace, remove in that order). Applications: one HV application of HZ is
+# advanced by each role that may, and each such role cancels its own application.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -75,6 +77,15 @@ pw=Mx7qWz3kPt
             >/dev/null || exit 1
     done &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
+    newapp() {
+        "$PMIS" --json apply new --kind "$1" --org "$2" --name 矩阵 --type "$3" --voltage "$4" \
+            --address 某路 --capacity 8 --tariff BJ-RES >"$T/app.json" && jq -r .id "$T/app.json"
+    } &&
+    newapp new_hv_single HZ large_industry 10kV >"$T/app_adv" &&
+    newapp new_lv_res NB resident 220V >"$T/app_other" &&
+    for r in administrator manager service_agent field_crew; do
+        newapp new_lv_res HZ resident 220V >"$T/$r.app" || exit 1
+    done &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
 # tk STATE [CUST]: a fault order of customer CUST (HZ's by default) moved to STATE; prints its id
@@ -125,6 +136,7 @@ for r in $roles; do
     echo 0 >"$T/$r.order"
     echo 100000000001 >"$T/$r.acct"
     [ -f "$T/$r.cust" ] || echo 1000000000 >"$T/$r.cust"
+    [ -f "$T/$r.app" ] || cat "$T/app_adv" >"$T/$r.app"
 done
 check "meterless customers and accounts for the archive writes" \
     test "$(cat "$T/service_agent.cust" "$T/service_agent.acct2" | grep -c '^[0-9]')" = 2
@@ -203,6 +215,8 @@ path_for() {
     /api/v1/escalations/*) id=$(cat "$T/$cur_role.esc" 2>/dev/null || echo "$esc_other") other=$esc_other ;;
     /api/v1/outages/*/close) id=$(cat "$T/$cur_role.outage" 2>/dev/null || echo "$out_any") other=$out_other ;;
     /api/v1/outages/*) id=$out_any other=$out_other ;;
+    /api/v1/applications/*/cancel) id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
+    /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
@@ -258,6 +272,9 @@ call() {
     "POST /api/v1/tickets/"* | "POST /api/v1/outages/"*/close) body='{}' ;;
     "POST /api/v1/escalations/"*) body='{"note":"matrix"}' ;;
     "POST /api/v1/outages") body="{\"kind\":\"fault\",\"org\":\"$org\",\"from\":\"2025-01-01 08:00\",\"reason\":\"矩阵\"}" ;;
+    "POST /api/v1/applications") body="{\"kind\":\"new_lv_res\",\"org\":\"$org\",\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"capacity_kva\":\"8\",\"tariff_code\":\"BJ-RES\"}" ;;
+    "POST /api/v1/applications/"*/advance) body='{"note":"matrix"}' ;;
+    "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
     esac
     csv=""
     case "$1 $2" in
@@ -295,12 +312,14 @@ while read -r method pattern perm flags; do
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
+    "POST /api/v1/applications") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
     "POST /api/v1/meters" | "POST /api/v1/tickets" | "POST /api/v1/outages") ok_status=201 ;;
+    "POST /api/v1/applications") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;

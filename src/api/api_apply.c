@@ -1,0 +1,187 @@
+/*
+ * Service applications over HTTP (业扩报装 and changes, issue 6 §5): list with filters and
+ * keyset pagination, one application with its stages and history, intake, advancing a stage
+ * and cancelling. Thin: domain/apply*.c does the work and keeps other subtrees' applications,
+ * customers, accounts and org units unknown (ctx.scope_org_id), so they answer 404. Completion
+ * (which writes the archive) is a CLI command for now. Instants are ISO 8601 UTC.
+ */
+#include "core/common.h"
+#include "core/money.h"
+#include "api/api.h"
+#include "domain/apply.h"
+
+static json_t *app_json(const struct application *a)
+{
+    char k[MONEY_BUF_SIZE];
+    bool open = !strcmp(a->state, "open");
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(a->id));
+    json_object_set_new(j, "kind", json_string(a->kind));
+    json_object_set_new(j, "kind_name", json_string(a->kind_name));
+    json_object_set_new(j, "state", json_string(a->state));
+    json_object_set_new(j, "stage", json_string(a->stage));
+    json_object_set_new(j, "stage_name", json_string(a->stage_name));
+    json_object_set_new(j, "org", json_string(a->org_code));
+    json_object_set_new(j, "cust_no", api_json_str(a->cust_no));
+    json_object_set_new(j, "account", api_json_str(a->account_no));
+    json_object_set_new(j, "name", api_json_str(a->name));
+    json_object_set_new(j, "capacity_kva",
+                        a->capacity_va ? json_string(decimal_format(a->capacity_va, 3, 0, 0, k))
+                                       : json_null());
+    json_object_set_new(j, "tariff", api_json_str(a->tariff_code));
+    json_object_set_new(j, "paused", json_boolean(a->paused_at != 0));
+    json_object_set_new(j, "accepted_at", api_json_time(a->accepted_at));
+    json_object_set_new(j, "limit_days", json_integer(a->total_days));
+    json_object_set_new(j, "deadline_at", api_json_time(a->deadline_at));
+    json_object_set_new(
+        j, "sla",
+        json_string(strcmp(a->state, "cancelled") ? sla_state_name(a->sla) : "cancelled"));
+    json_object_set_new(j, "stage_deadline_at", api_json_time(a->stage_deadline_at));
+    json_object_set_new(j, "stage_sla",
+                        open ? json_string(sla_state_name(a->stage_sla)) : json_null());
+    json_object_set_new(j, "closed_at", api_json_time(a->closed_at));
+    json_object_set_new(j, "cancel_reason", api_json_str(a->cancel_reason));
+    json_object_set_new(j, "result", api_json_str(a->result));
+    return j;
+}
+
+static int list_item(void *arg, const struct application *a)
+{
+    json_array_append_new(arg, app_json(a));
+    return 0;
+}
+
+int api_apply_list(struct api_req *r)
+{
+    struct apply_filter f = { .state = api_query(r, "state"),
+                              .kind = api_query(r, "kind"),
+                              .stage = api_query(r, "stage"),
+                              .org_code = api_query(r, "org"),
+                              .cust_no = api_query(r, "cust_no") };
+    int rc;
+    if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, &f.after_id)) ||
+        (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)))
+        return rc;
+    json_t *items = json_array();
+    if ((rc = apply_list(&r->ctx, &f, ctx_now(&r->ctx), list_item, items, &r->err))) {
+        json_decref(items);
+        return rc;
+    }
+    size_t n = json_array_size(items);
+    json_t *next = (int64_t)n == f.limit
+                       ? json_incref(json_object_get(json_array_get(items, n - 1), "id"))
+                       : json_null();
+    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", items, "next", next));
+}
+
+/* The {id} path parameter; anything but a positive number is an unknown application. */
+static int path_id(struct api_req *r, int64_t *id)
+{
+    const char *s = api_param(r, "id");
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno || v <= 0 || end == s)
+        return error(&r->err, ERR_NOT_FOUND, "no application '%s'", s);
+    *id = v;
+    return 0;
+}
+
+static int stage_item(void *arg, const struct apply_stage_row *s)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "stage", json_string(s->stage));
+    json_object_set_new(j, "name", json_string(s->name));
+    json_object_set_new(j, "limit_days", json_integer(s->days));
+    json_object_set_new(j, "started_at", api_json_time(s->started_at));
+    json_object_set_new(j, "deadline_at", api_json_time(s->deadline_at));
+    json_object_set_new(j, "finished_at", api_json_time(s->finished_at));
+    json_object_set_new(j, "state", json_string(s->entered ? sla_state_name(s->sla) : "pending"));
+    json_array_append_new(arg, j);
+    return 0;
+}
+
+static int event_item(void *arg, const struct apply_event *e)
+{
+    json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at", api_json_time(e->at),
+                                         "actor", e->actor, "action", e->action, "from",
+                                         api_json_str(e->from), "to", e->to, "note",
+                                         api_json_str(e->note)));
+    return 0;
+}
+
+/* Reply with application `id` in full: its stages and its history. */
+static int reply_app(struct api_req *r, int status, int64_t id)
+{
+    struct application a;
+    int64_t now = ctx_now(&r->ctx);
+    int rc;
+    if ((rc = apply_get(&r->ctx, id, now, &a, &r->err)))
+        return rc;
+    json_t *j = app_json(&a), *stages = json_array(), *events = json_array();
+    json_object_set_new(j, "stages", stages);
+    json_object_set_new(j, "events", events);
+    if ((rc = apply_stages(&r->ctx, id, now, stage_item, stages, &r->err)) ||
+        (rc = apply_events(&r->ctx, id, event_item, events, &r->err))) {
+        json_decref(j);
+        return rc;
+    }
+    return api_reply(r, status, j);
+}
+
+int api_apply_get(struct api_req *r)
+{
+    int64_t id;
+    int rc = path_id(r, &id);
+    return rc ? rc : reply_app(r, 200, id);
+}
+
+int api_apply_create(struct api_req *r)
+{
+    static const char *const known[] = { "kind",         "org",         "cust_no", "account",
+                                         "name",         "user_type",   "voltage", "address",
+                                         "capacity_kva", "tariff_code", "note",    NULL };
+    struct apply_in in = { 0 };
+    int64_t id;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "kind", true, &in.kind)) ||
+        (rc = api_body_str(r, "org", false, &in.org_code)) ||
+        (rc = api_body_str(r, "cust_no", false, &in.cust_no)) ||
+        (rc = api_body_str(r, "account", false, &in.account_no)) ||
+        (rc = api_body_str(r, "name", false, &in.name)) ||
+        (rc = api_body_str(r, "user_type", false, &in.user_type)) ||
+        (rc = api_body_str(r, "voltage", false, &in.voltage)) ||
+        (rc = api_body_str(r, "address", false, &in.address)) ||
+        (rc = api_body_str(r, "capacity_kva", false, &in.capacity_kva)) ||
+        (rc = api_body_str(r, "tariff_code", false, &in.tariff_code)) ||
+        (rc = api_body_str(r, "note", false, &in.note)) ||
+        (rc = apply_add(&r->ctx, &in, &id, &r->err)))
+        return rc;
+    return reply_app(r, 201, id);
+}
+
+int api_apply_advance(struct api_req *r)
+{
+    static const char *const known[] = { "to", "note", NULL };
+    const char *to, *note;
+    int64_t id;
+    int rc;
+    if ((rc = path_id(r, &id)) || (rc = api_body_only(r, known)) ||
+        (rc = api_body_str(r, "to", false, &to)) || (rc = api_body_str(r, "note", false, &note)) ||
+        (rc = apply_advance(&r->ctx, id, to, note, &r->err)))
+        return rc;
+    return reply_app(r, 200, id);
+}
+
+int api_apply_cancel(struct api_req *r)
+{
+    static const char *const known[] = { "reason", NULL };
+    const char *reason;
+    int64_t id;
+    int rc;
+    if ((rc = path_id(r, &id)) || (rc = api_body_only(r, known)) ||
+        (rc = api_body_str(r, "reason", true, &reason)) ||
+        (rc = apply_cancel(&r->ctx, id, reason, &r->err)))
+        return rc;
+    return reply_app(r, 200, id);
+}

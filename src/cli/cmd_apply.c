@@ -1,0 +1,371 @@
+/*
+ * pmis apply new|list|show|advance|complete|cancel|pause|resume: service applications (业扩报装
+ * and changes, domain/apply.h) with their stages and working-day clocks. Times are printed in
+ * the business zone with their offset; deadlines are the end of the last allowed working day.
+ */
+#include "core/common.h"
+#include "core/money.h"
+#include "cli/cli.h"
+#include "cli/cli_out.h"
+#include "domain/apply.h"
+
+static int parse_id(struct cli *cli, const char *s, int64_t *id)
+{
+    return cli_parse_number(cli, s, "an application number", id);
+}
+
+/* "ok", ... for an open clock; "met"/"missed" once stopped; "cancelled" for a cancelled one */
+static const char *sla_text(const struct application *a)
+{
+    return strcmp(a->state, "cancelled") ? sla_state_name(a->sla) : "cancelled";
+}
+
+int cmd_apply_new(struct cli *cli, int argc, char **argv)
+{
+    struct apply_in in = { 0 };
+    const struct opt_spec specs[] = {
+        { "kind", OPT_STR, &in.kind, "KIND",
+          "new_lv_res|new_lv_biz|new_hv_single|new_hv_dual|"
+          "cap_increase|cap_decrease|suspend|tariff_change|name_transfer|closure|meter_test" },
+        { "org", OPT_STR, &in.org_code, "CODE", "new connection: the responsible org unit" },
+        { "cust", OPT_STR, &in.cust_no, "CUST-NO",
+          "suspend, name_transfer, closure: the customer" },
+        { "account", OPT_STR, &in.account_no, "ACCT",
+          "cap_*, tariff_change, meter_test: the account" },
+        { "name", OPT_STR, &in.name, "NAME",
+          "new connection: the applicant; name_transfer: the new name" },
+        { "type", OPT_STR, &in.user_type, "TYPE",
+          "new connection: user type (resident, general_ci, ...)" },
+        { "voltage", OPT_STR, &in.voltage, "V",
+          "new connection: supply voltage (220V, 10kV, ...)" },
+        { "address", OPT_STR, &in.address, "TEXT", "new connection: the address of use" },
+        { "capacity", OPT_STR, &in.capacity_kva, "KVA",
+          "new connection, cap_*: capacity applied for" },
+        { "tariff", OPT_STR, &in.tariff_code, "CODE", "new connection, tariff_change: the tariff" },
+        { "note", OPT_STR, &in.note, "TEXT", "what was received" },
+        OPT_SPEC_END,
+    };
+    cli->usage =
+        "--kind KIND [--org CODE --name N --type T --voltage V --address A --capacity KVA\n"
+        "       --tariff CODE | --cust CUST-NO [--name N] | --account ACCT [--capacity KVA |\n"
+        "       --tariff CODE]] [--note TEXT]\n\n"
+        "Accept (受理) a service application: a new connection (新装), a capacity change\n"
+        "(增容/减容), a suspension (暂停), a tariff change (改类), a name transfer (过户), a\n"
+        "closure (销户) or a meter test (校验). Its stages and working-day limits come from\n"
+        "the kind (table apply_kind_stage).";
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    int64_t id;
+    struct application a;
+    char b[INSTANT_BUF_SIZE];
+    struct out o;
+    if (rc || (rc = apply_add(&cli->ctx, &in, &id, &cli->err)) || (rc = out_init(cli, &o)))
+        return rc;
+    if (!(rc = apply_get(&cli->ctx, id, ctx_now(&cli->ctx), &a, &cli->err))) {
+        if (cli->json)
+            cli_json_out(json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "state", a.state,
+                                   "stage", a.stage, "deadline_at", jwhen(&o, a.deadline_at)));
+        else
+            printf("application %" PRId64 " accepted (受理): %s, due %s (%" PRId64
+                   " working days)\n",
+                   id, a.kind_name, when(&o, a.deadline_at, b), a.total_days);
+    }
+    out_release(&o);
+    return rc;
+}
+
+static json_t *app_json(struct out *o, const struct application *a)
+{
+    char k[MONEY_BUF_SIZE];
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(a->id));
+    json_object_set_new(j, "kind", json_string(a->kind));
+    json_object_set_new(j, "kind_name", json_string(a->kind_name));
+    json_object_set_new(j, "state", json_string(a->state));
+    json_object_set_new(j, "stage", json_string(a->stage));
+    json_object_set_new(j, "stage_name", json_string(a->stage_name));
+    json_object_set_new(j, "org", json_string(a->org_code));
+    json_object_set_new(j, "cust_no", cli_json_str(a->cust_no));
+    json_object_set_new(j, "account", cli_json_str(a->account_no));
+    json_object_set_new(j, "name", cli_json_str(a->name));
+    json_object_set_new(j, "capacity_kva",
+                        a->capacity_va ? json_string(decimal_format(a->capacity_va, 3, 0, 0, k))
+                                       : json_null());
+    json_object_set_new(j, "tariff", cli_json_str(a->tariff_code));
+    json_object_set_new(j, "paused", json_boolean(a->paused_at != 0));
+    json_object_set_new(j, "accepted_at", jwhen(o, a->accepted_at));
+    json_object_set_new(j, "limit_days", json_integer(a->total_days));
+    json_object_set_new(j, "deadline_at", jwhen(o, a->deadline_at));
+    json_object_set_new(j, "sla", json_string(sla_text(a)));
+    json_object_set_new(j, "stage_deadline_at", jwhen(o, a->stage_deadline_at));
+    json_object_set_new(j, "stage_sla",
+                        strcmp(a->state, "open") ? json_null()
+                                                 : json_string(sla_state_name(a->stage_sla)));
+    json_object_set_new(j, "closed_at", jwhen(o, a->closed_at));
+    return j;
+}
+
+static int list_row(void *arg, const struct application *a)
+{
+    struct out *o = arg;
+    char b[INSTANT_BUF_SIZE], d[INSTANT_BUF_SIZE];
+    if (o->cli->json) {
+        json_array_append_new(o->items, app_json(o, a));
+        return 0;
+    }
+    bool open = !strcmp(a->state, "open");
+    printf("%-5" PRId64 " %-13s %-9s %-8s %-6s %-10s %s  due %s %s", a->id, a->kind, a->state,
+           a->stage, a->org_code, a->cust_no ? a->cust_no : "-", when(o, a->accepted_at, b),
+           a->deadline_at ? when(o, a->deadline_at, d) : "(paused)", sla_text(a));
+    if (open)
+        printf("; stage %s", a->stage_deadline_at ? sla_state_name(a->stage_sla) : "paused");
+    printf("\n");
+    return 0;
+}
+
+int cmd_apply_list(struct cli *cli, int argc, char **argv)
+{
+    struct apply_filter f = { 0 };
+    const struct opt_spec specs[] = {
+        { "state", OPT_STR, &f.state, "STATE", "open|completed|cancelled" },
+        { "kind", OPT_STR, &f.kind, "KIND", "only this kind" },
+        { "stage", OPT_STR, &f.stage, "STAGE", "only applications at this stage" },
+        { "org", OPT_STR, &f.org_code, "CODE", "only this org unit's subtree" },
+        { "cust", OPT_STR, &f.cust_no, "CUST-NO", "only this customer's" },
+        { "after", OPT_INT, &f.after_id, "ID", "the page after this application" },
+        { "limit", OPT_INT, &f.limit, "N", "page size (default 100)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--state S] [--kind K] [--stage S] [--org CODE] [--cust CUST-NO] [--after ID]"
+                 " [--limit N]\n\nApplications with the state of their end-to-end and current-stage"
+                 " clocks now.";
+    struct out o;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (f.limit < 0 || f.limit > 10000)
+        return error(&cli->err, ERR_USAGE, "--limit must be 1..10000");
+    if ((rc = out_init(cli, &o)) == 0 &&
+        (rc = apply_list(&cli->ctx, &f, ctx_now(&cli->ctx), list_row, &o, &cli->err)) == 0 &&
+        cli->json)
+        cli_json_out(json_incref(o.items));
+    out_release(&o);
+    return rc;
+}
+
+static int stage_row(void *arg, const struct apply_stage_row *s)
+{
+    struct out *o = arg;
+    char b[INSTANT_BUF_SIZE], d[INSTANT_BUF_SIZE], x[INSTANT_BUF_SIZE];
+    const char *state = !s->entered ? "pending" : sla_state_name(s->sla);
+    if (o->cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "stage", json_string(s->stage));
+        json_object_set_new(j, "name", json_string(s->name));
+        json_object_set_new(j, "limit_days", json_integer(s->days));
+        json_object_set_new(j, "started_at", jwhen(o, s->started_at));
+        json_object_set_new(j, "deadline_at", jwhen(o, s->deadline_at));
+        json_object_set_new(j, "finished_at", jwhen(o, s->finished_at));
+        json_object_set_new(j, "state", json_string(state));
+        json_array_append_new(o->items, j);
+    } else if (!s->entered) {
+        printf("  %-8s %2" PRId64 " WD  pending  %s\n", s->stage, s->days, s->name);
+    } else {
+        printf("  %-8s %2" PRId64 " WD  from %s  due %s  %s%s%s  %s\n", s->stage, s->days,
+               when(o, s->started_at, b), s->deadline_at ? when(o, s->deadline_at, d) : "(paused)",
+               state, s->finished_at ? " at " : "",
+               s->finished_at ? when(o, s->finished_at, x) : "", s->name);
+    }
+    return 0;
+}
+
+static int event_row(void *arg, const struct apply_event *e)
+{
+    struct out *o = arg;
+    char b[INSTANT_BUF_SIZE];
+    if (o->cli->json) {
+        json_array_append_new(o->items, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at",
+                                                  jwhen(o, e->at), "actor", e->actor, "action",
+                                                  e->action, "from", cli_json_str(e->from), "to",
+                                                  e->to, "note", cli_json_str(e->note)));
+    } else {
+        printf("  %s  %-8s %-8s %s -> %s%s%s\n", when(o, e->at, b), e->actor, e->action,
+               e->from ? e->from : "-", e->to, e->note ? "  " : "", e->note ? e->note : "");
+    }
+    return 0;
+}
+
+static void show_text(struct out *o, const struct application *a)
+{
+    char b[INSTANT_BUF_SIZE], d[INSTANT_BUF_SIZE], k[MONEY_BUF_SIZE];
+    printf("application %" PRId64 ": %s (%s), org %s\n", a->id, a->kind_name, a->kind, a->org_code);
+    printf("state %s, stage %s (%s)%s\n", a->state, a->stage, a->stage_name,
+           a->paused_at ? ", waiting for the customer" : "");
+    if (a->cust_no)
+        printf("customer %s %s%s%s\n", a->cust_no, a->customer ? a->customer : "",
+               a->account_no ? ", account " : "", a->account_no ? a->account_no : "");
+    if (a->name || a->capacity_va)
+        printf("applied for:%s%s%s%s%s%s%s%s%s\n", a->name ? " name " : "", a->name ? a->name : "",
+               a->user_type ? " " : "", a->user_type ? a->user_type : "", a->voltage ? " " : "",
+               a->voltage ? a->voltage : "", a->capacity_va ? " capacity " : "",
+               a->capacity_va ? decimal_format(a->capacity_va, 3, 0, 0, k) : "",
+               a->capacity_va ? " kVA" : "");
+    if (a->tariff_code)
+        printf("tariff %s\n", a->tariff_code);
+    if (a->address)
+        printf("address %s\n", a->address);
+    printf("accepted %s by %s; end to end %" PRId64 " working days, due %s: %s\n",
+           when(o, a->accepted_at, b), a->created_by, a->total_days,
+           a->deadline_at ? when(o, a->deadline_at, d) : "(paused)", sla_text(a));
+    if (a->cancel_reason)
+        printf("cancelled: %s\n", a->cancel_reason);
+    if (a->result)
+        printf("result: %s\n", a->result);
+}
+
+int cmd_apply_show(struct cli *cli, int argc, char **argv)
+{
+    const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "ID\n\nAn application with its stages, their deadlines and its history.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 1);
+    int64_t id, now = ctx_now(&cli->ctx);
+    struct application a;
+    struct out o;
+    if (rc || (rc = parse_id(cli, argv[0], &id)) || (rc = out_init(cli, &o)))
+        return rc;
+    if ((rc = apply_get(&cli->ctx, id, now, &a, &cli->err)))
+        goto out;
+    if (cli->json) {
+        json_t *j = app_json(&o, &a);
+        json_object_set_new(j, "customer", cli_json_str(a.customer));
+        json_object_set_new(j, "user_type", cli_json_str(a.user_type));
+        json_object_set_new(j, "voltage", cli_json_str(a.voltage));
+        json_object_set_new(j, "address", cli_json_str(a.address));
+        json_object_set_new(j, "cancel_reason", cli_json_str(a.cancel_reason));
+        json_object_set_new(j, "result", cli_json_str(a.result));
+        json_object_set_new(j, "created_by", json_string(a.created_by));
+        if ((rc = apply_stages(&cli->ctx, id, now, stage_row, &o, &cli->err)) == 0) {
+            json_object_set_new(j, "stages", o.items);
+            o.items = json_array();
+            rc = apply_events(&cli->ctx, id, event_row, &o, &cli->err);
+        }
+        if (rc) {
+            json_decref(j);
+            goto out;
+        }
+        json_object_set_new(j, "events", o.items);
+        o.items = json_array();
+        cli_json_out(j);
+        goto out;
+    }
+    show_text(&o, &a);
+    printf("stages:\n");
+    if ((rc = apply_stages(&cli->ctx, id, now, stage_row, &o, &cli->err)))
+        goto out;
+    printf("history:\n");
+    rc = apply_events(&cli->ctx, id, event_row, &o, &cli->err);
+out:
+    out_release(&o);
+    return rc;
+}
+
+/* After a change: the application's state and stage. */
+static int done(struct cli *cli, int64_t id, const char *what)
+{
+    struct application a;
+    int rc = apply_get(&cli->ctx, id, ctx_now(&cli->ctx), &a, &cli->err);
+    if (rc)
+        return rc;
+    if (cli->json)
+        cli_json_out(json_pack("{s:I,s:s,s:s,s:b,s:o}", "id", (json_int_t)id, "state", a.state,
+                               "stage", a.stage, "paused", a.paused_at != 0, "result",
+                               cli_json_str(a.result)));
+    else if (strcmp(a.state, "open"))
+        printf("application %" PRId64 " %s: %s%s%s\n", id, what, a.state, a.result ? ": " : "",
+               a.result ? a.result : "");
+    else
+        printf("application %" PRId64 " %s: at %s (%s)\n", id, what, a.stage, a.stage_name);
+    return 0;
+}
+
+int cmd_apply_advance(struct cli *cli, int argc, char **argv)
+{
+    const char *note = NULL;
+    const struct opt_spec specs[] = { { "note", OPT_STR, &note, "TEXT", "what was done" },
+                                      OPT_SPEC_END };
+    cli->usage = "ID [STAGE] [--note TEXT]\n\n"
+                 "Finish the current stage and enter the next one of the kind: accept → survey →\n"
+                 "scheme → design → midcheck → inspect → connect (a kind skips the stages that do\n"
+                 "not apply). STAGE, when given, must be the next one.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 2);
+    int64_t id;
+    if (rc || (rc = parse_id(cli, argv[0], &id)) ||
+        (rc = apply_advance(&cli->ctx, id, argc > 1 ? argv[1] : NULL, note, &cli->err)))
+        return rc;
+    return done(cli, id, "advanced");
+}
+
+int cmd_apply_complete(struct cli *cli, int argc, char **argv)
+{
+    struct apply_done_in in = { 0 };
+    const struct opt_spec specs[] = {
+        { "meter", OPT_STR, &in.meter, "ASSET", "new connection: the stock meter to install" },
+        { "reads", OPT_STR, &in.reads, "R",
+          "start reads, or a closure's final reads (total=1.0,...)" },
+        { "cycle-day", OPT_STR, &in.cycle_day, "N", "new connection: 抄表例日 1..28 (default 1)" },
+        { "phone", OPT_STR, &in.phone, "PHONE", "new connection, name transfer: phone" },
+        { "id-type", OPT_STR, &in.id_type, "T", "new connection, name transfer: ID type" },
+        { "id-no", OPT_STR, &in.id_no, "NO", "new connection, name transfer: ID number" },
+        { "date", OPT_STR, &in.date, "YYYY-MM-DD", "effective date (default today)" },
+        { "result", OPT_STR, &in.result, "R", "meter test: pass|fail" },
+        { "note", OPT_STR, &in.note, "TEXT", "what was done" },
+        OPT_SPEC_END,
+    };
+    cli->usage =
+        "ID [--meter ASSET] [--reads R] [--cycle-day N] [--phone P] [--id-type T --id-no N]\n"
+        "       [--date D] [--result pass|fail] [--note TEXT]\n\n"
+        "Complete an application at its last stage and change the archive in one\n"
+        "transaction: a new connection creates the customer and account and installs the\n"
+        "meter; changes update the customer or account; a closure (refused while money is\n"
+        "owed) removes the meters and closes the customer.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 1);
+    int64_t id;
+    if (rc || (rc = parse_id(cli, argv[0], &id)) ||
+        (rc = apply_complete(&cli->ctx, id, &in, &cli->err)))
+        return rc;
+    return done(cli, id, "completed");
+}
+
+static int simple(struct cli *cli, int argc, char **argv, const char *usage, const char *opt,
+                  int (*fn)(struct ctx *, int64_t, const char *, struct err *), const char *what)
+{
+    const char *text = NULL;
+    const struct opt_spec specs[] = { { opt, OPT_STR, &text, "TEXT", "why" }, OPT_SPEC_END };
+    cli->usage = usage;
+    int rc = cli_options(cli, specs, &argc, argv, 1, 1);
+    int64_t id;
+    if (rc || (rc = parse_id(cli, argv[0], &id)) || (rc = fn(&cli->ctx, id, text, &cli->err)))
+        return rc;
+    return done(cli, id, what);
+}
+
+int cmd_apply_cancel(struct cli *cli, int argc, char **argv)
+{
+    return simple(cli, argc, argv, "ID --reason TEXT\n\nCancel (撤销) an open application.",
+                  "reason", apply_cancel, "cancelled");
+}
+
+int cmd_apply_pause(struct cli *cli, int argc, char **argv)
+{
+    return simple(cli, argc, argv,
+                  "ID [--note TEXT]\n\nWaiting for the customer: stop the "
+                  "application's clocks.",
+                  "note", apply_pause, "paused");
+}
+
+int cmd_apply_resume(struct cli *cli, int argc, char **argv)
+{
+    return simple(cli, argc, argv,
+                  "ID [--note TEXT]\n\nThe customer is back: restart the "
+                  "clocks.",
+                  "note", apply_resume, "resumed");
+}

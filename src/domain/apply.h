@@ -1,0 +1,130 @@
+/*
+ * Service applications (业扩报装 and changes; manual 2.1, 3.2; issue 6 §5): new connections,
+ * capacity increase and decrease, suspension (暂停), tariff change (改类), name transfer (过户),
+ * closure (销户) and meter tests, each kind going through its stages of 受理 → 勘查 → 供电方案答复
+ * → 设计审核 → 中间检查 → 竣工检验 → 装表接电 (kinds, stages and limits are data, migration 0016).
+ * Every stage entered and the application as a whole run a working-day clock (domain/sla.h) on
+ * the stored calendar; pauses (waiting for the customer) stop them. Completion changes the
+ * archive (customer, account, meter) through their own domain functions, all in one
+ * transaction with the application's history and audit rows. Every change is one transaction
+ * and writes an application_event row and an audit row. Strings returned live in the ctx
+ * arena. Called by cli/cmd_apply.c and api/api_apply.c.
+ */
+#ifndef PMIS_APPLY_H
+#define PMIS_APPLY_H
+
+#include "domain/ctx.h"
+#include "domain/sla.h"
+
+/** A new application. NULL = not given; which members a kind needs is said by apply_add. */
+struct apply_in {
+    const char *kind;
+    const char *org_code;   /* new connections: required; changes: NULL = the customer's */
+    const char *cust_no;    /* kinds about a customer: suspend, name_transfer, closure */
+    const char *account_no; /* kinds about an account: cap_*, tariff_change, meter_test */
+    const char *name;       /* new connection: the applicant; name_transfer: the new name */
+    const char *user_type, *voltage, *address; /* new connection */
+    const char *capacity_kva; /* new connection, cap_increase, cap_decrease (up to 3 decimals) */
+    const char *tariff_code;  /* new connection, tariff_change */
+    const char *note;
+};
+
+/**
+ * Accept (受理) an application at ctx "now": it enters its kind's first stage and its clocks
+ * start. ERR_INVALID names a bad or missing field (unknown kind, code, capacity not above /
+ * below the current one, the same tariff, a member the kind does not take); ERR_NOT_FOUND an
+ * unknown (or out-of-scope) org, customer or account; ERR_CONFLICT a closed customer or
+ * account, or another open application about the same customer or account.
+ */
+int apply_add(struct ctx *c, const struct apply_in *in, int64_t *id, struct err *err);
+
+/**
+ * Finish the current stage and enter the next stage of the kind. `to` (may be NULL) names the
+ * stage expected next: anything else is refused. ERR_CONFLICT, naming the current stage and
+ * the allowed next step, for a completed or cancelled application, the last stage (complete
+ * it instead) or a stage out of order; ERR_INVALID for an unknown stage or one the kind skips.
+ * Ends an open pause. Nothing changes on error.
+ */
+int apply_advance(struct ctx *c, int64_t id, const char *to, const char *note, struct err *err);
+
+/** Cancel (撤销) an open application; `reason` is required (ERR_INVALID). */
+int apply_cancel(struct ctx *c, int64_t id, const char *reason, struct err *err);
+
+/** Waiting for the customer: stop the clocks (pause) or restart them (resume). */
+int apply_pause(struct ctx *c, int64_t id, const char *note, struct err *err);
+int apply_resume(struct ctx *c, int64_t id, const char *note, struct err *err);
+
+/** What completion needs beyond the application; NULL = not given. */
+struct apply_done_in {
+    const char *meter;     /* new connection: the stock meter to install (asset number) */
+    const char *reads;     /* its start reads, or the final reads of a closure's meters */
+    const char *cycle_day; /* new connection: the account's 抄表例日 (default 1) */
+    const char *phone, *id_type, *id_no; /* new connection, name transfer: personal data */
+    const char *date;                    /* the effective date (default today) */
+    const char *result;                  /* meter test: pass | fail */
+    const char *note;
+};
+
+/**
+ * Complete an application at its last stage (装表接电 or the kind's last): finish the stage,
+ * stop the clocks and change the archive — a new connection adds the customer, its account
+ * (capacity and tariff applied for) and installs the meter; capacity and tariff changes
+ * update the account; a name transfer renames the customer; a suspension suspends it; a
+ * closure (refused while any account of the customer owes money) removes its meters and
+ * closes it; a meter test records the result. All in one transaction: on any error nothing
+ * changes. ERR_CONFLICT when not at the last stage or not open.
+ */
+int apply_complete(struct ctx *c, int64_t id, const struct apply_done_in *in, struct err *err);
+
+/** An application with the state of its end-to-end clock and current stage at a given time. */
+struct application {
+    int64_t id, org_id, customer_id, account_id;
+    const char *kind, *kind_name, *state, *stage, *stage_name;
+    const char *org_code, *cust_no, *customer, *account_no;
+    const char *name, *user_type, *voltage, *address, *tariff_code;
+    int64_t capacity_va; /* 0 when not given */
+    int64_t total_days, warn_pct;
+    int64_t accepted_at, closed_at, paused_at; /* 0 when not */
+    const char *cancel_reason, *result, *created_by;
+    /* evaluated */
+    int64_t deadline_at;       /* end to end; 0 while paused */
+    enum sla_state sla;        /* end to end (SLA_MET / SLA_MISSED once completed) */
+    int64_t stage_deadline_at; /* the current stage's; 0 while paused or closed */
+    enum sla_state stage_sla;
+};
+
+/** Load one application (in the ctx's org scope) evaluated at `at`; ERR_NOT_FOUND. */
+int apply_get(struct ctx *c, int64_t id, int64_t at, struct application *out, struct err *err);
+
+struct apply_filter {
+    const char *state, *kind, *stage, *org_code, *cust_no;
+    int64_t after_id, limit; /* keyset; limit 0 = 100 */
+};
+typedef int apply_fn(void *arg, const struct application *a);
+/** Applications by id (one page), evaluated at `at`. ERR_INVALID for a bad filter value. */
+int apply_list(struct ctx *c, const struct apply_filter *f, int64_t at, apply_fn *fn, void *arg,
+               struct err *err);
+
+struct apply_stage_row {
+    const char *stage, *name;
+    int64_t days;
+    int64_t started_at, finished_at, deadline_at; /* 0: not entered / running / paused */
+    enum sla_state sla;                           /* meaningless when not entered */
+    bool entered;
+};
+typedef int apply_stage_fn(void *arg, const struct apply_stage_row *s);
+/** Every stage of the application's kind in order, entered or not, evaluated at `at`. */
+int apply_stages(struct ctx *c, int64_t id, int64_t at, apply_stage_fn *fn, void *arg,
+                 struct err *err);
+
+struct apply_event {
+    int64_t at;
+    const char *actor, *action, *from, *to, *note;
+};
+typedef int apply_event_fn(void *arg, const struct apply_event *e);
+int apply_events(struct ctx *c, int64_t id, apply_event_fn *fn, void *arg, struct err *err);
+
+/** Chinese name of a stage code (the code itself if unknown); "已归档" / "已撤销" for states. */
+const char *apply_stage_zh(struct ctx *c, const char *stage);
+
+#endif
