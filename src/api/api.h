@@ -202,5 +202,6 @@ route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;
+route_fn api_report_sales, api_customer_history, api_meter_readings;
 
 #endif
