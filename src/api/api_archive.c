@@ -288,13 +288,16 @@ int api_customer_reveal(struct api_req *r)
     else
         return error(&r->err, ERR_NOT_FOUND, "unknown personal-data field '%s': phone or id_no",
                      field);
-    const char *reason = api_query(r, "reason");
+    static const char *const known[] = { "reason", NULL };
+    const char *reason;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "reason", false, &reason)))
+        return rc;
     if (!reason || !*reason)
-        return error(&r->err, ERR_INVALID,
-                     "query parameter 'reason' is required: why the value is needed"),
+        return error(&r->err, ERR_INVALID, "'reason' is required: why the value is needed"),
                err_field(&r->err, "reason");
     struct strbuf out = STRBUF_INIT;
-    int rc = customer_reveal(&r->ctx, api_param(r, "id"), f, reason, &out, &r->err);
+    rc = customer_reveal(&r->ctx, api_param(r, "id"), f, reason, &out, &r->err);
     if (!rc)
         api_reply(r, 200,
                   json_pack("{s:s,s:s,s:s}", "cust_no", api_param(r, "id"), "field", field, "value",
@@ -324,6 +327,7 @@ static json_t *account_json(const struct account *a)
     json_object_set_new(o, "bank_name", api_json_str(a->bank_name));
     json_object_set_new(o, "bank_account", api_json_str(a->bank_account_masked));
     json_object_set_new(o, "service_point", api_json_str(a->sp_no));
+    json_object_set_new(o, "meter", api_json_str(a->meter_no));
     json_object_set_new(o, "status", json_string(a->status));
     json_object_set_new(o, "opened_on", json_string(a->opened_on));
     json_object_set_new(o, "closed_on", api_json_str(a->closed_on));

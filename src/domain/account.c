@@ -300,6 +300,7 @@ static void read_account(struct ctx *c, struct store_stmt *st, struct account *a
     a->opened_on = col(c, st, 15);
     a->closed_on = col(c, st, 16);
     a->sp_no = col(c, st, 17);
+    a->meter_no = col(c, st, 20);
 }
 
 int account_get(struct ctx *c, const char *account_no, struct account *out, struct err *err)

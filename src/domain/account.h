@@ -30,7 +30,8 @@ struct account {
     int pf_standard; /* 0, 80, 85, 90 */
     int cycle_day;
     const char *contact_name, *contact_phone_masked, *bank_name, *bank_account_masked;
-    const char *sp_no; /* its first service point */
+    const char *sp_no;    /* its first service point */
+    const char *meter_no; /* the meter installed there now (the first, by asset number), or NULL */
     const char *opened_on, *closed_on;
 };
 

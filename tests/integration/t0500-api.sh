@@ -41,7 +41,7 @@ req GET /api/v1/openapi.json
 check "an OpenAPI 3 document with every route of routes.def" test "$status $(jq -r .openapi "$T/body") $(jq '[.paths[] | keys[]] | length' "$T/body")" = \
     "200 3.0.3 $(grep -c '^ROUTE(' "$PMIS_TOP/src/api/routes.def")"
 check "each with its permission and parameters" \
-    test "$(jq -c '.paths["/api/v1/customers/{id}/pii/{field}"].get | [.["x-permission"], [.parameters[].name]]' "$T/body")" = '["pii:read",["id","field"]]'
+    test "$(jq -c '.paths["/api/v1/customers/{id}/pii/{field}"].post | [.["x-permission"], [.parameters[].name], .["x-csrf"]]' "$T/body")" = '["pii:read",["id","field"],true]'
 check "public routes need no authentication" \
     test "$(jq -c '.paths["/healthz"].get.security' "$T/body")" = '[]'
 expect "unknown route" 404 '{"error":{"code":"not_found","message":"no such resource / 资源不存在"}}' \
@@ -145,22 +145,31 @@ check "the administrator sees every org" \
     test "$(jq -c '[.items[].cust_no]' "$T/body")" = '["1000000000","1000000001"]'
 
 expect "a reveal needs a reason" 400 \
-    '{"error":{"code":"invalid","message":"query parameter '"'"'reason'"'"' is required: why the value is needed","field":"reason"}}' \
-    GET /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar"
+    '{"error":{"code":"invalid","message":"'"'"'reason'"'"' is required: why the value is needed","field":"reason"}}' \
+    POST /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar" -H "$JSON" \
+    -H "X-CSRF-Token: $agent_csrf" -d '{}'
+expect "a reveal is a write: without the CSRF token" 403 \
+    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header / CSRF 校验失败"}}' \
+    POST /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar" -H "$JSON" \
+    -d '{"reason":"callback"}'
+expect "and no longer a GET" 405 \
+    '{"error":{"code":"method_not_allowed","message":"method GET is not allowed here"}}' \
+    GET '/api/v1/customers/1000000000/pii/phone?reason=callback' -b "$T/agent.jar"
 expect "reveal one field" 200 '{"cust_no":"1000000000","field":"phone","value":"13812345678"}' \
-    GET '/api/v1/customers/1000000000/pii/phone?reason=callback' -b "$T/agent.jar" \
-    -H 'X-Request-Id: reveal-1'
+    POST /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar" -H "$JSON" \
+    -H "X-CSRF-Token: $agent_csrf" -d '{"reason":"callback"}' -H 'X-Request-Id: reveal-1'
 check "is audited with actor and request id" \
     test "$(sql "SELECT actor || '|' || entity_key || '|' || detail FROM audit_log WHERE action = 'pii.reveal' AND request_id = 'reveal-1'")" = "agent|1000000000|field=phone reason=callback"
 expect "no reveal in another subtree" 404 \
     '{"error":{"code":"not_found","message":"unknown customer '"'"'1000000001'"'"'"}}' \
-    GET '/api/v1/customers/1000000001/pii/phone?reason=x' -b "$T/agent.jar"
+    POST /api/v1/customers/1000000001/pii/phone -b "$T/agent.jar" -H "$JSON" \
+    -H "X-CSRF-Token: $agent_csrf" -d '{"reason":"x"}'
 expect "reveal without pii:read" 403 \
     '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required / 无权限"}}' \
-    GET '/api/v1/customers/1000000000/pii/phone?reason=x' -b "$T/cashier.jar" \
-    -H 'X-Request-Id: denied-1'
+    POST /api/v1/customers/1000000000/pii/phone -b "$T/cashier.jar" -H "$JSON" \
+    -d '{"reason":"x"}' -H 'X-Request-Id: denied-1'
 check "the denial is audited" \
-    test "$(sql "SELECT actor || '|' || entity_key || '|' || detail FROM audit_log WHERE action = 'auth.denied' AND request_id = 'denied-1'")" = "cashier1|GET /api/v1/customers/{id}/pii/{field}|permission pii:read"
+    test "$(sql "SELECT actor || '|' || entity_key || '|' || detail FROM audit_log WHERE action = 'auth.denied' AND request_id = 'denied-1'")" = "cashier1|POST /api/v1/customers/{id}/pii/{field}|permission pii:read"
 check "the denied reveal did not reveal" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'pii.reveal'")" = 1
 
@@ -252,7 +261,8 @@ req GET /api/v1/customers/1000000001 -H "Authorization: Bearer $tok"
 check "within its owner's subtree" test "$status" = 404
 expect "but only with the permissions it was given" 403 \
     '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required / 无权限"}}' \
-    GET '/api/v1/customers/1000000000/pii/phone?reason=x' -H "Authorization: Bearer $tok"
+    POST /api/v1/customers/1000000000/pii/phone -H "Authorization: Bearer $tok" -H "$JSON" \
+    -d '{"reason":"x"}'
 expect_fail "a token cannot exceed its owner" 65 "user 'agent' does not hold permission 'audit:read'" \
     token add wide --user agent --perms audit:read
 expect_ok "revoke it" token revoke integ
@@ -283,7 +293,7 @@ check "metrics count requests by route and status" \
 check "and have a latency histogram" \
     grep -qE '^pmis_http_request_duration_seconds_bucket\{le="\+Inf"\} [0-9]+$' "$T/body"
 check "the access log is one JSON line per request" \
-    grep -q '^{"ts":"[^"]*","level":"info","msg":"access","request_id":"reveal-1","method":"GET","path":"/api/v1/customers/1000000000/pii/phone","route":"/api/v1/customers/{id}/pii/{field}","status":200,"ms":[0-9.]*,"user":"agent"}$' "$T/serve.log"
+    grep -q '^{"ts":"[^"]*","level":"info","msg":"access","request_id":"reveal-1","method":"POST","path":"/api/v1/customers/1000000000/pii/phone","route":"/api/v1/customers/{id}/pii/{field}","status":200,"ms":[0-9.]*,"user":"agent"}$' "$T/serve.log"
 check "every access line parses as JSON" \
     sh -c "grep '\"msg\":\"access\"' '$T/serve.log' | jq -e . >/dev/null"
 check "no personal data in the log" not grep -q 13812345678 "$T/serve.log"

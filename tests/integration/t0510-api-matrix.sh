@@ -221,7 +221,7 @@ path_for() {
     esac
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
-    case "$p" in */pii/*) p="$p?reason=matrix" ;; */arrears/rate) p="$p?period=2025-05" ;; esac
+    case "$p" in */arrears/rate) p="$p?period=2025-05" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
     */outages/lookup) p="$p?cust_no=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
@@ -260,6 +260,7 @@ call() {
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
+    "POST /api/v1/customers/"*/pii/*) body='{"reason":"matrix"}' ;;
     "POST /api/v1/accounts") body="{\"cust_no\":\"$( [ "$3" = other ] && echo 1000000001 || echo 1000000000)\",\"tariff_code\":\"BJ-RES\",\"cycle_day\":15}" ;;
     "POST /api/v1/meters") body="{\"asset_no\":\"MX-$(echo $cur_role | tr _ -)\",\"model\":\"DDZY71\",\"phases\":1}" ;;
     "POST /api/v1/meters/"*/install) body="{\"account\":\"$(cat "$T/$cur_role.acct2" 2>/dev/null)\"}" ;;

@@ -1,14 +1,16 @@
 #!/bin/sh
 # tests/web/run.sh — the web UI's tests, in TAP for tests/run.sh:
 #   units     Vitest (web/tests/unit): the UI's own logic (money formatting, i18n keys, errors)
-#   browser   a small database, `pmis serve` on 127.0.0.1 with build/web, the OpenAPI document
-#             checked by swagger-parser, then web/tests/e2e/journey.mjs in Debian's chromium
-#             (screenshots in build/web-screens/BACKEND)
+#   browser   a small database (seed.sh), `pmis serve` on 127.0.0.1 with build/web, the OpenAPI
+#             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
+#             search) and desk.mjs (dashboard, 360° view, cash desk, billing, collections) in
+#             Debian's chromium (screenshots in build/web-screens/BACKEND)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
 # tests/integration (PMIS, PMIS_TEST_DB, PMIS_BACKEND, TMPDIR, PMIS_TOP).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
+. "$PMIS_TOP/tests/web/seed.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -50,34 +52,18 @@ browser)
     need "web: Node.js and the npm packages (npm ci)" need_node
     need "web: Debian chromium at /usr/bin/chromium" need_browser
     need "web: the UI is built (make web)" need_build
-    "$PMIS" --json init >"$T/init.json" 2>"$T/err" &&
-        "$PMIS" org add ZJ --name 浙江省电力公司 --level province >/dev/null &&
-        "$PMIS" org add ZJ-HZ --name 杭州供电公司 --level city --parent ZJ >/dev/null &&
-        "$PMIS" org add ZJ-HZ-XH --name 西湖供电所 --level station --parent ZJ-HZ >/dev/null &&
-        "$PMIS" org add ZJ-NB --name 宁波供电公司 --level city --parent ZJ >/dev/null &&
-        "$PMIS" customer add --name 张三 --type resident --voltage 220V --address 杭州市西湖区文三路1号 \
-            --org ZJ-HZ-XH --phone 13812345678 --id-no 110101199003071233 --opened 2024-01-05 >/dev/null &&
-        "$PMIS" customer add --name 李四 --type resident --voltage 220V --address 宁波市海曙区某路2号 \
-            --org ZJ-NB --phone 13900001111 --opened 2024-01-05 >/dev/null ||
-        { not_ok "set up the test database"; done_testing; exit 1; }
-    i=1
-    while [ $i -le 12 ]; do
-        "$PMIS" customer add --name "杭州第${i}纺织有限公司" --type general_ci --voltage 10kV \
-            --address "杭州市西湖区工业路${i}号" --org ZJ-HZ-XH --phone "1371000$(printf %04d $i)" \
-            --opened 2024-02-01 >/dev/null || { not_ok "set up customer $i"; done_testing; exit 1; }
-        i=$((i + 1))
-    done
-    "$PMIS" --json user add lilei --org ZJ-HZ --roles service_agent --name "Li Lei" \
-        >"$T/user.json" 2>"$T/err" || { not_ok "set up the English user"; done_testing; exit 1; }
-    admin_otp=$(jq -r .admin_one_time_password "$T/init.json")
-    en_otp=$(jq -r .one_time_password "$T/user.json")
+    # every command and the server at one pinned "now", after the seeded bill runs
+    export PMIS_NOW=2025-07-01T02:00:00Z
+    seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
     shots="$PMIS_TOP/build/web-screens/$PMIS_BACKEND"
     rm -rf "$shots"
-    export PMIS_WEB_SHOTS="$shots" ADMIN_OTP="$admin_otp" EN_USER=lilei EN_OTP="$en_otp"
+    export PMIS_WEB_SHOTS="$shots" ADMIN_OTP="$admin_otp" EN_USER=lilei EN_OTP="$en_otp" \
+        CASHIER_OTP="$cashier_otp" APPROVER_PW="$approver_pw"
     tap browser node web/tests/e2e/journey.mjs
+    tap desk node web/tests/e2e/desk.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

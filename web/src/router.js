@@ -1,11 +1,13 @@
 // Routes (history mode: `pmis serve` answers index.html for unknown non-API paths). The
 // login page is the only one in the first download; the shell and its pages load on demand.
 // A route that needs a session sends a visitor without one to /login?redirect=..., and a user
-// who must change the one-time password to the change step of the login page.
+// who must change the one-time password to the change step of the login page. A page whose
+// meta.perm the user lacks shows the forbidden page instead (the API refuses it anyway).
 import { createRouter, createWebHistory } from 'vue-router'
 import LoginView from './views/LoginView.vue'
 import { session, loadMe, forget } from './session.js'
 import { setUnauthenticatedHandler } from './api.js'
+import { allowed } from './perms.js'
 
 export const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
@@ -14,7 +16,13 @@ export const routes = [
     component: () => import('./views/ShellView.vue'),
     children: [
       { path: '', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
-      { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue') },
+      { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue'), meta: { perm: 'customer:read' } },
+      { path: 'customers/:no', name: 'customer', component: () => import('./views/CustomerView.vue'), meta: { perm: 'customer:read' } },
+      { path: 'billing', name: 'billing', component: () => import('./views/BillingView.vue'), meta: { perm: 'bill:read' } },
+      { path: 'cash', name: 'cash', component: () => import('./views/CashDeskView.vue'), meta: { perm: 'payment:read' } },
+      { path: 'collections', name: 'collections', component: () => import('./views/CollectionsView.vue'), meta: { perm: 'collection:read' } },
+      { path: 'admin/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { perm: 'audit:read' } },
+      { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },
@@ -32,7 +40,7 @@ router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (!user || user.must_change_password)
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
-  return true
+  return allowed(to, user) ? true : { name: 'forbidden', query: { perm: to.meta.perm } }
 })
 
 setUnauthenticatedHandler(() => {

@@ -1,0 +1,89 @@
+// Shared by the browser journeys (journey.mjs, desk.mjs): TAP output, steps with a screenshot
+// on failure, error watching, the 360 px check and the login helpers. Debian's chromium is
+// launched as DESIGN §6 says.
+import { chromium } from 'playwright-core'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const base = process.env.PMIS_WEB_BASE
+export const shots = process.env.PMIS_WEB_SHOTS || 'build/web-screens'
+export const ADMIN_PW = 'Zhejiang2025pw'
+export const EN_PW = 'Hangzhou2025pw'
+mkdirSync(shots, { recursive: true })
+
+let n = 0
+let failed = 0
+const say = (line) => process.stdout.write(`${line}\n`)
+export const failures = () => failed
+export function ok(name) {
+  say(`ok ${++n} - ${name}`)
+}
+export function notOk(name, err) {
+  failed++
+  say(`not ok ${++n} - ${name}`)
+  for (const l of String(err?.stack || err).split('\n').slice(0, 8)) say(`#   ${l}`)
+}
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg)
+}
+
+export const errors = []
+export function watch(page, label) {
+  page.on('pageerror', (e) => errors.push(`${label}: page error: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return
+    // refused API calls (401 before login, the wrong password, 400 from a weak password, 403
+    // for a page the role lacks, 404 for another subtree's customer) are logged by chromium as
+    // failed resource loads: expected, and checked by the steps
+    if (/Failed to load resource: the server responded with a status of (400|401|403|404)/.test(m.text())) return
+    errors.push(`${label}: console: ${m.text()}`)
+  })
+}
+
+export async function step(page, name, fn) {
+  try {
+    await fn()
+    ok(name)
+    return true
+  } catch (e) {
+    notOk(name, e)
+    await page.screenshot({ path: join(shots, `FAILED-${n}.png`), fullPage: true }).catch(() => {})
+    return false
+  }
+}
+
+export const shot = (page, name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+export const text = (page, sel) => page.locator(sel).first().innerText({ timeout: 10000 })
+export async function noSideScroll(page) {
+  const { sw, iw } = await page.evaluate(() => ({
+    sw: document.documentElement.scrollWidth,
+    iw: window.innerWidth,
+  }))
+  assert(sw <= iw, `page is ${sw}px wide on a ${iw}px screen`)
+}
+
+// Element Plus passes data-test through to the <input> of <el-input>
+export const field = (page, name) => page.locator(`input[data-test=${name}]`)
+
+export async function login(page, user, pw) {
+  await field(page, 'username').fill(user)
+  await field(page, 'password').fill(pw)
+  await page.locator('[data-test=login-submit]').click()
+}
+
+export async function changePassword(page, pw, confirm = pw) {
+  await field(page, 'new-password').fill(pw)
+  await field(page, 'confirm-password').fill(confirm)
+  await page.locator('[data-test=change-submit]').click()
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run',
+    ],
+  })
+}
