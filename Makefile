@@ -18,10 +18,11 @@ SAN ?= 0
 TESTING ?= 0
 CC ?= cc
 
-PKGS := sqlite3 libpq libcrypto jansson libmicrohttpd libsodium
+PKGS := sqlite3 libpq libcrypto jansson libmicrohttpd libsodium libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libpq is dlopen()ed by src/store/pg.c when a PostgreSQL URL is opened: headers only here
-PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl
+# libpq is dlopen()ed by src/store/pg.c when a PostgreSQL URL is opened, libcurl by
+# src/domain/outbox_deliver.c when messages are delivered: headers only here
+PKG_LIBS := $(shell pkg-config --libs $(filter-out libpq libcurl,$(PKGS)) 2>/dev/null) -ldl
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wcast-qual -Wvla -fno-common
@@ -104,8 +105,13 @@ web: $(WEB_OUT)/index.html
 $(WEB_OUT)/index.html: $(WEB_SRC) tools/web.sh
 	sh tools/web.sh build $(WEB_OUT)
 
+# The local HTTP gateway the outbox tests deliver to (tests/integration/t0640-outbox.sh).
+$(O)/tools/http_sink: tests/tools/http_sink.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(shell pkg-config --libs libmicrohttpd) -lpthread
+
 # Everything a suite run needs from one variant.
-units: $(O)/pmis $(UNIT_BIN)
+units: $(O)/pmis $(UNIT_BIN) $(O)/tools/http_sink
 
 deps:
 	@sh tools/deps.sh install

@@ -202,6 +202,15 @@ route_fn api_reading_import, api_interval_import;
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
     api_order_done, api_order_final_notice, api_account_credit;
+route_fn api_outbox_list, api_outbox_get, api_outbox_retry;
+/* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
+typedef json_t *api_time_fn(int64_t us, void *arg);
+struct outbox_detail;
+struct outbox_attempt;
+/** An outbox message and one delivery attempt as JSON: the form of the API and of
+ *  `pmis outbox show|dead --json` (api_outbox.c). */
+json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *arg);
+json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

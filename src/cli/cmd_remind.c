@@ -176,23 +176,26 @@ static int template_row(void *arg, const struct template_info *t)
         json_t *j = json_object();
         json_object_set_new(j, "kind", json_string(t->kind));
         json_object_set_new(j, "channel", json_string(t->channel));
+        json_object_set_new(j, "lang", json_string(t->lang));
         json_object_set_new(j, "body", json_string(t->body));
         json_object_set_new(j, "updated_by", json_string(t->updated_by));
         json_array_append_new(l->items, j);
     } else
-        printf("%s/%s:\n  %s\n", t->kind, t->channel, t->body);
+        printf("%s/%s/%s:\n  %s\n", t->kind, t->channel, t->lang, t->body);
     return 0;
 }
 
 int cmd_remind_template(struct cli *cli, int argc, char **argv)
 {
-    const char *text = NULL;
+    const char *text = NULL, *lang = NULL;
     const struct opt_spec specs[] = {
         { "text", OPT_STR, &text, "TEXT", "with set: the message text, placeholders in braces" },
+        { "lang", OPT_STR, &lang, "zh|en", "with set: the template's language (default zh)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[list | set KIND CHANNEL --text TEXT]\n\n"
-                 "Message templates per kind (reminder, disconnect_notice, reconnect) and channel.\n"
+    cli->usage = "[list | set KIND CHANNEL [--lang zh|en] --text TEXT]\n\n"
+                 "Message templates per kind (reminder, disconnect_notice, reconnect), channel\n"
+                 "(sms, wechat, letter, email, webhook) and language (zh, en).\n"
                  "Placeholders: {account} {customer} {bill} {period} {amount} {principal}\n"
                  "{late_fee} {due_on} {days} {date} {disconnect_on}.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 3);
@@ -202,7 +205,7 @@ int cmd_remind_template(struct cli *cli, int argc, char **argv)
     if (!strcmp(verb, "set") && argc == 3) {
         if (!text)
             return error(&cli->err, ERR_USAGE, "--text is required");
-        if ((rc = collect_template_set(&cli->ctx, argv[1], argv[2], text, &cli->err)))
+        if ((rc = collect_template_set(&cli->ctx, argv[1], argv[2], lang, text, &cli->err)))
             return rc;
     } else if (strcmp(verb, "list") || argc > 1)
         return error(&cli->err, ERR_USAGE, "remind template list or set KIND CHANNEL --text TEXT");
@@ -215,16 +218,17 @@ int cmd_outbox_list(struct cli *cli, int argc, char **argv)
 {
     struct outbox_query q = { .limit = 100 };
     const struct opt_spec specs[] = {
-        { "status", OPT_STR, &q.status, "S", "queued, sent or failed" },
-        { "channel", OPT_STR, &q.channel, "CH", "sms, wechat or letter" },
+        { "status", OPT_STR, &q.status, "S", "queued, sent or failed (the dead letters)" },
+        { "channel", OPT_STR, &q.channel, "CH", "sms, wechat, letter, email or webhook" },
         { "account", OPT_STR, &q.account_no, "ACCOUNT", "one account's messages" },
         { "after", OPT_INT, &q.after_id, "ID", "next page: messages after this id" },
         { "limit", OPT_INT, &q.limit, "N", "at most N messages (default 100)" },
         OPT_SPEC_END,
     };
     cli->usage = "[--status S] [--channel CH] [--account A] [--after ID] [--limit N]\n\n"
-                 "Messages waiting for (or handled by) the SMS, WeChat and letter senders. The\n"
-                 "recipient is the account number: the sender looks up the contact itself.";
+                 "Messages waiting for (or handled by) the gateways (pmis outbox deliver) or an\n"
+                 "outside sender. The recipient is the account number: the contact is looked up\n"
+                 "and decrypted only when the message is sent.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
@@ -235,7 +239,7 @@ int cmd_outbox_list(struct cli *cli, int argc, char **argv)
     return msg_out_end(&o, rc);
 }
 
-static int parse_id(struct cli *cli, const char *s, int64_t *id)
+int collect_cli_msg_id(struct cli *cli, const char *s, int64_t *id)
 {
     char *end;
     long long v = strtoll(s, &end, 10);
@@ -261,7 +265,7 @@ static int mark(struct cli *cli, int argc, char **argv, bool failed)
     int64_t id = 0;
     if (failed && !why)
         return error(&cli->err, ERR_USAGE, "--error is required");
-    if ((rc = parse_id(cli, argv[0], &id)) ||
+    if ((rc = collect_cli_msg_id(cli, argv[0], &id)) ||
         (rc = collect_outbox_mark(&cli->ctx, id, failed ? why : NULL, &cli->err)))
         return rc;
     if (cli->json) {

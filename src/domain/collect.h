@@ -99,7 +99,7 @@ int collect_rate(struct ctx *c, const struct arrears_scope *s, struct period fro
 
 /* ---- reminders, templates, the outbox (collect_remind.c) ---- */
 
-#define COLLECT_CHANNELS "sms|wechat|letter"
+#define COLLECT_CHANNELS "sms|wechat|letter|email|webhook"
 bool collect_channel_ok(const char *channel);
 /** Message kinds with templates: reminder, disconnect_notice, reconnect, low_balance,
  *  prepaid_off. */
@@ -136,18 +136,18 @@ int collect_step_set(struct ctx *c, int64_t days_after, const char *channel, con
 int collect_step_remove(struct ctx *c, int64_t days_after, struct err *err);
 
 struct template_info {
-    const char *kind, *channel, *body, *updated_by;
+    const char *kind, *channel, *body, *updated_by, *lang;
 };
 typedef int template_fn(void *arg, const struct template_info *t);
 int collect_templates_list(struct ctx *c, template_fn *fn, void *arg, struct err *err);
-/** Set the text of (kind, channel) after checking it; audited. */
-int collect_template_set(struct ctx *c, const char *kind, const char *channel, const char *body,
-                         struct err *err);
+/** Set the text of (kind, channel, lang) after checking it; `lang` zh (NULL) or en; audited. */
+int collect_template_set(struct ctx *c, const char *kind, const char *channel, const char *lang,
+                         const char *body, struct err *err);
 
 struct remind_result {
     int64_t bills;  /* overdue bills looked at */
     int64_t queued; /* messages queued */
-    int64_t by_channel[3]; /* sms, wechat, letter */
+    int64_t by_channel[5]; /* sms, wechat, letter, email, webhook */
 };
 /**
  * Reminders for `on` (not after today): each open bill overdue on that day gets the latest

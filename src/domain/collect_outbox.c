@@ -1,47 +1,34 @@
 /*
- * The outbox: messages queued from their templates for the SMS, WeChat and letter senders,
- * which resolve the recipient's contact from the account number (no phone number is ever
- * written here) and report back (sent / failed); an account's reminder history. Called by
+ * The outbox as collections use it: messages queued from their templates in the account's
+ * language (outbox.c), addressed by account number (no phone number is ever written here),
+ * delivered by `pmis outbox deliver` or reported back by an outside sender (sent / failed);
+ * an account's reminder history. Called by
  * collect_remind.c, collect_disconnect.c, collect_order.c, collect_prepaid.c, cmd_remind.c.
  */
 #include "domain/collect.h"
 
 #include "core/common.h"
 #include "domain/ledger.h"
+#include "domain/outbox.h"
 
 #include <inttypes.h>
 #include <string.h>
+
+static void render_collect(const char *body, const void *vars, const char *lang,
+                           struct strbuf *out)
+{
+    (void)lang; /* amounts, dates and numbers read the same in both languages */
+    collect_render(body, vars, out);
+}
 
 int collect_outbox_add(struct ctx *c, const char *kind, const char *channel, int64_t account_id,
                        const char *account_no, const struct msg_vars *v, int64_t *id,
                        struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_COLLECT_TEMPLATE_GET);
-    struct strbuf body = STRBUF_INIT;
-    store_bind_text(st, 1, kind);
-    store_bind_text(st, 2, channel);
-    int ret = store_one(st, err);
-    if (ret == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "no %s template for %s (pmis remind template set)", kind,
-                     channel);
-    if (ret)
-        return ret;
-    collect_render(store_col_text(st, 0), v, &body);
-    store_reset(st);
-    st = store_q(c->db, Q_COLLECT_OUTBOX_ADD);
-    store_bind_text(st, 1, kind);
-    store_bind_text(st, 2, channel);
-    store_bind_i64(st, 3, account_id);
-    store_bind_text(st, 4, account_no);
-    store_bind_text(st, 5, body.buf);
-    store_bind_i64(st, 6, ctx_now(c));
-    store_bind_text(st, 7, c->actor);
-    strbuf_release(&body);
-    if ((ret = store_one(st, err)))
-        return ret;
-    *id = store_col_i64(st, 0);
-    store_reset(st);
-    return 0;
+    char lang[3];
+    int ret = outbox_account_lang(c, account_id, lang, err);
+    return ret ? ret : outbox_enqueue(c, kind, channel, account_id, account_no, lang,
+                                      render_collect, v, id, err);
 }
 
 /* ---- history and the outbox ---- */

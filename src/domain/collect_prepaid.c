@@ -65,9 +65,10 @@ int collect_threshold_set(struct ctx *c, int64_t days_left, const char *channel,
     if (days_left < 1 || days_left > 365)
         return error(err, ERR_INVALID, "a warning threshold is 1 to 365 days of credit, not %"
                      PRId64, days_left);
-    if (!collect_channel_ok(channel))
-        return error(err, ERR_INVALID, "unknown channel '%s' (one of " COLLECT_CHANNELS ")",
-                     channel ? channel : "");
+    if (!channel || (strcmp(channel, "sms") && strcmp(channel, "wechat") &&
+                     strcmp(channel, "letter")))
+        return error(err, ERR_INVALID, "unknown channel '%s' (a balance warning goes by sms, "
+                     "wechat or letter)", channel ? channel : "");
     int ret = store_begin(c->db, err);
     if (ret)
         return ret;

@@ -8,12 +8,13 @@
 #include "core/common.h"
 #include "core/money.h"
 #include "domain/audit.h"
+#include "domain/outbox.h"
 
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 
-static const char *const channels[] = { "sms", "wechat", "letter" };
+static const char *const channels[] = { "sms", "wechat", "letter", "email", "webhook" };
 static const char *const kinds[] = { "reminder",    "disconnect_notice", "disconnect_final",
                                      "disconnect_copy", "reconnect",   "low_balance",
                                      "prepaid_off" };
@@ -142,17 +143,22 @@ int collect_templates_list(struct ctx *c, template_fn *fn, void *arg, struct err
     int ret = 0;
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct template_info t = { store_col_text(st, 0), store_col_text(st, 1),
-                                   store_col_text(st, 2), store_col_text(st, 3) };
+                                   store_col_text(st, 2), store_col_text(st, 3),
+                                   store_col_text(st, 4) };
         ret = fn(arg, &t);
     }
     store_reset(st);
     return ret < 0 ? ret : 0;
 }
 
-int collect_template_set(struct ctx *c, const char *kind, const char *channel, const char *body,
-                         struct err *err)
+int collect_template_set(struct ctx *c, const char *kind, const char *channel, const char *lang,
+                         const char *body, struct err *err)
 {
     int ret;
+    if (!lang)
+        lang = "zh";
+    if (!outbox_lang_ok(lang))
+        return error(err, ERR_INVALID, "a template is in zh or en, not '%s'", lang);
     if (!collect_kind_ok(kind))
         return error(err, ERR_INVALID,
                      "unknown message kind '%s' (reminder, disconnect_notice, disconnect_final, "
@@ -168,8 +174,9 @@ int collect_template_set(struct ctx *c, const char *kind, const char *channel, c
     store_bind_text(st, 3, body);
     store_bind_i64(st, 4, ctx_now(c));
     store_bind_text(st, 5, c->actor);
+    store_bind_text(st, 6, lang);
     char key[48];
-    snprintf(key, sizeof(key), "%s/%s", kind, channel);
+    snprintf(key, sizeof(key), "%s/%s/%s", kind, channel, lang);
     struct audit_rec ar = { "collect.template", "message_template", key, NULL, body, NULL };
     if (!(ret = store_exec(st, err)))
         ret = audit_append(c, &ar, err);

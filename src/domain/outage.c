@@ -8,6 +8,7 @@
 #include "core/common.h"
 #include "core/vec.h"
 #include "domain/audit.h"
+#include "domain/outbox.h"
 #include "domain/ticket_int.h"
 
 #define OUTAGE_REASON_MAX 500
@@ -61,13 +62,32 @@ const char *outage_local_time(struct ctx *c, const struct tz *tz, int64_t us)
                          dt.date.d, dt.hour, dt.min);
 }
 
-/* Fill {customer} {account} {kind} {from} {to} {reason} {outage}; other text is copied. */
-static void render(const char *body, const struct notice_vars *v, struct strbuf *out)
+/* The English of what outage_kind_zh() and outage_local_time() put in Chinese. */
+static const char *in_english(const char *zh)
 {
+    static const char *const en[][2] = { { "计划停电", "planned outage" },
+                                         { "临时停电", "temporary outage" },
+                                         { "故障停电", "fault outage" },
+                                         { "待定", "to be announced" } };
+    for (size_t i = 0; zh && i < ARRAY_SIZE(en); i++)
+        if (!strcmp(zh, en[i][0]))
+            return en[i][1];
+    return zh;
+}
+
+/* Fill {customer} {account} {kind} {from} {to} {reason} {outage}; other text is copied. */
+static void render(const char *body, const void *arg, const char *lang, struct strbuf *out)
+{
+    const struct notice_vars *v = arg;
+    bool en = !strcmp(lang, "en");
     const struct {
         const char *name, *value;
-    } vars[] = { { "customer", v->customer }, { "account", v->account }, { "kind", v->kind },
-                 { "from", v->from },         { "to", v->to },           { "reason", v->reason },
+    } vars[] = { { "customer", v->customer },
+                 { "account", v->account },
+                 { "kind", en ? in_english(v->kind) : v->kind },
+                 { "from", v->from },
+                 { "to", en ? in_english(v->to) : v->to },
+                 { "reason", v->reason },
                  { "outage", v->outage } };
     for (const char *p = body; *p;) {
         const char *close = *p == '{' ? strchr(p, '}') : NULL;
@@ -88,31 +108,13 @@ static void render(const char *body, const struct notice_vars *v, struct strbuf 
 int outage_notify(struct ctx *c, const char *kind, int64_t account_id, const char *account_no,
                   const struct notice_vars *v, int64_t *id, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_COLLECT_TEMPLATE_GET);
-    struct strbuf body = STRBUF_INIT;
-    store_bind_text(st, 1, kind);
-    store_bind_text(st, 2, "sms");
-    int ret = store_one(st, err);
+    char lang[3];
+    int ret = outbox_account_lang(c, account_id, lang, err);
+    if (!ret)
+        ret = outbox_enqueue(c, kind, "sms", account_id, account_no, lang, render, v, id, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no %s template for sms", kind);
-    if (ret)
-        return ret;
-    render(store_col_text(st, 0), v, &body);
-    store_reset(st);
-    st = store_q(c->db, Q_COLLECT_OUTBOX_ADD);
-    store_bind_text(st, 1, kind);
-    store_bind_text(st, 2, "sms");
-    store_bind_i64(st, 3, account_id);
-    store_bind_text(st, 4, account_no);
-    store_bind_text(st, 5, body.buf);
-    store_bind_i64(st, 6, ctx_now(c));
-    store_bind_text(st, 7, c->actor);
-    strbuf_release(&body);
-    if ((ret = store_one(st, err)))
-        return ret;
-    *id = store_col_i64(st, 0);
-    store_reset(st);
-    return 0;
+    return ret;
 }
 
 struct affected {

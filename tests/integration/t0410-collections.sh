@@ -165,7 +165,7 @@ check "five steps" out_is '[{"days_after_due":1,"channel":"sms","grades":"ABCD"}
 expect_ok "remove it" remind schedule remove 20
 expect_ok "set the SMS text" remind template set reminder sms --text "户号{account}欠费{amount}元，逾期{days}天"
 expect_ok "templates" --json remind template
-check "the new text" out_has '\{"kind":"reminder","channel":"sms","body":"户号\{account\}欠费\{amount\}元，逾期\{days\}天","updated_by":"tester"\}'
+check "the new text" out_has '\{"kind":"reminder","channel":"sms","lang":"zh","body":"户号\{account\}欠费\{amount\}元，逾期\{days\}天","updated_by":"tester"\}'
 expect_ok "audited" audit list --action collect.template
 check "one row" out_has "reminder/sms"
 

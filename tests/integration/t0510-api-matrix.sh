@@ -11,7 +11,9 @@
 # NB) so a run is an object of one subtree; review decisions go to unissued bills of 2025-06.
 # Collections: accounts 100000000002..05 of HZ carry an open disconnection order each, one per
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
-# Reminders run over every org: every HZ user gets 403 (whole_tree). Archive writes: each role
+# Reminders run over every org: every HZ user gets 403 (whole_tree). Outbox: the notices of
+# 100000000001 and 100000000101 are read; 02..05's, made dead letters, are requeued one per role
+# that may (collection:work). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
 # lists install, replace, remove in that order). Service centre: each role that may take a step
@@ -148,6 +150,19 @@ done
 echo 100000000006 >"$T/administrator.acct"
 echo 100000000007 >"$T/manager.acct"
 check "open disconnection orders in each subtree" test -n "$order_other" -a "$(cat "$T/field_crew.order")" != 0
+# outbox: the notices of 100000000001 (HZ) and 100000000101 (NB) to read; a dead letter of HZ
+# (the notices of 02..05) for each role that may requeue one, and the NB notice dead too
+msg() { sql "SELECT id FROM outbox WHERE recipient = '$1' ORDER BY id LIMIT 1"; }
+msg_own=$(msg 100000000001) msg_other=$(msg 100000000101)
+for r in $roles; do echo "$msg_own" >"$T/$r.msg"; done
+k=2
+for r in administrator manager cashier field_crew; do
+    msg 10000000000$k >"$T/$r.msg"
+    "$PMIS" outbox mark-failed "$(cat "$T/$r.msg")" --error matrix >/dev/null
+    k=$((k + 1))
+done
+"$PMIS" outbox mark-failed "$msg_other" --error matrix >/dev/null
+check "dead letters in each subtree" test "$(sql "SELECT COUNT(*) FROM outbox WHERE status = 'failed'")" = 5
 for r in $roles expired; do
     role=$r
     [ "$r" = expired ] && role=auditor
@@ -206,6 +221,8 @@ path_for() {
     /api/v1/accounts/*/disconnect) id=$(cat "$T/$cur_role.acct") other=100000000101 ;;
     /api/v1/accounts/*) id=100000000001 other=100000000101 ;;
     /api/v1/orders/*) id=$(cat "$T/$cur_role.order") other=$order_other ;;
+    /api/v1/outbox/*/retry) id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
+    /api/v1/outbox/*) id=$msg_own other=$msg_other ;;
     /api/v1/meters/*) id=M-1 other=M-2 ;;
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
@@ -257,6 +274,7 @@ call() {
     "POST /api/v1/accounts/"*/disconnect) body="{\"approver\":\"u_approver\",\"approver_password\":\"$pw\"}" ;;
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
     "POST /api/v1/orders/"*/final-notice) body='{}' ;;
+    "POST /api/v1/outbox/"*/retry) body='{}' ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;

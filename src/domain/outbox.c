@@ -1,0 +1,230 @@
+/*
+ * The outbox (see outbox.h): queuing a message in the recipient's language with a fresh
+ * delivery key, the language preference, one message with its attempts, the dead letters and
+ * their requeue. Called by collect_outbox.c and outage.c (queuing) and cmd_outbox.c.
+ */
+#include "domain/outbox.h"
+
+#include "core/common.h"
+#include "domain/audit.h"
+#include "domain/ledger.h"
+
+#include <inttypes.h>
+#include <sodium.h>
+#include <string.h>
+
+const char *const outbox_channel_names[OUTBOX_NCHANNELS] = { "sms", "wechat", "letter", "email",
+                                                             "webhook" };
+
+int outbox_channel_index(const char *name)
+{
+    for (int i = 0; name && i < OUTBOX_NCHANNELS; i++)
+        if (!strcmp(name, outbox_channel_names[i]))
+            return i;
+    return -1;
+}
+
+bool outbox_lang_ok(const char *lang)
+{
+    return lang && (!strcmp(lang, "zh") || !strcmp(lang, "en"));
+}
+
+int outbox_account_lang(struct ctx *c, int64_t account_id, char lang[3], struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_LANG_GET);
+    store_bind_i64(st, 1, account_id);
+    int ret = store_one(st, err);
+    snprintf(lang, 3, "%s", ret ? "zh" : store_col_text(st, 0));
+    store_reset(st);
+    return ret == ERR_NOT_FOUND ? 0 : ret;
+}
+
+int outbox_lang_set(struct ctx *c, const char *account_no, const char *lang, struct err *err)
+{
+    int64_t id;
+    bool closed;
+    if (!outbox_lang_ok(lang))
+        return error(err, ERR_INVALID, "messages are written in zh or en, not '%s'",
+                     lang ? lang : "");
+    int ret = ledger_account_find(c, account_no, &id, &closed, err);
+    if (ret || (ret = store_begin(c->db, err)))
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_LANG_SET);
+    store_bind_i64(st, 1, id);
+    store_bind_text(st, 2, lang);
+    store_bind_i64(st, 3, ctx_now(c));
+    store_bind_text(st, 4, c->actor);
+    struct audit_rec ar = { "outbox.lang", "account", account_no, NULL, lang, NULL };
+    if (!(ret = store_exec(st, err)))
+        ret = audit_append(c, &ar, err);
+    return store_end(c->db, ret, err);
+}
+
+int outbox_enqueue(struct ctx *c, const char *kind, const char *channel, int64_t account_id,
+                   const char *account_no, const char *lang, outbox_render_fn *render,
+                   const void *vars, int64_t *id, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_TEMPLATE_GET);
+    struct strbuf body = STRBUF_INIT;
+    char used[3], key[5 + 32 + 1];
+    unsigned char rnd[16];
+    store_bind_text(st, 1, kind);
+    store_bind_text(st, 2, channel);
+    store_bind_text(st, 3, lang);
+    int ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "no %s template for %s (pmis remind template set)", kind,
+                     channel);
+    if (ret)
+        return ret;
+    snprintf(used, sizeof(used), "%s", store_col_text(st, 1));
+    render(store_col_text(st, 0), vars, used, &body);
+    store_reset(st);
+    /* the key names the message to gateways: random, so two databases never share one */
+    randombytes_buf(rnd, sizeof(rnd));
+    memcpy(key, "pmis-", 5);
+    sodium_bin2hex(key + 5, sizeof(key) - 5, rnd, sizeof(rnd));
+    st = store_q(c->db, Q_OUTBOX_ADD);
+    store_bind_text(st, 1, kind);
+    store_bind_text(st, 2, channel);
+    store_bind_i64(st, 3, account_id);
+    store_bind_text(st, 4, account_no);
+    store_bind_text(st, 5, body.buf);
+    store_bind_i64(st, 6, ctx_now(c));
+    store_bind_text(st, 7, c->actor);
+    store_bind_text(st, 8, used);
+    store_bind_text(st, 9, key);
+    strbuf_release(&body);
+    if ((ret = store_one(st, err)))
+        return ret;
+    *id = store_col_i64(st, 0);
+    store_reset(st);
+    return 0;
+}
+
+static void read_detail(struct ctx *c, struct store_stmt *st, struct outbox_detail *d)
+{
+    *d = (struct outbox_detail){
+        .id = store_col_i64(st, 0),
+        .kind = ctx_col_text(c, st, 1),
+        .channel = ctx_col_text(c, st, 2),
+        .recipient = ctx_col_text(c, st, 3),
+        .body = ctx_col_text(c, st, 4),
+        .status = ctx_col_text(c, st, 5),
+        .error = ctx_col_text(c, st, 6),
+        .created_by = ctx_col_text(c, st, 7),
+        .created_at = store_col_i64(st, 8),
+        .sent_at = store_col_i64(st, 9),
+        .lang = ctx_col_text(c, st, 10),
+        .attempts = store_col_i64(st, 11),
+        .next_at = store_col_i64(st, 12),
+        .claimed_by = ctx_col_text(c, st, 13),
+        .delivery_key = ctx_col_text(c, st, 14),
+    };
+}
+
+int outbox_show(struct ctx *c, int64_t id, struct outbox_detail *d, outbox_attempt_fn *fn,
+                void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_SHOW);
+    store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
+    int ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+    if (ret)
+        return ret;
+    read_detail(c, st, d);
+    store_reset(st);
+    st = store_q(c->db, Q_OUTBOX_ATTEMPTS);
+    store_bind_i64(st, 1, id);
+    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+        struct outbox_attempt a = {
+            .attempt = store_col_i64(st, 0),
+            .worker = store_col_text(st, 1),
+            .started_at = store_col_i64(st, 2),
+            .finished_at = store_col_i64(st, 3),
+            .http_status = store_col_i64(st, 4),
+            .outcome = store_col_null(st, 5) ? NULL : store_col_text(st, 5),
+            .error = store_col_null(st, 6) ? NULL : store_col_text(st, 6),
+        };
+        ret = fn(arg, &a);
+    }
+    store_reset(st);
+    return ret < 0 ? ret : 0;
+}
+
+int outbox_list(struct ctx *c, const struct outbox_filter *f, outbox_detail_fn *fn, void *arg,
+                struct err *err)
+{
+    if (f->status && strcmp(f->status, "queued") && strcmp(f->status, "sent") &&
+        strcmp(f->status, "failed"))
+        return error(err, ERR_INVALID, "status is queued, sent or failed, not '%s'", f->status);
+    if (f->channel && outbox_channel_index(f->channel) < 0)
+        return error(err, ERR_INVALID, "unknown channel '%s' (sms, wechat, letter, email, "
+                     "webhook)", f->channel);
+    if (f->limit < 1 || f->limit > 10000)
+        return error(err, ERR_INVALID, "a page has 1 to 10000 messages, not %" PRId64, f->limit);
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_LIST);
+    store_bind_text(st, 1, f->status);
+    store_bind_text(st, 2, f->channel);
+    store_bind_text(st, 3, f->account_no);
+    store_bind_i64(st, 4, f->after_id);
+    store_bind_i64(st, 5, f->limit);
+    ctx_bind_scope(c, st, 6);
+    int ret = 0;
+    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
+        struct outbox_detail d;
+        read_detail(c, st, &d);
+        ret = fn(arg, &d);
+    }
+    store_reset(st);
+    return ret < 0 ? ret : 0;
+}
+
+int outbox_retry(struct ctx *c, int64_t id, const char *channel, int64_t *n, struct err *err)
+{
+    char key[24], detail[64];
+    *n = 0;
+    if (channel && outbox_channel_index(channel) < 0)
+        return error(err, ERR_INVALID, "unknown channel '%s' (sms, wechat, letter, email, "
+                     "webhook)", channel);
+    if (!id && c->scope_org_id)
+        return error(err, ERR_FORBIDDEN, "requeuing every dead letter needs a user of the "
+                     "whole org tree");
+    int ret = store_begin(c->db, err);
+    if (ret)
+        return ret;
+    struct store_stmt *st;
+    if (id) {
+        st = store_q(c->db, Q_OUTBOX_SHOW);
+        store_bind_i64(st, 1, id);
+        ctx_bind_scope(c, st, 2);
+        if ((ret = store_one(st, err))) {
+            if (ret == ERR_NOT_FOUND)
+                ret = error(err, ERR_NOT_FOUND, "no outbox message %" PRId64, id);
+            goto out;
+        }
+        if (strcmp(store_col_text(st, 5), "failed")) {
+            ret = error(err, ERR_CONFLICT, "outbox message %" PRId64 " is %s, not a dead letter: "
+                        "only failed messages are requeued", id, store_col_text(st, 5));
+            store_reset(st);
+            goto out;
+        }
+        store_reset(st);
+    }
+    st = store_q(c->db, Q_OUTBOX_REQUEUE);
+    store_bind_i64(st, 1, id);
+    store_bind_text(st, 2, channel);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    *n = store_changes(st);
+    snprintf(key, sizeof(key), "%" PRId64, id);
+    snprintf(detail, sizeof(detail), "%" PRId64 " requeued%s%s", *n, channel ? " on " : "",
+             channel ? channel : "");
+    struct audit_rec ar = { "outbox.retry", "outbox", id ? key : "dead-letters", NULL, NULL,
+                            detail };
+    ret = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, ret, err);
+}
