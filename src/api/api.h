@@ -148,6 +148,9 @@ int api_body_date(struct api_req *r, const char *field, bool required, struct da
 int api_body_kwh(struct api_req *r, const char *field, bool required, int64_t *wh);
 /** An integer member (a JSON number) in [min, max]; absent leaves *out unchanged. */
 int api_body_int(struct api_req *r, const char *field, int64_t min, int64_t max, int64_t *out);
+/** Months p[0]..p[1] from query parameters 'period' (both) or 'from' and 'to'; ERR_INVALID
+ *  names the missing or bad one. */
+int api_query_periods(struct api_req *r, struct period p[2]);
 /** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
 int api_query_date(struct api_req *r, const char *name, struct date *out);
 
@@ -199,6 +202,8 @@ route_fn api_reading_import, api_interval_import;
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
     api_order_done, api_account_credit;
+route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
+    api_survey_campaign_get;
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

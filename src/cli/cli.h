@@ -136,6 +136,8 @@ cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ti
     cmd_ticket_reopen, cmd_ticket_merge, cmd_ticket_pause, cmd_ticket_resume, cmd_ticket_sla,
     cmd_ticket_escalations, cmd_ticket_compliance;
 cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
+cmd_fn cmd_survey_record, cmd_survey_show, cmd_survey_list, cmd_survey_campaign,
+    cmd_survey_report, cmd_survey_template;
 cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder;
 
 /**

@@ -14,7 +14,8 @@
 # Reminders run over every org: every HZ user gets 403 (whole_tree). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
-# lists install, replace, remove in that order).
+# lists install, replace, remove in that order). Surveys: each role that may record one
+# (survey:record) answers its own archived HZ order once; campaigns 1 (HZ) and 2 (NB) are shown.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -71,6 +72,18 @@ pw=Mx7qWz3kPt
         PMIS_NOW=2025-08-20T02:00:00Z "$PMIS" disconnect approve $a --approver u_approver \
             >/dev/null || exit 1
     done &&
+    for r in administrator manager service_agent other; do
+        cust=1000000000
+        [ $r = other ] && cust=1000000001
+        "$PMIS" --json ticket add --type consult --channel phone --area urban --cust $cust \
+            --text 矩阵 | jq -r .id >"$T/$r.ticket" &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" classified >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" replied --note 已答复 >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" reviewed --note 已回访 >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" archived >/dev/null || exit 1
+    done &&
+    "$PMIS" survey campaign create --name 矩阵 --org HZ --period 2026-01 --sample 1 --seed 1 >/dev/null &&
+    "$PMIS" survey campaign create --name 矩阵 --org NB --period 2026-01 --sample 1 --seed 1 >/dev/null &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
@@ -80,6 +93,7 @@ for r in $roles; do
     echo 0 >"$T/$r.order"
     echo 100000000001 >"$T/$r.acct"
     [ -f "$T/$r.cust" ] || echo 1000000000 >"$T/$r.cust"
+    [ -f "$T/$r.ticket" ] || echo 1 >"$T/$r.ticket"
 done
 check "meterless customers and accounts for the archive writes" \
     test "$(cat "$T/service_agent.cust" "$T/service_agent.acct2" | grep -c '^[0-9]')" = 2
@@ -153,11 +167,13 @@ path_for() {
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
+    /api/v1/tickets/*/survey) id=$(cat "$T/$cur_role.ticket") other=$(cat "$T/other.ticket") ;;
+    /api/v1/survey-campaigns/*) id=1 other=2 ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
-    case "$p" in */pii/*) p="$p?reason=matrix" ;; */arrears/rate) p="$p?period=2025-05" ;; esac
+    case "$p" in */pii/*) p="$p?reason=matrix" ;; */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     echo "$p"
 }
 
@@ -188,6 +204,8 @@ call() {
     "POST /api/v1/reminders/run" | "POST /api/v1/accounts/"*/notice) body='{}' ;;
     "POST /api/v1/accounts/"*/disconnect) body="{\"approver\":\"u_approver\",\"approver_password\":\"$pw\"}" ;;
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
+    "POST /api/v1/tickets/"*/survey) body='{"result":"satisfied","comment":"matrix"}' ;;
+    "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
@@ -232,12 +250,13 @@ while read -r method pattern perm flags; do
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
+    "POST /api/v1/survey-campaigns") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
-    "POST /api/v1/meters") ok_status=201 ;;
+    "POST /api/v1/meters" | "POST /api/v1/tickets/{id}/survey" | "POST /api/v1/survey-campaigns") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;
