@@ -151,6 +151,9 @@ int api_body_date(struct api_req *r, const char *field, bool required, struct da
 int api_body_kwh(struct api_req *r, const char *field, bool required, int64_t *wh);
 /** An integer member (a JSON number) in [min, max]; absent leaves *out unchanged. */
 int api_body_int(struct api_req *r, const char *field, int64_t min, int64_t max, int64_t *out);
+/** Months p[0]..p[1] from query parameters 'period' (both) or 'from' and 'to'; ERR_INVALID
+ *  names the missing or bad one. */
+int api_query_periods(struct api_req *r, struct period p[2]);
 /** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
 int api_query_date(struct api_req *r, const char *name, struct date *out);
 
@@ -211,6 +214,8 @@ struct outbox_attempt;
  *  `pmis outbox show|dead --json` (api_outbox.c). */
 json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *arg);
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
+route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
+    api_survey_campaign_get;
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

@@ -155,26 +155,11 @@ static int rate_item(void *arg, const struct rate_row *row)
 
 int api_arrears_rate(struct api_req *r)
 {
-    static const char *const names[] = { "from", "to" };
     struct period p[2];
     struct arrears_scope s;
     int rc;
-    const char *period = api_query(r, "period");
-    if (!period && !api_query(r, "from") && !api_query(r, "to"))
-        return error(&r->err, ERR_INVALID,
-                     "query parameter 'period' is missing: give period, or from and to"),
-               err_field(&r->err, "period");
-    for (int i = 0; i < 2; i++) {
-        const char *v = period ? period : api_query(r, names[i]);
-        const char *field = period ? "period" : names[i];
-        if (!v)
-            return error(&r->err, ERR_INVALID,
-                         "query parameter '%s' is missing: give period, or from and to", field),
-                   err_field(&r->err, field);
-        if (period_parse(v, &p[i], &r->err))
-            return error_prefix(&r->err, "query parameter '%s': ", field),
-                   err_field(&r->err, field);
-    }
+    if ((rc = api_query_periods(r, p)))
+        return rc;
     if ((rc = scope_params(r, &s)))
         return rc;
     struct rate_out o = { json_array(), s.by == COLLECT_BY_ORG };

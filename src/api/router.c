@@ -211,6 +211,28 @@ int api_query_date(struct api_req *r, const char *name, struct date *out)
     return 0;
 }
 
+int api_query_periods(struct api_req *r, struct period p[2])
+{
+    static const char *const names[] = { "from", "to" };
+    const char *period = api_query(r, "period");
+    if (!period && !api_query(r, "from") && !api_query(r, "to"))
+        return error(&r->err, ERR_INVALID,
+                     "query parameter 'period' is missing: give period, or from and to"),
+               err_field(&r->err, "period");
+    for (int i = 0; i < 2; i++) {
+        const char *v = period ? period : api_query(r, names[i]);
+        const char *field = period ? "period" : names[i];
+        if (!v)
+            return error(&r->err, ERR_INVALID,
+                         "query parameter '%s' is missing: give period, or from and to", field),
+                   err_field(&r->err, field);
+        if (period_parse(v, &p[i], &r->err))
+            return error_prefix(&r->err, "query parameter '%s': ", field),
+                   err_field(&r->err, field);
+    }
+    return 0;
+}
+
 json_t *api_json_money(int64_t fen)
 {
     char b[MONEY_BUF_SIZE];

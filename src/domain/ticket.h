@@ -5,7 +5,8 @@
  * waiting for the customer, and the SLA clocks of each order (domain/sla.h) with warnings,
  * breaches, the supervisor's escalation queue and compliance figures. Every change writes a
  * ticket_event row and an audit row in the same transaction. Strings returned live in the ctx
- * arena. Called by cli/cmd_ticket.c and api/api_ticket.c, api_service.c.
+ * arena. Called by cli/cmd_ticket.c, api/api_ticket.c, api_service.c, and by domain/survey.c
+ * for the follow-up order of a dissatisfied callback (ticket_add inside its transaction).
  */
 #ifndef PMIS_TICKET_H
 #define PMIS_TICKET_H

@@ -19,9 +19,10 @@
 # lists install, replace, remove in that order). Service centre: each role that may take a step
 # of a work order has its own order waiting in the state that step needs (tk), a dispatcher its
 # own duplicate to merge; each supervisor its own escalation (acknowledged, then resolved) and
-# outage to close; NB holds one order, escalation and outage for the 404s.
-# lists install, replace, remove in that order). Applications: one HV application of HZ is
-# advanced by each role that may, and each such role cancels its own application.
+# outage to close; NB holds one order, escalation and outage for the 404s. Applications: one HV
+# application of HZ is advanced by each role that may, and each such role cancels its own
+# application. Surveys: each role that may record one (survey:record) answers its own archived
+# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -78,6 +79,18 @@ pw=Mx7qWz3kPt
         PMIS_NOW=2025-08-20T02:00:00Z "$PMIS" disconnect approve $a --approver u_approver \
             >/dev/null || exit 1
     done &&
+    for r in administrator manager service_agent other; do
+        cust=1000000000
+        [ $r = other ] && cust=1000000001
+        "$PMIS" --json ticket add --type consult --channel phone --area urban --cust $cust \
+            --text 矩阵 | jq -r .id >"$T/$r.ticket" &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" classified >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" replied --note 已答复 >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" reviewed --note 已回访 >/dev/null &&
+            "$PMIS" ticket move "$(cat "$T/$r.ticket")" archived >/dev/null || exit 1
+    done &&
+    "$PMIS" survey campaign create --name 矩阵 --org HZ --period 2026-01 --sample 1 --seed 1 >/dev/null &&
+    "$PMIS" survey campaign create --name 矩阵 --org NB --period 2026-01 --sample 1 --seed 1 >/dev/null &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     newapp() {
         "$PMIS" --json apply new --kind "$1" --org "$2" --name 矩阵 --type "$3" --voltage "$4" \
@@ -139,6 +152,7 @@ for r in $roles; do
     echo 100000000001 >"$T/$r.acct"
     [ -f "$T/$r.cust" ] || echo 1000000000 >"$T/$r.cust"
     [ -f "$T/$r.app" ] || cat "$T/app_adv" >"$T/$r.app"
+    [ -f "$T/$r.ticket" ] || echo 1 >"$T/$r.ticket"
 done
 check "meterless customers and accounts for the archive writes" \
     test "$(cat "$T/service_agent.cust" "$T/service_agent.acct2" | grep -c '^[0-9]')" = 2
@@ -227,6 +241,8 @@ path_for() {
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
+    /api/v1/tickets/*/survey) id=$(cat "$T/$cur_role.ticket") other=$(cat "$T/other.ticket") ;;
+    /api/v1/survey-campaigns/*) id=1 other=2 ;;
     /api/v1/tickets/*/*) id=$(cat "$T/$cur_role.tk.${1##*/}" 2>/dev/null || echo "$tk_any") other=$tk_other ;;
     /api/v1/tickets/*) id=$tk_any other=$tk_other ;;
     /api/v1/escalations/*) id=$(cat "$T/$cur_role.esc" 2>/dev/null || echo "$esc_other") other=$esc_other ;;
@@ -238,7 +254,7 @@ path_for() {
     esac
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
-    case "$p" in */arrears/rate) p="$p?period=2025-05" ;; esac
+    case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
     */outages/lookup) p="$p?cust_no=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
@@ -275,6 +291,7 @@ call() {
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
     "POST /api/v1/orders/"*/final-notice) body='{}' ;;
     "POST /api/v1/outbox/"*/retry) body='{}' ;;
+    "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
@@ -288,6 +305,7 @@ call() {
     "POST /api/v1/tickets/"*/dispatch) body='{"org":"HZ"}' ;;
     "POST /api/v1/tickets/"*/merge) body="{\"into\":$(cat "$T/$cur_role.tk.into" 2>/dev/null || echo "$tk_any")}" ;;
     "POST /api/v1/tickets/"*/causes) body='{"add":["other"]}' ;;
+    "POST /api/v1/tickets/"*/survey) body='{"result":"satisfied","comment":"matrix"}' ;;
     "POST /api/v1/tickets/"* | "POST /api/v1/outages/"*/close) body='{}' ;;
     "POST /api/v1/escalations/"*) body='{"note":"matrix"}' ;;
     "POST /api/v1/outages") body="{\"kind\":\"fault\",\"org\":\"$org\",\"from\":\"2025-01-01 08:00\",\"reason\":\"矩阵\"}" ;;
@@ -332,6 +350,7 @@ while read -r method pattern perm flags; do
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
     "POST /api/v1/applications") sided=1 ;;
+    "POST /api/v1/survey-campaigns") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
@@ -339,6 +358,7 @@ while read -r method pattern perm flags; do
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
     "POST /api/v1/meters" | "POST /api/v1/tickets" | "POST /api/v1/outages") ok_status=201 ;;
     "POST /api/v1/applications") ok_status=201 ;;
+    "POST /api/v1/tickets/{id}/survey" | "POST /api/v1/survey-campaigns") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;

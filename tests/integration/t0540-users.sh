@@ -51,7 +51,7 @@ check "the roles" out_is "cashier,inspector"
 run --json role list
 check "role list shows built-in and custom roles" \
     test "$(jq -c '[.[] | select(.code == "inspector" or .code == "auditor") | [.code, .builtin, .permissions]]' "$T/out")" = \
-    '[["auditor",true,"customer:read,tariff:read,bill:read,payment:read,audit:read,report:read,collection:read,ticket:read,application:read"],["inspector",false,"customer:read,bill:read"]]'
+    '[["auditor",true,"customer:read,tariff:read,bill:read,payment:read,audit:read,report:read,collection:read,ticket:read,application:read,survey:read"],["inspector",false,"customer:read,bill:read"]]'
 echo Zx8cVb2nMq | "$PMIS" user passwd zhang --password-stdin >"$T/out" 2>"$T/err"
 check "an administrator sets a password" out_is "user zhang: password set"
 check "which need not be changed" \
