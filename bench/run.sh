@@ -6,9 +6,11 @@
 # customer_search latency on the largest one; reading and interval imports (bench_readings:
 # BENCH_METERS meters, default 2000, 1.2M register values and 1.15M points); bill runs
 # (bench_billrun: BENCH_BILL_ROWS accounts in the demo mix, `pmis bill run --period 2025-06`,
-# wall time and peak RSS); a table of figures closes. Nothing is asserted.
+# wall time and peak RSS); the HTTP API under wrk (bench/bench_api.sh: GET a customer, search
+# at 64 connections); a table of figures closes. Nothing is asserted.
 # Environment:
-#   BENCH_SECTIONS="crypto tariff import readings billing ledger"   what to run
+#   BENCH_SECTIONS="crypto tariff import readings billing ledger api"   what to run
+#   BENCH_API_ROWS=100000 BENCH_API_SECONDS=10 BENCH_API_CONNS=64   api: see bench/bench_api.sh
 #   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
 #   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
 #                                        one payment each) and the lines of a bank file
@@ -22,7 +24,7 @@
 set -eu
 
 rows=${BENCH_ROWS:-100000 500000 1000000}
-sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger}
+sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger api}
 bill_rows=${BENCH_BILL_ROWS:-100000 1000000}
 ledger_rows=${BENCH_LEDGER_ROWS:-1000000}
 ledger_bank=${BENCH_LEDGER_BANK:-100000}
@@ -265,6 +267,14 @@ for be in $backends; do
     echo
 done
 
+# ---- the HTTP API under wrk ----
+: >"$tmp/api-figures"
+if want api; then
+    BENCH_BIN=$bin BENCH_BACKENDS=$backends BENCH_API_OUT="$tmp/api-figures" \
+        sh "$here/bench/bench_api.sh"
+    echo
+fi
+
 # ---- the figures ----
 echo "==== figures ===="
 echo "machine: $machine"
@@ -286,6 +296,10 @@ fi
 if [ -s "$tmp/ledger-figures" ]; then
     echo "receivables ledger ($ledger_rows accounts with an overdue bill):"
     cat "$tmp/ledger-figures"
+fi
+if [ -s "$tmp/api-figures" ]; then
+    echo "HTTP API, wrk at ${BENCH_API_CONNS:-64} connections, ${BENCH_API_ROWS:-100000} customers:"
+    cat "$tmp/api-figures"
 fi
 for be in $backends; do
     [ -f "$tmp/readings-$be" ] || continue

@@ -14,7 +14,9 @@
 # Reminders run over every org: every HZ user gets 403 (whole_tree). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
-# lists install, replace, remove in that order).
+# lists install, replace, remove in that order). Users and tokens (user:admin): m_hz and its token
+# tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables, enables and re-roles m_hz and
+# revokes tk_hz (routes.def order), and gets 404 for NB's.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -72,6 +74,10 @@ pw=Mx7qWz3kPt
             >/dev/null || exit 1
     done &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add m_hz --org HZ --roles cashier --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add m_nb --org NB --roles cashier --password-stdin >/dev/null &&
+    "$PMIS" token add tk_hz --user m_hz --perms customer:read >/dev/null 2>&1 &&
+    "$PMIS" token add tk_nb --user m_nb --perms customer:read >/dev/null 2>&1 &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
 # the open orders: 1..4 of HZ for the roles that close orders, 5 of NB
@@ -153,6 +159,8 @@ path_for() {
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
+    /api/v1/users/*) id=m_hz other=m_nb ;;
+    /api/v1/tokens/*) id=tk_hz other=tk_nb ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
@@ -196,6 +204,8 @@ call() {
     "POST /api/v1/meters/"*/install) body="{\"account\":\"$(cat "$T/$cur_role.acct2" 2>/dev/null)\"}" ;;
     "POST /api/v1/meters/"*/replace) body="{\"new_meter\":\"MY-$(echo $cur_role | tr _ -)\"}" ;;
     "POST /api/v1/meters/"*/remove) body='{}' ;;
+    "POST /api/v1/users/"*/roles) body='{"roles":"cashier,auditor"}' ;;
+    "POST /api/v1/users/"* | "POST /api/v1/tokens/"*) body='{}' ;;
     esac
     csv=""
     case "$1 $2" in
