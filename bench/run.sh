@@ -9,12 +9,14 @@
 # wall time and peak RSS); the service centre (bench_tickets: BENCH_SLA_ROWS open work orders,
 # `pmis ticket sla` twice, the first run escalating the breaches; then work orders taken in and
 # moved through all 8 steps over HTTP by wrk with bench/tickets.lua against `pmis serve` on
-# 127.0.0.1, for BENCH_API_SECONDS per connection count); a table of figures closes. Nothing is
-# asserted.
+# 127.0.0.1, for BENCH_TICKETS_SECONDS per connection count); the HTTP API under wrk
+# (bench/bench_api.sh: GET a customer, search at 64 connections); a table of figures closes.
+# Nothing is asserted.
 # Environment:
-#   BENCH_SECTIONS="crypto tariff import readings billing ledger sla tickets"   what to run
+#   BENCH_SECTIONS="crypto tariff import readings billing ledger sla tickets api"   what to run
 #   BENCH_SLA_ROWS=1000000               open work orders for the SLA recompute
-#   BENCH_API_SECONDS=10 BENCH_API_CONNS="2 4"   the HTTP work-order benchmark
+#   BENCH_TICKETS_SECONDS=10 BENCH_TICKETS_CONNS="2 4"   the HTTP work-order benchmark
+#   BENCH_API_ROWS=100000 BENCH_API_SECONDS=10 BENCH_API_CONNS=64   api: see bench/bench_api.sh
 #   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
 #   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
 #                                        one payment each) and the lines of a bank file
@@ -28,7 +30,7 @@
 set -eu
 
 rows=${BENCH_ROWS:-100000 500000 1000000}
-sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger sla tickets}
+sections=${BENCH_SECTIONS:-crypto tariff import readings billing ledger sla tickets api}
 bill_rows=${BENCH_BILL_ROWS:-100000 1000000}
 ledger_rows=${BENCH_LEDGER_ROWS:-1000000}
 ledger_bank=${BENCH_LEDGER_BANK:-100000}
@@ -314,13 +316,13 @@ for be in ${sla_backends-$backends}; do
 done
 
 # ---- the service centre: work orders through the HTTP API (wrk on 127.0.0.1) ----
-: >"$tmp/api-figures"
-want tickets || api_backends=
+: >"$tmp/tickets-figures"
+want tickets || tickets_backends=
 if ! command -v wrk >/dev/null; then
     echo "wrk is not installed: no HTTP work-order figures ('make deps' installs it)"
-    api_backends=
+    tickets_backends=
 fi
-for be in ${api_backends-$backends}; do
+for be in ${tickets_backends-$backends}; do
     if [ "$be" = postgresql ]; then
         [ -n "$pgbin" ] || continue
         sh "$here/tests/pg.sh" start "$tmp/pg"
@@ -336,7 +338,7 @@ for be in ${api_backends-$backends}; do
         --address 压测路1号 --org BZ >/dev/null
     echo Bn8xWq4Lrt | "$pmis" user add bench --org BZ --roles manager --password-stdin >/dev/null
     token=$("$pmis" token add bench --user bench --perms ticket:write,ticket:dispatch 2>/dev/null)
-    for c in ${BENCH_API_CONNS:-2 4}; do
+    for c in ${BENCH_TICKETS_CONNS:-2 4}; do
         : >"$tmp/serve.log"
         "$pmis" serve --listen 127.0.0.1:0 2>"$tmp/serve.log" &
         srv=$!
@@ -348,15 +350,15 @@ for be in ${api_backends-$backends}; do
             i=$((i + 1))
         done
         [ -n "$port" ] || { cat "$tmp/serve.log" >&2; kill "$srv"; exit 1; }
-        echo "$be: work orders over HTTP, $c connections, ${BENCH_API_SECONDS:-10} s ..."
+        echo "$be: work orders over HTTP, $c connections, ${BENCH_TICKETS_SECONDS:-10} s ..."
         PMIS_BENCH_TOKEN=$token PMIS_BENCH_CUST=6600000001 PMIS_BENCH_ORG=BZ \
-            wrk -t "$c" -c "$c" -d "${BENCH_API_SECONDS:-10}s" -s "$here/bench/tickets.lua" \
+            wrk -t "$c" -c "$c" -d "${BENCH_TICKETS_SECONDS:-10}s" -s "$here/bench/tickets.lua" \
             "http://127.0.0.1:$port" >"$tmp/wrk-out"
         kill -TERM "$srv"
         wait "$srv" || true
         grep -E 'Requests/sec|^tickets:' "$tmp/wrk-out" | sed 's/^/  /'
         awk -v be="$be" -v c="$c" '/^tickets:/ { printf "%-11s %5s %10.0f %10.0f %10.0f %8s %8s %6s\n",
-            be, c, $3 / $11, $5 / $11, $7 / $11, $13, $15, $9 }' "$tmp/wrk-out" >>"$tmp/api-figures"
+            be, c, $3 / $11, $5 / $11, $7 / $11, $13, $15, $9 }' "$tmp/wrk-out" >>"$tmp/tickets-figures"
     done
     if [ "$be" = sqlite ]; then
         rm -f "$tmp/api.db" "$tmp/api.db-wal" "$tmp/api.db-shm"
@@ -366,6 +368,14 @@ for be in ${api_backends-$backends}; do
     fi
     echo
 done
+
+# ---- the HTTP API under wrk ----
+: >"$tmp/api-figures"
+if want api; then
+    BENCH_BIN=$bin BENCH_BACKENDS=$backends BENCH_API_OUT="$tmp/api-figures" \
+        sh "$here/bench/bench_api.sh"
+    echo
+fi
 
 # ---- the figures ----
 echo "==== figures ===="
@@ -394,10 +404,14 @@ if [ -s "$tmp/sla-figures" ]; then
     printf '%-11s %9s %12s %12s %12s %12s\n' backend orders "first s" "CPU s" "again s" "CPU s"
     cat "$tmp/sla-figures"
 fi
-if [ -s "$tmp/api-figures" ]; then
+if [ -s "$tmp/tickets-figures" ]; then
     echo "work orders over HTTP (wrk, bench/tickets.lua: intake + 7 steps per order, one connection per thread):"
     printf '%-11s %5s %10s %10s %10s %8s %8s %6s\n' backend conns requests/s "taken in/s" archived/s \
         "p50 ms" "p99 ms" failed
+    cat "$tmp/tickets-figures"
+fi
+if [ -s "$tmp/api-figures" ]; then
+    echo "HTTP API, wrk at ${BENCH_API_CONNS:-64} connections, ${BENCH_API_ROWS:-100000} customers:"
     cat "$tmp/api-figures"
 fi
 for be in $backends; do

@@ -30,6 +30,7 @@ enum {
     R_NO_DB = 1 << 3,     /* needs no database connection */
     R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
     R_CSV = 1 << 5,       /* takes a text/csv body (r->body, r->body_len) */
+    R_LIMITED = 1 << 6,   /* rate-limited per client address (login: auth.login_per_minute) */
 };
 
 #define API_MAX_PARAMS 4
@@ -70,6 +71,7 @@ struct api_config {
     const char *tls_cert, *tls_key; /* PEM text (not paths), both or neither */
     size_t max_body;
     unsigned max_connections, timeout_s, grace_s;
+    unsigned db_idle_s; /* pooled connections unused this long are closed */
     struct auth_policy policy;
     const char *zone_name;
     const struct clock *clock;
@@ -77,6 +79,8 @@ struct api_config {
     struct keyring *keys;       /* cloned per worker */
     const struct cfg *settings; /* the effective configuration, read-only (billing, fees) */
     const char *web_dir;        /* real path of the web UI's files, or NULL: API only */
+    int64_t login_per_minute;   /* R_LIMITED routes per client address; 0 = no limit */
+    int64_t login_burst;
 };
 
 /**
@@ -94,6 +98,7 @@ struct api_req {
     struct err err;
     const struct api_config *cfg;
     const char *method, *path, *request_id;
+    const char *client; /* the client's address ("127.0.0.1", "::1") */
     int route; /* index into api_routes, or -1 */
     struct route_params params;
     void *conn;   /* the MHD connection (server.c) */
@@ -110,6 +115,7 @@ struct api_req {
     struct strbuf text; /* or a text reply (metrics) */
     const char *content_type;
     const char *set_cookie; /* a Set-Cookie header value, or NULL */
+    int64_t retry_after;    /* > 0: a Retry-After header (seconds) */
 };
 
 /** A path parameter ("{id}"); never NULL for a parameter of the route's pattern. */
@@ -169,6 +175,10 @@ json_t *api_json_time(int64_t us);
 /** Run the routing pipeline on a request whose method, path, body, conn and cfg are set. */
 void api_dispatch(struct api_req *r);
 
+/** R_LIMITED: take one request of the client's allowance; ERR_RATE_LIMITED (r->retry_after
+ *  set) when it is spent (server.c). */
+int api_rate_check(struct api_req *r);
+
 /** Append the Prometheus exposition of the server's metrics (server.c). */
 void api_metrics_text(struct api_req *r, struct strbuf *out);
 
@@ -192,6 +202,8 @@ int web_reply(struct api_req *r);
 route_fn api_auth_login, api_auth_logout, api_auth_me, api_auth_password;
 route_fn api_healthz, api_readyz, api_metrics, api_openapi;
 route_fn api_org_list, api_org_add;
+route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_role_list,
+    api_token_list, api_token_revoke;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
 route_fn api_account_get, api_account_create, api_meter_get, api_meter_create, api_meter_install,

@@ -35,8 +35,10 @@ int api_auth_login(struct api_req *r)
         (rc = api_body_str(r, "password", true, &pw)))
         return rc;
     struct auth_login_out out;
-    if ((rc = auth_login(&r->ctx, &r->cfg->policy, user, pw, &out, &r->err)))
+    if ((rc = auth_login(&r->ctx, &r->cfg->policy, user, pw, &out, &r->err))) {
+        r->retry_after = out.retry_after;
         return rc;
+    }
     r->authed = true;
     r->who = out.p;
     r->set_cookie = arena_sprintf(
@@ -71,7 +73,8 @@ int api_auth_password(struct api_req *r)
         return rc;
     if (!r->who.session_id)
         return error(&r->err, ERR_FORBIDDEN, "an API token cannot change a password");
-    if ((rc = auth_change_password(&r->ctx, &r->cfg->policy, &r->who, old, pw, &r->err)))
+    if ((rc = auth_change_password(&r->ctx, &r->cfg->policy, &r->who, old, pw, &r->retry_after,
+                                   &r->err)))
         return rc;
     return api_reply(r, 200, json_pack("{s:s}", "status", "password_changed"));
 }

@@ -357,6 +357,8 @@ static int pipeline(struct api_req *r)
                          r->params.name[i]);
     if ((rc = api_check_query(r)))
         return rc;
+    if ((rt->flags & R_LIMITED) && (rc = api_rate_check(r)))
+        return rc;
     if (!(rt->flags & R_NO_DB) && !r->ctx.db)
         return error(&r->err, ERR_UNAVAILABLE, "database unavailable");
 

@@ -4,13 +4,16 @@
  * A request is answered on the handler's second call or later (DESIGN §6: answering on the
  * first call closes keep-alive connections), except a body declared too large, refused at
  * once. Every request gets an id (X-Request-Id if sane), a JSON access-log line and metrics.
- * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop.
+ * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop. Meanwhile the main
+ * thread closes pooled connections left unused for server.db_idle_s (the pool shrinks after a
+ * burst).
  */
 #include "core/common.h"
 #include "core/keyring.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "api/api.h"
+#include "api/ratelimit.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -26,6 +29,7 @@ struct worker {
     struct store *db;
     struct keyring *keys;
     struct worker *next;
+    struct timespec idle_since; /* CLOCK_MONOTONIC, when put back */
 };
 
 /* Prometheus counters: requests by (route, status), one latency histogram. */
@@ -43,8 +47,9 @@ struct server {
     const struct api_config *cfg;
     pthread_mutex_t mu; /* guards free_workers and the metrics */
     struct worker *free_workers;
-    size_t open_workers;
+    size_t open_workers, closed_workers;
     atomic_long inflight;
+    struct ratelimit *login_limit; /* R_LIMITED routes, NULL = no limit */
     struct metric_row rows[METRIC_ROWS];
     size_t nrows;
     uint64_t buckets[NBUCKETS + 1];
@@ -58,6 +63,7 @@ struct conn_req {
     bool too_large, answered;
     struct timespec start;
     char request_id[68];
+    char client[64];
     const char *user;
     int route, status;
 };
@@ -96,10 +102,46 @@ static void worker_put(struct server *s, struct worker *w)
 {
     if (store_tx_depth(w->db)) /* a handler bug must not leak a transaction to the next one */
         store_rollback(w->db);
+    clock_gettime(CLOCK_MONOTONIC, &w->idle_since);
     pthread_mutex_lock(&s->mu);
     w->next = s->free_workers;
     s->free_workers = w;
     pthread_mutex_unlock(&s->mu);
+}
+
+static void worker_close(struct worker *w)
+{
+    store_close(w->db);
+    if (w->keys)
+        keyring_free(w->keys);
+    free(w);
+}
+
+/* Close the pooled workers unused for `idle_s` or longer (all of them with 0). The free list is
+ * most recently used first, so the idle ones form its tail. */
+static void pool_shrink(struct server *s, unsigned idle_s)
+{
+    struct worker *gone = NULL;
+    pthread_mutex_lock(&s->mu);
+    struct worker **pp = &s->free_workers;
+    while (*pp) {
+        struct worker *w = *pp;
+        if (elapsed_s(&w->idle_since) >= (double)idle_s) {
+            *pp = w->next;
+            w->next = gone;
+            gone = w;
+            s->open_workers--;
+            s->closed_workers++;
+        } else {
+            pp = &w->next;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    while (gone) { /* closing may take a while (a WAL checkpoint): outside the lock */
+        struct worker *w = gone;
+        gone = w->next;
+        worker_close(w);
+    }
 }
 
 static void metrics_add(struct server *s, int route, int status, double secs)
@@ -149,10 +191,19 @@ void api_metrics_text(struct api_req *r, struct strbuf *out)
     }
     strbuf_addf(out, "pmis_http_request_duration_seconds_sum %.6f\n", s->seconds_sum);
     strbuf_addf(out, "pmis_http_request_duration_seconds_count %" PRIu64 "\n", s->total);
+    size_t idle = 0;
+    for (const struct worker *w = s->free_workers; w; w = w->next)
+        idle++;
     strbuf_addf(out,
-                "# HELP pmis_db_connections Database connections opened by the server.\n"
-                "# TYPE pmis_db_connections gauge\npmis_db_connections %zu\n",
-                s->open_workers);
+                "# HELP pmis_db_connections Database connections the server holds open.\n"
+                "# TYPE pmis_db_connections gauge\npmis_db_connections %zu\n"
+                "# HELP pmis_db_connections_idle Open database connections not in use.\n"
+                "# TYPE pmis_db_connections_idle gauge\npmis_db_connections_idle %zu\n"
+                "# HELP pmis_db_connections_closed_total Connections closed after "
+                "server.db_idle_s unused.\n"
+                "# TYPE pmis_db_connections_closed_total counter\n"
+                "pmis_db_connections_closed_total %zu\n",
+                s->open_workers, idle, s->closed_workers);
     strbuf_addf(out,
                 "# HELP pmis_http_requests_in_flight Requests being answered.\n"
                 "# TYPE pmis_http_requests_in_flight gauge\npmis_http_requests_in_flight %ld\n",
@@ -248,7 +299,10 @@ static void access_log(struct conn_req *q, double secs)
     else
         strbuf_addstr(&sb, "null");
     strbuf_addstr(&sb, "}\n");
-    fwrite(sb.buf, 1, sb.len, stderr);
+    /* one write(2) a line: atomic between threads, no stdio lock to queue on */
+    if (write(STDERR_FILENO, sb.buf, sb.len) < 0) {
+        /* nowhere to report a failed log write */
+    }
     strbuf_release(&sb);
 }
 
@@ -280,6 +334,11 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
         MHD_add_response_header(resp, "Allow", "GET, POST, PATCH");
     if (r->status == 401)
         MHD_add_response_header(resp, "WWW-Authenticate", "Bearer");
+    if (r->retry_after > 0) {
+        char b[24];
+        snprintf(b, sizeof(b), "%" PRId64, r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", b);
+    }
     q->status = r->status ? r->status : 200;
     q->route = r->route;
     q->user = r->authed ? arena_strdup(&r->arena, r->who.username) : NULL;
@@ -303,6 +362,38 @@ static enum MHD_Result too_large(struct server *s, struct MHD_Connection *conn, 
     r->route = -1;
     api_reply(r, 413, o);
     return send_reply(s, conn, q);
+}
+
+/* The peer's address as text ("127.0.0.1", "::1"), or "unknown". */
+static void client_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    snprintf(out, size, "unknown");
+    if (sa && sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)size);
+    else if (sa && sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
+int api_rate_check(struct api_req *r)
+{
+    struct server *s = r->server;
+    if (!s->login_limit)
+        return 0;
+    int64_t wait = ratelimit_take(s->login_limit, r->client, clock_now(s->cfg->clock));
+    if (!wait)
+        return 0;
+    r->retry_after = wait;
+    log_warn("rate limit: %s %s from %s refused for %" PRId64 " s", r->method, r->path, r->client,
+             wait);
+    return error(&r->err, ERR_RATE_LIMITED,
+                 "too many login attempts from this address: try again in %" PRId64
+                 " s / 登录尝试过于频繁，请 %" PRId64 " 秒后再试",
+                 wait, wait);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -332,6 +423,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             sodium_bin2hex(q->request_id, sizeof(q->request_id), b, sizeof(b));
         }
         q->r.request_id = q->request_id;
+        client_address(conn, q->client, sizeof(q->client));
+        q->r.client = q->client;
         q->r.tls = s->cfg->tls_cert != NULL;
         *con_cls = q;
         atomic_fetch_add(&s->inflight, 1);
@@ -462,6 +555,8 @@ int api_serve(const struct api_config *cfg, struct err *err)
         return rc;
     pthread_mutex_init(&s.mu, NULL);
     atomic_init(&s.inflight, 0);
+    if (cfg->login_per_minute > 0)
+        s.login_limit = ratelimit_new(cfg->login_per_minute, cfg->login_burst);
 
     /* the signals go to sigwait below, never to a connection thread */
     sigset_t sigs;
@@ -498,8 +593,11 @@ int api_serve(const struct api_config *cfg, struct err *err)
     fprintf(stderr, "listening on %s%s\n", cfg->tls_cert ? "https://" : "http://", shown);
     log_info("pmis serve: listening on %s", shown);
 
-    int sig = 0;
-    sigwait(&sigs, &sig);
+    /* wait for the signal, shrinking the pool meanwhile */
+    int sig;
+    struct timespec tick = { cfg->db_idle_s < 10 ? 1 : 5, 0 };
+    while ((sig = sigtimedwait(&sigs, NULL, &tick)) < 0)
+        pool_shrink(&s, cfg->db_idle_s);
     log_info("pmis serve: signal %d: finishing in-flight requests", sig);
     MHD_socket lfd = MHD_quiesce_daemon(d);
     struct timespec start;
@@ -521,11 +619,9 @@ out:
     while (s.free_workers) {
         struct worker *w = s.free_workers;
         s.free_workers = w->next;
-        store_close(w->db);
-        if (w->keys)
-            keyring_free(w->keys);
-        free(w);
+        worker_close(w);
     }
+    ratelimit_free(s.login_limit);
     pthread_mutex_destroy(&s.mu);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     return rc;

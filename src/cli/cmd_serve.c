@@ -56,11 +56,14 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
         .max_connections = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_MAX_CONNECTIONS),
         .timeout_s = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_TIMEOUT),
         .grace_s = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_SHUTDOWN_GRACE),
+        .db_idle_s = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_DB_IDLE),
         .zone_name = cli->ctx.zone_name,
         .clock = cli->ctx.clock,
         .db = cli->ctx.db,
         .keys = cli->ctx.keys,
         .settings = &cli->cfg,
+        .login_per_minute = cfg_int(&cli->cfg, CFG_AUTH_LOGIN_PER_MINUTE),
+        .login_burst = cfg_int(&cli->cfg, CFG_AUTH_LOGIN_BURST),
     };
     cli_auth_policy(cli, &cfg.policy);
     if (cert) {

@@ -6,11 +6,23 @@
 #include "core/err.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
+
+/* SHA-256 fetched once: EVP_sha256() in every init looked it up again (the API server hashes
+ * each request's session or token). Kept for the life of the process. */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
 
 void digest_init(struct digest *d)
 {
+    pthread_once(&sha256_once, sha256_fetch);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+    if (!ctx || EVP_DigestInit_ex(ctx, sha256_md ? sha256_md : EVP_sha256(), NULL) != 1)
         BUG("cannot initialise SHA-256");
     d->md_ctx = ctx;
 }

@@ -33,10 +33,19 @@ static void row_hash(const struct audit_row *r, char out[DIGEST_HEX_LEN + 1])
     hash_field(&d, r->after_digest);
     hash_field(&d, r->detail);
     hash_field(&d, r->request_id);
+    if (r->org_id) { /* since 0019; rows without an org hash as before it */
+        snprintf(num, sizeof(num), "org:%" PRId64, r->org_id);
+        hash_field(&d, num);
+    }
     digest_final_hex(&d, out);
 }
 
 int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err)
+{
+    return audit_append_org(c, r, c->scope_org_id, err);
+}
+
+int audit_append_org(struct ctx *c, const struct audit_rec *r, int64_t org_id, struct err *err)
 {
     char prev[DIGEST_HEX_LEN + 1], hash[DIGEST_HEX_LEN + 1];
     char before[DIGEST_HEX_LEN + 1], after[DIGEST_HEX_LEN + 1];
@@ -67,6 +76,7 @@ int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err)
         .detail = r->detail,
         .request_id = c->request_id,
         .prev_hash = prev,
+        .org_id = org_id,
     };
     row_hash(&row, hash);
 
@@ -83,6 +93,10 @@ int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err)
     store_bind_text(st, 10, row.request_id);
     store_bind_text(st, 11, prev);
     store_bind_text(st, 12, hash);
+    if (row.org_id)
+        store_bind_i64(st, 13, row.org_id);
+    else
+        store_bind_null(st, 13);
     if ((rc = store_exec(st, err)))
         goto out;
     st = store_q(c->db, Q_AUDIT_HEAD_SET);
@@ -107,6 +121,7 @@ static void read_row(struct store_stmt *st, struct audit_row *r)
     r->request_id = store_col_text(st, 9);
     r->prev_hash = store_col_text(st, 10);
     r->hash = store_col_text(st, 11);
+    r->org_id = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
 }
 
 int audit_list(struct ctx *c, const struct audit_filter *f, audit_row_fn *fn, void *arg,
@@ -121,6 +136,7 @@ int audit_list(struct ctx *c, const struct audit_filter *f, audit_row_fn *fn, vo
     store_bind_i64(st, 6, f->to_us ? f->to_us : INT64_MAX);
     store_bind_i64(st, 7, f->before_id ? f->before_id : INT64_MAX);
     store_bind_i64(st, 8, f->limit > 0 ? f->limit : 100);
+    ctx_bind_scope(c, st, 9);
     int rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct audit_row r;

@@ -23,12 +23,17 @@ struct audit_rec {
  * SQLite). Actor, time and request id come from the context.
  */
 int audit_append(struct ctx *c, const struct audit_rec *r, struct err *err);
+/** audit_append of an event that belongs to org unit `org_id` (0: the whole tree) rather than
+ *  to the actor's scope (c->scope_org_id), which audit_append records. GET /api/v1/audit shows
+ *  a row to the auditors whose subtree holds its org unit. */
+int audit_append_org(struct ctx *c, const struct audit_rec *r, int64_t org_id, struct err *err);
 
 struct audit_row {
     int64_t id, at_us;
     const char *actor, *action, *entity, *entity_key;
     const char *before_digest, *after_digest, *detail, *request_id;
     const char *prev_hash, *hash;
+    int64_t org_id; /* 0: the whole tree */
 };
 
 /** Filter for audit_list; NULL / 0 members do not filter. Rows come newest first. */
@@ -41,8 +46,9 @@ struct audit_filter {
 
 typedef int audit_row_fn(void *arg, const struct audit_row *row);
 
-/** Call fn for each matching row; strings are valid during the call only. A non-zero return
- *  from fn stops the walk and is returned. */
+/** Call fn for each matching row of the context's scope (the rows whose org unit lies in
+ *  c->scope_org_id's subtree, filtered in SQL; every row for the whole tree); strings are valid
+ *  during the call only. A non-zero return from fn stops the walk and is returned. */
 int audit_list(struct ctx *c, const struct audit_filter *f, audit_row_fn *fn, void *arg,
                struct err *err);
 

@@ -119,12 +119,15 @@ struct user_info {
     int64_t failed_logins, locked_until, created_at;
 };
 typedef int user_fn(void *arg, const struct user_info *u);
-/** Every user by name. */
+/** Every user of the caller's subtree (c->scope_org_id; all for the whole tree) by name. */
 int user_list(struct ctx *c, user_fn *fn, void *arg, struct err *err);
-/** One user by name; ERR_NOT_FOUND "unknown user 'x'". */
+/** One user by name; ERR_NOT_FOUND "unknown user 'x'", also for a user outside the caller's
+ *  subtree (a user of the whole tree is outside every subtree). The user_set_* functions find
+ *  their user through it, so they are scoped alike. */
 int user_get(struct ctx *c, const char *username, struct user_info *out, struct err *err);
 
-/** Disable (ending all sessions) or enable a user; also clears a lockout. Audited. */
+/** Disable (ending all sessions) or enable a user; also clears a lockout. Audited.
+ *  ERR_CONFLICT for the last active administrator of the whole tree (user_set_roles too). */
 int user_set_active(struct ctx *c, const char *username, bool active, struct err *err);
 /**
  * Administrator reset: set `password` (checked against the policy), or NULL for a new one-time
@@ -132,7 +135,8 @@ int user_set_active(struct ctx *c, const char *username, bool active, struct err
  */
 int user_set_password(struct ctx *c, const char *username, const char *password,
                       const struct auth_policy *pol, struct strbuf *otp, struct err *err);
-/** Replace the user's roles with `roles` (comma-separated codes). Audited. */
+/** Replace the user's roles with `roles` (comma-separated codes). Audited. ERR_CONFLICT when
+ *  it takes the role administrator from the last active administrator of the whole tree. */
 int user_set_roles(struct ctx *c, const char *username, const char *roles, struct err *err);
 
 /** A custom role: code [a-z0-9_]{2,32}, names, permissions (perm_set_parse). Audited. */
@@ -152,6 +156,7 @@ int role_list(struct ctx *c, role_fn *fn, void *arg, struct err *err);
 struct auth_login_out {
     char token[65]; /* the cookie value: shown once, never stored */
     struct principal p;
+    int64_t retry_after; /* ERR_RATE_LIMITED (a locked account): seconds until it unlocks */
 };
 
 /**
@@ -177,10 +182,14 @@ int auth_logout(struct ctx *c, const struct principal *p, struct err *err);
 
 /**
  * The caller changes their own password: `old` must match, `new_pw` pass the policy and
- * differ from `old`. Clears must_change and ends the user's other sessions. Audited.
+ * differ from `old`. Clears must_change and ends the user's other sessions. Audited. A wrong
+ * `old` is ERR_FORBIDDEN and counts as a failed login (audited "auth.login_failed", towards the
+ * lockout); while the account is locked the answer is ERR_RATE_LIMITED and *retry_after the
+ * seconds until it unlocks.
  */
 int auth_change_password(struct ctx *c, const struct auth_policy *pol, const struct principal *p,
-                         const char *old, const char *new_pw, struct err *err);
+                         const char *old, const char *new_pw, int64_t *retry_after,
+                         struct err *err);
 
 /**
  * Second-person approval (主管授权) of `what` (a reversal, a waiver) done by the acting user
@@ -206,7 +215,8 @@ struct token_in {
 
 /** Create a token; `token` receives its value, shown once. Audited ("token.create"). */
 int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, struct err *err);
-/** Revoke by name (ERR_NOT_FOUND, ERR_CONFLICT if already revoked). Audited. */
+/** Revoke by name (ERR_NOT_FOUND, also when the owner is outside the caller's subtree;
+ *  ERR_CONFLICT if already revoked). Audited. */
 int token_revoke(struct ctx *c, const char *name, struct err *err);
 
 struct token_info {
@@ -214,6 +224,7 @@ struct token_info {
     int64_t expires_at, revoked_at, last_used_at, created_at;
 };
 typedef int token_fn(void *arg, const struct token_info *t);
+/** The tokens whose owner lies in the caller's subtree, by name. */
 int token_list(struct ctx *c, token_fn *fn, void *arg, struct err *err);
 
 /**

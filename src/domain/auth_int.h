@@ -7,6 +7,9 @@
 #include "core/digest.h"
 #include "domain/auth.h"
 
+/* Touch a session's idle clock or a token's last use at most this often. */
+#define TOUCH_EVERY_US (60 * INT64_C(1000000))
+
 /** sodium_init() once per process (thread-safe). */
 void auth_crypto_init(void);
 /** `nbytes` (at most 64) random bytes as lowercase hex into out[2 * nbytes + 1]. */
@@ -15,6 +18,9 @@ void auth_random_hex(char *out, size_t nbytes);
 void auth_secret_hash(const char *token, char out[DIGEST_HEX_LEN + 1]);
 /** The permission set of user `user_id` from their roles. */
 int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err);
+/** The permission set of USER_PERM_COLS (q_auth.def): `all` from any all_perms role, `list`
+ *  the comma-separated names; a name from a newer version is ignored, never widened. Pure. */
+uint64_t auth_perms_from(int64_t all, const char *list);
 /** user_get plus the password hash and org id (0 = whole tree); either may be NULL. */
 int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
                    int64_t *org_id, struct err *err);

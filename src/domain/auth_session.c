@@ -1,18 +1,14 @@
 /*
- * Logins, sessions and API tokens. A login checks the password (Argon2id; unknown users are
- * checked against a dummy hash so they take as long), counts failures towards an exponential
- * lockout, and stores a session whose token only the client holds. Session and token checks
- * run on every request, so they read one row and write at most once a minute.
+ * Logins and sessions (API tokens: auth_token.c). A login checks the password (Argon2id;
+ * unknown users are checked against a dummy hash so they take as long), counts failures
+ * towards an exponential lockout, and stores a session whose token only the client holds.
+ * Session checks run on every request, so they read one row and write at most once a minute.
  */
 #include "core/common.h"
 #include "domain/audit.h"
 #include "domain/auth_int.h"
-#include "domain/org.h"
 
 #include <pthread.h>
-
-/* Touch a session's idle clock or a token's last use at most this often. */
-#define TOUCH_EVERY_US (60 * INT64_C(1000000))
 
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[AUTH_HASH_MAX];
@@ -29,7 +25,7 @@ static void dummy_make(void)
  * survives the failure, and count it towards the user's lockout. */
 static int auth_failed(struct ctx *c, const char *action, const char *actor, const char *username,
                        int64_t user_id, int64_t failures, int64_t locked_until, const char *why,
-                       struct err *err)
+                       int64_t org_id, struct err *err)
 {
     int rc = store_begin(c->db, err);
     if (rc)
@@ -52,17 +48,17 @@ static int auth_failed(struct ctx *c, const char *action, const char *actor, con
                       : arena_sprintf(c->arena, "%s; failures=%" PRId64, why, failures),
     };
     c->actor = actor;
-    rc = audit_append(c, &ar, err);
+    rc = audit_append_org(c, &ar, org_id, err); /* the user's: their subtree's auditors see it */
     c->actor = saved;
 out:
     return store_end(c->db, rc, err);
 }
 
 static int login_failed(struct ctx *c, const char *username, int64_t user_id, int64_t failures,
-                        int64_t locked_until, const char *why, struct err *err)
+                        int64_t locked_until, const char *why, int64_t org_id, struct err *err)
 {
     return auth_failed(c, "auth.login_failed", "anonymous", username, user_id, failures,
-                       locked_until, why, err);
+                       locked_until, why, org_id, err);
 }
 
 static int bad_login(struct err *err)
@@ -90,7 +86,7 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
     rc = auth_user_load(c, username, &u, &hash, &org_id, &ignore);
     if (rc == ERR_NOT_FOUND) {
         auth_password_verify(dummy_hash, password);
-        if ((rc = login_failed(c, key, 0, 0, 0, "unknown user", err)))
+        if ((rc = login_failed(c, key, 0, 0, 0, "unknown user", 0, err)))
             return rc;
         return bad_login(err);
     }
@@ -98,8 +94,10 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
         return error(err, rc, "%s", ignore.msg);
     if (u.locked_until > now) {
         int64_t wait = (u.locked_until - now + 999999) / 1000000;
-        if ((rc = login_failed(c, key, u.id, u.failed_logins, u.locked_until, "locked", err)))
+        if ((rc = login_failed(c, key, u.id, u.failed_logins, u.locked_until, "locked", org_id,
+                               err)))
             return rc;
+        out->retry_after = wait;
         return error(err, ERR_RATE_LIMITED,
                      "too many failed logins: try again in %" PRId64 " s / 登录失败次数过多，"
                      "请 %" PRId64 " 秒后再试",
@@ -110,7 +108,7 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
         int64_t failures = u.failed_logins + (ok ? 0 : 1);
         int64_t lock = ok ? 0 : auth_lockout_us(pol, failures);
         if ((rc = login_failed(c, key, u.id, failures, lock ? now + lock : 0,
-                               ok ? "user disabled" : "wrong password", err)))
+                               ok ? "user disabled" : "wrong password", org_id, err)))
             return rc;
         return bad_login(err);
     }
@@ -157,7 +155,7 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
                             .entity = "user",
                             .entity_key = u.username,
                             .detail = arena_sprintf(c->arena, "session=%" PRId64, p->session_id) };
-    rc = audit_append(c, &ar, err);
+    rc = audit_append_org(c, &ar, org_id, err);
     c->actor = saved;
 out:
     if ((rc = store_end(c->db, rc, err)))
@@ -211,7 +209,7 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
     if (rc == ERR_NOT_FOUND) {
         auth_password_verify(dummy_hash, password);
         if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, 0, 0, 0,
-                              arena_sprintf(c->arena, "%s: unknown user", detail), err)))
+                              arena_sprintf(c->arena, "%s: unknown user", detail), 0, err)))
             return rc;
         return approval_refused(err, key, perm);
     }
@@ -220,7 +218,8 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
     if (u.locked_until > now) {
         int64_t wait = (u.locked_until - now + 999999) / 1000000;
         if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, u.id, u.failed_logins,
-                              u.locked_until, arena_sprintf(c->arena, "%s: locked", detail), err)))
+                              u.locked_until, arena_sprintf(c->arena, "%s: locked", detail), org_id,
+                              err)))
             return rc;
         return error(err, ERR_RATE_LIMITED,
                      "approver '%s' is locked after failed passwords: try again in %" PRId64
@@ -237,7 +236,7 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
         const char *why = !ok ? "wrong password" : !active ? "user disabled" : "no permission";
         if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, u.id, failures,
                               lock ? now + lock : 0, arena_sprintf(c->arena, "%s: %s", detail, why),
-                              err)))
+                              org_id, err)))
             return rc;
         return approval_refused(err, key, perm);
     }
@@ -284,6 +283,7 @@ int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char 
     out->org_code = ctx_col_text(c, st, 8);
     bool active = !strcmp(store_col_text(st, 9), "active");
     out->must_change = store_col_i64(st, 10) != 0;
+    out->perms = auth_perms_from(store_col_i64(st, 11), store_col_text(st, 12));
     store_reset(st);
     bool expired = now >= out->expires_at || now - last_seen >= pol->idle_us;
     if (expired || !active) {
@@ -300,7 +300,7 @@ int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char 
         if ((rc = store_exec(st, err)))
             return rc;
     }
-    return auth_user_perms(c, out->user_id, &out->perms, err);
+    return 0;
 }
 
 int auth_logout(struct ctx *c, const struct principal *p, struct err *err)
@@ -324,17 +324,36 @@ out:
 }
 
 int auth_change_password(struct ctx *c, const struct auth_policy *pol, const struct principal *p,
-                         const char *old, const char *new_pw, struct err *err)
+                         const char *old, const char *new_pw, int64_t *retry_after, struct err *err)
 {
     struct user_info u;
     const char *hash;
     char h[AUTH_HASH_MAX];
+    int64_t now = ctx_now(c);
+    *retry_after = 0;
     int rc = auth_user_load(c, p->username, &u, &hash, NULL, err);
     if (rc)
         return rc;
-    if (!auth_password_verify(hash, old))
+    /* the old password is a password guess like a login's: locked out alike, counted alike */
+    if (u.locked_until > now) {
+        *retry_after = (u.locked_until - now + 999999) / 1000000;
+        if ((rc = auth_failed(c, "auth.login_failed", c->actor, p->username, u.id, u.failed_logins,
+                              u.locked_until, "password change while locked", p->org_id, err)))
+            return rc;
+        return error(err, ERR_RATE_LIMITED,
+                     "too many wrong passwords: try again in %" PRId64 " s / 密码错误次数过多，"
+                     "请 %" PRId64 " 秒后再试",
+                     *retry_after, *retry_after);
+    }
+    if (!auth_password_verify(hash, old)) {
+        int64_t failures = u.failed_logins + 1, lock = auth_lockout_us(pol, failures);
+        if ((rc = auth_failed(c, "auth.login_failed", c->actor, p->username, u.id, failures,
+                              lock ? now + lock : 0, "wrong old password (password change)",
+                              p->org_id, err)))
+            return rc;
         return error(err, ERR_FORBIDDEN, "the current password is wrong / 原密码错误"),
                err_field(err, "old_password");
+    }
     if ((rc = auth_password_check(new_pw, p->username, pol->password_min, err)))
         return err_field(err, "new_password");
     if (!strcmp(old, new_pw))
@@ -363,209 +382,4 @@ int auth_change_password(struct ctx *c, const struct auth_policy *pol, const str
     rc = audit_append(c, &ar, err);
 out:
     return store_end(c->db, rc, err);
-}
-
-/* ---- API tokens ---- */
-
-static bool token_name_ok(const char *s)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < 1 || n > 64)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' || s[i] == '-'))
-            return false;
-    return true;
-}
-
-int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, struct err *err)
-{
-    struct user_info u;
-    int64_t owner_org = 0, org_id = 0;
-    uint64_t owner_perms, want;
-    int rc;
-
-    if (!token_name_ok(in->name))
-        return error(err, ERR_INVALID,
-                     "invalid token name '%s': 1 to 64 of A-Z, a-z, 0-9, '.', '_', '-'",
-                     in->name ? in->name : ""),
-               err_field(err, "name");
-    if (in->days < 1 || in->days > 3650)
-        return error(err, ERR_INVALID, "invalid validity %" PRId64 " days: 1 to 3650", in->days),
-               err_field(err, "days");
-    if ((rc = auth_user_load(c, in->username, &u, NULL, &owner_org, err)))
-        return rc;
-    if ((rc = auth_user_perms(c, u.id, &owner_perms, err)))
-        return rc;
-    if ((rc = perm_set_parse(in->perms, &want, err)))
-        return err_field(err, "perms");
-    if (want == PERM_ALL && in->perms && !strcmp(ctx_trim(c, in->perms), "*"))
-        want = owner_perms;
-    for (int i = 0; i < PERM__COUNT; i++)
-        if ((want & PERM_BIT(i)) && !(owner_perms & PERM_BIT(i)))
-            return error(err, ERR_INVALID, "user '%s' does not hold permission '%s'", in->username,
-                         perm_name(i)),
-                   err_field(err, "perms");
-    if (!want)
-        return error(err, ERR_INVALID, "a token needs at least one permission"),
-               err_field(err, "perms");
-    org_id = owner_org;
-    if (in->org_code) {
-        if ((rc = ctx_org_id(c, in->org_code, &org_id, err)))
-            return rc;
-        bool inside = true;
-        if (owner_org && (rc = org_in_subtree(c, owner_org, org_id, &inside, err)))
-            return rc;
-        if (!inside)
-            return error(err, ERR_INVALID, "org unit '%s' is outside user '%s''s subtree",
-                         in->org_code, in->username),
-                   err_field(err, "org");
-    }
-    char secret[65], th[DIGEST_HEX_LEN + 1];
-    auth_random_hex(secret, 32);
-    char *value = arena_sprintf(c->arena, AUTH_TOKEN_PREFIX "%s", secret);
-    auth_secret_hash(value, th);
-    struct strbuf perms = STRBUF_INIT;
-    perm_set_format(want, &perms);
-    int64_t now = ctx_now(c);
-    if ((rc = store_begin(c->db, err)))
-        goto done;
-    struct store_stmt *st = store_q(c->db, Q_TOKEN_INSERT);
-    store_bind_text(st, 1, in->name);
-    store_bind_text(st, 2, th);
-    store_bind_i64(st, 3, u.id);
-    store_bind_text(st, 4, perms.buf);
-    if (org_id)
-        store_bind_i64(st, 5, org_id);
-    else
-        store_bind_null(st, 5);
-    store_bind_i64(st, 6, now + in->days * 86400 * INT64_C(1000000));
-    store_bind_i64(st, 7, now);
-    rc = store_step(st, err);
-    if (rc == STORE_DONE) {
-        rc = error(err, ERR_CONFLICT, "token '%s' already exists", in->name);
-        goto out;
-    }
-    if (rc < 0)
-        goto out;
-    store_reset(st);
-    struct audit_rec ar = {
-        .action = "token.create",
-        .entity = "api_token",
-        .entity_key = in->name,
-        .after = arena_sprintf(c->arena, "name=%s\nuser=%s\nperms=%s\norg=%" PRId64 "\n", in->name,
-                               in->username, perms.buf, org_id),
-        .detail = arena_sprintf(c->arena, "user=%s perms=%s days=%" PRId64, in->username, perms.buf,
-                                in->days),
-    };
-    rc = audit_append(c, &ar, err);
-out:
-    rc = store_end(c->db, rc, err);
-done:
-    strbuf_release(&perms);
-    if (!rc)
-        strbuf_addstr(token, value);
-    return rc;
-}
-
-int token_revoke(struct ctx *c, const char *name, struct err *err)
-{
-    int rc = store_begin(c->db, err);
-    if (rc)
-        return rc;
-    struct store_stmt *st = store_q(c->db, Q_TOKEN_REVOKE);
-    store_bind_text(st, 1, name);
-    store_bind_i64(st, 2, ctx_now(c));
-    if ((rc = store_exec(st, err)))
-        goto out;
-    if (store_changes(st) == 0) {
-        st = store_q(c->db, Q_TOKEN_EXISTS);
-        store_bind_text(st, 1, name);
-        rc = store_one(st, err);
-        store_reset(st);
-        if (rc == ERR_NOT_FOUND)
-            rc = error(err, ERR_NOT_FOUND, "unknown token '%s'", name);
-        else if (!rc)
-            rc = error(err, ERR_CONFLICT, "token '%s' is already revoked", name);
-        goto out;
-    }
-    struct audit_rec ar = { .action = "token.revoke", .entity = "api_token", .entity_key = name };
-    rc = audit_append(c, &ar, err);
-out:
-    return store_end(c->db, rc, err);
-}
-
-int token_list(struct ctx *c, token_fn *fn, void *arg, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_TOKEN_LIST);
-    int rc;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct token_info t = {
-            .name = ctx_col_text(c, st, 0),
-            .username = ctx_col_text(c, st, 1),
-            .perms = ctx_col_text(c, st, 2),
-            .org_code = ctx_col_text(c, st, 3),
-            .expires_at = store_col_i64(st, 4),
-            .revoked_at = store_col_i64(st, 5),
-            .last_used_at = store_col_i64(st, 6),
-            .created_at = store_col_i64(st, 7),
-        };
-        if ((rc = fn(arg, &t))) {
-            store_reset(st);
-            return rc;
-        }
-    }
-    return rc;
-}
-
-int auth_token_check(struct ctx *c, const char *token, struct principal *out, struct err *err)
-{
-    char th[DIGEST_HEX_LEN + 1];
-    int64_t now = ctx_now(c);
-    struct err ignore = ERR_INIT;
-    memset(out, 0, sizeof(*out));
-    if (!auth_token_format_ok(token))
-        return error(err, ERR_UNAUTHENTICATED, "invalid API token");
-    auth_secret_hash(token, th);
-    struct store_stmt *st = store_q(c->db, Q_TOKEN_GET);
-    store_bind_text(st, 1, th);
-    int rc = store_one(st, err);
-    if (rc == ERR_NOT_FOUND)
-        return error(err, ERR_UNAUTHENTICATED, "invalid API token");
-    if (rc)
-        return rc;
-    out->token_id = store_col_i64(st, 0);
-    out->token_name = ctx_col_text(c, st, 1);
-    if (perm_set_parse(store_col_text(st, 2), &out->perms, &ignore))
-        out->perms = 0; /* a name from a newer version: refuse rather than guess */
-    out->org_id = store_col_i64(st, 3);
-    out->org_code = ctx_col_text(c, st, 4);
-    out->expires_at = store_col_i64(st, 5);
-    bool revoked = !store_col_null(st, 6);
-    out->user_id = store_col_i64(st, 7);
-    out->username = ctx_col_text(c, st, 8);
-    out->display_name = ctx_col_text(c, st, 9);
-    bool active = !strcmp(store_col_text(st, 10), "active");
-    int64_t last_used = store_col_i64(st, 11);
-    store_reset(st);
-    if (revoked)
-        return error(err, ERR_UNAUTHENTICATED, "API token '%s' is revoked", out->token_name);
-    if (now >= out->expires_at)
-        return error(err, ERR_UNAUTHENTICATED, "API token '%s' has expired", out->token_name);
-    if (!active)
-        return error(err, ERR_UNAUTHENTICATED, "the owner of API token '%s' is disabled",
-                     out->token_name);
-    uint64_t owner;
-    if ((rc = auth_user_perms(c, out->user_id, &owner, err)))
-        return rc;
-    out->perms &= owner;
-    if (now - last_used >= TOUCH_EVERY_US) {
-        st = store_q(c->db, Q_TOKEN_USED);
-        store_bind_i64(st, 1, out->token_id);
-        store_bind_i64(st, 2, now);
-        if ((rc = store_exec(st, err)))
-            return rc;
-    }
-    return 0;
 }

@@ -7,6 +7,7 @@
 #include "core/vec.h"
 #include "domain/audit.h"
 #include "domain/auth_int.h"
+#include "domain/org.h"
 
 static bool name_ok(const char *s, size_t min, size_t max, const char *extra)
 {
@@ -57,13 +58,24 @@ int auth_user_load(struct ctx *c, const char *username, struct user_info *out, c
 
 int user_get(struct ctx *c, const char *username, struct user_info *out, struct err *err)
 {
-    return auth_user_load(c, username, out, NULL, NULL, err);
+    int64_t org_id = 0;
+    bool inside = true;
+    int rc = auth_user_load(c, username, out, NULL, &org_id, err);
+    if (rc)
+        return rc;
+    /* outside the caller's subtree a user reads as unknown; one of the whole tree is outside
+     * every subtree */
+    if (c->scope_org_id &&
+        (!org_id || (rc = org_in_subtree(c, c->scope_org_id, org_id, &inside, err)) || !inside))
+        return rc ? rc : error(err, ERR_NOT_FOUND, "unknown user '%s'", username);
+    return 0;
 }
 
 int user_list(struct ctx *c, user_fn *fn, void *arg, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_USER_LIST);
     int rc;
+    ctx_bind_scope(c, st, 1);
     while ((rc = store_step(st, err)) == STORE_ROW) {
         struct user_info u;
         read_user(c, st, &u);
@@ -89,6 +101,24 @@ int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *e
             *out |= PERM_BIT(p);
     }
     return rc;
+}
+
+uint64_t auth_perms_from(int64_t all, const char *list)
+{
+    uint64_t set = all ? PERM_ALL : 0;
+    char name[64];
+    for (const char *p = list ? list : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n < sizeof(name)) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            int i = perm_lookup(name);
+            if (i >= 0)
+                set |= PERM_BIT(i);
+        }
+        p += n + (p[n] == ',');
+    }
+    return set;
 }
 
 /* Replace the roles of user `id` with the comma-separated codes in `roles`. */
@@ -224,6 +254,47 @@ int user_first_admin(struct ctx *c, const struct auth_policy *pol, bool *created
     return 0;
 }
 
+static bool has_role(const char *roles, const char *code)
+{
+    size_t n = strlen(code);
+    for (const char *p = roles ? roles : ""; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && !strncmp(p, code, n))
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+/*
+ * Refuse a change that would leave no active administrator of the whole tree: nobody could
+ * then manage users or the root of the org tree. `u` is the user before the change, `roles`
+ * their roles after it (NULL: unchanged) and `active` their status after it. Runs inside the
+ * change's transaction.
+ */
+static int keep_last_admin(struct ctx *c, const struct user_info *u, const char *roles, bool active,
+                           struct err *err)
+{
+    bool admin_now =
+        !strcmp(u->status, "active") && !u->org_code && has_role(u->roles, "administrator");
+    bool admin_after = active && has_role(roles ? roles : u->roles, "administrator");
+    if (!admin_now || admin_after)
+        return 0;
+    struct store_stmt *st = store_q(c->db, Q_USER_OTHER_ADMINS);
+    store_bind_i64(st, 1, u->id);
+    int rc = store_one(st, err);
+    if (rc)
+        return rc;
+    int64_t others = store_col_i64(st, 0);
+    store_reset(st);
+    if (others > 0)
+        return 0;
+    return error(err, ERR_CONFLICT,
+                 "user '%s' is the last active administrator of the whole tree: add or enable "
+                 "another one first / 不能停用最后一个系统管理员",
+                 u->username);
+}
+
 static int end_sessions(struct ctx *c, int64_t user_id, int64_t keep, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_SESSION_DELETE_USER);
@@ -243,6 +314,8 @@ int user_set_active(struct ctx *c, const char *username, bool active, struct err
         return error(err, ERR_CONFLICT, "user '%s' is already %s", username, status);
     if ((rc = store_begin(c->db, err)))
         return rc;
+    if ((rc = keep_last_admin(c, &u, NULL, active, err)))
+        goto out;
     struct store_stmt *st = store_q(c->db, Q_USER_SET_STATUS);
     store_bind_i64(st, 1, u.id);
     store_bind_text(st, 2, status);
@@ -320,7 +393,8 @@ int user_set_roles(struct ctx *c, const char *username, const char *roles, struc
     if ((rc = set_roles(c, u.id, roles, err)))
         goto out;
     struct user_info after;
-    if ((rc = user_get(c, username, &after, err)))
+    if ((rc = user_get(c, username, &after, err)) ||
+        (rc = keep_last_admin(c, &u, after.roles, !strcmp(u.status, "active"), err)))
         goto out;
     struct audit_rec ar = { .action = "user.roles",
                             .entity = "user",

@@ -118,6 +118,18 @@ typedef int bill_run_fn(void *arg, const struct bill_run_info *r);
  *  scope (ctx.scope_org_id), only runs of an org inside it and runs of every org. */
 int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
               struct err *err);
+/** A running bill run's progress, for monitoring: accounts billed so far and, for a run split
+ *  into work units, how many there are and how many are done (0 and 0 otherwise). */
+struct bill_run_progress {
+    int64_t id;
+    const char *period;
+    int64_t accounts, units, units_done;
+};
+typedef int bill_running_fn(void *arg, const struct bill_run_progress *p);
+/** Every run still running, oldest first, whatever the scope (monitoring only: no amounts).
+ *  Strings are valid during the call. */
+int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err *err);
+
 /** Run `id`, scoped like bill_runs: a run of an org outside the scope is ERR_NOT_FOUND "no bill
  *  run N", exactly like a missing one. Strings in the ctx arena. */
 int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct err *err);

@@ -254,7 +254,8 @@ int bill_page_prefetch(struct ctx *c, struct bill_page *pg, struct period p, boo
     }
 
     /* the readings of the page's meters in the window */
-    qsort(mids.v, mids.n, sizeof(*mids.v), cmp_i64);
+    if (mids.n) /* accounts without meters: an empty vector's data may be NULL */
+        qsort(mids.v, mids.n, sizeof(*mids.v), cmp_i64);
     for (size_t i = 0; i < mids.n; i++) {
         if (i && mids.v[i] == mids.v[i - 1])
             continue;

@@ -1,4 +1,5 @@
-/* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope. */
+/* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope;
+ * the progress of running runs for /metrics (bill_runs_running). */
 #include "domain/bill.h"
 
 /* A row of Q_BILL_RUN_LIST / Q_BILL_RUN_FIND. */
@@ -48,4 +49,23 @@ int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct er
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no bill run %" PRId64, id);
     return ret;
+}
+
+int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_RUNNING);
+    int ret;
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct bill_run_progress p = {
+            .id = store_col_i64(st, 0),
+            .period = store_col_text(st, 1),
+            .accounts = store_col_i64(st, 2),
+            .units = store_col_i64(st, 3),
+            .units_done = store_col_i64(st, 4),
+        };
+        if ((ret = fn(arg, &p)))
+            break;
+    }
+    store_reset(st);
+    return ret < 0 ? ret : 0;
 }

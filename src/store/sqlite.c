@@ -9,6 +9,7 @@
 #include "core/xalloc.h"
 #include "store/store_impl.h"
 
+#include <pthread.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -109,10 +110,23 @@ static int open_error(const char *path, sqlite3 *db, int rc, struct err *err)
     return ret;
 }
 
+/*
+ * Process-wide SQLite settings, before its first use. Memory statistics off: with them every
+ * sqlite3_malloc takes one global mutex, which `pmis serve`'s connection threads (each with
+ * its own connection) queued on — a third of the time of a GET at 64 connections.
+ */
+static pthread_once_t sq_once = PTHREAD_ONCE_INIT;
+
+static void sq_global_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Open `path` and read its header, so a file that is not a database fails here. */
 static int sq_connect(const char *path, int flags, sqlite3 **out, struct err *err)
 {
     sqlite3 *db = NULL;
+    pthread_once(&sq_once, sq_global_init);
     int rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     int ret = 0;
 

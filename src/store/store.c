@@ -249,7 +249,17 @@ int store_open_peer(struct store *s, struct store **out, struct err *err)
     *out = NULL;
     if (!strcmp(s->open_url, "sqlite::memory:"))
         return error(err, ERR_INVALID, "an in-memory database has no second connection");
-    return store_open(out, s->open_url, err);
+    int rc = store_open(out, s->open_url, err);
+    /* Peers serve concurrent readers (pmis serve's workers, a bill run's reader): on SQLite
+     * they read the file through a shared memory map instead of each filling a private page
+     * cache of up to 64 MiB (64 server connections each re-reading the same pages from the OS
+     * was a third of the time of a GET at 64 connections). */
+    if (!rc && (*out)->be->kind == STORE_SQLITE &&
+        (rc = store_exec_script(*out, "PRAGMA mmap_size = 1073741824", err))) {
+        store_close(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int store_tx_depth(const struct store *s)

@@ -47,7 +47,8 @@ void store_close(struct store *s);
  * A second connection to the database `s` was opened on (same URL, password included), for
  * another thread: on SQLite a WAL reader beside `s`'s writes, on PostgreSQL another session.
  * ERR_INVALID for an in-memory SQLite database (a new connection would see an empty one);
- * otherwise as store_open. *out is owned by the caller (store_close).
+ * otherwise as store_open. A SQLite peer reads the file through a memory map (mmap_size
+ * 1 GiB) shared with the other peers. *out is owned by the caller (store_close).
  */
 int store_open_peer(struct store *s, struct store **out, struct err *err);
 

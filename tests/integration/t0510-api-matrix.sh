@@ -22,7 +22,9 @@
 # outage to close; NB holds one order, escalation and outage for the 404s. Applications: one HV
 # application of HZ is advanced by each role that may, and each such role cancels its own
 # application. Surveys: each role that may record one (survey:record) answers its own archived
-# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown.
+# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown. Users and tokens
+# (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
+# enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -101,6 +103,10 @@ pw=Mx7qWz3kPt
     for r in administrator manager service_agent field_crew; do
         newapp new_lv_res HZ resident 220V >"$T/$r.app" || exit 1
     done &&
+    echo "$pw" | "$PMIS" user add m_hz --org HZ --roles cashier --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add m_nb --org NB --roles cashier --password-stdin >/dev/null &&
+    "$PMIS" token add tk_hz --user m_hz --perms customer:read >/dev/null 2>&1 &&
+    "$PMIS" token add tk_nb --user m_nb --perms customer:read >/dev/null 2>&1 &&
     "$PMIS" --json role list >"$T/roles.json" ||
     { not_ok "set up"; done_testing; exit 1; }
 # tk STATE [CUST]: a fault order of customer CUST (HZ's by default) moved to STATE; prints its id
@@ -250,6 +256,8 @@ path_for() {
     /api/v1/outages/*) id=$out_any other=$out_other ;;
     /api/v1/applications/*/cancel) id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
     /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
+    /api/v1/users/*) id=m_hz other=m_nb ;;
+    /api/v1/tokens/*) id=tk_hz other=tk_nb ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
@@ -312,6 +320,8 @@ call() {
     "POST /api/v1/applications") body="{\"kind\":\"new_lv_res\",\"org\":\"$org\",\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"capacity_kva\":\"8\",\"tariff_code\":\"BJ-RES\"}" ;;
     "POST /api/v1/applications/"*/advance) body='{"note":"matrix"}' ;;
     "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
+    "POST /api/v1/users/"*/roles) body='{"roles":"cashier,auditor"}' ;;
+    "POST /api/v1/users/"* | "POST /api/v1/tokens/"*) body='{}' ;;
     esac
     csv=""
     case "$1 $2" in

@@ -1,0 +1,138 @@
+/*
+ * Users, roles and API tokens over HTTP (user:admin): list the users of the caller's subtree,
+ * disable or enable one, replace its roles; list the roles; list and revoke tokens. The domain
+ * (auth_user.c, auth_token.c) scopes everything to the caller's subtree — a user or token of
+ * another subtree is 404 like a missing one — audits each change and keeps the last active
+ * administrator of the whole tree.
+ */
+#include "core/common.h"
+#include "core/vec.h"
+#include "api/api.h"
+
+static json_t *user_json(const struct user_info *u)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "username", json_string(u->username));
+    json_object_set_new(o, "display_name", json_string(u->display_name));
+    json_object_set_new(o, "org", api_json_str(u->org_code));
+    json_object_set_new(o, "roles", json_string(u->roles));
+    json_object_set_new(o, "status", json_string(u->status));
+    json_object_set_new(o, "must_change_password", json_boolean(u->must_change));
+    json_object_set_new(o, "failed_logins", json_integer(u->failed_logins));
+    json_object_set_new(o, "locked_until", api_json_time(u->locked_until));
+    json_object_set_new(o, "created_at", api_json_time(u->created_at));
+    return o;
+}
+
+static int user_item(void *arg, const struct user_info *u)
+{
+    json_array_append_new(arg, user_json(u));
+    return 0;
+}
+
+/* Reply with `items` under "items", or drop it and return rc. */
+static int list_reply(struct api_req *r, json_t *items, int rc)
+{
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return api_reply(r, 200, json_pack("{s:o}", "items", items));
+}
+
+int api_user_list(struct api_req *r)
+{
+    json_t *items = json_array();
+    return list_reply(r, items, user_list(&r->ctx, user_item, items, &r->err));
+}
+
+static int user_reply(struct api_req *r, const char *username)
+{
+    struct user_info u;
+    int rc = user_get(&r->ctx, username, &u, &r->err);
+    return rc ? rc : api_reply(r, 200, user_json(&u));
+}
+
+static int set_active(struct api_req *r, bool active)
+{
+    static const char *const none[] = { NULL };
+    const char *name = api_param(r, "id");
+    int rc;
+    if ((rc = api_body_only(r, none)) || (rc = user_set_active(&r->ctx, name, active, &r->err)))
+        return rc;
+    return user_reply(r, name);
+}
+
+int api_user_disable(struct api_req *r)
+{
+    return set_active(r, false);
+}
+
+int api_user_enable(struct api_req *r)
+{
+    return set_active(r, true);
+}
+
+int api_user_roles(struct api_req *r)
+{
+    static const char *const known[] = { "roles", NULL };
+    const char *name = api_param(r, "id"), *roles;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "roles", true, &roles)) ||
+        (rc = user_set_roles(&r->ctx, name, roles, &r->err)))
+        return rc;
+    return user_reply(r, name);
+}
+
+static int role_item(void *arg, const struct role_info *ro)
+{
+    struct strbuf sb = STRBUF_INIT;
+    perm_set_format(ro->perms, &sb);
+    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:b,s:s}", "code", ro->code, "name_zh",
+                                         ro->name_zh, "name_en", ro->name_en, "builtin",
+                                         ro->builtin, "permissions", sb.buf));
+    strbuf_release(&sb);
+    return 0;
+}
+
+int api_role_list(struct api_req *r)
+{
+    json_t *items = json_array();
+    return list_reply(r, items, role_list(&r->ctx, role_item, items, &r->err));
+}
+
+static json_t *token_json(const struct token_info *t)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(t->name));
+    json_object_set_new(o, "user", json_string(t->username));
+    json_object_set_new(o, "permissions", json_string(t->perms));
+    json_object_set_new(o, "org", api_json_str(t->org_code));
+    json_object_set_new(o, "expires_at", api_json_time(t->expires_at));
+    json_object_set_new(o, "revoked_at", api_json_time(t->revoked_at));
+    json_object_set_new(o, "last_used_at", api_json_time(t->last_used_at));
+    json_object_set_new(o, "created_at", api_json_time(t->created_at));
+    return o;
+}
+
+static int token_item(void *arg, const struct token_info *t)
+{
+    json_array_append_new(arg, token_json(t));
+    return 0;
+}
+
+int api_token_list(struct api_req *r)
+{
+    json_t *items = json_array();
+    return list_reply(r, items, token_list(&r->ctx, token_item, items, &r->err));
+}
+
+int api_token_revoke(struct api_req *r)
+{
+    static const char *const none[] = { NULL };
+    const char *name = api_param(r, "id");
+    int rc;
+    if ((rc = api_body_only(r, none)) || (rc = token_revoke(&r->ctx, name, &r->err)))
+        return rc;
+    return api_reply(r, 200, json_pack("{s:s,s:s}", "name", name, "status", "revoked"));
+}
