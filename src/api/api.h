@@ -238,7 +238,8 @@ route_fn api_ticket_list, api_ticket_create, api_ticket_get, api_ticket_classify
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
     api_outage_customers, api_outage_close;
-route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel;
+route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
+    api_apply_complete;
 route_fn api_report_sales, api_customer_history, api_meter_readings;
 
 #endif

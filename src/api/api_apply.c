@@ -185,3 +185,29 @@ int api_apply_cancel(struct api_req *r)
         return rc;
     return reply_app(r, 200, id);
 }
+
+/* POST /api/v1/applications/{id}/complete: the archive change of the last stage (apply_complete) */
+int api_apply_complete(struct api_req *r)
+{
+    static const char *const known[] = { "meter", "reads", "cycle_day", "phone", "id_type",
+                                         "id_no", "date", "result", "note", NULL };
+    struct apply_done_in in = { 0 };
+    int64_t id, cycle_day = 0;
+    int rc;
+    if ((rc = path_id(r, &id)) || (rc = api_body_only(r, known)) ||
+        (rc = api_body_str(r, "meter", false, &in.meter)) ||
+        (rc = api_body_str(r, "reads", false, &in.reads)) ||
+        (rc = api_body_int(r, "cycle_day", 1, 28, &cycle_day)) ||
+        (rc = api_body_str(r, "phone", false, &in.phone)) ||
+        (rc = api_body_str(r, "id_type", false, &in.id_type)) ||
+        (rc = api_body_str(r, "id_no", false, &in.id_no)) ||
+        (rc = api_body_str(r, "date", false, &in.date)) ||
+        (rc = api_body_str(r, "result", false, &in.result)) ||
+        (rc = api_body_str(r, "note", false, &in.note)))
+        return rc;
+    if (cycle_day)
+        in.cycle_day = arena_sprintf(&r->arena, "%" PRId64, cycle_day);
+    if ((rc = apply_complete(&r->ctx, id, &in, &r->err)))
+        return rc;
+    return reply_app(r, 200, id);
+}

@@ -21,7 +21,8 @@
 # own duplicate to merge; each supervisor its own escalation (acknowledged, then resolved) and
 # outage to close; NB holds one order, escalation and outage for the 404s. Applications: one HV
 # application of HZ is advanced by each role that may, and each such role cancels its own
-# application. Surveys: each role that may record one (survey:record) answers its own archived
+# application and completes another, waiting at its last stage, with its own stock meter.
+# Surveys: each role that may record one (survey:record) answers its own archived
 # HZ order once; campaigns 1 (HZ) and 2 (NB) are shown. Users and tokens
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
 # enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's.
@@ -101,7 +102,12 @@ pw=Mx7qWz3kPt
     newapp new_hv_single HZ large_industry 10kV >"$T/app_adv" &&
     newapp new_lv_res NB resident 220V >"$T/app_other" &&
     for r in administrator manager service_agent field_crew; do
-        newapp new_lv_res HZ resident 220V >"$T/$r.app" || exit 1
+        newapp new_lv_res HZ resident 220V >"$T/$r.app" &&
+            newapp new_lv_res HZ resident 220V >"$T/$r.done" &&
+            for st in survey scheme inspect connect; do
+                "$PMIS" apply advance "$(cat "$T/$r.done")" $st >/dev/null || exit 1
+            done &&
+            "$PMIS" meter add "MA-$(echo $r | tr _ -)" --model DDZY71 --phases 1 >/dev/null || exit 1
     done &&
     echo "$pw" | "$PMIS" user add m_hz --org HZ --roles cashier --password-stdin >/dev/null &&
     echo "$pw" | "$PMIS" user add m_nb --org NB --roles cashier --password-stdin >/dev/null &&
@@ -254,6 +260,7 @@ path_for() {
     /api/v1/escalations/*) id=$(cat "$T/$cur_role.esc" 2>/dev/null || echo "$esc_other") other=$esc_other ;;
     /api/v1/outages/*/close) id=$(cat "$T/$cur_role.outage" 2>/dev/null || echo "$out_any") other=$out_other ;;
     /api/v1/outages/*) id=$out_any other=$out_other ;;
+    /api/v1/applications/*/complete) id=$(cat "$T/$cur_role.done" 2>/dev/null || cat "$T/app_adv") other=$(cat "$T/app_other") ;;
     /api/v1/applications/*/cancel) id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
     /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
     /api/v1/users/*) id=m_hz other=m_nb ;;
@@ -320,6 +327,7 @@ call() {
     "POST /api/v1/applications") body="{\"kind\":\"new_lv_res\",\"org\":\"$org\",\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"capacity_kva\":\"8\",\"tariff_code\":\"BJ-RES\"}" ;;
     "POST /api/v1/applications/"*/advance) body='{"note":"matrix"}' ;;
     "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
+    "POST /api/v1/applications/"*/complete) body="{\"meter\":\"MA-$(echo $cur_role | tr _ -)\",\"cycle_day\":15}" ;;
     "POST /api/v1/users/"*/roles) body='{"roles":"cashier,auditor"}' ;;
     "POST /api/v1/users/"* | "POST /api/v1/tokens/"*) body='{}' ;;
     esac

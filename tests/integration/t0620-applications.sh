@@ -389,6 +389,36 @@ check "cancel without a reason: 400" test "$status $(jq -r .error.field "$T/body
 req POST "/api/v1/applications/$aid/cancel" $AG -H "$JSON" -d '{"reason":"客户撤回"}'
 check "cancel: 200" test "$status $(jq -r '"\(.state) \(.cancel_reason)"' "$T/body")" = "200 cancelled 客户撤回"
 check "audited with the request's user" test "$(sql "SELECT actor FROM audit_log WHERE action = 'application.cancel' ORDER BY id DESC LIMIT 1")" = agent
+# completion over HTTP: refused before the last stage, with bad input, or another subtree's
+"$PMIS" meter add MX-API --model DDZY71 --phases 1 >/dev/null || not_ok "add a stock meter"
+# shellcheck disable=SC2086
+req POST /api/v1/applications $AG -H "$JSON" -d '{"kind":"new_lv_biz","org":"ZJ-HZ","name":"某餐馆","user_type":"general_ci","voltage":"380V","address":"杭州市某路","capacity_kva":"20","tariff_code":"BJ-RES"}'
+cid=$(jq -r .id "$T/body")
+# shellcheck disable=SC2086
+req POST "/api/v1/applications/$cid/complete" $AG -H "$JSON" -d '{"meter":"MX-API"}'
+check "complete at 受理: 409" test "$status $(jq -r .error.code "$T/body")" = "409 conflict"
+for st in survey scheme inspect connect; do
+    # shellcheck disable=SC2086
+    req POST "/api/v1/applications/$cid/advance" $AG -H "$JSON" -d "{\"to\":\"$st\"}"
+done
+check "at 装表接电" test "$status $(jq -r .stage "$T/body")" = "200 connect"
+digest=$(db_digest)
+# shellcheck disable=SC2086
+req POST "/api/v1/applications/$cid/complete" $AG -H "$JSON" -d '{"meter":"MX-API","cycle_day":"15"}'
+check "a cycle day as a string: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 cycle_day"
+# shellcheck disable=SC2086
+req POST "/api/v1/applications/$cid/complete" $AG -H "$JSON" -d '{"meter":"NO-SUCH"}'
+check "an unknown meter: refused naming it" test "$(jq -r .error.message "$T/body" | grep -c NO-SUCH)" = 1
+# shellcheck disable=SC2086
+req POST "/api/v1/applications/$cid/complete" $NB -H "$JSON" -d '{"meter":"MX-API"}'
+check "another subtree's user: 404" test "$status" = 404
+check "nothing changed" test "$(db_digest)" = "$digest"
+# shellcheck disable=SC2086
+req POST "/api/v1/applications/$cid/complete" $AG -H "$JSON" -d '{"meter":"MX-API","cycle_day":15,"note":"已接电"}'
+check "complete: 200, completed into a customer and account" \
+    test "$status $(jq -r '"\(.state) \(.cust_no != null) \(.account != null)"' "$T/body")" = "200 completed true true"
+req GET "/api/v1/accounts/$(jq -r .account "$T/body")" -b "$T/agent.jar"
+check "the meter installed on the new account" test "$status $(jq -r .meter "$T/body")" = "200 MX-API"
 serve_stop
 srv_pid=""
 
