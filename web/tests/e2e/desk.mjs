@@ -41,6 +41,9 @@ async function named(page) {
 }
 // whether pressing Tab from the top of the page reaches `sel` within `max` presses
 async function tabReaches(page, sel, max = 80) {
+  // a dialog still closing keeps the focus inside it: wait until no overlay is shown
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.el-overlay')].every((e) => getComputedStyle(e).display === 'none'))
   await page.evaluate(() => document.activeElement?.blur())
   await page.locator('body').focus()
   for (let i = 0; i < max; i++) {
