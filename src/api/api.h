@@ -220,6 +220,29 @@ route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
 route_fn api_outbox_list, api_outbox_get, api_outbox_retry;
 /* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
 typedef json_t *api_time_fn(int64_t us, void *arg);
+/** The API's form: api_json_time (UTC); `arg` unused. */
+json_t *api_time_utc(int64_t us, void *arg);
+/*
+ * Collection records as JSON, one shape for the API and `pmis ... --json` (api_collect.c):
+ * an account in arrears, a disconnection candidate, a collection order (times by `when`) and a
+ * credit rating.
+ */
+struct arrears_account;
+struct candidate;
+struct order_info;
+struct credit_info;
+json_t *api_arrears_json(const struct arrears_account *a);
+json_t *api_candidate_json(const struct candidate *k);
+json_t *api_order_json(const struct order_info *o, api_time_fn *when, void *arg);
+json_t *api_credit_json(const struct credit_info *ci);
+/* A service application, one of its stages and one event, as JSON: the API's and `pmis apply
+ * list|show --json` (api_apply.c). */
+struct application;
+struct apply_stage_row;
+struct apply_event;
+json_t *api_application_json(const struct application *a, api_time_fn *when, void *arg);
+json_t *api_apply_stage_json(const struct apply_stage_row *s, api_time_fn *when, void *arg);
+json_t *api_apply_event_json(const struct apply_event *e, api_time_fn *when, void *arg);
 struct outbox_detail;
 struct outbox_attempt;
 /** An outbox message and one delivery attempt as JSON: the form of the API and of

@@ -10,7 +10,7 @@
 #include "api/api.h"
 #include "domain/apply.h"
 
-static json_t *app_json(const struct application *a)
+json_t *api_application_json(const struct application *a, api_time_fn *when, void *arg)
 {
     char k[MONEY_BUF_SIZE];
     bool open = !strcmp(a->state, "open");
@@ -30,16 +30,16 @@ static json_t *app_json(const struct application *a)
                                        : json_null());
     json_object_set_new(j, "tariff", api_json_str(a->tariff_code));
     json_object_set_new(j, "paused", json_boolean(a->paused_at != 0));
-    json_object_set_new(j, "accepted_at", api_json_time(a->accepted_at));
+    json_object_set_new(j, "accepted_at", when(a->accepted_at, arg));
     json_object_set_new(j, "limit_days", json_integer(a->total_days));
-    json_object_set_new(j, "deadline_at", api_json_time(a->deadline_at));
+    json_object_set_new(j, "deadline_at", when(a->deadline_at, arg));
     json_object_set_new(
         j, "sla",
         json_string(strcmp(a->state, "cancelled") ? sla_state_name(a->sla) : "cancelled"));
-    json_object_set_new(j, "stage_deadline_at", api_json_time(a->stage_deadline_at));
+    json_object_set_new(j, "stage_deadline_at", when(a->stage_deadline_at, arg));
     json_object_set_new(j, "stage_sla",
                         open ? json_string(sla_state_name(a->stage_sla)) : json_null());
-    json_object_set_new(j, "closed_at", api_json_time(a->closed_at));
+    json_object_set_new(j, "closed_at", when(a->closed_at, arg));
     json_object_set_new(j, "cancel_reason", api_json_str(a->cancel_reason));
     json_object_set_new(j, "result", api_json_str(a->result));
     return j;
@@ -47,7 +47,7 @@ static json_t *app_json(const struct application *a)
 
 static int list_item(void *arg, const struct application *a)
 {
-    json_array_append_new(arg, app_json(a));
+    json_array_append_new(arg, api_application_json(a, api_time_utc, NULL));
     return 0;
 }
 
@@ -77,36 +77,38 @@ int api_apply_list(struct api_req *r)
 /* The {id} path parameter; anything but a positive number is an unknown application. */
 static int path_id(struct api_req *r, int64_t *id)
 {
-    const char *s = api_param(r, "id");
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*end || errno || v <= 0 || end == s)
-        return error(&r->err, ERR_NOT_FOUND, "no application '%s'", s);
-    *id = v;
-    return 0;
+    return api_param_id(r, "application", id);
 }
 
-static int stage_item(void *arg, const struct apply_stage_row *s)
+json_t *api_apply_stage_json(const struct apply_stage_row *s, api_time_fn *when, void *arg)
 {
     json_t *j = json_object();
     json_object_set_new(j, "stage", json_string(s->stage));
     json_object_set_new(j, "name", json_string(s->name));
     json_object_set_new(j, "limit_days", json_integer(s->days));
-    json_object_set_new(j, "started_at", api_json_time(s->started_at));
-    json_object_set_new(j, "deadline_at", api_json_time(s->deadline_at));
-    json_object_set_new(j, "finished_at", api_json_time(s->finished_at));
+    json_object_set_new(j, "started_at", when(s->started_at, arg));
+    json_object_set_new(j, "deadline_at", when(s->deadline_at, arg));
+    json_object_set_new(j, "finished_at", when(s->finished_at, arg));
     json_object_set_new(j, "state", json_string(s->entered ? sla_state_name(s->sla) : "pending"));
-    json_array_append_new(arg, j);
+    return j;
+}
+
+json_t *api_apply_event_json(const struct apply_event *e, api_time_fn *when, void *arg)
+{
+    return json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at", when(e->at, arg), "actor", e->actor,
+                     "action", e->action, "from", api_json_str(e->from), "to", e->to, "note",
+                     api_json_str(e->note));
+}
+
+static int stage_item(void *arg, const struct apply_stage_row *s)
+{
+    json_array_append_new(arg, api_apply_stage_json(s, api_time_utc, NULL));
     return 0;
 }
 
 static int event_item(void *arg, const struct apply_event *e)
 {
-    json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at", api_json_time(e->at),
-                                         "actor", e->actor, "action", e->action, "from",
-                                         api_json_str(e->from), "to", e->to, "note",
-                                         api_json_str(e->note)));
+    json_array_append_new(arg, api_apply_event_json(e, api_time_utc, NULL));
     return 0;
 }
 
@@ -118,7 +120,7 @@ static int reply_app(struct api_req *r, int status, int64_t id)
     int rc;
     if ((rc = apply_get(&r->ctx, id, now, &a, &r->err)))
         return rc;
-    json_t *j = app_json(&a), *stages = json_array(), *events = json_array();
+    json_t *j = api_application_json(&a, api_time_utc, NULL), *stages = json_array(), *events = json_array();
     json_object_set_new(j, "stages", stages);
     json_object_set_new(j, "events", events);
     if ((rc = apply_stages(&r->ctx, id, now, stage_item, stages, &r->err)) ||

@@ -51,13 +51,9 @@ static json_t *run_json(const struct bill_run_info *r)
 /* The run of path parameter {id}: a malformed id names no run (404), like a missing one. */
 static int run_param(struct api_req *r, struct bill_run_info *out)
 {
-    const char *s = api_param(r, "id");
-    char *end;
-    errno = 0;
-    long long id = strtoll(s, &end, 10);
-    if (*end || errno || id <= 0)
-        return error(&r->err, ERR_NOT_FOUND, "no bill run '%s'", s);
-    return bill_run_get(&r->ctx, id, out, &r->err);
+    int64_t id;
+    int rc = api_param_id(r, "bill run", &id);
+    return rc ? rc : bill_run_get(&r->ctx, id, out, &r->err);
 }
 
 /* A run of every org reaches beyond a scoped caller's subtree. */

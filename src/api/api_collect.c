@@ -93,7 +93,7 @@ int api_arrears_aging(struct api_req *r)
                                org ? "org" : "type", "rows", rows, "total", total));
 }
 
-static int arrears_item(void *arg, const struct arrears_account *a)
+json_t *api_arrears_json(const struct arrears_account *a)
 {
     json_t *o = json_object();
     json_object_set_new(o, "account", json_string(a->account_no));
@@ -106,7 +106,12 @@ static int arrears_item(void *arg, const struct arrears_account *a)
     json_object_set_new(o, "bills", json_integer(a->bills));
     json_object_set_new(o, "principal", api_json_money(a->principal_fen));
     json_object_set_new(o, "late_fee", api_json_money(a->fee_fen));
-    json_array_append_new(arg, o);
+    return o;
+}
+
+static int arrears_item(void *arg, const struct arrears_account *a)
+{
+    json_array_append_new(arg, api_arrears_json(a));
     return 0;
 }
 
@@ -197,7 +202,7 @@ int api_remind_run(struct api_req *r)
                                (json_int_t)res.by_channel[2]));
 }
 
-static int candidate_item(void *arg, const struct candidate *k)
+json_t *api_candidate_json(const struct candidate *k)
 {
     char rd[DATE_BUF_SIZE];
     json_t *j = json_object();
@@ -216,7 +221,12 @@ static int candidate_item(void *arg, const struct candidate *k)
                         k->notice_on ? json_string(date_format(k->ready_on, rd)) : json_null());
     json_object_set_new(j, "state", json_string(collect_candidate_states[k->state]));
     json_object_set_new(j, "order", k->order_id ? json_integer(k->order_id) : json_null());
-    json_array_append_new(arg, j);
+    return j;
+}
+
+static int candidate_item(void *arg, const struct candidate *k)
+{
+    json_array_append_new(arg, api_candidate_json(k));
     return 0;
 }
 
@@ -286,7 +296,7 @@ int api_disconnect_approve(struct api_req *r)
                                "approver", a1, "second_approver", api_json_str(a2)));
 }
 
-static json_t *order_json(const struct order_info *o)
+json_t *api_order_json(const struct order_info *o, api_time_fn *when, void *arg)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(o->id));
@@ -297,19 +307,19 @@ static json_t *order_json(const struct order_info *o)
     json_object_set_new(j, "arrears", api_json_money(o->arrears_fen));
     json_object_set_new(j, "approved_by", api_json_str(o->approved_by));
     json_object_set_new(j, "second_approver", api_json_str(o->approved_by2));
-    json_object_set_new(j, "opened_at", api_json_time(o->opened_at));
+    json_object_set_new(j, "opened_at", when(o->opened_at, arg));
     json_object_set_new(j, "opened_by", api_json_str(o->opened_by));
-    json_object_set_new(j, "deadline", api_json_time(o->deadline_at));
-    json_object_set_new(j, "closed_at", api_json_time(o->closed_at));
+    json_object_set_new(j, "deadline", when(o->deadline_at, arg));
+    json_object_set_new(j, "closed_at", when(o->closed_at, arg));
     json_object_set_new(j, "closed_by", api_json_str(o->closed_by));
     json_object_set_new(j, "note", api_json_str(o->note));
-    json_object_set_new(j, "final_notice_at", api_json_time(o->final_notice_at));
+    json_object_set_new(j, "final_notice_at", when(o->final_notice_at, arg));
     return j;
 }
 
 static int order_item(void *arg, const struct order_info *o)
 {
-    json_array_append_new(arg, order_json(o));
+    json_array_append_new(arg, api_order_json(o, api_time_utc, NULL));
     return 0;
 }
 
@@ -344,47 +354,39 @@ int api_orders_list(struct api_req *r)
 int api_order_done(struct api_req *r)
 {
     static const char *const known[] = { "note", NULL };
-    const char *s = api_param(r, "id"), *note;
+    const char *note;
     struct order_info o;
-    char *end;
+    int64_t id;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "note", false, &note)))
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "note", false, &note)) ||
+        (rc = api_param_id(r, "collection order", &id)))
         return rc;
-    errno = 0;
-    long long id = strtoll(s, &end, 10);
-    if (*end || errno || id <= 0)
-        return error(&r->err, ERR_NOT_FOUND, "no collection order '%s'", s);
     if ((rc = collect_order_close(&r->ctx, id, true, note, &r->err)) ||
         (rc = collect_order_get(&r->ctx, id, &o, &r->err)))
         return rc;
-    return api_reply(r, 200, order_json(&o));
+    return api_reply(r, 200, api_order_json(&o, api_time_utc, NULL));
 }
 
 /* POST /api/v1/orders/{id}/final-notice: no body; the order with the time it may be done */
 int api_order_final_notice(struct api_req *r)
 {
     static const char *const known[] = { NULL };
-    const char *s = api_param(r, "id");
     struct final_notice fn;
     struct order_info o;
-    char *end;
+    int64_t id;
     int rc;
-    if ((rc = api_body_only(r, known)))
+    if ((rc = api_body_only(r, known)) || (rc = api_param_id(r, "collection order", &id)))
         return rc;
-    errno = 0;
-    long long id = strtoll(s, &end, 10);
-    if (*end || errno || id <= 0)
-        return error(&r->err, ERR_NOT_FOUND, "no collection order '%s'", s);
     if ((rc = collect_final_notice(&r->ctx, id, &fn, &r->err)) ||
         (rc = collect_order_get(&r->ctx, id, &o, &r->err)))
         return rc;
-    json_t *j = order_json(&o);
+    json_t *j = api_order_json(&o, api_time_utc, NULL);
     json_object_set_new(j, "disconnect_from", api_json_time(fn.disconnect_from));
     json_object_set_new(j, "outbox", fn.outbox_id ? json_integer(fn.outbox_id) : json_null());
     return api_reply(r, 200, j);
 }
 
-static int credit_item(void *arg, const struct credit_info *ci)
+json_t *api_credit_json(const struct credit_info *ci)
 {
     json_t *j = json_object();
     json_object_set_new(j, "period", json_string(ci->period));
@@ -401,7 +403,12 @@ static int credit_item(void *arg, const struct credit_info *ci)
     json_object_set_new(j, "reversals", json_integer(ci->in.reversals));
     json_object_set_new(j, "disconnections", json_integer(ci->in.disconnections));
     json_object_set_new(j, "reasons", json_string(ci->reasons));
-    json_array_append_new(arg, j);
+    return j;
+}
+
+static int credit_item(void *arg, const struct credit_info *ci)
+{
+    json_array_append_new(arg, api_credit_json(ci));
     return 0;
 }
 

@@ -100,22 +100,10 @@ static int message_reply(struct api_req *r, int64_t id)
     return api_reply(r, 200, j);
 }
 
-static int message_id(struct api_req *r, int64_t *id)
-{
-    const char *s = api_param(r, "id");
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*end || errno || v <= 0)
-        return error(&r->err, ERR_NOT_FOUND, "no outbox message '%s'", s);
-    *id = v;
-    return 0;
-}
-
 int api_outbox_get(struct api_req *r)
 {
     int64_t id;
-    int rc = message_id(r, &id);
+    int rc = api_param_id(r, "outbox message", &id);
     return rc ? rc : message_reply(r, id);
 }
 
@@ -124,7 +112,7 @@ int api_outbox_retry(struct api_req *r)
     static const char *const known[] = { NULL };
     int64_t id, n;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = message_id(r, &id)) ||
+    if ((rc = api_body_only(r, known)) || (rc = api_param_id(r, "outbox message", &id)) ||
         (rc = outbox_retry(&r->ctx, id, NULL, &n, &r->err)))
         return rc;
     return message_reply(r, id);

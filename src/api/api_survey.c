@@ -11,18 +11,6 @@
 #include "api/api.h"
 #include "domain/survey.h"
 
-static int path_id(struct api_req *r, const char *what, int64_t *id)
-{
-    const char *s = api_param(r, "id");
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end || end == s || v <= 0)
-        return error(&r->err, ERR_NOT_FOUND, "no %s '%s'", what, s);
-    *id = v;
-    return 0;
-}
-
 static json_t *response_json(const struct survey_response *s)
 {
     json_t *sc = json_object();
@@ -69,7 +57,7 @@ int api_survey_record(struct api_req *r)
     struct survey_response s;
     bool dup;
     int rc;
-    if ((rc = path_id(r, "work order", &in.ticket_id)) || (rc = api_body_only(r, known)) ||
+    if ((rc = api_param_id(r, "work order", &in.ticket_id)) || (rc = api_body_only(r, known)) ||
         (rc = api_body_str(r, "result", true, &in.result)) ||
         (rc = api_body_str(r, "comment", false, &in.comment)) ||
         (rc = api_body_str(r, "channel", false, &in.channel)) ||
@@ -168,7 +156,7 @@ int api_survey_campaign_get(struct api_req *r)
     struct survey_campaign k;
     int64_t id;
     int rc;
-    if ((rc = path_id(r, "survey campaign", &id)) ||
+    if ((rc = api_param_id(r, "survey campaign", &id)) ||
         (rc = survey_campaign_get(&r->ctx, id, &k, &r->err)))
         return rc;
     json_t *orders = json_array();

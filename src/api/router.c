@@ -233,6 +233,12 @@ int api_query_periods(struct api_req *r, struct period p[2])
     return 0;
 }
 
+json_t *api_time_utc(int64_t us, void *arg)
+{
+    (void)arg;
+    return api_json_time(us);
+}
+
 json_t *api_json_money(int64_t fen)
 {
     char b[MONEY_BUF_SIZE];

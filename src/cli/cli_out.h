@@ -1,6 +1,7 @@
 /*
- * Output helpers shared by the service-centre commands (cmd_ticket.c, cmd_outage.c): instants
- * printed in the business zone, a JSON list being built, and positive record numbers.
+ * Output helpers shared by the commands that print instants (cmd_ticket.c, cmd_outage.c,
+ * cmd_apply.c, cmd_disconnect.c, cmd_outbox.c): instants in the business zone, a JSON list being
+ * built, and positive record numbers.
  */
 #ifndef PMIS_CLI_OUT_H
 #define PMIS_CLI_OUT_H
@@ -35,10 +36,16 @@ static inline const char *when(struct out *o, int64_t us, char *b)
     return us ? instant_format_tz(us, &o->tz, b) : "-";
 }
 
-static inline json_t *jwhen(struct out *o, int64_t us)
+/* An instant in the business zone `tz` as JSON, null for none: the CLI's api_time_fn. */
+static inline json_t *cli_time_local(int64_t us, void *tz)
 {
     char b[INSTANT_BUF_SIZE];
-    return us ? json_string(instant_format_tz(us, &o->tz, b)) : json_null();
+    return us ? json_string(instant_format_tz(us, tz, b)) : json_null();
+}
+
+static inline json_t *jwhen(struct out *o, int64_t us)
+{
+    return cli_time_local(us, &o->tz);
 }
 
 /* A positive record number; ERR_USAGE "'x' is not <what>" otherwise. */

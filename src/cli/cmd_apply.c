@@ -5,6 +5,7 @@
  */
 #include "core/common.h"
 #include "core/money.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/apply.h"
@@ -73,43 +74,12 @@ int cmd_apply_new(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
-static json_t *app_json(struct out *o, const struct application *a)
-{
-    char k[MONEY_BUF_SIZE];
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(a->id));
-    json_object_set_new(j, "kind", json_string(a->kind));
-    json_object_set_new(j, "kind_name", json_string(a->kind_name));
-    json_object_set_new(j, "state", json_string(a->state));
-    json_object_set_new(j, "stage", json_string(a->stage));
-    json_object_set_new(j, "stage_name", json_string(a->stage_name));
-    json_object_set_new(j, "org", json_string(a->org_code));
-    json_object_set_new(j, "cust_no", cli_json_str(a->cust_no));
-    json_object_set_new(j, "account", cli_json_str(a->account_no));
-    json_object_set_new(j, "name", cli_json_str(a->name));
-    json_object_set_new(j, "capacity_kva",
-                        a->capacity_va ? json_string(decimal_format(a->capacity_va, 3, 0, 0, k))
-                                       : json_null());
-    json_object_set_new(j, "tariff", cli_json_str(a->tariff_code));
-    json_object_set_new(j, "paused", json_boolean(a->paused_at != 0));
-    json_object_set_new(j, "accepted_at", jwhen(o, a->accepted_at));
-    json_object_set_new(j, "limit_days", json_integer(a->total_days));
-    json_object_set_new(j, "deadline_at", jwhen(o, a->deadline_at));
-    json_object_set_new(j, "sla", json_string(sla_text(a)));
-    json_object_set_new(j, "stage_deadline_at", jwhen(o, a->stage_deadline_at));
-    json_object_set_new(j, "stage_sla",
-                        strcmp(a->state, "open") ? json_null()
-                                                 : json_string(sla_state_name(a->stage_sla)));
-    json_object_set_new(j, "closed_at", jwhen(o, a->closed_at));
-    return j;
-}
-
 static int list_row(void *arg, const struct application *a)
 {
     struct out *o = arg;
     char b[INSTANT_BUF_SIZE], d[INSTANT_BUF_SIZE];
     if (o->cli->json) {
-        json_array_append_new(o->items, app_json(o, a));
+        json_array_append_new(o->items, api_application_json(a, cli_time_local, &o->tz));
         return 0;
     }
     bool open = !strcmp(a->state, "open");
@@ -158,15 +128,7 @@ static int stage_row(void *arg, const struct apply_stage_row *s)
     char b[INSTANT_BUF_SIZE], d[INSTANT_BUF_SIZE], x[INSTANT_BUF_SIZE];
     const char *state = !s->entered ? "pending" : sla_state_name(s->sla);
     if (o->cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "stage", json_string(s->stage));
-        json_object_set_new(j, "name", json_string(s->name));
-        json_object_set_new(j, "limit_days", json_integer(s->days));
-        json_object_set_new(j, "started_at", jwhen(o, s->started_at));
-        json_object_set_new(j, "deadline_at", jwhen(o, s->deadline_at));
-        json_object_set_new(j, "finished_at", jwhen(o, s->finished_at));
-        json_object_set_new(j, "state", json_string(state));
-        json_array_append_new(o->items, j);
+        json_array_append_new(o->items, api_apply_stage_json(s, cli_time_local, &o->tz));
     } else if (!s->entered) {
         printf("  %-8s %2" PRId64 " WD  pending  %s\n", s->stage, s->days, s->name);
     } else {
@@ -183,10 +145,7 @@ static int event_row(void *arg, const struct apply_event *e)
     struct out *o = arg;
     char b[INSTANT_BUF_SIZE];
     if (o->cli->json) {
-        json_array_append_new(o->items, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at",
-                                                  jwhen(o, e->at), "actor", e->actor, "action",
-                                                  e->action, "from", cli_json_str(e->from), "to",
-                                                  e->to, "note", cli_json_str(e->note)));
+        json_array_append_new(o->items, api_apply_event_json(e, cli_time_local, &o->tz));
     } else {
         printf("  %s  %-8s %-8s %s -> %s%s%s\n", when(o, e->at, b), e->actor, e->action,
                e->from ? e->from : "-", e->to, e->note ? "  " : "", e->note ? e->note : "");
@@ -235,13 +194,11 @@ int cmd_apply_show(struct cli *cli, int argc, char **argv)
     if ((rc = apply_get(&cli->ctx, id, now, &a, &cli->err)))
         goto out;
     if (cli->json) {
-        json_t *j = app_json(&o, &a);
+        json_t *j = api_application_json(&a, cli_time_local, &o.tz);
         json_object_set_new(j, "customer", cli_json_str(a.customer));
         json_object_set_new(j, "user_type", cli_json_str(a.user_type));
         json_object_set_new(j, "voltage", cli_json_str(a.voltage));
         json_object_set_new(j, "address", cli_json_str(a.address));
-        json_object_set_new(j, "cancel_reason", cli_json_str(a.cancel_reason));
-        json_object_set_new(j, "result", cli_json_str(a.result));
         json_object_set_new(j, "created_by", json_string(a.created_by));
         if ((rc = apply_stages(&cli->ctx, id, now, stage_row, &o, &cli->err)) == 0) {
             json_object_set_new(j, "stages", o.items);

@@ -4,6 +4,7 @@
  */
 #include "core/common.h"
 #include "core/money.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cmd_collect.h"
 #include "domain/collect.h"
@@ -133,18 +134,7 @@ static int list_row(void *arg, const struct arrears_account *a)
     struct cli_list *l = arg;
     char p[MONEY_BUF_SIZE], f[MONEY_BUF_SIZE];
     if (l->cli->json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "account", json_string(a->account_no));
-        json_object_set_new(o, "cust_no", json_string(a->cust_no));
-        json_object_set_new(o, "customer", json_string(a->customer));
-        json_object_set_new(o, "user_type", json_string(a->user_type));
-        json_object_set_new(o, "org", json_string(a->org));
-        json_object_set_new(o, "oldest_due", json_string(a->oldest_due));
-        json_object_set_new(o, "days_overdue", json_integer(a->days));
-        json_object_set_new(o, "bills", json_integer(a->bills));
-        json_object_set_new(o, "principal", cli_json_money(a->principal_fen));
-        json_object_set_new(o, "late_fee", cli_json_money(a->fee_fen));
-        json_array_append_new(l->items, o);
+        json_array_append_new(l->items, api_arrears_json(a));
         return 0;
     }
     printf("%s  %-10s %-10s due %s  %4" PRId32 " days  %" PRId64 " bills  principal %12s  "

@@ -5,6 +5,7 @@
  */
 #include "core/common.h"
 #include "core/money.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "domain/collect.h"
 
@@ -61,22 +62,7 @@ static int show_row(void *arg, const struct credit_info *ci)
     struct cli_list *l = arg;
     char m[MONEY_BUF_SIZE], a[MONEY_BUF_SIZE];
     if (l->cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "period", json_string(ci->period));
-        json_object_set_new(j, "score", json_integer(ci->score));
-        json_object_set_new(j, "grade", json_string(ci->grade));
-        json_object_set_new(j, "grade_name", json_string(ci->grade_name));
-        json_object_set_new(j, "deposit_required", json_boolean(ci->deposit_required));
-        json_object_set_new(j, "bills", json_integer(ci->in.bills));
-        json_object_set_new(j, "on_time", json_integer(ci->in.on_time));
-        json_object_set_new(j, "late_bills", json_integer(ci->in.late_bills));
-        json_object_set_new(j, "late_days", json_integer(ci->in.late_days));
-        json_object_set_new(j, "arrears", cli_json_money(ci->in.arrears_fen));
-        json_object_set_new(j, "average_bill", cli_json_money(ci->in.avg_bill_fen));
-        json_object_set_new(j, "reversals", json_integer(ci->in.reversals));
-        json_object_set_new(j, "disconnections", json_integer(ci->in.disconnections));
-        json_object_set_new(j, "reasons", json_string(ci->reasons));
-        json_array_append_new(l->items, j);
+        json_array_append_new(l->items, api_credit_json(ci));
         return 0;
     }
     printf("%s  %3" PRId64 "  %s %s%s  on time %" PRId64 "/%" PRId64 "  arrears %s  average bill "

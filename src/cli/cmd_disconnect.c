@@ -4,7 +4,9 @@
  */
 #include "core/common.h"
 #include "core/money.h"
+#include "api/api.h"
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "cli/cmd_collect.h"
 #include "domain/collect.h"
 
@@ -25,22 +27,7 @@ static int cand_row(void *arg, const struct candidate *k)
         date_format(k->ready_on, rd);
     const char *state = collect_candidate_states[k->state];
     if (o->l.cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "account", json_string(k->account_no));
-        json_object_set_new(j, "customer", json_string(k->customer));
-        json_object_set_new(j, "user_type", json_string(k->user_type));
-        json_object_set_new(j, "important", json_boolean(k->important));
-        json_object_set_new(j, "org", json_string(k->org));
-        json_object_set_new(j, "oldest_due", json_string(k->oldest_due));
-        json_object_set_new(j, "days_overdue", json_integer(k->days));
-        json_object_set_new(j, "bills", json_integer(k->bills));
-        json_object_set_new(j, "principal", cli_json_money(k->principal_fen));
-        json_object_set_new(j, "late_fee", cli_json_money(k->fee_fen));
-        json_object_set_new(j, "notice_on", cli_json_str(k->notice_on));
-        json_object_set_new(j, "ready_on", k->notice_on ? json_string(rd) : json_null());
-        json_object_set_new(j, "state", json_string(state));
-        json_object_set_new(j, "order", k->order_id ? json_integer(k->order_id) : json_null());
-        json_array_append_new(o->l.items, j);
+        json_array_append_new(o->l.items, api_candidate_json(k));
         return 0;
     }
     printf("%s  %-12s %4" PRId32 " days  owes %12s + %10s  %s%s%s%s  %s%s\n", k->account_no, state,
@@ -208,34 +195,12 @@ struct order_out {
     struct tz tz;
 };
 
-static json_t *time_json(const struct tz *tz, int64_t us)
-{
-    char b[INSTANT_BUF_SIZE];
-    return us ? json_string(instant_format_tz(us, tz, b)) : json_null();
-}
-
 static int order_row(void *arg, const struct order_info *o)
 {
     struct order_out *out = arg;
     char m[MONEY_BUF_SIZE], op[INSTANT_BUF_SIZE], dl[INSTANT_BUF_SIZE], cl[INSTANT_BUF_SIZE];
     if (out->l.cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(o->id));
-        json_object_set_new(j, "account", json_string(o->account_no));
-        json_object_set_new(j, "kind", json_string(o->kind));
-        json_object_set_new(j, "status", json_string(o->status));
-        json_object_set_new(j, "late", json_boolean(o->late));
-        json_object_set_new(j, "arrears", cli_json_money(o->arrears_fen));
-        json_object_set_new(j, "approved_by", cli_json_str(o->approved_by));
-        json_object_set_new(j, "second_approver", cli_json_str(o->approved_by2));
-        json_object_set_new(j, "opened_at", time_json(&out->tz, o->opened_at));
-        json_object_set_new(j, "opened_by", json_string(o->opened_by));
-        json_object_set_new(j, "deadline", time_json(&out->tz, o->deadline_at));
-        json_object_set_new(j, "closed_at", time_json(&out->tz, o->closed_at));
-        json_object_set_new(j, "closed_by", cli_json_str(o->closed_by));
-        json_object_set_new(j, "note", cli_json_str(o->note));
-        json_object_set_new(j, "final_notice_at", time_json(&out->tz, o->final_notice_at));
-        json_array_append_new(out->l.items, j);
+        json_array_append_new(out->l.items, api_order_json(o, cli_time_local, &out->tz));
         return 0;
     }
     instant_format_tz(o->opened_at, &out->tz, op);

@@ -7,6 +7,7 @@
 #include "core/common.h"
 #include "api/api.h"
 #include "cli/cli.h"
+#include "cli/cli_out.h"
 #include "cli/cmd_collect.h"
 #include "domain/outbox.h"
 
@@ -108,28 +109,10 @@ int cmd_outbox_deliver(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
-static const char *when(struct tz *tz, int64_t us, char buf[INSTANT_BUF_SIZE])
-{
-    return us ? instant_format_tz(us, tz, buf) : NULL;
-}
-
-struct show_out {
-    struct cli *cli;
-    struct tz tz;
-    json_t *attempts;
-};
-
-/* instants in the business zone, as every command shows them */
-static json_t *local(int64_t us, void *arg)
-{
-    char buf[INSTANT_BUF_SIZE];
-    return us ? json_string(instant_format_tz(us, arg, buf)) : json_null();
-}
-
 static int attempt_row(void *arg, const struct outbox_attempt *a)
 {
-    struct show_out *o = arg;
-    json_array_append_new(o->attempts, api_outbox_attempt_json(a, local, &o->tz));
+    struct out *o = arg;
+    json_array_append_new(o->items, api_outbox_attempt_json(a, cli_time_local, &o->tz));
     return 0;
 }
 
@@ -176,35 +159,35 @@ int cmd_outbox_show(struct cli *cli, int argc, char **argv)
     int64_t id;
     if (rc || (rc = collect_cli_msg_id(cli, argv[0], &id)))
         return rc;
-    struct show_out o = { .cli = cli, .attempts = json_array() };
+    struct out o;
     struct outbox_detail d;
-    if (!(rc = tz_load(cli->ctx.zone_name, &o.tz, &cli->err))) {
-        rc = outbox_show(&cli->ctx, id, &d, attempt_row, &o, &cli->err);
-        if (!rc) {
-            json_t *j = api_outbox_json(&d, local, &o.tz);
-            json_object_set(j, "attempt_log", o.attempts);
-            if (cli->json)
-                cli_json_out(j);
-            else {
-                show_text(j);
-                json_decref(j);
-            }
-        }
-        tz_release(&o.tz);
+    if ((rc = out_init(cli, &o))) {
+        json_decref(o.items);
+        return rc;
     }
-    json_decref(o.attempts);
+    if (!(rc = outbox_show(&cli->ctx, id, &d, attempt_row, &o, &cli->err))) {
+        json_t *j = api_outbox_json(&d, cli_time_local, &o.tz);
+        json_object_set(j, "attempt_log", o.items);
+        if (cli->json)
+            cli_json_out(j);
+        else {
+            show_text(j);
+            json_decref(j);
+        }
+    }
+    out_release(&o);
     return rc;
 }
 
 static int dead_row(void *arg, const struct outbox_detail *d)
 {
-    struct show_out *o = arg;
+    struct out *o = arg;
     char a[INSTANT_BUF_SIZE];
     if (o->cli->json)
-        json_array_append_new(o->attempts, api_outbox_json(d, local, &o->tz));
+        json_array_append_new(o->items, api_outbox_json(d, cli_time_local, &o->tz));
     else
         printf("#%" PRId64 "  %s  %-17s %-7s %s to %s after %" PRId64 " attempts: %s\n", d->id,
-               when(&o->tz, d->created_at, a), d->kind, d->channel, d->lang, d->recipient,
+               when(o, d->created_at, a), d->kind, d->channel, d->lang, d->recipient,
                d->attempts, d->error ? d->error : "");
     return 0;
 }
@@ -225,15 +208,15 @@ int cmd_outbox_dead(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
-    struct show_out o = { .cli = cli, .attempts = json_array() };
-    if (!(rc = tz_load(cli->ctx.zone_name, &o.tz, &cli->err))) {
-        struct outbox_filter f = { "failed", channel, NULL, after, limit };
-        rc = outbox_list(&cli->ctx, &f, dead_row, &o, &cli->err);
-        tz_release(&o.tz);
+    struct out o;
+    struct outbox_filter f = { "failed", channel, NULL, after, limit };
+    if ((rc = out_init(cli, &o))) {
+        json_decref(o.items);
+        return rc;
     }
-    if (!rc && cli->json)
-        cli_json_out(json_incref(o.attempts));
-    json_decref(o.attempts);
+    if (!(rc = outbox_list(&cli->ctx, &f, dead_row, &o, &cli->err)) && cli->json)
+        cli_json_out(json_incref(o.items));
+    out_release(&o);
     return rc;
 }
 

@@ -9,6 +9,72 @@
 #include "cli/cli_out.h"
 #include "domain/survey.h"
 
+#include <errno.h>
+
+/*
+ * The options --scores "efficiency=5,quality=4,..." and --weights "efficiency=30,...": items
+ * NAME=N into names[] (ctx arena) and vals[] (at most SURVEY_DIMS_MAX, each in min..max), *n of
+ * them; ERR_INVALID calls each item a `noun` and names `field`. The scores' dimensions, scale
+ * and completeness are checked against the template when recording.
+ */
+static int parse_pairs(struct ctx *c, const char *text, const char *field, const char *noun,
+                       int64_t min, int64_t max, const char **names, int64_t *vals, size_t *n,
+                       struct err *err)
+{
+    char *list = ctx_trim(c, text);
+    *n = 0;
+    if (!list || !*list)
+        return error(err, ERR_INVALID, "no %ss given (DIMENSION=N,...)", noun),
+               err_field(err, field);
+    for (char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        char *item = ctx_trim(c, arena_strndup(c->arena, p, len));
+        char *eq = strchr(item, '='), *end;
+        p += len + (p[len] == ',');
+        if (!eq)
+            return error(err, ERR_INVALID, "%s '%s' is not DIMENSION=N", noun, item),
+                   err_field(err, field);
+        *eq = '\0';
+        const char *val = ctx_trim(c, eq + 1);
+        errno = 0;
+        long long v = strtoll(val, &end, 10);
+        if (errno || end == val || *end || v < min || v > max)
+            return error(err, ERR_INVALID, "%s of '%s' is '%s', not a whole number%s", noun,
+                         item, val, min == 1 && max == 100 ? " 1..100" : ""),
+                   err_field(err, field);
+        if (*n == SURVEY_DIMS_MAX)
+            return error(err, ERR_INVALID, "more than %d %ss", SURVEY_DIMS_MAX, noun),
+                   err_field(err, field);
+        names[*n] = ctx_trim(c, item);
+        vals[(*n)++] = v;
+    }
+    return 0;
+}
+
+static int parse_weights(struct ctx *c, const char *text, struct survey_template *t,
+                         struct err *err)
+{
+    const char *names[SURVEY_DIMS_MAX];
+    int64_t vals[SURVEY_DIMS_MAX];
+    int ret = parse_pairs(c, text, "weights", "weight", 1, 100, names, vals, &t->ndims,
+                                 err);
+    for (size_t i = 0; !ret && i < t->ndims; i++)
+        t->dims[i] = (struct survey_dim){ .dimension = names[i], .weight = vals[i] };
+    return ret;
+}
+
+static int parse_scores(struct ctx *c, const char *text, struct survey_in *in, struct err *err)
+{
+    const char *names[SURVEY_DIMS_MAX];
+    int64_t vals[SURVEY_DIMS_MAX];
+    /* the range is checked against the template, with the scale in the message */
+    int ret = parse_pairs(c, text, "scores", "score", INT64_MIN, INT64_MAX, names, vals,
+                                 &in->nscores, err);
+    for (size_t i = 0; !ret && i < in->nscores; i++)
+        in->scores[i] = (struct survey_score){ names[i], vals[i] };
+    return ret;
+}
+
 static json_t *response_json(struct out *o, const struct survey_response *r)
 {
     json_t *j = json_object(), *s = json_object();
@@ -74,7 +140,7 @@ int cmd_survey_record(struct cli *cli, int argc, char **argv)
     bool dup;
     if (rc || (rc = cli_parse_number(cli, argv[0], "a work order number", &in.ticket_id)))
         return rc;
-    if (scores && (rc = survey_parse_scores(&cli->ctx, scores, &in, &cli->err)))
+    if (scores && (rc = parse_scores(&cli->ctx, scores, &in, &cli->err)))
         return rc;
     if ((rc = survey_record(&cli->ctx, &in, &r, &dup, &cli->err)) || (rc = out_init(cli, &o)))
         return rc;
@@ -216,7 +282,7 @@ static int template_add(struct cli *cli, int argc, char **argv)
     int64_t version;
     struct survey_template got;
     struct date day;
-    if ((rc = survey_parse_weights(&cli->ctx, weights, &t, &cli->err)) ||
+    if ((rc = parse_weights(&cli->ctx, weights, &t, &cli->err)) ||
         (rc = survey_template_add(&cli->ctx, &t, &version, &cli->err)) ||
         (rc = date_parse(t.effective_on, &day, &cli->err)) ||
         (rc = survey_template_get(&cli->ctx, t.code, day, &got, &cli->err)))

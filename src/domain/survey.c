@@ -96,18 +96,6 @@ int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, voi
 
 /* ---- recording ---- */
 
-int survey_parse_scores(struct ctx *c, const char *text, struct survey_in *in, struct err *err)
-{
-    const char *names[SURVEY_DIMS_MAX];
-    int64_t vals[SURVEY_DIMS_MAX];
-    /* the range is checked against the template, with the scale in the message */
-    int ret = survey_parse_pairs(c, text, "scores", "score", INT64_MIN, INT64_MAX, names, vals,
-                                 &in->nscores, err);
-    for (size_t i = 0; !ret && i < in->nscores; i++)
-        in->scores[i] = (struct survey_score){ names[i], vals[i] };
-    return ret;
-}
-
 /* The scores against template `t`: known dimensions, 1..5, each once, all or none. */
 static int check_scores(const struct survey_in *in, const struct survey_template *t,
                         int64_t *weights, struct err *err)

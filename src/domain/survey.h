@@ -40,13 +40,6 @@ struct survey_response {
 };
 
 /**
- * Parse "efficiency=5,quality=4,..." into in->scores (whole numbers; dimensions, the 1..5 scale
- * and completeness are checked against the template when recording). ERR_INVALID naming the bad
- * item (field "scores").
- */
-int survey_parse_scores(struct ctx *c, const char *text, struct survey_in *in, struct err *err);
-
-/**
  * Record the callback answer for order in->ticket_id (in the ctx's org scope) at ctx "now".
  * The order must be archived (ERR_CONFLICT naming its state otherwise); a second answer for
  * the same order is refused with ERR_CONFLICT naming the first, except the very same answer
@@ -89,17 +82,6 @@ int survey_template_get(struct ctx *c, const char *code, struct date day,
 typedef int survey_template_fn(void *arg, const struct survey_template *t);
 /** Every template version, by code and version. */
 int survey_templates(struct ctx *c, survey_template_fn *fn, void *arg, struct err *err);
-
-/**
- * Parse "NAME=N,NAME=N,..." into names[] (ctx arena) and vals[] (at most SURVEY_DIMS_MAX, each
- * in min..max), *n of them. ERR_INVALID calls each item a `noun` and names `field`.
- */
-int survey_parse_pairs(struct ctx *c, const char *text, const char *field, const char *noun,
-                       int64_t min, int64_t max, const char **names, int64_t *vals, size_t *n,
-                       struct err *err);
-/** Parse "efficiency=30,quality=30,..." into t->dims (weights 1..100); ERR_INVALID otherwise. */
-int survey_parse_weights(struct ctx *c, const char *text, struct survey_template *t,
-                         struct err *err);
 
 /**
  * Add the next version of template in->code (version 1 when new) with in->name_zh, in force

@@ -75,52 +75,6 @@ int survey_templates(struct ctx *c, survey_template_fn *fn, void *arg, struct er
     return ret;
 }
 
-int survey_parse_pairs(struct ctx *c, const char *text, const char *field, const char *noun,
-                       int64_t min, int64_t max, const char **names, int64_t *vals, size_t *n,
-                       struct err *err)
-{
-    char *list = ctx_trim(c, text);
-    *n = 0;
-    if (!list || !*list)
-        return error(err, ERR_INVALID, "no %ss given (DIMENSION=N,...)", noun),
-               err_field(err, field);
-    for (char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        char *item = ctx_trim(c, arena_strndup(c->arena, p, len));
-        char *eq = strchr(item, '='), *end;
-        p += len + (p[len] == ',');
-        if (!eq)
-            return error(err, ERR_INVALID, "%s '%s' is not DIMENSION=N", noun, item),
-                   err_field(err, field);
-        *eq = '\0';
-        const char *val = ctx_trim(c, eq + 1);
-        errno = 0;
-        long long v = strtoll(val, &end, 10);
-        if (errno || end == val || *end || v < min || v > max)
-            return error(err, ERR_INVALID, "%s of '%s' is '%s', not a whole number%s", noun,
-                         item, val, min == 1 && max == 100 ? " 1..100" : ""),
-                   err_field(err, field);
-        if (*n == SURVEY_DIMS_MAX)
-            return error(err, ERR_INVALID, "more than %d %ss", SURVEY_DIMS_MAX, noun),
-                   err_field(err, field);
-        names[*n] = ctx_trim(c, item);
-        vals[(*n)++] = v;
-    }
-    return 0;
-}
-
-int survey_parse_weights(struct ctx *c, const char *text, struct survey_template *t,
-                         struct err *err)
-{
-    const char *names[SURVEY_DIMS_MAX];
-    int64_t vals[SURVEY_DIMS_MAX];
-    int ret = survey_parse_pairs(c, text, "weights", "weight", 1, 100, names, vals, &t->ndims,
-                                 err);
-    for (size_t i = 0; !ret && i < t->ndims; i++)
-        t->dims[i] = (struct survey_dim){ .dimension = names[i], .weight = vals[i] };
-    return ret;
-}
-
 int survey_template_add(struct ctx *c, const struct survey_template *in, int64_t *version_out,
                         struct err *err)
 {

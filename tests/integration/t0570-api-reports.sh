@@ -9,28 +9,13 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
-cat >"$T/flat.json" <<'END'
-{"code": "FLAT1", "name": "测试单一电价", "category": "resident",
- "versions": [{"effective_from": "2020-01-01", "energy": {"price": "1.00"}}]}
-END
 cat >"$T/c.csv" <<'END'
 cust_no,name,user_type,voltage,address,org,opened_on
 3300000001,张一,resident,220V,杭州市1号,HZ,2020-01-01
 3300000002,杭州一厂,general_ci,10kV,杭州市2号,HZ,2020-01-01
 3300000003,李三,resident,220V,宁波市3号,NB,2020-01-01
 END
-cat >"$T/a.csv" <<'END'
-account_no,cust_no,tariff_code,cycle_day,pay_mode,opened_on
-330000000101,3300000001,FLAT1,15,postpaid,2020-01-01
-330000000201,3300000002,FLAT1,15,postpaid,2020-01-01
-330000000301,3300000003,FLAT1,15,postpaid,2020-01-01
-END
-cat >"$T/m.csv" <<'END'
-asset_no,model,phases,registers,account_no,installed_on,install_reads
-M1,DDZY,1,total,330000000101,2020-01-01,total=0
-M2,DDZY,1,total,330000000201,2020-01-01,total=0
-M3,DDZY,1,total,330000000301,2020-01-01,total=0
-END
+flat_fixture 330000000 "postpaid postpaid postpaid" 3
 cat >"$T/r.csv" <<'END'
 meter,read_on,source,total
 M1,2024-10-15,remote,0
@@ -49,11 +34,7 @@ export PMIS_NOW=2024-12-01T02:00:00Z
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     "$PMIS" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
-    "$PMIS" import customers "$T/c.csv" >/dev/null &&
-    "$PMIS" import accounts "$T/a.csv" >/dev/null &&
-    "$PMIS" import meters "$T/m.csv" >/dev/null &&
-    "$PMIS" import readings "$T/r.csv" >/dev/null &&
-    "$PMIS" tariff load "$T/flat.json" >/dev/null &&
+    flat_import &&
     "$PMIS" bill run --period 2024-11 >/dev/null &&
     "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '2024-11'")" \
         --due-date 2024-12-10 >/dev/null &&
