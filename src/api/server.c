@@ -33,6 +33,8 @@ struct worker {
 };
 
 /* Prometheus counters: requests by (route, status), one latency histogram. */
+/* The route index of a request the web UI's files answered (-1 is "no route matched"). */
+enum { ROUTE_STATIC = -2 };
 #define METRIC_ROWS 512
 static const double latency_bounds[] = { 0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
                                          0.25,  0.5,   1,    2.5,   5,    10 };
@@ -175,7 +177,10 @@ void api_metrics_text(struct api_req *r, struct strbuf *out)
         strbuf_addf(
             out, "pmis_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %" PRIu64 "\n",
             m->route >= 0 ? api_routes[m->route].method : "",
-            m->route >= 0 ? api_routes[m->route].pattern : "unmatched", m->status, m->count);
+            m->route >= 0                ? api_routes[m->route].pattern
+            : m->route == ROUTE_STATIC ? "static"
+                                       : "unmatched",
+            m->status, m->count);
     }
     strbuf_addstr(out, "# HELP pmis_http_request_duration_seconds Time to answer a request.\n"
                        "# TYPE pmis_http_request_duration_seconds histogram\n");
@@ -291,6 +296,8 @@ static void access_log(struct conn_req *q, double secs)
     strbuf_addstr(&sb, ",\"route\":");
     if (q->route >= 0)
         strbuf_add_json_str(&sb, api_routes[q->route].pattern);
+    else if (q->route == ROUTE_STATIC)
+        strbuf_addstr(&sb, "\"static\"");
     else
         strbuf_addstr(&sb, "null");
     strbuf_addf(&sb, ",\"status\":%d,\"ms\":%.3f,\"user\":", q->status, secs * 1000);
@@ -453,6 +460,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct err err = ERR_INIT;
     if (web_wants(r)) { /* the web UI's files: no database, no session */
         enum MHD_Result ret = (enum MHD_Result)web_reply(r);
+        q->route = ROUTE_STATIC;
         q->status = r->status;
         q->answered = true;
         return ret;

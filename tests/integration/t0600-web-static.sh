@@ -99,6 +99,14 @@ req GET /api
 check "/api itself is not the page" test "$status" = 404
 req POST /customers -d x
 check "a POST to a UI path is not served a file" test "$status" = 404 -o "$status" = 405
+# files are logged and counted as the route "static", not as unmatched requests
+check "the access log names static files' route" \
+    grep -q '"path":"/assets/index-abc123.js","route":"static","status":200' "$T/serve.log"
+req GET /metrics
+check "metrics count static files under their own route" \
+    grep -qE '^pmis_http_requests_total\{method="",route="static",status="200"\} [1-9]' "$T/body"
+check "(and a missing file as static 404)" \
+    grep -qE '^pmis_http_requests_total\{method="",route="static",status="404"\} [1-9]' "$T/body"
 serve_stop
 
 # server.web_dir must hold index.html
