@@ -251,6 +251,11 @@ json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
     api_survey_campaign_get;
+route_fn api_survey_campaign_list, api_survey_template_list;
+/** A survey template version with its dimensions as JSON: the API's and `pmis survey template
+ *  list --json` (api_survey.c). */
+struct survey_template;
+json_t *api_survey_template_json(const struct survey_template *t);
 route_fn api_payment_post, api_payment_list, api_payment_get, api_payment_reverse,
     api_payment_import, api_cashier_close, api_account_ledger, api_ledger_verify, api_fees_accrue,
     api_fees_waive;

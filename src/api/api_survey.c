@@ -1,7 +1,8 @@
 /*
  * Satisfaction surveys over HTTP (manual 6.3): record the callback answer of a closed work
  * order (201; the very same answer again 200 with "duplicate":true; a different second answer
- * 409), list answers, create and show sampling campaigns, and the CSAT / CSI report. Thin:
+ * 409), list answers, create, list and show sampling campaigns, list the survey templates with
+ * their dimensions, and the CSAT / CSI report. Thin:
  * domain/survey*.c does the work and keeps other subtrees' orders and campaigns unknown
  * (ctx.scope_org_id), so they answer 404. The report without an org is the caller's subtree.
  */
@@ -82,25 +83,41 @@ static int list_item(void *arg, const struct survey_response *s)
     return 0;
 }
 
-int api_survey_list(struct api_req *r)
+/* The query parameters every list here takes: period (YYYY-MM), after (keyset) and limit. */
+static int page_query(struct api_req *r, const char **period, int64_t *after, int64_t *limit)
 {
-    struct survey_filter f = { .period = api_query(r, "period"), .result = api_query(r, "result"),
-                               .type = api_query(r, "type"), .org_code = api_query(r, "org") };
     struct period p;
     int rc;
-    if (f.period && period_parse(f.period, &p, &r->err))
+    *period = api_query(r, "period");
+    if (*period && period_parse(*period, &p, &r->err))
         return error_prefix(&r->err, "query parameter 'period': "), err_field(&r->err, "period");
-    if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, &f.after_id)) ||
-        (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)))
+    if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, after)) ||
+        (rc = api_query_int(r, "limit", 1, 1000, 100, limit)))
         return rc;
-    struct list_out o = { json_array(), 0 };
-    if ((rc = survey_list(&r->ctx, &f, list_item, &o, &r->err))) {
-        json_decref(o.items);
+    return 0;
+}
+
+/* Reply with the page in `o` ({"items", "next"}), or the error rc of filling it. */
+static int page_reply(struct api_req *r, int rc, struct list_out *o, int64_t limit)
+{
+    if (rc) {
+        json_decref(o->items);
         return rc;
     }
-    bool more = (int64_t)json_array_size(o.items) == f.limit;
-    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", o.items, "next",
-                                       more ? json_integer(o.last) : json_null()));
+    bool more = (int64_t)json_array_size(o->items) == limit;
+    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", o->items, "next",
+                                       more ? json_integer(o->last) : json_null()));
+}
+
+int api_survey_list(struct api_req *r)
+{
+    struct survey_filter f = { .result = api_query(r, "result"), .type = api_query(r, "type"),
+                               .org_code = api_query(r, "org") };
+    int rc = page_query(r, &f.period, &f.after_id, &f.limit);
+    if (rc)
+        return rc;
+    struct list_out o = { json_array(), 0 };
+    return page_reply(r, survey_list(&r->ctx, &f, list_item, &o, &r->err), &o, f.limit);
 }
 
 static json_t *campaign_json(const struct survey_campaign *k)
@@ -139,6 +156,54 @@ int api_survey_campaign_create(struct api_req *r)
     if ((rc = survey_campaign_create(&r->ctx, &in, &k, &r->err)))
         return rc;
     return api_reply(r, 201, campaign_json(&k));
+}
+
+static int campaign_item(void *arg, const struct survey_campaign *k)
+{
+    struct list_out *o = arg;
+    json_array_append_new(o->items, campaign_json(k));
+    o->last = k->id;
+    return 0;
+}
+
+int api_survey_campaign_list(struct api_req *r)
+{
+    struct survey_campaign_filter f = { .org_code = api_query(r, "org") };
+    int rc = page_query(r, &f.period, &f.after_id, &f.limit);
+    if (rc)
+        return rc;
+    struct list_out o = { json_array(), 0 };
+    return page_reply(r, survey_campaign_page(&r->ctx, &f, campaign_item, &o, &r->err), &o,
+                      f.limit);
+}
+
+json_t *api_survey_template_json(const struct survey_template *t)
+{
+    json_t *d = json_array();
+    for (size_t i = 0; i < t->ndims; i++)
+        json_array_append_new(d, json_pack("{s:s,s:s,s:I,s:s}", "dimension", t->dims[i].dimension,
+                                           "name", t->dims[i].name_zh, "weight",
+                                           (json_int_t)t->dims[i].weight, "question",
+                                           t->dims[i].question_zh));
+    return json_pack("{s:s,s:I,s:s,s:s,s:o}", "code", t->code, "version", (json_int_t)t->version,
+                     "name", t->name_zh, "effective_on", t->effective_on, "dimensions", d);
+}
+
+static int template_item(void *arg, const struct survey_template *t)
+{
+    json_array_append_new(arg, api_survey_template_json(t));
+    return 0;
+}
+
+int api_survey_template_list(struct api_req *r)
+{
+    json_t *items = json_array();
+    int rc = survey_templates(&r->ctx, template_item, items, &r->err);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    return api_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
 static int call_item(void *arg, const struct survey_call *x)

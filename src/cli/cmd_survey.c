@@ -5,6 +5,7 @@
  */
 #include "core/common.h"
 #include "core/money.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/survey.h"
@@ -228,18 +229,7 @@ static int template_row(void *arg, const struct survey_template *t)
 {
     struct cli_list *l = arg;
     if (l->cli->json) {
-        json_t *j = json_object(), *d = json_array();
-        json_object_set_new(j, "code", json_string(t->code));
-        json_object_set_new(j, "version", json_integer(t->version));
-        json_object_set_new(j, "name", json_string(t->name_zh));
-        json_object_set_new(j, "effective_on", json_string(t->effective_on));
-        for (size_t i = 0; i < t->ndims; i++)
-            json_array_append_new(d, json_pack("{s:s,s:s,s:I,s:s}", "dimension",
-                                               t->dims[i].dimension, "name", t->dims[i].name_zh,
-                                               "weight", (json_int_t)t->dims[i].weight,
-                                               "question", t->dims[i].question_zh));
-        json_object_set_new(j, "dimensions", d);
-        json_array_append_new(l->items, j);
+        json_array_append_new(l->items, api_survey_template_json(t));
         return 0;
     }
     printf("%s v%" PRId64 " %s, from %s\n", t->code, t->version, t->name_zh, t->effective_on);

@@ -122,7 +122,16 @@ int survey_campaign_create(struct ctx *c, const struct survey_campaign_in *in,
 int survey_campaign_get(struct ctx *c, int64_t id, struct survey_campaign *out, struct err *err);
 
 typedef int survey_campaign_fn(void *arg, const struct survey_campaign *k);
+/** Every campaign in the ctx's scope, oldest first. */
 int survey_campaign_list(struct ctx *c, survey_campaign_fn *fn, void *arg, struct err *err);
+
+struct survey_campaign_filter {
+    const char *period, *org_code; /* NULL: any; org_code: its subtree (ERR_NOT_FOUND outside) */
+    int64_t after_id, limit;       /* keyset on the campaign id; limit 0 = no limit */
+};
+/** One page of the campaigns in the ctx's scope matching `f`, oldest first. */
+int survey_campaign_page(struct ctx *c, const struct survey_campaign_filter *f,
+                         survey_campaign_fn *fn, void *arg, struct err *err);
 
 struct survey_call {
     int64_t draw, ticket_id, answered_at;

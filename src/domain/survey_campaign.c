@@ -69,11 +69,22 @@ int survey_campaign_get(struct ctx *c, int64_t id, struct survey_campaign *out, 
     return 0;
 }
 
-int survey_campaign_list(struct ctx *c, survey_campaign_fn *fn, void *arg, struct err *err)
+int survey_campaign_page(struct ctx *c, const struct survey_campaign_filter *f,
+                         survey_campaign_fn *fn, void *arg, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_SURVEY_CAMPAIGN_LIST);
+    int64_t org_id = 0;
     int ret = 0;
+    if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
+        return ret;
+    struct store_stmt *st = store_q(c->db, Q_SURVEY_CAMPAIGN_LIST);
     ctx_bind_scope(c, st, 1);
+    store_bind_i64(st, 2, f->after_id);
+    store_bind_text(st, 3, f->period);
+    if (org_id)
+        store_bind_i64(st, 4, org_id);
+    else
+        store_bind_null(st, 4);
+    store_bind_i64(st, 5, f->limit > 0 ? f->limit : INT64_MAX);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct survey_campaign k;
         campaign_read(c, st, &k);
@@ -81,6 +92,11 @@ int survey_campaign_list(struct ctx *c, survey_campaign_fn *fn, void *arg, struc
     }
     store_reset(st);
     return ret;
+}
+
+int survey_campaign_list(struct ctx *c, survey_campaign_fn *fn, void *arg, struct err *err)
+{
+    return survey_campaign_page(c, &(struct survey_campaign_filter){ 0 }, fn, arg, err);
 }
 
 int survey_campaign_calls(struct ctx *c, int64_t id, survey_call_fn *fn, void *arg,

@@ -23,7 +23,8 @@
 # application of HZ is advanced by each role that may, and each such role cancels its own
 # application and completes another, waiting at its last stage, with its own stock meter.
 # Surveys: each role that may record one (survey:record) answers its own archived
-# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown. Users and tokens
+# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown; the campaign and template lists answer
+# 200 to survey:read (each lists only the caller's subtree: t0630). Users and tokens
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
 # enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's.
 . "$PMIS_TOP/tests/integration/lib.sh"
@@ -255,6 +256,7 @@ path_for() {
     /api/v1/bill-runs/*) id=1 other=2 ;;
     /api/v1/tickets/*/survey) id=$(cat "$T/$cur_role.ticket") other=$(cat "$T/other.ticket") ;;
     /api/v1/survey-campaigns/*) id=1 other=2 ;;
+    /api/v1/survey-campaigns | /api/v1/survey-templates) id=x other=x ;;
     /api/v1/tickets/*/*) id=$(cat "$T/$cur_role.tk.${1##*/}" 2>/dev/null || echo "$tk_any") other=$tk_other ;;
     /api/v1/tickets/*) id=$tk_any other=$tk_other ;;
     /api/v1/escalations/*) id=$(cat "$T/$cur_role.esc" 2>/dev/null || echo "$esc_other") other=$esc_other ;;

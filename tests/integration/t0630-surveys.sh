@@ -288,6 +288,33 @@ req GET "/api/v1/survey-campaigns/$cid" -b "$T/nb.jar"
 check "shown with its orders" test "$status:$(jq -r '[.orders[].ticket] | map(tostring) | join(" ")' "$T/body")" = "200:$(draw 42 4 5 6 | cut -d' ' -f1-2)"
 req GET "/api/v1/survey-campaigns/1" -b "$T/nb.jar"
 check "a campaign of the whole tree is not the NB manager's: 404" test "$status" = 404
+req GET /api/v1/survey-campaigns -b "$T/nb.jar"
+check "campaign list: the caller's subtree only (4 and the new one)" \
+    test "$status:$(jq -c '[[.items[].id], [.items[].org], .next]' "$T/body")" = "200:[[4,$cid],[\"ZJ-NB\",\"ZJ-NB\"],null]"
+check "with the draw's figures" test "$(jq -c '.items[0] | [.name, .period, .type, .population, .sampled, .answered, .template, .template_version]' "$T/body")" = \
+    '["投诉回访","2025-06","complaint",1,1,1,"callback",1]'
+req GET "/api/v1/survey-campaigns?limit=1" -b "$T/nb.jar"
+check "paged: the first, and where the next starts" test "$status:$(jq -c '[[.items[].id], .next]' "$T/body")" = "200:[[4],4]"
+req GET "/api/v1/survey-campaigns?limit=1&after=4" -b "$T/nb.jar"
+check "the next page" test "$status:$(jq -c '[.items[].id]' "$T/body")" = "200:[$cid]"
+req GET "/api/v1/survey-campaigns?period=2025-07" -b "$T/nb.jar"
+check "by period: none drawn for July" test "$status:$(jq -c '.items' "$T/body")" = "200:[]"
+req GET "/api/v1/survey-campaigns?org=ZJ-NB&period=2025-06" -b "$T/nb.jar"
+check "by org subtree and period" test "$status:$(jq -c '[.items[].id]' "$T/body")" = "200:[4,$cid]"
+req GET /api/v1/survey-campaigns -b "$T/hz.jar"
+check "none of HZ's own" test "$status:$(jq -c '.items' "$T/body")" = "200:[]"
+req GET "/api/v1/survey-campaigns?org=ZJ-HZ" -b "$T/nb.jar"
+check "another subtree: 404" test "$status:$(jq -r .error.code "$T/body")" = "404:not_found"
+req GET "/api/v1/survey-campaigns?period=2025-13" -b "$T/nb.jar"
+check "a bad period: 400 naming it" test "$status:$(jq -r .error.field "$T/body")" = "400:period"
+req GET "/api/v1/survey-campaigns?limit=0" -b "$T/nb.jar"
+check "a bad limit: 400 naming it" test "$status:$(jq -r .error.field "$T/body")" = "400:limit"
+req GET /api/v1/survey-templates -b "$T/hz.jar"
+check "templates with their dimensions and weights" \
+    test "$status:$(jq -c '[.items[] | [.code, .version, .effective_on, [.dimensions[] | .dimension + "=" + (.weight | tostring)]]]' "$T/body")" = \
+    '200:[["callback",1,"2000-01-01",["efficiency=30","quality=30","price=20","after_sales=20"]]]'
+check "named, with their questions" test "$(jq -r '.items[0].dimensions[2] | .name + " " + .question' "$T/body")" = \
+    "电价透明度 您对电价电费政策的公开透明是否满意？"
 serve_stop
 
 # ---- a new template version: answers from its first day use its weights ----

@@ -3,7 +3,8 @@
 #   units     Vitest (web/tests/unit): the UI's own logic (money formatting, i18n keys, errors)
 #   browser   a small database (seed.sh), `pmis serve` on 127.0.0.1 with build/web, the OpenAPI
 #             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
-#             search) and desk.mjs (dashboard, 360° view, cash desk, billing, collections) in
+#             search), desk.mjs (dashboard, 360° view, cash desk, billing, collections) and
+#             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) in
 #             Debian's chromium (screenshots in build/web-screens/BACKEND)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
@@ -11,6 +12,7 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 . "$PMIS_TOP/tests/web/seed.sh"
+. "$PMIS_TOP/tests/web/seed-apply.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -55,6 +57,7 @@ browser)
     # every command and the server at one pinned "now", after the seeded bill runs
     export PMIS_NOW=2025-07-01T02:00:00Z
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
+    seed_apply_db || { not_ok "set up the applications and surveys data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
@@ -64,6 +67,8 @@ browser)
         CASHIER_OTP="$cashier_otp" APPROVER_PW="$approver_pw"
     tap browser node web/tests/e2e/journey.mjs
     tap desk node web/tests/e2e/desk.mjs
+    export SURVEY_OPEN="$survey_open" HOSP_ACCT="$hosp_acct"
+    tap apply node web/tests/e2e/apply.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

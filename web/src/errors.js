@@ -11,6 +11,7 @@ const KNOWN = [
   [/password must not contain the user name/, 'errors.pwHasUser'],
   [/new password must differ from the current one/, 'errors.pwSame'],
   [/log in again/, 'errors.sessionExpired'],
+  [/^account (\d+) is an important customer .*needs a second approver/, 'appl.disc.needSecond', (m) => ({ account: m[1] })],
 ]
 
 /** The text to show for `err` (an ApiError, a network failure or anything thrown). */

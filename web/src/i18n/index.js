@@ -4,9 +4,10 @@
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
+import apply from './apply.js'
 
 export const LANGS = ['zh-CN', 'en']
-export const messages = { 'zh-CN': zhCN, en }
+export const messages = { 'zh-CN': { ...zhCN, ...apply['zh-CN'] }, en: { ...en, ...apply.en } }
 
 export function initialLang(stored, navigatorLang) {
   if (LANGS.includes(stored)) return stored
