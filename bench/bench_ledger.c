@@ -1,12 +1,16 @@
 /*
  * bench_ledger --db URL [--accounts N] [--bank-lines M]: the receivables ledger at scale.
  * Fills a migrated, empty database by bulk SQL with N accounts, each with one issued bill of
- * 100.00–599.99 yuan due 2025-05-15 and its receivable (not the bill-run path: this measures
- * the ledger). Then, with the clock at 2025-06-14:
+ * 100.00–599.99 yuan due 2025-05-15 and its receivable, and a history: the month before's bill,
+ * paid by the bank and settled (N payments, allocations and ledger entries); on PostgreSQL then
+ * VACUUM ANALYZE, as autovacuum keeps an established database (not the bill-run path: this
+ * measures the ledger). Then, with the clock at 2025-06-14:
  *   1. late fees accrued for all N overdue bills (ledger_accrue, 30 days each);
- *   2. N/10 counter payments through ledger_pay, one transaction each (`pmis pay`), then N
- *      payments through ledger_post_many, 1000 per transaction (the path of every payment),
- *      each paying its bill's fee and part of its principal;
+ *   2. K (--single, default N/10) counter payments through ledger_pay, one transaction each
+ *      (`pmis pay`), then N payments through ledger_post_many, 1000 per transaction (the path
+ *      of every payment), each paying its bill's fee and part of its principal; the mean time
+ *      of the first and the last tenth of these batches shows whether a batch slows down as
+ *      the payment table grows;
  *   3. a bank collection file of M lines (payment_batch_import, the path of `pmis payment
  *      import`) paying the first M accounts again;
  * and `ledger verify` over everything. Prints the figures; asserts nothing.
@@ -44,6 +48,27 @@ static const char fill[] =
     "INSERT INTO receivable (bill_id, account_id, bill_year, resident, due_on, amount_fen)"
     " SELECT i, i, 2025, CASE WHEN i % 10 < 8 THEN 1 ELSE 0 END, '2025-05-15',"
     " 10000 + (i * 7919) % 50000 FROM seq_n;\n"
+    /* the history: last month's bill, paid by the bank, settled */
+    "INSERT INTO bill (id, bill_no, account_id, period, kind, status, tariff_code, energy_wh,"
+    " total_fen, usage_text, reads_text, due_on, issued_at, created_at)"
+    " SELECT {{N}} + i, 'B202503' || CAST(1000000000 + i AS TEXT), i, '2025-03', 'regular',"
+    " 'issued', 'FLAT', 100000, 9000 + (i * 7919) % 50000, '', '', '2025-04-15', 0, 0"
+    " FROM seq_n;\n"
+    "INSERT INTO receivable (bill_id, account_id, bill_year, resident, due_on, amount_fen,"
+    " paid_fen, settled_on) SELECT {{N}} + i, i, 2025, CASE WHEN i % 10 < 8 THEN 1 ELSE 0 END,"
+    " '2025-04-15', 9000 + (i * 7919) % 50000, 9000 + (i * 7919) % 50000, '2025-04-10'"
+    " FROM seq_n;\n"
+    "INSERT INTO payment (id, account_id, amount_fen, unallocated_fen, channel, ref, paid_on,"
+    " cashier, status, posted_at) SELECT i, i, 9000 + (i * 7919) % 50000, 0, 'bank',"
+    " 'H' || CAST(i AS TEXT), '2025-04-10', 'bench', 'posted', 0 FROM seq_n;\n"
+    "INSERT INTO allocation (payment_id, bill_id, fee_fen, principal_fen)"
+    " SELECT i, {{N}} + i, 0, 9000 + (i * 7919) % 50000 FROM seq_n;\n"
+    "INSERT INTO ledger_entry (account_id, kind, debit_fen, credit_fen, bill_id, on_date,"
+    " posted_at, actor) SELECT i, 'bill', 9000 + (i * 7919) % 50000, 0, {{N}} + i,"
+    " '2025-04-01', 0, 'bench' FROM seq_n;\n"
+    "INSERT INTO ledger_entry (account_id, kind, debit_fen, credit_fen, payment_id, on_date,"
+    " posted_at, actor, note) SELECT i, 'payment', 0, 9000 + (i * 7919) % 50000, i,"
+    " '2025-04-10', 0, 'bench', 'H' || CAST(i AS TEXT) FROM seq_n;\n"
     "INSERT INTO ledger_entry (account_id, kind, debit_fen, credit_fen, bill_id, on_date,"
     " posted_at, actor) SELECT i, 'bill', 10000 + (i * 7919) % 50000, 0, i, '2025-05-01', 0,"
     " 'bench' FROM seq_n;\n"
@@ -82,15 +107,25 @@ static int fill_db(struct store *s, int64_t n, struct err *err)
                     "%" PRId64 ") INSERT INTO seq_n SELECT i FROM c;",
                     n);
     const char *p = fill, *q;
-    while ((q = strstr(p, "{{SEQ}}"))) {
+    while ((q = strstr(p, "{{"))) {
         strbuf_add(&sql, p, (size_t)(q - p));
-        strbuf_addstr(&sql, seq.buf);
-        p = q + 7;
+        if (!strncmp(q, "{{SEQ}}", 7))
+            strbuf_addstr(&sql, seq.buf);
+        else
+            strbuf_addf(&sql, "%" PRId64, n);
+        p = q + (q[2] == 'S' ? 7 : 5);
     }
     strbuf_addstr(&sql, p);
+    /* an established database: its sequences past the history, its statistics gathered (as
+     * autovacuum keeps them); the code must not depend on them (see Q_LP_REFS) */
+    if (store_kind(s) == STORE_PG)
+        strbuf_addstr(&sql, "SELECT setval(pg_get_serial_sequence('payment', 'id'), "
+                            "(SELECT MAX(id) FROM payment));\n");
     int ret = store_begin(s, err);
     if (!ret)
         ret = store_end(s, store_exec_script(s, sql.buf, err), err);
+    if (!ret && store_kind(s) == STORE_PG)
+        ret = store_exec_script(s, "VACUUM ANALYZE", err);
 
     strbuf_release(&sql);
     strbuf_release(&seq);
@@ -100,7 +135,7 @@ static int fill_db(struct store *s, int64_t n, struct err *err)
 int main(int argc, char **argv)
 {
     const char *url = NULL;
-    int64_t n = 100000, m = 100000;
+    int64_t n = 100000, m = 100000, single = -1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
@@ -108,9 +143,11 @@ int main(int argc, char **argv)
             n = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--bank-lines") && i + 1 < argc)
             m = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--single") && i + 1 < argc)
+            single = strtoll(argv[++i], NULL, 10);
         else
             return fprintf(stderr, "usage: bench_ledger --db URL [--accounts N] "
-                                   "[--bank-lines M]\n"), 64;
+                                   "[--bank-lines M] [--single K]\n"), 64;
     }
     if (!url || n < 1 || m < 0 || m > n)
         return fprintf(stderr, "bench_ledger: --db URL, N >= 1, 0 <= M <= N\n"), 64;
@@ -144,7 +181,8 @@ int main(int argc, char **argv)
         return fprintf(stderr, "policies: %s\n", err.msg), 1;
     /* counter payments, each in its own transaction as `pmis pay` posts them: a tenth of N */
     char acc[24];
-    int64_t single = n / 10 ? n / 10 : 1;
+    if (single < 0)
+        single = n / 10 ? n / 10 : 1;
     t0 = now_s();
     for (int64_t i = 1; i <= single; i++) {
         snprintf(acc, sizeof(acc), "%" PRId64 "01", 1000000000 + i);
@@ -162,8 +200,11 @@ int main(int argc, char **argv)
     char (*accs)[24] = calloc(1000, 24), (*refs)[32] = calloc(1000, 32);
     struct post_opts po = { .channel = "wechat", .kind = "payment", .check_closed_day = true,
                             .policies = &pol };
+    int64_t nb = (n + 999) / 1000, b = 0;
+    double *bt = calloc((size_t)nb, sizeof(*bt));
     t0 = now_s();
     for (int64_t i = 1; i <= n;) {
+        double tb = now_s();
         size_t k = 0;
         for (; k < 1000 && i <= n; k++, i++) {
             snprintf(accs[k], 24, "%" PRId64 "01", 1000000000 + i);
@@ -178,9 +219,25 @@ int main(int argc, char **argv)
             if (lines[j].status != LINE_POSTED)
                 return fprintf(stderr, "post %s: %s\n", accs[j], lines[j].error), 1;
         arena_reset(&arena);
+        bt[b++] = now_s() - tb;
     }
     t = now_s() - t0;
     printf("pay: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", n, t, (double)n / t);
+    /* a batch's time must not grow with the payments before it */
+    int64_t tenth = nb / 10 ? nb / 10 : 1;
+    double first = 0, last = 0, worst = 0;
+    for (int64_t j = 0; j < nb; j++) {
+        if (j < tenth)
+            first += bt[j];
+        if (j >= nb - tenth)
+            last += bt[j];
+        if (bt[j] > worst)
+            worst = bt[j];
+    }
+    printf("pay batches: %" PRId64 " of 1000, first tenth %.1f ms, last tenth %.1f ms each, "
+           "slowest %.1f ms\n", nb, first / (double)tenth * 1e3, last / (double)tenth * 1e3,
+           worst * 1e3);
+    free(bt);
     free(lines);
     free(accs);
     free(refs);

@@ -20,6 +20,7 @@
 #   BENCH_BILL_ROWS="100000 1000000"      bill run sizes
 #   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
 #                                        one payment each) and the lines of a bank file
+#   BENCH_LEDGER_SINGLE=10000            ledger: payments posted one per transaction first
 #   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
 #   BENCH_BACKENDS="sqlite postgresql"
 #   BENCH_QUERIES=300                    search queries per kind
@@ -258,7 +259,8 @@ for be in $backends; do
     postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" ledger) ;;
     esac
     echo "$be: ledger over $ledger_rows accounts, a bank file of $ledger_bank lines ..."
-    "$bin/bench/bench_ledger" --db "$url" --accounts "$ledger_rows" --bank-lines "$ledger_bank" |
+    "$bin/bench/bench_ledger" --db "$url" --accounts "$ledger_rows" --bank-lines "$ledger_bank" \
+        --single "${BENCH_LEDGER_SINGLE:-10000}" |
         tee "$tmp/ledger-out"
     awk -v be="$be" '/^accrue:/ { a = $2 " bills in " $10 " s" }
         /^pay:/ { p = $2 " payments in " $5 " s" } /^bank file:/ { b = $3 " lines in " $8 " s" }

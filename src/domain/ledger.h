@@ -76,7 +76,9 @@ struct post_opts {
  * its date and pays the oldest bills first; a line that cannot post changes nothing and gets
  * a negative status and the reason (unknown account ERR_NOT_FOUND; closed account, a
  * reference posted before to another account or amount or repeated in `lines`, a closed
- * cashier day, fees accrued past its date ERR_CONFLICT). Inside the caller's transaction;
+ * cashier day, fees accrued past its date ERR_CONFLICT). A reference belongs to the first
+ * line that posts with it: a refused line does not take it from a later one. Inside the
+ * caller's transaction;
  * returns an error only when nothing can be trusted (a storage error): roll back then.
  */
 int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line *lines, size_t n,
@@ -166,7 +168,9 @@ int64_t fee_charge(const struct fee_policies *pol, struct date day, int64_t ufen
 struct accrue_result {
     int64_t bills, fee_fen; /* bills whose fee grew, by how much in all */
 };
-/** Accrue late fees on every overdue receivable through `through` (idempotent per day). */
+/** Accrue late fees on every overdue receivable through `through` (idempotent per day); with
+ *  ctx.scope_org_id set, on those of accounts in that org subtree only (the rest are left to a
+ *  later run, by a whole-tree caller or `pmis fees accrue`). */
 int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accrue_result *r,
                   struct err *err);
 

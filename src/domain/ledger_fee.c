@@ -1,6 +1,7 @@
 /*
  * Late fees (电费违约金, rules §6): policies by effective date, the exact daily accrual, the
- * nightly accrual over every overdue bill, waivers.
+ * nightly accrual over every overdue bill (a scoped caller's: those of its org subtree),
+ * waivers.
  *
  * Each overdue day from the day after the due date to the payment day (both inclusive) costs
  * the unpaid principal × that day's rate: residential, or for other users the current-year
@@ -103,18 +104,31 @@ int fee_ufen(const struct fee_policies *pol, bool resident, int bill_year, int64
 {
     int64_t ppm_days = 0; /* Σ over the days of the day's rate: the fee is linear in them */
     int32_t from = date_to_days(after) + 1, to = date_to_days(through);
+    /* the first day of a later year than the bill's: cross-year arrears from there on */
+    int32_t cross = date_to_days((struct date){ bill_year + 1, 1, 1 });
     *ufen = 0;
-    for (int32_t d = from; d <= to; d++) {
-        struct date day = date_from_days(d);
-        const struct fee_policy *p = policy_at(pol, day);
-        if (!p) {
+    /* by runs of days with one rate: a policy's days, split where the year changes (the
+     * nightly accrual of a million bills spent 8 % of its time pricing them day by day) */
+    for (int32_t d = from; d <= to;) {
+        int k = -1;
+        while (k + 1 < pol->n && date_to_days(pol->p[k + 1].from) <= d)
+            k++;
+        if (k < 0) {
             char b[DATE_BUF_SIZE];
             return error(err, ERR_CONFIG, "no late-fee policy is in force on %s",
-                         date_format(day, b));
+                         date_format(date_from_days(d), b));
         }
-        ppm_days += resident               ? p->resident_ppm
-                    : day.y <= bill_year ? p->current_year_ppm
-                                           : p->cross_year_ppm;
+        const struct fee_policy *p = &pol->p[k];
+        int32_t end = to;
+        if (k + 1 < pol->n && date_to_days(pol->p[k + 1].from) - 1 < end)
+            end = date_to_days(pol->p[k + 1].from) - 1;
+        if (!resident && d < cross && cross - 1 < end)
+            end = cross - 1;
+        int64_t rate = resident ? p->resident_ppm
+                       : d < cross ? p->current_year_ppm
+                                   : p->cross_year_ppm;
+        ppm_days += rate * (int64_t)(end - d + 1);
+        d = end + 1;
     }
     __int128 v = (__int128)principal_fen * ppm_days;
     if (v > INT64_MAX || v < 0) {
@@ -270,7 +284,44 @@ out:
     return ret < 0 ? ret : 0;
 }
 
-/* One page of overdue receivables, accrued through `through`; the cursor moves past it. */
+/* A scoped caller (ctx.scope_org_id) accrues its subtree only: keep the page's receivables
+ * of accounts in it, in order; *n becomes their number. */
+static int keep_in_scope(struct ctx *c, struct receivable *recs, int64_t *n, struct err *err)
+{
+    struct strbuf js = STRBUF_INIT;
+    struct strmap in = STRMAP_INIT;
+    char key[24];
+    int64_t k = 0;
+    int ret;
+    strbuf_addch(&js, '[');
+    for (int64_t i = 0; i < *n; i++)
+        strbuf_addf(&js, "%s%" PRId64, i ? "," : "", recs[i].account_id);
+    strbuf_addch(&js, ']');
+    struct store_stmt *st = store_q(c->db, Q_LF_SCOPE_ACCOUNTS);
+    store_bind_text(st, 1, js.buf);
+    ctx_bind_scope(c, st, 2);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        snprintf(key, sizeof(key), "%" PRId64, store_col_i64(st, 0));
+        strmap_put(&in, key, 1);
+    }
+    store_reset(st);
+    for (int64_t i = 0; i < *n && ret >= 0; i++) {
+        snprintf(key, sizeof(key), "%" PRId64, recs[i].account_id);
+        if (strmap_get(&in, key, NULL))
+            recs[k++] = recs[i];
+    }
+    if (ret >= 0)
+        *n = k;
+    strbuf_release(&js);
+    strmap_release(&in);
+    return ret < 0 ? ret : 0;
+}
+
+#define LF_ROWS 16 /* late-fee rows per Q_LF_ENTRIES16 (SQLite) */
+
+/* One page of overdue receivables, accrued through `through`; the cursor moves past it. On
+ * SQLite each bill's receivable and balance are updated at once, its ledger row waits for 15
+ * more (the page is one transaction either way). */
 static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
                        struct receivable *recs, int64_t limit,
                        struct date *cur_due, int64_t *cur_id, struct accrue_result *r, bool *more,
@@ -302,8 +353,13 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
         *cur_due = recs[n - 1].due_on;
         *cur_id = recs[n - 1].bill_id;
     }
+    if (n && c->scope_org_id && (ret = keep_in_scope(c, recs, &n, err)))
+        return ret;
     if (store_kind(c->db) == STORE_PG)
         return n ? accrue_page_pg(c, pol, through, recs, n, r, err) : 0;
+    size_t nq = 0; /* late-fee rows waiting in q, written LF_ROWS at a time */
+    struct { int64_t account_id, fen, bill_id; } q[LF_ROWS];
+    int64_t now = ctx_now(c);
     for (int64_t i = 0; i < n; i++) {
         struct receivable *rec = &recs[i];
         int64_t added;
@@ -324,11 +380,31 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
             continue;
         r->bills++;
         r->fee_fen += added;
-        if ((ret = ledger_entry_add(c, rec->account_id, "late_fee", added, 0, rec->bill_id, 0,
-                                    through, NULL, err)) ||
-            (ret = ledger_balance_add(c, rec->account_id, added, err)))
+        if ((ret = ledger_balance_add(c, rec->account_id, added, err)))
             return ret;
+        q[nq].account_id = rec->account_id;
+        q[nq].fen = added;
+        q[nq++].bill_id = rec->bill_id;
+        if (nq < LF_ROWS)
+            continue;
+        st = store_q(c->db, Q_LF_ENTRIES16);
+        for (size_t k = 0; k < LF_ROWS; k++) {
+            int at = (int)k * 6;
+            store_bind_i64(st, at + 1, q[k].account_id);
+            store_bind_i64(st, at + 2, q[k].fen);
+            store_bind_i64(st, at + 3, q[k].bill_id);
+            store_bind_text(st, at + 4, tb);
+            store_bind_i64(st, at + 5, now);
+            store_bind_text(st, at + 6, c->actor);
+        }
+        if ((ret = store_exec(st, err)))
+            return ret;
+        nq = 0;
     }
+    for (size_t k = 0; k < nq; k++)
+        if ((ret = ledger_entry_add(c, q[k].account_id, "late_fee", q[k].fen, 0, q[k].bill_id, 0,
+                                    through, NULL, err)))
+            return ret;
     return 0;
 }
 
@@ -362,8 +438,9 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accr
     free(recs);
     if (ret)
         return ret;
-    snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen",
-             date_format(through, b), r->bills, r->fee_fen);
+    snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen%s",
+             date_format(through, b), r->bills, r->fee_fen,
+             c->scope_org_id ? ", the caller's org subtree" : "");
     struct audit_rec ar = { "fee.accrue", "receivable", b, NULL, NULL, detail };
     if ((ret = store_begin(c->db, err)))
         return ret;

@@ -474,11 +474,6 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
             continue;
         }
         if (l->ref && strmap_get(&s.seen, l->ref, &prev)) {
-            if (prev > 0) {
-                line_fail(c, l, ERR_CONFLICT, "%s reference '%s' repeats line %" PRId64,
-                          o->channel, l->ref, prev);
-                continue;
-            }
             const struct seen_pay *p = &seen.v[-prev - 1];
             if (!strmap_get(&s.acct_by_no, p->account_no, NULL)) {
                 /* another account, perhaps outside the caller's org scope: name nothing of it */
@@ -508,18 +503,26 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
                       c->actor, day);
             continue;
         }
-        if (l->ref)
-            strmap_put(&s.seen, l->ref, (int64_t)i + 1);
         s.accts.v[ai].locked = true;
     }
     if ((ret = lock_and_load(&s, err)))
         goto out;
+    /* A reference is taken by the line that posts with it, in line order: a line refused
+     * (here or above) leaves it to a later line. */
     for (size_t i = 0; i < n; i++) {
-        int64_t ai;
-        if (lines[i].status || !strmap_get(&s.acct_by_no, lines[i].account_no, &ai))
+        struct post_line *l = &lines[i];
+        int64_t ai, prev;
+        if (l->status || !strmap_get(&s.acct_by_no, l->account_no, &ai))
             continue;
-        if ((ret = apply_line(&s, polp, i, &lines[i], &s.accts.v[ai], err)))
+        if (l->ref && strmap_get(&s.seen, l->ref, &prev)) {
+            line_fail(c, l, ERR_CONFLICT, "%s reference '%s' repeats line %" PRId64,
+                      o->channel, l->ref, prev);
+            continue;
+        }
+        if ((ret = apply_line(&s, polp, i, l, &s.accts.v[ai], err)))
             goto out;
+        if (l->ref && l->status == LINE_POSTED)
+            strmap_put(&s.seen, l->ref, (int64_t)i + 1);
     }
     if (!s.pays.n)
         goto out;

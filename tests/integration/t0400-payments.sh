@@ -211,6 +211,16 @@ expect_ok "verify again" ledger verify
 run ledger show $R4
 if diff -u "$PMIS_TOP/tests/data/golden/ledger-r4.txt" "$T/out" >"$T/diff"; then ok "R4's ledger as the golden file"; else not_ok "R4's ledger as the golden file"; sed 's/^/#   /' "$T/diff" | head -40; fi
 
+# ---- a line refused as back-dated leaves its reference free ----
+printf 'H,ICBC-V1,2025-01-31\nD,V1,%s,1.00,2025-01-30\nT,1,1.00\n' $R4 >"$T/bank7.csv"
+bal=$(balance $R4)
+expect_ok "a bank line dated before the fees accrued" --json payment import "$T/bank7.csv"
+check "is unmatched, naming why" out_has '"posted":0,.*"unmatched":1,"unmatched_lines":\[\{"line":2,"ref":"V1","account":"'$R4'","reason":"late fees of bill #[0-9]* are accrued through 2025-01-31, after the payment date 2025-01-30'
+check "and posts nothing" test "$(balance $R4) $(sql "SELECT COUNT(*) FROM payment WHERE ref = 'V1'")" = "$bal 0"
+printf 'H,ICBC-V2,2025-01-31\nD,V1,%s,1.00\nT,1,1.00\n' $R4 >"$T/bank8.csv"
+expect_ok "the bank's corrected line in its next file" --json payment import "$T/bank8.csv"
+check "posts with the same reference" test "$(jq -c '[.posted, .unmatched]' "$T/out") $(sql "SELECT COUNT(*) FROM payment WHERE channel = 'bank' AND ref = 'V1'")" = "[1,0] 1"
+
 # ---- two processes posting to one account at once never double-allocate ----
 export PMIS_NOW=2025-02-03T02:00:00Z
 before_fen=$(sql "SELECT balance_fen FROM account_balance WHERE account_id = (SELECT id FROM account WHERE account_no = '$R4')")

@@ -4,7 +4,8 @@
 # (collection:work), disconnection candidates, notices and approvals (collection:approve, a
 # second user's password). Everything is scoped to the caller's subtree: figures without an org
 # are the own subtree's, another subtree's account or order answers 404 exactly like a missing
-# one, and reminders (which run over every org) need a user of the whole tree (403). Bad input
+# one, and reminders (which run over every org) need a user of the whole tree (403); late fees
+# accrued by a scoped user are its subtree's, the rest left to a whole-tree run. Bad input
 # is 400 naming the field, bodies over the limit 413; money is decimal strings.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
@@ -214,7 +215,30 @@ expect "another subtree's account's ratings: 404" 404 \
 req GET "/api/v1/accounts/$A1/credit" -b "$T/ana.jar"
 check "an analyst may not read an account's credit: 403" test "$status" = 403
 
+# ---- late fees by subtree ----
+fees_through() { # ACCOUNT
+    sql "SELECT COALESCE(r.fee_through, '-') FROM receivable r JOIN account a ON a.id = r.account_id WHERE a.account_no = '$1'"
+}
+n_fee=$(sql "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'late_fee'")
+# shellcheck disable=SC2086
+req POST /api/v1/fees/accrue $BO -H "$JSON" -d '{}'
+check "a scoped manager accrues the late fees of its own subtree" test \
+    "$status $(jq -c '[.through, .bills]' "$T/body") $(fees_through $A1) $(fees_through $A2) $(fees_through $NB1)" = \
+    '200 ["2025-02-20",2] 2025-02-20 2025-02-20 -'
+check "two late-fee rows, and the audit row says whose subtree" test \
+    "$(sql "SELECT COUNT(*) FROM ledger_entry WHERE kind = 'late_fee'") $(sql "SELECT detail FROM audit_log WHERE action = 'fee.accrue' ORDER BY id DESC LIMIT 1")" = \
+    "$((n_fee + 2)) through 2025-02-20: 2 bills, $(sql "SELECT SUM(fee_fen) FROM receivable r JOIN account a ON a.id = r.account_id WHERE a.account_no IN ('$A1', '$A2')") fen, the caller's org subtree"
+# shellcheck disable=SC2086
+req POST /api/v1/fees/accrue $RO -H "$JSON" -d '{}'
+check "a whole-tree user then accrues the rest: NB's bill" test \
+    "$status $(jq -c .bills "$T/body") $(fees_through $NB1)" = "200 1 2025-02-20"
+# shellcheck disable=SC2086
+req POST /api/v1/fees/accrue $BO -H "$JSON" -d '{}'
+check "again the same day: nothing" test "$status $(jq -c .bills "$T/body")" = "200 0"
+
 serve_stop
 check "the server stops cleanly" test "$srv_rc" = 0
 srv_pid=""
+"$PMIS" ledger verify >/dev/null 2>&1
+check "the ledger verifies after the accruals" test $? = 0
 done_testing

@@ -2,7 +2,8 @@
  * Unit tests for the late-fee arithmetic of domain/ledger.h (rules §6.3): the worked examples
  * L1–L4 under the 1996 and the 2024 policy, the minimum (and a policy without one), a policy
  * change in the middle of the arrears, the accrual of a receivable (idempotent per day,
- * nothing on principal already paid), rounding half up, and overflow.
+ * nothing on principal already paid), rounding half up, overflow, and the runs of days at one
+ * rate against the sum day by day across policy and year boundaries.
  */
 #include "core/common.h"
 #include "domain/ledger.h"
@@ -136,6 +137,43 @@ static void test_errors(void **state)
                      ERR_INVALID);
 }
 
+/* the sum day by day, as the rules state it, against fee_ufen's runs of days */
+static int64_t ufen_by_day(const struct fee_policies *p, bool resident, int year, int64_t fen,
+                           struct date after, struct date through)
+{
+    int64_t sum = 0;
+    for (int32_t d = date_to_days(after) + 1; d <= date_to_days(through); d++) {
+        struct date day = date_from_days(d);
+        const struct fee_policy *in = NULL;
+        for (int i = 0; i < p->n && date_cmp(p->p[i].from, day) <= 0; i++)
+            in = &p->p[i];
+        sum += fen * (resident             ? in->resident_ppm
+                      : day.y <= year      ? in->current_year_ppm
+                                           : in->cross_year_ppm);
+    }
+    return sum;
+}
+
+static void test_runs_match_days(void **state)
+{
+    (void)state;
+    struct fee_policies p;
+    struct err err;
+    int64_t u;
+    policies(&p, false);
+    /* a third version with other rates from 2025-03-01, so every boundary shows */
+    p.p[p.n++] = (struct fee_policy){ D(2025, 3, 1), 1500, 2500, 3500, 0, "test" };
+    for (int32_t a = date_to_days(D(2024, 4, 20)); a < date_to_days(D(2025, 6, 1)); a += 23)
+        for (int32_t len = 0; len < 700; len += 29)
+            for (int k = 0; k < 4; k++) {
+                bool resident = k & 1;
+                int year = k & 2 ? 2023 : 2024;
+                struct date after = date_from_days(a), through = date_from_days(a + len);
+                assert_int_equal(fee_ufen(&p, resident, year, 12345, after, through, &u, &err), 0);
+                assert_int_equal(u, ufen_by_day(&p, resident, year, 12345, after, through));
+            }
+}
+
 static void test_receipts(void **state)
 {
     (void)state;
@@ -162,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_worked_examples), cmocka_unit_test(test_minimum_versions),
         cmocka_unit_test(test_rounding),        cmocka_unit_test(test_accrue_receivable),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_receipts),
+        cmocka_unit_test(test_runs_match_days),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
