@@ -243,6 +243,16 @@ struct apply_event;
 json_t *api_application_json(const struct application *a, api_time_fn *when, void *arg);
 json_t *api_apply_stage_json(const struct apply_stage_row *s, api_time_fn *when, void *arg);
 json_t *api_apply_event_json(const struct apply_event *e, api_time_fn *when, void *arg);
+/*
+ * A work order as JSON, one shape for the API and `pmis ticket list|show --json` (api_ticket.c):
+ * the order as listed, and its detail — customer, text, creator, history, SLA clocks (their
+ * state at ctx now), root causes, repeat flag and outage — read in the ctx's scope; *out NULL
+ * on error.
+ */
+struct ticket;
+json_t *api_ticket_json(const struct ticket *t, api_time_fn *when, void *arg);
+int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
+                           json_t **out, struct err *err);
 struct outbox_detail;
 struct outbox_attempt;
 /** An outbox message and one delivery attempt as JSON: the form of the API and of

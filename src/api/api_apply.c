@@ -39,6 +39,10 @@ json_t *api_application_json(const struct application *a, api_time_fn *when, voi
     json_object_set_new(j, "stage_deadline_at", when(a->stage_deadline_at, arg));
     json_object_set_new(j, "stage_sla",
                         open ? json_string(sla_state_name(a->stage_sla)) : json_null());
+    json_object_set_new(j, "warned_at", when(a->warned_at, arg));
+    json_object_set_new(j, "breached_at", when(a->breached_at, arg));
+    json_object_set_new(j, "stage_warned_at", when(a->stage_warned_at, arg));
+    json_object_set_new(j, "stage_breached_at", when(a->stage_breached_at, arg));
     json_object_set_new(j, "closed_at", when(a->closed_at, arg));
     json_object_set_new(j, "cancel_reason", api_json_str(a->cancel_reason));
     json_object_set_new(j, "result", api_json_str(a->result));

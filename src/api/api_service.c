@@ -19,7 +19,10 @@ static json_t *escalation_json(const struct ticket_escalation *e)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(e->id));
-    json_object_set_new(j, "ticket", json_integer(e->ticket_id));
+    json_object_set_new(j, "ticket", e->ticket_id ? json_integer(e->ticket_id) : json_null());
+    json_object_set_new(j, "application",
+                        e->application_id ? json_integer(e->application_id) : json_null());
+    json_object_set_new(j, "stage", api_json_str(e->stage));
     json_object_set_new(j, "type", json_string(e->type));
     json_object_set_new(j, "metric", json_string(e->metric));
     json_object_set_new(j, "org", json_string(e->org_code));

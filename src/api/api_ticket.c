@@ -18,7 +18,7 @@ static int ticket_id(struct api_req *r, int64_t *id)
     return api_param_id(r, "work order", id);
 }
 
-static json_t *ticket_json(const struct ticket *t)
+json_t *api_ticket_json(const struct ticket *t, api_time_fn *when, void *arg)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(t->id));
@@ -37,66 +37,76 @@ static json_t *ticket_json(const struct ticket *t)
     json_object_set_new(j, "paused", json_boolean(t->paused_at != 0));
     json_object_set_new(j, "merged_into", t->merged_into ? json_integer(t->merged_into)
                                                          : json_null());
-    json_object_set_new(j, "accepted_at", api_json_time(t->accepted_at));
-    json_object_set_new(j, "archived_at", api_json_time(t->archived_at));
+    json_object_set_new(j, "accepted_at", when(t->accepted_at, arg));
+    json_object_set_new(j, "archived_at", when(t->archived_at, arg));
     return j;
 }
 
+/* a JSON array being filled, with the caller's form of instants */
+struct items {
+    json_t *a;
+    api_time_fn *when;
+    void *arg;
+};
+
 static int event_item(void *arg, const struct ticket_event *e)
 {
-    json_array_append_new(arg, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at", api_json_time(e->at),
-                                         "actor", e->actor, "action", e->action, "from",
-                                         api_json_str(e->from), "to", e->to, "note",
-                                         api_json_str(e->note)));
+    struct items *it = arg;
+    json_array_append_new(it->a, json_pack("{s:o,s:s,s:s,s:o,s:s,s:o}", "at",
+                                           it->when(e->at, it->arg), "actor", e->actor, "action",
+                                           e->action, "from", api_json_str(e->from), "to", e->to,
+                                           "note", api_json_str(e->note)));
     return 0;
 }
 
 static int clock_item(void *arg, const struct ticket_clock *k)
 {
+    struct items *it = arg;
     const char *state = strcmp(k->status, "cancelled") ? sla_state_name(k->state) : "cancelled";
     json_t *j = json_object();
     json_object_set_new(j, "round", json_integer(k->round));
     json_object_set_new(j, "metric", json_string(k->metric));
     json_object_set_new(j, "clock", json_string(k->clock));
     json_object_set_new(j, "amount", json_integer(k->amount));
-    json_object_set_new(j, "started_at", api_json_time(k->started_at));
-    json_object_set_new(j, "deadline_at", api_json_time(k->deadline_at));
-    json_object_set_new(j, "warn_at", api_json_time(k->warn_at));
-    json_object_set_new(j, "stopped_at", api_json_time(k->stopped_at));
+    json_object_set_new(j, "started_at", it->when(k->started_at, it->arg));
+    json_object_set_new(j, "deadline_at", it->when(k->deadline_at, it->arg));
+    json_object_set_new(j, "warn_at", it->when(k->warn_at, it->arg));
+    json_object_set_new(j, "stopped_at", it->when(k->stopped_at, it->arg));
     json_object_set_new(j, "state", json_string(state));
-    json_object_set_new(j, "escalated_at", api_json_time(k->escalated_at));
-    json_array_append_new(arg, j);
+    json_object_set_new(j, "escalated_at", it->when(k->escalated_at, it->arg));
+    json_array_append_new(it->a, j);
     return 0;
 }
 
 static int cause_item(void *arg, const struct complaint_cause *k)
 {
-    json_array_append_new(arg, json_pack("{s:s,s:s}", "code", k->code, "name", k->name));
+    struct items *it = arg;
+    json_array_append_new(it->a, json_pack("{s:s,s:s}", "code", k->code, "name", k->name));
     return 0;
 }
 
-/* The order with its history, clocks, repeat flag, outage and causes; replies `status`. */
-static int reply_detail(struct api_req *r, int status, int64_t id)
+int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
+                           json_t **out, struct err *err)
 {
-    struct ticket t;
     struct complaint_repeat rep;
     struct outage o;
     bool repeat, linked;
     int rc;
-    if ((rc = ticket_get(&r->ctx, id, &t, &r->err)))
-        return rc;
-    json_t *j = ticket_json(&t), *ev = json_array(), *ck = json_array(), *ca = json_array();
-    json_object_set_new(j, "customer", api_json_str(t.customer));
-    json_object_set_new(j, "text", json_string(t.text));
-    json_object_set_new(j, "created_by", json_string(t.created_by));
-    json_object_set_new(j, "events", ev);
-    json_object_set_new(j, "clocks", ck);
-    json_object_set_new(j, "causes", ca);
-    if ((rc = ticket_events(&r->ctx, id, event_item, ev, &r->err)) ||
-        (rc = ticket_clocks(&r->ctx, id, ctx_now(&r->ctx), clock_item, ck, &r->err)) ||
-        (rc = complaint_causes(&r->ctx, id, cause_item, ca, &r->err)) ||
-        (rc = complaint_repeat_get(&r->ctx, id, &rep, &repeat, &r->err)) ||
-        (rc = outage_of_ticket(&r->ctx, id, &o, &linked, &r->err))) {
+    json_t *j = api_ticket_json(t, when, arg);
+    struct items ev = { json_array(), when, arg }, ck = { json_array(), when, arg },
+                 ca = { json_array(), when, arg };
+    json_object_set_new(j, "customer", api_json_str(t->customer));
+    json_object_set_new(j, "text", json_string(t->text));
+    json_object_set_new(j, "created_by", json_string(t->created_by));
+    json_object_set_new(j, "events", ev.a);
+    json_object_set_new(j, "clocks", ck.a);
+    json_object_set_new(j, "causes", ca.a);
+    *out = NULL;
+    if ((rc = ticket_events(c, t, event_item, &ev, err)) ||
+        (rc = ticket_clocks(c, t, ctx_now(c), clock_item, &ck, err)) ||
+        (rc = complaint_causes(c, t, cause_item, &ca, err)) ||
+        (rc = complaint_repeat_get(c, t->id, &rep, &repeat, err)) ||
+        (rc = outage_of_ticket(c, t->id, &o, &linked, err))) {
         json_decref(j);
         return rc;
     }
@@ -105,15 +115,28 @@ static int reply_detail(struct api_req *r, int status, int64_t id)
                         repeat ? json_pack("{s:I,s:s,s:I,s:o,s:s}", "id", (json_int_t)rep.earlier_id,
                                            "basis", rep.basis, "window_days",
                                            (json_int_t)rep.window_days, "accepted_at",
-                                           api_json_time(rep.earlier_accepted_at), "state",
+                                           when(rep.earlier_accepted_at, arg), "state",
                                            rep.earlier_state)
                                : json_null());
     json_object_set_new(j, "outage",
                         linked ? json_pack("{s:I,s:s,s:o,s:o,s:s,s:s}", "id", (json_int_t)o.id,
-                                           "kind", o.kind, "from", api_json_time(o.from_at), "to",
-                                           api_json_time(o.to_at), "reason", o.reason, "state",
+                                           "kind", o.kind, "from", when(o.from_at, arg), "to",
+                                           when(o.to_at, arg), "reason", o.reason, "state",
                                            o.state)
                                : json_null());
+    *out = j;
+    return 0;
+}
+
+/* The order with its history, clocks, repeat flag, outage and causes; replies `status`. */
+static int reply_detail(struct api_req *r, int status, int64_t id)
+{
+    struct ticket t;
+    json_t *j;
+    int rc;
+    if ((rc = ticket_get(&r->ctx, id, &t, &r->err)) ||
+        (rc = api_ticket_detail_json(&r->ctx, &t, api_time_utc, NULL, &j, &r->err)))
+        return rc;
     return api_reply(r, status, j);
 }
 
@@ -169,7 +192,7 @@ static int query_bool(struct api_req *r, const char *name, bool *out)
 
 static int list_item(void *arg, const struct ticket *t)
 {
-    json_array_append_new(arg, ticket_json(t));
+    json_array_append_new(arg, api_ticket_json(t, api_time_utc, NULL));
     return 0;
 }
 
@@ -224,7 +247,7 @@ static int reply_state(struct api_req *r, int64_t id)
 {
     struct ticket t;
     int rc = ticket_get(&r->ctx, id, &t, &r->err);
-    return rc ? rc : api_reply(r, 200, ticket_json(&t));
+    return rc ? rc : api_reply(r, 200, api_ticket_json(&t, api_time_utc, NULL));
 }
 
 /* A move to `to` with an optional note (and, for 分类, the classification). */

@@ -128,6 +128,7 @@ cmd_fn cmd_arrears_aging, cmd_arrears_list, cmd_arrears_rate;
 cmd_fn cmd_remind_run, cmd_remind_history, cmd_remind_schedule, cmd_remind_template,
     cmd_outbox_list, cmd_outbox_mark_sent, cmd_outbox_mark_failed;
 cmd_fn cmd_outbox_deliver, cmd_outbox_show, cmd_outbox_dead, cmd_outbox_retry, cmd_outbox_lang;
+cmd_fn cmd_outbox_channels;
 cmd_fn cmd_disconnect_candidates, cmd_disconnect_notice, cmd_disconnect_approve,
     cmd_disconnect_policy, cmd_disconnect_final, cmd_orders_list, cmd_orders_done, cmd_orders_cancel;
 cmd_fn cmd_prepaid_check, cmd_prepaid_threshold, cmd_daily;
@@ -139,6 +140,7 @@ cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ti
 cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
 cmd_fn cmd_apply_new, cmd_apply_list, cmd_apply_show, cmd_apply_advance, cmd_apply_complete,
     cmd_apply_cancel, cmd_apply_pause, cmd_apply_resume;
+cmd_fn cmd_apply_sla;
 cmd_fn cmd_survey_record, cmd_survey_show, cmd_survey_list, cmd_survey_campaign,
     cmd_survey_report, cmd_survey_template;
 cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder;

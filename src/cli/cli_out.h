@@ -1,7 +1,7 @@
 /*
- * Output helpers shared by the commands that print instants (cmd_ticket.c, cmd_outage.c,
+ * Output helpers shared by the commands that print instants (cmd_ticket*.c, cmd_outage.c,
  * cmd_apply.c, cmd_disconnect.c, cmd_outbox.c): instants in the business zone, a JSON list being
- * built, and positive record numbers.
+ * built, positive record numbers and the --at / --date instant of a command.
  */
 #ifndef PMIS_CLI_OUT_H
 #define PMIS_CLI_OUT_H
@@ -58,6 +58,25 @@ static inline int cli_parse_number(struct cli *cli, const char *s, const char *w
     if (errno || *end || end == s || v <= 0)
         return error(&cli->err, ERR_USAGE, "'%s' is not %s", s, what);
     *id = v;
+    return 0;
+}
+
+/* --at TIME (local or with offset) or --date D (as of the end of that local day); default now */
+static inline int out_parse_at(struct cli *cli, struct out *o, const char *at, const char *date,
+                               int64_t *us)
+{
+    if (at && date)
+        return error(&cli->err, ERR_USAGE, "give --at or --date, not both");
+    if (at)
+        return instant_parse_local(at, &o->tz, us, &cli->err);
+    if (date) {
+        struct date d;
+        int rc = date_parse(date, &d, &cli->err);
+        if (!rc)
+            *us = tz_day_start(&o->tz, date_add_days(d, 1)) - 1;
+        return rc;
+    }
+    *us = ctx_now(&cli->ctx);
     return 0;
 }
 

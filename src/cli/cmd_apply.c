@@ -1,5 +1,5 @@
 /*
- * pmis apply new|list|show|advance|complete|cancel|pause|resume: service applications (业扩报装
+ * pmis apply new|list|show|advance|complete|cancel|pause|resume|sla: service applications (业扩报装
  * and changes, domain/apply.h) with their stages and working-day clocks. Times are printed in
  * the business zone with their offset; deadlines are the end of the last allowed working day.
  */
@@ -118,6 +118,70 @@ int cmd_apply_list(struct cli *cli, int argc, char **argv)
         (rc = apply_list(&cli->ctx, &f, ctx_now(&cli->ctx), list_row, &o, &cli->err)) == 0 &&
         cli->json)
         cli_json_out(json_incref(o.items));
+    out_release(&o);
+    return rc;
+}
+
+static int sla_row(void *arg, const struct application *a, bool esc_total, bool esc_stage)
+{
+    struct out *o = arg;
+    char d[INSTANT_BUF_SIZE], x[INSTANT_BUF_SIZE];
+    if (o->cli->json) {
+        json_t *j = api_application_json(a, cli_time_local, &o->tz);
+        json_object_set_new(j, "escalated_total", json_boolean(esc_total));
+        json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
+        json_array_append_new(o->items, j);
+        return 0;
+    }
+    printf("%-5" PRId64 " %-13s %-8s %-6s due %s %s%s; stage due %s %s%s\n", a->id, a->kind,
+           a->stage, a->org_code, a->deadline_at ? when(o, a->deadline_at, d) : "(paused)",
+           sla_state_name(a->sla), esc_total ? " escalated" : "",
+           a->stage_deadline_at ? when(o, a->stage_deadline_at, x) : "(paused)",
+           sla_state_name(a->stage_sla), esc_stage ? " escalated" : "");
+    return 0;
+}
+
+int cmd_apply_sla(struct cli *cli, int argc, char **argv)
+{
+    const char *at_s = NULL, *date = NULL;
+    bool all = false;
+    const struct opt_spec specs[] = {
+        { "all", OPT_BOOL, &all, NULL, "list every open application (default: warnings, breaches)" },
+        { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
+        { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA run of the open applications: the "
+                 "end-to-end and current-stage clocks in\nwarning (the kind's share of its working "
+                 "days used) or breached record it once,\nand a breach is escalated into the "
+                 "supervisor's queue (pmis ticket escalations) once.";
+    struct apply_sla_totals tot;
+    struct out o;
+    int64_t at;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc || (rc = out_init(cli, &o)))
+        return rc;
+    if ((rc = out_parse_at(cli, &o, at_s, date, &at)) ||
+        (rc = apply_sla_run(&cli->ctx, at, all, sla_row, &o, &tot, &cli->err)))
+        goto out;
+    if (cli->json) {
+        json_t *j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "at", jwhen(&o, at),
+                              "clocks", (json_int_t)tot.clocks, "ok", (json_int_t)tot.ok,
+                              "warning", (json_int_t)tot.warning, "breached",
+                              (json_int_t)tot.breached, "paused", (json_int_t)tot.paused,
+                              "warned", (json_int_t)tot.warned, "newly_breached",
+                              (json_int_t)tot.newly_breached, "escalated",
+                              (json_int_t)tot.escalated);
+        json_object_set(j, "rows", o.items);
+        cli_json_out(j);
+    } else {
+        printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64
+               " breached, %" PRId64 " paused; recorded %" PRId64 " warnings, %" PRId64
+               " breaches; %" PRId64 " escalated\n",
+               tot.clocks, tot.ok, tot.warning, tot.breached, tot.paused, tot.warned,
+               tot.newly_breached, tot.escalated);
+    }
+out:
     out_release(&o);
     return rc;
 }

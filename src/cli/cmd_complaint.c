@@ -30,6 +30,7 @@ int cli_ticket_extra(struct cli *cli, int64_t id, json_t *j)
 {
     struct complaint_repeat r;
     struct outage o;
+    struct ticket t;
     struct tz tz;
     bool rep, linked;
     char a[INSTANT_BUF_SIZE], b[INSTANT_BUF_SIZE];
@@ -39,7 +40,8 @@ int cli_ticket_extra(struct cli *cli, int64_t id, json_t *j)
         goto out;
     if ((rc = complaint_repeat_get(&cli->ctx, id, &r, &rep, &cli->err)) ||
         (rc = outage_of_ticket(&cli->ctx, id, &o, &linked, &cli->err)) ||
-        (rc = complaint_causes(&cli->ctx, id, cause_row, causes, &cli->err)))
+        (rc = ticket_get(&cli->ctx, id, &t, &cli->err)) ||
+        (rc = complaint_causes(&cli->ctx, &t, cause_row, causes, &cli->err)))
         goto tz;
     if (j) {
         json_t *x = json_null();
@@ -110,7 +112,9 @@ int cmd_ticket_tag(struct cli *cli, int argc, char **argv)
     if ((rc = complaint_tag(&cli->ctx, id, cause ? cause : remove, remove != NULL, &cli->err)))
         return rc;
     json_t *causes = json_array();
-    if ((rc = complaint_causes(&cli->ctx, id, cause_row, causes, &cli->err))) {
+    struct ticket t;
+    if ((rc = ticket_get(&cli->ctx, id, &t, &cli->err)) ||
+        (rc = complaint_causes(&cli->ctx, &t, cause_row, causes, &cli->err))) {
         json_decref(causes);
         return rc;
     }

@@ -1,7 +1,7 @@
 /*
- * pmis outbox deliver|show|dead|retry|lang: the delivery worker and what an operator needs
- * around it (one message with its attempts, the dead letters, their requeue, an account's
- * message language). The gateways come from the configuration (gateway.<channel>.*).
+ * pmis outbox deliver|show|dead|retry|lang|channels: the delivery worker and what an operator
+ * needs around it (one message with its attempts, the dead letters, their requeue, an account's
+ * message language and the channels of its notices). The gateways come from the configuration (gateway.<channel>.*).
  * outbox list|mark-sent|mark-failed are in cmd_remind.c.
  */
 #include "core/common.h"
@@ -267,5 +267,21 @@ int cmd_outbox_lang(struct cli *cli, int argc, char **argv)
         cli_json_out(j);
     } else
         printf("account %s: messages in %s\n", argv[0], argv[1]);
+    return 0;
+}
+
+int cmd_outbox_channels(struct cli *cli, int argc, char **argv)
+{
+    const struct opt_spec specs[] = { OPT_SPEC_END };
+    cli->usage = "ACCOUNT CHANNEL[,CHANNEL...]\n\nThe channels the account's notices go out on "
+                 "(sms, wechat, email, webhook,\nletter; default sms): an outage notice is sent "
+                 "on each that has a template.";
+    int rc = cli_options(cli, specs, &argc, argv, 2, 2);
+    if (rc || (rc = outbox_channels_set(&cli->ctx, argv[0], argv[1], &cli->err)))
+        return rc;
+    if (cli->json)
+        cli_json_out(json_pack("{s:s,s:s}", "account", argv[0], "channels", argv[1]));
+    else
+        printf("account %s: notices on %s\n", argv[0], argv[1]);
     return 0;
 }

@@ -282,12 +282,15 @@ static int escalation_close(struct cli *cli, int argc, char **argv, bool resolve
     if (cli->json) {
         json_t *j = json_object();
         json_object_set_new(j, "id", json_integer(e.id));
-        json_object_set_new(j, "ticket", json_integer(e.ticket_id));
+        json_object_set_new(j, "ticket", e.ticket_id ? json_integer(e.ticket_id) : json_null());
+        json_object_set_new(j, "application",
+                            e.application_id ? json_integer(e.application_id) : json_null());
         json_object_set_new(j, "status", json_string(e.status));
         cli_json_out(j);
     } else {
-        printf("escalation %" PRId64 " (work order %" PRId64 ", %s): %s\n", e.id, e.ticket_id,
-               e.metric, e.status);
+        printf("escalation %" PRId64 " (%s %" PRId64 ", %s): %s\n", e.id,
+               e.application_id ? "application" : "work order",
+               e.application_id ? e.application_id : e.ticket_id, e.metric, e.status);
     }
     return 0;
 }

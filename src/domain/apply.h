@@ -91,6 +91,8 @@ struct application {
     enum sla_state sla;        /* end to end (SLA_MET / SLA_MISSED once completed) */
     int64_t stage_deadline_at; /* the current stage's; 0 while paused or closed */
     enum sla_state stage_sla;
+    /* recorded by the SLA run (apply_sla_run), once; 0 when not */
+    int64_t warned_at, breached_at, stage_warned_at, stage_breached_at;
 };
 
 /** Load one application (in the ctx's org scope) evaluated at `at`; ERR_NOT_FOUND. */
@@ -123,6 +125,34 @@ struct apply_event {
 };
 typedef int apply_event_fn(void *arg, const struct apply_event *e);
 int apply_events(struct ctx *c, int64_t id, apply_event_fn *fn, void *arg, struct err *err);
+
+/* ---- the SLA run of applications (apply_sla.c) ---- */
+
+struct apply_sla_totals {
+    int64_t clocks, ok, warning, breached, paused; /* end-to-end and current-stage clocks */
+    int64_t warned, newly_breached, escalated;     /* recorded by this run */
+};
+/** An open application as the run saw it; esc_total / esc_stage: escalated by this run. */
+typedef int apply_sla_fn(void *arg, const struct application *a, bool esc_total, bool esc_stage);
+
+/**
+ * The SLA run of the open applications in the ctx's scope at instant `at` (the job beside
+ * ticket_sla_run): each end-to-end clock and current-stage clock in warning (the kind's warn_pct
+ * of its working days used) or breached records its first warning and first breach (once), and
+ * a breached clock is escalated into the supervisor's queue (ticket_escalation, metric
+ * apply_total or apply_stage) once, with an event in the application's history and an audit
+ * row; a second run at the same or a later instant records and escalates nothing new. `fn`
+ * (may be NULL) gets the applications with a clock in warning or breached, or with `all` every
+ * open one. Counts in *tot. One transaction.
+ */
+int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *arg,
+                  struct apply_sla_totals *tot, struct err *err);
+
+/**
+ * Note a step of the supervisor's queue on an application (its history and an audit row
+ * "application.<action>"), inside the caller's transaction; ERR_NOT_FOUND outside the scope.
+ */
+int apply_note(struct ctx *c, int64_t id, const char *action, const char *note, struct err *err);
 
 /** Chinese name of a stage code (the code itself if unknown); "已归档" / "已撤销" for states. */
 const char *apply_stage_zh(struct ctx *c, const char *stage);

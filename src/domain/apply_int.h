@@ -1,7 +1,8 @@
 /*
- * Internals shared by apply.c (intake, stages, cancel, pauses, reading) and apply_done.c
- * (completion into the archive): the stages of a kind, saving an application and recording
- * one action (event row + audit row), inside the caller's transaction.
+ * Internals shared by apply.c (stages, cancel, pauses), apply_add.c (intake), apply_read.c,
+ * apply_done.c (completion into the archive) and apply_sla.c (the SLA run): the stages of a
+ * kind, loading, saving an application and recording one action (event row + audit row),
+ * inside the caller's transaction.
  */
 #ifndef PMIS_APPLY_INT_H
 #define PMIS_APPLY_INT_H
@@ -41,6 +42,10 @@ int apply_record(struct ctx *c, const struct application *a, const char *action,
 
 /** End an open pause at `now` (any step means the customer is back). */
 int apply_end_pause(struct ctx *c, struct application *a, int64_t now, struct err *err);
+
+/** Enter stage `s` at `now` (its application_stage row, the limit copied in). */
+int apply_enter_stage(struct ctx *c, const struct application *a,
+                      const struct apply_stage_def *s, int64_t now, struct err *err);
 
 /** Set finished_at of the application's current stage. */
 int apply_finish_stage(struct ctx *c, const struct application *a, int64_t now, struct err *err);

@@ -44,6 +44,10 @@ static void app_read(struct ctx *c, struct store_stmt *st, struct application *a
     a->account_id = store_col_i64(st, 26);
     *stage_start = store_col_i64(st, 27);
     *stage_days = store_col_i64(st, 28);
+    a->warned_at = store_col_i64(st, 29);
+    a->breached_at = store_col_i64(st, 30);
+    a->stage_warned_at = store_col_i64(st, 31);
+    a->stage_breached_at = store_col_i64(st, 32);
 }
 
 /* A clock of `days` working days started at `start`, stopped at `stop` (0: running), at `at`. */

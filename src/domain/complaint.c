@@ -179,15 +179,12 @@ out:
     return store_end(c->db, ret, err);
 }
 
-int complaint_causes(struct ctx *c, int64_t id, complaint_cause_fn *fn, void *arg,
+int complaint_causes(struct ctx *c, const struct ticket *t, complaint_cause_fn *fn, void *arg,
                      struct err *err)
 {
-    struct ticket t;
-    int ret = ticket_get(c, id, &t, err);
-    if (ret)
-        return ret;
+    int ret = 0;
     struct store_stmt *st = store_q(c->db, Q_COMPLAINT_CAUSES);
-    store_bind_i64(st, 1, id);
+    store_bind_i64(st, 1, t->id);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct complaint_cause k = { ctx_col_text(c, st, 0), ctx_col_text(c, st, 1) };
         ret = fn(arg, &k);

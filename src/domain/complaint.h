@@ -50,7 +50,8 @@ struct complaint_cause {
     const char *code, *name;
 };
 typedef int complaint_cause_fn(void *arg, const struct complaint_cause *k);
-int complaint_causes(struct ctx *c, int64_t id, complaint_cause_fn *fn, void *arg,
+/** The root-cause tags of order `t` (read with ticket_get, so in the ctx's scope). */
+int complaint_causes(struct ctx *c, const struct ticket *t, complaint_cause_fn *fn, void *arg,
                      struct err *err);
 
 /**

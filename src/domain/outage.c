@@ -6,6 +6,7 @@
 #include "domain/outage_int.h"
 
 #include "core/common.h"
+#include "core/log.h"
 #include "core/vec.h"
 #include "domain/audit.h"
 #include "domain/outbox.h"
@@ -109,8 +110,29 @@ int outage_notify(struct ctx *c, const char *kind, int64_t account_id, const cha
                   const struct notice_vars *v, int64_t *id, struct err *err)
 {
     char lang[3];
-    int ret = outbox_account_lang(c, account_id, lang, err);
-    if (!ret)
+    unsigned mask;
+    int ret;
+    *id = 0;
+    if ((ret = outbox_account_lang(c, account_id, lang, err)) ||
+        (ret = outbox_account_channels(c, account_id, &mask, err)))
+        return ret;
+    /* one message per channel of the account, in its language; a channel without a template
+     * of the kind (letters: 0023 gives sms, wechat, email and webhook) is passed over, and an
+     * account left with none gets the SMS */
+    for (int i = 0; i < OUTBOX_NCHANNELS && !ret; i++) {
+        int64_t box = 0;
+        if (!(mask & (1u << i)))
+            continue;
+        ret = outbox_enqueue(c, kind, outbox_channel_names[i], account_id, account_no, lang,
+                             render, v, &box, err);
+        if (ret == ERR_NOT_FOUND) {
+            log_debug("no %s template for %s: not sent there", kind, outbox_channel_names[i]);
+            ret = 0;
+        } else if (!*id) {
+            *id = box;
+        }
+    }
+    if (!ret && !*id)
         ret = outbox_enqueue(c, kind, "sms", account_id, account_no, lang, render, v, id, err);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no %s template for sms", kind);

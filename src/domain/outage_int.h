@@ -19,8 +19,10 @@ struct notice_vars {
 const char *outage_local_time(struct ctx *c, const struct tz *tz, int64_t us);
 
 /**
- * Queue the SMS of template `kind` (message_template) with `v` filled in to account
- * `account_no`; *id its outbox row. ERR_NOT_FOUND without the template. In the caller's tx.
+ * Queue the notice of template `kind` (message_template) with `v` filled in to account
+ * `account_no` on each of the account's channels that has a template of the kind
+ * (outbox_account_channels; the SMS when none has), in the account's language; *id the first
+ * outbox row. ERR_NOT_FOUND without an SMS template to fall back on. In the caller's tx.
  */
 int outage_notify(struct ctx *c, const char *kind, int64_t account_id, const char *account_no,
                   const struct notice_vars *v, int64_t *id, struct err *err);

@@ -1,6 +1,6 @@
 /*
  * The outbox (see outbox.h): queuing a message in the recipient's language with a fresh
- * delivery key, the language preference, one message with its attempts, the dead letters and
+ * delivery key, the language and channel preferences, one message with its attempts, the dead letters and
  * their requeue. Called by collect_outbox.c and outage.c (queuing) and cmd_outbox.c.
  */
 #include "domain/outbox.h"
@@ -58,6 +58,74 @@ int outbox_lang_set(struct ctx *c, const char *account_no, const char *lang, str
     if (!(ret = store_exec(st, err)))
         ret = audit_append(c, &ar, err);
     return store_end(c->db, ret, err);
+}
+
+/* Parse "sms,wechat" into a channel mask; ERR_INVALID naming the problem. */
+static int channels_parse(const char *list, unsigned *mask, struct err *err)
+{
+    *mask = 0;
+    for (const char *p = list ? list : ""; *p;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char name[16];
+        int i = -1;
+        if (n && n < sizeof(name)) {
+            memcpy(name, p, n);
+            name[n] = '\0';
+            i = outbox_channel_index(name);
+        }
+        if (i < 0)
+            return error(err, ERR_INVALID, "unknown channel '%.*s' (sms, wechat, letter, email, "
+                         "webhook)", (int)(n < 32 ? n : 32), p);
+        if (*mask & (1u << i))
+            return error(err, ERR_INVALID, "channel '%s' is listed twice", name);
+        *mask |= 1u << i;
+        p += n + (end != NULL);
+    }
+    if (!*mask)
+        return error(err, ERR_INVALID, "the list of channels is empty");
+    return 0;
+}
+
+int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_CHANNELS_GET);
+    store_bind_i64(st, 1, account_id);
+    int ret = store_one(st, err);
+    *mask = 1u << OUTBOX_SMS;
+    if (!ret && channels_parse(store_col_text(st, 0), mask, err))
+        *mask = 1u << OUTBOX_SMS; /* only the migration's default or this module writes it */
+    store_reset(st);
+    return ret == ERR_NOT_FOUND ? 0 : ret;
+}
+
+int outbox_channels_set(struct ctx *c, const char *account_no, const char *list, struct err *err)
+{
+    struct strbuf norm = STRBUF_INIT;
+    unsigned mask;
+    int64_t id;
+    bool closed;
+    int ret = channels_parse(list, &mask, err);
+    if (ret || (ret = ledger_account_find(c, account_no, &id, &closed, err)))
+        return ret;
+    /* stored in the channels' own order, so equal sets read the same */
+    for (int i = 0; i < OUTBOX_NCHANNELS; i++)
+        if (mask & (1u << i))
+            strbuf_addf(&norm, "%s%s", norm.len ? "," : "", outbox_channel_names[i]);
+    if ((ret = store_begin(c->db, err)))
+        goto out;
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_CHANNELS_SET);
+    store_bind_i64(st, 1, id);
+    store_bind_text(st, 2, norm.buf);
+    store_bind_i64(st, 3, ctx_now(c));
+    store_bind_text(st, 4, c->actor);
+    struct audit_rec ar = { "outbox.channels", "account", account_no, NULL, norm.buf, NULL };
+    if (!(ret = store_exec(st, err)))
+        ret = audit_append(c, &ar, err);
+    ret = store_end(c->db, ret, err);
+out:
+    strbuf_release(&norm);
+    return ret;
 }
 
 int outbox_enqueue(struct ctx *c, const char *kind, const char *channel, int64_t account_id,

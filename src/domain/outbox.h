@@ -32,6 +32,18 @@ int outbox_account_lang(struct ctx *c, int64_t account_id, char lang[3], struct 
 int outbox_lang_set(struct ctx *c, const char *account_no, const char *lang, struct err *err);
 
 /**
+ * The channels an account's notices go out on (message_pref.channels, 0023; sms when none is
+ * set): *mask has bit (1 << enum outbox_channel) for each.
+ */
+int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, struct err *err);
+/**
+ * Set them from a comma-separated list of channel names ("sms,wechat,email"); ERR_NOT_FOUND for
+ * an unknown account, ERR_INVALID naming an unknown or repeated channel or an empty list.
+ * Audited.
+ */
+int outbox_channels_set(struct ctx *c, const char *account_no, const char *list, struct err *err);
+
+/**
  * Queue a message of `kind` on `channel` to `account_no` in the language `lang` (the template of
  * that language, else the Chinese one: the message records the language its text is in),
  * rendered by `render`, with a fresh delivery key; *id its outbox id. ERR_NOT_FOUND without a
@@ -108,7 +120,11 @@ struct outbox_deliver_result {
  * 408, 429, 5xx, timeouts and connection errors → retried after min(cap, base × 2^(n-1)) ms,
  * dead after max_attempts; other answers → dead at once. A message whose worker died
  * mid-delivery is posted again with the same key. Needs c->keys (the contact is decrypted here).
- * Returns when nothing is due (`once`) or when *stop is set. ERR_CONFIG for a bad gateway.
+ * A database failure on the way (ERR_BUSY, ERR_UNAVAILABLE, ERR_IO: a lock held elsewhere, a
+ * lost connection) is logged and waited out (100 ms doubling to 30 s) and the worker carries
+ * on; a POST made before it is recorded once the database answers, not posted again. A `once`
+ * run returns the error after 8 failures in a row. Returns when nothing is due (`once`) or when
+ * *stop is set. ERR_CONFIG for a bad gateway.
  */
 int outbox_deliver(struct ctx *c, const struct outbox_deliver_opts *o,
                    struct outbox_deliver_result *r, struct err *err);

@@ -1,6 +1,7 @@
 /*
- * The delivery worker (see outbox.h): worker slots, claims, the POST of each message to its
- * channel's gateway (outbox_http.c), and the outcome (sent, retried with back-off, dead).
+ * The delivery worker (see outbox.h): the loop over claimed batches (slots and claims are
+ * outbox_claim.c's), the POST of each message to its channel's gateway (outbox_http.c), and
+ * the outcome (sent, retried with back-off, dead).
  *
  * No message is sent twice by two workers: a message is claimed (claimed_by = the worker's
  * slot) in a transaction that only takes unclaimed ones (SQLite serialises writers; on
@@ -8,7 +9,10 @@
  * dies with it, and the next worker that finds the slot free requeues the slot's claims, to be
  * posted again with the same Idempotency-Key (at least once, with a key the gateway dedups by).
  * The claim is committed before the POST, so an attempt that may have reached the gateway is
- * always on record. Called by cmd_outbox.c.
+ * always on record. A database failure (busy, unreachable, I/O) is logged and waited out with
+ * back-off: the outcome of a POST already made is recorded first when the database answers
+ * again (never posted twice), the slot lock is checked (a lost PostgreSQL session loses it)
+ * and the unposted rest of the batch is requeued. Called by cmd_outbox.c.
  */
 #include "domain/outbox_int.h"
 
@@ -24,133 +28,10 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- claims ---- */
-
-struct claimed {
-    int64_t id, account_id, attempts, created_at;
-    char *kind, *channel, *recipient, *body, *lang, *key;
-    int ch;
-};
-
-struct worker {
-    struct ctx *c;
-    const struct outbox_deliver_opts *o;
-    struct outbox_deliver_result *r;
-    char chans[64]; /* ",sms,wechat," */
-    struct outbox_http *http;
-    VEC(struct claimed) batch;
-};
-
-static bool slot_name_ok(const char *s)
-{
-    const char *p = "outbox-worker-";
-    if (strncmp(s, p, strlen(p)) || !s[strlen(p)] || strlen(s) > 24)
-        return false;
-    for (s += strlen(p); *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* Requeue the claims of `slot` (a worker that died, or our own leftovers), due at once. */
-static int release(struct ctx *c, const char *slot, const char *why, int64_t *n, struct err *err)
-{
-    int ret = store_begin(c->db, err);
-    if (ret)
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_OUTBOX_RELEASE);
-    store_bind_text(st, 1, slot);
-    store_bind_i64(st, 2, ctx_now(c));
-    store_bind_text(st, 3, why);
-    if (!(ret = store_exec(st, err))) {
-        *n += store_changes(st);
-        st = store_q(c->db, Q_OUTBOX_ATTEMPT_CUT);
-        store_bind_text(st, 1, slot);
-        store_bind_i64(st, 2, ctx_now(c));
-        store_bind_text(st, 3, why);
-        ret = store_exec(st, err);
-    }
-    return store_end(c->db, ret, err);
-}
-
-/* Claims held by slots whose worker is gone (their lock is free) go back to the queue. */
-static int recover(struct worker *w, struct err *err)
-{
-    VEC(char *) slots = VEC_INIT;
-    struct store_stmt *st = store_q(w->c->db, Q_OUTBOX_CLAIMERS);
-    int ret;
-    while ((ret = store_step(st, err)) == STORE_ROW)
-        if (slot_name_ok(store_col_text(st, 0)) && strcmp(store_col_text(st, 0), w->r->worker))
-            VEC_PUSH(&slots, xstrdup(store_col_text(st, 0)));
-    for (size_t i = 0; i < slots.n && !ret; i++) {
-        struct err busy = ERR_INIT;
-        if (store_lock_try(w->c->db, slots.v[i], "an outbox worker", &busy))
-            continue; /* alive (or another worker is recovering it right now) */
-        int64_t before = w->r->released;
-        ret = release(w->c, slots.v[i], "interrupted: the worker died mid-delivery; posted "
-                      "again with the same key", &w->r->released, err);
-        store_unlock(w->c->db, slots.v[i]);
-        if (w->r->released > before)
-            log_info("outbox: requeued %" PRId64 " messages of %s, which stopped mid-delivery",
-                     w->r->released - before, slots.v[i]);
-    }
-    for (size_t i = 0; i < slots.n; i++)
-        free(slots.v[i]);
-    VEC_FREE(&slots);
-    return ret;
-}
-
-static void batch_clear(struct worker *w)
-{
-    for (size_t i = 0; i < w->batch.n; i++) {
-        struct claimed *m = &w->batch.v[i];
-        free(m->kind), free(m->channel), free(m->recipient), free(m->lang), free(m->key);
-        explicit_bzero(m->body, strlen(m->body));
-        free(m->body);
-    }
-    VEC_CLEAR(&w->batch);
-}
-
-static int claim(struct worker *w, struct err *err)
-{
-    struct ctx *c = w->c;
-    int64_t now = ctx_now(c);
-    int ret = store_begin(c->db, err);
-    if (ret)
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_OUTBOX_CLAIM);
-    store_bind_text(st, 1, w->r->worker);
-    store_bind_i64(st, 2, now);
-    store_bind_text(st, 3, w->chans);
-    store_bind_i64(st, 4, w->o->batch);
-    while ((ret = store_step(st, err)) == STORE_ROW) {
-        struct claimed m = {
-            .id = store_col_i64(st, 0),
-            .kind = xstrdup(store_col_text(st, 1)),
-            .channel = xstrdup(store_col_text(st, 2)),
-            .account_id = store_col_i64(st, 3),
-            .recipient = xstrdup(store_col_text(st, 4)),
-            .body = xstrdup(store_col_text(st, 5)),
-            .lang = xstrdup(store_col_text(st, 6)),
-            .key = xstrdup(store_col_text(st, 7)),
-            .attempts = store_col_i64(st, 8),
-            .created_at = store_col_i64(st, 9),
-        };
-        m.ch = outbox_channel_index(m.channel);
-        VEC_PUSH(&w->batch, m);
-    }
-    for (size_t i = 0; i < w->batch.n && !ret; i++) {
-        st = store_q(c->db, Q_OUTBOX_ATTEMPT_ADD);
-        store_bind_i64(st, 1, w->batch.v[i].id);
-        store_bind_text(st, 2, w->r->worker);
-        store_bind_i64(st, 3, now);
-        ret = store_exec(st, err);
-    }
-    ret = store_end(c->db, ret, err);
-    if (ret)
-        batch_clear(w);
-    return ret;
-}
+/* A database failure is waited out: 100 ms, doubling to 30 s; a `once` run gives up after 8. */
+#define OUTBOX_DB_BACKOFF_MS 100
+#define OUTBOX_DB_BACKOFF_CAP_MS 30000
+#define OUTBOX_ONCE_TRIES 8
 
 /* ---- one POST ---- */
 
@@ -203,7 +84,16 @@ static int post(struct worker *w, const struct claimed *m, enum outcome *out, lo
                           instant_format(m->created_at, at));
     json_object_set_new(j, "text", json_string(m->body));
     int ret = contact(w, m, j, &none, err);
-    if (ret || none) {
+    /* a reconnect since the claim may have lost the slot lock, and with it the claim: the
+     * batch is checked again (resync) before anything is posted */
+    if (!ret && store_reconnects(w->c->db) != w->gen)
+        ret = error(err, ERR_UNAVAILABLE, "the database connection was re-established since "
+                    "the claim");
+    if (ret) {
+        json_decref(j);
+        return ret;
+    }
+    if (none) {
         json_decref(j);
         *out = OUT_DEAD;
         *status = 0;
@@ -291,26 +181,104 @@ static int record(struct worker *w, const struct claimed *m, enum outcome out, l
 
 /* ---- the loop ---- */
 
-static int take_slot(struct worker *w, struct err *err)
+/* Sleep `ms` in steps of 100 ms, cut short when *stop is set. */
+static void nap(const struct outbox_deliver_opts *o, int64_t ms)
 {
-    for (int k = 1; k <= 64; k++) {
-        snprintf(w->r->worker, sizeof(w->r->worker), "outbox-worker-%d", k);
-        int ret = store_lock_try(w->c->db, w->r->worker, "an outbox worker", err);
-        if (!ret)
-            return 0;
-        if (ret != ERR_BUSY)
-            return ret;
-        err_clear(err);
-    }
-    return error(err, ERR_BUSY, "64 outbox workers are running already");
-}
-
-static void nap(const struct outbox_deliver_opts *o)
-{
-    for (int64_t left = o->poll_ms; left > 0 && !(o->stop && *o->stop); left -= 100) {
+    for (int64_t left = ms; left > 0 && !(o->stop && *o->stop); left -= 100) {
         struct timespec ts = { 0, (left < 100 ? left : 100) * 1000000L };
         nanosleep(&ts, NULL);
     }
+}
+
+/* A failure worth waiting out: the database busy (locked), unreachable or failing I/O. */
+static bool transient(int ret)
+{
+    return ret == ERR_BUSY || ret == ERR_UNAVAILABLE || ret == ERR_IO;
+}
+
+/*
+ * Wait out a database failure: log it and sleep the back-off (OUTBOX_DB_BACKOFF_MS doubling to
+ * OUTBOX_DB_BACKOFF_CAP_MS). false when the worker should give up: a `once` run after
+ * OUTBOX_ONCE_TRIES failures in a row (a long-running worker keeps trying).
+ */
+static bool wait_out(struct worker *w, struct err *err)
+{
+    int64_t ms = OUTBOX_DB_BACKOFF_MS;
+    w->failures++;
+    for (int64_t i = 1; i < w->failures && ms < OUTBOX_DB_BACKOFF_CAP_MS; i++)
+        ms *= 2;
+    if (ms > OUTBOX_DB_BACKOFF_CAP_MS)
+        ms = OUTBOX_DB_BACKOFF_CAP_MS;
+    if (w->o->once && w->failures >= OUTBOX_ONCE_TRIES)
+        return false;
+    log_warn("outbox: %s: database error (%s); trying again in %" PRId64 " ms", w->r->worker,
+             err->msg, ms);
+    err_clear(err);
+    nap(w->o, ms);
+    return true;
+}
+
+/*
+ * After a database failure, before anything more is posted: make sure the worker slot is still
+ * ours (a lost PostgreSQL session loses its lock; if another worker took the slot meanwhile it
+ * owns the slot's claims, and this worker takes another slot), record the outcome of a POST
+ * that was not on record, and requeue what the batch still holds unposted. Idempotent: run
+ * again after another failure.
+ */
+static int resync(struct worker *w, struct err *err)
+{
+    struct pending *p = &w->pending;
+    int ret = store_lock_keep(w->c->db, w->r->worker, "the outbox worker slot", err);
+    if (ret == ERR_BUSY) {
+        log_warn("outbox: %s was taken over while the database was away: its claims are the "
+                 "new holder's%s", w->r->worker, p->set ? " (one sent message will be posted "
+                 "again with the same key)" : "");
+        err_clear(err);
+        p->set = false;
+        outbox_batch_clear(w);
+        return outbox_take_slot(w, err);
+    }
+    if (ret)
+        return ret;
+    if (p->set) {
+        if ((ret = record(w, &w->batch.v[p->i], p->out, p->status, p->why.buf, err)))
+            return ret;
+        log_info("outbox: message %" PRId64 " posted before the database failure is on record "
+                 "now, not posted again", w->batch.v[p->i].id);
+        p->set = false;
+    }
+    int64_t n = 0;
+    if ((ret = outbox_release(w->c, w->r->worker, "requeued: the database failed before it was posted",
+                       &n, err)))
+        return ret;
+    outbox_batch_clear(w);
+    return 0;
+}
+
+/* Post the claimed batch; a database failure leaves the rest of it for resync. */
+static int post_batch(struct worker *w, struct strbuf *why, struct err *err)
+{
+    int ret = 0;
+    for (size_t i = 0; i < w->batch.n && !ret; i++) {
+        enum outcome out;
+        long status;
+        strbuf_reset(why);
+        if ((ret = post(w, &w->batch.v[i], &out, &status, why, err)))
+            break;
+        if ((ret = record(w, &w->batch.v[i], out, status, why->buf, err)) && transient(ret)) {
+            w->pending.i = i;
+            w->pending.out = out;
+            w->pending.status = status;
+            strbuf_reset(&w->pending.why);
+            strbuf_addstr(&w->pending.why, why->buf);
+            w->pending.set = true;
+        }
+        if (w->o->stop && *w->o->stop)
+            break;
+    }
+    if (!ret)
+        outbox_batch_clear(w);
+    return ret;
 }
 
 static int setup(struct worker *w, struct err *err)
@@ -337,49 +305,61 @@ static int setup(struct worker *w, struct err *err)
 int outbox_deliver(struct ctx *c, const struct outbox_deliver_opts *o,
                    struct outbox_deliver_result *r, struct err *err)
 {
-    struct worker w = { .c = c, .o = o, .r = r, .chans = "," };
+    struct worker w = { .c = c, .o = o, .r = r, .chans = ",", .pending.why = STRBUF_INIT };
     struct strbuf why = STRBUF_INIT;
     memset(r, 0, sizeof(*r));
     int ret = setup(&w, err);
-    if (ret || (ret = take_slot(&w, err)))
+    if (ret || (ret = outbox_take_slot(&w, err)))
         goto out;
     log_info("outbox: %s delivering %.*s", r->worker, (int)strlen(w.chans) - 2, w.chans + 1);
     /* a predecessor in this slot died holding claims: they are ours to send again */
-    if ((ret = release(c, r->worker, "interrupted: the worker died mid-delivery; posted again "
+    if ((ret = outbox_release(c, r->worker, "interrupted: the worker died mid-delivery; posted again "
                        "with the same key", &r->released, err)))
         goto unlock;
-    while (!ret && !(o->stop && *o->stop)) {
-        if ((ret = recover(&w, err)) || (ret = claim(&w, err)))
-            break;
-        if (!w.batch.n) {
-            if (o->once)
-                break;
-            nap(o);
+    bool dirty = false; /* a database failure happened: resync before posting */
+    while (!(o->stop && *o->stop)) {
+        if (dirty)
+            ret = resync(&w, err);
+        if (!ret && !(ret = outbox_recover(&w, err))) {
+            w.gen = store_reconnects(c->db);
+            ret = outbox_claim(&w, err);
+        }
+        if (!ret) {
+            dirty = false;
+            w.failures = 0;
+            if (!w.batch.n) {
+                if (o->once)
+                    break;
+                nap(o, o->poll_ms);
+                continue;
+            }
+            ret = post_batch(&w, &why, err);
+        }
+        if (ret && transient(ret) && wait_out(&w, err)) {
+            ret = 0;
+            dirty = true;
             continue;
         }
-        for (size_t i = 0; i < w.batch.n && !ret; i++) {
-            enum outcome out;
-            long status;
-            strbuf_reset(&why);
-            if (!(ret = post(&w, &w.batch.v[i], &out, &status, &why, err)))
-                ret = record(&w, &w.batch.v[i], out, status, why.buf, err);
-            if (o->stop && *o->stop)
-                break;
-        }
-        batch_clear(&w);
+        if (ret)
+            break;
     }
+    if (w.pending.set)
+        log_warn("outbox: %s stops with message %" PRId64 " posted but not on record: the next "
+                 "worker posts it again with the same key", r->worker,
+                 w.batch.v[w.pending.i].id);
     {
         /* what is still claimed (stopped early, a failed write) goes back, due at once */
         struct err e2 = ERR_INIT;
         int64_t left = 0;
-        if (release(c, r->worker, "the worker stopped before posting it", &left, &e2))
+        if (outbox_release(c, r->worker, "the worker stopped before posting it", &left, &e2))
             log_warn("outbox: cannot release the claims of %s: %s", r->worker, e2.msg);
     }
 unlock:
     store_unlock(c->db, r->worker);
 out:
-    batch_clear(&w);
+    outbox_batch_clear(&w);
     VEC_FREE(&w.batch);
+    strbuf_release(&w.pending.why);
     outbox_http_free(w.http);
     strbuf_release(&why);
     return ret;

@@ -1,18 +1,15 @@
 /*
- * Work orders (see ticket.h): intake, the transition table of the complaint closed loop
- * (manual 2.4.1, 6.4: 接单 → 分类 → 响应 → 反馈 → 复核, with 派单/处理 between), reassignment,
- * reopen, merge, pauses, and reading orders back. Each change is one transaction: the order
- * row, a ticket_event row, the clocks (ticket_sla.c) and an audit row commit or vanish together.
+ * Work orders (see ticket.h): the transition table of the complaint closed loop (manual 2.4.1,
+ * 6.4: 接单 → 分类 → 响应 → 反馈 → 复核, with 派单/处理 between), reassignment, reopen, merge and
+ * pauses, and the saving and recording every change shares with intake (ticket_add.c). Reading
+ * orders back is ticket_read.c's. Each change is one transaction: the order row, a ticket_event
+ * row, the clocks (ticket_sla.c) and an audit row commit or vanish together.
  */
 #include "domain/ticket_int.h"
 
 #include "core/common.h"
 #include "domain/audit.h"
 #include "domain/complaint.h"
-#include "domain/customer.h"
-#include "domain/outage.h"
-
-#define TICKET_TEXT_MAX 4000
 
 static const char *const states[] = { "accepted", "classified", "dispatched", "processing",
                                       "responded", "replied", "reviewed", "archived", "merged" };
@@ -45,112 +42,9 @@ const char *ticket_state_zh(const char *state)
     return r < 0 ? state : states_zh[r];
 }
 
-/* ---- reading ---- */
-
-static void ticket_read(struct ctx *c, struct store_stmt *st, struct ticket *t)
-{
-    t->id = store_col_i64(st, 0);
-    t->type = ctx_col_text(c, st, 1);
-    t->subtype = ctx_col_text(c, st, 2);
-    t->type_name = ctx_col_text(c, st, 3);
-    t->channel = ctx_col_text(c, st, 4);
-    t->severity = ctx_col_text(c, st, 5);
-    t->area = ctx_col_text(c, st, 6);
-    t->state = ctx_col_text(c, st, 7);
-    t->cust_no = ctx_col_text(c, st, 8);
-    t->customer = ctx_col_text(c, st, 9);
-    t->org_code = ctx_col_text(c, st, 10);
-    t->assignee = ctx_col_text(c, st, 11);
-    t->text = ctx_col_text(c, st, 12);
-    t->round = store_col_i64(st, 13);
-    t->paused_at = store_col_i64(st, 14);
-    t->merged_into = store_col_i64(st, 15);
-    t->accepted_at = store_col_i64(st, 16);
-    t->archived_at = store_col_i64(st, 17);
-    t->created_by = ctx_col_text(c, st, 18);
-    t->org_id = store_col_i64(st, 19);
-    t->customer_id = store_col_i64(st, 20);
-}
-
-int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_TICKET_GET);
-    store_bind_i64(st, 1, id);
-    ctx_bind_scope(c, st, 2);
-    int ret = store_one(st, err);
-    if (ret == ERR_NOT_FOUND)
-        return error(err, ERR_NOT_FOUND, "no work order %" PRId64, id);
-    if (ret)
-        return ret;
-    ticket_read(c, st, out);
-    store_reset(st);
-    return 0;
-}
-
-int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
-                struct err *err)
-{
-    static const char *const sla_states[] = { "ok", "warning", "breached", "paused", "none" };
-    int64_t org_id = 0;
-    int ret = 0;
-    if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
-        return ret;
-    if (f->state && ticket_state_rank(f->state) < 0)
-        return error(err, ERR_INVALID, "unknown work order state '%s' (accepted, classified, "
-                     "dispatched, processing, responded, replied, reviewed, archived, merged)",
-                     f->state), err_field(err, "state");
-    if (f->sla) {
-        size_t i = 0;
-        while (i < ARRAY_SIZE(sla_states) && strcmp(sla_states[i], f->sla))
-            i++;
-        if (i == ARRAY_SIZE(sla_states))
-            return error(err, ERR_INVALID, "unknown SLA state '%s' (ok, warning, breached, "
-                         "paused, none)", f->sla), err_field(err, "sla");
-    }
-    struct store_stmt *st = store_q(c->db, Q_TICKET_LIST);
-    store_bind_text(st, 1, f->state);
-    store_bind_text(st, 2, f->type);
-    store_bind_i64(st, 3, f->open_only);
-    store_bind_i64(st, 4, f->escalated_only);
-    store_bind_i64(st, 5, f->after_id);
-    store_bind_i64(st, 6, f->limit > 0 ? f->limit : 100);
-    ctx_bind_scope(c, st, 7);
-    store_bind_i64(st, 8, org_id);
-    store_bind_text(st, 9, f->assignee);
-    store_bind_i64(st, 10, f->from_at);
-    store_bind_i64(st, 11, f->to_at);
-    store_bind_text(st, 12, f->sla);
-    store_bind_i64(st, 13, f->sla_at ? f->sla_at : ctx_now(c));
-    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-        struct ticket t;
-        ticket_read(c, st, &t);
-        ret = fn(arg, &t);
-    }
-    store_reset(st);
-    return ret;
-}
-
-int ticket_events(struct ctx *c, int64_t id, ticket_event_fn *fn, void *arg, struct err *err)
-{
-    struct ticket t;
-    int ret = ticket_get(c, id, &t, err);
-    if (ret)
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_TICKET_EVENTS);
-    store_bind_i64(st, 1, id);
-    while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-        struct ticket_event e = { store_col_i64(st, 0), store_col_text(st, 1),
-                                  store_col_text(st, 2), store_col_text(st, 3),
-                                  store_col_text(st, 4), store_col_text(st, 5) };
-        ret = fn(arg, &e);
-    }
-    store_reset(st);
-    return ret;
-}
-
 /* ---- writing ---- */
 
-static int type_get(struct ctx *c, const char *type, const char *subtype, bool *direct,
+int ticket_type_get(struct ctx *c, const char *type, const char *subtype, bool *direct,
                     int64_t *reopen_days, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_TICKET_TYPE_GET);
@@ -203,7 +97,9 @@ static int save(struct ctx *c, const struct ticket *t, int64_t now, struct err *
     return store_exec(st, err);
 }
 
-/* The event row and the audit row of one action. */
+/* The event row and the audit row of one action. Called last in each transaction, after the
+ * clocks: the audit row locks the head of the hash chain (audit_head) until COMMIT, and every
+ * writer waits for that lock, so it is held for as short a time as possible. */
 static int record(struct ctx *c, const struct ticket *t, const char *action, const char *from,
                   const char *note, int64_t now, struct err *err)
 {
@@ -235,117 +131,6 @@ int ticket_record(struct ctx *c, const struct ticket *t, const char *action, con
                   const char *note, int64_t now, struct err *err)
 {
     return record(c, t, action, from, note, now, err);
-}
-
-static int link_customer(struct ctx *c, const char *cust_no, int64_t *cust_id,
-                         int64_t *org_id, struct err *err)
-{
-    struct customer cu;
-    int ret = customer_get(c, cust_no, &cu, err);
-    if (ret)
-        return ret;
-    *cust_id = cu.id;
-    *org_id = cu.org_id;
-    return 0;
-}
-
-static int count_customer(void *arg, const struct customer *cu)
-{
-    struct customer *v = arg;
-    if (v[0].id == 0)
-        v[0] = *cu;
-    else
-        v[1] = *cu;
-    return 0;
-}
-
-static int find_by_phone(struct ctx *c, const char *phone, int64_t *cust_id, int64_t *org_id,
-                         struct err *err)
-{
-    struct customer_query q = { .by = CS_PHONE, .text = phone, .limit = 2 };
-    struct customer v[2];
-    int ret;
-    memset(v, 0, sizeof(v));
-    if (!c->keys)
-        return error(err, ERR_KEY, "finding a caller by phone needs the key file");
-    if ((ret = customer_search(c, &q, count_customer, v, NULL, err)))
-        return ret;
-    if (!v[0].id)
-        return error(err, ERR_NOT_FOUND, "no customer has the phone number given");
-    if (v[1].id)
-        return error(err, ERR_CONFLICT, "the phone number matches several customers (%s, %s, "
-                     "...): give the 户号 with --cust", v[0].cust_no, v[1].cust_no);
-    *cust_id = v[0].id;
-    *org_id = v[0].org_id;
-    return 0;
-}
-
-int ticket_find_caller(struct ctx *c, const char *cust_no, const char *phone, int64_t *cust_id,
-                       int64_t *org_id, struct err *err)
-{
-    *cust_id = *org_id = 0;
-    if (cust_no && phone)
-        return error(err, ERR_USAGE, "give the caller's 户号 or phone, not both");
-    if (phone)
-        return find_by_phone(c, phone, cust_id, org_id, err);
-    if (cust_no)
-        return link_customer(c, cust_no, cust_id, org_id, err);
-    return 0;
-}
-
-int ticket_add(struct ctx *c, const struct ticket_in *in, int64_t *id, struct err *err)
-{
-    int64_t cust_id = 0, org_id = 0, now = ctx_now(c);
-    int ret;
-    const char *text = ctx_trim(c, in->text);
-    if (!text || !*text) {
-        error(err, ERR_INVALID, "a work order needs the caller's request text");
-        return err_field(err, "text");
-    }
-    if (strlen(text) > TICKET_TEXT_MAX)
-        return error(err, ERR_INVALID, "the request text is over %d bytes", TICKET_TEXT_MAX);
-    if (!in->type || !in->channel || !in->severity || !in->area)
-        return error(err, ERR_INVALID, "a work order needs its type, channel, severity and area");
-    if ((ret = type_get(c, in->type, "", NULL, NULL, err)) ||
-        (in->subtype && (ret = type_get(c, in->type, in->subtype, NULL, NULL, err))) ||
-        (ret = ctx_check_code(c, "channel", "ticket_channel", in->channel, err)) ||
-        (ret = ctx_check_code(c, "severity", "ticket_severity", in->severity, err)) ||
-        (ret = ctx_check_code(c, "area", "ticket_area", in->area, err)))
-        return ret;
-    if ((ret = ticket_find_caller(c, in->cust_no, in->phone, &cust_id, &org_id, err)))
-        return ret;
-    if (in->org_code && (ret = ctx_org_id(c, in->org_code, &org_id, err)))
-        return ret;
-    if (!org_id)
-        return error(err, ERR_INVALID, "an anonymous work order needs the responsible org unit");
-    if ((ret = store_begin(c->db, err)))
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_TICKET_ADD);
-    store_bind_text(st, 1, in->type);
-    store_bind_text(st, 2, in->subtype ? in->subtype : "");
-    store_bind_text(st, 3, in->channel);
-    store_bind_text(st, 4, in->severity);
-    store_bind_text(st, 5, in->area);
-    if (cust_id)
-        store_bind_i64(st, 6, cust_id);
-    else
-        store_bind_null(st, 6);
-    store_bind_i64(st, 7, org_id);
-    store_bind_text(st, 8, text);
-    store_bind_i64(st, 9, now);
-    store_bind_text(st, 10, c->actor);
-    struct ticket t;
-    if ((ret = store_one(st, err)))
-        goto out;
-    *id = store_col_i64(st, 0);
-    store_reset(st);
-    if (!(ret = ticket_get(c, *id, &t, err)) && !(ret = record(c, &t, "create", NULL, NULL, now, err)))
-        ret = ticket_clocks_sync(c, &t, now, err);
-    /* service centre part 2: repeat complaints, repair calls inside an outage */
-    if (!ret && !(ret = complaint_intake(c, &t, now, err)))
-        ret = outage_intake(c, &t, now, err);
-out:
-    return store_end(c->db, ret, err);
 }
 
 /* "dispatched, replied" */
@@ -407,7 +192,7 @@ int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, stru
                      "processing, responded, replied, reviewed, archived)", in->to ? in->to : "");
     if ((ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = ticket_get(c, id, &t, err)) || (ret = type_get(c, t.type, "", &direct, NULL, err)))
+    if ((ret = ticket_get(c, id, &t, err)) || (ret = ticket_type_get(c, t.type, "", &direct, NULL, err)))
         goto out;
     size_t i = 0;
     while (i < ARRAY_SIZE(transitions) &&
@@ -431,7 +216,7 @@ int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, stru
     }
     const char *from = t.state;
     if (classify) {
-        if (in->subtype && (ret = type_get(c, t.type, in->subtype, NULL, NULL, err)))
+        if (in->subtype && (ret = ticket_type_get(c, t.type, in->subtype, NULL, NULL, err)))
             goto out;
         if ((in->severity &&
              (ret = ctx_check_code(c, "severity", "ticket_severity", in->severity, err))) ||
@@ -450,10 +235,9 @@ int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, stru
     if (!strcmp(in->to, "archived"))
         t.archived_at = now;
     t.state = in->to;
-    if ((ret = end_pause(c, &t, now, err)) || (ret = save(c, &t, now, err)) ||
-        (ret = record(c, &t, "move", from, in->note, now, err)))
-        goto out;
-    ret = ticket_clocks_sync(c, &t, now, err);
+    if (!(ret = end_pause(c, &t, now, err)) && !(ret = save(c, &t, now, err)) &&
+        !(ret = ticket_clocks_sync(c, &t, now, err)))
+        ret = record(c, &t, "move", from, in->note, now, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -481,11 +265,8 @@ int ticket_assign(struct ctx *c, int64_t id, const char *org_code, const char *a
         goto out;
     if (dispatch)
         t.state = "dispatched";
-    if ((ret = save(c, &t, now, err)) ||
-        (ret = record(c, &t, dispatch ? "move" : "assign", from, note, now, err)))
-        goto out;
-    if (dispatch)
-        ret = ticket_clocks_sync(c, &t, now, err);
+    if (!(ret = save(c, &t, now, err)) && (!dispatch || !(ret = ticket_clocks_sync(c, &t, now, err))))
+        ret = record(c, &t, dispatch ? "move" : "assign", from, note, now, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -497,7 +278,7 @@ int ticket_reopen(struct ctx *c, int64_t id, const char *note, struct err *err)
     int ret;
     if ((ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = ticket_get(c, id, &t, err)) || (ret = type_get(c, t.type, "", NULL, &days, err)))
+    if ((ret = ticket_get(c, id, &t, err)) || (ret = ticket_type_get(c, t.type, "", NULL, &days, err)))
         goto out;
     if (strcmp(t.state, "archived")) {
         ret = error(err, ERR_CONFLICT, "work order %" PRId64 " is %s (%s): only an archived "
@@ -514,9 +295,8 @@ int ticket_reopen(struct ctx *c, int64_t id, const char *note, struct err *err)
     t.state = "processing";
     t.archived_at = 0;
     t.round++;
-    if ((ret = save(c, &t, now, err)) || (ret = record(c, &t, "reopen", "archived", note, now, err)))
-        goto out;
-    ret = ticket_clocks_sync(c, &t, now, err);
+    if (!(ret = save(c, &t, now, err)) && !(ret = ticket_clocks_sync(c, &t, now, err)))
+        ret = record(c, &t, "reopen", "archived", note, now, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -584,10 +364,8 @@ static int set_pause(struct ctx *c, int64_t id, bool pause, const char *note, st
     } else {
         ret = end_pause(c, &t, now, err);
     }
-    if (ret || (ret = save(c, &t, now, err)) ||
-        (ret = record(c, &t, pause ? "pause" : "resume", t.state, note, now, err)))
-        goto out;
-    ret = ticket_clocks_repause(c, &t, err);
+    if (!ret && !(ret = save(c, &t, now, err)) && !(ret = ticket_clocks_repause(c, &t, err)))
+        ret = record(c, &t, pause ? "pause" : "resume", t.state, note, now, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -619,10 +397,9 @@ int ticket_resolve(struct ctx *c, int64_t id, const char *note, struct err *err)
     const char *from = t.state;
     t.state = "archived";
     t.archived_at = now;
-    if ((ret = end_pause(c, &t, now, err)) || (ret = save(c, &t, now, err)) ||
-        (ret = record(c, &t, "resolve", from, note, now, err)))
-        goto out;
-    ret = ticket_clocks_sync(c, &t, now, err);
+    if (!(ret = end_pause(c, &t, now, err)) && !(ret = save(c, &t, now, err)) &&
+        !(ret = ticket_clocks_sync(c, &t, now, err)))
+        ret = record(c, &t, "resolve", from, note, now, err);
 out:
     return store_end(c->db, ret, err);
 }

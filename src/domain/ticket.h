@@ -112,7 +112,9 @@ struct ticket_event {
     const char *actor, *action, *from, *to, *note;
 };
 typedef int ticket_event_fn(void *arg, const struct ticket_event *e);
-int ticket_events(struct ctx *c, int64_t id, ticket_event_fn *fn, void *arg, struct err *err);
+/** The history of order `t` (read with ticket_get, so in the ctx's scope), oldest first. */
+int ticket_events(struct ctx *c, const struct ticket *t, ticket_event_fn *fn, void *arg,
+                  struct err *err);
 
 struct ticket_clock {
     int64_t id, round, started_at, stopped_at, deadline_at, warn_at, escalated_at;
@@ -121,9 +123,9 @@ struct ticket_clock {
     enum sla_state state; /* at the time asked */
 };
 typedef int ticket_clock_fn(void *arg, const struct ticket_clock *k);
-/** The order's clocks, oldest first, with their state at instant `at`. */
-int ticket_clocks(struct ctx *c, int64_t id, int64_t at, ticket_clock_fn *fn, void *arg,
-                  struct err *err);
+/** The clocks of order `t` (read with ticket_get), oldest first, with their state at `at`. */
+int ticket_clocks(struct ctx *c, const struct ticket *t, int64_t at, ticket_clock_fn *fn,
+                  void *arg, struct err *err);
 
 /* ---- SLA run, escalation, compliance (ticket_sla.c) ---- */
 
@@ -152,6 +154,11 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void 
 
 struct ticket_escalation {
     int64_t id, ticket_id, deadline_at, escalated_at;
+    /* an item is of a work order (ticket_id) or of a service application (application_id,
+     * ticket_id 0, metric apply_total or apply_stage; state and type are the application's
+     * state and kind, stage its stage when escalated) */
+    int64_t application_id;
+    const char *stage;
     const char *metric, *org_code, *state, *type;
     const char *status; /* open, acknowledged, resolved */
     int64_t acked_at, resolved_at; /* 0 when not */
@@ -170,7 +177,7 @@ int ticket_escalation_get(struct ctx *c, int64_t id, struct ticket_escalation *o
  * Work off an item of the queue at ctx "now": acknowledge an open one (督办已接收) or resolve an
  * open or acknowledged one (督办办结), with a note (required, ERR_INVALID). ERR_CONFLICT names
  * the item's status when the step does not apply; ERR_NOT_FOUND outside the scope. An event on
- * the order and an audit row, in one transaction.
+ * the order (or the application) and an audit row, in one transaction.
  */
 int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char *note,
                             struct err *err);

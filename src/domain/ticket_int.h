@@ -1,11 +1,20 @@
 /*
- * Internals shared by ticket.c (orders and transitions) and ticket_sla.c (clocks, SLA run,
- * compliance): the state order and the clock upkeep that every transition calls.
+ * Internals shared by ticket.c (transitions), ticket_add.c (intake), ticket_read.c and
+ * ticket_sla.c (clocks, SLA run, compliance): the state order, the 95598 taxonomy lookup, the
+ * event and audit rows of an action and the clock upkeep that every transition calls.
  */
 #ifndef PMIS_TICKET_INT_H
 #define PMIS_TICKET_INT_H
 
 #include "domain/ticket.h"
+
+/**
+ * The ticket_type row of (type, subtype; "" or NULL = the type itself): whether it is handled
+ * directly (no 派单) and its reopen window in days (either may be NULL). ERR_INVALID naming the
+ * unknown type or subtype (field "type" / "subtype").
+ */
+int ticket_type_get(struct ctx *c, const char *type, const char *subtype, bool *direct,
+                    int64_t *reopen_days, struct err *err);
 
 /** Rank of a state code in 接单 (0) .. 归档 (7), merged 8; -1 if unknown. */
 int ticket_state_rank(const char *state);

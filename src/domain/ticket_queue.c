@@ -1,13 +1,15 @@
 /*
  * The supervisor's escalation queue (督办, issue 6 §2): the breached SLA clocks that
- * ticket_sla_run escalated once each (ticket_sla.c), listed in the caller's org scope and
- * worked off in two steps, acknowledged (督办已接收) then resolved (督办办结), each with a note.
- * Closing an item writes an event on its order and an audit row in one transaction; it does not
- * move the order, whose own steps stay with ticket_move.
+ * ticket_sla_run (ticket_sla.c) and apply_sla_run (apply_sla.c, service applications) escalated
+ * once each, listed in the caller's org scope and worked off in two steps, acknowledged
+ * (督办已接收) then resolved (督办办结), each with a note. Closing an item writes an event on its
+ * order or application and an audit row in one transaction; it does not move the order or the
+ * application, whose own steps stay with ticket_move and apply_advance.
  */
 #include "domain/ticket_int.h"
 
 #include "core/common.h"
+#include "domain/apply.h"
 #include "domain/audit.h"
 
 static void escalation_read(struct ctx *c, struct store_stmt *st, struct ticket_escalation *e)
@@ -28,6 +30,8 @@ static void escalation_read(struct ctx *c, struct store_stmt *st, struct ticket_
         .resolved_at = store_col_i64(st, 12),
         .resolved_by = ctx_col_text(c, st, 13),
         .resolve_note = ctx_col_text(c, st, 14),
+        .application_id = store_col_i64(st, 15),
+        .stage = ctx_col_text(c, st, 16),
     };
 }
 
@@ -80,7 +84,7 @@ int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char 
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = ticket_escalation_get(c, id, &e, err)) ||
-        (ret = ticket_get(c, e.ticket_id, &t, err)))
+        (!e.application_id && (ret = ticket_get(c, e.ticket_id, &t, err))))
         goto out;
     if (!strcmp(e.status, "resolved") || (!resolve && strcmp(e.status, "open"))) {
         ret = error(err, ERR_CONFLICT, "escalation %" PRId64 " is %s: it cannot be %s", id,
@@ -95,10 +99,11 @@ int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char 
     store_bind_text(st, 4, note);
     if ((ret = store_exec(st, err)))
         goto out;
-    ret = ticket_record(c, &t, resolve ? "escalation.resolve" : "escalation.ack", t.state,
-                        arena_sprintf(c->arena, "escalation %" PRId64 " (%s): %s", id, e.metric,
-                                      note),
-                        now, err);
+    const char *action = resolve ? "escalation.resolve" : "escalation.ack";
+    const char *text = arena_sprintf(c->arena, "escalation %" PRId64 " (%s): %s", id, e.metric,
+                                     note);
+    ret = e.application_id ? apply_note(c, e.application_id, action, text, err)
+                           : ticket_record(c, &t, action, t.state, text, now, err);
 out:
     return store_end(c->db, ret, err);
 }

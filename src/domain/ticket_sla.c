@@ -102,16 +102,31 @@ static int load_policies(struct ctx *c, const struct ticket *t, struct policy_ro
     return ret;
 }
 
+/* Where rule r is counted: natural time needs neither the calendar nor the zone, so the repair
+ * clocks (minutes of natural time) do not load them on every step; working time does, once. */
+static int env_for(struct ctx *c, struct workcal_env *e, const struct sla_rule *r,
+                   const struct sla_env **env, struct err *err)
+{
+    static const struct sla_env natural = { NULL, NULL };
+    if (r->kind == SLA_NATURAL) {
+        *env = &natural;
+        return 0;
+    }
+    *env = &e->sla;
+    return workcal_env_load(c, e, err);
+}
+
 /* Evaluate clock k (stopped at `stop`, 0 = running) and store it with `status`. */
 static int clock_store(struct ctx *c, struct workcal_env *e, const struct clock_row *k,
                        const struct sla_pause *p, size_t np, int64_t stop, struct err *err)
 {
+    const struct sla_env *env;
     struct sla_rule r;
     struct sla_status s;
     int ret;
-    if ((ret = workcal_env_load(c, e, err)) ||
-        (ret = rule_of(k->clock, k->amount, k->hours, k->warn_pct, &r, err)) ||
-        (ret = sla_eval(&r, &e->sla, k->started_at, p, np, stop, stop ? stop : k->started_at, &s,
+    if ((ret = rule_of(k->clock, k->amount, k->hours, k->warn_pct, &r, err)) ||
+        (ret = env_for(c, e, &r, &env, err)) ||
+        (ret = sla_eval(&r, env, k->started_at, p, np, stop, stop ? stop : k->started_at, &s,
                         err)))
         return ret;
     const char *status = !stop ? "running" : s.state == SLA_MET ? "met" : "missed";
@@ -217,12 +232,13 @@ int ticket_clocks_sync(struct ctx *c, const struct ticket *t, int64_t now, struc
         /* a clock started at intake counts from acceptance, even when classification matched
          * it later; any other from the moment its state is entered (or the rework began) */
         int64_t from = start == 0 && t->round == 1 ? t->accepted_at : now;
+        const struct sla_env *env;
         struct sla_rule r;
         int64_t dl = 0;
         struct sla_status s;
-        if ((ret = workcal_env_load(c, &e, err)) ||
-            (ret = rule_of(p[j].clock, p[j].amount, p[j].hours, p[j].warn_pct, &r, err)) ||
-            (ret = sla_eval(&r, &e.sla, from, ps, nps, 0, now, &s, err)))
+        if ((ret = rule_of(p[j].clock, p[j].amount, p[j].hours, p[j].warn_pct, &r, err)) ||
+            (ret = env_for(c, &e, &r, &env, err)) ||
+            (ret = sla_eval(&r, env, from, ps, nps, 0, now, &s, err)))
             break;
         dl = s.deadline_us;
         struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCK_ADD);
@@ -282,15 +298,12 @@ static enum sla_state cached_state(bool has_deadline, int64_t deadline, int64_t 
     return at > deadline ? SLA_BREACHED : at >= warn ? SLA_WARNING : SLA_OK;
 }
 
-int ticket_clocks(struct ctx *c, int64_t id, int64_t at, ticket_clock_fn *fn, void *arg,
-                  struct err *err)
+int ticket_clocks(struct ctx *c, const struct ticket *t, int64_t at, ticket_clock_fn *fn,
+                  void *arg, struct err *err)
 {
-    struct ticket t;
-    int ret = ticket_get(c, id, &t, err);
-    if (ret)
-        return ret;
+    int ret = 0;
     struct store_stmt *st = store_q(c->db, Q_TICKET_CLOCKS);
-    store_bind_i64(st, 1, id);
+    store_bind_i64(st, 1, t->id);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct ticket_clock k = {
             .id = store_col_i64(st, 0),

@@ -344,6 +344,7 @@ static int pg_ready(struct store *s, struct err *err)
         return ret;
     }
     pc->gen++;
+    s->reconnects++;
     log_info("reconnected to '%s'", s->url);
     return pg_session(s, err);
 }

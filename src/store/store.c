@@ -1044,6 +1044,57 @@ int store_lock_try(struct store *s, const char *name, const char *what, struct e
     return 0;
 }
 
+/* Drop a lock from the list without releasing it (the session that held it is gone). */
+static void store_unlock_forget(struct store *s, const char *name)
+{
+    for (struct store_lock **pp = &s->locks; *pp; pp = &(*pp)->next)
+        if (!strcmp((*pp)->name, name)) {
+            struct store_lock *l = *pp;
+            *pp = l->next;
+            free(l);
+            return;
+        }
+}
+
+int store_lock_keep(struct store *s, const char *name, const char *what, struct err *err)
+{
+    struct store_lock *l = s->locks;
+    int ret;
+    while (l && strcmp(l->name, name))
+        l = l->next;
+    if (!l)
+        BUG("lock '%s' is not held", name);
+    if (s->be->kind == STORE_SQLITE)
+        return 0; /* an flock lives as long as the process */
+    struct store_stmt *st = store_q(s, Q_STORE_LOCK_HELD);
+    store_bind_text(st, 1, name);
+    if ((ret = store_one(st, err)))
+        return ret;
+    bool held = store_col_i64(st, 0) > 0;
+    store_reset(st);
+    if (held)
+        return 0;
+    st = store_q(s, Q_STORE_LOCK_TRY);
+    store_bind_text(st, 1, name);
+    if ((ret = store_one(st, err)))
+        return ret;
+    held = store_col_i64(st, 0) == 1;
+    store_reset(st);
+    if (held) {
+        log_info("lock '%s' was lost with the connection to '%s' and is taken again", name,
+                 s->url);
+        return 0;
+    }
+    store_unlock_forget(s, name);
+    return error(err, ERR_BUSY, "%s: the lock was lost with the connection and another session "
+                 "holds it now", what);
+}
+
+unsigned store_reconnects(const struct store *s)
+{
+    return s->reconnects;
+}
+
 void store_unlock(struct store *s, const char *name)
 {
     for (struct store_lock **pp = &s->locks; *pp; pp = &(*pp)->next) {

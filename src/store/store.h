@@ -208,6 +208,16 @@ int store_restore_from(struct store *s, const char *path, struct err *err);
  */
 int store_lock_try(struct store *s, const char *name, const char *what, struct err *err);
 void store_unlock(struct store *s, const char *name);
+/**
+ * Make sure this session still holds lock `name` (taken by store_lock_try): a PostgreSQL
+ * session lost with its connection (the store reconnects on the next statement) took its
+ * advisory locks with it, so the lock is taken again. 0 = held; ERR_BUSY naming `what` when
+ * another session took it meanwhile (it is then no longer ours); database errors as usual.
+ */
+int store_lock_keep(struct store *s, const char *name, const char *what, struct err *err);
+/** How many times the connection was re-established after it was lost (0 on SQLite): when
+ *  it changes, session state (store_lock_try locks) may be gone. */
+unsigned store_reconnects(const struct store *s);
 
 #ifdef PMIS_TESTING
 /*

@@ -107,6 +107,7 @@ struct store {
     struct store_stmt **stmts; /* Q__COUNT slots, filled lazily */
     int depth;                 /* transaction nesting */
     struct store_lock *locks;  /* named locks held (store_lock_try) */
+    unsigned reconnects;       /* sessions re-established after a lost connection (pg.c) */
 #ifdef PMIS_TESTING
     int fault_code;   /* 0: none */
     long fault_after; /* steps still allowed to succeed before the fault fires */

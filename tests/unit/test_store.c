@@ -666,6 +666,11 @@ static void test_named_lock(void **state)
     store_unlock(env->s, "bill-run-2025-06");
     store_unlock(env->s, "bill-run-2025-07");
     store_unlock(env->s, "never-taken"); /* harmless */
+    /* a lock held is kept (SQLite: an flock lives with the process; PostgreSQL: still held) */
+    CHECK_OK(store_lock_try(env->s, "bill-run-2025-08", "x", &err), &err);
+    CHECK_OK(store_lock_keep(env->s, "bill-run-2025-08", "x", &err), &err);
+    assert_int_equal(store_reconnects(env->s), 0);
+    store_unlock(env->s, "bill-run-2025-08");
 }
 
 /* A row left readable by store_one must not pin the connection to an old snapshot. */
@@ -737,6 +742,35 @@ static void test_pg_reconnect(void **state)
     assert_int_equal(store_tx_depth(env->s), 0);
     assert_int_equal(count(env->s), 1);
     assert_int_equal(get_i(env->s, "b"), -1);
+}
+
+/* A session lock lost with its connection is taken again by store_lock_keep, unless another
+ * session took it meanwhile: then it is refused and no longer counted as held. */
+static void test_pg_lock_keep(void **state)
+{
+    struct env *env = *state;
+    struct err err = ERR_INIT;
+    CHECK_OK(store_lock_try(env->s, "outbox-worker-1", "a worker", &err), &err);
+    CHECK_OK(store_lock_keep(env->s, "outbox-worker-1", "a worker", &err), &err);
+    unsigned gen = store_reconnects(env->s);
+
+    kill_backend(env, env->s);
+    assert_int_equal(store_exec(store_q(env->s, Q_TEST_KV_COUNT), &err), ERR_UNAVAILABLE);
+    CHECK_OK(store_lock_keep(env->s, "outbox-worker-1", "a worker", &err), &err);
+    assert_int_equal(store_reconnects(env->s), gen + 1);
+    struct store *s2 = open_ok(env->url);
+    assert_int_equal(store_lock_try(s2, "outbox-worker-1", "a worker", &err), ERR_BUSY);
+
+    /* lost again, and taken by another session before this one looks */
+    kill_backend(env, env->s);
+    CHECK_OK(store_lock_try(s2, "outbox-worker-1", "a worker", &err), &err);
+    assert_int_equal(store_exec(store_q(env->s, Q_TEST_KV_COUNT), &err), ERR_UNAVAILABLE);
+    assert_int_equal(store_lock_keep(env->s, "outbox-worker-1", "a worker", &err), ERR_BUSY);
+    assert_non_null(strstr(err.msg, "another session holds it now"));
+    store_close(s2);
+    /* not held any more, so it can be taken again */
+    CHECK_OK(store_lock_try(env->s, "outbox-worker-1", "a worker", &err), &err);
+    store_unlock(env->s, "outbox-worker-1");
 }
 
 /* ---- fault injection ---- */
@@ -991,6 +1025,7 @@ int main(void)
     };
     const struct CMUnitTest pg_only[] = {
         T(test_pg_reconnect),
+        T(test_pg_lock_keep),
     };
 #undef T
     /* backend-specific tests are left out, not skipped: the runner counts a skip as failed */

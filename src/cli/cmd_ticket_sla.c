@@ -1,0 +1,199 @@
+/*
+ * pmis ticket sla|escalations|compliance: the SLA run over the open work orders' clocks
+ * (warnings, breaches, escalation once), the supervisor's queue (督办) of work orders and service
+ * applications, and SLA compliance by type, org or metric (domain/ticket.h, ticket_sla.c and
+ * ticket_queue.c). Times are printed in the business zone with their offset.
+ */
+#include "core/common.h"
+#include "cli/cli.h"
+#include "cli/cli_out.h"
+#include "domain/ticket.h"
+
+struct sla_out {
+    struct out o; /* first: the rows' callback gets it */
+    bool all;     /* also the rows that are ok or paused */
+};
+
+static int sla_row(void *arg, const struct ticket_sla_row *r)
+{
+    struct sla_out *so = arg;
+    struct out *o = &so->o;
+    char b[INSTANT_BUF_SIZE];
+    if (o->cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(r->ticket_id));
+        json_object_set_new(j, "metric", json_string(r->metric));
+        json_object_set_new(j, "state", json_string(sla_state_name(r->state)));
+        json_object_set_new(j, "deadline_at", jwhen(o, r->deadline_at));
+        json_object_set_new(j, "escalated", json_boolean(r->escalated));
+        json_array_append_new(o->items, j);
+    } else {
+        printf("%-6" PRId64 " %-8s %-8s due %s%s\n", r->ticket_id, r->metric,
+               sla_state_name(r->state), r->deadline_at ? when(o, r->deadline_at, b) : "(paused)",
+               r->escalated ? "  escalated" : "");
+    }
+    return 0;
+}
+
+int cmd_ticket_sla(struct cli *cli, int argc, char **argv)
+{
+    const char *at_s = NULL, *date = NULL;
+    struct sla_out so = { .all = false };
+    struct out *const op = &so.o;
+    const struct opt_spec specs[] = {
+        { "all", OPT_BOOL, &so.all, NULL, "list every clock (default: warnings and breaches)" },
+        { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
+        { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA state of every running clock of the "
+                 "open orders (ok, warning at the policy's share, breached, paused), listed\n"
+                 "for the clocks in warning or breached (--all: every clock), with the totals;\n"
+                 "breaches are escalated into the supervisor's queue once.";
+    struct ticket_sla_totals tot;
+    int64_t at;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc || (rc = out_init(cli, op)))
+        return rc;
+    if ((rc = out_parse_at(cli, op, at_s, date, &at)) ||
+        (rc = ticket_sla_run(&cli->ctx, at, so.all, sla_row, &so, &tot, &cli->err)))
+        goto out;
+    if (cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "at", jwhen(op, at));
+        json_object_set_new(j, "clocks", json_integer(tot.clocks));
+        json_object_set_new(j, "ok", json_integer(tot.ok));
+        json_object_set_new(j, "warning", json_integer(tot.warning));
+        json_object_set_new(j, "breached", json_integer(tot.breached));
+        json_object_set_new(j, "paused", json_integer(tot.paused));
+        json_object_set_new(j, "escalated", json_integer(tot.escalated));
+        json_object_set(j, "rows", op->items);
+        cli_json_out(j);
+    } else {
+        printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64 " breached, %"
+               PRId64 " paused; %" PRId64 " escalated\n", tot.clocks, tot.ok, tot.warning,
+               tot.breached, tot.paused, tot.escalated);
+    }
+out:
+    out_release(op);
+    return rc;
+}
+
+static int esc_row(void *arg, const struct ticket_escalation *e)
+{
+    struct out *o = arg;
+    char d[INSTANT_BUF_SIZE], x[INSTANT_BUF_SIZE];
+    if (o->cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", e->ticket_id ? json_integer(e->ticket_id) : json_null());
+        json_object_set_new(j, "application",
+                            e->application_id ? json_integer(e->application_id) : json_null());
+        json_object_set_new(j, "stage", cli_json_str(e->stage));
+        json_object_set_new(j, "type", json_string(e->type));
+        json_object_set_new(j, "metric", json_string(e->metric));
+        json_object_set_new(j, "org", json_string(e->org_code));
+        json_object_set_new(j, "state", json_string(e->state));
+        json_object_set_new(j, "deadline_at", jwhen(o, e->deadline_at));
+        json_object_set_new(j, "escalated_at", jwhen(o, e->escalated_at));
+        json_object_set_new(j, "escalation", json_integer(e->id));
+        json_object_set_new(j, "status", json_string(e->status));
+        json_object_set_new(j, "acked_at", jwhen(o, e->acked_at));
+        json_object_set_new(j, "acked_by", cli_json_str(e->acked_by));
+        json_object_set_new(j, "ack_note", cli_json_str(e->ack_note));
+        json_object_set_new(j, "resolved_at", jwhen(o, e->resolved_at));
+        json_object_set_new(j, "resolved_by", cli_json_str(e->resolved_by));
+        json_object_set_new(j, "resolve_note", cli_json_str(e->resolve_note));
+        json_array_append_new(o->items, j);
+    } else {
+        char who[32];
+        if (e->application_id)
+            snprintf(who, sizeof(who), "A%" PRId64, e->application_id);
+        else
+            snprintf(who, sizeof(who), "%" PRId64, e->ticket_id);
+        printf("%-6s %-10s %-8s %-10s %-10s due %s  escalated %s  [%" PRId64 " %s]\n", who,
+               e->type, e->metric, e->org_code, e->state,
+               when(o, e->deadline_at, d), when(o, e->escalated_at, x), e->id, e->status);
+    }
+    return 0;
+}
+
+int cmd_ticket_escalations(struct cli *cli, int argc, char **argv)
+{
+    bool all = false;
+    const struct opt_spec specs[] = {
+        { "all", OPT_BOOL, &all, NULL, "also the resolved items" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--all]\n\nThe supervisor's queue: every breached SLA clock, escalated once, "
+                 "until resolved\n(pmis escalation ack|resolve); [ESCALATION STATUS] ends each line.";
+    struct out o;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc || (rc = out_init(cli, &o)))
+        return rc;
+    if (!(rc = ticket_escalations(&cli->ctx, all, esc_row, &o, &cli->err)) && cli->json)
+        cli_json_out(json_incref(o.items));
+    out_release(&o);
+    return rc;
+}
+
+static int compliance_row(void *arg, const struct ticket_compliance_row *r)
+{
+    struct out *o = arg;
+    char rate[48];
+    if (r->rate_bp < 0)
+        snprintf(rate, sizeof(rate), "-");
+    else
+        snprintf(rate, sizeof(rate), "%" PRId64 ".%02" PRId64, r->rate_bp / 100, r->rate_bp % 100);
+    if (o->cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "key", json_string(r->key));
+        json_object_set_new(j, "name", json_string(r->name));
+        json_object_set_new(j, "clocks", json_integer(r->clocks));
+        json_object_set_new(j, "met", json_integer(r->met));
+        json_object_set_new(j, "missed", json_integer(r->missed));
+        json_object_set_new(j, "pending", json_integer(r->pending));
+        json_object_set_new(j, "rate_pct", r->rate_bp < 0 ? json_null() : json_string(rate));
+        json_array_append_new(o->items, j);
+    } else {
+        printf("%-12s %-14s clocks %" PRId64 "  met %" PRId64 "  missed %" PRId64 "  pending %"
+               PRId64 "  compliance %s%s\n", r->key, r->name, r->clocks, r->met, r->missed,
+               r->pending, rate, r->rate_bp < 0 ? "" : " %");
+    }
+    return 0;
+}
+
+int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
+{
+    const char *period = NULL, *by = NULL, *at_s = NULL;
+    const struct opt_spec specs[] = {
+        { "period", OPT_STR, &period, "YYYY-MM", "clocks started in this month" },
+        { "by", OPT_STR, &by, "type|org|metric", "rows by order type (default), org or metric" },
+        { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "--period YYYY-MM [--by type|org|metric] [--at TIME]\n\n"
+                 "SLA compliance: clocks met on time / (met + missed); running clocks past their\n"
+                 "deadline count as missed, the others as pending.";
+    struct out o;
+    struct period p;
+    enum ticket_by b = TICKET_BY_TYPE;
+    int64_t at;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (!period)
+        return error(&cli->err, ERR_USAGE, "--period is required");
+    if (by && !strcmp(by, "org"))
+        b = TICKET_BY_ORG;
+    else if (by && !strcmp(by, "metric"))
+        b = TICKET_BY_METRIC;
+    else if (by && strcmp(by, "type"))
+        return error(&cli->err, ERR_USAGE, "--by is type, org or metric, not '%s'", by);
+    if ((rc = period_parse(period, &p, &cli->err)) || (rc = out_init(cli, &o)))
+        return rc;
+    if (!(rc = out_parse_at(cli, &o, at_s, NULL, &at)) &&
+        !(rc = ticket_compliance(&cli->ctx, p, b, at, compliance_row, &o, &cli->err)) && cli->json)
+        cli_json_out(json_incref(o.items));
+    out_release(&o);
+    return rc;
+}
