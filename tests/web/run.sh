@@ -11,6 +11,7 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 . "$PMIS_TOP/tests/web/seed.sh"
+. "$PMIS_TOP/tests/web/seed-admin.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -55,6 +56,7 @@ browser)
     # every command and the server at one pinned "now", after the seeded bill runs
     export PMIS_NOW=2025-07-01T02:00:00Z
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
+    seed_admin_db || { not_ok "set up the administration journey's data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
@@ -64,6 +66,7 @@ browser)
         CASHIER_OTP="$cashier_otp" APPROVER_PW="$approver_pw"
     tap browser node web/tests/e2e/journey.mjs
     tap desk node web/tests/e2e/desk.mjs
+    tap admin node web/tests/e2e/admin.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

@@ -4,9 +4,13 @@
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
+import admin from './admin.js'
 
 export const LANGS = ['zh-CN', 'en']
-export const messages = { 'zh-CN': zhCN, en }
+export const messages = {
+  'zh-CN': { ...zhCN, ...admin['zh-CN'] },
+  en: { ...en, ...admin.en },
+}
 
 export function initialLang(stored, navigatorLang) {
   if (LANGS.includes(stored)) return stored

@@ -3,9 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import zh from '../../src/i18n/zh-CN.js'
-import en from '../../src/i18n/en.js'
-import { initialLang } from '../../src/i18n/index.js'
+import { initialLang, messages } from '../../src/i18n/index.js'
 
 function flatten(obj, prefix = '', out = {}) {
   for (const [k, v] of Object.entries(obj)) {
@@ -15,8 +13,9 @@ function flatten(obj, prefix = '', out = {}) {
   }
   return out
 }
-const fz = flatten(zh)
-const fe = flatten(en)
+// the merged messages: zh-CN.js and en.js plus the pages' own modules (index.js)
+const fz = flatten(messages['zh-CN'])
+const fe = flatten(messages.en)
 const placeholders = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()
 
 function sources(dir) {
