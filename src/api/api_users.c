@@ -1,6 +1,8 @@
 /*
- * Users, roles and API tokens over HTTP (user:admin): list the users of the caller's subtree,
- * disable or enable one, replace its roles; list the roles; list and revoke tokens. The domain
+ * Users, roles and API tokens over HTTP (user:admin): create a user (a one-time password shown
+ * once) and list the users of the caller's subtree, disable or enable one, replace its roles;
+ * list the roles, create, change and delete custom ones; create (the secret shown once), list
+ * and revoke tokens. The domain
  * (auth_user.c, auth_token.c) scopes everything to the caller's subtree — a user or token of
  * another subtree is 404 like a missing one — audits each change and keeps the last active
  * administrator of the whole tree.
@@ -84,15 +86,123 @@ int api_user_roles(struct api_req *r)
     return user_reply(r, name);
 }
 
-static int role_item(void *arg, const struct role_info *ro)
+int api_user_create(struct api_req *r)
+{
+    static const char *const known[] = { "username", "display_name", "org", "roles", NULL };
+    struct user_in in = { 0 };
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "username", true, &in.username)) ||
+        (rc = api_body_str(r, "display_name", false, &in.display_name)) ||
+        (rc = api_body_str(r, "org", false, &in.org_code)) ||
+        (rc = api_body_str(r, "roles", true, &in.roles)))
+        return rc;
+    struct strbuf otp = STRBUF_INIT;
+    struct user_info u;
+    /* always a one-time password: an administrator never chooses another person's password */
+    if (!(rc = user_add(&r->ctx, &in, &r->cfg->policy, &otp, &r->err)) &&
+        !(rc = user_get(&r->ctx, in.username, &u, &r->err))) {
+        json_t *o = user_json(&u);
+        json_object_set_new(o, "one_time_password", json_string(otp.buf));
+        rc = api_reply(r, 201, o);
+    }
+    strbuf_release(&otp);
+    return rc;
+}
+
+/* The domain names a permission list "perms" (the CLI's flag); the body calls it
+ * "permissions". */
+static int perms_field(struct api_req *r, int rc)
+{
+    if (rc && !strcmp(r->err.field, "perms"))
+        err_field(&r->err, "permissions");
+    return rc;
+}
+
+static json_t *role_json(const struct role_info *ro)
 {
     struct strbuf sb = STRBUF_INIT;
     perm_set_format(ro->perms, &sb);
-    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:b,s:s}", "code", ro->code, "name_zh",
-                                         ro->name_zh, "name_en", ro->name_en, "builtin",
-                                         ro->builtin, "permissions", sb.buf));
+    json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:s}", "code", ro->code, "name_zh", ro->name_zh,
+                          "name_en", ro->name_en, "builtin", ro->builtin, "permissions", sb.buf);
     strbuf_release(&sb);
+    return o;
+}
+
+static int role_item(void *arg, const struct role_info *ro)
+{
+    json_array_append_new(arg, role_json(ro));
     return 0;
+}
+
+struct role_find {
+    const char *code;
+    json_t *found;
+};
+
+static int role_match(void *arg, const struct role_info *ro)
+{
+    struct role_find *f = arg;
+    if (!f->found && !strcmp(ro->code, f->code))
+        f->found = role_json(ro);
+    return 0;
+}
+
+/* Reply `status` with role `code` as role_list shows it. */
+static int role_reply(struct api_req *r, int status, const char *code)
+{
+    struct role_find f = { code, NULL };
+    int rc = role_list(&r->ctx, role_match, &f, &r->err);
+    if (!rc && !f.found)
+        rc = error(&r->err, ERR_NOT_FOUND, "unknown role '%s'", code);
+    if (rc) {
+        json_decref(f.found);
+        return rc;
+    }
+    return api_reply(r, status, f.found);
+}
+
+int api_role_create(struct api_req *r)
+{
+    static const char *const known[] = { "code", "name", "name_en", "permissions", NULL };
+    const char *code, *name, *name_en, *perms;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "code", true, &code)) ||
+        (rc = api_body_str(r, "name", true, &name)) ||
+        (rc = api_body_str(r, "name_en", false, &name_en)) ||
+        (rc = api_body_str(r, "permissions", true, &perms)))
+        return rc;
+    if (!*perms || !strcmp(perms, "*"))
+        return error(&r->err, ERR_INVALID,
+                     "field 'permissions': name the permissions of a custom role one by one"),
+               err_field(&r->err, "permissions");
+    if ((rc = role_add(&r->ctx, code, name, name_en, perms, &r->err)))
+        return perms_field(r, rc);
+    return role_reply(r, 201, code);
+}
+
+int api_role_update(struct api_req *r)
+{
+    static const char *const known[] = { "name", "name_en", "permissions", NULL };
+    const char *code = api_param(r, "code"), *name, *name_en, *perms;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "name", false, &name)) ||
+        (rc = api_body_str(r, "name_en", false, &name_en)) ||
+        (rc = api_body_str(r, "permissions", false, &perms)))
+        return rc;
+    if (perms && !strcmp(perms, "*"))
+        return error(&r->err, ERR_INVALID,
+                     "field 'permissions': name the permissions of a custom role one by one"),
+               err_field(&r->err, "permissions");
+    if ((rc = role_update(&r->ctx, code, name, name_en, perms, &r->err)))
+        return perms_field(r, rc);
+    return role_reply(r, 200, code);
+}
+
+int api_role_delete(struct api_req *r)
+{
+    const char *code = api_param(r, "code");
+    int rc = role_delete(&r->ctx, code, &r->err);
+    return rc ? rc : api_reply(r, 200, json_pack("{s:s,s:s}", "code", code, "status", "deleted"));
 }
 
 int api_role_list(struct api_req *r)
@@ -121,10 +231,49 @@ static int token_item(void *arg, const struct token_info *t)
     return 0;
 }
 
+struct token_find {
+    const char *name;
+    json_t *found;
+};
+
+static int token_match(void *arg, const struct token_info *t)
+{
+    struct token_find *f = arg;
+    if (!f->found && !strcmp(t->name, f->name))
+        f->found = token_json(t);
+    return 0;
+}
+
 int api_token_list(struct api_req *r)
 {
     json_t *items = json_array();
     return list_reply(r, items, token_list(&r->ctx, token_item, items, &r->err));
+}
+
+int api_token_create(struct api_req *r)
+{
+    static const char *const known[] = { "name", "user", "permissions", "org", "days", NULL };
+    struct token_in in = { .days = 90 };
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "name", true, &in.name)) ||
+        (rc = api_body_str(r, "user", true, &in.username)) ||
+        (rc = api_body_str(r, "permissions", true, &in.perms)) ||
+        (rc = api_body_str(r, "org", false, &in.org_code)) ||
+        (rc = api_body_int(r, "days", 1, 3650, &in.days)))
+        return rc;
+    struct strbuf tok = STRBUF_INIT;
+    if (!(rc = perms_field(r, token_add(&r->ctx, &in, &tok, &r->err)))) {
+        struct token_find f = { in.name, NULL };
+        if (!(rc = token_list(&r->ctx, token_match, &f, &r->err)) && f.found) {
+            json_object_set_new(f.found, "token", json_string(tok.buf));
+            rc = api_reply(r, 201, f.found);
+        } else {
+            json_decref(f.found);
+            rc = rc ? rc : error(&r->err, ERR_INTERNAL, "token '%s' vanished", in.name);
+        }
+    }
+    strbuf_release(&tok);
+    return rc;
 }
 
 int api_token_revoke(struct api_req *r)

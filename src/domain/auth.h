@@ -100,7 +100,9 @@ struct user_in {
 /**
  * Add a user. `otp` (may be NULL when a password is given) receives the generated one-time
  * password. ERR_INVALID names the field; ERR_NOT_FOUND an unknown org or role; ERR_CONFLICT
- * a duplicate user name. Audited ("user.create").
+ * a duplicate user name. A caller with an org scope (c->scope_org_id) must give an org unit
+ * inside it: one outside reads as unknown, none (the whole tree) is ERR_INVALID. Audited
+ * ("user.create").
  */
 int user_add(struct ctx *c, const struct user_in *in, const struct auth_policy *pol,
              struct strbuf *otp, struct err *err);
@@ -142,6 +144,16 @@ int user_set_roles(struct ctx *c, const char *username, const char *roles, struc
 /** A custom role: code [a-z0-9_]{2,32}, names, permissions (perm_set_parse). Audited. */
 int role_add(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
              const char *perms, struct err *err);
+
+/**
+ * Change a custom role: `name_zh`, `name_en` (empty: the Chinese name) and `perms`
+ * (perm_set_parse, at least one) where not NULL. ERR_NOT_FOUND an unknown role, ERR_CONFLICT a
+ * built-in one, ERR_INVALID names the field (an unknown permission by name). Audited.
+ */
+int role_update(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
+                const char *perms, struct err *err);
+/** Delete a custom role nobody holds (ERR_CONFLICT otherwise, or when built in). Audited. */
+int role_delete(struct ctx *c, const char *code, struct err *err);
 
 struct role_info {
     const char *code, *name_zh, *name_en;
@@ -213,7 +225,8 @@ struct token_in {
     int64_t days;         /* validity, 1..3650 */
 };
 
-/** Create a token; `token` receives its value, shown once. Audited ("token.create"). */
+/** Create a token; `token` receives its value, shown once. An owner outside the caller's
+ *  subtree is unknown (ERR_NOT_FOUND). Audited ("token.create"). */
 int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, struct err *err);
 /** Revoke by name (ERR_NOT_FOUND, also when the owner is outside the caller's subtree;
  *  ERR_CONFLICT if already revoked). Audited. */

@@ -37,7 +37,9 @@ int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, st
         return error(err, ERR_INVALID, "invalid validity %" PRId64 " days: 1 to 3650", in->days),
                err_field(err, "days");
     if ((rc = auth_user_load(c, in->username, &u, NULL, &owner_org, err)))
-        return rc;
+        return err_field(err, "user");
+    if (c->scope_org_id && (rc = user_get(c, in->username, &u, err))) /* outside: unknown */
+        return err_field(err, "user");
     if ((rc = auth_user_perms(c, u.id, &owner_perms, err)))
         return rc;
     if ((rc = perm_set_parse(in->perms, &want, err)))

@@ -191,6 +191,11 @@ int user_add(struct ctx *c, const struct user_in *in, const struct auth_policy *
         return rc;
     if (in->org_code && (rc = ctx_org_id(c, in->org_code, &org_id, err)))
         return rc;
+    if (!in->org_code && c->scope_org_id) /* a user of the whole tree sees beyond the caller */
+        return error(err, ERR_INVALID,
+                     "org unit is missing: a user of the whole tree needs an "
+                     "administrator of the whole tree"),
+               err_field(err, "org");
     if (!pw) {
         auth_onetime_password(onetime);
         pw = onetime;
@@ -438,16 +443,7 @@ int role_add(struct ctx *c, const char *code, const char *name_zh, const char *n
         goto out;
     int64_t id = store_col_i64(st, 0);
     store_reset(st);
-    rc = 0;
-    for (int i = 0; i < PERM__COUNT && !rc; i++) {
-        if (!(set & PERM_BIT(i)))
-            continue;
-        st = store_q(c->db, Q_ROLE_PERM_ADD);
-        store_bind_i64(st, 1, id);
-        store_bind_text(st, 2, perm_name(i));
-        rc = store_exec(st, err);
-    }
-    if (rc)
+    if ((rc = auth_role_set_perms(c, id, set, err)))
         goto out;
     struct strbuf sb = STRBUF_INIT;
     perm_set_format(set, &sb);

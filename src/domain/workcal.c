@@ -75,6 +75,122 @@ out:
     return rc;
 }
 
+/* A whole-tree caller and a valid ISO date; `canon` gets the date as stored. */
+static int day_check(struct ctx *c, const char *day, char canon[DATE_BUF_SIZE], struct date *d,
+                     struct err *err)
+{
+    if (c->scope_org_id)
+        return error(err, ERR_FORBIDDEN,
+                     "the working-day calendar serves every org: only a user of the whole tree "
+                     "may change it / 仅总部用户可维护工作日历");
+    if (!day || date_parse(day, d, err))
+        return error(err, ERR_INVALID, "invalid date '%s': expected YYYY-MM-DD", day ? day : ""),
+               err_field(err, "date");
+    date_format(*d, canon);
+    return 0;
+}
+
+int workcal_set_day(struct ctx *c, const char *day, const char *kind, const char *name,
+                    bool *changed, struct err *err)
+{
+    char ds[DATE_BUF_SIZE];
+    struct calendar cal;
+    struct date d;
+    int rc;
+    *changed = false;
+    if ((rc = day_check(c, day, ds, &d, err)))
+        return rc;
+    bool holiday = kind && !strcmp(kind, "holiday"), workday = kind && !strcmp(kind, "workday");
+    /* core/calendar.c's rules: kind, name length, make-up days on weekends only */
+    const char *f[3] = { ds, kind ? kind : "", name ? name : "" };
+    calendar_init(&cal);
+    rc = calendar_load_row(&cal, f, 3, err);
+    calendar_release(&cal);
+    if (rc) /* name the field the rule is about */
+        return err_field(err, !holiday && !workday             ? "kind"
+                              : workday && !date_is_weekend(d) ? "date"
+                                                               : "name");
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_CAL_UPSERT);
+    store_bind_text(st, 1, ds);
+    store_bind_text(st, 2, f[1]);
+    store_bind_text(st, 3, f[2]);
+    store_bind_i64(st, 4, ctx_now(c));
+    if ((rc = store_exec(st, err)))
+        goto out;
+    *changed = store_changes(st) > 0;
+    struct audit_rec ar = { .action = "calendar.set",
+                            .entity = "calendar",
+                            .entity_key = ds,
+                            .after = arena_sprintf(c->arena, "kind=%s\nname=%s\n", f[1], f[2]),
+                            .detail = f[1] };
+    if (*changed)
+        rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int workcal_remove_day(struct ctx *c, const char *day, struct err *err)
+{
+    char ds[DATE_BUF_SIZE];
+    struct date d;
+    int rc;
+    if ((rc = day_check(c, day, ds, &d, err)))
+        return rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    struct store_stmt *st = store_q(c->db, Q_CAL_GET);
+    store_bind_text(st, 1, ds);
+    if ((rc = store_one(st, err))) {
+        if (rc == ERR_NOT_FOUND)
+            error(err, ERR_NOT_FOUND, "no calendar entry on '%s'", ds);
+        goto out;
+    }
+    const char *before =
+        arena_sprintf(c->arena, "kind=%s\nname=%s\n", store_col_text(st, 0), store_col_text(st, 1));
+    store_reset(st);
+    st = store_q(c->db, Q_CAL_DELETE);
+    store_bind_text(st, 1, ds);
+    if ((rc = store_exec(st, err)))
+        goto out;
+    struct audit_rec ar = {
+        .action = "calendar.remove", .entity = "calendar", .entity_key = ds, .before = before
+    };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int workcal_year(struct ctx *c, int year, struct workcal_year *out, struct err *err)
+{
+    struct calendar cal;
+    int rc;
+    memset(out, 0, sizeof(*out));
+    if (year < 1900 || year > 2999)
+        return error(err, ERR_INVALID, "invalid year %d: 1900 to 2999", year),
+               err_field(err, "year");
+    calendar_init(&cal);
+    if ((rc = workcal_load(c, &cal, err)))
+        goto out;
+    struct date first = { year, 1, 1 }, last = { year, 12, 31 };
+    int32_t lo = date_to_days(first), hi = date_to_days(last);
+    out->year = year;
+    out->covered = calendar_covers_year(&cal, year);
+    out->working_days = calendar_workdays_between(&cal, date_add_days(first, -1), last);
+    out->days = arena_alloc(c->arena, (cal.days.n ? cal.days.n : 1) * sizeof(*out->days));
+    for (size_t i = 0; i < cal.days.n; i++) {
+        const struct cal_day *d = &cal.days.v[i];
+        if (d->day < lo || d->day > hi)
+            continue;
+        out->days[out->n] = *d;
+        out->days[out->n++].name = arena_strdup(c->arena, d->name);
+    }
+out:
+    calendar_release(&cal);
+    return rc;
+}
+
 int workcal_load(struct ctx *c, struct calendar *cal, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_CAL_ALL);

@@ -24,6 +24,29 @@ struct workcal_result {
 int workcal_import(struct ctx *c, struct csv_reader *r, const char *source,
                    struct workcal_result *res, struct err *err);
 
+/**
+ * Mark one day (an ISO date) as a holiday or a make-up working day ("holiday" or "workday")
+ * with a name, replacing what the day had. Only a user of the whole tree may (the calendar
+ * clocks every org's deadlines): ERR_FORBIDDEN otherwise. ERR_INVALID names a bad date, kind
+ * or name, or a make-up day that is not a Saturday or Sunday. *changed says whether the day
+ * was new or different. One audit row ("calendar.set").
+ */
+int workcal_set_day(struct ctx *c, const char *day, const char *kind, const char *name,
+                    bool *changed, struct err *err);
+/** Remove one day's entry (the weekday rule applies again). ERR_NOT_FOUND when the day has
+ *  none; scope and date rules as workcal_set_day. Audited ("calendar.remove"). */
+int workcal_remove_day(struct ctx *c, const char *day, struct err *err);
+
+struct workcal_year {
+    int year;
+    bool covered; /* holidays are stored for the year (else: weekends only) */
+    int32_t working_days;
+    size_t n;
+    struct cal_day *days; /* the year's entries in date order, in the ctx arena */
+};
+/** The year's holidays and make-up days and its count of working days. Year 1900..2999. */
+int workcal_year(struct ctx *c, int year, struct workcal_year *out, struct err *err);
+
 /** Load every stored day into `cal` (initialised by the caller). */
 int workcal_load(struct ctx *c, struct calendar *cal, struct err *err);
 

@@ -26,7 +26,10 @@
 # HZ order once; campaigns 1 (HZ) and 2 (NB) are shown; the campaign and template lists answer
 # 200 to survey:read (each lists only the caller's subtree: t0630). Users and tokens
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
-# enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's.
+# enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's; it
+# creates a user and a token for m_hz in HZ (404 in NB) and a custom role r_<role>, which it
+# then changes and deletes. The working-day calendar is read by all; writing it needs a user
+# of the whole tree (every HZ user gets 403).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -270,7 +273,8 @@ path_for() {
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
-    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/")
+    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/")
+    case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
@@ -331,6 +335,11 @@ call() {
     "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
     "POST /api/v1/applications/"*/complete) body="{\"meter\":\"MA-$(echo $cur_role | tr _ -)\",\"cycle_day\":15}" ;;
     "POST /api/v1/users/"*/roles) body='{"roles":"cashier,auditor"}' ;;
+    "POST /api/v1/users") body="{\"username\":\"mx_$cur_role\",\"org\":\"$org\",\"roles\":\"cashier\"}" ;;
+    "POST /api/v1/roles") body="{\"code\":\"r_$cur_role\",\"name\":\"矩阵\",\"permissions\":\"customer:read\"}" ;;
+    "PATCH /api/v1/roles/"*) body='{"permissions":"customer:read,bill:read"}' ;;
+    "POST /api/v1/tokens") body="{\"name\":\"tk-$cur_role\",\"user\":\"$( [ "$3" = other ] && echo m_nb || echo m_hz)\",\"permissions\":\"customer:read\"}" ;;
+    "POST /api/v1/calendar/days") body='{"date":"2025-06-07","kind":"workday"}' ;;
     "POST /api/v1/users/"* | "POST /api/v1/tokens/"*) body='{}' ;;
     esac
     csv=""
@@ -348,6 +357,9 @@ call() {
     elif [ -n "$body" ]; then
         # shellcheck disable=SC2086
         req "$1" "$2" $auth -H "$JSON" ${5:+-H "X-CSRF-Token: $5"} -d "$body"
+    elif [ "$1" = DELETE ]; then
+        # shellcheck disable=SC2086
+        req DELETE "$2" $auth ${5:+-H "X-CSRF-Token: $5"}
     elif [ "$1" = POST ]; then
         # shellcheck disable=SC2086
         req POST "$2" $auth -H "$JSON" ${5:+-H "X-CSRF-Token: $5"} \
@@ -371,14 +383,17 @@ while read -r method pattern perm flags; do
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
     "POST /api/v1/applications") sided=1 ;;
     "POST /api/v1/survey-campaigns") sided=1 ;;
+    "POST /api/v1/users" | "POST /api/v1/tokens") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
+    case "$method $pattern" in *" /api/v1/calendar/days"*) whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
     "POST /api/v1/meters" | "POST /api/v1/tickets" | "POST /api/v1/outages") ok_status=201 ;;
     "POST /api/v1/applications") ok_status=201 ;;
     "POST /api/v1/tickets/{id}/survey" | "POST /api/v1/survey-campaigns") ok_status=201 ;;
+    "POST /api/v1/users" | "POST /api/v1/roles" | "POST /api/v1/tokens") ok_status=201 ;;
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;

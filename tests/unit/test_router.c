@@ -57,16 +57,24 @@ static void test_find(void **state)
     assert_string_equal(api_routes[i].name, "api_ticket_classify");
     assert_string_equal(p.value[0], "7");
     assert_int_equal(route_find("GET", "/api/v1/tickets/7/classify", &p, &a), -2);
+    /* DELETE rows: a custom role, a calendar day */
+    i = route_find("DELETE", "/api/v1/roles/inspector", &p, &a);
+    assert_string_equal(api_routes[i].name, "api_role_delete");
+    i = route_find("DELETE", "/api/v1/calendar/days/2025-10-11", &p, &a);
+    assert_string_equal(api_routes[i].name, "api_calendar_remove");
+    assert_string_equal(p.value[0], "2025-10-11");
     arena_release(&a);
 }
 
-/* Every row is sane: writes are POST or PATCH, public routes need no permission, no duplicates. */
+/* Every row is sane: writes are POST, PATCH or DELETE, public routes need no permission, no
+ * duplicates. */
 static void test_table(void **state)
 {
     UNUSED(state);
     for (size_t i = 0; i < api_routes_count; i++) {
         const struct route *r = &api_routes[i];
-        bool post = !strcmp(r->method, "POST") || !strcmp(r->method, "PATCH");
+        bool post = !strcmp(r->method, "POST") || !strcmp(r->method, "PATCH") ||
+                    !strcmp(r->method, "DELETE");
         assert_true(post || !strcmp(r->method, "GET"));
         if ((r->flags & R_WRITE) || (r->flags & R_JSON))
             assert_true(post);

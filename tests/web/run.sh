@@ -3,9 +3,9 @@
 #   units     Vitest (web/tests/unit): the UI's own logic (money formatting, i18n keys, errors)
 #   browser   a small database (seed.sh), `pmis serve` on 127.0.0.1 with build/web, the OpenAPI
 #             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
-#             search), desk.mjs (dashboard, 360° view, cash desk, billing, collections) and
-#             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) in
-#             Debian's chromium (screenshots in build/web-screens/BACKEND)
+#             search), desk.mjs (dashboard, 360° view, cash desk, billing, collections),
+#             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) and
+#             admin.mjs (administration pages, bill-run start; seed-admin.sh) in Debian's chromium (screenshots in build/web-screens/BACKEND)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
 # tests/integration (PMIS, PMIS_TEST_DB, PMIS_BACKEND, TMPDIR, PMIS_TOP).
@@ -13,6 +13,7 @@
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 . "$PMIS_TOP/tests/web/seed.sh"
 . "$PMIS_TOP/tests/web/seed-apply.sh"
+. "$PMIS_TOP/tests/web/seed-admin.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -58,6 +59,7 @@ browser)
     export PMIS_NOW=2025-07-01T02:00:00Z
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
     seed_apply_db || { not_ok "set up the applications and surveys data"; done_testing; exit 1; }
+    seed_admin_db || { not_ok "set up the administration journey's data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
@@ -69,6 +71,7 @@ browser)
     tap desk node web/tests/e2e/desk.mjs
     export SURVEY_OPEN="$survey_open" HOSP_ACCT="$hosp_acct"
     tap apply node web/tests/e2e/apply.mjs
+    tap admin node web/tests/e2e/admin.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

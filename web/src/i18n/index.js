@@ -5,9 +5,13 @@ import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
 import apply from './apply.js'
+import admin from './admin.js'
 
 export const LANGS = ['zh-CN', 'en']
-export const messages = { 'zh-CN': { ...zhCN, ...apply['zh-CN'] }, en: { ...en, ...apply.en } }
+export const messages = {
+  'zh-CN': { ...zhCN, ...apply['zh-CN'], ...admin['zh-CN'] },
+  en: { ...en, ...apply.en, ...admin.en },
+}
 
 export function initialLang(stored, navigatorLang) {
   if (LANGS.includes(stored)) return stored

@@ -10,35 +10,13 @@
 // APPROVER_PW (zhuguan's, a manager who approves the reversal).
 import {
   base, shots, ADMIN_PW, EN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll,
-  field, login, changePassword, launch,
+  field, login, changePassword, launch, named,
 } from './lib.mjs'
 
 const CASHIER_PW = 'Shoufei2025pw'
 const browser = await launch()
 const rows = (page, table) => page.locator(`[data-test=${table}] .el-table__body tr`)
 
-// buttons and links without a name, among the visible ones
-async function unnamed(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('button, a[href], [role=button]')]
-      .filter((e) => e.checkVisibility({ visibilityProperty: true }))
-      .filter((e) => !(e.getAttribute('aria-label') || e.innerText || e.title || '').trim())
-      .map((e) => e.outerHTML.slice(0, 120)),
-  )
-}
-// visible form fields without a label (a <label for>, aria-label or aria-labelledby)
-async function unlabelled(page) {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
-      .filter((e) => e.checkVisibility({ visibilityProperty: true }) && !e.readOnly)
-      .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')))
-      .map((e) => e.outerHTML.slice(0, 120)),
-  )
-}
-async function named(page) {
-  const u = [...(await unnamed(page)), ...(await unlabelled(page))]
-  assert(u.length === 0, `unnamed controls: ${u.join(' ')}`)
-}
 // whether pressing Tab from the top of the page reaches `sel` within `max` presses
 async function tabReaches(page, sel, max = 80) {
   // a dialog still closing keeps the focus inside it: wait until no overlay is shown

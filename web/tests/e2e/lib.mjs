@@ -62,6 +62,28 @@ export async function noSideScroll(page) {
   assert(sw <= iw, `page is ${sw}px wide on a ${iw}px screen`)
 }
 
+// buttons and links without a name, among the visible ones
+async function unnamed(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('button, a[href], [role=button]')]
+      .filter((e) => e.checkVisibility({ visibilityProperty: true }))
+      .filter((e) => !(e.getAttribute('aria-label') || e.innerText || e.title || '').trim())
+      .map((e) => e.outerHTML.slice(0, 120)),
+  )
+}
+// visible form fields without a label (a <label for>, aria-label or aria-labelledby)
+async function unlabelled(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter((e) => e.checkVisibility({ visibilityProperty: true }) && !e.readOnly)
+      .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')))
+      .map((e) => e.outerHTML.slice(0, 120)),
+  )
+}
+export async function named(page) {
+  const u = [...(await unnamed(page)), ...(await unlabelled(page))]
+  assert(u.length === 0, `unnamed controls: ${u.join(' ')}`)
+}
 // Element Plus passes data-test through to the <input> of <el-input>
 export const field = (page, name) => page.locator(`input[data-test=${name}]`)
 

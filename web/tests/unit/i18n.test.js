@@ -13,6 +13,7 @@ function flatten(obj, prefix = '', out = {}) {
   }
   return out
 }
+// the merged messages: zh-CN.js and en.js plus the pages' own modules (index.js)
 const fz = flatten(messages['zh-CN'])
 const fe = flatten(messages.en)
 const placeholders = (s) => [...String(s).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort()

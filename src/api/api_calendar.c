@@ -1,0 +1,61 @@
+/*
+ * The working-day calendar over HTTP: a year's public holidays and 调休 make-up working days
+ * with its count of working days (any authenticated caller: SLA deadlines are counted on it),
+ * and setting or removing one day (calendar:write). Thin: domain/workcal.c validates with the
+ * SLA engine's own calendar rules, keeps the calendar to whole-tree users and audits.
+ */
+#include "core/common.h"
+#include "core/date.h"
+#include "api/api.h"
+#include "domain/workcal.h"
+
+static const char *kind_name(enum cal_kind k)
+{
+    return k == CAL_HOLIDAY ? "holiday" : "workday";
+}
+
+int api_calendar_get(struct api_req *r)
+{
+    int64_t year;
+    struct workcal_year y;
+    int rc;
+    if (!api_query(r, "year"))
+        return error(&r->err, ERR_INVALID, "query parameter 'year' is missing"),
+               err_field(&r->err, "year");
+    if ((rc = api_query_int(r, "year", 1900, 2999, 0, &year)) ||
+        (rc = workcal_year(&r->ctx, (int)year, &y, &r->err)))
+        return rc;
+    json_t *days = json_array();
+    for (size_t i = 0; i < y.n; i++) {
+        char b[DATE_BUF_SIZE];
+        json_array_append_new(days, json_pack("{s:s,s:s,s:s}", "date",
+                                              date_format(date_from_days(y.days[i].day), b), "kind",
+                                              kind_name(y.days[i].kind), "name", y.days[i].name));
+    }
+    return api_reply(r, 200,
+                     json_pack("{s:i,s:b,s:i,s:o}", "year", y.year, "covered", y.covered,
+                               "working_days", (int)y.working_days, "days", days));
+}
+
+int api_calendar_set(struct api_req *r)
+{
+    static const char *const known[] = { "date", "kind", "name", NULL };
+    const char *day, *kind, *name;
+    bool changed;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "date", true, &day)) ||
+        (rc = api_body_str(r, "kind", true, &kind)) ||
+        (rc = api_body_str(r, "name", false, &name)) ||
+        (rc = workcal_set_day(&r->ctx, day, kind, name, &changed, &r->err)))
+        return rc;
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:s,s:s,s:b}", "date", day, "kind", kind, "name",
+                               name ? name : "", "changed", changed));
+}
+
+int api_calendar_remove(struct api_req *r)
+{
+    const char *day = api_param(r, "date");
+    int rc = workcal_remove_day(&r->ctx, day, &r->err);
+    return rc ? rc : api_reply(r, 200, json_pack("{s:s,s:s}", "date", day, "status", "removed"));
+}

@@ -1,0 +1,150 @@
+/*
+ * Custom roles changed or deleted (role_add and role_list live in auth_user.c). Built-in roles
+ * are the policy every installation shares: they are never changed or deleted here. Each
+ * change runs in one transaction with its audit row (the permission lists before and after).
+ */
+#include "core/common.h"
+#include "domain/audit.h"
+#include "domain/auth_int.h"
+
+struct role_row {
+    int64_t id;
+    bool builtin;
+    const char *name_zh, *name_en, *perms;
+};
+
+/* The custom role `code`: ERR_NOT_FOUND when unknown, ERR_CONFLICT when built in. */
+static int custom_role(struct ctx *c, const char *code, struct role_row *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_ROLE_ROW);
+    store_bind_text(st, 1, code ? code : "");
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown role '%s'", code ? code : "");
+    if (rc)
+        return rc;
+    out->id = store_col_i64(st, 0);
+    out->builtin = store_col_i64(st, 1) != 0;
+    out->name_zh = ctx_col_text(c, st, 2);
+    out->name_en = ctx_col_text(c, st, 3);
+    store_reset(st);
+    if (out->builtin)
+        return error(err, ERR_CONFLICT,
+                     "role '%s' is built in and cannot be changed / 内置角色不可修改", code);
+    struct strbuf sb = STRBUF_INIT;
+    st = store_q(c->db, Q_ROLE_PERMS);
+    store_bind_i64(st, 1, out->id);
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        strbuf_addf(&sb, "%s%s", sb.len ? "," : "", store_col_text(st, 0));
+    out->perms = arena_strdup(c->arena, sb.buf);
+    strbuf_release(&sb);
+    return rc;
+}
+
+/* The audited text of a role's state. */
+static const char *role_text(struct ctx *c, const char *zh, const char *en, const char *perms)
+{
+    return arena_sprintf(c->arena, "name=%s\nname_en=%s\nperms=%s\n", zh, en, perms);
+}
+
+int auth_role_set_perms(struct ctx *c, int64_t role_id, uint64_t set, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_ROLE_PERMS_CLEAR);
+    store_bind_i64(st, 1, role_id);
+    int rc = store_exec(st, err);
+    for (int i = 0; i < PERM__COUNT && !rc; i++) {
+        if (!(set & PERM_BIT(i)))
+            continue;
+        st = store_q(c->db, Q_ROLE_PERM_ADD);
+        store_bind_i64(st, 1, role_id);
+        store_bind_text(st, 2, perm_name(i));
+        rc = store_exec(st, err);
+    }
+    return rc;
+}
+
+int role_update(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
+                const char *perms, struct err *err)
+{
+    struct role_row old;
+    uint64_t set = 0;
+    int rc;
+    if (name_zh && (!*name_zh || strlen(name_zh) > 100))
+        return error(err, ERR_INVALID, "role name must have 1 to 100 bytes"),
+               err_field(err, "name");
+    if (name_en && strlen(name_en) > 100)
+        return error(err, ERR_INVALID, "English role name longer than 100 bytes"),
+               err_field(err, "name_en");
+    if (perms && (rc = perm_set_parse(perms, &set, err)))
+        return err_field(err, "perms");
+    if (perms && !set)
+        return error(err, ERR_INVALID, "a role needs at least one permission"),
+               err_field(err, "perms");
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    if ((rc = custom_role(c, code, &old, err)))
+        goto out;
+    const char *zh = name_zh ? name_zh : old.name_zh;
+    const char *en = name_en && *name_en ? name_en : name_en ? zh : old.name_en;
+    struct store_stmt *st = store_q(c->db, Q_ROLE_RENAME);
+    store_bind_i64(st, 1, old.id);
+    store_bind_text(st, 2, zh);
+    store_bind_text(st, 3, en);
+    if ((rc = store_exec(st, err)) || (perms && (rc = auth_role_set_perms(c, old.id, set, err))))
+        goto out;
+    struct strbuf sb = STRBUF_INIT;
+    if (perms)
+        perm_set_format(set, &sb);
+    else
+        strbuf_addstr(&sb, old.perms);
+    struct audit_rec ar = {
+        .action = "role.update",
+        .entity = "role",
+        .entity_key = code,
+        .before = role_text(c, old.name_zh, old.name_en, old.perms),
+        .after = role_text(c, zh, en, sb.buf),
+        .detail = arena_sprintf(c->arena, "perms=%s", sb.buf),
+    };
+    strbuf_release(&sb);
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}
+
+int role_delete(struct ctx *c, const char *code, struct err *err)
+{
+    struct role_row old;
+    int rc;
+    if ((rc = store_begin(c->db, err)))
+        return rc;
+    if ((rc = custom_role(c, code, &old, err)))
+        goto out;
+    struct store_stmt *st = store_q(c->db, Q_ROLE_HOLDERS);
+    store_bind_i64(st, 1, old.id);
+    if ((rc = store_one(st, err)))
+        goto out;
+    int64_t holders = store_col_i64(st, 0);
+    store_reset(st);
+    if (holders) {
+        rc = error(err, ERR_CONFLICT,
+                   "role '%s' is held by %" PRId64
+                   " user(s): take it from them first / 角色仍有用户",
+                   code, holders);
+        goto out;
+    }
+    if ((rc = auth_role_set_perms(c, old.id, 0, err)))
+        goto out;
+    st = store_q(c->db, Q_ROLE_DELETE);
+    store_bind_i64(st, 1, old.id);
+    if ((rc = store_exec(st, err)))
+        goto out;
+    struct audit_rec ar = {
+        .action = "role.delete",
+        .entity = "role",
+        .entity_key = code,
+        .before = role_text(c, old.name_zh, old.name_en, old.perms),
+    };
+    rc = audit_append(c, &ar, err);
+out:
+    return store_end(c->db, rc, err);
+}

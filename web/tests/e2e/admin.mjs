@@ -1,0 +1,312 @@
+// The administration journeys of the web UI (issue 7 §2 Administration, §3 progress), after
+// journey.mjs and desk.mjs (which set the administrator's and the cashier's passwords): an
+// administrator creates a user, who logs in with the one-time password and must change it;
+// roles (built-in read-only, a custom one created and changed); a token whose secret is shown
+// once, then revoked; a unit added to the org tree; a tariff with its versions and a quote
+// preview; a make-up working day set on the calendar, a bad one refused, the day removed; a bill
+// run started from the billing page showing its progress until done; a cashier refused every
+// administration page; the pages in English and 360 px wide. Prints TAP lines; screenshots go
+// to $PMIS_WEB_SHOTS. Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS.
+import {
+  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll, field,
+  login, changePassword, launch, named,
+} from './lib.mjs'
+
+const CASHIER_PW = 'Shoufei2025pw' // desk.mjs
+const NEW_PW = 'Hesuan2025pwx'
+const browser = await launch()
+const rows = (page, table) => page.locator(`[data-test=${table}] .el-table__body tr`)
+const option = (page, label) => page.locator('.el-select-dropdown__item:visible', { hasText: label }).first()
+const toast = (page, cls, re) => page.locator(`.el-message.${cls}`, { hasText: re }).first().waitFor()
+const confirmBox = (page) => page.locator('.el-message-box__btns .el-button--primary').click()
+const ADMIN = [
+  ['users', '/admin/users', 'user:admin'],
+  ['roles', '/admin/roles', 'user:admin'],
+  ['tokens', '/admin/tokens', 'user:admin'],
+  ['orgs', '/admin/orgs', 'org:write'],
+  ['tariffs', '/admin/tariffs', 'tariff:write'],
+  ['tariff', '/admin/tariffs/WEB-FLAT', 'tariff:write'],
+  ['calendar', '/admin/calendar', 'calendar:write'],
+  ['audit', '/admin/audit', 'audit:read'],
+]
+
+try {
+  let otp = ''
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'admin')
+    await step(page, 'admin: one menu group leads to the administration pages', async () => {
+      await page.goto(`${base}/login`)
+      await login(page, 'admin', ADMIN_PW)
+      await page.waitForURL(`${base}/`)
+      await page.locator('[data-test=nav-admin]').click()
+      await page.waitForURL(`${base}/admin/users`)
+      for (const n of ['users', 'roles', 'tokens', 'orgs', 'tariffs', 'calendar', 'audit'])
+        assert((await page.locator(`[data-test=adm-admin-${n}], [data-test=adm-${n}]`).count()) === 1, `menu has ${n}`)
+      await rows(page, 'users').filter({ hasText: 'cashier1' }).waitFor()
+      await named(page)
+      await shot(page, 'admin-users-zh')
+    })
+    await step(page, 'users: create a user; the one-time password is shown once', async () => {
+      await page.locator('[data-test=user-new]').click()
+      await field(page, 'new-username').fill('wanggong')
+      await field(page, 'new-name').fill('王工')
+      await page.locator('[data-test=new-org]').click()
+      await option(page, 'ZJ-HZ 杭州').click()
+      await page.locator('[data-test=new-roles]').click()
+      await option(page, 'billing_clerk').click()
+      await page.keyboard.press('Escape')
+      await page.locator('[data-test=new-submit]').click()
+      otp = (await text(page, '[data-test=otp]')).trim()
+      assert(/^[A-Za-z2-9]{16}$/.test(otp), `one-time password ${otp}`)
+      await shot(page, 'admin-user-otp-zh')
+      await page.locator('[data-test=otp-close]').click()
+      await page.locator('[data-test=otp]').waitFor({ state: 'hidden' })
+      const row = rows(page, 'users').filter({ hasText: 'wanggong' })
+      await row.filter({ hasText: '须改密' }).waitFor()
+      assert((await row.innerText()).includes('ZJ-HZ'), 'in its org')
+    })
+    await step(page, 'users: a duplicate user name is refused with the API message', async () => {
+      await page.locator('[data-test=user-new]').click()
+      await field(page, 'new-username').fill('wanggong')
+      await page.locator('[data-test=new-org]').click()
+      await option(page, 'ZJ-HZ 杭州').click()
+      await page.locator('[data-test=new-roles]').click()
+      await option(page, 'cashier').click()
+      await page.keyboard.press('Escape')
+      await page.locator('[data-test=new-submit]').click()
+      await toast(page, 'adm-error', "user 'wanggong' already exists")
+      await page.keyboard.press('Escape')
+    })
+    await step(page, 'users: disable and enable again', async () => {
+      await page.locator('[data-test=disable-wanggong]').click()
+      await page.locator('[data-test=status-wanggong]', { hasText: '停用' }).waitFor()
+      await page.locator('[data-test=enable-wanggong]').click()
+      await page.locator('[data-test=status-wanggong]', { hasText: '启用' }).waitFor()
+    })
+    await step(page, 'roles: built-in ones read-only; a custom role created and changed', async () => {
+      await page.locator('[data-test=adm-admin-roles]').click()
+      await rows(page, 'roles').filter({ hasText: 'cashier' }).first().waitFor()
+      assert((await page.locator('[data-test=role-edit-cashier]').count()) === 0, 'a built-in role has no edit button')
+      await page.locator('[data-test=role-new]').click()
+      await field(page, 'role-code').fill('inspector')
+      await field(page, 'role-name').fill('稽查员')
+      await page.locator('[data-test=role-save]').click()
+      await toast(page, 'adm-error', '请至少选择一项权限')
+      await page.locator('[data-test="perm-customer:read"]').click()
+      await page.locator('[data-test="perm-bill:read"]').click()
+      await page.locator('[data-test=role-save]').click()
+      await page.locator('[data-test=perms-inspector]', { hasText: 'customer:read, bill:read' }).waitFor()
+      await page.locator('[data-test=role-edit-inspector]').click()
+      await page.locator('[data-test="perm-bill:read"]').click()
+      await page.locator('[data-test="perm-report:read"]').click()
+      await page.locator('[data-test=role-save]').click()
+      await page.locator('[data-test=perms-inspector]', { hasText: 'customer:read, report:read' }).waitFor()
+      await named(page)
+      await shot(page, 'admin-roles-zh')
+    })
+    await step(page, 'tokens: the secret is shown once; the token is revoked', async () => {
+      await page.locator('[data-test=adm-admin-tokens]').click()
+      await page.locator('[data-test=token-new]').click()
+      await field(page, 'token-name').fill('erp-sync')
+      await page.locator('[data-test=token-user]').click()
+      await option(page, 'cashier1').click()
+      await page.locator('[data-test="tperm-payment:read"]').click()
+      await page.locator('[data-test=token-submit]').click()
+      const secret = (await text(page, '[data-test=token-secret]')).trim()
+      assert(/^pmist_[0-9a-f]{64}$/.test(secret), `secret ${secret}`)
+      const st = await page.evaluate(async (s) => (await fetch('/api/v1/payments', { headers: { Authorization: `Bearer ${s}` }, credentials: 'omit' })).status, secret)
+      assert(st === 200, `the token works: ${st}`)
+      await shot(page, 'admin-token-secret-zh')
+      await page.locator('[data-test=token-secret-close]').click()
+      await rows(page, 'tokens').filter({ hasText: 'erp-sync' }).waitFor()
+      assert(!(await text(page, '[data-test=tokens]')).includes(secret), 'the list never shows it')
+      await page.locator('[data-test=revoke-erp-sync]').click()
+      await confirmBox(page)
+      await page.locator('[data-test=revoked-erp-sync]').waitFor()
+      await named(page)
+      await shot(page, 'admin-tokens-zh')
+    })
+    await step(page, 'org tree: a unit is added under 杭州', async () => {
+      await page.locator('[data-test=adm-admin-orgs]').click()
+      await page.locator('[data-test=org-ZJ-HZ-XH]').waitFor()
+      await page.locator('[data-test=org-parent]').click()
+      await option(page, 'ZJ-HZ 杭州').click()
+      await field(page, 'org-code').fill('ZJ-HZ-SC')
+      await field(page, 'org-name').fill('上城供电所')
+      await page.locator('[data-test=org-level]').click()
+      await option(page, /^供电所$/).click()
+      await page.locator('[data-test=org-submit]').click()
+      await page.locator('[data-test=org-ZJ-HZ-SC]', { hasText: '上城供电所' }).waitFor()
+      await named(page)
+      await shot(page, 'admin-orgs-zh')
+    })
+    await step(page, 'tariffs: a tariff with its versions and a quote preview', async () => {
+      await page.locator('[data-test=adm-admin-tariffs]').click()
+      await page.locator('[data-test=tariff-WEB-FLAT]').click()
+      await page.waitForURL(`${base}/admin/tariffs/WEB-FLAT`)
+      await rows(page, 'tariff-versions').filter({ hasText: '2020-01-01' }).waitFor()
+      await field(page, 'quote-period').fill('2025-06')
+      await field(page, 'quote-kwh').fill('200')
+      await page.locator('[data-test=quote-submit]').click()
+      await page.locator('[data-test=quote-total]', { hasText: '¥100.00' }).waitFor()
+      await field(page, 'quote-kwh').fill('12.34.5')
+      await page.locator('[data-test=quote-submit]').click()
+      await toast(page, 'adm-error', 'kwh')
+      await named(page)
+      await shot(page, 'admin-tariff-quote-zh')
+    })
+    await step(page, 'calendar: a make-up working day is set, a weekday refused, the day removed', async () => {
+      await page.locator('[data-test=adm-admin-calendar]').click()
+      await page.locator('[data-test=cal-workdays]', { hasText: '261' }).waitFor()
+      assert((await page.locator('[data-test=day-2025-10-11]').getAttribute('data-kind')) === 'weekend', 'a Saturday')
+      await page.locator('[data-test=day-2025-10-11]').click()
+      assert((await field(page, 'cal-date').inputValue()) === '2025-10-11', 'a click picks the day')
+      await page.locator('[data-test=cal-kind-workday]').click()
+      await field(page, 'cal-name').fill('国庆调休上班')
+      await page.locator('[data-test=cal-submit]').click()
+      await toast(page, 'adm-ok', '2025-10-11')
+      await page.locator('[data-test=day-2025-10-11][data-kind=workday]').waitFor()
+      await page.locator('[data-test=cal-workdays]', { hasText: '262' }).waitFor()
+      await named(page)
+      await shot(page, 'admin-calendar-zh')
+      await field(page, 'cal-date').fill('2025-10-13')
+      await page.locator('[data-test=cal-submit]').click()
+      await toast(page, 'adm-error', 'saturday or sunday')
+      await field(page, 'cal-date').fill('2025-02-30')
+      await page.locator('[data-test=cal-submit]').click()
+      await toast(page, 'adm-error', "2025-02-30")
+      await page.locator('[data-test=cal-rm-2025-10-11]').click()
+      await confirmBox(page)
+      await page.locator('[data-test=day-2025-10-11][data-kind=weekend]').waitFor()
+      await page.locator('[data-test=cal-workdays]', { hasText: '261' }).waitFor()
+    })
+    await step(page, 'billing: a bill run started from the page shows its progress until done', async () => {
+      await page.locator('[data-test=nav-billing]').click()
+      await field(page, 'run-period').fill('2025-06')
+      await field(page, 'run-org').fill('ZJ-NB')
+      await page.locator('[data-test=run-submit]').click()
+      await page.locator('[data-test=run-progress]').waitFor()
+      await page.locator('[data-test=run-progress][data-state=done]').waitFor({ timeout: 30000 })
+      assert((await text(page, '[data-test=run-result]')).includes('1 张账单'), 'one bill')
+      await rows(page, 'runs').filter({ hasText: 'ZJ-NB' }).filter({ hasText: '2025-06' }).waitFor()
+      await named(page)
+      await shot(page, 'billing-run-progress-zh')
+    })
+    await ctx.close()
+  }
+
+  // ---------------- the new user's first login ----------------
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'new-user')
+    await step(page, 'the new user logs in with the one-time password and must change it', async () => {
+      await page.goto(`${base}/login`)
+      await login(page, 'wanggong', otp)
+      await field(page, 'new-password').waitFor()
+      await shot(page, 'admin-new-user-change-zh')
+      await changePassword(page, NEW_PW)
+      await page.waitForURL(`${base}/`)
+      assert((await text(page, '[data-test=who]')) === '王工', 'logged in as 王工')
+      assert((await page.locator('[data-test=nav-admin]').count()) === 0, 'a billing clerk has no administration menu')
+      assert((await page.locator('[data-test=nav-billing]').count()) === 1, 'but billing')
+    })
+    await ctx.close()
+  }
+
+  // ---------------- a cashier and every administration page ----------------
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'cashier-admin')
+    await page.goto(`${base}/login`)
+    await login(page, 'cashier1', CASHIER_PW)
+    await page.waitForURL(`${base}/`)
+    await step(page, 'a cashier has no administration menu', async () => {
+      assert((await page.locator('[data-test=nav-admin]').count()) === 0, 'menu group hidden')
+    })
+    for (const [name, path, perm] of [...ADMIN, ['admin', '/admin', 'user:admin']])
+      await step(page, `a cashier is refused the ${name} page (${perm})`, async () => {
+        await page.goto(`${base}${path}`)
+        await page.locator('[data-test=forbidden]').waitFor()
+        assert((await text(page, '[data-test=forbidden]')).includes(perm), `names ${perm}`)
+        await shot(page, `forbidden-cashier-${name}`)
+      })
+    await step(page, 'and the API refuses the cashier too', async () => {
+      const st = await page.evaluate(async () =>
+        Promise.all(['/users', '/roles', '/tokens'].map(async (p) => (await fetch(`/api/v1${p}`)).status)))
+      assert(st.every((s) => s === 403), `statuses ${st}`)
+    })
+    await ctx.close()
+  }
+
+  // ---------------- English ----------------
+  {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'en-admin')
+    await step(page, 'en: the administration pages in English', async () => {
+      await page.goto(`${base}/login`)
+      await page.locator('[data-test=lang-en]').click()
+      await login(page, 'admin', ADMIN_PW)
+      await page.waitForURL(`${base}/`)
+      await page.locator('[data-test=nav-admin]', { hasText: 'Administration' }).click()
+      await page.getByRole('heading', { name: 'Users' }).waitFor()
+      await shot(page, 'admin-users-en')
+      await page.goto(`${base}/admin/calendar`)
+      await page.locator('[data-test=cal-workdays]', { hasText: '2025 has 261 working days' }).waitFor()
+      await shot(page, 'admin-calendar-en')
+      await page.goto(`${base}/admin/roles`)
+      await page.getByText('Built-in roles are read-only').waitFor()
+      await shot(page, 'admin-roles-en')
+    })
+    await ctx.close()
+  }
+
+  // ---------------- phone, 360 px ----------------
+  {
+    const ctx = await browser.newContext({
+      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
+    })
+    const page = await ctx.newPage()
+    page.setDefaultTimeout(10000)
+    watch(page, 'phone-admin')
+    await page.goto(`${base}/login`)
+    await login(page, 'admin', ADMIN_PW)
+    await page.waitForURL(`${base}/`)
+    const ready = {
+      users: '[data-test=users] .el-table__body tr', roles: '[data-test=roles] .el-table__body tr',
+      tokens: '[data-test=tokens] .el-table__body tr', orgs: '[data-test=org-ZJ]',
+      tariffs: '[data-test=tariffs] .el-table__body tr', tariff: '[data-test=tariff-versions] .el-table__body tr',
+      calendar: '[data-test=day-2025-12-31]', audit: '[data-test=audit-rows] .el-table__body tr',
+    }
+    for (const [name, path] of ADMIN)
+      await step(page, `phone: ${name} fits 360 px`, async () => {
+        await page.goto(`${base}${path}`)
+        await page.locator(ready[name]).first().waitFor()
+        await noSideScroll(page)
+        await shot(page, `mobile-admin-${name}`)
+      })
+    await ctx.close()
+  }
+  {
+    const page = await browser.newPage()
+    await step(page, 'admin: no JavaScript errors or policy (CSP) violations', async () => {
+      // the duplicate user name was refused on purpose (409); anything else is an error
+      const unexpected = errors.filter((e) => !/admin: console: .* status of 409 \(Conflict\)/.test(e))
+      assert(unexpected.length === 0, unexpected.join('\n'))
+    })
+    await page.close()
+  }
+} catch (e) {
+  notOk('browser: the administration journeys ran to the end', e)
+} finally {
+  await browser.close()
+}
+process.exit(failures() ? 1 : 0)
