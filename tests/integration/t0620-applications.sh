@@ -18,6 +18,7 @@ setup() {
         "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" org add ZJ-NB --name 宁波 --level city --parent ZJ >/dev/null &&
         "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/zhejiang-resident.json" >/dev/null &&
         for m in M-1 M-2 M-3 M-9; do
             "$PMIS" meter add $m --model DDZY71 --phases 1 >/dev/null || return 1
         done
@@ -195,6 +196,10 @@ expect_fail "a bad capacity" 65 "invalid capacity_kva '8.12345'" \
     apply new --kind new_lv_res --org ZJ-HZ --name x --type resident --voltage 220V --address y --capacity 8.12345 --tariff BJ-RES
 expect_fail "a zero capacity" 65 "invalid capacity_kva '0': must be above 0" \
     apply new --kind new_lv_res --org ZJ-HZ --name x --type resident --voltage 220V --address y --capacity 0 --tariff BJ-RES
+expect_fail "an unknown tariff" 65 "unknown tariff 'NOPE'" \
+    apply new --kind new_lv_res --org ZJ-HZ --name x --type resident --voltage 220V --address y --capacity 8 --tariff NOPE
+expect_fail "a tariff change to an unknown tariff" 65 "unknown tariff 'NOPE'" \
+    apply new --kind tariff_change --account 100000000001 --tariff NOPE
 expect_fail "a bad user type" 65 "invalid user_type 'house'" \
     apply new --kind new_lv_res --org ZJ-HZ --name x --type house --voltage 220V --address y --capacity 8 --tariff BJ-RES
 expect_fail "a bad voltage" 65 "invalid voltage '230V'" \
@@ -287,11 +292,11 @@ for s in survey scheme design midcheck inspect connect; do "$PMIS" apply advance
 expect_ok "complete the increase" apply complete "$cid" --date 2024-11-05
 check "the account's capacity changed" test "$(sql "SELECT capacity_va FROM account WHERE account_no = '100000000001'")" = 12500
 check "result" test "$(field "$cid" result)" = "account 100000000001 capacity 8 -> 12.5 kVA from 2024-11-05"
-expect_ok "tariff change" apply new --kind tariff_change --account 100000000001 --tariff BJ-RES-2
+expect_ok "tariff change" apply new --kind tariff_change --account 100000000001 --tariff ZJ-RES
 cid=$(sql "SELECT MAX(id) FROM application")
 "$PMIS" apply advance "$cid" >/dev/null
 expect_ok "complete it" apply complete "$cid"
-check "the tariff changed and is in the history" test "$(sql "SELECT tariff_code FROM account WHERE account_no = '100000000001'")" = BJ-RES-2
+check "the tariff changed and is in the history" test "$(sql "SELECT tariff_code FROM account WHERE account_no = '100000000001'")" = ZJ-RES
 expect_ok "name transfer (过户)" apply new --kind name_transfer --cust 1000000000 --name 张小三
 cid=$(sql "SELECT MAX(id) FROM application")
 "$PMIS" apply advance "$cid" >/dev/null
