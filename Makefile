@@ -50,7 +50,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 SQL_SRC := $(sort $(wildcard sql/*.sql))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
-API_OBJ := $(API_SRC:%.c=$(O)/%.o)
+API_OBJ := $(API_SRC:%.c=$(O)/%.o) $(O)/gen/openapi_schemas.o
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(O)/bench/%)
@@ -84,6 +84,13 @@ $(O)/gen/migrations.c: $(SQL_SRC) tools/embed-sql.sh
 	sh tools/embed-sql.sh $(SQL_SRC) > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/migrations.o: $(O)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/gen/openapi_schemas.c: src/api/openapi-schemas.json tools/embed-text.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-text.sh api_openapi_schemas $< > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/openapi_schemas.o: $(O)/gen/openapi_schemas.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(O)/tests/%: tests/unit/%.c $(O)/libpmis_api.a $(O)/libpmis.a

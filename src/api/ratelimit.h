@@ -3,7 +3,8 @@
  * "theoretical arrival time" per key makes a token bucket of `burst` requests refilled at
  * `per_minute`. Keys live in a fixed table (RATELIMIT_SLOTS); a key whose bucket is full again
  * is forgotten, and when the table is full of limited keys the stalest gives way. In-process:
- * each server limits on its own. Thread-safe (one mutex).
+ * each server limits on its own, which suits what it protects (the process's own Argon2id
+ * work); the per-user lockout, in the database, is shared by all servers. Thread-safe.
  */
 #ifndef PMIS_API_RATELIMIT_H
 #define PMIS_API_RATELIMIT_H

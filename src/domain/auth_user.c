@@ -285,13 +285,24 @@ static int keep_last_admin(struct ctx *c, const struct user_info *u, const char 
     bool admin_after = active && has_role(roles ? roles : u->roles, "administrator");
     if (!admin_now || admin_after)
         return 0;
+    /*
+     * Two such changes at once (disabling the last two administrators) must not both see the
+     * other one still active: on PostgreSQL, whose READ COMMITTED would let both counts pass,
+     * lock the whole-tree users first; the count, a later statement, then sees the first
+     * change committed. SQLite's BEGIN IMMEDIATE has serialised the transactions already.
+     */
+    int rc = store_exec(store_q(c->db, Q_USER_ROOT_LOCK), err);
+    if (rc)
+        return rc;
     struct store_stmt *st = store_q(c->db, Q_USER_OTHER_ADMINS);
     store_bind_i64(st, 1, u->id);
-    int rc = store_one(st, err);
-    if (rc)
+    if ((rc = store_one(st, err)))
         return rc;
     int64_t others = store_col_i64(st, 0);
     store_reset(st);
+#ifdef PMIS_TESTING
+    ctx_test_pause("PMIS_TEST_ADMIN_PAUSE_MS"); /* t0567 holds the count open until commit */
+#endif
     if (others > 0)
         return 0;
     return error(err, ERR_CONFLICT,

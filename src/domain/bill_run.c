@@ -143,6 +143,9 @@ static int write_page(struct ctx *c, const struct run_src *src, struct run_slot 
         struct store_stmt *st;
         if ((ret = store_begin(c->db, err)))
             return ret;
+#ifdef PMIS_TESTING
+        ctx_test_pause("PMIS_TEST_BILL_PAUSE_MS"); /* t0568: a run longer than the timeout */
+#endif
         if (src->had_runs) {
             /* earlier drafts of these accounts (not the issued ones) */
             st = store_q(c->db, Q_BILL_DELETE_DRAFTS);

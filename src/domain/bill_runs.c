@@ -1,5 +1,7 @@
-/* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope;
- * the progress of running runs for /metrics (bill_runs_running). */
+/* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope:
+ * a scoped caller sees a run of every org with the totals of its
+ * bills in their subtree only; the progress of running runs for /metrics (bill_runs_running). */
+#include "core/vec.h"
 #include "domain/bill.h"
 
 /* A row of Q_BILL_RUN_LIST / Q_BILL_RUN_FIND. */
@@ -19,6 +21,23 @@ static void run_row(struct ctx *c, struct store_stmt *st, struct bill_run_info *
     r->issued_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
 }
 
+/* Totals of run `r` over its bills in the caller's subtree, for a run reaching beyond it. */
+static int scoped_totals(struct ctx *c, struct bill_run_info *r, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_SCOPED);
+    store_bind_i64(st, 1, r->id);
+    ctx_bind_scope(c, st, 2);
+    int ret = store_one(st, err);
+    if (!ret) {
+        r->accounts = store_col_i64(st, 0);
+        r->in_review = store_col_i64(st, 1);
+        r->total_fen = store_col_i64(st, 2);
+        r->energy_wh = store_col_i64(st, 3);
+    }
+    store_reset(st);
+    return ret;
+}
+
 int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
               struct err *err)
 {
@@ -27,13 +46,25 @@ int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn,
     store_bind_text(st, 1, period);
     store_bind_i64(st, 2, limit > 0 ? limit : 50);
     ctx_bind_scope(c, st, 3);
+    /* rows first, then the recounts: no second statement runs while this one is open */
+    VEC(struct bill_run_info) runs = VEC_INIT;
+    VEC(bool) whole = VEC_INIT;
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_run_info r;
         run_row(c, st, &r);
-        if ((ret = fn(arg, &r)))
-            break;
+        VEC_PUSH(&runs, r);
+        VEC_PUSH(&whole, store_col_i64(st, 14) != 0);
     }
     store_reset(st);
+    for (size_t i = 0; ret >= 0 && i < runs.n; i++) {
+        if (!whole.v[i] && (ret = scoped_totals(c, &runs.v[i], err)))
+            break;
+        ret = fn(arg, &runs.v[i]);
+        if (ret)
+            break;
+    }
+    VEC_FREE(&runs);
+    VEC_FREE(&whole);
     return ret < 0 ? ret : 0;
 }
 
@@ -43,12 +74,15 @@ int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct er
     store_bind_i64(st, 1, id);
     ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
-    if (!ret)
+    bool whole = true;
+    if (!ret) {
         run_row(c, st, out);
+        whole = store_col_i64(st, 14) != 0;
+    }
     store_reset(st);
     if (ret == ERR_NOT_FOUND)
         return error(err, ERR_NOT_FOUND, "no bill run %" PRId64, id);
-    return ret;
+    return ret || whole ? ret : scoped_totals(c, out, err);
 }
 
 int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err *err)

@@ -217,3 +217,15 @@ int ctx_org_id(struct ctx *c, const char *code, int64_t *id, struct err *err)
     strmap_put(&k->orgs, code, *id);
     return org_visible(c, code, *id, err);
 }
+
+#ifdef PMIS_TESTING
+void ctx_test_pause(const char *var)
+{
+    const char *v = getenv(var);
+    long ms = v ? atol(v) : 0;
+    if (ms > 0) {
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+#endif

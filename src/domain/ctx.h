@@ -62,5 +62,10 @@ char *ctx_trim(struct ctx *c, const char *s);
  */
 int ctx_cache_freeze(struct ctx *c, struct err *err);
 
+#ifdef PMIS_TESTING
+/** Test builds only: sleep as many milliseconds as environment variable `var` says (unset or
+ *  empty: not at all), so that concurrency tests can hold a step open (t0567, t0568). */
+void ctx_test_pause(const char *var);
+#endif
 
 #endif

@@ -5,7 +5,9 @@
 #             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
 #             search), desk.mjs (dashboard, 360° view, cash desk, billing, collections),
 #             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) and
-#             admin.mjs (administration pages, bill-run start; seed-admin.sh) in Debian's chromium (screenshots in build/web-screens/BACKEND)
+#             admin.mjs (administration pages, bill-run start; seed-admin.sh) in Debian's
+#             chromium (screenshots in build/web-screens/BACKEND), then real replies
+#             validated against the document's response schemas (openapi-replies.mjs, ajv)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
 # tests/integration (PMIS, PMIS_TEST_DB, PMIS_BACKEND, TMPDIR, PMIS_TOP).
@@ -72,6 +74,12 @@ browser)
     export SURVEY_OPEN="$survey_open" HOSP_ACCT="$hosp_acct"
     tap apply node web/tests/e2e/apply.mjs
     tap admin node web/tests/e2e/admin.mjs
+    # after the journeys (it writes): real replies against the document's response schemas
+    # (a fresh whole-tree administrator: the journeys closed the cash day of theirs)
+    "$PMIS" user add openapi --all-orgs --roles administrator --name 接口校验 >/dev/null 2>&1
+    PMIS_API_TOKEN=$("$PMIS" token add openapi-replies --user openapi --perms '*' 2>/dev/null)
+    export PMIS_API_TOKEN
+    tap openapi-replies node web/tests/openapi-replies.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

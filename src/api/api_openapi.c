@@ -1,0 +1,122 @@
+/*
+ * GET /api/v1/openapi.json: the OpenAPI 3.0 description, generated from the route table
+ * (paths, parameters, permission, authentication, CSRF, request bodies) and from
+ * src/api/openapi-schemas.json (embedded at build time: shared component schemas and the
+ * success reply's schema per operationId). A route without an entry there is described with an
+ * empty schema; web/tests/openapi.mjs validates real replies against the document and lists them.
+ */
+#include "core/common.h"
+#include "api/api.h"
+
+extern const char api_openapi_schemas[]; /* generated: build/gen/openapi_schemas.c */
+
+/* An OpenAPI 3 parameter list for the "{name}" segments of `pattern`. */
+static json_t *path_params(const char *pattern)
+{
+    json_t *a = json_array();
+    for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+        const char *close = strchr(p, '}');
+        if (!close)
+            break;
+        json_array_append_new(a, json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
+                                           (size_t)(close - p - 1), "in", "path", "required", 1,
+                                           "schema", "type", "string"));
+    }
+    return a;
+}
+
+/*
+ * The responses of route `rt`: its success statuses ("status" in the schema file, default 200)
+ * with the schema of "responses" (an empty schema when it has none), and the error shape.
+ */
+static json_t *responses(const struct route *rt, json_t *schemas)
+{
+    json_t *schema = json_object_get(json_object_get(schemas, "responses"), rt->name);
+    json_t *codes = json_object_get(json_object_get(schemas, "status"), rt->name);
+    json_t *out = json_pack("{s:{s:s,s:{s:{s:{s:s}}}}}", "default", "description",
+                            "error: {\"error\":{\"code\",\"message\"}}", "content",
+                            "application/json", "schema", "$ref", "#/components/schemas/Error");
+    json_t *content;
+    if (rt->fn == api_metrics) /* the one reply that is not JSON */
+        content = json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string");
+    else
+        content = json_pack("{s:{s:o}}", "application/json", "schema",
+                            schema ? json_incref(schema) : json_object());
+    if (!json_array_size(codes)) {
+        json_object_set_new(out, "200",
+                            json_pack("{s:s,s:o}", "description", "success", "content", content));
+        return out;
+    }
+    size_t i;
+    json_t *code;
+    json_array_foreach (codes, i, code) {
+        const char *c = json_string_value(code);
+        json_object_set_new(out, c ? c : "200",
+                            json_pack("{s:s,s:O}", "description",
+                                      c && !strcmp(c, "201") ? "created" : "success", "content",
+                                      content));
+    }
+    json_decref(content);
+    return out;
+}
+
+int api_openapi(struct api_req *r)
+{
+    json_error_t jerr;
+    json_t *schemas = json_loads(api_openapi_schemas, 0, &jerr);
+    if (!schemas) /* a build-time file: broken only by a bad edit, which the tests catch */
+        return error(&r->err, ERR_INTERNAL, "openapi-schemas.json, line %d: %s", jerr.line,
+                     jerr.text);
+    json_t *paths = json_object();
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const struct route *rt = &api_routes[i];
+        json_t *item = json_object_get(paths, rt->pattern);
+        if (!item) {
+            item = json_object();
+            json_object_set_new(paths, rt->pattern, item);
+        }
+        char method[8];
+        size_t n = strlen(rt->method);
+        for (size_t k = 0; k <= n && k < sizeof(method); k++)
+            method[k] = (char)(rt->method[k] >= 'A' && rt->method[k] <= 'Z' ? rt->method[k] + 32
+                                                                            : rt->method[k]);
+        json_t *op = json_pack("{s:s,s:o,s:o}", "operationId", rt->name, "parameters",
+                               path_params(rt->pattern), "responses", responses(rt, schemas));
+        if (rt->flags & R_PUBLIC)
+            json_object_set_new(op, "security", json_array());
+        if (rt->perm != PERM_ANY)
+            json_object_set_new(op, "x-permission", json_string(perm_name(rt->perm)));
+        if (rt->flags & R_JSON)
+            json_object_set_new(op, "requestBody",
+                                json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                          "application/json", "schema", "type", "object"));
+        if (rt->flags & R_CSV)
+            json_object_set_new(op, "requestBody",
+                                json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
+                                          "text/csv", "schema", "type", "string"));
+        if (rt->flags & R_WRITE)
+            json_object_set_new(op, "x-csrf", json_true());
+        json_object_set_new(item, method, op);
+    }
+    json_t *components = json_deep_copy(json_object_get(schemas, "components"));
+    json_decref(schemas);
+    if (!json_is_object(components)) {
+        json_decref(components);
+        components = json_object();
+    }
+    json_object_set_new(
+        components, "Error",
+        json_pack("{s:s,s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:s},s:{s:s},s:{s:s}}}}}", "type",
+                  "object", "required", "error", "properties", "error", "type", "object",
+                  "required", "code", "message", "properties", "code", "type", "string",
+                  "message", "type", "string", "field", "type", "string"));
+    json_t *doc = json_pack(
+        "{s:s,s:{s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s,s:s},s:{s:s,s:s}}},s:[{s:[]},{s:[]}]}",
+        "openapi", "3.0.3", "info", "title", "pmis 电力营销信息系统 API", "version", "1", "paths",
+        paths, "components", "schemas", components, "securitySchemes", "session", "type",
+        "apiKey", "in", "cookie", "name", "pmis_session", "bearer", "type", "http", "scheme",
+        "bearer", "security", "session", "bearer");
+    if (!doc)
+        return error(&r->err, ERR_INTERNAL, "cannot build the OpenAPI document");
+    return api_reply(r, 200, doc);
+}
