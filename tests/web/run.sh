@@ -4,13 +4,15 @@
 #   browser   a small database (seed.sh), `pmis serve` on 127.0.0.1 with build/web, the OpenAPI
 #             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
 #             search) and desk.mjs (dashboard, 360° view, cash desk, billing, collections) in
-#             Debian's chromium (screenshots in build/web-screens/BACKEND)
+#             Debian's chromium (screenshots in build/web-screens/BACKEND); service.mjs (work
+#             orders, the complaint loop, the field crew's phone page) on seed-service.sh's data
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
 # tests/integration (PMIS, PMIS_TEST_DB, PMIS_BACKEND, TMPDIR, PMIS_TOP).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 . "$PMIS_TOP/tests/web/seed.sh"
+. "$PMIS_TOP/tests/web/seed-service.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -55,6 +57,7 @@ browser)
     # every command and the server at one pinned "now", after the seeded bill runs
     export PMIS_NOW=2025-07-01T02:00:00Z
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
+    seed_service_db || { not_ok "set up the service centre's data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
@@ -64,6 +67,8 @@ browser)
         CASHIER_OTP="$cashier_otp" APPROVER_PW="$approver_pw"
     tap browser node web/tests/e2e/journey.mjs
     tap desk node web/tests/e2e/desk.mjs
+    export SVC_PW="$svc_pw"
+    tap service node web/tests/e2e/service.mjs
     serve_stop
     check "pmis serve stopped cleanly after the journeys" test "$srv_rc" = 0
     ;;

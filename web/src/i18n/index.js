@@ -4,9 +4,13 @@
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
+import service from './service.js'
 
 export const LANGS = ['zh-CN', 'en']
-export const messages = { 'zh-CN': zhCN, en }
+export const messages = {
+  'zh-CN': { ...zhCN, ...service['zh-CN'] },
+  en: { ...en, ...service.en },
+}
 
 export function initialLang(stored, navigatorLang) {
   if (LANGS.includes(stored)) return stored

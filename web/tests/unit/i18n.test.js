@@ -3,9 +3,11 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import zh from '../../src/i18n/zh-CN.js'
-import en from '../../src/i18n/en.js'
-import { initialLang } from '../../src/i18n/index.js'
+import { initialLang, messages } from '../../src/i18n/index.js'
+
+// the merged messages: zh-CN.js / en.js and every page module (service.js, ...)
+const zh = messages['zh-CN']
+const en = messages.en
 
 function flatten(obj, prefix = '', out = {}) {
   for (const [k, v] of Object.entries(obj)) {
