@@ -275,6 +275,7 @@ route_fn api_ticket_list, api_ticket_create, api_ticket_get, api_ticket_classify
     api_ticket_dispatch, api_ticket_process, api_ticket_respond, api_ticket_reply,
     api_ticket_review, api_ticket_archive, api_ticket_reopen, api_ticket_merge, api_ticket_pause,
     api_ticket_resume, api_ticket_causes;
+route_fn api_ticket_taxonomy; /* api_ticket_tax.c */
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
     api_outage_customers, api_outage_close;

@@ -4,7 +4,8 @@
  * its history, SLA clocks, repeat flag, outage and root causes, and one route per step of the
  * state machine (ticket.h). Thin: domain/ticket*.c does the work and keeps other subtrees'
  * orders unknown (404); an illegal step is the domain's ERR_CONFLICT (409) naming the allowed
- * next states, and changes nothing.
+ * next states, and changes nothing. For the web UI: each list item's SLA summary and the list's
+ * "now", and an order's "allowed" steps (ticket_actions cut to the caller's permissions).
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -85,6 +86,30 @@ static int cause_item(void *arg, const struct complaint_cause *k)
     return 0;
 }
 
+/*
+ * "allowed": the steps open to the order now (ticket_actions) that the caller's permissions
+ * let it take (dispatch, assign and merge need ticket:dispatch, the rest ticket:write), and
+ * "now", the instant the SLA states were computed at (for a countdown).
+ */
+static int allowed_json(struct api_req *r, const struct ticket *t, json_t *j)
+{
+    const char *acts[TICKET_ACTIONS_MAX];
+    size_t n;
+    int rc = ticket_actions(&r->ctx, t, acts, &n, &r->err);
+    if (rc)
+        return rc;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        bool dispatch = !strcmp(acts[i], "dispatch") || !strcmp(acts[i], "assign") ||
+                        !strcmp(acts[i], "merge");
+        if (r->who.perms & PERM_BIT(dispatch ? PERM_TICKET_DISPATCH : PERM_TICKET_WRITE))
+            json_array_append_new(a, json_string(acts[i]));
+    }
+    json_object_set_new(j, "allowed", a);
+    json_object_set_new(j, "now", api_json_time(ctx_now(&r->ctx)));
+    return 0;
+}
+
 int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
                            json_t **out, struct err *err)
 {
@@ -137,6 +162,10 @@ static int reply_detail(struct api_req *r, int status, int64_t id)
     if ((rc = ticket_get(&r->ctx, id, &t, &r->err)) ||
         (rc = api_ticket_detail_json(&r->ctx, &t, api_time_utc, NULL, &j, &r->err)))
         return rc;
+    if ((rc = allowed_json(r, &t, j))) {
+        json_decref(j);
+        return rc;
+    }
     return api_reply(r, status, j);
 }
 
@@ -196,6 +225,53 @@ static int list_item(void *arg, const struct ticket *t)
     return 0;
 }
 
+/* The running clock with the earliest deadline, and the worst state of the running ones. */
+struct sla_worst {
+    const struct ticket_clock *first;
+    int64_t deadline_at, warn_at;
+    const char *metric;
+    enum sla_state state;
+    size_t running;
+};
+
+static int worst_clock(void *arg, const struct ticket_clock *k)
+{
+    struct sla_worst *w = arg;
+    if (strcmp(k->status, "running"))
+        return 0;
+    if (!w->running++ || (k->deadline_at && (!w->deadline_at || k->deadline_at < w->deadline_at))) {
+        w->deadline_at = k->deadline_at;
+        w->warn_at = k->warn_at;
+        w->metric = k->metric;
+    }
+    if (k->state <= SLA_PAUSED && (w->running == 1 || k->state > w->state))
+        w->state = k->state;
+    return 0;
+}
+
+/*
+ * An item's "sla": the state of its order as the list's `sla` filter sees it (paused, none
+ * without a running clock, else breached, warning or ok from the running clocks) with the
+ * metric and deadline of the running clock due first.
+ */
+static int sla_summary(struct api_req *r, json_t *item)
+{
+    struct sla_worst w = { 0 };
+    int64_t id = json_integer_value(json_object_get(item, "id"));
+    int rc = ticket_clocks(&r->ctx, id, ctx_now(&r->ctx), worst_clock, &w, &r->err);
+    if (rc)
+        return rc;
+    const char *state = json_is_true(json_object_get(item, "paused")) ? "paused"
+                        : !w.running                                  ? "none"
+                                                                      : sla_state_name(w.state);
+    json_object_set_new(item, "sla",
+                        json_pack("{s:s,s:o,s:o,s:o}", "state", state, "metric",
+                                  api_json_str(w.running ? w.metric : NULL), "deadline_at",
+                                  api_json_time(w.deadline_at), "warn_at",
+                                  api_json_time(w.warn_at)));
+    return 0;
+}
+
 /* from / to: dates (business zone), to inclusive, as instants [from, day after to). */
 static int accepted_range(struct api_req *r, struct ticket_filter *f)
 {
@@ -235,10 +311,17 @@ int api_ticket_list(struct api_req *r)
         return rc;
     }
     size_t n = json_array_size(items);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = sla_summary(r, json_array_get(items, i));
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
     json_t *next = (int64_t)n == f.limit
                        ? json_incref(json_object_get(json_array_get(items, n - 1), "id"))
                        : json_null();
-    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", items, "next", next));
+    return api_reply(r, 200, json_pack("{s:o,s:o,s:o}", "items", items, "next", next, "now",
+                                       api_json_time(ctx_now(&r->ctx))));
 }
 
 /* ---- the steps ---- */

@@ -173,6 +173,20 @@ int ctx_check_code(struct ctx *c, const char *field, const char *list, const cha
     return err_field(err, field);
 }
 
+int ctx_code_list(struct ctx *c, const char *list, ctx_code_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_CODE_LIST);
+    int rc = 0;
+    store_bind_text(st, 1, list);
+    while (!rc && (rc = store_step(st, err)) == STORE_ROW) {
+        struct ctx_code k = { ctx_col_text(c, st, 0), ctx_col_text(c, st, 1),
+                              ctx_col_text(c, st, 2) };
+        rc = fn(arg, &k);
+    }
+    store_reset(st);
+    return rc;
+}
+
 void ctx_bind_scope(const struct ctx *c, struct store_stmt *st, int idx)
 {
     if (c->scope_org_id)

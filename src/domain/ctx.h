@@ -40,6 +40,14 @@ int ctx_today(struct ctx *c, struct date *out, struct err *err);
 int ctx_check_code(struct ctx *c, const char *field, const char *list, const char *code,
                    struct err *err);
 
+/** One entry of a data list (code_list table); strings in the ctx arena. */
+struct ctx_code {
+    const char *code, *name_zh, *name_en;
+};
+typedef int ctx_code_fn(void *arg, const struct ctx_code *k);
+/** Every code of data list `list` in its sort order (none for an unknown list). */
+int ctx_code_list(struct ctx *c, const char *list, ctx_code_fn *fn, void *arg, struct err *err);
+
 /** Bind ?idx of an IN_SCOPE() condition (q_archive.def) to the context's org scope. */
 void ctx_bind_scope(const struct ctx *c, struct store_stmt *st, int idx);
 

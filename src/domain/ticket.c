@@ -145,6 +145,33 @@ static const char *allowed_next(struct ctx *c, const char *from, bool direct)
     return s;
 }
 
+/* The API route of the move to each state (ticket_actions). */
+static const char *const state_verbs[] = { NULL, "classify", "dispatch", "process", "respond",
+                                           "reply", "review", "archive", NULL };
+
+int ticket_actions(struct ctx *c, const struct ticket *t, const char **out, size_t *n,
+                   struct err *err)
+{
+    bool direct = false;
+    int64_t days = 0;
+    int rank = ticket_state_rank(t->state), ret;
+    *n = 0;
+    if ((ret = type_get(c, t->type, "", &direct, &days, err)))
+        return ret;
+    for (size_t i = 0; i < ARRAY_SIZE(transitions); i++)
+        if (!strcmp(transitions[i].from, t->state) && (!transitions[i].direct_only || direct))
+            out[(*n)++] = state_verbs[ticket_state_rank(transitions[i].to)];
+    if (rank >= 1 && rank <= 4 && strcmp(t->state, "classified"))
+        out[(*n)++] = "assign";
+    if (rank >= 0 && rank < 7) {
+        out[(*n)++] = t->paused_at ? "resume" : "pause";
+        out[(*n)++] = "merge";
+    }
+    if (rank == 7 && ctx_now(c) - t->archived_at <= days * US_PER_DAY)
+        out[(*n)++] = "reopen";
+    return 0;
+}
+
 static int refuse(struct ctx *c, const struct ticket *t, const char *to, bool direct,
                   struct err *err)
 {

@@ -89,6 +89,19 @@ struct ticket {
     int64_t accepted_at, archived_at, paused_at; /* 0 when not */
 };
 
+/**
+ * The steps open to order `t` now under the state machine of ticket_move and the rules of
+ * ticket_assign, pause/resume, merge and reopen, named as their API routes: "classify",
+ * "dispatch", "process", "respond", "reply", "review", "archive" (moves), "assign" (reassign an
+ * order already dispatched), "pause" or "resume", "merge", "reopen" (archived, within the type's
+ * reopen_days). Up to TICKET_ACTIONS_MAX go into out[] (static strings), *n their number. The
+ * checks that depend on the note given (a complaint's reply and review) are not anticipated, nor
+ * permissions (the caller's business).
+ */
+#define TICKET_ACTIONS_MAX 8
+int ticket_actions(struct ctx *c, const struct ticket *t, const char **out, size_t *n,
+                   struct err *err);
+
 /** Load one order (in the ctx's org scope); ERR_NOT_FOUND "no work order N". */
 int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err);
 

@@ -5,8 +5,9 @@
 #             document checked by swagger-parser, then web/tests/e2e/journey.mjs (login,
 #             search), desk.mjs (dashboard, 360° view, cash desk, billing, collections),
 #             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) and
-#             admin.mjs (administration pages, bill-run start; seed-admin.sh) in Debian's
-#             chromium (screenshots in build/web-screens/BACKEND), then real replies
+#             admin.mjs (administration pages, bill-run start; seed-admin.sh) and service.mjs
+#             (work orders, the complaint loop, the field crew's phone page; seed-service.sh)
+#             in Debian's chromium (screenshots in build/web-screens/BACKEND), then real replies
 #             validated against the document's response schemas (openapi-replies.mjs, ajv)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
 # a failure, never a skip, when that is impossible. The runner's environment as for
@@ -16,6 +17,7 @@
 . "$PMIS_TOP/tests/web/seed.sh"
 . "$PMIS_TOP/tests/web/seed-apply.sh"
 . "$PMIS_TOP/tests/web/seed-admin.sh"
+. "$PMIS_TOP/tests/web/seed-service.sh"
 cd "$PMIS_TOP"
 
 need() { # need WHAT CMD...: ok, or not ok and stop
@@ -62,6 +64,7 @@ browser)
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
     seed_apply_db || { not_ok "set up the applications and surveys data"; done_testing; exit 1; }
     seed_admin_db || { not_ok "set up the administration journey's data"; done_testing; exit 1; }
+    seed_service_db || { not_ok "set up the service centre's data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs
@@ -74,6 +77,8 @@ browser)
     export SURVEY_OPEN="$survey_open" HOSP_ACCT="$hosp_acct"
     tap apply node web/tests/e2e/apply.mjs
     tap admin node web/tests/e2e/admin.mjs
+    export SVC_PW="$svc_pw"
+    tap service node web/tests/e2e/service.mjs
     # after the journeys (it writes): real replies against the document's response schemas
     # (a fresh whole-tree administrator: the journeys closed the cash day of theirs)
     "$PMIS" user add openapi --all-orgs --roles administrator --name 接口校验 >/dev/null 2>&1

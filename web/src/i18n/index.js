@@ -6,11 +6,12 @@ import zhCN from './zh-CN.js'
 import en from './en.js'
 import apply from './apply.js'
 import admin from './admin.js'
+import service from './service.js'
 
 export const LANGS = ['zh-CN', 'en']
 export const messages = {
-  'zh-CN': { ...zhCN, ...apply['zh-CN'], ...admin['zh-CN'] },
-  en: { ...en, ...apply.en, ...admin.en },
+  'zh-CN': { ...zhCN, ...apply['zh-CN'], ...admin['zh-CN'], ...service['zh-CN'] },
+  en: { ...en, ...apply.en, ...admin.en, ...service.en },
 }
 
 export function initialLang(stored, navigatorLang) {
