@@ -219,9 +219,28 @@ static int query_bool(struct api_req *r, const char *name, bool *out)
     return 0;
 }
 
+/* A page of orders: their JSON, and the orders themselves (strings in the request's arena)
+ * for the SLA summary, which reads clocks once the list's cursor is closed. */
+struct list_page {
+    json_t *items;
+    struct ticket *t;
+    size_t n, cap;
+    struct arena *arena;
+};
+
 static int list_item(void *arg, const struct ticket *t)
 {
-    json_array_append_new(arg, api_ticket_json(t, api_time_utc, NULL));
+    struct list_page *pg = arg;
+    if (pg->n == pg->cap) {
+        size_t cap = pg->cap ? pg->cap * 2 : 64;
+        struct ticket *nt = arena_alloc(pg->arena, cap * sizeof(*nt));
+        if (pg->n)
+            memcpy(nt, pg->t, pg->n * sizeof(*nt));
+        pg->t = nt;
+        pg->cap = cap;
+    }
+    pg->t[pg->n++] = *t;
+    json_array_append_new(pg->items, api_ticket_json(t, api_time_utc, NULL));
     return 0;
 }
 
@@ -254,11 +273,10 @@ static int worst_clock(void *arg, const struct ticket_clock *k)
  * without a running clock, else breached, warning or ok from the running clocks) with the
  * metric and deadline of the running clock due first.
  */
-static int sla_summary(struct api_req *r, json_t *item)
+static int sla_summary(struct api_req *r, const struct ticket *t, json_t *item)
 {
     struct sla_worst w = { 0 };
-    int64_t id = json_integer_value(json_object_get(item, "id"));
-    int rc = ticket_clocks(&r->ctx, id, ctx_now(&r->ctx), worst_clock, &w, &r->err);
+    int rc = ticket_clocks(&r->ctx, t, ctx_now(&r->ctx), worst_clock, &w, &r->err);
     if (rc)
         return rc;
     const char *state = json_is_true(json_object_get(item, "paused")) ? "paused"
@@ -303,8 +321,9 @@ int api_ticket_list(struct api_req *r)
         (rc = api_query_int(r, "after", 0, INT64_MAX, 0, &f.after_id)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)) || (rc = accepted_range(r, &f)))
         return rc;
-    json_t *items = json_array();
-    if ((rc = ticket_list(&r->ctx, &f, list_item, items, &r->err))) {
+    struct list_page pg = { .items = json_array(), .arena = &r->arena };
+    json_t *items = pg.items;
+    if ((rc = ticket_list(&r->ctx, &f, list_item, &pg, &r->err))) {
         json_decref(items);
         if (rc == ERR_NOT_FOUND && f.org_code)
             err_field(&r->err, "org");
@@ -312,7 +331,7 @@ int api_ticket_list(struct api_req *r)
     }
     size_t n = json_array_size(items);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = sla_summary(r, json_array_get(items, i));
+        rc = sla_summary(r, &pg.t[i], json_array_get(items, i));
     if (rc) {
         json_decref(items);
         return rc;

@@ -156,7 +156,7 @@ int ticket_actions(struct ctx *c, const struct ticket *t, const char **out, size
     int64_t days = 0;
     int rank = ticket_state_rank(t->state), ret;
     *n = 0;
-    if ((ret = type_get(c, t->type, "", &direct, &days, err)))
+    if ((ret = ticket_type_get(c, t->type, "", &direct, &days, err)))
         return ret;
     for (size_t i = 0; i < ARRAY_SIZE(transitions); i++)
         if (!strcmp(transitions[i].from, t->state) && (!transitions[i].direct_only || direct))

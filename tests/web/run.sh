@@ -62,9 +62,10 @@ browser)
     # every command and the server at one pinned "now", after the seeded bill runs
     export PMIS_NOW=2025-07-01T02:00:00Z
     seed_web_db || { not_ok "set up the test database"; sed 's/^/#   /' "$T/err" 2>/dev/null; done_testing; exit 1; }
+    # the service centre's first: its journey names work orders 1-14 by number
+    seed_service_db || { not_ok "set up the service centre's data"; done_testing; exit 1; }
     seed_apply_db || { not_ok "set up the applications and surveys data"; done_testing; exit 1; }
     seed_admin_db || { not_ok "set up the administration journey's data"; done_testing; exit 1; }
-    seed_service_db || { not_ok "set up the service centre's data"; done_testing; exit 1; }
     serve_start PMIS_SERVER_WEB_DIR="$PMIS_TOP/build/web"
     export PMIS_WEB_BASE="$B"
     tap openapi node web/tests/openapi.mjs

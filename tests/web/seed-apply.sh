@@ -41,7 +41,10 @@ seed_apply_db() {
     # the important customer in arrears
     printf 'meter,read_on,source,total\nWM-9,2025-02-15,remote,100\nWM-9,2025-03-15,remote,600\n' \
         >"$T/hosp.csv"
-    "$PMIS" org add ZJ-HZ-GS --name 拱墅供电所 --level station --parent ZJ-HZ >/dev/null || return 1
+    # the station may exist already (seed-service.sh puts a customer without an account there)
+    "$PMIS" --json org list | jq -e '.[] | select(.code == "ZJ-HZ-GS")' >/dev/null ||
+        "$PMIS" org add ZJ-HZ-GS --name 拱墅供电所 --level station --parent ZJ-HZ >/dev/null ||
+        return 1
     cust=$("$PMIS" --json customer add --name 杭州某某医院 --type general_ci --voltage 10kV \
         --address 杭州市拱墅区医院路9号 --org ZJ-HZ-GS --important yes --phone 13700009999 \
         --opened 2025-01-05 | jq -r .cust_no) &&

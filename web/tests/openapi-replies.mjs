@@ -159,6 +159,7 @@ const gets = [
   `/api/v1/applications/${app?.id}`, '/api/v1/reports/sales', '/api/v1/outbox', `/api/v1/outbox/${outbox?.items?.[0]?.id}`,
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
+  '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
 ]
 for (const p of gets) await check('GET', p)
 await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)
@@ -171,6 +172,14 @@ const user = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.org && 
 await check('POST', `/api/v1/users/${user?.username}/disable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/enable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/roles`, { roles: user?.roles }, 200)
+await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201)
+await check('POST', '/api/v1/roles', { code: 'oarole', name: '接口校验角色', permissions: 'customer:read' }, 201)
+await check('PATCH', '/api/v1/roles/oarole', { name: '接口校验角色二' }, 200)
+await check('DELETE', '/api/v1/roles/oarole', undefined, 200)
+await check('POST', '/api/v1/tokens', { name: 'oa-token', user: 'openapi', permissions: 'customer:read' }, 201)
+await check('POST', '/api/v1/tokens/oa-token/revoke', {}, 200)
+await check('POST', '/api/v1/calendar/days', { date: '2025-12-27', kind: 'workday', name: '接口校验' }, 200)
+await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
 await check('POST', `/api/v1/outages/${outage?.id}/close`, { note: '接口校验' }, 200)
 await check('POST', `/api/v1/applications/${app?.id}/cancel`, { reason: '接口校验' }, 200)
 

@@ -113,7 +113,7 @@ try {
       const warn = await text(page, '[data-test=repeat-warning]')
       assert(warn.includes('重复投诉') && warn.includes('工单 1') && warn.includes('30 天'), `repeat warning: ${warn}`)
       complaint = Number((await text(page, '[data-test=created] .el-result__title')).match(/\d+/)[0])
-      assert(complaint === 15, `the new order's number: ${complaint}`)
+      assert(complaint > 14, `the new order's number, after the 14 seeded: ${complaint}`)
       await shot(page, 'service-intake-repeat')
     })
     await step(page, 'detail: 接单 offers only classify, pause and merge; classify', async () => {
