@@ -219,7 +219,7 @@ route_fn api_reading_import, api_interval_import;
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
     api_order_done, api_order_final_notice, api_account_credit;
-route_fn api_outbox_list, api_outbox_get, api_outbox_retry;
+route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_account_messaging;
 /* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
 typedef json_t *api_time_fn(int64_t us, void *arg);
 /** The API's form: api_json_time (UTC); `arg` unused. */

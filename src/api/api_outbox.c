@@ -1,9 +1,12 @@
 /*
  * The notification outbox over HTTP: messages of the caller's org subtree with their delivery
- * state (GET /api/v1/outbox, /api/v1/outbox/{id} with the attempts) and the requeue of a dead
- * letter (POST /api/v1/outbox/{id}/retry). Delivery itself is `pmis outbox deliver`.
+ * state (GET /api/v1/outbox, /api/v1/outbox/{id} with the attempts), the requeue of a dead
+ * letter (POST /api/v1/outbox/{id}/retry), and an account's message preferences: the channels
+ * its notices go out on and their language (POST /api/v1/accounts/{id}/messaging). Delivery
+ * itself is `pmis outbox deliver`.
  */
 #include "api/api.h"
+#include "domain/ledger.h"
 #include "domain/outbox.h"
 
 #include <errno.h>
@@ -116,4 +119,43 @@ int api_outbox_retry(struct api_req *r)
         (rc = outbox_retry(&r->ctx, id, NULL, &n, &r->err)))
         return rc;
     return message_reply(r, id);
+}
+
+/*
+ * {"channels": "sms,wechat,email", "lang": "zh"|"en"}, either or both. Both are checked before
+ * either is stored, so a bad one changes nothing; the reply reads the preferences back.
+ */
+int api_account_messaging(struct api_req *r)
+{
+    static const char *const known[] = { "channels", "lang", NULL };
+    const char *acct = api_param(r, "id"), *list, *lang;
+    int64_t id;
+    bool closed;
+    unsigned mask;
+    char cur[3];
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "channels", false, &list)) ||
+        (rc = api_body_str(r, "lang", false, &lang)))
+        return rc;
+    if (!list && !lang)
+        return error(&r->err, ERR_INVALID, "give channels, lang or both"),
+               err_field(&r->err, "channels");
+    if (lang && !outbox_lang_ok(lang))
+        return error(&r->err, ERR_INVALID, "messages are written in zh or en, not '%s'", lang),
+               err_field(&r->err, "lang");
+    if ((rc = ledger_account_find(&r->ctx, acct, &id, &closed, &r->err)) ||
+        (list && (rc = outbox_channels_set(&r->ctx, acct, list, &r->err))) ||
+        (lang && (rc = outbox_lang_set(&r->ctx, acct, lang, &r->err))) ||
+        (rc = outbox_account_channels(&r->ctx, id, &mask, &r->err)) ||
+        (rc = outbox_account_lang(&r->ctx, id, cur, &r->err))) {
+        if (rc == ERR_INVALID && list && !r->err.field[0])
+            err_field(&r->err, "channels");
+        return rc;
+    }
+    json_t *ch = json_array();
+    for (int i = 0; i < OUTBOX_NCHANNELS; i++)
+        if (mask & (1u << i))
+            json_array_append_new(ch, json_string(outbox_channel_names[i]));
+    return api_reply(r, 200, json_pack("{s:s,s:o,s:s}", "account", acct, "channels", ch, "lang",
+                                       cur));
 }

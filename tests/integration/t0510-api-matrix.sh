@@ -312,6 +312,7 @@ call() {
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
     "POST /api/v1/orders/"*/final-notice) body='{}' ;;
     "POST /api/v1/outbox/"*/retry) body='{}' ;;
+    "POST /api/v1/accounts/"*/messaging) body='{"channels":"sms,wechat","lang":"en"}' ;;
     "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
