@@ -1,9 +1,10 @@
 /*
  * GET /api/v1/openapi.json: the OpenAPI 3.0 description, generated from the route table
  * (paths, parameters, permission, authentication, CSRF, request bodies) and from
- * src/api/openapi-schemas.json (embedded at build time: shared component schemas and the
- * success reply's schema per operationId). A route without an entry there is described with an
- * empty schema; web/tests/openapi.mjs validates real replies against the document and lists them.
+ * src/api/openapi-schemas.json (embedded at build time: shared component schemas, the
+ * success reply's schema per operationId and, where described, its JSON request body's). A
+ * route without a reply schema is described with an empty one; web/tests/openapi-replies.mjs
+ * validates real replies against the document and lists them.
  */
 #include "core/common.h"
 #include "api/api.h"
@@ -86,10 +87,14 @@ int api_openapi(struct api_req *r)
             json_object_set_new(op, "security", json_array());
         if (rt->perm != PERM_ANY)
             json_object_set_new(op, "x-permission", json_string(perm_name(rt->perm)));
-        if (rt->flags & R_JSON)
+        if (rt->flags & R_JSON) {
+            json_t *body = json_object_get(json_object_get(schemas, "requests"), rt->name);
             json_object_set_new(op, "requestBody",
-                                json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
-                                          "application/json", "schema", "type", "object"));
+                                json_pack("{s:b,s:{s:{s:o}}}", "required", 1, "content",
+                                          "application/json", "schema",
+                                          body ? json_incref(body)
+                                               : json_pack("{s:s}", "type", "object")));
+        }
         if (rt->flags & R_CSV)
             json_object_set_new(op, "requestBody",
                                 json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",

@@ -1,9 +1,11 @@
-// Validates REAL replies against the served OpenAPI document: every GET route (and a set of
-// writes that create the tickets, outages, applications, surveys and notices the reads need)
+// Validates REAL replies against the served OpenAPI document: every GET route (and the writes:
+// first those that create the tickets, outages, applications, surveys and notices the reads
+// need, then the rest where the data allows, CSV imports as text/csv, logins as a session)
 // is called on the seeded database with an administrator's API token, and each success reply
 // must match its route's response schema (ajv, OpenAPI 3.0 `nullable`). A GET route without a
 // response schema fails; every operation without one is listed. Prints TAP.
-// Environment: PMIS_WEB_BASE, PMIS_API_TOKEN (whole tree, every permission).
+// Environment: PMIS_WEB_BASE, PMIS_API_TOKEN (whole tree, every permission), APPROVER_PW
+// (zhuguan and fuzong, seed.sh / seed-apply.sh: reversal, waiver, disconnection), HOSP_ACCT.
 import Ajv from 'ajv'
 
 const base = process.env.PMIS_WEB_BASE
@@ -18,13 +20,15 @@ const notOk = (m, lines) => {
 }
 const note = (m) => console.log(`# ${m}`)
 
-async function call(method, path, body) {
-  const headers = { Authorization: `Bearer ${token}` }
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+// a string body is a CSV file (text/csv), anything else JSON; `auth` replaces the token's
+// Authorization header (a session's Cookie and X-CSRF-Token)
+async function call(method, path, body, auth) {
+  const headers = auth ? { ...auth } : { Authorization: `Bearer ${token}` }
+  if (body !== undefined) headers['Content-Type'] = typeof body === 'string' ? 'text/csv' : 'application/json'
   const res = await fetch(base + path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || typeof body === 'string' ? body : JSON.stringify(body),
   })
   const text = await res.text()
   let json
@@ -33,7 +37,7 @@ async function call(method, path, body) {
   } catch {
     json = undefined
   }
-  return { status: res.status, json, text, type: res.headers.get('content-type') || '' }
+  return { status: res.status, json, text, type: res.headers.get('content-type') || '', cookie: res.headers.get('set-cookie') }
 }
 
 const docRes = await call('GET', '/api/v1/openapi.json')
@@ -82,15 +86,17 @@ function validatorFor(o, status) {
 }
 
 const checked = new Set()
-// check METHOD PATH [BODY] [STATUS]: the reply has the expected status and matches its schema
-async function check(method, path, body, want) {
+let last // the last reply check had
+// check METHOD PATH [BODY] [STATUS] [AUTH]: the reply has the expected status and matches its schema
+async function check(method, path, body, want, auth) {
   const o = matchOp(method, path)
   const what = `${method} ${path}`
   if (!o) {
     notOk(`${what}: a route of the document`)
     return undefined
   }
-  const r = await call(method, path, body)
+  const r = await call(method, path, body, auth)
+  last = r
   const statuses = Object.keys(o.op.responses).filter((s) => /^2/.test(s))
   if (!statuses.includes(String(r.status)) || (want && r.status !== want)) {
     notOk(`${what}: status ${r.status}, expected ${want || statuses.join(' or ')}`, [r.text.slice(0, 300)])
@@ -162,8 +168,16 @@ const gets = [
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
 ]
 for (const p of gets) await check('GET', p)
-await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)
+const paid = await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)
+// a reversal of that payment, approved by zhuguan (seed.sh), before the cash day closes
+const approver = { approver: 'zhuguan', approver_password: process.env.APPROVER_PW }
+await check('POST', `/api/v1/payments/${paid?.receipt}/reverse`, { reason: '接口校验', ...approver }, 200)
+await check('POST', '/api/v1/payments/import?channel=bank', `H,OA-BATCH-1,2025-07-01\nD,OA-REF-1,${acct},1.00\nT,1,1.00\n`, 200)
 await check('POST', '/api/v1/fees/accrue', {}, 200)
+// a cent of late fee waived on the hospital's unpaid March bill (seed-apply.sh)
+const hosp = await check('GET', `/api/v1/accounts/${process.env.HOSP_ACCT}/ledger`)
+const feeBill = hosp?.open?.find((o) => o.late_fee_owed !== '0.00')?.bill
+await check('POST', '/api/v1/fees/waive', { bill: feeBill, amount: '0.01', reason: '接口校验', ...approver }, 200)
 await check('POST', '/api/v1/cashier/close', {}, 200)
 await check('POST', '/api/v1/tariffs/quote', { tariff: accts?.items?.[0]?.tariff_code, period: '2025-05', kwh: '100' }, 200)
 await check('POST', '/api/v1/bill-runs', { period, org, dry_run: true }, 200)
@@ -172,7 +186,7 @@ const user = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.org && 
 await check('POST', `/api/v1/users/${user?.username}/disable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/enable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/roles`, { roles: user?.roles }, 200)
-await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201)
+const oneTime = (await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201))?.one_time_password
 await check('POST', '/api/v1/roles', { code: 'oarole', name: '接口校验角色', permissions: 'customer:read' }, 201)
 await check('PATCH', '/api/v1/roles/oarole', { name: '接口校验角色二' }, 200)
 await check('DELETE', '/api/v1/roles/oarole', undefined, 200)
@@ -182,6 +196,61 @@ await check('POST', '/api/v1/calendar/days', { date: '2025-12-27', kind: 'workda
 await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
 await check('POST', `/api/v1/outages/${outage?.id}/close`, { note: '接口校验' }, 200)
 await check('POST', `/api/v1/applications/${app?.id}/cancel`, { reason: '接口校验' }, 200)
+
+// ---- the remaining writes: tariffs, imports, the archive's meters, billing, collections ----
+const tariff = {
+  code: 'OA-FLAT', name: '接口校验电价', category: 'resident',
+  versions: [{ effective_from: '2020-01-01', energy: { price: '0.5' } }],
+}
+await check('POST', '/api/v1/tariffs', tariff, 201)
+await check('POST', '/api/v1/tariffs', tariff, 200) // stored already: nothing added
+await check('POST', '/api/v1/readings/import?dry_run=true', `meter,read_on,source,total\n${meter},2025-06-30,remote,9999\n`, 200)
+await check('POST', '/api/v1/intervals/import', `meter,ts,kwh\n${meter},2025-06-30 00:00,0.250\n${meter},2025-06-30 00:15,0.248\n`, 200)
+// a customer and account of this test's own (opened today), its meters installed, replaced and
+// removed the same day
+const oc = await check('POST', '/api/v1/customers', { name: '接口校验户', user_type: 'resident', voltage: '220V', address: '某路3号', org }, 201)
+const oa = await check('POST', '/api/v1/accounts', { cust_no: oc?.cust_no, tariff_code: 'OA-FLAT', cycle_day: 15 }, 201)
+for (const m of ['OA-M1', 'OA-M2', 'OA-M3']) await check('POST', '/api/v1/meters', { asset_no: m, model: 'DDZY71', phases: 1 }, 201)
+await check('POST', '/api/v1/meters/OA-M1/install', { account: oa?.account_no, date: '2025-07-01', reads: { total: '0' } }, 200)
+await check('POST', '/api/v1/meters/OA-M1/replace', { new_meter: 'OA-M2', date: '2025-07-01', old_reads: { total: '10' }, new_reads: { total: '0' } }, 200)
+await check('POST', '/api/v1/meters/OA-M2/remove', { date: '2025-07-01', reads: { total: '5' } }, 200)
+// an application taken to its last stage and completed with meter OA-M3
+const app2 = await check('POST', '/api/v1/applications', {
+  kind: 'new_lv_res', org, name: '接口校验二', user_type: 'resident', voltage: '220V', address: '某路4号', capacity_kva: '8',
+  tariff_code: 'OA-FLAT',
+}, 201)
+for (let i = 0; i < 4; i++) await check('POST', `/api/v1/applications/${app2?.id}/advance`, {}, 200)
+await check('POST', `/api/v1/applications/${app2?.id}/complete`, { meter: 'OA-M3' }, 200)
+// billing: a correction of an issued bill; the bills in review of a run decided, the run issued
+const issued = bills?.items?.find((b) => b.bill_no && b.kind === 'regular')
+await check('POST', `/api/v1/bills/${issued?.id}/adjust`, { kwh: '1', reason: '接口校验' }, 201)
+const run = (await check('GET', '/api/v1/bill-runs'))?.items?.find((x) => !['replaced', 'running'].includes(x.status) && x.in_review > 0)
+  || runs?.items?.[0]
+const reason = (await check('GET', `/api/v1/bill-runs/${run?.id}/review`))?.items?.[0]?.review_reason || '接口校验'
+await check('POST', `/api/v1/bill-runs/${run?.id}/review`, { action: 'approve', reason, note: '接口校验' }, 200)
+await check('POST', `/api/v1/bill-runs/${run?.id}/issue`, { due_date: '2025-07-20' }, 200)
+// collections and the outbox: only when the data has one to act on (else noted)
+const ready = (await check('GET', '/api/v1/disconnect/candidates'))?.items?.find((c) => c.state === 'ready')
+if (ready)
+  await check('POST', `/api/v1/accounts/${ready.account}/disconnect`, {
+    ...approver, ...(ready.important ? { second_approver: 'fuzong', second_approver_password: process.env.APPROVER_PW } : {}),
+  }, 201)
+else note('no disconnection candidate ready: POST /api/v1/accounts/{id}/disconnect not called')
+const order = (await check('GET', '/api/v1/orders?status=open'))?.items?.find((o) => o.kind === 'disconnect')
+// (the apply journey's order, its final notice sent again)
+if (order) await check('POST', `/api/v1/orders/${order.id}/final-notice`, {}, 200)
+else note('no open disconnection order: POST /api/v1/orders/{id}/final-notice not called')
+const dead = (await check('GET', '/api/v1/outbox?status=failed&limit=1'))?.items?.[0]
+if (dead) await check('POST', `/api/v1/outbox/${dead.id}/retry`, {}, 200)
+else note('no dead letter in the outbox: POST /api/v1/outbox/{id}/retry not called')
+// a session of the user made above: login with its one-time password, the change, logout
+const probe = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.username === 'oaprobe')
+if (probe && oneTime) {
+  const me = await check('POST', '/api/v1/auth/login', { username: 'oaprobe', password: oneTime }, 200, {})
+  const session = { Cookie: (last.cookie || '').split(';')[0], 'X-CSRF-Token': me?.csrf_token || '' }
+  await check('POST', '/api/v1/auth/password', { old_password: oneTime, new_password: 'Jiaoyan2025pwxyz' }, 200, session)
+  await check('POST', '/api/v1/auth/logout', undefined, 200, session)
+} else notOk('the user oaprobe and its one-time password for the login')
 
 // ---- coverage: GET routes never called or without a schema, and every operation without one ----
 const noSchema = ops.filter(
@@ -194,6 +263,8 @@ const uncalled = ops.filter((o) => o.method === 'GET' && !checked.has(`${o.metho
 // not a failure: a route added with its schema may not be called here yet
 if (uncalled.length) note(`GET routes not called here: ${uncalled.map((o) => o.pattern).join(', ')}`)
 else ok('every GET route was called and its reply checked')
+const writesUncalled = ops.filter((o) => o.method !== 'GET' && !checked.has(`${o.method} ${o.pattern}`))
+note(`write operations not called here: ${writesUncalled.map((o) => o.op.operationId).join(', ') || 'none'}`)
 note(`${ops.length - noSchema.length} of ${ops.length} operations have a response schema; ${checked.size} were checked against real replies`)
 note(`${noSchema.length} without one: ${noSchema.map((o) => o.op.operationId).join(', ')}`)
 process.exit(failed ? 1 : 0)
