@@ -1,9 +1,9 @@
 /*
  * Service applications over HTTP (业扩报装 and changes, issue 6 §5): list with filters and
- * keyset pagination, one application with its stages and history, intake, advancing a stage
- * and cancelling. Thin: domain/apply*.c does the work and keeps other subtrees' applications,
- * customers, accounts and org units unknown (ctx.scope_org_id), so they answer 404. Completion
- * (which writes the archive) is a CLI command for now. Instants are ISO 8601 UTC.
+ * keyset pagination, one application with its stages and history, intake, advancing a stage,
+ * cancelling and completion (which writes the archive records in one transaction). Thin:
+ * domain/apply*.c does the work and keeps other subtrees' applications, customers, accounts and
+ * org units unknown (ctx.scope_org_id), so they answer 404. Instants are ISO 8601 UTC.
  */
 #include "core/common.h"
 #include "core/money.h"
