@@ -171,10 +171,6 @@ int api_role_create(struct api_req *r)
         (rc = api_body_str(r, "name_en", false, &name_en)) ||
         (rc = api_body_str(r, "permissions", true, &perms)))
         return rc;
-    if (!*perms || !strcmp(perms, "*"))
-        return error(&r->err, ERR_INVALID,
-                     "field 'permissions': name the permissions of a custom role one by one"),
-               err_field(&r->err, "permissions");
     if ((rc = role_add(&r->ctx, code, name, name_en, perms, &r->err)))
         return perms_field(r, rc);
     return role_reply(r, 201, code);
@@ -189,10 +185,6 @@ int api_role_update(struct api_req *r)
         (rc = api_body_str(r, "name_en", false, &name_en)) ||
         (rc = api_body_str(r, "permissions", false, &perms)))
         return rc;
-    if (perms && !strcmp(perms, "*"))
-        return error(&r->err, ERR_INVALID,
-                     "field 'permissions': name the permissions of a custom role one by one"),
-               err_field(&r->err, "permissions");
     if ((rc = role_update(&r->ctx, code, name, name_en, perms, &r->err)))
         return perms_field(r, rc);
     return role_reply(r, 200, code);

@@ -141,13 +141,14 @@ int user_set_password(struct ctx *c, const char *username, const char *password,
  *  it takes the role administrator from the last active administrator of the whole tree. */
 int user_set_roles(struct ctx *c, const char *username, const char *roles, struct err *err);
 
-/** A custom role: code [a-z0-9_]{2,32}, names, permissions (perm_set_parse). Audited. */
+/** A custom role: code [a-z0-9_]{2,32}, names, permissions (perm_set_parse's names one by one;
+ *  "*" is refused). Audited. */
 int role_add(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
              const char *perms, struct err *err);
 
 /**
  * Change a custom role: `name_zh`, `name_en` (empty: the Chinese name) and `perms`
- * (perm_set_parse, at least one) where not NULL. ERR_NOT_FOUND an unknown role, ERR_CONFLICT a
+ * (perm_set_parse's names one by one, at least one, not "*") where not NULL. ERR_NOT_FOUND an unknown role, ERR_CONFLICT a
  * built-in one, ERR_INVALID names the field (an unknown permission by name). Audited.
  */
 int role_update(struct ctx *c, const char *code, const char *name_zh, const char *name_en,

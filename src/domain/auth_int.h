@@ -24,6 +24,10 @@ uint64_t auth_perms_from(int64_t all, const char *list);
 /** user_get plus the password hash and org id (0 = whole tree); either may be NULL. */
 int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
                    int64_t *org_id, struct err *err);
+/** A custom role's permission list: perm_set_parse's names, one by one — "*" (all of today's)
+ *  is refused, since the role would not follow later permissions; ERR_INVALID on field
+ *  "perms". (auth_role.c) */
+int auth_role_perms(const char *perms, uint64_t *set, struct err *err);
 /** Replace the permissions of role `role_id` with `set` (auth_role.c). */
 int auth_role_set_perms(struct ctx *c, int64_t role_id, uint64_t set, struct err *err);
 

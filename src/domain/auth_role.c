@@ -47,6 +47,26 @@ static const char *role_text(struct ctx *c, const char *zh, const char *en, cons
     return arena_sprintf(c->arena, "name=%s\nname_en=%s\nperms=%s\n", zh, en, perms);
 }
 
+int auth_role_perms(const char *perms, uint64_t *set, struct err *err)
+{
+    for (const char *p = perms ? perms : ""; *p; p += strcspn(p, ","), p += *p == ',') {
+        size_t n = strcspn(p, ",");
+        while (n && (*p == ' ' || *p == '\t'))
+            p++, n--;
+        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n == 1 && *p == '*')
+            return error(err, ERR_INVALID, "name the permissions of a custom role one by one "
+                         "(not '*')"), err_field(err, "perms");
+    }
+    if (perm_set_parse(perms, set, err))
+        return err_field(err, "perms");
+    if (!*set)
+        return error(err, ERR_INVALID, "a role needs at least one permission"),
+               err_field(err, "perms");
+    return 0;
+}
+
 int auth_role_set_perms(struct ctx *c, int64_t role_id, uint64_t set, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_ROLE_PERMS_CLEAR);
@@ -75,11 +95,8 @@ int role_update(struct ctx *c, const char *code, const char *name_zh, const char
     if (name_en && strlen(name_en) > 100)
         return error(err, ERR_INVALID, "English role name longer than 100 bytes"),
                err_field(err, "name_en");
-    if (perms && (rc = perm_set_parse(perms, &set, err)))
-        return err_field(err, "perms");
-    if (perms && !set)
-        return error(err, ERR_INVALID, "a role needs at least one permission"),
-               err_field(err, "perms");
+    if (perms && (rc = auth_role_perms(perms, &set, err)))
+        return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
     if ((rc = custom_role(c, code, &old, err)))

@@ -436,8 +436,8 @@ int role_add(struct ctx *c, const char *code, const char *name_zh, const char *n
                err_field(err, "code");
     if (!name_zh || !*name_zh)
         return error(err, ERR_INVALID, "role name is missing"), err_field(err, "name");
-    if ((rc = perm_set_parse(perms, &set, err)))
-        return err_field(err, "perms");
+    if ((rc = auth_role_perms(perms, &set, err)))
+        return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
     struct store_stmt *st = store_q(c->db, Q_ROLE_INSERT);

@@ -46,6 +46,8 @@ check "user list" test "$(jq -c '[.[] | [.username, .org, .roles, .must_change_p
 expect_ok "add a custom role" role add inspector --name 稽查员 --perms customer:read,bill:read
 expect_fail "a role with an unknown permission" 65 "unknown permission 'bill:delete'" \
     role add r2 --name 某 --perms bill:delete
+expect_fail "a role with every permission by '*'" 65 "one by one" role add r2 --name 某 --perms '*'
+expect_fail "(nor with '*' among others)" 65 "one by one" role add r2 --name 某 --perms 'bill:read, *'
 expect_ok "give it" user roles zhang --set inspector,cashier
 check "the roles" out_is "cashier,inspector"
 run --json role list

@@ -116,6 +116,9 @@ refused "an unknown permission is named (400)" 400 "unknown permission 'bill:del
 check "naming the field" test "$(jq -r .error.field "$T/body")" = permissions
 refused "all permissions by '*' (400)" 400 "one by one" \
     root POST /api/v1/roles '{"code":"r2","name":"某","permissions":"*"}'
+check "naming the field" test "$(jq -r .error.field "$T/body")" = permissions
+refused "a change to '*' (400)" 400 "one by one" \
+    root PATCH /api/v1/roles/inspector '{"permissions":"*"}'
 refused "a duplicate role (409)" 409 "role 'inspector' already exists" \
     root POST /api/v1/roles '{"code":"inspector","name":"某","permissions":"bill:read"}'
 refused "a bad role code (400)" 400 "invalid role code" \
