@@ -6,7 +6,6 @@
  * itself is `pmis outbox deliver`.
  */
 #include "api/api.h"
-#include "domain/ledger.h"
 #include "domain/outbox.h"
 
 #include <errno.h>
@@ -121,41 +120,22 @@ int api_outbox_retry(struct api_req *r)
     return message_reply(r, id);
 }
 
-/*
- * {"channels": "sms,wechat,email", "lang": "zh"|"en"}, either or both. Both are checked before
- * either is stored, so a bad one changes nothing; the reply reads the preferences back.
- */
+/* {"channels": "sms,wechat,email", "lang": "zh"|"en"}, either or both (outbox_prefs_set: both
+ * checked before either is stored); the reply reads the preferences back. */
 int api_account_messaging(struct api_req *r)
 {
     static const char *const known[] = { "channels", "lang", NULL };
     const char *acct = api_param(r, "id"), *list, *lang;
-    int64_t id;
-    bool closed;
-    unsigned mask;
-    char cur[3];
+    struct outbox_prefs p;
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "channels", false, &list)) ||
-        (rc = api_body_str(r, "lang", false, &lang)))
+        (rc = api_body_str(r, "lang", false, &lang)) ||
+        (rc = outbox_prefs_set(&r->ctx, acct, list, lang, &p, &r->err)))
         return rc;
-    if (!list && !lang)
-        return error(&r->err, ERR_INVALID, "give channels, lang or both"),
-               err_field(&r->err, "channels");
-    if (lang && !outbox_lang_ok(lang))
-        return error(&r->err, ERR_INVALID, "messages are written in zh or en, not '%s'", lang),
-               err_field(&r->err, "lang");
-    if ((rc = ledger_account_find(&r->ctx, acct, &id, &closed, &r->err)) ||
-        (list && (rc = outbox_channels_set(&r->ctx, acct, list, &r->err))) ||
-        (lang && (rc = outbox_lang_set(&r->ctx, acct, lang, &r->err))) ||
-        (rc = outbox_account_channels(&r->ctx, id, &mask, &r->err)) ||
-        (rc = outbox_account_lang(&r->ctx, id, cur, &r->err))) {
-        if (rc == ERR_INVALID && list && !r->err.field[0])
-            err_field(&r->err, "channels");
-        return rc;
-    }
     json_t *ch = json_array();
     for (int i = 0; i < OUTBOX_NCHANNELS; i++)
-        if (mask & (1u << i))
+        if (p.channels & (1u << i))
             json_array_append_new(ch, json_string(outbox_channel_names[i]));
     return api_reply(r, 200, json_pack("{s:s,s:o,s:s}", "account", acct, "channels", ch, "lang",
-                                       cur));
+                                       p.lang));
 }

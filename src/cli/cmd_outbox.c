@@ -258,7 +258,7 @@ int cmd_outbox_lang(struct cli *cli, int argc, char **argv)
     cli->usage = "ACCOUNT zh|en\n\nThe language the account's messages are written in from now\n"
                  "on (default zh; a kind without an English template is sent in Chinese).";
     int rc = cli_options(cli, specs, &argc, argv, 2, 2);
-    if (rc || (rc = outbox_lang_set(&cli->ctx, argv[0], argv[1], &cli->err)))
+    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], NULL, argv[1], NULL, &cli->err)))
         return rc;
     if (cli->json) {
         json_t *j = json_object();
@@ -277,7 +277,7 @@ int cmd_outbox_channels(struct cli *cli, int argc, char **argv)
                  "(sms, wechat, email, webhook,\nletter; default sms): an outage notice is sent "
                  "on each that has a template.";
     int rc = cli_options(cli, specs, &argc, argv, 2, 2);
-    if (rc || (rc = outbox_channels_set(&cli->ctx, argv[0], argv[1], &cli->err)))
+    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], argv[1], NULL, NULL, &cli->err)))
         return rc;
     if (cli->json)
         cli_json_out(json_pack("{s:s,s:s}", "account", argv[0], "channels", argv[1]));

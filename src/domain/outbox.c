@@ -1,7 +1,7 @@
 /*
  * The outbox (see outbox.h): queuing a message in the recipient's language with a fresh
- * delivery key, the language and channel preferences, one message with its attempts, the dead letters and
- * their requeue. Called by collect_outbox.c and outage.c (queuing) and cmd_outbox.c.
+ * delivery key, an account's language and channel preferences, one message with its attempts,
+ * the dead letters and their requeue. Called by collect_outbox.c and outage.c (queuing) and cmd_outbox.c.
  */
 #include "domain/outbox.h"
 
@@ -37,27 +37,6 @@ int outbox_account_lang(struct ctx *c, int64_t account_id, char lang[3], struct 
     snprintf(lang, 3, "%s", ret ? "zh" : store_col_text(st, 0));
     store_reset(st);
     return ret == ERR_NOT_FOUND ? 0 : ret;
-}
-
-int outbox_lang_set(struct ctx *c, const char *account_no, const char *lang, struct err *err)
-{
-    int64_t id;
-    bool closed;
-    if (!outbox_lang_ok(lang))
-        return error(err, ERR_INVALID, "messages are written in zh or en, not '%s'",
-                     lang ? lang : "");
-    int ret = ledger_account_find(c, account_no, &id, &closed, err);
-    if (ret || (ret = store_begin(c->db, err)))
-        return ret;
-    struct store_stmt *st = store_q(c->db, Q_OUTBOX_LANG_SET);
-    store_bind_i64(st, 1, id);
-    store_bind_text(st, 2, lang);
-    store_bind_i64(st, 3, ctx_now(c));
-    store_bind_text(st, 4, c->actor);
-    struct audit_rec ar = { "outbox.lang", "account", account_no, NULL, lang, NULL };
-    if (!(ret = store_exec(st, err)))
-        ret = audit_append(c, &ar, err);
-    return store_end(c->db, ret, err);
 }
 
 /* Parse "sms,wechat" into a channel mask; ERR_INVALID naming the problem. */
@@ -99,14 +78,23 @@ int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, s
     return ret == ERR_NOT_FOUND ? 0 : ret;
 }
 
-int outbox_channels_set(struct ctx *c, const char *account_no, const char *list, struct err *err)
+int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels,
+                     const char *lang, struct outbox_prefs *out, struct err *err)
 {
     struct strbuf norm = STRBUF_INIT;
-    unsigned mask;
+    unsigned mask = 0;
     int64_t id;
     bool closed;
-    int ret = channels_parse(list, &mask, err);
-    if (ret || (ret = ledger_account_find(c, account_no, &id, &closed, err)))
+    int ret;
+    if (!channels && !lang)
+        return error(err, ERR_INVALID, "give channels, a language or both"),
+               err_field(err, "channels");
+    if (channels && channels_parse(channels, &mask, err))
+        return err_field(err, "channels");
+    if (lang && !outbox_lang_ok(lang))
+        return error(err, ERR_INVALID, "messages are written in zh or en, not '%s'", lang),
+               err_field(err, "lang");
+    if ((ret = ledger_account_find(c, account_no, &id, &closed, err)))
         return ret;
     /* stored in the channels' own order, so equal sets read the same */
     for (int i = 0; i < OUTBOX_NCHANNELS; i++)
@@ -114,14 +102,29 @@ int outbox_channels_set(struct ctx *c, const char *account_no, const char *list,
             strbuf_addf(&norm, "%s%s", norm.len ? "," : "", outbox_channel_names[i]);
     if ((ret = store_begin(c->db, err)))
         goto out;
-    struct store_stmt *st = store_q(c->db, Q_OUTBOX_CHANNELS_SET);
-    store_bind_i64(st, 1, id);
-    store_bind_text(st, 2, norm.buf);
-    store_bind_i64(st, 3, ctx_now(c));
-    store_bind_text(st, 4, c->actor);
-    struct audit_rec ar = { "outbox.channels", "account", account_no, NULL, norm.buf, NULL };
-    if (!(ret = store_exec(st, err)))
-        ret = audit_append(c, &ar, err);
+    struct store_stmt *st;
+    if (channels) {
+        st = store_q(c->db, Q_OUTBOX_CHANNELS_SET);
+        store_bind_i64(st, 1, id);
+        store_bind_text(st, 2, norm.buf);
+        store_bind_i64(st, 3, ctx_now(c));
+        store_bind_text(st, 4, c->actor);
+        struct audit_rec ar = { "outbox.channels", "account", account_no, NULL, norm.buf, NULL };
+        if (!(ret = store_exec(st, err)))
+            ret = audit_append(c, &ar, err);
+    }
+    if (lang && !ret) {
+        st = store_q(c->db, Q_OUTBOX_LANG_SET);
+        store_bind_i64(st, 1, id);
+        store_bind_text(st, 2, lang);
+        store_bind_i64(st, 3, ctx_now(c));
+        store_bind_text(st, 4, c->actor);
+        struct audit_rec ar = { "outbox.lang", "account", account_no, NULL, lang, NULL };
+        if (!(ret = store_exec(st, err)))
+            ret = audit_append(c, &ar, err);
+    }
+    if (!ret && out && !(ret = outbox_account_channels(c, id, &out->channels, err)))
+        ret = outbox_account_lang(c, id, out->lang, err);
     ret = store_end(c->db, ret, err);
 out:
     strbuf_release(&norm);

@@ -28,20 +28,27 @@ typedef void outbox_render_fn(const char *body, const void *vars, const char *la
 
 /** The language of an account's messages (message_pref; "zh" when none is set). */
 int outbox_account_lang(struct ctx *c, int64_t account_id, char lang[3], struct err *err);
-/** Set it; ERR_NOT_FOUND for an unknown account, ERR_INVALID for another language. Audited. */
-int outbox_lang_set(struct ctx *c, const char *account_no, const char *lang, struct err *err);
 
 /**
  * The channels an account's notices go out on (message_pref.channels, 0023; sms when none is
  * set): *mask has bit (1 << enum outbox_channel) for each.
  */
 int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, struct err *err);
+
+struct outbox_prefs {
+    unsigned channels; /* bit (1 << enum outbox_channel) per channel */
+    char lang[3];
+};
 /**
- * Set them from a comma-separated list of channel names ("sms,wechat,email"); ERR_NOT_FOUND for
- * an unknown account, ERR_INVALID naming an unknown or repeated channel or an empty list.
- * Audited.
+ * Set an account's message preferences, either or both (NULL: unchanged): `channels` a
+ * comma-separated list of channel names ("sms,wechat,email"), `lang` "zh" or "en". Both are
+ * checked before either is stored, in one transaction: ERR_INVALID names the field ("channels":
+ * an unknown or repeated channel or an empty list; "lang"), ERR_NOT_FOUND an unknown account or
+ * one of another subtree. One audit row each ("outbox.channels", "outbox.lang"). *out (may be
+ * NULL) gets the preferences as stored.
  */
-int outbox_channels_set(struct ctx *c, const char *account_no, const char *list, struct err *err);
+int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels,
+                     const char *lang, struct outbox_prefs *out, struct err *err);
 
 /**
  * Queue a message of `kind` on `channel` to `account_no` in the language `lang` (the template of
