@@ -255,6 +255,10 @@ struct ticket;
 json_t *api_ticket_json(const struct ticket *t, api_time_fn *when, void *arg);
 int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
                            json_t **out, struct err *err);
+/** An item of the supervisor's queue (a work order's or an application's breached clock), one
+ *  shape for the API and `pmis ticket escalations --json` (api_service.c). */
+struct ticket_escalation;
+json_t *api_escalation_json(const struct ticket_escalation *e, api_time_fn *when, void *arg);
 struct outbox_detail;
 struct outbox_attempt;
 /** An outbox message and one delivery attempt as JSON: the form of the API and of

@@ -15,7 +15,7 @@
 
 /* ---- the escalation queue ---- */
 
-static json_t *escalation_json(const struct ticket_escalation *e)
+json_t *api_escalation_json(const struct ticket_escalation *e, api_time_fn *when, void *arg)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(e->id));
@@ -27,13 +27,13 @@ static json_t *escalation_json(const struct ticket_escalation *e)
     json_object_set_new(j, "metric", json_string(e->metric));
     json_object_set_new(j, "org", json_string(e->org_code));
     json_object_set_new(j, "ticket_state", json_string(e->state));
-    json_object_set_new(j, "deadline_at", api_json_time(e->deadline_at));
-    json_object_set_new(j, "escalated_at", api_json_time(e->escalated_at));
+    json_object_set_new(j, "deadline_at", when(e->deadline_at, arg));
+    json_object_set_new(j, "escalated_at", when(e->escalated_at, arg));
     json_object_set_new(j, "status", json_string(e->status));
-    json_object_set_new(j, "acked_at", api_json_time(e->acked_at));
+    json_object_set_new(j, "acked_at", when(e->acked_at, arg));
     json_object_set_new(j, "acked_by", api_json_str(e->acked_by));
     json_object_set_new(j, "ack_note", api_json_str(e->ack_note));
-    json_object_set_new(j, "resolved_at", api_json_time(e->resolved_at));
+    json_object_set_new(j, "resolved_at", when(e->resolved_at, arg));
     json_object_set_new(j, "resolved_by", api_json_str(e->resolved_by));
     json_object_set_new(j, "resolve_note", api_json_str(e->resolve_note));
     return j;
@@ -41,7 +41,7 @@ static json_t *escalation_json(const struct ticket_escalation *e)
 
 static int escalation_item(void *arg, const struct ticket_escalation *e)
 {
-    json_array_append_new(arg, escalation_json(e));
+    json_array_append_new(arg, api_escalation_json(e, api_time_utc, NULL));
     return 0;
 }
 
@@ -73,7 +73,7 @@ static int escalation_close(struct api_req *r, bool resolve)
         (rc = ticket_escalation_close(&r->ctx, id, resolve, note, &r->err)) ||
         (rc = ticket_escalation_get(&r->ctx, id, &e, &r->err)))
         return rc;
-    return api_reply(r, 200, escalation_json(&e));
+    return api_reply(r, 200, api_escalation_json(&e, api_time_utc, NULL));
 }
 
 int api_escalation_ack(struct api_req *r) { return escalation_close(r, false); }

@@ -2,9 +2,11 @@
  * pmis ticket sla|escalations|compliance: the SLA run over the open work orders' clocks
  * (warnings, breaches, escalation once), the supervisor's queue (督办) of work orders and service
  * applications, and SLA compliance by type, org or metric (domain/ticket.h, ticket_sla.c and
- * ticket_queue.c). Times are printed in the business zone with their offset.
+ * ticket_queue.c). Times are printed in the business zone with their offset; the queue's
+ * --json is the API's shape (api_escalation_json).
  */
 #include "core/common.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/ticket.h"
@@ -84,26 +86,7 @@ static int esc_row(void *arg, const struct ticket_escalation *e)
     struct out *o = arg;
     char d[INSTANT_BUF_SIZE], x[INSTANT_BUF_SIZE];
     if (o->cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "id", e->ticket_id ? json_integer(e->ticket_id) : json_null());
-        json_object_set_new(j, "application",
-                            e->application_id ? json_integer(e->application_id) : json_null());
-        json_object_set_new(j, "stage", cli_json_str(e->stage));
-        json_object_set_new(j, "type", json_string(e->type));
-        json_object_set_new(j, "metric", json_string(e->metric));
-        json_object_set_new(j, "org", json_string(e->org_code));
-        json_object_set_new(j, "state", json_string(e->state));
-        json_object_set_new(j, "deadline_at", jwhen(o, e->deadline_at));
-        json_object_set_new(j, "escalated_at", jwhen(o, e->escalated_at));
-        json_object_set_new(j, "escalation", json_integer(e->id));
-        json_object_set_new(j, "status", json_string(e->status));
-        json_object_set_new(j, "acked_at", jwhen(o, e->acked_at));
-        json_object_set_new(j, "acked_by", cli_json_str(e->acked_by));
-        json_object_set_new(j, "ack_note", cli_json_str(e->ack_note));
-        json_object_set_new(j, "resolved_at", jwhen(o, e->resolved_at));
-        json_object_set_new(j, "resolved_by", cli_json_str(e->resolved_by));
-        json_object_set_new(j, "resolve_note", cli_json_str(e->resolve_note));
-        json_array_append_new(o->items, j);
+        json_array_append_new(o->items, api_escalation_json(e, cli_time_local, &o->tz));
     } else {
         char who[32];
         if (e->application_id)

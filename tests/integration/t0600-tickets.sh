@@ -102,7 +102,7 @@ expect_ok "the next run" --json ticket sla
 check "escalates nothing again" out_has '"breached":1,"paused":0,"escalated":0'
 check "one row in the queue" test "$(sql "SELECT COUNT(*) FROM ticket_escalation")" = 1
 expect_ok "the supervisor's queue" --json ticket escalations
-check "lists order 1's arrival" out_is '[{"id":1,"application":null,"stage":null,"type":"fault","metric":"arrival","org":"ZJ-HZ","state":"processing","deadline_at":"2024-07-01T10:45:00+08:00","escalated_at":"2024-07-01T10:46:00+08:00","escalation":1,"status":"open","acked_at":null,"acked_by":null,"ack_note":null,"resolved_at":null,"resolved_by":null,"resolve_note":null}]'
+check "lists order 1's arrival (the API's shape)" out_is '[{"id":1,"ticket":1,"application":null,"stage":null,"type":"fault","metric":"arrival","org":"ZJ-HZ","ticket_state":"processing","deadline_at":"2024-07-01T10:45:00+08:00","escalated_at":"2024-07-01T10:46:00+08:00","status":"open","acked_at":null,"acked_by":null,"ack_note":null,"resolved_at":null,"resolved_by":null,"resolve_note":null}]'
 expect_ok "list --escalated" ticket list --escalated
 check "order 1 only" test "$(wc -l <"$T/out")" = 1
 export PMIS_NOW=2024-07-01T10:50:00+08:00

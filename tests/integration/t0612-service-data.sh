@@ -103,7 +103,7 @@ expect_fail "ticket list --sla late" 65 "unknown SLA state 'late'" ticket list -
 # ---- the supervisor's queue ----
 PMIS_NOW=2024-07-01T12:00:00+08:00 "$PMIS" ticket sla >/dev/null
 expect_ok "the queue" --json ticket escalations
-check "order 1's and 2's arrivals" test "$(jq -c '[.[] | [.escalation, .id, .metric, .status]]' "$T/out")" = '[[1,1,"arrival","open"],[2,2,"arrival","open"]]'
+check "order 1's and 2's arrivals" test "$(jq -c '[.[] | [.id, .ticket, .metric, .status]]' "$T/out")" = '[[1,1,"arrival","open"],[2,2,"arrival","open"]]'
 digest=$(db_digest)
 expect_fail "ack without a note" 64 "--note is required" escalation ack 1
 expect_fail "ack with a blank note" 65 "a note is required" escalation ack 1 --note "  "
