@@ -219,74 +219,18 @@ static int query_bool(struct api_req *r, const char *name, bool *out)
     return 0;
 }
 
-/* A page of orders: their JSON, and the orders themselves (strings in the request's arena)
- * for the SLA summary, which reads clocks once the list's cursor is closed. */
-struct list_page {
-    json_t *items;
-    struct ticket *t;
-    size_t n, cap;
-    struct arena *arena;
-};
-
+/* A listed order with "sla": its state as the list's `sla` filter sees it (paused, none without
+ * a running clock, else the worst of breached, warning, ok) and the metric, deadline and
+ * warning of the running clock due first — all from the list's query (ticket.sla). */
 static int list_item(void *arg, const struct ticket *t)
 {
-    struct list_page *pg = arg;
-    if (pg->n == pg->cap) {
-        size_t cap = pg->cap ? pg->cap * 2 : 64;
-        struct ticket *nt = arena_alloc(pg->arena, cap * sizeof(*nt));
-        if (pg->n)
-            memcpy(nt, pg->t, pg->n * sizeof(*nt));
-        pg->t = nt;
-        pg->cap = cap;
-    }
-    pg->t[pg->n++] = *t;
-    json_array_append_new(pg->items, api_ticket_json(t, api_time_utc, NULL));
-    return 0;
-}
-
-/* The running clock with the earliest deadline, and the worst state of the running ones. */
-struct sla_worst {
-    const struct ticket_clock *first;
-    int64_t deadline_at, warn_at;
-    const char *metric;
-    enum sla_state state;
-    size_t running;
-};
-
-static int worst_clock(void *arg, const struct ticket_clock *k)
-{
-    struct sla_worst *w = arg;
-    if (strcmp(k->status, "running"))
-        return 0;
-    if (!w->running++ || (k->deadline_at && (!w->deadline_at || k->deadline_at < w->deadline_at))) {
-        w->deadline_at = k->deadline_at;
-        w->warn_at = k->warn_at;
-        w->metric = k->metric;
-    }
-    if (k->state <= SLA_PAUSED && (w->running == 1 || k->state > w->state))
-        w->state = k->state;
-    return 0;
-}
-
-/*
- * An item's "sla": the state of its order as the list's `sla` filter sees it (paused, none
- * without a running clock, else breached, warning or ok from the running clocks) with the
- * metric and deadline of the running clock due first.
- */
-static int sla_summary(struct api_req *r, const struct ticket *t, json_t *item)
-{
-    struct sla_worst w = { 0 };
-    int rc = ticket_clocks(&r->ctx, t, ctx_now(&r->ctx), worst_clock, &w, &r->err);
-    if (rc)
-        return rc;
-    const char *state = json_is_true(json_object_get(item, "paused")) ? "paused"
-                        : !w.running                                  ? "none"
-                                                                      : sla_state_name(w.state);
-    json_object_set_new(item, "sla",
-                        json_pack("{s:s,s:o,s:o,s:o}", "state", state, "metric",
-                                  api_json_str(w.running ? w.metric : NULL), "deadline_at",
-                                  api_json_time(w.deadline_at), "warn_at",
-                                  api_json_time(w.warn_at)));
+    json_t *j = api_ticket_json(t, api_time_utc, NULL);
+    json_object_set_new(j, "sla",
+                        json_pack("{s:s,s:o,s:o,s:o}", "state", t->sla.state ? t->sla.state : "none",
+                                  "metric", api_json_str(t->sla.metric), "deadline_at",
+                                  api_json_time(t->sla.deadline_at), "warn_at",
+                                  api_json_time(t->sla.warn_at)));
+    json_array_append_new(arg, j);
     return 0;
 }
 
@@ -321,21 +265,14 @@ int api_ticket_list(struct api_req *r)
         (rc = api_query_int(r, "after", 0, INT64_MAX, 0, &f.after_id)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)) || (rc = accepted_range(r, &f)))
         return rc;
-    struct list_page pg = { .items = json_array(), .arena = &r->arena };
-    json_t *items = pg.items;
-    if ((rc = ticket_list(&r->ctx, &f, list_item, &pg, &r->err))) {
+    json_t *items = json_array();
+    if ((rc = ticket_list(&r->ctx, &f, list_item, items, &r->err))) {
         json_decref(items);
         if (rc == ERR_NOT_FOUND && f.org_code)
             err_field(&r->err, "org");
         return rc;
     }
     size_t n = json_array_size(items);
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = sla_summary(r, &pg.t[i], json_array_get(items, i));
-    if (rc) {
-        json_decref(items);
-        return rc;
-    }
     json_t *next = (int64_t)n == f.limit
                        ? json_incref(json_object_get(json_array_get(items, n - 1), "id"))
                        : json_null();

@@ -87,6 +87,12 @@ struct ticket {
     const char *type, *subtype, *type_name, *channel, *severity, *area, *state;
     const char *cust_no, *customer, *org_code, *assignee, *text, *created_by;
     int64_t accepted_at, archived_at, paused_at; /* 0 when not */
+    /* ticket_list only (else zero): the SLA state at the filter's sla_at as `sla` filters it,
+     * and the metric, deadline and warning of the running clock due first (NULL / 0: none) */
+    struct {
+        const char *state, *metric;
+        int64_t deadline_at, warn_at;
+    } sla;
 };
 
 /**
@@ -117,6 +123,7 @@ struct ticket_filter {
     int64_t sla_at;          /* 0 = ctx now */
 };
 typedef int ticket_fn(void *arg, const struct ticket *t);
+/** The orders of filter `f` in id order, each with its SLA summary (ticket.sla). */
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
                 struct err *err);
 

@@ -8,6 +8,7 @@
 
 static void ticket_read(struct ctx *c, struct store_stmt *st, struct ticket *t)
 {
+    memset(t, 0, sizeof(*t));
     t->id = store_col_i64(st, 0);
     t->type = ctx_col_text(c, st, 1);
     t->subtype = ctx_col_text(c, st, 2);
@@ -83,6 +84,10 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct ticket t;
         ticket_read(c, st, &t);
+        t.sla.state = ctx_col_text(c, st, 21);
+        t.sla.metric = ctx_col_text(c, st, 22);
+        t.sla.deadline_at = store_col_i64(st, 23);
+        t.sla.warn_at = store_col_i64(st, 24);
         ret = fn(arg, &t);
     }
     store_reset(st);
