@@ -1,6 +1,6 @@
 /*
  * GET /api/v1/tickets/taxonomy (issue 7, for the web UI's intake and order pages): the 95598
- * taxonomy as data — the work-order types in force with their subtypes (ticket_type_list) and
+ * taxonomy as data — the work-order types in list order with their subtypes (ticket_type_list) and
  * the code lists of intake: channels, severities, areas, and the complaint causes — each code
  * with its Chinese and English name. Read-only, ticket:read.
  */
@@ -8,41 +8,34 @@
 #include "api/api.h"
 #include "domain/ticket_conf.h"
 
+/* The types in list order, each with its subtypes (rows of ticket_type_list with a subtype). */
+struct tax {
+    json_t *types;   /* the reply's array */
+    json_t *by_code; /* type code -> its object in `types` (borrowed) */
+};
+
 static int type_item(void *arg, const struct ticket_type_def *t)
 {
-    json_array_append_new(arg, json_pack("{s:s,s:s,s:s,s:s,s:b}", "type", t->type, "code",
-                                         *t->subtype ? t->subtype : t->type, "name_zh",
-                                         t->name_zh, "name_en", t->name_en, "direct",
-                                         (int)t->direct));
-    return 0;
-}
-
-/* The flat rows of ticket_type_list as types, each with its subtypes. */
-static json_t *type_tree(json_t *rows)
-{
-    json_t *types = json_array(), *x, *y;
-    size_t i, k;
-    json_array_foreach(rows, i, x)
-    {
-        if (strcmp(json_string_value(json_object_get(x, "type")),
-                   json_string_value(json_object_get(x, "code"))))
-            continue;
-        json_t *o = json_deep_copy(x), *subs = json_array();
-        json_object_del(o, "type");
-        json_object_set_new(o, "subtypes", subs);
-        json_array_foreach(rows, k, y)
-        {
-            if (k != i && json_equal(json_object_get(y, "type"), json_object_get(x, "type"))) {
-                json_t *sub = json_deep_copy(y);
-                json_object_del(sub, "type");
-                json_object_del(sub, "direct");
-                json_array_append_new(subs, sub);
-            }
-        }
-        json_array_append_new(types, o);
+    struct tax *x = arg;
+    json_t *o = json_object_get(x->by_code, t->type);
+    if (!o) {
+        o = json_pack("{s:s}", "code", t->type);
+        json_object_set(x->by_code, t->type, o);
+        json_array_append_new(x->types, o);
     }
-    json_decref(rows);
-    return types;
+    json_t *names = json_pack("{s:s,s:s}", "name_zh", t->name_zh, "name_en", t->name_en);
+    if (!*t->subtype) {
+        json_object_update(o, names);
+        json_object_set_new(o, "direct", json_boolean(t->direct));
+    } else {
+        json_t *subs = json_object_get(o, "subtypes");
+        if (!subs)
+            json_object_set_new(o, "subtypes", subs = json_array());
+        json_object_set_new(names, "code", json_string(t->subtype));
+        json_array_append(subs, names);
+    }
+    json_decref(names);
+    return 0;
 }
 
 static int code_item(void *arg, const struct ctx_code *k)
@@ -59,9 +52,14 @@ int api_ticket_taxonomy(struct api_req *r)
                                             { "severities", "ticket_severity" },
                                             { "areas", "ticket_area" },
                                             { "causes", "complaint_cause" } };
-    json_t *j = json_object(), *rows = json_array();
-    int rc = ticket_type_list(&r->ctx, type_item, rows, &r->err);
-    json_object_set_new(j, "types", type_tree(rows));
+    struct tax x = { json_array(), json_object() };
+    int rc = ticket_type_list(&r->ctx, type_item, &x, &r->err);
+    json_t *j = json_pack("{s:o}", "types", x.types), *o;
+    size_t k;
+    json_array_foreach(x.types, k, o)
+        if (!json_object_get(o, "subtypes"))
+            json_object_set_new(o, "subtypes", json_array());
+    json_decref(x.by_code);
     for (size_t i = 0; !rc && i < ARRAY_SIZE(lists); i++) {
         json_t *a = json_array();
         json_object_set_new(j, lists[i][0], a);
