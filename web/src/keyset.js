@@ -1,7 +1,7 @@
 // Keyset pages of a list route that answers {items, next} (next: the `after` of the following
 // page, null on the last): the rows shown, the page number and the cursors of the pages seen,
-// so Previous goes back without the server counting anything. Used by the applications and
-// satisfaction pages.
+// so Previous goes back without the server counting anything. Used by every keyset list page
+// (customers, work orders, applications, satisfaction).
 import { ref } from 'vue'
 
 /** fetchPage(after) -> Promise<{items, next}>; onError(e) is told of a failed load. */

@@ -3,6 +3,8 @@
 // A route that needs a session sends a visitor without one to /login?redirect=..., and a user
 // who must change the one-time password to the change step of the login page. A page whose
 // meta.perm the user lacks shows the forbidden page instead (the API refuses it anyway).
+// meta.nav names the menu item a page is shown under when it is not one itself (a customer
+// under customers), meta.sub the same in the administration group's own menu.
 import { createRouter, createWebHistory } from 'vue-router'
 import LoginView from './views/LoginView.vue'
 import { session, loadMe, forget } from './session.js'
@@ -17,12 +19,12 @@ export const routes = [
     children: [
       { path: '', name: 'dashboard', component: () => import('./views/DashboardView.vue') },
       { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue'), meta: { perm: 'customer:read' } },
-      { path: 'customers/:no', name: 'customer', component: () => import('./views/CustomerView.vue'), meta: { perm: 'customer:read' } },
+      { path: 'customers/:no', name: 'customer', component: () => import('./views/CustomerView.vue'), meta: { perm: 'customer:read', nav: 'customers' } },
       { path: 'billing', name: 'billing', component: () => import('./views/BillingView.vue'), meta: { perm: 'bill:read' } },
       { path: 'cash', name: 'cash', component: () => import('./views/CashDeskView.vue'), meta: { perm: 'payment:read' } },
       { path: 'collections', name: 'collections', component: () => import('./views/CollectionsView.vue'), meta: { perm: 'collection:read' } },
       { path: 'applications', name: 'applications', component: () => import('./views/ApplicationsView.vue'), meta: { perm: 'application:read' } },
-      { path: 'applications/:id', name: 'application', component: () => import('./views/ApplicationView.vue'), meta: { perm: 'application:read' } },
+      { path: 'applications/:id', name: 'application', component: () => import('./views/ApplicationView.vue'), meta: { perm: 'application:read', nav: 'applications' } },
       { path: 'satisfaction', name: 'satisfaction', component: () => import('./views/SatisfactionView.vue'), meta: { perm: 'survey:read' } },
       { path: 'service', name: 'service', component: () => import('./views/ServiceView.vue'), meta: { perm: 'ticket:read' } },
       { path: 'service/new', name: 'service-new', component: () => import('./views/TicketIntake.vue'), meta: { perm: 'ticket:write', nav: 'service' } },
@@ -30,13 +32,13 @@ export const routes = [
       { path: 'crew', name: 'crew', component: () => import('./views/CrewView.vue'), meta: { perm: 'ticket:write' } },
       { path: 'admin/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { perm: 'audit:read' } },
       { path: 'admin', name: 'admin', component: () => import('./views/admin/AdminHome.vue') },
-      { path: 'admin/users', name: 'admin-users', component: () => import('./views/admin/UsersView.vue'), meta: { perm: 'user:admin' } },
-      { path: 'admin/roles', name: 'admin-roles', component: () => import('./views/admin/RolesView.vue'), meta: { perm: 'user:admin' } },
-      { path: 'admin/tokens', name: 'admin-tokens', component: () => import('./views/admin/TokensView.vue'), meta: { perm: 'user:admin' } },
-      { path: 'admin/orgs', name: 'admin-orgs', component: () => import('./views/admin/OrgsView.vue'), meta: { perm: 'org:write' } },
-      { path: 'admin/tariffs', name: 'admin-tariffs', component: () => import('./views/admin/TariffsView.vue'), meta: { perm: 'tariff:write' } },
-      { path: 'admin/tariffs/:code', name: 'admin-tariff', component: () => import('./views/admin/TariffsView.vue'), meta: { perm: 'tariff:write' } },
-      { path: 'admin/calendar', name: 'admin-calendar', component: () => import('./views/admin/CalendarView.vue'), meta: { perm: 'calendar:write' } },
+      { path: 'admin/users', name: 'admin-users', component: () => import('./views/admin/UsersView.vue'), meta: { perm: 'user:admin', nav: 'admin' } },
+      { path: 'admin/roles', name: 'admin-roles', component: () => import('./views/admin/RolesView.vue'), meta: { perm: 'user:admin', nav: 'admin' } },
+      { path: 'admin/tokens', name: 'admin-tokens', component: () => import('./views/admin/TokensView.vue'), meta: { perm: 'user:admin', nav: 'admin' } },
+      { path: 'admin/orgs', name: 'admin-orgs', component: () => import('./views/admin/OrgsView.vue'), meta: { perm: 'org:write', nav: 'admin' } },
+      { path: 'admin/tariffs', name: 'admin-tariffs', component: () => import('./views/admin/TariffsView.vue'), meta: { perm: 'tariff:write', nav: 'admin' } },
+      { path: 'admin/tariffs/:code', name: 'admin-tariff', component: () => import('./views/admin/TariffsView.vue'), meta: { perm: 'tariff:write', nav: 'admin', sub: 'admin-tariffs' } },
+      { path: 'admin/calendar', name: 'admin-calendar', component: () => import('./views/admin/CalendarView.vue'), meta: { perm: 'calendar:write', nav: 'admin' } },
       { path: 'forbidden', name: 'forbidden', component: () => import('./views/ForbiddenView.vue') },
     ],
   },

@@ -58,9 +58,11 @@ export function splitMinutes(minutes) {
   return { d, h, m: String(m).padStart(2, '0') }
 }
 
-/** The Element Plus tag type of an SLA state. */
+/** The Element Plus tag type of a deadline's state (work orders' clocks and applications'
+ *  stages): running ok / warning / breached / paused, or finished met / missed; others grey. */
 export function slaTag(state) {
-  return { ok: 'success', warning: 'warning', breached: 'danger', paused: 'info' }[state] || 'info'
+  const types = { ok: 'success', warning: 'warning', breached: 'danger', paused: 'info', met: 'success', missed: 'danger' }
+  return types[state] || 'info'
 }
 
 /** The moves and other steps of `allowed` (the API's list), each in the page's order. */

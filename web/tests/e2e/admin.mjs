@@ -8,8 +8,8 @@
 // administration page; the pages in English and 360 px wide. Prints TAP lines; screenshots go
 // to $PMIS_WEB_SHOTS. Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS.
 import {
-  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll, field,
-  login, changePassword, launch, named,
+  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, field, login,
+  changePassword, launch, named, PHONE, phonePages, noErrors,
 } from './lib.mjs'
 
 const CASHIER_PW = 'Shoufei2025pw' // desk.mjs
@@ -277,9 +277,7 @@ try {
 
   // ---------------- phone, 360 px ----------------
   {
-    const ctx = await browser.newContext({
-      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
-    })
+    const ctx = await browser.newContext(PHONE)
     const page = await ctx.newPage()
     page.setDefaultTimeout(10000)
     watch(page, 'phone-admin')
@@ -292,24 +290,11 @@ try {
       tariffs: '[data-test=tariffs] .el-table__body tr', tariff: '[data-test=tariff-versions] .el-table__body tr',
       calendar: '[data-test=day-2025-12-31]', audit: '[data-test=audit-rows] .el-table__body tr',
     }
-    for (const [name, path] of ADMIN)
-      await step(page, `phone: ${name} fits 360 px`, async () => {
-        await page.goto(`${base}${path}`)
-        await page.locator(ready[name]).first().waitFor()
-        await noSideScroll(page)
-        await shot(page, `mobile-admin-${name}`)
-      })
+    await phonePages(page, ADMIN.map(([name, path]) => [name, path, ready[name]]), 'mobile-admin-')
     await ctx.close()
   }
-  {
-    const page = await browser.newPage()
-    await step(page, 'admin: no JavaScript errors or policy (CSP) violations', async () => {
-      // the duplicate user name was refused on purpose (409); anything else is an error
-      const unexpected = errors.filter((e) => !/admin: console: .* status of 409 \(Conflict\)/.test(e))
-      assert(unexpected.length === 0, unexpected.join('\n'))
-    })
-    await page.close()
-  }
+  // the duplicate user name was refused on purpose (409); anything else is an error
+  await noErrors(browser, 'admin: no JavaScript errors or policy (CSP) violations', /admin: console: .* status of 409 \(Conflict\)/)
 } catch (e) {
   notOk('browser: the administration journeys ran to the end', e)
 } finally {

@@ -9,7 +9,8 @@
 // (2025-07-01). Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS, APPROVER_PW (zhuguan's and
 // fuzong's), SURVEY_OPEN (an archived order without an answer), HOSP_ACCT (seed-apply.sh).
 import {
-  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll, field, login, launch,
+  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, field, login, launch,
+  PHONE, phonePages, noErrors,
 } from './lib.mjs'
 
 const NOW = new Date('2025-07-01T02:00:00Z')
@@ -213,9 +214,7 @@ try {
 
   // ---------------- phone, 360 px ----------------
   {
-    const ctx = await browser.newContext({
-      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
-    })
+    const ctx = await browser.newContext(PHONE)
     const page = await newPage(ctx, 'apply-phone')
     await page.goto(`${base}/login`)
     await login(page, 'admin', ADMIN_PW)
@@ -225,24 +224,11 @@ try {
       ['application', `/applications/${appId}`, '[data-test=timeline]'],
       ['satisfaction', '/satisfaction', '[data-test=report] .el-table__body tr'],
     ]
-    for (const [name, path, ready] of pages)
-      await step(page, `phone: ${name} fits 360 px`, async () => {
-        await page.goto(`${base}${path}`)
-        await page.locator(ready).first().waitFor()
-        await noSideScroll(page)
-        await shot(page, `mobile-${name}`)
-      })
+    await phonePages(page, pages)
     await ctx.close()
   }
-  {
-    const page = await browser.newPage()
-    await step(page, 'apply: no JavaScript errors or policy (CSP) violations', async () => {
-      // the second answer for an order is refused on purpose (409), as the step checks
-      const unexpected = errors.filter((e) => !/status of 409 \(Conflict\)/.test(e))
-      assert(unexpected.length === 0, unexpected.join('\n'))
-    })
-    await page.close()
-  }
+  // the second answer for an order is refused on purpose (409), as the step checks
+  await noErrors(browser, 'apply: no JavaScript errors or policy (CSP) violations', /status of 409 \(Conflict\)/)
 } catch (e) {
   notOk('browser: the applications journeys ran to the end', e)
 } finally {

@@ -9,8 +9,8 @@
 // $PMIS_WEB_SHOTS. Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS, CASHIER_OTP, EN_USER,
 // APPROVER_PW (zhuguan's, a manager who approves the reversal).
 import {
-  base, shots, ADMIN_PW, EN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll,
-  field, login, changePassword, launch, named,
+  base, ADMIN_PW, EN_PW, failures, notOk, assert, errors, watch, step, shot, text, field, login,
+  changePassword, launch, named, PHONE, phonePages, noErrors,
 } from './lib.mjs'
 
 const CASHIER_PW = 'Shoufei2025pw'
@@ -236,9 +236,7 @@ try {
 
   // ---------------- phone, 360 px ----------------
   {
-    const ctx = await browser.newContext({
-      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
-    })
+    const ctx = await browser.newContext(PHONE)
     const page = await ctx.newPage()
     page.setDefaultTimeout(10000)
     watch(page, 'phone-desk')
@@ -254,22 +252,10 @@ try {
       ['audit', '/admin/audit', '[data-test=audit-rows] .el-table__body tr'],
       ['forbidden', '/forbidden?perm=x', '[data-test=forbidden]'],
     ]
-    for (const [name, path, ready] of pages)
-      await step(page, `phone: ${name} fits 360 px`, async () => {
-        await page.goto(`${base}${path}`)
-        await page.locator(ready).first().waitFor()
-        await noSideScroll(page)
-        await shot(page, `mobile-${name}`)
-      })
+    await phonePages(page, pages)
     await ctx.close()
   }
-  {
-    const page = await browser.newPage()
-    await step(page, 'desk: no JavaScript errors or policy (CSP) violations', async () => {
-      assert(errors.length === 0, errors.join('\n'))
-    })
-    await page.close()
-  }
+  await noErrors(browser, 'desk: no JavaScript errors or policy (CSP) violations')
 } catch (e) {
   notOk('browser: the desk journeys ran to the end', e)
 } finally {

@@ -6,8 +6,8 @@
 //   than the screen. Screenshots of every page go to $PMIS_WEB_SHOTS. Prints TAP lines.
 // Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS, ADMIN_OTP, EN_USER, EN_OTP, CHROMIUM (optional).
 import {
-  base, shots, ADMIN_PW, EN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll,
-  field, login, changePassword, launch,
+  base, shots, ADMIN_PW, EN_PW, failures, notOk, assert, errors, watch, step, shot, text,
+  noSideScroll, field, login, changePassword, launch, PHONE, noErrors,
 } from './lib.mjs'
 
 const adminOtp = process.env.ADMIN_OTP
@@ -156,9 +156,7 @@ try {
 
   // ---------------- phone, 360 px ----------------
   {
-    const ctx = await browser.newContext({
-      viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN',
-    })
+    const ctx = await browser.newContext(PHONE)
     const page = await ctx.newPage()
     page.setDefaultTimeout(10000)
     watch(page, 'phone')
@@ -183,13 +181,7 @@ try {
     })
     await ctx.close()
   }
-  {
-    const page = await browser.newPage()
-    await step(page, 'no JavaScript errors or policy (CSP) violations in any page', async () => {
-      assert(errors.length === 0, errors.join('\n'))
-    })
-    await page.close()
-  }
+  await noErrors(browser, 'no JavaScript errors or policy (CSP) violations in any page')
 } catch (e) {
   notOk('browser: the journeys ran to the end', e)
 } finally {

@@ -62,6 +62,32 @@ export async function noSideScroll(page) {
   assert(sw <= iw, `page is ${sw}px wide on a ${iw}px screen`)
 }
 
+/** The phone every journey checks its pages on: 360 × 740, touch, Chinese. */
+export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+
+/** A step per [name, path, ready] page on `page` (a phone's, logged in): once `ready` shows, the
+ *  page fits the width; a screenshot `${prefix}${name}`. */
+export async function phonePages(page, pages, prefix = 'mobile-') {
+  for (const [name, path, ready] of pages)
+    await step(page, `phone: ${name} fits 360 px`, async () => {
+      await page.goto(`${base}${path}`)
+      await page.locator(ready).first().waitFor()
+      await noSideScroll(page)
+      await shot(page, `${prefix}${name}`)
+    })
+}
+
+/** A journey file's closing step `name`: no JavaScript error or CSP violation was logged but
+ *  those `expected` (a RegExp: refusals a step provoked on purpose) matches. */
+export async function noErrors(browser, name, expected) {
+  const page = await browser.newPage()
+  await step(page, name, async () => {
+    const unexpected = errors.filter((e) => !expected?.test(e))
+    assert(unexpected.length === 0, unexpected.join('\n'))
+  })
+  await page.close()
+}
+
 // buttons and links without a name, among the visible ones
 async function unnamed(page) {
   return page.evaluate(() =>

@@ -10,7 +10,8 @@
 // page in English; every page 360 px wide; screenshots of each. Environment: PMIS_WEB_BASE,
 // PMIS_WEB_SHOTS, SVC_PW (kefu1, qiang1), APPROVER_PW (zhuguan, manager), ADMIN_PW (lib.mjs).
 import {
-  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll, field, login, launch,
+  base, ADMIN_PW, failures, notOk, assert, errors, watch, step, shot, text, noSideScroll, field,
+  login, launch, PHONE, phonePages, noErrors,
 } from './lib.mjs'
 
 const SVC_PW = process.env.SVC_PW
@@ -222,8 +223,7 @@ try {
   }
   // ---------------- the field crew's phone: my repair orders ----------------
   {
-    const { ctx, page } = await session(
-      { viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }, 'qiang1', SVC_PW, 'crew-phone')
+    const { ctx, page } = await session(PHONE, 'qiang1', SVC_PW, 'crew-phone')
     await step(page, 'phone: my repair orders from the menu, at 360x740', async () => {
       await page.locator('[data-test=nav-crew]').click()
       await page.waitForURL(/\/crew$/)
@@ -256,16 +256,10 @@ try {
       await noSideScroll(page)
       await shot(page, 'mobile-ticket')
     })
-    for (const [name, path, ready] of [
+    await phonePages(page, [
       ['service-queue', '/service', '[data-test=queue] .el-table__body tr'],
       ['service-intake', '/service/new', '[data-test=intake-submit]'],
     ])
-      await step(page, `phone: ${name} fits 360 px`, async () => {
-        await page.goto(`${base}${path}`)
-        await page.locator(ready).first().waitFor()
-        await noSideScroll(page)
-        await shot(page, `mobile-${name}`)
-      })
     await ctx.close()
   }
   // ---------------- English ----------------
@@ -284,15 +278,8 @@ try {
     })
     await ctx.close()
   }
-  {
-    const page = await browser.newPage()
-    await step(page, 'service: no JavaScript errors or policy (CSP) violations', async () => {
-      // the reply without a note is refused on purpose (409): chromium logs it as a failed load
-      const unexpected = errors.filter((e) => !/^crew-desk: console: .*status of 409/.test(e))
-      assert(unexpected.length === 0, unexpected.join('\n'))
-    })
-    await page.close()
-  }
+  // the reply without a note is refused on purpose (409): chromium logs it as a failed load
+  await noErrors(browser, 'service: no JavaScript errors or policy (CSP) violations', /^crew-desk: console: .*status of 409/)
 } catch (e) {
   notOk('browser: the service journeys ran to the end', e)
 } finally {

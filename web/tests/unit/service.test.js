@@ -31,6 +31,7 @@ describe('SLA state and countdown', () => {
   })
   it('colours the states', () => {
     expect(['ok', 'warning', 'breached', 'paused', 'none'].map(slaTag)).toEqual(['success', 'warning', 'danger', 'info', 'info'])
+    expect(['met', 'missed', 'pending', 'cancelled'].map(slaTag)).toEqual(['success', 'danger', 'info', 'info'])
   })
   it('counts the per-state replies, marking a capped one', () => {
     expect(slaCounts({ ok: { items: [1, 2], next: null }, breached: { items: [1], next: 9 } })).toEqual({ ok: '2', breached: '1+' })
