@@ -58,50 +58,37 @@ int cmd_calendar_show(struct cli *cli, int argc, char **argv)
         return rc;
     char *end;
     long year = strtol(argv[0], &end, 10);
-    if (*end || year < 1900 || year > 2999)
+    if (*end || end == argv[0] || year < INT_MIN || year > INT_MAX)
         return error(&cli->err, ERR_USAGE, "invalid year '%s'", argv[0]);
-    struct calendar cal;
-    calendar_init(&cal);
-    if ((rc = workcal_load(&cli->ctx, &cal, &cli->err))) {
-        calendar_release(&cal);
+    struct workcal_year wy;
+    if ((rc = workcal_year(&cli->ctx, (int)year, &wy, &cli->err)))
         return rc;
-    }
-    struct date first = { (int)year, 1, 1 }, last = { (int)year, 12, 31 };
-    int32_t lo = date_to_days(first), hi = date_to_days(last);
-    int32_t workdays = calendar_workdays_between(&cal, date_add_days(first, -1), last);
-    json_t *arr = json_array();
-    for (size_t i = 0; i < cal.days.n; i++) {
-        const struct cal_day *d = &cal.days.v[i];
-        if (d->day < lo || d->day > hi)
-            continue;
-        char buf[16];
-        date_format(date_from_days(d->day), buf);
-        const char *kind = d->kind == CAL_HOLIDAY ? "holiday" : "workday";
-        if (cli->json) {
+    json_t *arr = cli->json ? json_array() : NULL;
+    for (size_t i = 0; i < wy.n; i++) {
+        char buf[DATE_BUF_SIZE];
+        date_format(date_from_days(wy.days[i].day), buf);
+        const char *kind = wy.days[i].kind == CAL_HOLIDAY ? "holiday" : "workday";
+        if (arr) {
             json_t *o = json_object();
             json_object_set_new(o, "date", json_string(buf));
             json_object_set_new(o, "kind", json_string(kind));
-            json_object_set_new(o, "name", json_string(d->name));
+            json_object_set_new(o, "name", json_string(wy.days[i].name));
             json_array_append_new(arr, o);
         } else {
-            printf("%s  %-8s %s\n", buf, kind, d->name);
+            printf("%s  %-8s %s\n", buf, kind, wy.days[i].name);
         }
     }
-    if (cli->json) {
+    if (arr) {
         json_t *o = json_object();
-        json_object_set_new(o, "year", json_integer(year));
-        json_object_set_new(o, "covered", json_boolean(calendar_covers_year(&cal, (int)year)));
-        json_object_set_new(o, "working_days", json_integer(workdays));
+        json_object_set_new(o, "year", json_integer(wy.year));
+        json_object_set_new(o, "covered", json_boolean(wy.covered));
+        json_object_set_new(o, "working_days", json_integer(wy.working_days));
         json_object_set_new(o, "days", arr);
         cli_json_out(o);
     } else {
-        json_decref(arr);
-        printf("%ld: %d working days%s\n", year, workdays,
-               calendar_covers_year(&cal, (int)year)
-                   ? ""
-                   : " (no holidays imported for this year: weekends only)");
+        printf("%d: %d working days%s\n", wy.year, (int)wy.working_days,
+               wy.covered ? "" : " (no holidays imported for this year: weekends only)");
     }
-    calendar_release(&cal);
     return 0;
 }
 

@@ -63,19 +63,24 @@ int calendar_set(struct calendar *cal, struct date d, enum cal_kind kind, const 
     if (!name)
         name = "";
     if (!date_is_valid(d))
-        return error(err, ERR_INVALID, "invalid calendar date '%04d-%02d-%02d'", d.y, d.m, d.d);
+        return error(err, ERR_INVALID, "invalid calendar date '%04d-%02d-%02d'", d.y, d.m, d.d),
+               err_field(err, "date");
     date_format(d, ds);
     if (kind != CAL_HOLIDAY && kind != CAL_WORKDAY_MAKEUP)
-        return error(err, ERR_INVALID, "calendar date '%s': unknown day kind %d", ds, (int)kind);
+        return error(err, ERR_INVALID, "calendar date '%s': unknown day kind %d", ds, (int)kind),
+               err_field(err, "kind");
     if (strlen(name) > CAL_NAME_MAX)
         return error(err, ERR_INVALID, "calendar date '%s': name longer than %d bytes", ds,
-                     CAL_NAME_MAX);
+                     CAL_NAME_MAX),
+               err_field(err, "name");
     for (const char *p = name; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return error(err, ERR_INVALID, "calendar date '%s': control character in name", ds);
+            return error(err, ERR_INVALID, "calendar date '%s': control character in name", ds),
+                   err_field(err, "name");
     if (kind == CAL_WORKDAY_MAKEUP && !date_is_weekend(d))
         return error(err, ERR_INVALID,
-                     "calendar date '%s': a make-up working day must be a saturday or sunday", ds);
+                     "calendar date '%s': a make-up working day must be a saturday or sunday", ds),
+               err_field(err, "date");
 
     e.day = date_to_days(d);
     i = lower_bound(cal, e.day);
@@ -106,7 +111,7 @@ int calendar_load_row(struct calendar *cal, const char *const *fields, size_t nf
         return error(err, ERR_INVALID, "calendar row: expected date,kind[,name], got %zu fields",
                      nfields);
     if (date_parse(fields[0], &d, err) < 0)
-        return error_prefix(err, "calendar row: ");
+        return error_prefix(err, "calendar row: "), err_field(err, "date");
     if (!strcmp(fields[1], "holiday"))
         kind = CAL_HOLIDAY;
     else if (!strcmp(fields[1], "workday"))
@@ -114,7 +119,8 @@ int calendar_load_row(struct calendar *cal, const char *const *fields, size_t nf
     else
         return error(err, ERR_INVALID,
                      "calendar row: invalid kind '%.32s': expected 'holiday' or 'workday'",
-                     fields[1]);
+                     fields[1]),
+               err_field(err, "kind");
     return calendar_set(cal, d, kind, nfields == 3 ? fields[2] : "", err);
 }
 

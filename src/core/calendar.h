@@ -49,7 +49,7 @@ void calendar_release(struct calendar *cal);
  * NULL = ""). Setting the same date again with the same kind and name is a no-op; a different
  * kind or name is ERR_CONFLICT naming the date and both values. ERR_INVALID for an invalid
  * date, an unknown kind, a name over CAL_NAME_MAX bytes, or a make-up working day that is
- * not a Saturday or Sunday.
+ * not a Saturday or Sunday; each names its field ("date", "kind" or "name") with err_field.
  */
 int calendar_set(struct calendar *cal, struct date d, enum cal_kind kind, const char *name,
                  struct err *err);

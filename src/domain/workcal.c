@@ -100,16 +100,13 @@ int workcal_set_day(struct ctx *c, const char *day, const char *kind, const char
     *changed = false;
     if ((rc = day_check(c, day, ds, &d, err)))
         return rc;
-    bool holiday = kind && !strcmp(kind, "holiday"), workday = kind && !strcmp(kind, "workday");
-    /* core/calendar.c's rules: kind, name length, make-up days on weekends only */
+    /* core/calendar.c's rules (kind, name, make-up days on weekends only) name the field */
     const char *f[3] = { ds, kind ? kind : "", name ? name : "" };
     calendar_init(&cal);
     rc = calendar_load_row(&cal, f, 3, err);
     calendar_release(&cal);
-    if (rc) /* name the field the rule is about */
-        return err_field(err, !holiday && !workday             ? "kind"
-                              : workday && !date_is_weekend(d) ? "date"
-                                                               : "name");
+    if (rc)
+        return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
     struct store_stmt *st = store_q(c->db, Q_CAL_UPSERT);

@@ -21,6 +21,8 @@ expect_ok "across 春节" calendar add 2025-01-27 1
 check "the first working day after the holiday is 2025-02-05" out_is 2025-02-05
 expect_ok "a year without data counts weekends only" calendar show 2026
 check "and says so" out_has "^2026: 261 working days \(no holidays imported"
+expect_fail "a year that is not a number" 64 "invalid year '20x5'" calendar show 20x5
+expect_fail "a year out of range" 65 "invalid year 1899: 1900 to 2999" calendar show 1899
 
 digest=$(db_digest)
 printf 'date,kind,name\n2025-12-01,holiday,x\n2025-12-03,workday,调休\n' >"$T/weekday.csv"

@@ -201,6 +201,9 @@ refused "a bad date (400)" 400 "invalid date '2025-02-30'" \
 refused "a bad kind (400)" 400 "invalid kind 'rest'" \
     root POST /api/v1/calendar/days '{"date":"2025-06-10","kind":"rest"}'
 check "naming the field 'kind'" test "$(jq -r .error.field "$T/body")" = kind
+refused "a name with a control character (400)" 400 "control character in name" \
+    root POST /api/v1/calendar/days '{"date":"2025-06-10","kind":"holiday","name":"a\tb"}'
+check "naming the field 'name'" test "$(jq -r .error.field "$T/body")" = name
 refused "a subtree administrator may not change it (403)" 403 "whole tree" \
     hzadm POST /api/v1/calendar/days '{"date":"2025-06-10","kind":"holiday"}'
 refused "nor a cashier (403)" 403 "calendar:write" \
