@@ -50,6 +50,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 SQL_SRC := $(sort $(wildcard sql/*.sql))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/migrations.o
+LIB_OBJ += $(O)/gen/err_zh.o
 API_OBJ := $(API_SRC:%.c=$(O)/%.o) $(O)/gen/openapi_schemas.o
 CLI_OBJ := $(CLI_SRC:%.c=$(O)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -62,6 +63,7 @@ WEB_SRC := $(shell find web -path web/node_modules -prune -o -path web/tests -pr
              -print 2>/dev/null)
 
 .PHONY: all demo test check bench fuzz fuzzers deps fmt lint clean install web
+.PHONY: po
 all: $(O)/pmis
 
 $(O)/libpmis.a: $(LIB_OBJ)
@@ -85,6 +87,18 @@ $(O)/gen/migrations.c: $(SQL_SRC) tools/embed-sql.sh
 
 $(O)/gen/migrations.o: $(O)/gen/migrations.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the error-message catalogue (po/zh_CN.po, Simplified Chinese) as a C table: awk only
+$(O)/gen/err_zh.c: po/zh_CN.po tools/po2c.awk
+	@mkdir -p $(dir $@)
+	awk -f tools/po2c.awk po/zh_CN.po > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/err_zh.o: $(O)/gen/err_zh.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# `make po`: re-extract the error messages of src/ into po/zh_CN.po (GNU gettext tools)
+po:
+	sh tools/po.sh update
 
 $(O)/gen/openapi_schemas.c: src/api/openapi-schemas.json tools/embed-text.sh
 	@mkdir -p $(dir $@)

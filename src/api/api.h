@@ -127,6 +127,15 @@ const char *api_query(struct api_req *r, const char *name);
 int api_param_id(struct api_req *r, const char *what, int64_t *id);
 /** A request header, or NULL. */
 const char *api_header(struct api_req *r, const char *name);
+/** Whether an Accept-Language value (or NULL) prefers Chinese (zh, zh-CN, zh-Hans...) to
+ *  English: the zh* or en* range of highest q, the first of equals; English by default. */
+bool api_accept_zh(const char *header);
+/** api_accept_zh() of the request's Accept-Language header. */
+bool api_lang_zh(struct api_req *r);
+/** A new JSON error object {"code","message"[,"message_en"][,"field"]} for code rc: "message"
+ *  is msg_zh when the caller prefers Chinese and msg_zh is not empty (then "message_en" holds
+ *  msg_en), else msg_en; "field" is r->err.field when set (api_lang.c). */
+json_t *api_error_object(struct api_req *r, int rc, const char *msg_en, const char *msg_zh);
 /** ERR_INVALID naming the first query parameter that is not UTF-8 text (server.c). */
 int api_check_query(struct api_req *r);
 /** Whether `s` is valid UTF-8 without control characters. */

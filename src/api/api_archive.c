@@ -70,7 +70,7 @@ int api_org_add(struct api_req *r)
         return rc;
     if (!parent && r->ctx.scope_org_id)
         return error(&r->err, ERR_FORBIDDEN,
-                     "a root org unit needs a user of the whole tree / 无权限");
+                     "a root org unit needs a user of the whole tree");
     if (parent && (rc = ctx_org_id(&r->ctx, parent, &id, &r->err)))
         return err_field(&r->err, "parent"), rc;
     if ((rc = org_add(&r->ctx, code, name, level, parent, &id, &r->err))) {

@@ -57,11 +57,6 @@ static int run_param(struct api_req *r, struct bill_run_info *out)
 }
 
 /* A run of every org reaches beyond a scoped caller's subtree. */
-static int whole_tree(struct api_req *r, const char *what)
-{
-    return error(&r->err, ERR_FORBIDDEN, "%s every org needs a user of the whole tree / 无权限",
-                 what);
-}
 
 int api_bill_run_start(struct api_req *r)
 {
@@ -80,7 +75,8 @@ int api_bill_run_start(struct api_req *r)
     if (period_parse(period, &o.period, &r->err))
         return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
     if (!o.org_code && r->ctx.scope_org_id)
-        return whole_tree(r, "a bill run of");
+        return error(&r->err, ERR_FORBIDDEN,
+                     "a bill run of every org needs a user of the whole tree");
     o.cycle_day = (int)cycle_day;
     policy(r, &pol);
     struct bill_run_result res;
@@ -201,7 +197,8 @@ int api_bill_run_decide(struct api_req *r)
     if ((rc = run_param(r, &run)))
         return rc;
     if (!run.org_code && r->ctx.scope_org_id)
-        return whole_tree(r, "deciding the bills of a run of");
+        return error(&r->err, ERR_FORBIDDEN,
+                     "deciding the bills of a run of every org needs a user of the whole tree");
     if ((rc = bill_review_bulk(&r->ctx, run.id, reason, approve, note, &n, &r->err)))
         return rc;
     return api_reply(r, 200,
@@ -222,7 +219,8 @@ int api_bill_run_issue(struct api_req *r)
         (rc = run_param(r, &run)))
         return rc;
     if (!run.org_code && r->ctx.scope_org_id)
-        return whole_tree(r, "issuing a run of");
+        return error(&r->err, ERR_FORBIDDEN,
+                     "issuing a run of every org needs a user of the whole tree");
     policy(r, &pol);
     if ((rc = bill_issue(&r->ctx, run.id, due, &pol, &res, &r->err))) {
         if (rc == ERR_INVALID && !r->err.field[0])

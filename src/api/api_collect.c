@@ -186,7 +186,7 @@ int api_remind_run(struct api_req *r)
         return rc;
     if (r->ctx.scope_org_id)
         return error(&r->err, ERR_FORBIDDEN,
-                     "reminders run over every org: they need a user of the whole tree / 无权限");
+                     "reminders run over every org: they need a user of the whole tree");
     if (!date_is_valid(d) && (rc = ctx_today(&r->ctx, &d, &r->err)))
         return rc;
     if ((rc = collect_remind_run(&r->ctx, d, 1000, &res, &r->err))) {

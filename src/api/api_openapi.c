@@ -111,10 +111,15 @@ int api_openapi(struct api_req *r)
     }
     json_object_set_new(
         components, "Error",
-        json_pack("{s:s,s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:s},s:{s:s},s:{s:s}}}}}", "type",
-                  "object", "required", "error", "properties", "error", "type", "object",
+        json_pack("{s:s,s:[s],s:{s:{s:s,s:[s,s],s:{s:{s:s},s:{s:s,s:s},s:{s:s,s:s},s:{s:s}}}}}",
+                  "type", "object", "required", "error", "properties", "error", "type", "object",
                   "required", "code", "message", "properties", "code", "type", "string",
-                  "message", "type", "string", "field", "type", "string"));
+                  "message", "type", "string", "description",
+                  "in the caller's language: Chinese when Accept-Language prefers zh (zh, "
+                  "zh-CN, zh-Hans...), English otherwise",
+                  "message_en", "type", "string", "description",
+                  "the English text, present when message is Chinese (for logs and integrators)",
+                  "field", "type", "string"));
     json_t *doc = json_pack(
         "{s:s,s:{s:s,s:s},s:o,s:{s:o,s:{s:{s:s,s:s,s:s},s:{s:s,s:s}}},s:[{s:[]},{s:[]}]}",
         "openapi", "3.0.3", "info", "title", "pmis 电力营销信息系统 API", "version", "1", "paths",

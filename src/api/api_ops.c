@@ -18,7 +18,7 @@ int api_readyz(struct api_req *r)
     int rc = store_require_current(r->ctx.db, &r->err);
     if (rc) {
         /* not ready is an answer, not a server fault: 503 with the reason */
-        json_t *e = json_pack("{s:s,s:s}", "code", "unavailable", "message", r->err.msg);
+        json_t *e = api_error_object(r, ERR_UNAVAILABLE, r->err.msg, r->err.msg_zh);
         return api_reply(r, 503, json_pack("{s:o}", "error", e));
     }
     return api_reply(r, 200, json_pack("{s:s}", "status", "ready"));

@@ -50,8 +50,9 @@ static int import(struct api_req *r, enum reading_kind kind)
     json_t *j = NULL;
     if (rc && res.r.rows_failed) {
         /* the report of every bad row, in the error shape with the rows beside it */
-        json_t *e = json_pack("{s:s,s:s,s:I,s:o}", "code", "invalid", "message", r->err.msg,
-                              "bad_count", (json_int_t)res.r.bad_count, "bad", bad_json(&res.r));
+        json_t *e = api_error_object(r, ERR_INVALID, r->err.msg, r->err.msg_zh);
+        json_object_set_new(e, "bad_count", json_integer((json_int_t)res.r.bad_count));
+        json_object_set_new(e, "bad", bad_json(&res.r));
         api_reply(r, 400, json_pack("{s:o}", "error", e));
         rc = 0;
     } else if (!rc) {

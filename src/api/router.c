@@ -333,7 +333,7 @@ static int authenticate(struct api_req *r)
     } else {
         const char *cookie = api_cookie(r, "pmis_session");
         if (!cookie)
-            return error(&r->err, ERR_UNAUTHENTICATED, "authentication required / 请先登录");
+            return error(&r->err, ERR_UNAUTHENTICATED, "authentication required");
         rc = auth_session_check(&r->ctx, &r->cfg->policy, cookie, &r->who, &r->err);
     }
     if (rc)
@@ -351,7 +351,7 @@ static int pipeline(struct api_req *r)
         return error(&r->err, ERR_INVALID, "the path is not valid UTF-8 text");
     r->route = route_find(r->method, r->path, &r->params, &r->arena);
     if (r->route == -1)
-        return error(&r->err, ERR_NOT_FOUND, "no such resource / 资源不存在");
+        return error(&r->err, ERR_NOT_FOUND, "no such resource");
     if (r->route == -2) {
         r->route = -1;
         return error(&r->err, ERR_METHOD, "method %s is not allowed here", r->method);
@@ -374,10 +374,10 @@ static int pipeline(struct api_req *r)
         if (r->who.must_change && !(rt->flags & R_PW_CHANGE))
             return error(&r->err, ERR_FORBIDDEN,
                          "the one-time password must be changed first (POST "
-                         "/api/v1/auth/password) / 请先修改初始密码");
+                         "/api/v1/auth/password)");
         if (rt->perm != PERM_ANY && !(r->who.perms & PERM_BIT(rt->perm))) {
             audit_denied(r, arena_sprintf(&r->arena, "permission %s", perm_name(rt->perm)));
-            return error(&r->err, ERR_FORBIDDEN, "permission '%s' required / 无权限",
+            return error(&r->err, ERR_FORBIDDEN, "permission '%s' required",
                          perm_name(rt->perm));
         }
         if ((rt->flags & R_WRITE) && r->who.session_id) {
@@ -386,7 +386,7 @@ static int pipeline(struct api_req *r)
                 sodium_memcmp(tok, r->who.csrf, strlen(tok)) != 0) {
                 audit_denied(r, tok ? "csrf token mismatch" : "csrf token missing");
                 return error(&r->err, ERR_FORBIDDEN,
-                             "missing or wrong X-CSRF-Token header / CSRF 校验失败");
+                             "missing or wrong X-CSRF-Token header");
             }
         }
     }
@@ -419,18 +419,15 @@ void api_dispatch(struct api_req *r)
         return;
     int status = err_http_status(rc);
     const char *msg = r->err.code ? r->err.msg : err_default_text(rc);
+    const char *msg_zh = r->err.code ? r->err.msg_zh : err_default_text_lang(rc, true);
     if (status >= 500) {
         /* the detail (SQL, paths) is for the operator's log, not for the client */
         log_error("%s %s: %s", r->method, r->path, msg);
         msg = arena_sprintf(&r->arena, "%s (request id %s)", err_default_text(rc), r->request_id);
+        msg_zh = arena_sprintf(&r->arena, "%s（请求编号 %s）", err_default_text_lang(rc, true),
+                               r->request_id);
     }
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(err_code_name(rc)));
-    json_t *m = json_string(msg); /* NULL if the text is not UTF-8: never echo such bytes */
-    json_object_set_new(e, "message", m ? m : json_string(err_default_text(rc)));
-    if (r->err.field[0])
-        json_object_set_new(e, "field", json_string(r->err.field));
     json_t *o = json_object();
-    json_object_set_new(o, "error", e);
+    json_object_set_new(o, "error", api_error_object(r, rc, msg, msg_zh));
     api_reply(r, status, o);
 }

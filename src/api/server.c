@@ -361,11 +361,8 @@ static enum MHD_Result too_large(struct server *s, struct MHD_Connection *conn, 
 {
     struct api_req *r = &q->r;
     error(&r->err, ERR_TOO_LARGE, "request body larger than %zu bytes", s->cfg->max_body);
-    json_t *e = json_object();
-    json_object_set_new(e, "code", json_string(err_code_name(ERR_TOO_LARGE)));
-    json_object_set_new(e, "message", json_string(r->err.msg));
     json_t *o = json_object();
-    json_object_set_new(o, "error", e);
+    json_object_set_new(o, "error", api_error_object(r, ERR_TOO_LARGE, r->err.msg, r->err.msg_zh));
     r->route = -1;
     api_reply(r, 413, o);
     return send_reply(s, conn, q);
@@ -398,9 +395,8 @@ int api_rate_check(struct api_req *r)
     log_warn("rate limit: %s %s from %s refused for %" PRId64 " s", r->method, r->path, r->client,
              wait);
     return error(&r->err, ERR_RATE_LIMITED,
-                 "too many login attempts from this address: try again in %" PRId64
-                 " s / 登录尝试过于频繁，请 %" PRId64 " 秒后再试",
-                 wait, wait);
+                 "too many login attempts from this address: try again in %" PRId64 " s",
+                 wait);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

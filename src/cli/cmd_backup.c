@@ -147,9 +147,9 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
         goto out;
     if (size != json_integer_value(jsize)) {
         rc = error(&cli->err, ERR_CORRUPT,
-                   "backup '%s' is %" PRId64 " bytes but its manifest says %" JSON_INTEGER_FORMAT
+                   "backup '%s' is %" PRId64 " bytes but its manifest says %" PRId64
                    " (truncated?); nothing restored",
-                   path, size, json_integer_value(jsize));
+                   path, size, (int64_t)json_integer_value(jsize));
         goto out;
     }
     if (strcmp(hex, want)) {

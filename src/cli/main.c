@@ -389,8 +389,10 @@ out:
     arena_release(&cli.arena);
     cfg_release(&cli.cfg);
     if (rc < 0) {
-        if (!cli.err.code)
-            error(&cli.err, rc, "%s", err_default_text(rc));
+        if (!cli.err.code) {
+            err_clear(&cli.err);
+            cli.err.code = rc; /* die_err() prints the code's text in the user's language */
+        }
         die_err(&cli.err);
     }
     return rc ? 1 : 0;

@@ -120,12 +120,11 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 
 /* Record the reader's sticky error and copy it to the caller. */
 PMIS_PRINTF(4, 5)
-static int fail(struct csv_reader *r, struct err *err, int code, const char *fmt, ...)
+static int csv_fail(struct csv_reader *r, struct err *err, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    r->failed.code = code;
-    vsnprintf(r->failed.msg, sizeof(r->failed.msg), fmt, ap);
+    error_v(&r->failed, code, fmt, ap);
     va_end(ap);
     if (err)
         *err = r->failed;
@@ -147,19 +146,19 @@ static int reader_setup(struct csv_reader *r, const struct csv_options *opts, st
         opts = &def;
     char d = opts->delimiter ? opts->delimiter : ',';
     if (d == '"' || d == '\r' || d == '\n' || (unsigned char)d >= 0x80)
-        return fail(r, err, ERR_USAGE, "invalid csv delimiter 0x%02x",
-                    (unsigned)(unsigned char)d);
+        return csv_fail(r, err, ERR_USAGE, "invalid csv delimiter 0x%02x",
+                        (unsigned)(unsigned char)d);
     r->delim = d;
     r->max_record = opts->max_record ? opts->max_record : CSV_MAX_RECORD_DEFAULT;
     r->enc = opts->encoding;
     if (r->enc != CSV_ENC_UTF8 && r->enc != CSV_ENC_GBK && r->enc != CSV_ENC_GB18030)
-        return fail(r, err, ERR_USAGE, "invalid csv encoding %d", (int)r->enc);
+        return csv_fail(r, err, ERR_USAGE, "invalid csv encoding %d", (int)r->enc);
     r->buf_cap = CSV_CHUNK;
     if (r->enc != CSV_ENC_UTF8) {
         iconv_t cd = iconv_open("UTF-8", "GB18030");
         if (cd == (iconv_t)-1)
-            return fail(r, err, ERR_INTERNAL, "iconv cannot convert from GB18030: %s",
-                        strerror(errno));
+            return csv_fail(r, err, ERR_INTERNAL, "iconv cannot convert from GB18030: %s",
+                            strerror(errno));
         r->cd = cd;
         r->raw_cap = CSV_CHUNK;
         r->raw = xmalloc(r->raw_cap);
@@ -241,14 +240,14 @@ static int src_read(struct csv_reader *r, unsigned char *dst, size_t cap, size_t
     if (r->fp) {
         n = fread(dst, 1, cap, r->fp);
         if (n < cap && ferror(r->fp))
-            return fail(r, err, ERR_IO, "cannot read csv input: %s", strerror(errno));
+            return csv_fail(r, err, ERR_IO, "cannot read csv input: %s", strerror(errno));
     } else if (r->fd >= 0) {
         ssize_t k;
         do
             k = read(r->fd, dst, cap);
         while (k < 0 && errno == EINTR);
         if (k < 0)
-            return fail(r, err, ERR_IO, "cannot read csv input: %s", strerror(errno));
+            return csv_fail(r, err, ERR_IO, "cannot read csv input: %s", strerror(errno));
         n = (size_t)k;
     } else {
         n = r->mem_len - r->mem_pos < cap ? r->mem_len - r->mem_pos : cap;
@@ -310,33 +309,33 @@ static int raise_pending(struct csv_reader *r, struct err *err)
         if (nl)
             n = (size_t)(nl - s);
         if (looks_like_gbk(s, n))
-            return fail(r, err, ERR_INVALID,
-                        "line %llu, column %zu (byte offset %llu): invalid UTF-8, but the bytes "
-                        "decode as GBK (is the file GBK? use --encoding gbk)",
-                        line, col, off);
-        return fail(r, err, ERR_INVALID,
-                    "line %llu, column %zu (byte offset %llu): invalid UTF-8 byte 0x%02x (not "
-                    "GBK either; save the file as UTF-8)",
-                    line, col, off, s[0]);
+            return csv_fail(r, err, ERR_INVALID,
+                            "line %llu, column %zu (byte offset %llu): invalid UTF-8, but the "
+                            "bytes decode as GBK (is the file GBK? use --encoding gbk)",
+                            line, col, off);
+        return csv_fail(r, err, ERR_INVALID,
+                        "line %llu, column %zu (byte offset %llu): invalid UTF-8 byte 0x%02x (not "
+                        "GBK either; save the file as UTF-8)",
+                        line, col, off, s[0]);
     }
     case PEND_UTF8_TRUNC:
-        return fail(r, err, ERR_INVALID,
-                    "line %llu, column %zu (byte offset %llu): truncated UTF-8 sequence at end "
-                    "of file",
-                    line, col, off);
+        return csv_fail(r, err, ERR_INVALID,
+                        "line %llu, column %zu (byte offset %llu): truncated UTF-8 sequence at end "
+                        "of file",
+                        line, col, off);
     case PEND_GB:
-        return fail(r, err, ERR_INVALID,
-                    "line %llu, column %zu (byte offset %llu): invalid %s byte 0x%02x (is the "
-                    "file UTF-8? use --encoding utf-8)",
-                    line, col, off, r->enc == CSV_ENC_GBK ? "GBK" : "GB18030",
-                    r->raw[r->raw_pos]);
+        return csv_fail(r, err, ERR_INVALID,
+                        "line %llu, column %zu (byte offset %llu): invalid %s byte 0x%02x (is the "
+                        "file UTF-8? use --encoding utf-8)",
+                        line, col, off, r->enc == CSV_ENC_GBK ? "GBK" : "GB18030",
+                        r->raw[r->raw_pos]);
     case PEND_GB_TRUNC:
-        return fail(r, err, ERR_INVALID,
-                    "line %llu, column %zu (byte offset %llu): truncated %s sequence at end of "
-                    "file",
-                    line, col, off, r->enc == CSV_ENC_GBK ? "GBK" : "GB18030");
+        return csv_fail(r, err, ERR_INVALID,
+                        "line %llu, column %zu (byte offset %llu): truncated %s sequence at end of "
+                        "file",
+                        line, col, off, r->enc == CSV_ENC_GBK ? "GBK" : "GB18030");
     }
-    return fail(r, err, ERR_INTERNAL, "csv: unknown pending error %d", r->pending);
+    return csv_fail(r, err, ERR_INTERNAL, "csv: unknown pending error %d", r->pending);
 }
 
 /*
@@ -454,13 +453,13 @@ static int too_large(struct csv_reader *r, struct err *err, int state, uint64_t 
                      size_t quote_col)
 {
     if (state == ST_QUOTED)
-        return fail(r, err, ERR_TOO_LARGE,
-                    "line %llu: record is longer than %zu bytes (is the quoted field starting "
-                    "in column %zu on line %llu unterminated?)",
-                    (unsigned long long)r->record.line, r->max_record, quote_col,
-                    (unsigned long long)quote_line);
-    return fail(r, err, ERR_TOO_LARGE, "line %llu: record is longer than %zu bytes",
-                (unsigned long long)r->record.line, r->max_record);
+        return csv_fail(r, err, ERR_TOO_LARGE,
+                        "line %llu: record is longer than %zu bytes (is the quoted field starting "
+                        "in column %zu on line %llu unterminated?)",
+                        (unsigned long long)r->record.line, r->max_record, quote_col,
+                        (unsigned long long)quote_line);
+    return csv_fail(r, err, ERR_TOO_LARGE, "line %llu: record is longer than %zu bytes",
+                    (unsigned long long)r->record.line, r->max_record);
 }
 
 /* Append field bytes to the record; false when the record would exceed max_record. */
@@ -533,7 +532,7 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err)
         return r->failed.code;
     }
     if (!r->buf)
-        return fail(r, err, ERR_USAGE, "csv reader is not open");
+        return csv_fail(r, err, ERR_USAGE, "csv reader is not open");
     r->record.n = 0;
     r->rec_len = 0;
     int st = ST_FIELD_START;
@@ -549,14 +548,15 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err)
                 return rc;
             if (rc == 0) {
                 if (st == ST_QUOTED)
-                    return fail(r, err, ERR_INVALID,
-                                "line %llu: unterminated quoted field starting in column %zu",
-                                (unsigned long long)quote_line, quote_col);
+                    return csv_fail(r, err, ERR_INVALID,
+                                    "line %llu: unterminated quoted field starting in column %zu",
+                                    (unsigned long long)quote_line, quote_col);
                 if (!in_rec) {
                     if (r->any_record)
                         return 0;
-                    return fail(r, err, ERR_INVALID,
-                                r->bytes_read ? "file has no records" : "file is empty");
+                    if (r->bytes_read)
+                        return csv_fail(r, err, ERR_INVALID, "file has no records");
+                    return csv_fail(r, err, ERR_INVALID, "file is empty");
                 }
                 if (st == ST_FIELD_START) /* "a," ends with an empty field */
                     field_start = r->rec_len;
@@ -606,10 +606,10 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err)
                 continue;
             }
             if (*q == '"')
-                return fail(r, err, ERR_INVALID,
-                            "line %llu, column %zu: quote in the middle of an unquoted field "
-                            "(quote the whole field and double the quote)",
-                            (unsigned long long)r->line, cur_column(r));
+                return csv_fail(r, err, ERR_INVALID,
+                                "line %llu, column %zu: quote in the middle of an unquoted field "
+                                "(quote the whole field and double the quote)",
+                                (unsigned long long)r->line, cur_column(r));
             end_field(r, field_start);
             newline(r, *q);
             return finish_record(r, out);
@@ -654,10 +654,10 @@ int csv_next(struct csv_reader *r, struct csv_record **out, struct err *err)
                 return finish_record(r, out);
             }
             r->record.n--; /* report the column of the field just closed */
-            return fail(r, err, ERR_INVALID,
-                        "line %llu, column %zu: unexpected character after the closing quote "
-                        "(double a quote inside a quoted field)",
-                        (unsigned long long)r->line, cur_column(r));
+            return csv_fail(r, err, ERR_INVALID,
+                            "line %llu, column %zu: unexpected character after the closing quote "
+                            "(double a quote inside a quoted field)",
+                            (unsigned long long)r->line, cur_column(r));
         }
     }
 }
@@ -679,7 +679,7 @@ int csv_read_header(struct csv_reader *r, struct err *err)
     if (rc < 0)
         return rc;
     if (rc == 0)
-        return fail(r, err, ERR_INVALID, "file is empty");
+        return csv_fail(r, err, ERR_INVALID, "file is empty");
     for (size_t i = 0; i < r->nnames; i++)
         free(r->names[i]);
     free(r->names);
@@ -692,8 +692,9 @@ int csv_read_header(struct csv_reader *r, struct err *err)
         r->names[i] = xstrndup(s, n);
         for (size_t j = 0; j < i && n; j++)
             if (!strcmp(r->names[j], r->names[i]))
-                return fail(r, err, ERR_INVALID, "line %llu: duplicate column '%s' (columns %zu "
-                            "and %zu)", (unsigned long long)rec->line, r->names[i], j + 1, i + 1);
+                return csv_fail(r, err, ERR_INVALID,
+                                "line %llu: duplicate column '%s' (columns %zu and %zu)",
+                                (unsigned long long)rec->line, r->names[i], j + 1, i + 1);
     }
     return 0;
 }

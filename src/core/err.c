@@ -1,8 +1,14 @@
 /*
  * The error table (err.def) turned into lookups, plus error(), die() and BUG().
+ * error() also formats the Chinese translation of its format string, found in the catalogue
+ * that tools/po2c.awk compiles from po/zh_CN.po (gen/err_zh.c): no locale, no file at run time.
  */
 #include "core/common.h"
+
+#include <pthread.h>
+
 #include "core/err.h"
+#include "core/err_zh.h"
 
 struct err_row {
     const char *name;
@@ -24,39 +30,106 @@ static const struct err_row *row_of(int code)
     return &err_rows[-code - 1];
 }
 
-int error(struct err *e, int code, const char *fmt, ...)
+/* ---- the catalogue: err_zh_rows sorted once by English text, then bsearch ---- */
+
+static const struct err_zh_row *zh_sorted[ERR_ZH_MAX];
+static size_t zh_n;
+static pthread_once_t zh_once = PTHREAD_ONCE_INIT;
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct err_zh_row *const *x = a, *const *y = b;
+    return strcmp((*x)->en, (*y)->en);
+}
+
+/* Sorted at first use, not at build time: the texts hold PRId64 and friends, which only the
+ * compiler expands. Written once under pthread_once, read-only afterwards. */
+static void zh_sort(void)
+{
+    zh_n = err_zh_count < ERR_ZH_MAX ? err_zh_count : ERR_ZH_MAX;
+    for (size_t i = 0; i < zh_n; i++)
+        zh_sorted[i] = &err_zh_rows[i];
+    qsort(zh_sorted, zh_n, sizeof(zh_sorted[0]), row_cmp);
+}
+
+static int key_cmp(const void *key, const void *elem)
+{
+    const struct err_zh_row *const *r = elem;
+    return strcmp(key, (*r)->en);
+}
+
+const char *err_zh(const char *en)
+{
+    if (!en || !*en)
+        return NULL;
+    pthread_once(&zh_once, zh_sort);
+    const struct err_zh_row *const *r = bsearch(en, zh_sorted, zh_n, sizeof(zh_sorted[0]),
+                                                key_cmp);
+    return r ? (*r)->zh : NULL;
+}
+
+int error_v(struct err *e, int code, const char *fmt, va_list ap)
 {
     if (!e)
         return code;
-    va_list ap;
-    va_start(ap, fmt);
+    const char *zh = err_zh(fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
     e->code = code;
     e->field[0] = '\0';
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    if (zh)
+        vsnprintf(e->msg_zh, sizeof(e->msg_zh), zh, ap2);
+    else
+        e->msg_zh[0] = '\0';
+    va_end(ap2);
+    return code;
+}
+
+int error(struct err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_v(e, code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+/* buf = prefix + buf, cut to size (> 0). */
+static void prepend(char *buf, size_t size, const char *prefix)
+{
+    size_t plen = strlen(prefix), olen = strnlen(buf, size - 1);
+    if (plen > size - 1)
+        plen = size - 1;
+    if (olen > size - 1 - plen)
+        olen = size - 1 - plen;
+    memmove(buf + plen, buf, olen);
+    memcpy(buf, prefix, plen);
+    buf[plen + olen] = '\0';
 }
 
 int error_prefix(struct err *e, const char *fmt, ...)
 {
     if (!e)
         return ERR_INTERNAL;
-    char prefix[256];
-    char old[sizeof(e->msg)];
+    char prefix[256], prefix_zh[256];
+    const char *zh = err_zh(fmt);
     va_list ap;
     va_start(ap, fmt);
+    va_list ap2;
+    va_copy(ap2, ap);
     vsnprintf(prefix, sizeof(prefix), fmt, ap);
+    if (zh)
+        vsnprintf(prefix_zh, sizeof(prefix_zh), zh, ap2);
+    va_end(ap2);
     va_end(ap);
-    memcpy(old, e->msg, sizeof(old));
-    size_t plen = strlen(prefix);
-    if (plen >= sizeof(e->msg))
-        plen = sizeof(e->msg) - 1;
-    memcpy(e->msg, prefix, plen);
-    size_t olen = strnlen(old, sizeof(old) - 1);
-    if (olen > sizeof(e->msg) - 1 - plen)
-        olen = sizeof(e->msg) - 1 - plen;
-    memcpy(e->msg + plen, old, olen);
-    e->msg[plen + olen] = '\0';
+    /* Chinese when either part is translated; the other part stays as it is */
+    if (zh || e->msg_zh[0]) {
+        if (!e->msg_zh[0])
+            snprintf(e->msg_zh, sizeof(e->msg_zh), "%s", e->msg);
+        prepend(e->msg_zh, sizeof(e->msg_zh), zh ? prefix_zh : prefix);
+    }
+    prepend(e->msg, sizeof(e->msg), prefix);
     return e->code;
 }
 
@@ -74,6 +147,7 @@ void err_clear(struct err *e)
         e->code = 0;
         e->msg[0] = '\0';
         e->field[0] = '\0';
+        e->msg_zh[0] = '\0';
     }
 }
 
@@ -94,10 +168,35 @@ const char *err_default_text(int code)
     return code == 0 ? "ok" : row_of(code)->text;
 }
 
+const char *err_default_text_lang(int code, bool zh)
+{
+    const char *en = err_default_text(code);
+    const char *t = zh ? err_zh(en) : NULL;
+    return t ? t : en;
+}
+
+const char *err_text(const struct err *e, bool zh)
+{
+    if (zh && e->msg_zh[0])
+        return e->msg_zh;
+    return e->msg[0] ? e->msg : err_default_text_lang(e->code, zh);
+}
+
+bool err_env_zh(void)
+{
+    static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+    for (size_t i = 0; i < ARRAY_SIZE(vars); i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return !strncmp(v, "zh", 2);
+    }
+    return false;
+}
+
 void die_err(const struct err *e)
 {
-    const char *msg = e->msg[0] ? e->msg : err_default_text(e->code);
-    fprintf(stderr, "pmis: error: %s\n", msg);
+    bool zh = err_env_zh();
+    fprintf(stderr, zh ? "pmis: 错误：%s\n" : "pmis: error: %s\n", err_text(e, zh));
     exit(e->code ? err_exit_code(e->code) : 1);
 }
 

@@ -26,12 +26,16 @@ struct err {
     int code;       /* 0 or an ERR_* value */
     char msg[1024]; /* lowercase, no trailing period, names in quotes */
     char field[32]; /* the input field at fault ("user_type"), or empty; for reports */
+    char msg_zh[1024]; /* msg in Simplified Chinese (po/zh_CN.po), or empty if untranslated */
 };
 
-#define ERR_INIT { 0, { 0 }, { 0 } }
+#define ERR_INIT { 0, { 0 }, { 0 }, { 0 } }
 
 /** Record an error in `e` (may be NULL) and return `code`, so callers can `return error(...)`. */
 int error(struct err *e, int code, const char *fmt, ...) PMIS_PRINTF(3, 4);
+
+/** error() with a va_list, for wrappers that add context (then error_prefix()). */
+int error_v(struct err *e, int code, const char *fmt, va_list ap);
 
 /** Prefix the message already in `e` with more context ("row 3: "); returns e->code. */
 int error_prefix(struct err *e, const char *fmt, ...) PMIS_PRINTF(2, 3);
@@ -48,6 +52,26 @@ int err_http_status(int code);
 int err_exit_code(int code);
 /** The table's default text for a code. */
 const char *err_default_text(int code);
+
+/*
+ * Languages: every error() and error_prefix() format string has its Simplified-Chinese
+ * translation in po/zh_CN.po, compiled into the binary (tools/po2c.awk); error() formats
+ * both texts with the same arguments. msg stays English (logs, tests, integrators).
+ */
+
+/** The Chinese translation of an English format string or default text, or NULL. */
+const char *err_zh(const char *en);
+
+/** e's message in Chinese (zh) or English: msg_zh when asked for and present, else msg; the
+ *  code's default text when the message is empty. The text lives in `e` or is static. */
+const char *err_text(const struct err *e, bool zh);
+
+/** The code's default text in Chinese (zh) or English. */
+const char *err_default_text_lang(int code, bool zh);
+
+/** True when the process environment asks for Chinese: the first non-empty of LC_ALL,
+ *  LC_MESSAGES and LANG starts with "zh". For the CLI; the server uses Accept-Language. */
+bool err_env_zh(void);
 
 /** Print "pmis: error: <msg>" to stderr and exit with the code's exit status. */
 PMIS_NORETURN void die_err(const struct err *e);

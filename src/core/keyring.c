@@ -146,12 +146,13 @@ static size_t tokenize(char *s, char **toks, size_t max)
 PMIS_PRINTF(4, 5)
 static int line_error(struct err *err, const char *path, int line, const char *fmt, ...)
 {
-    char msg[512];
+    if (!err)
+        return ERR_KEY;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    error_v(err, ERR_KEY, fmt, ap);
     va_end(ap);
-    return error(err, ERR_KEY, "key file '%s' line %d: %s", path, line, msg);
+    return error_prefix(err, "key file '%s' line %d: ", path, line);
 }
 
 /* Decode a 64-hex-digit key; never echoes the text. */
@@ -187,8 +188,12 @@ static int parse_id(const char *s, uint32_t *id)
     return 0;
 }
 
-static const char expected_line[] =
-    "expected 'key <id> <algorithm> <64 hex digits> [active]' or 'index <64 hex digits>'";
+static int expected_line(struct err *err, const char *path, int line)
+{
+    return line_error(
+        err, path, line,
+        "expected 'key <id> <algorithm> <64 hex digits> [active]' or 'index <64 hex digits>'");
+}
 
 /* Parse the key file text (modified in place) into kr->keys, kr->active, kr->index_key. */
 static int parse_keyfile(struct keyring *kr, const char *path, char *text, struct err *err)
@@ -212,7 +217,7 @@ static int parse_keyfile(struct keyring *kr, const char *path, char *text, struc
             continue;
         if (!strcmp(toks[0], "index")) {
             if (n != 2)
-                return line_error(err, path, line, "%s", expected_line);
+                return expected_line(err, path, line);
             if (index_line)
                 return line_error(err, path, line,
                                   "a second 'index' line (the first is on line %d; the blind "
@@ -225,7 +230,7 @@ static int parse_keyfile(struct keyring *kr, const char *path, char *text, struc
             continue;
         }
         if (strcmp(toks[0], "key") || n < 4 || n > 5)
-            return line_error(err, path, line, "%s", expected_line);
+            return expected_line(err, path, line);
         if (n == 5 && strcmp(toks[4], "active"))
             return line_error(err, path, line, "unexpected text after the key");
         struct keyring_key k = { 0 };

@@ -30,7 +30,7 @@ static int custom_role(struct ctx *c, const char *code, struct role_row *out, st
     store_reset(st);
     if (out->builtin)
         return error(err, ERR_CONFLICT,
-                     "role '%s' is built in and cannot be changed / 内置角色不可修改", code);
+                     "role '%s' is built in and cannot be changed", code);
     struct strbuf sb = STRBUF_INIT;
     st = store_q(c->db, Q_ROLE_PERMS);
     store_bind_i64(st, 1, out->id);
@@ -145,7 +145,7 @@ int role_delete(struct ctx *c, const char *code, struct err *err)
     if (holders) {
         rc = error(err, ERR_CONFLICT,
                    "role '%s' is held by %" PRId64
-                   " user(s): take it from them first / 角色仍有用户",
+                   " user(s): take it from them first",
                    code, holders);
         goto out;
     }

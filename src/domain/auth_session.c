@@ -90,8 +90,11 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
             return rc;
         return bad_login(err);
     }
-    if (rc)
-        return error(err, rc, "%s", ignore.msg);
+    if (rc) {
+        if (err)
+            *err = ignore; /* both languages */
+        return rc;
+    }
     if (u.locked_until > now) {
         int64_t wait = (u.locked_until - now + 999999) / 1000000;
         if ((rc = login_failed(c, key, u.id, u.failed_logins, u.locked_until, "locked", org_id,
@@ -99,9 +102,7 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
             return rc;
         out->retry_after = wait;
         return error(err, ERR_RATE_LIMITED,
-                     "too many failed logins: try again in %" PRId64 " s / 登录失败次数过多，"
-                     "请 %" PRId64 " 秒后再试",
-                     wait, wait);
+                     "too many failed logins: try again in %" PRId64 " s", wait);
     }
     bool ok = auth_password_verify(hash, password);
     if (!ok || strcmp(u.status, "active")) {
@@ -177,7 +178,7 @@ static int approval_refused(struct err *err, const char *approver, int perm)
 {
     return error(err, ERR_FORBIDDEN,
                  "approval by '%s' refused: unknown or disabled user, wrong password, or no "
-                 "permission '%s' / 审批人验证失败",
+                 "permission '%s'",
                  approver, perm_name(perm)),
            err_field(err, "approver");
 }
@@ -199,7 +200,7 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
         return error(err, ERR_INVALID, "field 'approver_password' is missing"),
                err_field(err, "approver_password");
     if (c->actor && !strcmp(approver, c->actor))
-        return error(err, ERR_INVALID, "the approver must be someone else than %s / 不能自己审批",
+        return error(err, ERR_INVALID, "the approver must be someone else than %s",
                      c->actor),
                err_field(err, "approver");
     pthread_once(&dummy_once, dummy_make);
@@ -213,8 +214,11 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
             return rc;
         return approval_refused(err, key, perm);
     }
-    if (rc)
-        return error(err, rc, "%s", ignore.msg);
+    if (rc) {
+        if (err)
+            *err = ignore; /* both languages */
+        return rc;
+    }
     if (u.locked_until > now) {
         int64_t wait = (u.locked_until - now + 999999) / 1000000;
         if ((rc = auth_failed(c, "auth.approve_failed", c->actor, key, u.id, u.failed_logins,
@@ -223,7 +227,7 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
             return rc;
         return error(err, ERR_RATE_LIMITED,
                      "approver '%s' is locked after failed passwords: try again in %" PRId64
-                     " s / 审批人已锁定",
+                     " s",
                      key, wait);
     }
     bool ok = auth_password_verify(hash, password);
@@ -251,11 +255,6 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
     return 0;
 }
 
-static int no_session(struct err *err, const char *why)
-{
-    return error(err, ERR_UNAUTHENTICATED, "%s: log in again / 请重新登录", why);
-}
-
 int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char *token,
                        struct principal *out, struct err *err)
 {
@@ -263,13 +262,13 @@ int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char 
     int64_t now = ctx_now(c);
     memset(out, 0, sizeof(*out));
     if (!auth_session_format_ok(token))
-        return no_session(err, "invalid session");
+        return error(err, ERR_UNAUTHENTICATED, "invalid session: log in again");
     auth_secret_hash(token, th);
     struct store_stmt *st = store_q(c->db, Q_SESSION_GET);
     store_bind_text(st, 1, th);
     int rc = store_one(st, err);
     if (rc == ERR_NOT_FOUND)
-        return no_session(err, "no such session");
+        return error(err, ERR_UNAUTHENTICATED, "no such session: log in again");
     if (rc)
         return rc;
     out->session_id = store_col_i64(st, 0);
@@ -291,7 +290,9 @@ int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char 
         store_bind_i64(st, 1, out->session_id);
         if ((rc = store_exec(st, err)))
             return rc;
-        return no_session(err, expired ? "session expired" : "user disabled");
+        if (expired)
+            return error(err, ERR_UNAUTHENTICATED, "session expired: log in again");
+        return error(err, ERR_UNAUTHENTICATED, "user disabled: log in again");
     }
     if (now - last_seen >= TOUCH_EVERY_US) {
         st = store_q(c->db, Q_SESSION_TOUCH);
@@ -341,9 +342,7 @@ int auth_change_password(struct ctx *c, const struct auth_policy *pol, const str
                               u.locked_until, "password change while locked", p->org_id, err)))
             return rc;
         return error(err, ERR_RATE_LIMITED,
-                     "too many wrong passwords: try again in %" PRId64 " s / 密码错误次数过多，"
-                     "请 %" PRId64 " 秒后再试",
-                     *retry_after, *retry_after);
+                     "too many wrong passwords: try again in %" PRId64 " s", *retry_after);
     }
     if (!auth_password_verify(hash, old)) {
         int64_t failures = u.failed_logins + 1, lock = auth_lockout_us(pol, failures);
@@ -351,7 +350,7 @@ int auth_change_password(struct ctx *c, const struct auth_policy *pol, const str
                               lock ? now + lock : 0, "wrong old password (password change)",
                               p->org_id, err)))
             return rc;
-        return error(err, ERR_FORBIDDEN, "the current password is wrong / 原密码错误"),
+        return error(err, ERR_FORBIDDEN, "the current password is wrong"),
                err_field(err, "old_password");
     }
     if ((rc = auth_password_check(new_pw, p->username, pol->password_min, err)))

@@ -307,7 +307,7 @@ static int keep_last_admin(struct ctx *c, const struct user_info *u, const char 
         return 0;
     return error(err, ERR_CONFLICT,
                  "user '%s' is the last active administrator of the whole tree: add or enable "
-                 "another one first / 不能停用最后一个系统管理员",
+                 "another one first",
                  u->username);
 }
 

@@ -190,11 +190,11 @@ int customer_prepare(struct ctx *c, const struct customer_in *in, struct custome
                          out->closed_on, out->opened_on);
     }
     bool is_closed = !strcmp(out->status, "closed");
-    if (is_closed != (out->closed_on != NULL))
-        return error(err, ERR_INVALID,
-                     out->closed_on ? "closed_on '%s' given but status is not 'closed'"
-                                    : "status 'closed' needs closed_on%s",
-                     out->closed_on ? out->closed_on : "");
+    if (is_closed && !out->closed_on)
+        return error(err, ERR_INVALID, "status 'closed' needs closed_on");
+    if (!is_closed && out->closed_on)
+        return error(err, ERR_INVALID, "closed_on '%s' given but status is not 'closed'",
+                     out->closed_on);
 
     out->has_phone = out->has_id_no = false;
     const char *phone = ctx_trim(c, in->phone);

@@ -55,6 +55,15 @@ bad:
 
 /* ---- rows ---- */
 
+/* The error of a line that was not posted, in both languages. */
+static int unposted_error(struct err *err, const struct post_line *l)
+{
+    error(err, l->status, "%s", l->error);
+    if (err && l->error_zh)
+        snprintf(err->msg_zh, sizeof(err->msg_zh), "%s", l->error_zh);
+    return l->status;
+}
+
 static struct date col_date(struct store_stmt *st, int col)
 {
     struct date d = { 0, 0, 0 };
@@ -345,7 +354,7 @@ int ledger_pay(struct ctx *c, const struct pay_req *q, struct pay_result *r, str
     if ((ret = ledger_post_many(c, &o, &l, 1, err)))
         goto out;
     if (l.status < 0) {
-        ret = error(err, l.status, "%s", l.error);
+        ret = unposted_error(err, &l);
         goto out;
     }
     r->payment_id = l.payment_id;
@@ -394,7 +403,7 @@ int ledger_post_credit(struct ctx *c, int64_t account_id, int64_t amount_fen, co
     if ((ret = ledger_post_many(c, &o, &l, 1, err)))
         return ret;
     if (l.status < 0)
-        return error(err, l.status, "%s", l.error);
+        return unposted_error(err, &l);
     r->payment_id = l.payment_id;
     r->duplicate = l.status == LINE_REPEAT;
     r->fee_fen = l.fee_fen;
@@ -441,7 +450,7 @@ int ledger_post_bill(struct ctx *c, int64_t bill_id, struct err *err)
         struct post_opts o = { .channel = "adjustment", .kind = "adjustment", .all_orgs = true };
         if ((ret = ledger_post_many(c, &o, &l, 1, err)))
             return ret;
-        return l.status < 0 ? error(err, l.status, "%s", l.error) : 0;
+        return l.status < 0 ? unposted_error(err, &l) : 0;
     }
     st = store_q(c->db, Q_LEDGER_REC_INSERT);
     store_bind_i64(st, 1, bill_id);

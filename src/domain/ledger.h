@@ -53,6 +53,7 @@ struct post_line {
     int status;        /* LINE_POSTED, LINE_REPEAT (same ref, account and amount posted
                           before: payment_id is that one), or a negative ERR_* */
     const char *error; /* why not, when status < 0 (ctx arena) */
+    const char *error_zh; /* the same in Chinese, or NULL (ctx arena); see ledger_line_error() */
     int64_t payment_id;
     int64_t fee_fen;   /* late fees accrued to the payment date by this posting */
     int64_t to_fees_fen, to_principal_fen, credit_fen;

@@ -74,14 +74,14 @@ static int line_fail(struct ctx *c, struct post_line *l, int code, const char *f
     PMIS_PRINTF(4, 5);
 static int line_fail(struct ctx *c, struct post_line *l, int code, const char *fmt, ...)
 {
-    struct strbuf sb = STRBUF_INIT;
+    struct err e = ERR_INIT; /* both languages (po/zh_CN.po) */
     va_list ap;
     va_start(ap, fmt);
-    strbuf_vaddf(&sb, fmt, ap);
+    error_v(&e, code, fmt, ap);
     va_end(ap);
     l->status = code;
-    l->error = arena_strdup(c->arena, sb.buf);
-    strbuf_release(&sb);
+    l->error = arena_strdup(c->arena, e.msg);
+    l->error_zh = e.msg_zh[0] ? arena_strdup(c->arena, e.msg_zh) : NULL;
     return 0;
 }
 
@@ -453,6 +453,7 @@ int ledger_post_many(struct ctx *c, const struct post_opts *o, struct post_line 
         struct post_line *l = &lines[i];
         l->status = 0;
         l->error = NULL;
+        l->error_zh = NULL;
         l->payment_id = l->fee_fen = l->to_fees_fen = l->to_principal_fen = 0;
         l->credit_fen = l->balance_fen = 0;
     }

@@ -122,7 +122,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
             break;
         }
         if ((ret = money_parse(field(c, rec, 3), &l.amount_fen, err))) {
-            ret = error(err, ret, "line %" PRIu64 ": %s", rec->line, err->msg);
+            error_prefix(err, "line %" PRIu64 ": ", rec->line); /* ret stays */
             break;
         }
         if (l.amount_fen <= 0) {
@@ -131,7 +131,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
         }
         if (rec->n == 5 && *field(c, rec, 4)) {
             if ((ret = date_parse(field(c, rec, 4), &l.paid_on, err))) {
-                ret = error(err, ret, "line %" PRIu64 ": %s", rec->line, err->msg);
+                error_prefix(err, "line %" PRIu64 ": ", rec->line); /* ret stays */
                 break;
             }
             if (date_cmp(l.paid_on, today) > 0) {

@@ -197,12 +197,13 @@ static void mask_id_like(const char *folded, size_t n, const char *orig, struct 
 PMIS_PRINTF(4, 5)
 static int pii_error(struct err *err, const char *what, const char *masked, const char *fmt, ...)
 {
-    char reason[256];
+    if (!err)
+        return ERR_INVALID;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    error_v(err, ERR_INVALID, fmt, ap);
     va_end(ap);
-    return error(err, ERR_INVALID, "invalid %s '%s': %s", what, masked, reason);
+    return error_prefix(err, "invalid %s '%s': ", what, masked);
 }
 
 int pii_id_parse(const char *s, int32_t today, struct pii_id *out, struct err *err)
@@ -230,9 +231,8 @@ int pii_id_parse(const char *s, int32_t today, struct pii_id *out, struct err *e
         goto out;
     }
     if (!all_digits(v, n == 18 ? 17 : 15) || (n == 18 && !all_digits(v + 17, 1) && v[17] != 'X')) {
-        rc = pii_error(err, "ID number", m.buf, "%s",
-                       n == 18 ? "only digits and a final X are allowed"
-                               : "only digits are allowed");
+        rc = n == 18 ? pii_error(err, "ID number", m.buf, "only digits and a final X are allowed")
+                     : pii_error(err, "ID number", m.buf, "only digits are allowed");
         goto out;
     }
     struct pii_id id = { 0 };

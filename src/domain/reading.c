@@ -9,9 +9,8 @@
 /* Restate an error about a stored value as ERR_CORRUPT naming the table. */
 static int corrupt(struct err *err, const char *table)
 {
-    char msg[sizeof(err->msg)];
-    snprintf(msg, sizeof(msg), "%s", err->msg);
-    return error(err, ERR_CORRUPT, "%s: %s", table, msg);
+    err->code = ERR_CORRUPT;
+    return error_prefix(err, "%s: ", table);
 }
 
 /* Columns READ_ROW_COLS from `col`: read_on, seven registers, source, status. */

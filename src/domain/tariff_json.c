@@ -45,15 +45,33 @@ struct pctx {
 };
 
 static int fail(struct pctx *p, const char *item, const char *fmt, ...) PMIS_PRINTF(3, 4);
+/* The message in p->err (both languages) as ERR_INVALID naming the tariff and the item. */
+static int fail_prefix(struct pctx *p, const char *item)
+{
+    p->err->code = ERR_INVALID;
+    return error_prefix(p->err, "tariff '%s'%s%s: %s: ", p->code, *p->version ? " " : "",
+                        p->version, item);
+}
+
 static int fail(struct pctx *p, const char *item, const char *fmt, ...)
 {
-    char msg[700];
+    if (!p->err)
+        return ERR_INVALID;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    error_v(p->err, ERR_INVALID, fmt, ap);
     va_end(ap);
-    return error(p->err, ERR_INVALID, "tariff '%s'%s%s: %s: %s", p->code, *p->version ? " " : "",
-                 p->version, item, msg);
+    return fail_prefix(p, item);
+}
+
+/* fail() with the message of `e`. */
+static int fail_err(struct pctx *p, const char *item, const struct err *e)
+{
+    if (!p->err)
+        return ERR_INVALID;
+    *p->err = *e;
+    p->err->field[0] = '\0';
+    return fail_prefix(p, item);
 }
 
 /* Reject keys not in `allowed` (NULL-terminated). */
@@ -117,7 +135,7 @@ static int get_price(struct pctx *p, json_t *v, const char *item, int64_t *out)
     if (!json_is_string(v))
         return fail(p, item, "prices are strings such as \"0.4883\"");
     if (price_parse(json_string_value(v), out, &e))
-        return fail(p, item, "%s", e.msg);
+        return fail_err(p, item, &e);
     if (*out < 0)
         return fail(p, item, "negative price '%s'", json_string_value(v));
     if (*out > TARIFF_PRICE_MAX_E8)
@@ -147,7 +165,7 @@ static int get_kwh(struct pctx *p, json_t *v, const char *item, int64_t *wh)
             return fail(p, item, "kWh out of range");
     } else if (json_is_string(v)) {
         if (energy_parse_kwh(json_string_value(v), wh, &e))
-            return fail(p, item, "%s", e.msg);
+            return fail_err(p, item, &e);
     } else {
         return fail(p, item, "kWh must be an integer or a string");
     }
@@ -860,7 +878,7 @@ static int parse_version(struct pctx *p, json_t *o, size_t idx, struct tariff_ve
         (rc = get_str(p, o, "effective_from", "effective_from", true, &from)))
         return rc;
     if (date_parse(from, &v->from, &e))
-        return fail(p, "effective_from", "%s", e.msg);
+        return fail_err(p, "effective_from", &e);
     snprintf(p->version, sizeof(p->version), "version %s", from);
     if ((rc = check_keys(p, o, "version", keys)) ||
         (rc = get_str(p, o, "note", "note", false, &note)))
@@ -945,11 +963,12 @@ static int parse_tariff(json_t *o, size_t idx, struct tariff **out, struct err *
             goto fail;
         if (i > 0 && t->v[i].from_day <= t->v[i - 1].from_day) {
             char b[DATE_BUF_SIZE];
-            rc = fail(&p, "effective_from",
-                      t->v[i].from_day == t->v[i - 1].from_day
-                          ? "duplicate effective date %s"
-                          : "versions must be in ascending order of effective_from (%s)",
-                      date_format(t->v[i].from, b));
+            date_format(t->v[i].from, b);
+            if (t->v[i].from_day == t->v[i - 1].from_day)
+                rc = fail(&p, "effective_from", "duplicate effective date %s", b);
+            else
+                rc = fail(&p, "effective_from",
+                          "versions must be in ascending order of effective_from (%s)", b);
             goto fail;
         }
     }

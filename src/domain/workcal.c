@@ -82,7 +82,7 @@ static int day_check(struct ctx *c, const char *day, char canon[DATE_BUF_SIZE], 
     if (c->scope_org_id)
         return error(err, ERR_FORBIDDEN,
                      "the working-day calendar serves every org: only a user of the whole tree "
-                     "may change it / 仅总部用户可维护工作日历");
+                     "may change it");
     if (!day || date_parse(day, d, err))
         return error(err, ERR_INVALID, "invalid date '%s': expected YYYY-MM-DD", day ? day : ""),
                err_field(err, "date");

@@ -7,6 +7,10 @@ export PMIS_DB="$PMIS_TEST_DB"
 export PMIS_KEYS_FILE="$T/pmis.keys"
 export PMIS_AS=tester
 export PMIS_CONFIG=/dev/null
+# pmis prints errors in Chinese when LC_ALL, LC_MESSAGES or LANG starts with "zh": the tests
+# assert the English texts (LC_CTYPE still follows LANG)
+unset LC_ALL
+export LC_MESSAGES=C
 tap_n=0
 tap_failed=0
 

@@ -44,7 +44,7 @@ check "each with its permission and parameters" \
     test "$(jq -c '.paths["/api/v1/customers/{id}/pii/{field}"].post | [.["x-permission"], [.parameters[].name], .["x-csrf"]]' "$T/body")" = '["pii:read",["id","field"],true]'
 check "public routes need no authentication" \
     test "$(jq -c '.paths["/healthz"].get.security' "$T/body")" = '[]'
-expect "unknown route" 404 '{"error":{"code":"not_found","message":"no such resource / 资源不存在"}}' \
+expect "unknown route" 404 '{"error":{"code":"not_found","message":"no such resource"}}' \
     GET /api/v1/nothing
 expect "wrong method" 405 \
     '{"error":{"code":"method_not_allowed","message":"method DELETE is not allowed here"}}' \
@@ -52,10 +52,10 @@ expect "wrong method" 405 \
 
 # --- authentication ---
 expect "no session" 401 \
-    '{"error":{"code":"unauthenticated","message":"authentication required / 请先登录"}}' \
+    '{"error":{"code":"unauthenticated","message":"authentication required"}}' \
     GET /api/v1/customers/1000000000
 expect "a forged session cookie" 401 \
-    '{"error":{"code":"unauthenticated","message":"no such session: log in again / 请重新登录"}}' \
+    '{"error":{"code":"unauthenticated","message":"no such session: log in again"}}' \
     GET /api/v1/customers/1000000000 -b "pmis_session=$(printf '%064d' 7)"
 bad='{"error":{"code":"unauthenticated","message":"invalid user name or password"}}'
 expect "wrong password" 401 "$bad" POST /api/v1/auth/login -H "$JSON" \
@@ -82,10 +82,10 @@ check "only the session token's SHA-256 is stored" test "$(sql "SELECT COUNT(*) 
     WHERE token_hash = '$(printf %s "$token" | sha256sum | cut -c1-64)'")/$(sql "SELECT COUNT(*)
     FROM auth_session WHERE token_hash = '$token'")" = 1/0
 expect "before changing it nothing else works" 403 \
-    '{"error":{"code":"forbidden","message":"the one-time password must be changed first (POST /api/v1/auth/password) / 请先修改初始密码"}}' \
+    '{"error":{"code":"forbidden","message":"the one-time password must be changed first (POST /api/v1/auth/password)"}}' \
     GET /api/v1/customers/1000000000 -b "$T/admin.jar"
 expect "password change without the CSRF header" 403 \
-    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header / CSRF 校验失败"}}' \
+    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header"}}' \
     POST /api/v1/auth/password -b "$T/admin.jar" -H "$JSON" \
     -d "{\"old_password\":\"$otp\",\"new_password\":\"Zq5pLm8nRt\"}"
 expect "a too short new password" 400 \
@@ -108,7 +108,7 @@ check "three failures in a row" test "$status" = 401
 req POST /api/v1/auth/login -H "$JSON" -d '{"username":"cashier1","password":"Cq7ZtB3vNm"}'
 check "lock the account even for the right password" test "$status" = 429
 check "with the wait in the message" \
-    grep -qE '^\{"error":\{"code":"rate_limited","message":"too many failed logins: try again in 30 s / 登录失败次数过多，请 30 秒后再试"\}\}$' "$T/body"
+    grep -qE '^\{"error":\{"code":"rate_limited","message":"too many failed logins: try again in 30 s"\}\}$' "$T/body"
 check "the lockout is stored" \
     test "$(sql "SELECT failed_logins FROM app_user WHERE username = 'cashier1'")" = 3
 expect_ok "an administrator clears it" user enable cashier1
@@ -149,7 +149,7 @@ expect "a reveal needs a reason" 400 \
     POST /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar" -H "$JSON" \
     -H "X-CSRF-Token: $agent_csrf" -d '{}'
 expect "a reveal is a write: without the CSRF token" 403 \
-    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header / CSRF 校验失败"}}' \
+    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header"}}' \
     POST /api/v1/customers/1000000000/pii/phone -b "$T/agent.jar" -H "$JSON" \
     -d '{"reason":"callback"}'
 expect "and no longer a GET" 405 \
@@ -165,7 +165,7 @@ expect "no reveal in another subtree" 404 \
     POST /api/v1/customers/1000000001/pii/phone -b "$T/agent.jar" -H "$JSON" \
     -H "X-CSRF-Token: $agent_csrf" -d '{"reason":"x"}'
 expect "reveal without pii:read" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required"}}' \
     POST /api/v1/customers/1000000000/pii/phone -b "$T/cashier.jar" -H "$JSON" \
     -d '{"reason":"x"}' -H 'X-Request-Id: denied-1'
 check "the denial is audited" \
@@ -177,10 +177,10 @@ check "the denied reveal did not reveal" \
 digest=$(db_digest)
 new='{"name":"王五","user_type":"resident","voltage":"220V","address":"杭州市某路3号","org":"XH01","phone":"13700001234","opened_on":"2024-06-01"}'
 expect "create without the CSRF header" 403 \
-    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header / CSRF 校验失败"}}' \
+    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header"}}' \
     POST /api/v1/customers -b "$T/agent.jar" -H "$JSON" -d "$new"
 expect "create with a wrong CSRF token" 403 \
-    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header / CSRF 校验失败"}}' \
+    '{"error":{"code":"forbidden","message":"missing or wrong X-CSRF-Token header"}}' \
     POST /api/v1/customers -b "$T/agent.jar" -H "$JSON" -H "X-CSRF-Token: $(printf '%064d' 1)" \
     -d "$new"
 expect "malformed JSON" 400 \
@@ -202,7 +202,7 @@ expect "a customer in another subtree cannot be created" 404 \
     POST /api/v1/customers -b "$T/agent.jar" -H "$JSON" -H "X-CSRF-Token: $agent_csrf" \
     -d "$(echo "$new" | sed 's/"XH01"/"NB"/')"
 expect "a cashier may not create customers" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'customer:write'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'customer:write'"'"' required"}}' \
     POST /api/v1/customers -b "$T/cashier.jar" -H "$JSON" -d "$new"
 head -c 5000 /dev/zero | tr '\0' 'a' >"$T/big"
 expect "a body over the limit" 413 \
@@ -239,7 +239,7 @@ check "the customer table is intact" test "$(sql "SELECT COUNT(*) FROM customer"
 
 # --- audit log for auditors ---
 expect "the audit log needs audit:read" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'audit:read'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'audit:read'"'"' required"}}' \
     GET /api/v1/audit -b "$T/agent.jar"
 login auditor1 Rw8xWq4rTp auditor.jar
 req GET '/api/v1/audit?action=pii.reveal' -b "$T/auditor.jar"
@@ -260,7 +260,7 @@ check "a bearer token reads" test "$status" = 200
 req GET /api/v1/customers/1000000001 -H "Authorization: Bearer $tok"
 check "within its owner's subtree" test "$status" = 404
 expect "but only with the permissions it was given" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'pii:read'"'"' required"}}' \
     POST /api/v1/customers/1000000000/pii/phone -H "Authorization: Bearer $tok" -H "$JSON" \
     -d '{"reason":"x"}'
 expect_fail "a token cannot exceed its owner" 65 "user 'agent' does not hold permission 'audit:read'" \
@@ -273,7 +273,7 @@ expect "a revoked token" 401 \
 # --- expiry and logout ---
 sql "UPDATE auth_session SET last_seen_at = 0 WHERE user_id = (SELECT id FROM app_user WHERE username = 'cashier1')"
 expect "an idle session expires" 401 \
-    '{"error":{"code":"unauthenticated","message":"session expired: log in again / 请重新登录"}}' \
+    '{"error":{"code":"unauthenticated","message":"session expired: log in again"}}' \
     GET /api/v1/auth/me -b "$T/cashier.jar"
 check "and is deleted" \
     test "$(sql "SELECT COUNT(*) FROM auth_session WHERE user_id = (SELECT id FROM app_user WHERE username = 'cashier1')")" = 0

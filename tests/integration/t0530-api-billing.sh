@@ -58,7 +58,7 @@ expect "an unknown tariff" 404 \
     '{"error":{"code":"not_found","message":"unknown tariff '"'"'NOPE'"'"'"}}' \
     GET /api/v1/tariffs/NOPE -b "$T/clerk.jar"
 expect "field crews may not read tariffs" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'tariff:read'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'tariff:read'"'"' required"}}' \
     GET /api/v1/tariffs -b "$T/crew.jar"
 
 req GET '/api/v1/bills?period=2025-05' -b "$T/clerk.jar"

@@ -110,7 +110,7 @@ expect "from after to" 400 \
     '{"error":{"code":"invalid","message":"period 2024-12 is after 2024-11","field":"from"}}' \
     GET '/api/v1/reports/sales?from=2024-12&to=2024-11' -b "$T/boss.jar"
 expect "a cashier has no report:read" 403 \
-    '{"error":{"code":"forbidden","message":"permission '"'"'report:read'"'"' required / 无权限"}}' \
+    '{"error":{"code":"forbidden","message":"permission '"'"'report:read'"'"' required"}}' \
     GET '/api/v1/reports/sales' -b "$T/cashier.jar"
 
 # --- collection rate and aging against the CLI ---

@@ -1,14 +1,17 @@
 // The one way the UI talks to the server: the public JSON API under /api/v1, same origin,
 // the session in an HttpOnly cookie. Every write carries the CSRF token the login (or
-// /auth/me) returned. Errors become ApiError with the server's code, message and field.
+// /auth/me) returned. Every request says the UI's language (Accept-Language), so the server
+// answers errors in it. Errors become ApiError with the server's code, message and field (and
+// messageEn, the English text, when the message is Chinese).
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, messageEn) {
     super(message)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.field = field
+    this.messageEn = messageEn || message
   }
 }
 
@@ -35,8 +38,14 @@ export function queryString(params = {}) {
   return s ? `?${s}` : ''
 }
 
+/** The UI's language as an Accept-Language value: <html lang>, which main.js and setLang()
+ *  keep; Chinese unless it is English. */
+export function uiLanguage() {
+  return globalThis.document?.documentElement?.lang === 'en' ? 'en' : 'zh-CN'
+}
+
 export async function api(method, path, { body, query, fetchImpl = globalThis.fetch } = {}) {
-  const headers = { Accept: 'application/json' }
+  const headers = { Accept: 'application/json', 'Accept-Language': uiLanguage() }
   const write = method !== 'GET' && method !== 'HEAD'
   if (write && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -61,7 +70,7 @@ export async function api(method, path, { body, query, fetchImpl = globalThis.fe
   }
   if (!res.ok) {
     const e = data?.error || {}
-    const err = new ApiError(res.status, e.code || 'internal', e.message || res.statusText, e.field)
+    const err = new ApiError(res.status, e.code || 'internal', e.message || res.statusText, e.field, e.message_en)
     if (res.status === 401 && path !== '/auth/login' && onUnauthenticated) onUnauthenticated(err)
     throw err
   }

@@ -78,7 +78,7 @@ try {
       await option(page, 'cashier').click()
       await page.keyboard.press('Escape')
       await page.locator('[data-test=new-submit]').click()
-      await toast(page, 'adm-error', "user 'wanggong' already exists")
+      await toast(page, 'adm-error', "用户 'wanggong' 已存在") // the API's message, in Chinese
       await page.keyboard.press('Escape')
     })
     await step(page, 'users: disable and enable again', async () => {
@@ -180,7 +180,7 @@ try {
       await shot(page, 'admin-calendar-zh')
       await field(page, 'cal-date').fill('2025-10-13')
       await page.locator('[data-test=cal-submit]').click()
-      await toast(page, 'adm-error', 'saturday or sunday')
+      await toast(page, 'adm-error', '调休工作日必须是星期六或星期日')
       await field(page, 'cal-date').fill('2025-02-30')
       await page.locator('[data-test=cal-submit]').click()
       await toast(page, 'adm-error', "2025-02-30")

@@ -96,7 +96,7 @@ try {
     })
     await step(page, 'applications: completed with the meter, every stage met', async () => {
       await page.locator('[data-test=complete]').click()
-      await page.getByText('needs the meter to install').first().waitFor() // the API's refusal
+      await page.getByText('新装办结需要给出要安装的电能表').first().waitFor() // the API's refusal, in Chinese
       assert((await text(page, '[data-test=app-state]')) === '办理中', 'nothing changed')
       await field(page, 'done-meter').fill('WA-1')
       await page.locator('[data-test=complete]').click()
@@ -155,7 +155,7 @@ try {
       await page.locator('[data-test=record-open]').click()
       await field(page, 'rec-ticket').fill(process.env.SURVEY_OPEN)
       await page.locator('[data-test=rec-submit]').click()
-      await page.getByText(/数据冲突/).first().waitFor() // a second, different answer: 409
+      await page.getByText(/每张工单只记录一次回访结果/).first().waitFor() // a second, different answer: 409
       await page.keyboard.press('Escape')
     })
     await step(page, 'dashboard: the satisfaction trend', async () => {

@@ -123,7 +123,7 @@ try {
     await step(page, 'en: a wrong password shows the error in English', async () => {
       await login(page, enUser, 'not-the-password-1')
       const err = await text(page, '[data-test=login-error]')
-      assert(err.includes('Wrong user name or password'), `error text: ${err}`)
+      assert(err.includes('invalid user name or password'), `error text: ${err}`) // the server's English
     })
     await step(page, 'en: first login, password change, dashboard in English', async () => {
       await login(page, enUser, enOtp)

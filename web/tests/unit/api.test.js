@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { api, ApiError, queryString, setCsrfToken } from '../../src/api.js'
+import { api, ApiError, queryString, setCsrfToken, uiLanguage } from '../../src/api.js'
 
 function fakeFetch(status, body) {
   const calls = []
@@ -39,6 +39,29 @@ describe('api', () => {
     const e = await api('GET', '/customers', { fetchImpl: f }).catch((x) => x)
     expect(e).toBeInstanceOf(ApiError)
     expect([e.status, e.code, e.message, e.field]).toEqual([400, 'invalid', 'bad', 'limit'])
+  })
+  it("sends the UI's language as Accept-Language: <html lang>, Chinese by default", async () => {
+    const f = fakeFetch(200, {})
+    await api('GET', '/auth/me', { fetchImpl: f })
+    expect(f.calls[0].init.headers['Accept-Language']).toBe('zh-CN')
+    globalThis.document = { documentElement: { lang: 'en' } }
+    try {
+      expect(uiLanguage()).toBe('en')
+      await api('GET', '/auth/me', { fetchImpl: f })
+      expect(f.calls[1].init.headers['Accept-Language']).toBe('en')
+      globalThis.document.documentElement.lang = 'zh-CN'
+      expect(uiLanguage()).toBe('zh-CN')
+    } finally {
+      delete globalThis.document
+    }
+  })
+  it('keeps the English text of a Chinese error', async () => {
+    const f = fakeFetch(404, { error: { code: 'not_found', message: '资源不存在', message_en: 'no such resource' } })
+    const e = await api('GET', '/x', { fetchImpl: f }).catch((x) => x)
+    expect([e.message, e.messageEn]).toEqual(['资源不存在', 'no such resource'])
+    const g = fakeFetch(404, { error: { code: 'not_found', message: 'no such resource' } })
+    const e2 = await api('GET', '/x', { fetchImpl: g }).catch((x) => x)
+    expect(e2.messageEn).toBe('no such resource')
   })
   it('marks network failures', async () => {
     const e = await api('GET', '/x', { fetchImpl: async () => { throw new TypeError('Failed to fetch') } }).catch((x) => x)

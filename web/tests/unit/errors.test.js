@@ -12,31 +12,31 @@ const zh = tr('zh-CN')
 const en = tr('en')
 
 describe('errorText', () => {
-  const bad = new ApiError(401, 'unauthenticated', 'invalid user name or password')
-  it('translates a wrong password', () => {
-    expect(errorText(bad, zh, 'zh-CN')).toBe('用户名或密码错误')
-    expect(errorText(bad, en, 'en')).toBe('Wrong user name or password')
+  it("shows the server's message as it is: it answers in the UI's language", () => {
+    const cn = new ApiError(401, 'unauthenticated', '用户名或密码错误', undefined, 'invalid user name or password')
+    expect(errorText(cn, zh)).toBe('用户名或密码错误')
+    const e = new ApiError(401, 'unauthenticated', 'invalid user name or password')
+    expect(errorText(e, en)).toBe('invalid user name or password')
+    const lock = new ApiError(429, 'rate_limited', '登录失败次数过多：请 30 秒后再试', undefined,
+      'too many failed logins: try again in 30 s')
+    expect(errorText(lock, zh)).toBe('登录失败次数过多：请 30 秒后再试')
+    const q = new ApiError(400, 'invalid', "query parameter 'limit' must be an integer from 1 to 1000")
+    expect(errorText(q, en)).toBe("query parameter 'limit' must be an integer from 1 to 1000")
   })
-  it('keeps the figures of a lockout and a password rule', () => {
-    const lock = new ApiError(429, 'rate_limited', 'too many failed logins: try again in 30 s / 登录失败次数过多，请 30 秒后再试')
-    expect(errorText(lock, zh, 'zh-CN')).toBe('登录失败次数过多，请 30 秒后再试')
-    expect(errorText(lock, en, 'en')).toBe('Too many failed logins: try again in 30 s')
-    const short = new ApiError(400, 'invalid', 'password is too short: at least 10 characters')
-    expect(errorText(short, zh, 'zh-CN')).toBe('密码太短：至少 10 个字符')
+  it('gives two texts its own wording, matched on the English text', () => {
+    const second = new ApiError(400, 'invalid', '账户 3300000001 是重要客户：停电需要第二审批人（--second-approver）',
+      'second_approver', 'account 3300000001 is an important customer (重要客户): its disconnection needs a second approver (--second-approver)')
+    expect(errorText(second, zh)).toBe('3300000001 是重要客户：停电还须第二授权人批准')
+    expect(errorText({ message: 'log in again' }, zh)).toBe('会话已失效，请重新登录')
   })
-  it('shows the matching half of a bilingual message', () => {
-    const e = new ApiError(403, 'forbidden', "permission 'customer:read' required / 无权限")
-    expect(errorText(e, zh, 'zh-CN')).toBe('无权限')
-    expect(errorText(e, en, 'en')).toBe("permission 'customer:read' required")
-  })
-  it('falls back to the code, with the detail', () => {
-    const e = new ApiError(400, 'invalid', "query parameter 'limit' must be an integer from 1 to 1000")
-    expect(errorText(e, zh, 'zh-CN')).toBe("输入有误：query parameter 'limit' must be an integer from 1 to 1000")
-    expect(errorText(e, en, 'en')).toBe("query parameter 'limit' must be an integer from 1 to 1000")
+  it('falls back to the text of the code when there is no message', () => {
+    expect(errorText(new ApiError(403, 'forbidden', ''), zh)).toBe(zh('errors.code.forbidden'))
+    expect(errorText(new ApiError(500, '', ''), zh)).toBe(zh('errors.unknown'))
+    expect(errorText(null, en)).toBe(en('errors.unknown'))
   })
   it('names network failures', () => {
     const e = new ApiError(0, 'network', 'Failed to fetch')
     e.network = true
-    expect(errorText(e, zh, 'zh-CN')).toBe('无法连接服务器，请检查网络后重试')
+    expect(errorText(e, zh)).toBe('无法连接服务器，请检查网络后重试')
   })
 })
