@@ -1,14 +1,24 @@
 /*
- * /api/v1/auth: login (session cookie + CSRF token), logout, who am I, change password.
+ * /api/v1/auth: login (session cookie + CSRF token), logout, who am I (with permissions and
+ * roles), change password.
  * The cookie is HttpOnly and SameSite=Strict (Secure under TLS); the CSRF token travels in
  * the login reply and in /me, and comes back in the X-CSRF-Token header of every write.
  */
 #include "core/common.h"
 #include "api/api.h"
 
-static json_t *me_json(struct api_req *r, const struct principal *p)
+/* The caller as /me and the login answer it: who, permissions, role codes, how authenticated.
+ * *out NULL on error. */
+static int me_json(struct api_req *r, const struct principal *p, json_t **out)
 {
-    json_t *o = json_object(), *perms = json_array();
+    const char *roles;
+    int rc = auth_principal_roles(&r->ctx, p, &roles, &r->err);
+    *out = NULL;
+    if (rc)
+        return rc;
+    json_t *o = json_object(), *perms = json_array(), *codes = json_array();
+    for (const char *s = roles; *s; s += strcspn(s, ","), s += *s == ',')
+        json_array_append_new(codes, json_stringn(s, strcspn(s, ",")));
     json_object_set_new(o, "username", json_string(p->username));
     json_object_set_new(o, "display_name", json_string(p->display_name));
     json_object_set_new(o, "org", api_json_str(p->org_code));
@@ -16,6 +26,7 @@ static json_t *me_json(struct api_req *r, const struct principal *p)
         if (p->perms & PERM_BIT(i))
             json_array_append_new(perms, json_string(perm_name(i)));
     json_object_set_new(o, "permissions", perms);
+    json_object_set_new(o, "roles", codes);
     json_object_set_new(o, "must_change_password", json_boolean(p->must_change));
     json_object_set_new(o, "auth", json_string(p->session_id ? "session" : "token"));
     if (p->session_id)
@@ -23,8 +34,8 @@ static json_t *me_json(struct api_req *r, const struct principal *p)
     else
         json_object_set_new(o, "token", json_string(p->token_name));
     json_object_set_new(o, "expires_at", api_json_time(p->expires_at));
-    UNUSED(r);
-    return o;
+    *out = o;
+    return 0;
 }
 
 int api_auth_login(struct api_req *r)
@@ -44,7 +55,8 @@ int api_auth_login(struct api_req *r)
     r->set_cookie = arena_sprintf(
         &r->arena, "pmis_session=%s; Path=/; Max-Age=%" PRId64 "; HttpOnly; SameSite=Strict%s",
         out.token, r->cfg->policy.absolute_us / 1000000, r->tls ? "; Secure" : "");
-    return api_reply(r, 200, me_json(r, &out.p));
+    json_t *me;
+    return (rc = me_json(r, &out.p, &me)) ? rc : api_reply(r, 200, me);
 }
 
 int api_auth_logout(struct api_req *r)
@@ -61,7 +73,9 @@ int api_auth_logout(struct api_req *r)
 
 int api_auth_me(struct api_req *r)
 {
-    return api_reply(r, 200, me_json(r, &r->who));
+    json_t *me;
+    int rc = me_json(r, &r->who, &me);
+    return rc ? rc : api_reply(r, 200, me);
 }
 
 int api_auth_password(struct api_req *r)

@@ -1,11 +1,11 @@
 /*
  * Users, roles and API tokens over HTTP (user:admin): create a user (a one-time password shown
- * once) and list the users of the caller's subtree, disable or enable one, replace its roles;
- * list the roles, create, change and delete custom ones; create (the secret shown once), list
- * and revoke tokens. The domain
- * (auth_user.c, auth_token.c) scopes everything to the caller's subtree — a user or token of
- * another subtree is 404 like a missing one — audits each change and keeps the last active
- * administrator of the whole tree.
+ * once) and list the users of the caller's subtree (keyset pages by name, filtered), disable or
+ * enable one, replace its roles; list the roles, create, change and delete custom ones; create
+ * (the secret shown once), list and revoke tokens. Create and change replies read their one row
+ * back (user_get, role_get, token_get). The domain (auth_user*.c, auth_role.c, auth_token.c)
+ * scopes everything to the caller's subtree — a user or token of another subtree is 404 like a
+ * missing one — audits each change and keeps the last active administrator of the whole tree.
  */
 #include "core/common.h"
 #include "core/vec.h"
@@ -42,10 +42,21 @@ static int list_reply(struct api_req *r, json_t *items, int rc)
     return api_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* GET /users?name=&org=&status=&after=&limit=: one page of the caller's subtree, by name */
 int api_user_list(struct api_req *r)
 {
+    struct user_filter f = { .prefix = api_query(r, "name"), .org_code = api_query(r, "org"),
+                             .status = api_query(r, "status"), .after = api_query(r, "after") };
+    const char *next = NULL;
+    int rc = api_query_int(r, "limit", 1, 1000, 50, &f.limit);
+    if (rc)
+        return rc;
     json_t *items = json_array();
-    return list_reply(r, items, user_list(&r->ctx, user_item, items, &r->err));
+    if ((rc = user_list(&r->ctx, &f, user_item, items, &next, &r->err))) {
+        json_decref(items);
+        return rc;
+    }
+    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", items, "next", api_json_str(next)));
 }
 
 static int user_reply(struct api_req *r, const char *username)
@@ -134,31 +145,12 @@ static int role_item(void *arg, const struct role_info *ro)
     return 0;
 }
 
-struct role_find {
-    const char *code;
-    json_t *found;
-};
-
-static int role_match(void *arg, const struct role_info *ro)
-{
-    struct role_find *f = arg;
-    if (!f->found && !strcmp(ro->code, f->code))
-        f->found = role_json(ro);
-    return 0;
-}
-
 /* Reply `status` with role `code` as role_list shows it. */
 static int role_reply(struct api_req *r, int status, const char *code)
 {
-    struct role_find f = { code, NULL };
-    int rc = role_list(&r->ctx, role_match, &f, &r->err);
-    if (!rc && !f.found)
-        rc = error(&r->err, ERR_NOT_FOUND, "unknown role '%s'", code);
-    if (rc) {
-        json_decref(f.found);
-        return rc;
-    }
-    return api_reply(r, status, f.found);
+    struct role_info ro;
+    int rc = role_get(&r->ctx, code, &ro, &r->err);
+    return rc ? rc : api_reply(r, status, role_json(&ro));
 }
 
 int api_role_create(struct api_req *r)
@@ -223,19 +215,6 @@ static int token_item(void *arg, const struct token_info *t)
     return 0;
 }
 
-struct token_find {
-    const char *name;
-    json_t *found;
-};
-
-static int token_match(void *arg, const struct token_info *t)
-{
-    struct token_find *f = arg;
-    if (!f->found && !strcmp(t->name, f->name))
-        f->found = token_json(t);
-    return 0;
-}
-
 int api_token_list(struct api_req *r)
 {
     json_t *items = json_array();
@@ -254,15 +233,12 @@ int api_token_create(struct api_req *r)
         (rc = api_body_int(r, "days", 1, 3650, &in.days)))
         return rc;
     struct strbuf tok = STRBUF_INIT;
-    if (!(rc = perms_field(r, token_add(&r->ctx, &in, &tok, &r->err)))) {
-        struct token_find f = { in.name, NULL };
-        if (!(rc = token_list(&r->ctx, token_match, &f, &r->err)) && f.found) {
-            json_object_set_new(f.found, "token", json_string(tok.buf));
-            rc = api_reply(r, 201, f.found);
-        } else {
-            json_decref(f.found);
-            rc = rc ? rc : error(&r->err, ERR_INTERNAL, "token '%s' vanished", in.name);
-        }
+    struct token_info t;
+    if (!(rc = perms_field(r, token_add(&r->ctx, &in, &tok, &r->err))) &&
+        !(rc = token_get(&r->ctx, in.name, &t, &r->err))) {
+        json_t *o = token_json(&t);
+        json_object_set_new(o, "token", json_string(tok.buf));
+        rc = api_reply(r, 201, o);
     }
     strbuf_release(&tok);
     return rc;

@@ -109,7 +109,7 @@ int cmd_user_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     struct cli_list l = CLI_LIST_INIT(cli);
-    return cli_list_end(&l, user_list(&cli->ctx, user_row, &l, &cli->err));
+    return cli_list_end(&l, user_list(&cli->ctx, NULL, user_row, &l, NULL, &cli->err));
 }
 
 static int set_active(struct cli *cli, int argc, char **argv, bool active)

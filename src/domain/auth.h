@@ -121,8 +121,22 @@ struct user_info {
     int64_t failed_logins, locked_until, created_at;
 };
 typedef int user_fn(void *arg, const struct user_info *u);
-/** Every user of the caller's subtree (c->scope_org_id; all for the whole tree) by name. */
-int user_list(struct ctx *c, user_fn *fn, void *arg, struct err *err);
+struct user_filter {
+    const char *prefix;   /* user name (any case) or display name starting with it; NULL: any */
+    const char *org_code; /* users of this unit's subtree; NULL: any */
+    const char *status;   /* "active" or "disabled"; NULL: both */
+    const char *after;    /* keyset: the user names after this one; NULL: from the first */
+    int64_t limit;        /* at most this many; 0: all */
+};
+/**
+ * The users of the caller's subtree (c->scope_org_id; whole-tree users only for the whole
+ * tree) that pass `f` (NULL: all), by name, filtered in SQL. With f->limit, *next (may be
+ * NULL) gets the `after` of the following page, or NULL on the last one. ERR_INVALID names
+ * "status" or "after" (not a user name) when malformed; an org unit unknown or outside the
+ * caller's subtree is ERR_NOT_FOUND naming "org". (auth_user_list.c)
+ */
+int user_list(struct ctx *c, const struct user_filter *f, user_fn *fn, void *arg,
+              const char **next, struct err *err);
 /** One user by name; ERR_NOT_FOUND "unknown user 'x'", also for a user outside the caller's
  *  subtree (a user of the whole tree is outside every subtree). The user_set_* functions find
  *  their user through it, so they are scoped alike. */
@@ -162,7 +176,10 @@ struct role_info {
     uint64_t perms;
 };
 typedef int role_fn(void *arg, const struct role_info *r);
+/** Every role, built-in ones first, in creation order. Strings live in the ctx arena. */
 int role_list(struct ctx *c, role_fn *fn, void *arg, struct err *err);
+/** Role `code` as role_list shows it; ERR_NOT_FOUND "unknown role 'x'". */
+int role_get(struct ctx *c, const char *code, struct role_info *out, struct err *err);
 
 /* ---- sessions ---- */
 
@@ -189,6 +206,11 @@ int auth_login(struct ctx *c, const struct auth_policy *pol, const char *usernam
  */
 int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char *token,
                        struct principal *out, struct err *err);
+
+/** The role codes of principal `p`'s user (a token's: its owner's), comma-separated in code
+ *  order, in the ctx arena; not scoped (the caller's own). ERR_NOT_FOUND when the user is gone. */
+int auth_principal_roles(struct ctx *c, const struct principal *p, const char **roles,
+                         struct err *err);
 
 /** End the caller's session. Audited ("auth.logout"). */
 int auth_logout(struct ctx *c, const struct principal *p, struct err *err);
@@ -240,6 +262,9 @@ struct token_info {
 typedef int token_fn(void *arg, const struct token_info *t);
 /** The tokens whose owner lies in the caller's subtree, by name. */
 int token_list(struct ctx *c, token_fn *fn, void *arg, struct err *err);
+/** Token `name` as token_list shows it (strings in the ctx arena); ERR_NOT_FOUND "unknown
+ *  token 'x'", also when its owner lies outside the caller's subtree. */
+int token_get(struct ctx *c, const char *name, struct token_info *out, struct err *err);
 
 /**
  * The principal of API token `token`: its permissions are those it was given that its owner

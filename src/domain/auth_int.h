@@ -1,5 +1,5 @@
 /*
- * Shared between auth.c, auth_user.c and auth_session.c; not for other modules.
+ * Shared between the auth*.c files; not for other modules.
  */
 #ifndef PMIS_AUTH_INT_H
 #define PMIS_AUTH_INT_H
@@ -21,6 +21,8 @@ int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *e
 /** The permission set of USER_PERM_COLS (q_auth.def): `all` from any all_perms role, `list`
  *  the comma-separated names; a name from a newer version is ignored, never widened. Pure. */
 uint64_t auth_perms_from(int64_t all, const char *list);
+/** The user_info of a row of USER_COLS (q_auth.def); strings in the ctx arena. */
+void auth_user_read(struct ctx *c, struct store_stmt *st, struct user_info *u);
 /** user_get plus the password hash and org id (0 = whole tree); either may be NULL. */
 int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
                    int64_t *org_id, struct err *err);

@@ -1,5 +1,6 @@
 /*
- * Custom roles changed or deleted (role_add and role_list live in auth_user.c). Built-in roles
+ * Roles read (role_list, role_get) and custom roles changed or deleted (role_add lives in
+ * auth_user.c). Built-in roles
  * are the policy every installation shares: they are never changed or deleted here. Each
  * change runs in one transaction with its audit row (the permission lists before and after).
  */
@@ -164,4 +165,55 @@ int role_delete(struct ctx *c, const char *code, struct err *err)
     rc = audit_append(c, &ar, err);
 out:
     return store_end(c->db, rc, err);
+}
+
+/* Run `qid` (Q_ROLE_LIST, or Q_ROLE_ONE of `code`): one row per permission, grouped by role. */
+static int role_rows(struct ctx *c, enum query_id qid, const char *code, role_fn *fn, void *arg,
+                     struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, qid);
+    struct role_info cur = { 0 };
+    int rc, stop = 0;
+    if (code)
+        store_bind_text(st, 1, code);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        const char *rcode = store_col_text(st, 0);
+        if (!cur.code || strcmp(cur.code, rcode)) {
+            if (cur.code && (stop = fn(arg, &cur)))
+                break;
+            cur = (struct role_info){ arena_strdup(c->arena, rcode), ctx_col_text(c, st, 1),
+                                      ctx_col_text(c, st, 2), store_col_i64(st, 3) != 0,
+                                      store_col_i64(st, 4) ? PERM_ALL : 0 };
+        }
+        int p = store_col_null(st, 5) ? -1 : perm_lookup(store_col_text(st, 5));
+        if (p >= 0)
+            cur.perms |= PERM_BIT(p);
+    }
+    if (stop) {
+        store_reset(st);
+        return stop;
+    }
+    if (!rc && cur.code)
+        rc = fn(arg, &cur);
+    return rc;
+}
+
+int role_list(struct ctx *c, role_fn *fn, void *arg, struct err *err)
+{
+    return role_rows(c, Q_ROLE_LIST, NULL, fn, arg, err);
+}
+
+static int role_copy(void *arg, const struct role_info *r)
+{
+    *(struct role_info *)arg = *r;
+    return 0;
+}
+
+int role_get(struct ctx *c, const char *code, struct role_info *out, struct err *err)
+{
+    *out = (struct role_info){ 0 };
+    int rc = role_rows(c, Q_ROLE_ONE, code ? code : "", role_copy, out, err);
+    if (!rc && !out->code)
+        rc = error(err, ERR_NOT_FOUND, "unknown role '%s'", code ? code : "");
+    return rc;
 }

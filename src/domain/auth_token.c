@@ -142,28 +142,49 @@ out:
     return store_end(c->db, rc, err);
 }
 
+static void read_token(struct ctx *c, struct store_stmt *st, struct token_info *t)
+{
+    *t = (struct token_info){
+        .name = ctx_col_text(c, st, 0),
+        .username = ctx_col_text(c, st, 1),
+        .perms = ctx_col_text(c, st, 2),
+        .org_code = ctx_col_text(c, st, 3),
+        .expires_at = store_col_i64(st, 4),
+        .revoked_at = store_col_i64(st, 5),
+        .last_used_at = store_col_i64(st, 6),
+        .created_at = store_col_i64(st, 7),
+    };
+}
+
 int token_list(struct ctx *c, token_fn *fn, void *arg, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_TOKEN_LIST);
     int rc;
     ctx_bind_scope(c, st, 1);
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct token_info t = {
-            .name = ctx_col_text(c, st, 0),
-            .username = ctx_col_text(c, st, 1),
-            .perms = ctx_col_text(c, st, 2),
-            .org_code = ctx_col_text(c, st, 3),
-            .expires_at = store_col_i64(st, 4),
-            .revoked_at = store_col_i64(st, 5),
-            .last_used_at = store_col_i64(st, 6),
-            .created_at = store_col_i64(st, 7),
-        };
+        struct token_info t;
+        read_token(c, st, &t);
         if ((rc = fn(arg, &t))) {
             store_reset(st);
             return rc;
         }
     }
     return rc;
+}
+
+int token_get(struct ctx *c, const char *name, struct token_info *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TOKEN_ROW);
+    ctx_bind_scope(c, st, 1);
+    store_bind_text(st, 2, name ? name : "");
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown token '%s'", name ? name : "");
+    if (rc)
+        return rc;
+    read_token(c, st, out);
+    store_reset(st);
+    return 0;
 }
 
 int auth_token_check(struct ctx *c, const char *token, struct principal *out, struct err *err)

@@ -23,20 +23,6 @@ static bool name_ok(const char *s, size_t min, size_t max, const char *extra)
     return true;
 }
 
-static void read_user(struct ctx *c, struct store_stmt *st, struct user_info *u)
-{
-    u->id = store_col_i64(st, 0);
-    u->username = ctx_col_text(c, st, 1);
-    u->display_name = ctx_col_text(c, st, 2);
-    u->org_code = ctx_col_text(c, st, 3);
-    u->status = ctx_col_text(c, st, 4);
-    u->must_change = store_col_i64(st, 5) != 0;
-    u->failed_logins = store_col_i64(st, 6);
-    u->locked_until = store_col_i64(st, 7);
-    u->created_at = store_col_i64(st, 8);
-    u->roles = ctx_col_text(c, st, 9);
-}
-
 int auth_user_load(struct ctx *c, const char *username, struct user_info *out, const char **hash,
                    int64_t *org_id, struct err *err)
 {
@@ -47,13 +33,22 @@ int auth_user_load(struct ctx *c, const char *username, struct user_info *out, c
         return error(err, ERR_NOT_FOUND, "unknown user '%s'", username);
     if (rc)
         return rc;
-    read_user(c, st, out);
+    auth_user_read(c, st, out);
     if (hash)
         *hash = ctx_col_text(c, st, 10);
     if (org_id)
         *org_id = store_col_i64(st, 11);
     store_reset(st);
     return 0;
+}
+
+int auth_principal_roles(struct ctx *c, const struct principal *p, const char **roles,
+                         struct err *err)
+{
+    struct user_info u;
+    int rc = auth_user_load(c, p->username, &u, NULL, NULL, err);
+    *roles = rc ? NULL : u.roles;
+    return rc;
 }
 
 int user_get(struct ctx *c, const char *username, struct user_info *out, struct err *err)
@@ -69,22 +64,6 @@ int user_get(struct ctx *c, const char *username, struct user_info *out, struct 
         (!org_id || (rc = org_in_subtree(c, c->scope_org_id, org_id, &inside, err)) || !inside))
         return rc ? rc : error(err, ERR_NOT_FOUND, "unknown user '%s'", username);
     return 0;
-}
-
-int user_list(struct ctx *c, user_fn *fn, void *arg, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_USER_LIST);
-    int rc;
-    ctx_bind_scope(c, st, 1);
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        struct user_info u;
-        read_user(c, st, &u);
-        if ((rc = fn(arg, &u))) {
-            store_reset(st);
-            return rc;
-        }
-    }
-    return rc;
 }
 
 int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err)
@@ -467,31 +446,4 @@ int role_add(struct ctx *c, const char *code, const char *name_zh, const char *n
     rc = audit_append(c, &ar, err);
 out:
     return store_end(c->db, rc, err);
-}
-
-int role_list(struct ctx *c, role_fn *fn, void *arg, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_ROLE_LIST);
-    struct role_info cur = { 0 };
-    int rc, stop = 0;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        const char *code = store_col_text(st, 0);
-        if (!cur.code || strcmp(cur.code, code)) {
-            if (cur.code && (stop = fn(arg, &cur)))
-                break;
-            cur = (struct role_info){ arena_strdup(c->arena, code), ctx_col_text(c, st, 1),
-                                      ctx_col_text(c, st, 2), store_col_i64(st, 3) != 0,
-                                      store_col_i64(st, 4) ? PERM_ALL : 0 };
-        }
-        int p = store_col_null(st, 5) ? -1 : perm_lookup(store_col_text(st, 5));
-        if (p >= 0)
-            cur.perms |= PERM_BIT(p);
-    }
-    if (stop) {
-        store_reset(st);
-        return stop;
-    }
-    if (!rc && cur.code)
-        rc = fn(arg, &cur);
-    return rc;
 }

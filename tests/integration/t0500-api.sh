@@ -42,6 +42,12 @@ check "an OpenAPI 3 document with every route of routes.def" test "$status $(jq 
     "200 3.0.3 $(grep -c '^ROUTE(' "$PMIS_TOP/src/api/routes.def")"
 check "each with its permission and parameters" \
     test "$(jq -c '.paths["/api/v1/customers/{id}/pii/{field}"].post | [.["x-permission"], [.parameters[].name], .["x-csrf"]]' "$T/body")" = '["pii:read",["id","field"],true]'
+check "every JSON request body is described: members, types, required (no bare object)" \
+    test "$(jq '[.paths[][] | .requestBody.content["application/json"].schema // empty |
+        select(.properties == null and .["$ref"] == null)] | length' "$T/body")" = 0
+check "unknown members refused where the handler refuses them" test "$(jq -c \
+    '.paths["/api/v1/users"].post.requestBody.content["application/json"].schema |
+    [.required, .additionalProperties]' "$T/body")" = '[["roles","username"],false]'
 check "public routes need no authentication" \
     test "$(jq -c '.paths["/healthz"].get.security' "$T/body")" = '[]'
 expect "unknown route" 404 '{"error":{"code":"not_found","message":"no such resource"}}' \

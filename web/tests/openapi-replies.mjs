@@ -1,9 +1,10 @@
 // Validates REAL replies against the served OpenAPI document: every GET route (and the writes:
 // first those that create the tickets, outages, applications, surveys and notices the reads
-// need, then the rest where the data allows, CSV imports as text/csv, logins as a session)
-// is called on the seeded database with an administrator's API token, and each success reply
-// must match its route's response schema (ajv, OpenAPI 3.0 `nullable`). A GET route without a
-// response schema fails; every operation without one is listed. Prints TAP.
+// need, then the rest, CSV imports as text/csv, logins as a session) is called on the seeded
+// database with an administrator's API token, and each success reply must match its route's
+// response schema (ajv, OpenAPI 3.0 `nullable`). A GET route without a response schema fails,
+// and so does an operation never called (a write may be left out only with its reason in
+// `notCalled`); every operation without a schema is listed. Prints TAP.
 // Environment: PMIS_WEB_BASE, PMIS_API_TOKEN (whole tree, every permission), APPROVER_PW
 // (zhuguan and fuzong, seed.sh / seed-apply.sh: reversal, waiver, disconnection), HOSP_ACCT.
 import Ajv from 'ajv'
@@ -133,6 +134,15 @@ await check('POST', `/api/v1/tickets/${t2?.id}/survey`, { result: 'satisfied', c
 await check('POST', `/api/v1/tickets/${t1?.id}/pause`, { note: '接口校验' }, 200)
 await check('POST', `/api/v1/tickets/${t1?.id}/resume`, {}, 200)
 await check('POST', `/api/v1/tickets/${t1?.id}/causes`, { add: ['other'] }, 200)
+await check('POST', `/api/v1/tickets/${t2?.id}/reopen`, { note: '接口校验' }, 200)
+const t3 = await check('POST', '/api/v1/tickets', { type: 'complaint', channel: 'phone', area: 'urban', cust_no: cust, text: '接口校验重复' }, 201)
+await check('POST', `/api/v1/tickets/${t3?.id}/merge`, { into: t1?.id, note: '接口校验' }, 200)
+// the supervisor's queue: an open item acknowledged, then resolved (seed-service.sh breaches)
+const openEsc = (await check('GET', '/api/v1/tickets/escalations?all=true'))?.items?.find((e) => e.status === 'open')
+if (openEsc) {
+  await check('POST', `/api/v1/escalations/${openEsc.id}/acknowledge`, { note: '接口校验' }, 200)
+  await check('POST', `/api/v1/escalations/${openEsc.id}/resolve`, { note: '接口校验' }, 200)
+} else note('no open escalation: POST /api/v1/escalations/{id}/acknowledge and resolve not called')
 const outage = await check('POST', '/api/v1/outages', { kind: 'fault', org, from: '2025-06-30 08:00', reason: '接口校验' }, 201)
 const app = await check('POST', '/api/v1/applications', {
   kind: 'new_lv_res', org, name: '接口校验', user_type: 'resident', voltage: '220V', address: '某路', capacity_kva: '8',
@@ -183,6 +193,7 @@ await check('POST', '/api/v1/cashier/close', {}, 200)
 await check('POST', '/api/v1/tariffs/quote', { tariff: accts?.items?.[0]?.tariff_code, period: '2025-05', kwh: '100' }, 200)
 await check('POST', '/api/v1/bill-runs', { period, org, dry_run: true }, 200)
 await check('POST', `/api/v1/customers/${cust}/pii/phone`, { reason: '接口校验' }, 200)
+await check('POST', '/api/v1/orgs', { code: 'OA-ST', name: '接口校验供电所', level: 'station', parent: 'ZJ-HZ' }, 201)
 const user = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.org && u.status === 'active')
 await check('POST', `/api/v1/users/${user?.username}/disable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/enable`, {}, 200)
@@ -215,6 +226,8 @@ for (const m of ['OA-M1', 'OA-M2', 'OA-M3']) await check('POST', '/api/v1/meters
 await check('POST', '/api/v1/meters/OA-M1/install', { account: oa?.account_no, date: '2025-07-01', reads: { total: '0' } }, 200)
 await check('POST', '/api/v1/meters/OA-M1/replace', { new_meter: 'OA-M2', date: '2025-07-01', old_reads: { total: '10' }, new_reads: { total: '0' } }, 200)
 await check('POST', '/api/v1/meters/OA-M2/remove', { date: '2025-07-01', reads: { total: '5' } }, 200)
+await check('PATCH', `/api/v1/customers/${oc?.cust_no}`, { address: '某路5号' }, 200)
+await check('POST', `/api/v1/customers/${oc?.cust_no}/close`, {}, 200) // no meter installed any more
 // an application taken to its last stage and completed with meter OA-M3
 const app2 = await check('POST', '/api/v1/applications', {
   kind: 'new_lv_res', org, name: '接口校验二', user_type: 'resident', voltage: '220V', address: '某路4号', capacity_kva: '8',
@@ -224,7 +237,9 @@ for (let i = 0; i < 4; i++) await check('POST', `/api/v1/applications/${app2?.id
 await check('POST', `/api/v1/applications/${app2?.id}/complete`, { meter: 'OA-M3' }, 200)
 // billing: a correction of an issued bill; the bills in review of a run decided, the run issued
 const issued = bills?.items?.find((b) => b.bill_no && b.kind === 'regular')
-await check('POST', `/api/v1/bills/${issued?.id}/adjust`, { kwh: '1', reason: '接口校验' }, 201)
+const adj = await check('POST', `/api/v1/bills/${issued?.id}/adjust`, { kwh: '1', reason: '接口校验' }, 201)
+// the correction waits in review: decided on its own
+await check('POST', `/api/v1/bills/${adj?.id}/review`, { action: 'approve', note: '接口校验' }, 200)
 const run = (await check('GET', '/api/v1/bill-runs'))?.items?.find((x) => !['replaced', 'running'].includes(x.status) && x.in_review > 0)
   || runs?.items?.[0]
 const reason = (await check('GET', `/api/v1/bill-runs/${run?.id}/review`))?.items?.[0]?.review_reason || '接口校验'
@@ -261,11 +276,22 @@ const getsMissing = noSchema.filter((o) => o.method === 'GET')
 if (getsMissing.length) notOk(`every GET route has a response schema`, getsMissing.map((o) => `${o.op.operationId} (${o.pattern})`))
 else ok(`every GET route has a response schema (${ops.filter((o) => o.method === 'GET').length} routes)`)
 const uncalled = ops.filter((o) => o.method === 'GET' && !checked.has(`${o.method} ${o.pattern}`))
-// not a failure: a route added with its schema may not be called here yet
-if (uncalled.length) note(`GET routes not called here: ${uncalled.map((o) => o.pattern).join(', ')}`)
+if (uncalled.length) notOk('every GET route was called and its reply checked', uncalled.map((o) => `${o.op.operationId} (${o.pattern})`))
 else ok('every GET route was called and its reply checked')
-const writesUncalled = ops.filter((o) => o.method !== 'GET' && !checked.has(`${o.method} ${o.pattern}`))
-note(`write operations not called here: ${writesUncalled.map((o) => o.op.operationId).join(', ') || 'none'}`)
+// every write operation's real reply is checked too, but for these (operationId: reason)
+const notCalled = {
+  api_disconnect_approve:
+    "the seeded data's one disconnection candidate is approved in the browser by apply.mjs; none is ready afterwards",
+  api_order_done:
+    'the one open collection order is the disconnection whose final notice went out at the pinned now: ' +
+    'it may be done only an hour later (409), and the clock does not move',
+}
+const writesUncalled = ops.filter(
+  (o) => o.method !== 'GET' && !checked.has(`${o.method} ${o.pattern}`) && !notCalled[o.op.operationId],
+)
+if (writesUncalled.length) notOk('every write operation was called and its reply checked', writesUncalled.map((o) => `${o.op.operationId} (${o.method} ${o.pattern})`))
+else ok(`every write operation was called and its reply checked (${ops.filter((o) => o.method !== 'GET').length} operations)`)
+for (const [id, why] of Object.entries(notCalled)) note(`${id} not called: ${why}`)
 note(`${ops.length - noSchema.length} of ${ops.length} operations have a response schema; ${checked.size} were checked against real replies`)
 note(`${noSchema.length} without one: ${noSchema.map((o) => o.op.operationId).join(', ')}`)
 process.exit(failed ? 1 : 0)

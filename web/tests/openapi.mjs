@@ -38,5 +38,17 @@ if (doc) {
   } catch (e) {
     notOk('operationIds are unique', e)
   }
+  // every JSON request body is described: its members, their types and which are required
+  // (additionalProperties false where the handler refuses unknown members), never a bare object
+  const resolve = (sc) => (sc?.$ref ? resolve(doc.components.schemas[sc.$ref.split('/').pop()]) : sc)
+  const bare = []
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(item)) {
+      const sc = resolve(op.requestBody?.content?.['application/json']?.schema)
+      if (op.requestBody?.content?.['application/json'] && !sc?.properties)
+        bare.push(`${method.toUpperCase()} ${path} (${op.operationId})`)
+    }
+  if (bare.length) notOk('every JSON request body has a schema with properties', bare.join('\n'))
+  else ok('every JSON request body has a schema with properties')
 }
 process.exit(failed ? 1 : 0)

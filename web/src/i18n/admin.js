@@ -16,7 +16,8 @@ export default {
         add: '新建用户', disable: '停用', enable: '启用', editRoles: '修改角色', rolesSaved: '角色已修改',
         enabled: '用户 {u} 已启用', disabledMsg: '用户 {u} 已停用',
         otpTitle: '初始密码（仅显示一次）', otpText: '请将初始密码安全地交给 {u}。首次登录时须修改密码。此密码不会再次显示。',
-        created1: '用户 {u} 已创建', search: '筛选用户名或姓名',
+        created1: '用户 {u} 已创建', search: '用户名或姓名开头',
+        allOrgs: '全部单位', allStatus: '全部状态',
       },
       r: {
         title: '角色管理', code: '代码', name: '中文名称', nameEn: '英文名称', builtin: '内置', custom: '自定义',
@@ -67,7 +68,8 @@ export default {
         add: 'New user', disable: 'Disable', enable: 'Enable', editRoles: 'Change roles', rolesSaved: 'Roles changed',
         enabled: 'User {u} enabled', disabledMsg: 'User {u} disabled',
         otpTitle: 'One-time password (shown once)', otpText: 'Hand this one-time password to {u} securely. It must be changed at the first login and will not be shown again.',
-        created1: 'User {u} created', search: 'Filter by user name or name',
+        created1: 'User {u} created', search: 'User name or name starts with',
+        allOrgs: 'All units', allStatus: 'Any status',
       },
       r: {
         title: 'Roles', code: 'Code', name: 'Chinese name', nameEn: 'English name', builtin: 'Built-in', custom: 'Custom',

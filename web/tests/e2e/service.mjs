@@ -53,6 +53,12 @@ try {
   // ---------------- the service agent: queue, intake with the repeat warning ----------------
   {
     const { ctx, page } = await session({}, 'kefu1', SVC_PW, 'agent')
+    await step(page, 'agent: no crew phone page (crew:work is the field crew\'s)', async () => {
+      await page.locator('[data-test=nav-service]').waitFor()
+      assert((await page.locator('[data-test=nav-crew]').count()) === 0, 'no 我的抢修 in the menu of ticket:write alone')
+      const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json())
+      assert(me.roles?.join() === 'service_agent' && !me.permissions.includes('crew:work'), `roles ${me.roles}`)
+    })
     await step(page, 'queue: SLA states coloured, countdowns on the server clock, user time zone', async () => {
       await page.locator('[data-test=nav-service]').click()
       await page.waitForURL(/\/service$/)
@@ -145,6 +151,8 @@ try {
     const { ctx, page } = await session({}, 'qiang1', SVC_PW, 'crew-desk')
     await step(page, 'crew: no dispatch, assign or merge; process and respond', async () => {
       assert(await page.locator('[data-test=nav-crew]').isVisible(), 'my repairs in the menu')
+      const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).json())
+      assert(me.roles?.join() === 'field_crew' && me.permissions.includes('crew:work'), `roles ${me.roles}`)
       await page.goto(`${base}/service/${complaint}`)
       await stateIs(page, '派单')
       const a = await actions(page)
