@@ -3,7 +3,8 @@
  * keyset pagination, one application with its stages and history, intake, advancing a stage,
  * cancelling and completion (which writes the archive records in one transaction). Thin:
  * domain/apply*.c does the work and keeps other subtrees' applications, customers, accounts and
- * org units unknown (ctx.scope_org_id), so they answer 404. Instants are ISO 8601 UTC.
+ * org units unknown (ctx.scope_org_id), so they answer 404. Instants are ISO 8601 UTC. The SLA
+ * run (POST /api/v1/applications/sla) runs at "now" over the caller's subtree only.
  */
 #include "core/common.h"
 #include "core/money.h"
@@ -216,4 +217,40 @@ int api_apply_complete(struct api_req *r)
     if ((rc = apply_complete(&r->ctx, id, &in, &r->err)))
         return rc;
     return reply_app(r, 200, id);
+}
+
+static int sla_item(void *arg, const struct application *a, bool esc_total, bool esc_stage)
+{
+    json_t *j = api_application_json(a, api_time_utc, NULL);
+    json_object_set_new(j, "escalated_total", json_boolean(esc_total));
+    json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
+    json_array_append_new(arg, j);
+    return 0;
+}
+
+/* POST /api/v1/applications/sla: the SLA run (apply_sla_run) as of now, never another instant (a
+ * run "in the future" would record breaches that have not happened); a scoped caller's covers
+ * its subtree only (apply_list keeps to ctx.scope_org_id). Body {"all": bool} lists every open
+ * application rather than those in warning or breached. */
+int api_apply_sla(struct api_req *r)
+{
+    static const char *const known[] = { "all", NULL };
+    struct apply_sla_totals t;
+    int64_t now = ctx_now(&r->ctx);
+    bool all = false;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", &all)))
+        return rc;
+    json_t *rows = json_array();
+    if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, rows, &t, &r->err))) {
+        json_decref(rows);
+        return rc;
+    }
+    return api_reply(r, 200,
+                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "at",
+                               api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",
+                               (json_int_t)t.ok, "warning", (json_int_t)t.warning, "breached",
+                               (json_int_t)t.breached, "paused", (json_int_t)t.paused, "warned",
+                               (json_int_t)t.warned, "newly_breached", (json_int_t)t.newly_breached,
+                               "escalated", (json_int_t)t.escalated, "applications", rows));
 }

@@ -2,7 +2,8 @@
  * The notification outbox over HTTP: messages of the caller's org subtree with their delivery
  * state (GET /api/v1/outbox, /api/v1/outbox/{id} with the attempts), the requeue of a dead
  * letter (POST /api/v1/outbox/{id}/retry), and an account's message preferences: the channels
- * its notices go out on and their language (POST /api/v1/accounts/{id}/messaging). Delivery
+ * its notices go out on, their language and the email channel's address, answered masked
+ * (POST /api/v1/accounts/{id}/messaging). Delivery
  * itself is `pmis outbox deliver`.
  */
 #include "api/api.h"
@@ -120,22 +121,25 @@ int api_outbox_retry(struct api_req *r)
     return message_reply(r, id);
 }
 
-/* {"channels": "sms,wechat,email", "lang": "zh"|"en"}, either or both (outbox_prefs_set: both
- * checked before either is stored); the reply reads the preferences back. */
+/* {"channels": "sms,wechat,email", "lang": "zh"|"en", "email": "addr"|""}, any of them
+ * (outbox_prefs_set: all checked before any is stored); the reply reads the preferences back,
+ * the address masked. */
 int api_account_messaging(struct api_req *r)
 {
-    static const char *const known[] = { "channels", "lang", NULL };
-    const char *acct = api_param(r, "id"), *list, *lang;
+    static const char *const known[] = { "channels", "lang", "email", NULL };
+    const char *acct = api_param(r, "id"), *list, *lang, *email;
     struct outbox_prefs p;
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "channels", false, &list)) ||
         (rc = api_body_str(r, "lang", false, &lang)) ||
-        (rc = outbox_prefs_set(&r->ctx, acct, list, lang, &p, &r->err)))
+        (rc = api_body_str(r, "email", false, &email)) ||
+        (rc = outbox_prefs_set(&r->ctx, acct, list, lang, email, &p, &r->err)))
         return rc;
     json_t *ch = json_array();
     for (int i = 0; i < OUTBOX_NCHANNELS; i++)
         if (p.channels & (1u << i))
             json_array_append_new(ch, json_string(outbox_channel_names[i]));
-    return api_reply(r, 200, json_pack("{s:s,s:o,s:s}", "account", acct, "channels", ch, "lang",
-                                       p.lang));
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:o,s:s,s:o}", "account", acct, "channels", ch, "lang", p.lang,
+                               "email", api_json_str(p.email)));
 }

@@ -129,6 +129,7 @@ cmd_fn cmd_remind_run, cmd_remind_history, cmd_remind_schedule, cmd_remind_templ
     cmd_outbox_list, cmd_outbox_mark_sent, cmd_outbox_mark_failed;
 cmd_fn cmd_outbox_deliver, cmd_outbox_show, cmd_outbox_dead, cmd_outbox_retry, cmd_outbox_lang;
 cmd_fn cmd_outbox_channels;
+cmd_fn cmd_outbox_email;
 cmd_fn cmd_disconnect_candidates, cmd_disconnect_notice, cmd_disconnect_approve,
     cmd_disconnect_policy, cmd_disconnect_final, cmd_orders_list, cmd_orders_done, cmd_orders_cancel;
 cmd_fn cmd_prepaid_check, cmd_prepaid_threshold, cmd_daily;

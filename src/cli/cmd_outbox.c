@@ -1,7 +1,8 @@
 /*
- * pmis outbox deliver|show|dead|retry|lang|channels: the delivery worker and what an operator
- * needs around it (one message with its attempts, the dead letters, their requeue, an account's
- * message language and the channels of its notices). The gateways come from the configuration (gateway.<channel>.*).
+ * pmis outbox deliver|show|dead|retry|lang|channels|email: the delivery worker and what an
+ * operator needs around it (one message with its attempts, the dead letters, their requeue, an
+ * account's message language, the channels of its notices and the address of its email
+ * notices). The gateways come from the configuration (gateway.<channel>.*).
  * outbox list|mark-sent|mark-failed are in cmd_remind.c.
  */
 #include "core/common.h"
@@ -258,7 +259,7 @@ int cmd_outbox_lang(struct cli *cli, int argc, char **argv)
     cli->usage = "ACCOUNT zh|en\n\nThe language the account's messages are written in from now\n"
                  "on (default zh; a kind without an English template is sent in Chinese).";
     int rc = cli_options(cli, specs, &argc, argv, 2, 2);
-    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], NULL, argv[1], NULL, &cli->err)))
+    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], NULL, argv[1], NULL, NULL, &cli->err)))
         return rc;
     if (cli->json) {
         json_t *j = json_object();
@@ -277,11 +278,29 @@ int cmd_outbox_channels(struct cli *cli, int argc, char **argv)
                  "(sms, wechat, email, webhook,\nletter; default sms): an outage notice is sent "
                  "on each that has a template.";
     int rc = cli_options(cli, specs, &argc, argv, 2, 2);
-    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], argv[1], NULL, NULL, &cli->err)))
+    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], argv[1], NULL, NULL, NULL, &cli->err)))
         return rc;
     if (cli->json)
         cli_json_out(json_pack("{s:s,s:s}", "account", argv[0], "channels", argv[1]));
     else
         printf("account %s: notices on %s\n", argv[0], argv[1]);
+    return 0;
+}
+
+int cmd_outbox_email(struct cli *cli, int argc, char **argv)
+{
+    const struct opt_spec specs[] = { OPT_SPEC_END };
+    struct outbox_prefs p;
+    cli->usage = "ACCOUNT ADDRESS|\"\"\n\nThe address the account's email notices go to (stored "
+                 "encrypted; \"\" removes it).\nWithout one, a message on the email channel "
+                 "becomes a dead letter.";
+    int rc = cli_options(cli, specs, &argc, argv, 2, 2);
+    if (rc || (rc = outbox_prefs_set(&cli->ctx, argv[0], NULL, NULL, argv[1], &p, &cli->err)))
+        return rc;
+    if (cli->json)
+        cli_json_out(json_pack("{s:s,s:o}", "account", argv[0], "email",
+                               p.email ? json_string(p.email) : json_null()));
+    else
+        printf("account %s: email notices to %s\n", argv[0], p.email ? p.email : "(none)");
     return 0;
 }

@@ -94,6 +94,7 @@ static const struct cli_command commands[] = {
     { "outbox", "retry", cmd_outbox_retry, CMD_DB, "requeue dead letters" },
     { "outbox", "lang", cmd_outbox_lang, CMD_DB, "the language of an account's messages" },
     { "outbox", "channels", cmd_outbox_channels, CMD_DB, "the channels of an account's notices" },
+    { "outbox", "email", cmd_outbox_email, CMD_DB | CMD_KEYS, "the address of an account's email notices" },
     { "disconnect", "candidates", cmd_disconnect_candidates, CMD_DB,
       "accounts owing more than 30 days past due, with their notice state" },
     { "disconnect", "notice", cmd_disconnect_notice, CMD_DB, "serve a disconnection notice (停电通知书)" },

@@ -216,7 +216,8 @@ int apply_advance(struct ctx *c, int64_t id, const char *to, const char *note, s
         goto out;
     }
     const char *from = a.stage;
-    if ((ret = apply_end_pause(c, &a, now, err)) || (ret = apply_finish_stage(c, &a, now, err)))
+    if ((ret = apply_sla_close(c, id, false, now, err)) ||
+        (ret = apply_end_pause(c, &a, now, err)) || (ret = apply_finish_stage(c, &a, now, err)))
         goto out;
     a.stage = s[i + 1].stage;
     if ((ret = apply_enter_stage(c, &a, &s[i + 1], now, err)) || (ret = apply_save(c, &a, now, err)))

@@ -246,7 +246,8 @@ int apply_complete(struct ctx *c, int64_t id, const struct apply_done_in *in, st
         d.date = date_format(t, today);
     }
     const char *from = a.stage;
-    if ((ret = effects[k].fn(c, &d, err)) || (ret = apply_end_pause(c, &a, now, err)) ||
+    if ((ret = effects[k].fn(c, &d, err)) || (ret = apply_sla_close(c, a.id, true, now, err)) ||
+        (ret = apply_end_pause(c, &a, now, err)) ||
         (ret = apply_finish_stage(c, &a, now, err)))
         goto out;
     a.state = "completed";

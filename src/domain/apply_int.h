@@ -50,6 +50,14 @@ int apply_enter_stage(struct ctx *c, const struct application *a,
 /** Set finished_at of the application's current stage. */
 int apply_finish_stage(struct ctx *c, const struct application *a, int64_t now, struct err *err);
 
+/**
+ * Before the current stage finishes (advance, complete) at `now`: a stage clock — and with
+ * `total` the end-to-end clock — that ends past its deadline with no SLA run in between records
+ * its breach now (and its warning, which a breach is past too), as the run would have; marks a
+ * run already wrote are kept, so the two never record one breach twice (apply_sla.c).
+ */
+int apply_sla_close(struct ctx *c, int64_t id, bool total, int64_t now, struct err *err);
+
 /** ERR_CONFLICT "application N is 已归档 (completed)..." unless it is open. */
 int apply_check_open(struct ctx *c, const struct application *a, struct err *err);
 

@@ -4,11 +4,15 @@
  * (apply_read.c), record their first warning and first breach once (0023), and a breached clock
  * goes into the supervisor's queue once — the queue of work orders (ticket_escalation, worked
  * off by ticket_queue.c), with metric apply_total or apply_stage. Idempotent: the marks only fill
- * empty columns and the queue holds one item per clock (unique indexes back NOT EXISTS).
+ * empty columns and the queue holds one item per clock (unique indexes back NOT EXISTS). A run that
+ * records something leaves one audit row "application.sla_run" with its counts. A clock that
+ * ends late between two runs records its breach as it ends (apply_sla_close), into the same
+ * columns, so compliance counts it and a later run adds nothing.
  */
 #include "domain/apply_int.h"
 
 #include "core/common.h"
+#include "domain/audit.h"
 
 #define APPLY_SLA_PAGE 500
 
@@ -36,19 +40,27 @@ static void count(struct apply_sla_totals *t, enum sla_state s)
         t->paused++;
 }
 
+/* Set column `q` (a *_WARN / *_BREACH update that only fills an empty one) of application `id`
+ * (and `stage`) to `at`; *n (may be NULL) += rows changed. */
+static int mark_at(struct ctx *c, enum query_id q, int64_t id, const char *stage, int64_t at,
+                   int64_t *n, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, q);
+    store_bind_i64(st, 1, id);
+    store_bind_i64(st, 2, at);
+    if (stage)
+        store_bind_text(st, 3, stage);
+    int ret = store_exec(st, err);
+    if (!ret && n)
+        *n += store_changes(st);
+    return ret;
+}
+
 /* Run update `q` on (?1 id, ?2 at[, ?3 stage]); *n += rows changed. */
 static int mark(struct run *r, enum query_id q, const struct application *a, const char *stage,
                 int64_t *n)
 {
-    struct store_stmt *st = store_q(r->c->db, q);
-    store_bind_i64(st, 1, a->id);
-    store_bind_i64(st, 2, r->at);
-    if (stage)
-        store_bind_text(st, 3, stage);
-    int ret = store_exec(st, r->err);
-    if (!ret)
-        *n += store_changes(st);
-    return ret;
+    return mark_at(r->c, q, a->id, stage, r->at, n, r->err);
 }
 
 /* Escalate one breached clock once; *done when this run put it into the queue. */
@@ -117,6 +129,22 @@ static int one(void *arg, const struct application *a)
     return r->fn && (r->all || flagged) ? r->fn(r->arg, a, et, es) : 0;
 }
 
+/* A run that recorded something: one audit row with its counts (and whether it covered a
+ * subtree only); a run that records nothing leaves the database as it was. */
+static int audit_run(struct ctx *c, int64_t at, const struct apply_sla_totals *t, struct err *err)
+{
+    char when[INSTANT_BUF_SIZE];
+    const char *detail = arena_sprintf(
+        c->arena,
+        "%" PRId64 " clocks: %" PRId64 " warning, %" PRId64 " breached; recorded %" PRId64
+        " warnings, %" PRId64 " breaches; %" PRId64 " escalated%s",
+        t->clocks, t->warning, t->breached, t->warned, t->newly_breached, t->escalated,
+        c->scope_org_id ? "; the caller's org subtree" : "");
+    struct audit_rec ar = { "application.sla_run", "application", instant_format(at, when), NULL,
+                            NULL, detail };
+    return audit_append(c, &ar, err);
+}
+
 int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *arg,
                   struct apply_sla_totals *tot, struct err *err)
 {
@@ -136,7 +164,22 @@ int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *a
         ret = apply_list(c, &f, at, one, &r, err);
     } while (!ret && r.page == APPLY_SLA_PAGE);
     tz_release(&r.tz);
+    if (!ret && tot->warned + tot->newly_breached + tot->escalated)
+        ret = audit_run(c, at, tot, err);
     return store_end(c->db, ret, err);
+}
+
+int apply_sla_close(struct ctx *c, int64_t id, bool total, int64_t now, struct err *err)
+{
+    struct application a;
+    int ret = apply_get(c, id, now, &a, err);
+    if (!ret && a.stage_sla == SLA_BREACHED &&
+        !(ret = mark_at(c, Q_APPLY_STAGE_WARN, id, a.stage, now, NULL, err)))
+        ret = mark_at(c, Q_APPLY_STAGE_BREACH, id, a.stage, now, NULL, err);
+    if (!ret && total && a.sla == SLA_BREACHED &&
+        !(ret = mark_at(c, Q_APPLY_WARN, id, NULL, now, NULL, err)))
+        ret = mark_at(c, Q_APPLY_BREACH, id, NULL, now, NULL, err);
+    return ret;
 }
 
 int apply_note(struct ctx *c, int64_t id, const char *action, const char *note, struct err *err)

@@ -1,13 +1,15 @@
 /*
  * The outbox (see outbox.h): queuing a message in the recipient's language with a fresh
- * delivery key, an account's language and channel preferences, one message with its attempts,
- * the dead letters and their requeue. Called by collect_outbox.c and outage.c (queuing) and cmd_outbox.c.
+ * delivery key, an account's language, channel and e-mail address preferences, one message
+ * with its attempts, the dead letters and their requeue. Called by collect_outbox.c and
+ * outage.c (queuing) and cmd_outbox.c.
  */
 #include "domain/outbox.h"
 
 #include "core/common.h"
 #include "domain/audit.h"
 #include "domain/ledger.h"
+#include "domain/secret.h"
 
 #include <inttypes.h>
 #include <sodium.h>
@@ -78,24 +80,72 @@ int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, s
     return ret == ERR_NOT_FOUND ? 0 : ret;
 }
 
-int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels,
-                     const char *lang, struct outbox_prefs *out, struct err *err)
+int outbox_account_email(struct ctx *c, int64_t account_id, const char **out, struct err *err)
 {
-    struct strbuf norm = STRBUF_INIT;
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_EMAIL_GET);
+    size_t len = 0;
+    store_bind_i64(st, 1, account_id);
+    int ret = store_one(st, err);
+    const void *enc = ret || store_col_null(st, 0) ? NULL : store_col_blob(st, 0, &len);
+    *out = secret_masked(c, OUTBOX_AAD_EMAIL, enc, len, PII_EMAIL);
+    store_reset(st);
+    return ret == ERR_NOT_FOUND ? 0 : ret;
+}
+
+/* Store (or with "" remove) the account's e-mail address, sealed, and audit its blind index. */
+static int email_set(struct ctx *c, int64_t id, const char *account_no, const char *norm,
+                     struct err *err)
+{
+    struct strbuf enc = STRBUF_INIT, canon = STRBUF_INIT;
+    unsigned char bidx[32] = { 0 };
+    struct store_stmt *st = store_q(c->db, Q_OUTBOX_EMAIL_SET);
+    int ret = 0;
+    store_bind_i64(st, 1, id);
+    if (*norm && !(ret = secret_seal(c, OUTBOX_AAD_EMAIL, "email", norm, &enc, bidx, err))) {
+        store_bind_blob(st, 2, enc.buf, enc.len);
+        store_bind_blob(st, 3, bidx, sizeof(bidx));
+    } else {
+        store_bind_null(st, 2);
+        store_bind_null(st, 3);
+    }
+    secret_canon(&canon, "email", *norm, bidx);
+    store_bind_i64(st, 4, ctx_now(c));
+    store_bind_text(st, 5, c->actor);
+    struct audit_rec ar = { "outbox.email", "account", account_no, NULL, canon.buf,
+                            *norm ? "set" : "removed" };
+    if (!ret && !(ret = store_exec(st, err)))
+        ret = audit_append(c, &ar, err);
+    strbuf_release(&enc);
+    strbuf_release(&canon);
+    return ret;
+}
+
+int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels,
+                     const char *lang, const char *email, struct outbox_prefs *out,
+                     struct err *err)
+{
+    struct strbuf norm = STRBUF_INIT, addr = STRBUF_INIT;
     unsigned mask = 0;
     int64_t id;
     bool closed;
     int ret;
-    if (!channels && !lang)
-        return error(err, ERR_INVALID, "give channels, a language or both"),
+    if (!channels && !lang && !email)
+        return error(err, ERR_INVALID, "give channels, a language, an email address or more"),
                err_field(err, "channels");
     if (channels && channels_parse(channels, &mask, err))
         return err_field(err, "channels");
     if (lang && !outbox_lang_ok(lang))
         return error(err, ERR_INVALID, "messages are written in zh or en, not '%s'", lang),
                err_field(err, "lang");
+    email = email ? ctx_trim(c, email) : NULL;
+    if (email && *email && (ret = pii_email_parse(email, &addr, err))) {
+        strbuf_release(&addr);
+        return err_field(err, "email");
+    }
+    if (email && !c->keys)
+        BUG("an email address handled without a key file");
     if ((ret = ledger_account_find(c, account_no, &id, &closed, err)))
-        return ret;
+        goto out;
     /* stored in the channels' own order, so equal sets read the same */
     for (int i = 0; i < OUTBOX_NCHANNELS; i++)
         if (mask & (1u << i))
@@ -123,11 +173,15 @@ int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels
         if (!(ret = store_exec(st, err)))
             ret = audit_append(c, &ar, err);
     }
-    if (!ret && out && !(ret = outbox_account_channels(c, id, &out->channels, err)))
-        ret = outbox_account_lang(c, id, out->lang, err);
+    if (email && !ret)
+        ret = email_set(c, id, account_no, addr.buf, err);
+    if (!ret && out && !(ret = outbox_account_channels(c, id, &out->channels, err)) &&
+        !(ret = outbox_account_lang(c, id, out->lang, err)))
+        ret = outbox_account_email(c, id, &out->email, err);
     ret = store_end(c->db, ret, err);
 out:
     strbuf_release(&norm);
+    strbuf_release(&addr);
     return ret;
 }
 

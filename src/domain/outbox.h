@@ -15,6 +15,9 @@
 
 enum outbox_channel { OUTBOX_SMS, OUTBOX_WECHAT, OUTBOX_LETTER, OUTBOX_EMAIL, OUTBOX_WEBHOOK,
                       OUTBOX_NCHANNELS };
+/* The AAD of message_pref.email_enc, the email channel's address (0025). */
+#define OUTBOX_AAD_EMAIL "message_pref.email"
+
 /** "sms", "wechat", "letter", "email", "webhook" by enum outbox_channel. */
 extern const char *const outbox_channel_names[OUTBOX_NCHANNELS];
 /** The channel's index, or -1. */
@@ -38,17 +41,24 @@ int outbox_account_channels(struct ctx *c, int64_t account_id, unsigned *mask, s
 struct outbox_prefs {
     unsigned channels; /* bit (1 << enum outbox_channel) per channel */
     char lang[3];
+    const char *email; /* the address masked (z***@example.com; ctx arena), NULL when none */
 };
 /**
- * Set an account's message preferences, either or both (NULL: unchanged): `channels` a
- * comma-separated list of channel names ("sms,wechat,email"), `lang` "zh" or "en". Both are
- * checked before either is stored, in one transaction: ERR_INVALID names the field ("channels":
- * an unknown or repeated channel or an empty list; "lang"), ERR_NOT_FOUND an unknown account or
- * one of another subtree. One audit row each ("outbox.channels", "outbox.lang"). *out (may be
- * NULL) gets the preferences as stored.
+ * Set an account's message preferences, any of them (NULL: unchanged): `channels` a
+ * comma-separated list of channel names ("sms,wechat,email"), `lang` "zh" or "en", `email` the
+ * email channel's address ("" removes it; stored encrypted with a blind index, secret.h). All
+ * are checked before any is stored, in one transaction: ERR_INVALID names the field
+ * ("channels": an unknown or repeated channel or an empty list; "lang"; "email": the address
+ * masked and what is wrong), ERR_NOT_FOUND an unknown account or one of another subtree. One
+ * audit row each ("outbox.channels", "outbox.lang", "outbox.email": the blind index's digest
+ * only). *out (may be NULL) gets the preferences as stored. Needs c->keys for an email.
  */
 int outbox_prefs_set(struct ctx *c, const char *account_no, const char *channels,
-                     const char *lang, struct outbox_prefs *out, struct err *err);
+                     const char *lang, const char *email, struct outbox_prefs *out,
+                     struct err *err);
+
+/** The masked e-mail address of an account's notices (ctx arena), *out NULL when none. */
+int outbox_account_email(struct ctx *c, int64_t account_id, const char **out, struct err *err);
 
 /**
  * Queue a message of `kind` on `channel` to `account_no` in the language `lang` (the template of

@@ -37,7 +37,8 @@
 
 enum outcome { OUT_SENT, OUT_RETRY, OUT_DEAD };
 
-/* The recipient's phone, decrypted now (the account's contact, else the customer's). */
+/* The recipient's phone (the account's contact, else the customer's) or, for email, the
+ * address of the account's notices (message_pref, 0025), decrypted now; *none when missing. */
 static int contact(struct worker *w, const struct claimed *m, json_t *j, bool *none,
                    struct err *err)
 {
@@ -53,10 +54,14 @@ static int contact(struct worker *w, const struct claimed *m, json_t *j, bool *n
     json_object_set_new(j, "name", json_string(store_col_text(st, 2)));
     if (m->ch == OUTBOX_LETTER)
         json_object_set_new(j, "address", json_string(store_col_text(st, 3)));
-    if (m->ch == OUTBOX_SMS || m->ch == OUTBOX_WECHAT) {
+    if (m->ch == OUTBOX_SMS || m->ch == OUTBOX_WECHAT || m->ch == OUTBOX_EMAIL) {
         const char *aad = "account.contact_phone";
-        enc = store_col_blob(st, 0, &len);
-        if (!enc || !len) {
+        enc = NULL;
+        len = 0;
+        if (m->ch == OUTBOX_EMAIL) {
+            aad = OUTBOX_AAD_EMAIL;
+            enc = store_col_null(st, 4) ? NULL : store_col_blob(st, 4, &len);
+        } else if (!(enc = store_col_blob(st, 0, &len)) || !len) {
             aad = "customer.phone";
             enc = store_col_blob(st, 1, &len);
         }
@@ -97,7 +102,8 @@ static int post(struct worker *w, const struct claimed *m, enum outcome *out, lo
         json_decref(j);
         *out = OUT_DEAD;
         *status = 0;
-        strbuf_addf(why, "account %s has no phone number for %s", m->recipient, m->channel);
+        strbuf_addf(why, "account %s has no %s for %s", m->recipient,
+                    m->ch == OUTBOX_EMAIL ? "email address" : "phone number", m->channel);
         return ret;
     }
     char *body = json_dumps(j, JSON_COMPACT);

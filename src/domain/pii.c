@@ -548,6 +548,8 @@ int pii_normalize(enum pii_kind kind, const char *s, struct strbuf *out, struct 
         strbuf_addstr(out, acct);
         return 0;
     }
+    case PII_EMAIL:
+        return pii_email_parse(s, out, err);
     }
     return error(err, ERR_INVALID, "unknown personal data kind %d", (int)kind);
 }
@@ -597,6 +599,10 @@ void pii_mask(enum pii_kind kind, const char *value, struct strbuf *out)
                 return;
             }
         }
+        break;
+    case PII_EMAIL:
+        if (pii_email_mask(value, out))
+            return;
         break;
     }
     mask_generic(value, out);

@@ -18,6 +18,7 @@ enum pii_kind {
     PII_LANDLINE,     /* 固定电话 */
     PII_PHONE,        /* mobile or landline, whichever the value is (masking only) */
     PII_BANK_ACCOUNT, /* 银行卡号 */
+    PII_EMAIL,        /* 电子邮箱 (pii_email.c) */
 };
 
 #define PII_ID_LEN 18
@@ -71,6 +72,19 @@ int pii_phone_parse(const char *s, struct pii_phone *out, struct err *err);
 int pii_bank_parse(const char *s, char out[20], struct err *err);
 
 /**
+ * Validate and normalize an e-mail address (pii_email.c): surrounding blanks dropped, ASCII
+ * lower case; one '@', a local part of 1-64 characters (letters, digits, !#$%&'*+/=?^_`{|}~.-,
+ * no leading, trailing or double '.'), a domain of two or more labels (letters, digits, '-')
+ * ending in a name that starts with a letter; at most 254 characters. The normalized form is
+ * appended to `out` (may be NULL). ERR_INVALID with the value masked and what is wrong.
+ */
+int pii_email_parse(const char *s, struct strbuf *out, struct err *err);
+
+/** Append the mask of an address that parses ("z***@example.com"); false (nothing appended)
+ *  when it does not. */
+bool pii_email_mask(const char *value, struct strbuf *out);
+
+/**
  * The normalized form of `s` as `kind` (what keyring_blind_index hashes), appended to `out`:
  * 18-character ID number (no future-date check), 11-digit mobile, landline digits (extension
  * dropped), bank card digits. PII_PHONE takes either kind of phone. Errors as the parsers.
@@ -84,6 +98,7 @@ int pii_normalize(enum pii_kind kind, const char *s, struct strbuf *out, struct 
  *   mobile        first 3 and last 4   138****5678
  *   landline      area code, last 4    010****5678, 0755****4567 (extension dropped)
  *   bank account  first 4 and last 4   6222********1234 (one * per hidden digit)
+ *   email         first character and the domain   z***@example.com
  * The value is parsed first, so any accepted spelling masks alike. A value that does not
  * parse still never shows in full: at most its first and last two characters, with at most 12
  * stars between (shorter values are masked more or entirely). Valid UTF-8 out, always.

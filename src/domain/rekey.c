@@ -1,10 +1,12 @@
 /*
- * Re-encryption of personal data after a key rotation, one page of rows per transaction.
+ * Re-encryption of personal data after a key rotation, one page of rows per transaction: the
+ * customers' and accounts' two columns each, and the e-mail address of message_pref (0025).
  */
 #include "core/common.h"
 #include "core/keyring.h"
 #include "core/vec.h"
 #include "domain/audit.h"
+#include "domain/outbox.h"
 #include "domain/rekey.h"
 
 #define REKEY_PAGE 1000
@@ -12,7 +14,7 @@
 struct table {
     const char *name;
     enum query_id page, set;
-    const char *aad[2]; /* the two encrypted columns, as in customer.c / account.c */
+    const char *aad[2]; /* the encrypted columns, as in customer.c / account.c; NULL: none */
 };
 
 static const struct table tables[] = {
@@ -21,6 +23,7 @@ static const struct table tables[] = {
       Q_ACCOUNT_PII_PAGE,
       Q_ACCOUNT_SET_PII,
       { "account.contact_phone", "account.bank_account" } },
+    { "message_pref", Q_OUTBOX_EMAIL_PAGE, Q_OUTBOX_EMAIL_REKEY, { OUTBOX_AAD_EMAIL, NULL } },
 };
 
 struct pending {
@@ -69,7 +72,7 @@ static int rekey_page(struct ctx *c, const struct table *tb, int64_t *after, int
         int vrc = 0;
         for (int k = 0; k < 2; k++) {
             strbuf_init(&p.val[k], 0);
-            p.null[k] = store_col_null(st, 1 + k);
+            p.null[k] = !tb->aad[k] || store_col_null(st, 1 + k);
             if (p.null[k] || vrc)
                 continue;
             size_t len;
@@ -99,6 +102,8 @@ static int rekey_page(struct ctx *c, const struct table *tb, int64_t *after, int
             st = store_q(c->db, tb->set);
             store_bind_i64(st, 1, page.v[i].id);
             for (int k = 0; k < 2; k++) {
+                if (!tb->aad[k])
+                    continue;
                 if (page.v[i].null[k])
                     store_bind_null(st, 2 + k);
                 else

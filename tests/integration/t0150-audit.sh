@@ -2,7 +2,8 @@
 # The audit trail: every archive write adds one row with the actor (--as, else PMIS_AS, else the
 # OS user); pmis audit list filters it; pmis audit verify checks the hash chain and names the
 # first bad row after the database is tampered with directly (an edited row, a deleted middle
-# row, a deleted last row).
+# row, a deleted last row). Concurrent writers (four processes, each appending inside its own
+# transactions) still leave one contiguous chain that verifies.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 # --no-admin: the first administrator's audit row would shift every row number below
@@ -125,5 +126,25 @@ expect_fail "a deleted last row" 76 \
     --db "$last" audit verify
 run --db "$last" --json audit verify
 check "names row 5 in JSON" grep -q '"first_bad_row":5}$' "$T/out"
+
+# concurrent writers: 4 processes x 10 audited changes, each in its own transaction
+par=$(new_db par)
+populate "$par" || not_ok "populate the concurrent copy"
+for w in 1 2 3 4; do
+    (
+        i=0
+        while [ $i -lt 10 ]; do
+            "$PMIS" --db "$par" org add "P$w$i" --name 并发 --level county --parent HZ >/dev/null ||
+                echo "writer $w: org add P$w$i failed" >>"$T/par-err"
+            i=$((i + 1))
+        done
+    ) &
+done
+wait
+check "every concurrent write succeeded" test ! -s "$T/par-err"
+check "40 more rows, ids contiguous" \
+    test "$(sql_at "$par" "SELECT COUNT(*) || ' ' || MIN(id) || ' ' || MAX(id) FROM audit_log")" = "45 1 45"
+expect_ok "and one chain that verifies" --db "$par" audit verify
+check "to its head" out_has "45 rows verified"
 
 done_testing

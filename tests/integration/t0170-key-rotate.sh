@@ -15,6 +15,14 @@ key_ids() {
 "$PMIS" demo --customers 40 >/dev/null 2>&1 || not_ok "demo"
 "$PMIS" customer add --cust-no 3399000001 --name 张三 --type resident --voltage 220V \
     --address 文三路1号 --org ZJ-HZ-TL-FS --phone 13800138000 --id-no 11010519491231002X >/dev/null
+acct=$(sql "SELECT account_no FROM account ORDER BY id LIMIT 1")
+"$PMIS" outbox email "$acct" zhang.san@example.com >/dev/null || not_ok "an email address"
+email_key() {
+    case "$PMIS_TEST_DB" in
+    sqlite:*) sql "SELECT hex(substr(email_enc, 2, 4)) FROM message_pref WHERE email_enc IS NOT NULL" ;;
+    *) sql "SELECT upper(encode(substring(email_enc from 2 for 4), 'hex')) FROM message_pref WHERE email_enc IS NOT NULL" ;;
+    esac
+}
 cp "$PMIS_KEYS_FILE" "$T/old.keys"
 check "values start under key 1" test "$(key_ids)" = 00000001
 
@@ -23,6 +31,7 @@ check "reports the new key" out_has "^active key 2 \(aes-256-gcm\): [0-9]+ value
 check "the key file gained key 2 and kept key 1" sh -c "grep -c '^key ' '$PMIS_KEYS_FILE' | grep -qx 2"
 check "the key file is still mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
 check "every value is now under key 2" test "$(key_ids)" = 00000002
+check "the email address of notices too" test "$(email_key)" = 00000002
 expect_ok "reveal after rotation" customer reveal 3399000001 --field id_no --reason check
 check "gives the value" out_is 11010519491231002X
 expect_ok "phone search after rotation" customer search --phone 13800138000

@@ -332,6 +332,7 @@ call() {
     "POST /api/v1/escalations/"*) body='{"note":"matrix"}' ;;
     "POST /api/v1/outages") body="{\"kind\":\"fault\",\"org\":\"$org\",\"from\":\"2025-01-01 08:00\",\"reason\":\"矩阵\"}" ;;
     "POST /api/v1/applications") body="{\"kind\":\"new_lv_res\",\"org\":\"$org\",\"name\":\"矩阵\",\"user_type\":\"resident\",\"voltage\":\"220V\",\"address\":\"某路\",\"capacity_kva\":\"8\",\"tariff_code\":\"BJ-RES\"}" ;;
+    "POST /api/v1/applications/sla") body='{}' ;;
     "POST /api/v1/applications/"*/advance) body='{"note":"matrix"}' ;;
     "POST /api/v1/applications/"*/cancel) body='{"reason":"matrix"}' ;;
     "POST /api/v1/applications/"*/complete) body="{\"meter\":\"MA-$(echo $cur_role | tr _ -)\",\"cycle_day\":15}" ;;

@@ -37,6 +37,24 @@ check "her language is kept" test "$(pref $A2)" = "wechat,email,webhook en"
 expect_ok "王三: letters only" outbox channels $A3 letter
 check "audited" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'outbox.channels'")" = 3
 
+# ---- the address of an account's email notices (0025): personal data, stored encrypted ----
+digest=$(db_digest)
+expect_fail "an address without '@'" 65 "invalid email address 'wa\*+om': it needs exactly one '@'" \
+    outbox email $A1 wang.yi.example.com
+expect_fail "a domain without a top-level name" 65 "needs a top-level name" outbox email $A1 wang@example
+expect_fail "an unknown account" 66 "699999999901" outbox email 699999999901 a@example.com
+check "refusals change nothing" test "$(db_digest)" = "$digest"
+expect_ok "王一's address, as typed" outbox email $A1 " Wang.Yi@Example.COM "
+check "said so, masked" out_is "account $A1: email notices to w***@example.com"
+check "stored encrypted with a blind index, never in clear" \
+    test "$(sql "SELECT COUNT(*) FROM message_pref WHERE email_enc IS NOT NULL AND email_bidx IS NOT NULL")-$(sqlite3 "${PMIS_TEST_DB#sqlite:}" .dump 2>/dev/null | grep -ci 'wang.yi@')" = "1-0"
+check "audited without the address" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'outbox.email' AND entity_key = '$A1' AND detail = 'set' AND after_digest IS NOT NULL")" = 1
+expect_ok "Alice's address, then removed" outbox email $A2 alice@example.org
+expect_ok "removed" outbox email $A2 ""
+check "said so" out_is "account $A2: email notices to (none)"
+check "only 王一 has an address" test "$(sql "SELECT COUNT(*) FROM message_pref WHERE email_enc IS NOT NULL")" = 1
+
 # ---- a temporary outage of the org ----
 export PMIS_NOW=2024-07-01T10:00:00+08:00
 expect_ok "a temporary outage" --json outage add --kind temporary --org ZJ-HZ \
@@ -84,9 +102,13 @@ port=$(cat "$T/sink.port")
 export PMIS_GATEWAY_WECHAT_URL="http://127.0.0.1:$port/wechat"
 export PMIS_GATEWAY_EMAIL_URL="http://127.0.0.1:$port/email"
 expect_ok "deliver the WeChat and email messages" outbox deliver --once
-check "12 sent" out_is "outbox-worker-1: 12 sent, 0 to retry, 0 dead"
+check "9 sent; Alice's 3 emails (no address) dead" out_is "outbox-worker-1: 9 sent, 0 to retry, 3 dead"
 check "each accepted by the gateway once" \
-    test "$(awk -F '\t' '$2 == "ok" {print $3}' "$T/sink.log" | sort -u | wc -l | tr -d ' ') $(wc -l <"$T/sink.log" | tr -d ' ')" = "12 12"
+    test "$(awk -F '\t' '$2 == "ok" {print $3}' "$T/sink.log" | sort -u | wc -l | tr -d ' ') $(wc -l <"$T/sink.log" | tr -d ' ')" = "9 9"
+check "王一's emails reached the gateway with his address, normalised" \
+    test "$(grep -c "\"channel\":\"email\",\"lang\":\"zh\",\"account\":\"$A1\".*\"to\":\"wang.yi@example.com\"" "$T/sink.log")" = 3
+check "Alice's say why" \
+    test "$(sql "SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND recipient = '$A2' AND status = 'failed' AND error LIKE '%has no email address%'")" = 3
 check "the English WeChat notice reached the gateway with Alice's phone" grep -q \
     "\"kind\":\"outage_notice\",\"channel\":\"wechat\",\"lang\":\"en\",\"account\":\"$A2\".*\"to\":\"13800000002\"" "$T/sink.log"
 check "SMS and webhooks wait for their gateways" \

@@ -1,7 +1,9 @@
 #!/bin/sh
 # An account's message preferences over HTTP (POST /api/v1/accounts/{id}/messaging,
-# customer:write): the channels its notices go out on and their language, the same rules as
-# `pmis outbox channels` and `pmis outbox lang`. Either or both in one call; a bad value is 400
+# customer:write): the channels its notices go out on, their language and the email channel's
+# address (personal data: stored encrypted with a blind index, answered masked, audited without
+# it), the same rules as `pmis outbox channels`, `outbox lang` and `outbox email`. Any of them
+# in one call; a bad value is 400
 # naming the field and changes nothing (neither half); another subtree's account is 404 like a
 # missing one; a user without customer:write is 403; every change is audited.
 . "$PMIS_TOP/tests/integration/lib.sh"
@@ -27,7 +29,7 @@ post() { # post WHO_ARGS ACCOUNT BODY
 post "$CL" $A1 '{"channels":"wechat,sms"}'
 check "channels set (200)" test "$status" = 200
 check "the reply reads them back in the channels' order, language unchanged" \
-    test "$(jq -c . "$T/body")" = "{\"account\":\"$A1\",\"channels\":[\"sms\",\"wechat\"],\"lang\":\"zh\"}"
+    test "$(jq -c . "$T/body")" = "{\"account\":\"$A1\",\"channels\":[\"sms\",\"wechat\"],\"lang\":\"zh\",\"email\":null}"
 check "stored (the language stays Chinese)" test "$(prefs $A1)" = "sms,wechat|zh"
 post "$CL" $A1 '{"lang":"en","channels":"email"}'
 check "both at once" test "$status $(jq -c '[.channels, .lang]' "$T/body")" = '200 [["email"],"en"]'
@@ -49,6 +51,25 @@ bad "an unknown language beside good channels" '{"channels":"sms","lang":"fr"}' 
 bad "neither" '{}' channels
 bad "an unknown field" '{"channels":"sms","colour":"red"}' colour
 bad "channels not a string" '{"channels":["sms"]}' channels
+
+bad "a bad email address beside a good language" '{"lang":"zh","email":"wang@@example.com"}' email
+jq -r .error.message "$T/body" >"$T/out"
+check "the refusal says what is wrong, the address masked" \
+    out_has "^invalid email address 'wa\*+om': it needs exactly one '@'$"
+check "and never in full" not grep -q 'wang@@example.com' "$T/body"
+bad "an email address not a string" '{"email":1}' email
+
+email() { sql "SELECT COUNT(*) FROM message_pref p JOIN account a ON a.id = p.account_id WHERE a.account_no = '$1' AND p.email_enc IS NOT NULL AND p.email_bidx IS NOT NULL"; }
+post "$CL" $A1 '{"email":"Wang.Yi@Example.COM"}'
+check "an email address: 200, answered masked, the rest unchanged" \
+    test "$status $(jq -c '[.email, .channels, .lang]' "$T/body")" = '200 ["w***@example.com",["email"],"en"]'
+check "stored encrypted with its blind index" test "$(email $A1)" = 1
+check "audited without the address" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'outbox.email' AND entity_key = '$A1' AND COALESCE(detail, '') NOT LIKE '%example%'")" = 1
+post "$CL" $A1 '{"channels":"sms"}'
+check "kept when other preferences change" test "$(jq -r .email "$T/body") $(email $A1)" = "w***@example.com 1"
+post "$CL" $A1 '{"email":""}'
+check "an empty address removes it" test "$status $(jq -r .email "$T/body") $(email $A1)" = "200 null 0"
 
 post "$CL" $NB1 '{"channels":"sms"}'
 check "another subtree's account is 404" test "$status" = 404

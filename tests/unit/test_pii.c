@@ -223,6 +223,53 @@ static void test_bank(void **state)
     bank_bad("", "bank account is empty");
 }
 
+static void email_ok(const char *in, const char *want)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct err e = ERR_INIT;
+    assert_int_equal(pii_email_parse(in, &sb, &e), 0);
+    assert_string_equal(sb.buf, want);
+    strbuf_reset(&sb);
+    assert_int_equal(pii_normalize(PII_EMAIL, in, &sb, &e), 0);
+    assert_string_equal(sb.buf, want);
+    strbuf_release(&sb);
+}
+
+static void email_bad(const char *in, const char *msg)
+{
+    struct strbuf sb = STRBUF_INIT;
+    struct err e = ERR_INIT;
+    assert_int_equal(pii_email_parse(in, &sb, &e), ERR_INVALID);
+    assert_string_equal(e.msg, msg);
+    assert_int_equal(sb.len, 0);
+    strbuf_release(&sb);
+}
+
+static void test_email(void **state)
+{
+    (void)state;
+    email_ok(" Wang.Yi@Example.COM ", "wang.yi@example.com");
+    email_ok("a+tag@mail.sgcc.com.cn", "a+tag@mail.sgcc.com.cn");
+    email_ok("o'neil_1@x-y.cn", "o'neil_1@x-y.cn");
+    email_bad("", "invalid email address '': it is empty");
+    email_bad("wang.example.com", "invalid email address 'wa************om': it needs exactly one '@'");
+    email_bad("a@b@example.com", "invalid email address 'a@***********om': it needs exactly one '@'");
+    email_bad("@example.com", "invalid email address '@e********om': the part before '@' must have 1 "
+                              "to 64 characters");
+    email_bad("wang..yi@example.com", "invalid email address 'wa************om': the part before "
+                                      "'@' cannot start or end with '.' or hold '..'");
+    email_bad("wang yi@example.com", "invalid email address 'wa************om': the part before "
+                                     "'@' has a character an address cannot have");
+    email_bad("wang@example", "invalid email address 'wa********le': the domain needs a "
+                              "top-level name such as '.cn' or '.com'");
+    email_bad("wang@-x.com", "invalid email address 'wa*******om': the domain must be names of 1 "
+                             "to 63 letters, digits or '-' joined by '.'");
+    email_bad("wang@x_y.com", "invalid email address 'wa********om': the domain has a character "
+                              "a domain name cannot have");
+    email_bad("王@例子.中国", "invalid email address '王*****国': the part before '@' has a "
+                           "character an address cannot have");
+}
+
 static void expect_mask(enum pii_kind kind, const char *value, const char *want)
 {
     struct strbuf sb = STRBUF_INIT;
@@ -236,6 +283,8 @@ static void test_mask(void **state)
 {
     (void)state;
     expect_mask(PII_MOBILE, "13812345678", "138****5678");
+    expect_mask(PII_EMAIL, " Wang.Yi@Example.COM", "w***@example.com");
+    expect_mask(PII_EMAIL, "not-an-address", "no**********ss");
     expect_mask(PII_MOBILE, "+86 138 1234 5678", "138****5678");
     expect_mask(PII_PHONE, "13812345678", "138****5678");
     expect_mask(PII_LANDLINE, "010-12345678", "010****5678");
@@ -296,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_phone_normalize),
         cmocka_unit_test(test_phone_reject),
         cmocka_unit_test(test_bank),
+        cmocka_unit_test(test_email),
         cmocka_unit_test(test_mask),
         cmocka_unit_test(test_normalize),
     };

@@ -149,8 +149,9 @@ const app = await check('POST', '/api/v1/applications', {
   tariff_code: accts?.items?.[0]?.tariff_code,
 }, 201)
 await check('POST', `/api/v1/applications/${app?.id}/advance`, { note: '接口校验' }, 200)
+await check('POST', '/api/v1/applications/sla', { all: true }, 200)
 await check('POST', '/api/v1/reminders/run', {}, 200)
-await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat', lang: 'zh' }, 200)
+await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat,email', lang: 'zh', email: 'jiaoyan@example.com' }, 200)
 await check('POST', `/api/v1/accounts/${acct}/notice`, {})
 const period = '2025-06'
 const campaign = await check('POST', '/api/v1/survey-campaigns', { name: '接口校验', org, period, sample_n: 1, seed: 1 }, 201)
