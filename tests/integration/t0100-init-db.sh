@@ -11,19 +11,19 @@ if [ "$PMIS_BACKEND" = sqlite ]; then
     : >"$db_file"
 fi
 expect_fail "a command on an empty database says to migrate" 78 \
-    "lacks 22 migrations \(first 0001 'archive'\): run 'pmis db migrate'" org list
+    "lacks 23 migrations \(first 0001 'archive'\): run 'pmis db migrate'" org list
 check "and creates no key file" test ! -e "$PMIS_KEYS_FILE"
 
 expect_ok "init" init
 check "init reports the migration and the new key file" \
-    grep -q "22 migration(s) applied" "$T/out"
+    grep -q "23 migration(s) applied" "$T/out"
 check "init names the key file as created" grep -q "key file $PMIS_KEYS_FILE: created" "$T/out"
 check "the key file has mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
 
 expect_ok "db status" db status
 check "db status shows 0001 applied" grep -qE '^0001 archive +[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$T/out"
 run --json db status
-check "db status --json" grep -qE '^\[\{"version":1,"name":"archive","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":2,"name":"calendar","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":3,"name":"tariff","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":4,"name":"reading","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":5,"name":"billing","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":6,"name":"meter_install_meter","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":7,"name":"customer_name_grams","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":8,"name":"ledger","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":9,"name":"auth","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":10,"name":"collections","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":11,"name":"api_perms","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":12,"name":"bill_units","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":13,"name":"api_collect_perms","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":14,"name":"service","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":15,"name":"service2","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":16,"name":"apply","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":17,"name":"survey","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":18,"name":"outbox","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":19,"name":"audit_org","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":20,"name":"service_api","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":21,"name":"disconnect_final","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":23,"name":"apply_sla","applied":true,"applied_at":"[0-9T:Z-]+"\}\]$' "$T/out"
+check "db status --json" grep -qE '^\[\{"version":1,"name":"archive","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":2,"name":"calendar","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":3,"name":"tariff","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":4,"name":"reading","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":5,"name":"billing","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":6,"name":"meter_install_meter","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":7,"name":"customer_name_grams","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":8,"name":"ledger","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":9,"name":"auth","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":10,"name":"collections","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":11,"name":"api_perms","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":12,"name":"bill_units","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":13,"name":"api_collect_perms","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":14,"name":"service","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":15,"name":"service2","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":16,"name":"apply","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":17,"name":"survey","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":18,"name":"outbox","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":19,"name":"audit_org","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":20,"name":"service_api","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":21,"name":"disconnect_final","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":23,"name":"apply_sla","applied":true,"applied_at":"[0-9T:Z-]+"\},\{"version":27,"name":"bill_run_progress","applied":true,"applied_at":"[0-9T:Z-]+"\}\]$' "$T/out"
 expect_ok "db migrate with nothing pending" db migrate
 check "db migrate applies nothing" out_is "0 migration(s) applied"
 
