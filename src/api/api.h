@@ -188,6 +188,12 @@ void api_dispatch(struct api_req *r);
  *  set) when it is spent (server.c). */
 int api_rate_check(struct api_req *r);
 
+/** Run fn(c, arg) after this request, on a thread of its own with its own database connection
+ *  and key ring, as the caller (actor) with no org scope; fn's error is logged, `arg` freed with
+ *  free() afterwards (also when the thread cannot start: ERR_INTERNAL). Shutdown waits for jobs
+ *  up to server.grace_s like in-flight requests (server.c). */
+typedef int api_job_fn(struct ctx *c, void *arg, struct err *err);
+int api_job_start(struct api_req *r, const char *what, api_job_fn *fn, void *arg);
 /** Append the Prometheus exposition of the server's metrics (server.c). */
 void api_metrics_text(struct api_req *r, struct strbuf *out);
 
@@ -289,6 +295,7 @@ route_fn api_ticket_list, api_ticket_create, api_ticket_get, api_ticket_classify
     api_ticket_review, api_ticket_archive, api_ticket_reopen, api_ticket_merge, api_ticket_pause,
     api_ticket_resume, api_ticket_causes;
 route_fn api_ticket_taxonomy; /* api_ticket_tax.c */
+route_fn api_ticket_sla_summary; /* api_ticket_tax.c */
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
     api_outage_customers, api_outage_close;

@@ -1,5 +1,6 @@
 /*
- * Bill runs over HTTP: running a period (it blocks until the run is done), the runs, one run,
+ * Bill runs over HTTP: running a period (it blocks until the run is done, or with "background"
+ * answers 202 at once and a server job computes it), the runs, one run with its progress,
  * its review queue (量费审核), decisions on one bill or on every bill of a run in review for a
  * reason, issue (发行) and corrections (退补). Thin: domain/bill*.c does the work. Runs and bills
  * are scoped to the caller's subtree in SQL (bill_run_get, bill_get): another subtree's answers
@@ -10,6 +11,7 @@
 #include "core/cfg.h"
 #include "core/energy.h"
 #include "core/money.h"
+#include "core/xalloc.h"
 #include "api/api.h"
 #include "domain/bill.h"
 
@@ -58,19 +60,65 @@ static int run_param(struct api_req *r, struct bill_run_info *out)
 
 /* A run of every org reaches beyond a scoped caller's subtree. */
 
+/* A background run: its work units, computed after the reply by the server's job thread. */
+struct run_job {
+    int64_t run_id;
+    struct bill_policy pol;
+};
+
+static int run_job(struct ctx *c, void *arg, struct err *err)
+{
+    struct run_job *j = arg;
+    return bill_run_finish(c, j->run_id, &j->pol, err);
+}
+
+/* Split the run into BG_UNITS work units and leave the computing to a job: 202 with the run's
+ * id at once; GET /bill-runs/{id} tells its progress. A run killed with the server is finished
+ * by `pmis bill work ID` (or restarted). */
+#define BG_UNITS 8
+static int start_background(struct api_req *r, struct bill_run_opts *o, const char *period)
+{
+    struct bill_run_result res;
+    int rc;
+    if (o->dry_run)
+        return error(&r->err, ERR_INVALID, "a dry run cannot run in the background"),
+               err_field(&r->err, "background");
+    o->units = BG_UNITS;
+    if ((rc = bill_run(&r->ctx, o, &res, &r->err)))
+        return rc;
+    struct run_job *job = xcalloc(1, sizeof(*job));
+    job->run_id = res.run_id;
+    job->pol = *o->policy;
+    char what[64];
+    snprintf(what, sizeof(what), "bill run %" PRId64, res.run_id);
+    if ((rc = api_job_start(r, what, run_job, job)))
+        return rc;
+    json_t *j = json_object();
+    json_object_set_new(j, "run", json_integer(res.run_id));
+    json_object_set_new(j, "period", json_string(period));
+    json_object_set_new(j, "org", api_json_str(o->org_code));
+    json_object_set_new(j, "background", json_true());
+    json_object_set_new(j, "status", json_string("running"));
+    json_object_set_new(j, "units", json_integer(res.units));
+    return api_reply(r, 202, j);
+}
+
 int api_bill_run_start(struct api_req *r)
 {
-    static const char *const known[] = { "period", "org", "cycle_day", "dry_run", "restart", NULL };
+    static const char *const known[] = { "period",  "org",        "cycle_day", "dry_run",
+                                         "restart", "background", NULL };
     const char *period;
     int64_t cycle_day = 0;
     struct bill_policy pol;
     struct bill_run_opts o = { .policy = &pol };
+    bool background = false;
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "period", true, &period)) ||
         (rc = api_body_str(r, "org", false, &o.org_code)) ||
         (rc = api_body_int(r, "cycle_day", 1, 28, &cycle_day)) ||
         (rc = api_body_bool(r, "dry_run", &o.dry_run)) ||
-        (rc = api_body_bool(r, "restart", &o.restart)))
+        (rc = api_body_bool(r, "restart", &o.restart)) ||
+        (rc = api_body_bool(r, "background", &background)))
         return rc;
     if (period_parse(period, &o.period, &r->err))
         return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
@@ -79,6 +127,8 @@ int api_bill_run_start(struct api_req *r)
                      "a bill run of every org needs a user of the whole tree");
     o.cycle_day = (int)cycle_day;
     policy(r, &pol);
+    if (background)
+        return start_background(r, &o, period);
     struct bill_run_result res;
     if ((rc = bill_run(&r->ctx, &o, &res, &r->err)))
         return rc;
@@ -122,13 +172,31 @@ int api_bill_run_list(struct api_req *r)
     return api_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
+/* The run's progress (whole-run counts, no amounts: the same for every scope). */
+static json_t *progress_json(const struct bill_run_state *p)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "phase", json_string(p->phase));
+    json_object_set_new(j, "percent", json_integer(p->percent));
+    json_object_set_new(j, "accounts_done", json_integer(p->accounts_done));
+    json_object_set_new(j, "accounts_total",
+                        p->accounts_total < 0 ? json_null() : json_integer(p->accounts_total));
+    json_object_set_new(j, "units", json_integer(p->units));
+    json_object_set_new(j, "units_done", json_integer(p->units_done));
+    json_object_set_new(j, "error", api_json_str(p->error));
+    return j;
+}
+
 int api_bill_run_get(struct api_req *r)
 {
     struct bill_run_info run;
+    struct bill_run_state st;
     int rc = run_param(r, &run);
-    if (rc)
+    if (rc || (rc = bill_run_state(&r->ctx, run.id, &st, &r->err)))
         return rc;
-    return api_reply(r, 200, run_json(&run));
+    json_t *j = run_json(&run);
+    json_object_set_new(j, "progress", progress_json(&st));
+    return api_reply(r, 200, j);
 }
 
 static int review_item(void *arg, const struct bill_info *b)

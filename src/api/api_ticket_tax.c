@@ -3,9 +3,12 @@
  * taxonomy as data — the work-order types in list order with their subtypes (ticket_type_list) and
  * the code lists of intake: channels, severities, areas, and the complaint causes — each code
  * with its Chinese and English name. Read-only, ticket:read.
+ * GET /api/v1/tickets/sla-summary (the dashboard): the open orders of the caller's org scope
+ * counted by SLA state in one query, the states as GET /tickets?sla= tells them apart.
  */
 #include "core/common.h"
 #include "api/api.h"
+#include "domain/ticket.h"
 #include "domain/ticket_conf.h"
 
 /* The types in list order, each with its subtypes (rows of ticket_type_list with a subtype). */
@@ -70,4 +73,18 @@ int api_ticket_taxonomy(struct api_req *r)
         return rc;
     }
     return api_reply(r, 200, j);
+}
+
+int api_ticket_sla_summary(struct api_req *r)
+{
+    struct ticket_sla_counts n;
+    int rc = ticket_sla_summary(&r->ctx, 0, &n, &r->err);
+    if (rc)
+        return rc;
+    json_t *counts = json_pack("{s:I,s:I,s:I,s:I,s:I}", "ok", (json_int_t)n.ok, "warning",
+                               (json_int_t)n.warning, "breached", (json_int_t)n.breached,
+                               "paused", (json_int_t)n.paused, "none", (json_int_t)n.none);
+    return api_reply(r, 200,
+                     json_pack("{s:o,s:I,s:o}", "at", api_json_time(n.at), "open",
+                               (json_int_t)n.open, "counts", counts));
 }

@@ -6,7 +6,7 @@
  * once. Every request gets an id (X-Request-Id if sane), a JSON access-log line and metrics.
  * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop. Meanwhile the main
  * thread closes pooled connections left unused for server.db_idle_s (the pool shrinks after a
- * burst).
+ * burst). Background jobs (api_job_start, e.g. a bill run) run on threads of their own.
  */
 #include "core/common.h"
 #include "core/keyring.h"
@@ -510,6 +510,73 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_sub(&s->inflight, 1);
 }
 
+/* Background jobs (api_job_start): each on a detached thread with its own connection. The
+ * server waits for them on shutdown as for requests; a job still running after the grace
+ * period dies with the process (a bill run is resumed later from its work units), so a job
+ * touches only this counter and what it owns, never the server (gone by then). */
+static atomic_long jobs_running;
+
+struct job {
+    const struct api_config *cfg;
+    api_job_fn *fn;
+    void *arg;
+    char what[64], actor[128], request_id[68];
+};
+
+static void *job_main(void *p)
+{
+    struct job *j = p;
+    struct arena arena = ARENA_INIT;
+    struct err err = ERR_INIT;
+    struct ctx c = { .clock = j->cfg->clock, .zone_name = j->cfg->zone_name, .actor = j->actor,
+                     .request_id = j->request_id, .arena = &arena };
+    log_set_request_id(j->request_id);
+    int rc = store_open_peer(j->cfg->db, &c.db, &err);
+    if (!rc && j->cfg->keys)
+        rc = keyring_clone(j->cfg->keys, &c.keys, &err);
+    if (!rc)
+        rc = j->fn(&c, j->arg, &err);
+    if (rc)
+        log_error("%s: %s", j->what, err.msg);
+    else
+        log_info("%s: done", j->what);
+    arena_release(&arena);
+    if (c.db)
+        store_close(c.db);
+    if (c.keys)
+        keyring_free(c.keys);
+    log_set_request_id(NULL);
+    free(j->arg);
+    free(j);
+    atomic_fetch_sub(&jobs_running, 1);
+    return NULL;
+}
+
+int api_job_start(struct api_req *r, const char *what, api_job_fn *fn, void *arg)
+{
+    struct job *j = xcalloc(1, sizeof(*j));
+    pthread_attr_t attr;
+    pthread_t th;
+    j->cfg = r->cfg;
+    j->fn = fn;
+    j->arg = arg;
+    snprintf(j->what, sizeof(j->what), "%s", what);
+    snprintf(j->actor, sizeof(j->actor), "%s", r->ctx.actor);
+    snprintf(j->request_id, sizeof(j->request_id), "%s", r->request_id ? r->request_id : "");
+    atomic_fetch_add(&jobs_running, 1);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&th, &attr, job_main, j);
+    pthread_attr_destroy(&attr);
+    if (rc) {
+        atomic_fetch_sub(&jobs_running, 1);
+        free(arg);
+        free(j);
+        return error(&r->err, ERR_INTERNAL, "cannot start %s: %s", what, strerror(rc));
+    }
+    return 0;
+}
+
 /* "HOST:PORT", "[V6]:PORT" or ":PORT" into a socket address. */
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, bool *v6, struct err *err)
 {
@@ -606,11 +673,12 @@ int api_serve(const struct api_config *cfg, struct err *err)
     MHD_socket lfd = MHD_quiesce_daemon(d);
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&s.inflight) > 0 && elapsed_s(&start) < cfg->grace_s) {
+    while ((atomic_load(&s.inflight) > 0 || atomic_load(&jobs_running) > 0) &&
+           elapsed_s(&start) < cfg->grace_s) {
         struct timespec ts = { 0, 20 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    long left = atomic_load(&s.inflight);
+    long left = atomic_load(&s.inflight) + atomic_load(&jobs_running);
     if (left)
         log_warn("pmis serve: %ld request(s) still running after %u s: stopping anyway", left,
                  cfg->grace_s);

@@ -130,6 +130,23 @@ typedef int bill_running_fn(void *arg, const struct bill_run_progress *p);
  *  Strings are valid during the call. */
 int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err *err);
 
+/** One run's progress, whatever the scope (whole-run counts, no amounts): its phase
+ *  ("waiting" for a worker to claim a unit, "computing", "failed" when error is set, "done"
+ *  once no longer running), accounts billed so far and in all (-1 = not recorded), and percent
+ *  (0-100, 100 only once done; accounts skipped because already issued count only then). */
+struct bill_run_state {
+    const char *phase, *error; /* error NULL unless the run stopped on one (ctx arena) */
+    int64_t accounts_done, accounts_total, units, units_done;
+    int percent;
+};
+int bill_run_state(struct ctx *c, int64_t id, struct bill_run_state *out, struct err *err);
+
+/** Compute a run split into work units (bill_run with o->units) to the end in this process, as
+ *  `pmis bill work` would, holding the period's bill-run lock meanwhile (one run of a period at
+ *  a time, like bill_run); on failure the error is recorded on the run (bill_run_state) as well
+ *  as returned. For `pmis serve`'s background runs. */
+int bill_run_finish(struct ctx *c, int64_t run_id, const struct bill_policy *p, struct err *err);
+
 /** Run `id`, scoped like bill_runs: a run of an org outside the scope is ERR_NOT_FOUND "no bill
  *  run N", exactly like a missing one. Strings in the ctx arena. */
 int bill_run_get(struct ctx *c, int64_t id, struct bill_run_info *out, struct err *err);

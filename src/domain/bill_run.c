@@ -499,6 +499,15 @@ static int count_accounts(struct ctx *c, int64_t after, const struct bill_run_op
     return 0;
 }
 
+/* Record that run `run_id` bills `n` accounts in all, for its progress (bill_run_state). */
+static int run_total(struct ctx *c, int64_t run_id, int64_t n, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_TOTAL);
+    store_bind_i64(st, 1, run_id);
+    store_bind_i64(st, 2, n);
+    return store_exec(st, err);
+}
+
 int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_result *r,
              struct err *err)
 {
@@ -551,9 +560,12 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
     src.run_id = r->run_id;
     if (o->units) { /* split, and leave the computing to `pmis bill work` processes */
         char key[32], detail[96];
-        if ((ret = store_begin(c->db, err)))
+        if ((ret = count_accounts(c, src.cursor, o, src.org_id, &total, err)) ||
+            (ret = store_begin(c->db, err)))
             goto out;
         ret = split_units(c, &src, &r->units, err);
+        if (!ret)
+            ret = run_total(c, r->run_id, total, err);
         snprintf(key, sizeof(key), "%" PRId64, r->run_id);
         snprintf(detail, sizeof(detail), "period %s: %" PRId64 " work units", pb, r->units);
         struct audit_rec ar = { "bill.split", "bill_run", key, NULL, NULL, detail };
@@ -564,6 +576,11 @@ int bill_run(struct ctx *c, const struct bill_run_opts *o, struct bill_run_resul
     }
     if ((ret = count_accounts(c, src.cursor, o, src.org_id, &total, err)))
         goto out;
+    if (!o->dry_run) {
+        if ((ret = store_begin(c->db, err)) ||
+            (ret = store_end(c->db, run_total(c, r->run_id, r->accounts + total, err), err)))
+            goto out;
+    }
 
     /* a dry run writes nothing, so a second thread would only wait */
     if (!o->dry_run) {

@@ -1,6 +1,8 @@
 /* Listing bill runs and one run (bill.h: bill_runs, bill_run_get), within the caller's scope:
- * a scoped caller sees a run of every org with the totals of its
- * bills in their subtree only; the progress of running runs for /metrics (bill_runs_running). */
+ * a scoped caller sees a run of every org with the totals of its bills in their subtree only;
+ * the progress of running runs for /metrics (bill_runs_running) and of one run
+ * (bill_run_state); finishing a run split into work units in the background (bill_run_finish). */
+#include "core/log.h"
 #include "core/vec.h"
 #include "domain/bill.h"
 
@@ -102,4 +104,75 @@ int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err 
     }
     store_reset(st);
     return ret < 0 ? ret : 0;
+}
+
+int bill_run_state(struct ctx *c, int64_t id, struct bill_run_state *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_STATE);
+    store_bind_i64(st, 1, id);
+    int ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "no bill run %" PRId64, id);
+    if (ret)
+        return ret;
+    bool running = !strcmp(store_col_text(st, 0), "running");
+    out->accounts_done = store_col_i64(st, 1);
+    out->accounts_total = store_col_null(st, 2) ? -1 : store_col_i64(st, 2);
+    out->error = store_col_null(st, 3) ? NULL : ctx_col_text(c, st, 3);
+    out->units = store_col_i64(st, 4);
+    out->units_done = store_col_i64(st, 5);
+    int64_t claimed = store_col_i64(st, 6);
+    store_reset(st);
+    if (!running) {
+        out->phase = "done";
+        out->percent = 100;
+        return 0;
+    }
+    out->phase = out->error                   ? "failed"
+                 : out->units && !claimed     ? "waiting"
+                                              : "computing";
+    int64_t pct = out->accounts_total > 0 ? out->accounts_done * 100 / out->accounts_total : 0;
+    out->percent = (int)(pct > 99 ? 99 : pct);
+    return 0;
+}
+
+static int run_error(struct ctx *c, int64_t id, const char *msg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_ERROR);
+    store_bind_i64(st, 1, id);
+    store_bind_text(st, 2, msg);
+    return store_exec(st, err);
+}
+
+int bill_run_finish(struct ctx *c, int64_t run_id, const struct bill_policy *p, struct err *err)
+{
+    struct bill_run_info run;
+    struct bill_work_result w;
+    char lockname[64], what[64];
+    int ret = bill_run_get(c, run_id, &run, err);
+    if (ret)
+        return ret;
+    snprintf(lockname, sizeof(lockname), "bill-run-%s", run.period);
+    snprintf(what, sizeof(what), "a bill run for %s", run.period);
+    if (!(ret = store_lock_try(c->db, lockname, what, err))) {
+        struct bill_run_state st;
+        if (!(ret = bill_run_state(c, run_id, &st, err)) && !st.units) {
+            /* no account to bill: no unit was made, and the run is computed as it is */
+            struct store_stmt *q = store_q(c->db, Q_BILL_RUN_FINISH_UNITS);
+            store_bind_i64(q, 1, run_id);
+            store_bind_i64(q, 2, ctx_now(c));
+            ret = store_exec(q, err);
+        } else if (!ret) {
+            ret = bill_work(c, run_id, p, "pmis serve", NULL, NULL, &w, err);
+        }
+        store_unlock(c->db, lockname);
+    }
+    if (ret) {
+        struct err e2 = ERR_INIT;
+        while (store_tx_depth(c->db))
+            store_rollback(c->db);
+        if (run_error(c, run_id, err->msg, &e2))
+            log_error("bill run %" PRId64 ": cannot record its error: %s", run_id, e2.msg);
+    }
+    return ret;
 }

@@ -127,6 +127,13 @@ typedef int ticket_fn(void *arg, const struct ticket *t);
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
                 struct err *err);
 
+/** Open orders (not archived or merged) in the ctx's org scope counted by SLA state at `at`
+ *  (0 = now), each state as ticket_filter.sla picks it; open = their sum. */
+struct ticket_sla_counts {
+    int64_t at, open, ok, warning, breached, paused, none;
+};
+int ticket_sla_summary(struct ctx *c, int64_t at, struct ticket_sla_counts *out, struct err *err);
+
 struct ticket_event {
     int64_t at;
     const char *actor, *action, *from, *to, *note;

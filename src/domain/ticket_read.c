@@ -1,6 +1,7 @@
 /*
  * Reading work orders back (see ticket.h): one order in the ctx's org scope, a filtered page of
- * them in id order (keyset) and an order's history. No writes.
+ * them in id order (keyset), the open ones counted by SLA state, and an order's history. No
+ * writes.
  */
 #include "domain/ticket_int.h"
 
@@ -92,6 +93,29 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
     }
     store_reset(st);
     return ret;
+}
+
+int ticket_sla_summary(struct ctx *c, int64_t at, struct ticket_sla_counts *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TICKET_SLA_SUMMARY);
+    int ret;
+    memset(out, 0, sizeof(*out));
+    out->at = at ? at : ctx_now(c);
+    store_bind_i64(st, 1, out->at);
+    ctx_bind_scope(c, st, 2);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        const char *s = store_col_text(st, 0);
+        int64_t n = store_col_i64(st, 1);
+        int64_t *slot = !strcmp(s, "ok")         ? &out->ok
+                        : !strcmp(s, "warning")  ? &out->warning
+                        : !strcmp(s, "breached") ? &out->breached
+                        : !strcmp(s, "paused")   ? &out->paused
+                                                 : &out->none;
+        *slot += n;
+        out->open += n;
+    }
+    store_reset(st);
+    return ret < 0 ? ret : 0;
 }
 
 int ticket_events(struct ctx *c, const struct ticket *t, ticket_event_fn *fn, void *arg,

@@ -44,18 +44,20 @@ export function uiLanguage() {
   return globalThis.document?.documentElement?.lang === 'en' ? 'en' : 'zh-CN'
 }
 
-export async function api(method, path, { body, query, fetchImpl = globalThis.fetch } = {}) {
+// `body` goes as JSON, `csv` (text) as text/csv (the CSV imports)
+export async function api(method, path, { body, csv, query, fetchImpl = globalThis.fetch } = {}) {
   const headers = { Accept: 'application/json', 'Accept-Language': uiLanguage() }
   const write = method !== 'GET' && method !== 'HEAD'
   if (write && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (csv !== undefined) headers['Content-Type'] = 'text/csv; charset=utf-8'
   let res
   try {
     res = await fetchImpl(`/api/v1${path}${queryString(query)}`, {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: csv !== undefined ? csv : body === undefined ? undefined : JSON.stringify(body),
     })
   } catch (e) {
     const err = new ApiError(0, 'network', String(e?.message || e))
@@ -71,6 +73,7 @@ export async function api(method, path, { body, query, fetchImpl = globalThis.fe
   if (!res.ok) {
     const e = data?.error || {}
     const err = new ApiError(res.status, e.code || 'internal', e.message || res.statusText, e.field, e.message_en)
+    if (Array.isArray(e.bad)) err.bad = e.bad // an import's bad rows (line, column, value, reason)
     if (res.status === 401 && path !== '/auth/login' && onUnauthenticated) onUnauthenticated(err)
     throw err
   }

@@ -10,6 +10,7 @@ import LoginView from './views/LoginView.vue'
 import { session, loadMe, forget } from './session.js'
 import { setUnauthenticatedHandler } from './api.js'
 import { allowed } from './perms.js'
+import { loadPageMessages } from './i18n/index.js'
 
 export const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
@@ -58,6 +59,12 @@ router.beforeEach(async (to) => {
   if (!user || user.must_change_password)
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
   return allowed(to, user) ? true : { name: 'forbidden', query: { perm: to.meta.perm } }
+})
+
+// the page's own texts (i18n/index.js) before it renders; a failed load shows the keys
+router.beforeResolve(async (to) => {
+  await loadPageMessages(to.name).catch(() => {})
+  return true
 })
 
 setUnauthenticatedHandler(() => {

@@ -105,13 +105,11 @@ export function crewStep(allowed = []) {
   return CREW_STEPS.find((s) => allowed.includes(s.action)) || null
 }
 
-/** Counts per SLA state from the per-state list replies: {state: n or 'n+'}. */
-export function slaCounts(replies) {
+/** Counts per SLA state, as text, from GET /tickets/sla-summary's reply: {state: 'n'} for
+ *  every state of SLA_STATES (0 for a state the reply lacks). */
+export function slaCounts(summary) {
   const out = {}
-  for (const [state, reply] of Object.entries(replies)) {
-    const n = reply?.items?.length || 0
-    out[state] = reply?.next ? `${n}+` : String(n)
-  }
+  for (const state of SLA_STATES) out[state] = String(summary?.counts?.[state] || 0)
   return out
 }
 

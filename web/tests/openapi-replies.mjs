@@ -178,6 +178,7 @@ const gets = [
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
+  '/api/v1/tickets/sla-summary',
 ]
 for (const p of gets) await check('GET', p)
 const paid = await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)

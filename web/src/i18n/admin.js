@@ -4,7 +4,6 @@
 export default {
   'zh-CN': {
     adm: {
-      nav: '系统管理',
       menu: '系统管理菜单',
       users: '用户', roles: '角色', tokens: '接口令牌', orgs: '组织机构', tariffs: '电价', calendar: '工作日历', audit: '审计日志',
       copy: '复制', copied: '已复制',
@@ -51,12 +50,12 @@ export default {
         start: '发起核算', period: '计费月份', org: '单位（可选）', dryRun: '仅试算', submit: '开始核算',
         progress: '核算进度', running: '核算中…', done: '核算完成：{n} 张账单，{r} 张待审核', failed: '核算失败',
         bills: '已计算 {n} 张账单',
+        accounts: '{d} / {n} 户', phase: { waiting: '排队中', computing: '计算中', failed: '已中断', done: '已完成' },
       },
     },
   },
   en: {
     adm: {
-      nav: 'Administration',
       menu: 'Administration menu',
       users: 'Users', roles: 'Roles', tokens: 'API tokens', orgs: 'Org tree', tariffs: 'Tariffs', calendar: 'Calendar', audit: 'Audit log',
       copy: 'Copy', copied: 'Copied',
@@ -103,6 +102,7 @@ export default {
         start: 'Start a bill run', period: 'Billing month', org: 'Org unit (optional)', dryRun: 'Dry run', submit: 'Start',
         progress: 'Progress', running: 'Running…', done: 'Done: {n} bills, {r} in review', failed: 'The bill run failed',
         bills: '{n} bills computed',
+        accounts: '{d} / {n} accounts', phase: { waiting: 'Waiting', computing: 'Computing', failed: 'Stopped', done: 'Done' },
       },
     },
   },

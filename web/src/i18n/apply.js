@@ -15,7 +15,6 @@ const kindsEn = {
 export default {
   'zh-CN': {
     appl: {
-      nav: '业扩报装',
       title: '业扩报装',
       filters: '筛选',
       state: '状态',
@@ -91,7 +90,6 @@ export default {
       },
     },
     sat: {
-      nav: '满意度',
       title: '客户满意度',
       period: '统计期间',
       from: '起始月份',
@@ -159,7 +157,6 @@ export default {
   },
   en: {
     appl: {
-      nav: 'Applications',
       title: 'Service applications',
       filters: 'Filters',
       state: 'State',
@@ -235,7 +232,6 @@ export default {
       },
     },
     sat: {
-      nav: 'Satisfaction',
       title: 'Customer satisfaction',
       period: 'Period',
       from: 'From month',

@@ -1,17 +1,47 @@
 // vue-i18n set-up: zh-CN by default, English as the second language; the choice is kept in
 // localStorage ('pmis.lang') and mirrored in <html lang>. Element Plus gets its own locale
 // through <el-config-provider> in App.vue (elementLocale below).
+// The first download holds only the login page's and the shell's texts (zh-CN.js, en.js); each
+// page's own texts are a module of their own (MODULES, a chunk each), merged into both
+// languages before the page's route resolves (loadPageMessages, router.js; PAGE_MESSAGES).
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
-import apply from './apply.js'
-import admin from './admin.js'
-import service from './service.js'
 
 export const LANGS = ['zh-CN', 'en']
-export const messages = {
-  'zh-CN': { ...zhCN, ...apply['zh-CN'], ...admin['zh-CN'], ...service['zh-CN'] },
-  en: { ...en, ...apply.en, ...admin.en, ...service.en },
+export const messages = { 'zh-CN': zhCN, en }
+
+/** The pages' text modules, each exporting { 'zh-CN': {...}, en: {...} }. */
+export const MODULES = {
+  desk: () => import('./desk.js'),
+  apply: () => import('./apply.js'),
+  admin: () => import('./admin.js'),
+  service: () => import('./service.js'),
+}
+/** The modules a page (route name) needs for itself and its components; none when not listed
+ *  (tests/unit/i18n.test.js checks every key each page's sources use against these). */
+export const PAGE_MESSAGES = {
+  dashboard: ['desk', 'apply', 'service'],
+  customers: ['desk'],
+  customer: ['desk'],
+  billing: ['desk', 'admin'],
+  cash: ['desk'],
+  collections: ['desk', 'apply'],
+  applications: ['apply'],
+  application: ['apply'],
+  satisfaction: ['apply'],
+  service: ['service'],
+  'service-new': ['service'],
+  ticket: ['service'],
+  crew: ['service'],
+  audit: ['desk'],
+  'admin-users': ['admin'],
+  'admin-roles': ['admin'],
+  'admin-tokens': ['admin'],
+  'admin-orgs': ['admin'],
+  'admin-tariffs': ['admin'],
+  'admin-tariff': ['admin'],
+  'admin-calendar': ['admin'],
 }
 
 export function initialLang(stored, navigatorLang) {
@@ -44,4 +74,25 @@ export function setLang(lang) {
     /* private mode: the choice lasts for this page */
   }
   if (globalThis.document) document.documentElement.lang = lang
+}
+
+const loaded = {}
+/** Merge text module `name` into both languages, once (a failed load is tried again later). */
+export function loadMessages(name) {
+  if (!loaded[name]) {
+    loaded[name] = MODULES[name]()
+      .then((m) => {
+        for (const lang of LANGS) i18n.global.mergeLocaleMessage(lang, m.default[lang])
+      })
+      .catch((e) => {
+        delete loaded[name]
+        throw e
+      })
+  }
+  return loaded[name]
+}
+
+/** The text modules of page `routeName` (PAGE_MESSAGES), merged. */
+export function loadPageMessages(routeName) {
+  return Promise.all((PAGE_MESSAGES[routeName] || []).map(loadMessages))
 }

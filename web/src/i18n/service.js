@@ -4,7 +4,6 @@
 export default {
   'zh-CN': {
     svc: {
-      nav: { service: '工单中心', crew: '我的抢修' },
       queue: {
         title: '工单中心',
         newOrder: '受理新工单',
@@ -127,7 +126,6 @@ export default {
   },
   en: {
     svc: {
-      nav: { service: 'Work orders', crew: 'My repairs' },
       queue: {
         title: 'Work orders',
         newOrder: 'New order',

@@ -34,6 +34,14 @@ describe('api', () => {
     expect(f.calls[0].init.headers['Content-Type']).toBe('application/json')
     expect(JSON.parse(f.calls[0].init.body)).toEqual({ username: 'a', password: 'b' })
   })
+  it('sends CSV bodies as text/csv and keeps an import\'s bad rows', async () => {
+    const f = fakeFetch(400, { error: { code: 'invalid', message: '1 bad row', bad_count: 1, bad: [{ line: 2, column: 'meter', value: 'X', reason: 'unknown meter' }] } })
+    const e = await api('POST', '/readings/import', { csv: 'meter,read_on\nX,2025-07-15\n', query: { dry_run: true }, fetchImpl: f }).catch((x) => x)
+    expect(f.calls[0].init.headers['Content-Type']).toBe('text/csv; charset=utf-8')
+    expect(f.calls[0].init.body).toBe('meter,read_on\nX,2025-07-15\n')
+    expect(f.calls[0].url).toBe('/api/v1/readings/import?dry_run=true')
+    expect(e.bad).toEqual([{ line: 2, column: 'meter', value: 'X', reason: 'unknown meter' }])
+  })
   it('turns the error shape into ApiError', async () => {
     const f = fakeFetch(400, { error: { code: 'invalid', message: 'bad', field: 'limit' } })
     const e = await api('GET', '/customers', { fetchImpl: f }).catch((x) => x)

@@ -1,9 +1,22 @@
 // Both languages have the same keys, no empty texts, the placeholders match, and every key the
-// sources use (t('...') in src/) exists.
+// sources use (t('...') in src/) exists — over the login page's messages and every page module
+// merged. And the split holds: the login page and the shell find their keys in the first
+// download's messages alone, and each page (route) in those and its PAGE_MESSAGES modules.
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
-import { initialLang, messages } from '../../src/i18n/index.js'
+import { dirname, join, resolve } from 'node:path'
+import { initialLang, messages as core, MODULES, PAGE_MESSAGES } from '../../src/i18n/index.js'
+
+const merge = (a, b) => {
+  const out = { ...a }
+  for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === 'object' && out[k] ? merge(out[k], v) : v
+  return out
+}
+const modules = {}
+for (const [name, load] of Object.entries(MODULES)) modules[name] = (await load()).default
+const withModules = (names, lang) => names.reduce((m, n) => merge(m, modules[n][lang]), core[lang])
+// everything: the login page's messages with every page module
+const messages = { 'zh-CN': withModules(Object.keys(MODULES), 'zh-CN'), en: withModules(Object.keys(MODULES), 'en') }
 
 function flatten(obj, prefix = '', out = {}) {
   for (const [k, v] of Object.entries(obj)) {
@@ -56,6 +69,42 @@ describe('i18n messages', () => {
         expect(fz[k], `zh-CN ${k}`).toBeTypeOf('string')
         expect(fe[k], `en ${k}`).toBeTypeOf('string')
       }
+    }
+  })
+  it('of a page module never hide a key of the first download', () => {
+    const base = Object.keys(flatten(core['zh-CN']))
+    for (const [name, m] of Object.entries(modules))
+      for (const lang of ['zh-CN', 'en']) {
+        const own = flatten(m[lang])
+        for (const k of base) expect(own[k], `${name} ${lang} ${k}`).toBeUndefined()
+      }
+  })
+  it('load with each page: its sources find every key in the first download and its modules', () => {
+    const src = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../src')
+    const router = readFileSync(join(src, 'router.js'), 'utf8')
+    const pages = [...router.matchAll(/name: '([\w-]+)', component: (?:\(\) => import\('\.\/([\w/]+\.vue)'\)|(\w+))/g)]
+      .map((m) => ({ name: m[1], file: m[2] || `views/${m[3]}.vue` }))
+    expect(pages.length).toBeGreaterThan(20)
+    // the shell and the App are on every page, with the first download's messages only
+    pages.push({ name: '(shell)', file: 'views/ShellView.vue' }, { name: '(app)', file: 'App.vue' })
+    const all = flatten(messages['zh-CN'])
+    for (const page of pages) {
+      const have = { 'zh-CN': flatten(withModules(PAGE_MESSAGES[page.name] || [], 'zh-CN')), en: flatten(withModules(PAGE_MESSAGES[page.name] || [], 'en')) }
+      const seen = new Set()
+      const visit = (f) => {
+        if (seen.has(f) || f.includes('/i18n/')) return
+        seen.add(f)
+        const text = readFileSync(f, 'utf8')
+        const used = [...text.matchAll(/\bt\(\s*'([\w.]+)'/g)].map((m) => m[1])
+        // keys named as data in a page's template or script (labels passed to t() later)
+        if (f.endsWith('.vue')) used.push(...[...text.matchAll(/'([A-Za-z]\w*\.[\w.]+)'/g)].map((m) => m[1]).filter((k) => all[k] !== undefined))
+        for (const k of used)
+          for (const lang of ['zh-CN', 'en']) expect(have[lang][k], `${page.name} (${f.slice(src.length + 1)}): ${lang} ${k}`).toBeTypeOf('string')
+        for (const m of text.matchAll(/\bt\(`([\w.]+)\.\$\{/g))
+          expect(Object.keys(have['zh-CN']).some((x) => x.startsWith(`${m[1]}.`)), `${page.name}: ${m[1]}.*`).toBe(true)
+        for (const m of text.matchAll(/from '(\.{1,2}\/[\w/.]+\.(?:vue|js))'/g)) visit(resolve(dirname(f), m[1]))
+      }
+      visit(join(src, page.file))
     }
   })
   it('default to Chinese unless English was chosen', () => {

@@ -34,7 +34,8 @@ describe('SLA state and countdown', () => {
     expect(['met', 'missed', 'pending', 'cancelled'].map(slaTag)).toEqual(['success', 'danger', 'info', 'info'])
   })
   it('counts the per-state replies, marking a capped one', () => {
-    expect(slaCounts({ ok: { items: [1, 2], next: null }, breached: { items: [1], next: 9 } })).toEqual({ ok: '2', breached: '1+' })
+    expect(slaCounts({ open: 3, counts: { ok: 2, warning: 0, breached: 1, paused: 0, none: 0 } })).toEqual({ ok: '2', warning: '0', breached: '1', paused: '0', none: '0' })
+    expect(slaCounts({ counts: { ok: 5 } })).toEqual({ ok: '5', warning: '0', breached: '0', paused: '0', none: '0' })
   })
 })
 
