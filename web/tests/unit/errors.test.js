@@ -3,9 +3,12 @@ import { createI18n } from 'vue-i18n'
 import { messages } from '../../src/i18n/index.js'
 import { errorText } from '../../src/errors.js'
 import { ApiError } from '../../src/api.js'
+import apply from '../../src/i18n/apply.js'
 
+// as on the collections page, where the second-approver message shows: its module merged
 function tr(lang) {
   const i18n = createI18n({ legacy: false, locale: lang, messages })
+  i18n.global.mergeLocaleMessage(lang, apply[lang])
   return i18n.global.t
 }
 const zh = tr('zh-CN')
