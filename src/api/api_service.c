@@ -26,7 +26,7 @@ json_t *api_escalation_json(const struct ticket_escalation *e, api_time_fn *when
     json_object_set_new(j, "type", json_string(e->type));
     json_object_set_new(j, "metric", json_string(e->metric));
     json_object_set_new(j, "org", json_string(e->org_code));
-    json_object_set_new(j, "ticket_state", json_string(e->state));
+    json_object_set_new(j, "ticket_state", api_json_str(e->state));
     json_object_set_new(j, "deadline_at", when(e->deadline_at, arg));
     json_object_set_new(j, "escalated_at", when(e->escalated_at, arg));
     json_object_set_new(j, "status", json_string(e->status));
