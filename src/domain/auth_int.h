@@ -21,6 +21,12 @@ int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *e
 /** The permission set of USER_PERM_COLS (q_auth.def): `all` from any all_perms role, `list`
  *  the comma-separated names; a name from a newer version is ignored, never widened. Pure. */
 uint64_t auth_perms_from(int64_t all, const char *list);
+/** `s` is min..max characters of a-z and 0-9, and after the first also of `extra`: the rule
+ *  of user names (USER_NAME_*) and role codes. */
+bool auth_name_ok(const char *s, size_t min, size_t max, const char *extra);
+#define USER_NAME_MIN 2
+#define USER_NAME_MAX 32
+#define USER_NAME_EXTRA "._-"
 /** The user_info of a row of USER_COLS (q_auth.def); strings in the ctx arena. */
 void auth_user_read(struct ctx *c, struct store_stmt *st, struct user_info *u);
 /** user_get plus the password hash and org id (0 = whole tree); either may be NULL. */

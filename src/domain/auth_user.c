@@ -9,7 +9,7 @@
 #include "domain/auth_int.h"
 #include "domain/org.h"
 
-static bool name_ok(const char *s, size_t min, size_t max, const char *extra)
+bool auth_name_ok(const char *s, size_t min, size_t max, const char *extra)
 {
     size_t n = s ? strlen(s) : 0;
     if (n < min || n > max)
@@ -157,7 +157,7 @@ int user_add(struct ctx *c, const struct user_in *in, const struct auth_policy *
     int64_t org_id = 0, id;
     int rc;
 
-    if (!name_ok(in->username, 2, 32, "._-"))
+    if (!auth_name_ok(in->username, USER_NAME_MIN, USER_NAME_MAX, USER_NAME_EXTRA))
         return error(err, ERR_INVALID,
                      "invalid user name '%s': 2 to 32 of a-z, 0-9, '.', '_', '-', starting with "
                      "a letter or digit",
@@ -407,7 +407,7 @@ int role_add(struct ctx *c, const char *code, const char *name_zh, const char *n
 {
     uint64_t set;
     int rc;
-    if (!name_ok(code, 2, 32, "_"))
+    if (!auth_name_ok(code, 2, 32, "_"))
         return error(err, ERR_INVALID,
                      "invalid role code '%s': 2 to 32 of a-z, 0-9 and '_', starting with a "
                      "letter or digit",

@@ -19,20 +19,8 @@ void auth_user_read(struct ctx *c, struct store_stmt *st, struct user_info *u)
     u->roles = ctx_col_text(c, st, 9);
 }
 
-/* A cursor is a user name: 1 to 32 of a-z, 0-9, '.', '_', '-' (user_add's rule, loosely). */
-static bool cursor_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 32)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
-            return false;
-    return true;
-}
-
-int user_list(struct ctx *c, const struct user_filter *f, user_fn *fn, void *arg,
-              const char **next, struct err *err)
+int user_list(struct ctx *c, const struct user_filter *f, user_fn *fn, void *arg, const char **next,
+              struct err *err)
 {
     static const struct user_filter all = { 0 };
     int64_t org_id = 0;
@@ -44,7 +32,7 @@ int user_list(struct ctx *c, const struct user_filter *f, user_fn *fn, void *arg
     if (f->status && strcmp(f->status, "active") && strcmp(f->status, "disabled"))
         return error(err, ERR_INVALID, "invalid status '%s': active or disabled", f->status),
                err_field(err, "status");
-    if (f->after && !cursor_ok(f->after))
+    if (f->after && !auth_name_ok(f->after, USER_NAME_MIN, USER_NAME_MAX, USER_NAME_EXTRA))
         return error(err, ERR_INVALID, "invalid cursor '%s': a user name", f->after),
                err_field(err, "after");
     if (f->org_code && (rc = ctx_org_id(c, f->org_code, &org_id, err)))
