@@ -32,13 +32,6 @@ export default {
   userType: { resident: 'Residential', general_ci: 'General C&I', large_industry: 'Large industrial', agriculture: 'Agricultural' },
   custStatus: { active: 'Active', suspended: 'Suspended', closed: 'Closed' },
   errors: {
-    badLogin: 'Wrong user name or password',
-    lockedOut: 'Too many failed logins: try again in {s} s',
-    oldPasswordWrong: 'The current password is wrong',
-    pwTooShort: 'Password too short: at least {n} characters',
-    pwLetterDigit: 'The password needs at least one letter and one digit',
-    pwHasUser: 'The password must not contain the user name',
-    pwSame: 'The new password must differ from the current one',
     sessionExpired: 'Your session has ended: log in again',
     network: 'Cannot reach the server: check the network and try again',
     unknown: 'The operation failed',

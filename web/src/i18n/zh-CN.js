@@ -32,13 +32,6 @@ export default {
   userType: { resident: '居民', general_ci: '一般工商业', large_industry: '大工业', agriculture: '农业' },
   custStatus: { active: '正常', suspended: '暂停', closed: '销户' },
   errors: {
-    badLogin: '用户名或密码错误',
-    lockedOut: '登录失败次数过多，请 {s} 秒后再试',
-    oldPasswordWrong: '原密码错误',
-    pwTooShort: '密码太短：至少 {n} 个字符',
-    pwLetterDigit: '密码须同时包含字母和数字',
-    pwHasUser: '密码不能包含用户名',
-    pwSame: '新密码不能与原密码相同',
     sessionExpired: '会话已失效，请重新登录',
     network: '无法连接服务器，请检查网络后重试',
     unknown: '操作失败',

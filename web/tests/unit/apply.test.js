@@ -57,6 +57,6 @@ describe('a disconnection refused for want of a second approver', () => {
   it('is said in the current language', () => {
     const t = (k, p) => `${k}:${JSON.stringify(p)}`
     const e = { code: 'invalid', message: "account 100000001501 is an important customer (重要客户): its disconnection needs a second approver (--second-approver)" }
-    expect(errorText(e, t, 'zh-CN')).toBe('appl.disc.needSecond:{"account":"100000001501"}')
+    expect(errorText(e, t)).toBe('appl.disc.needSecond:{"account":"100000001501"}')
   })
 })

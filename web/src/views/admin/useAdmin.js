@@ -11,7 +11,7 @@ import { errorText } from '../../errors.js'
 export function useAdmin() {
   const { t, locale } = useI18n()
   const busy = ref('')
-  const fail = (e) => ElMessage.error({ message: errorText(e, t, locale.value), customClass: 'adm-error' })
+  const fail = (e) => ElMessage.error({ message: errorText(e, t), customClass: 'adm-error' })
   const done = (msg) => ElMessage.success({ message: msg, customClass: 'adm-ok' })
   const warn = (msg) => ElMessage.warning({ message: msg, customClass: 'adm-error' })
   /** Run `fn` as action `name` (busy meanwhile); errors become a message. Returns fn's result
