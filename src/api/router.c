@@ -341,6 +341,7 @@ static int authenticate(struct api_req *r)
     r->authed = true;
     r->ctx.actor = r->who.username;
     r->ctx.scope_org_id = r->who.org_id;
+    r->ctx.caller_perms = &r->who.perms;
     return 0;
 }
 
@@ -408,7 +409,10 @@ static int pipeline(struct api_req *r)
         if (!json_is_object(r->json))
             return error(&r->err, ERR_INVALID, "the body must be a JSON object");
     }
-    return rt->fn(r);
+    rc = rt->fn(r);
+    if (rc == ERR_FORBIDDEN) /* the handler's own refusal (a grant beyond the caller's, ...) */
+        audit_denied(r, r->err.msg);
+    return rc;
 }
 
 void api_dispatch(struct api_req *r)

@@ -87,7 +87,12 @@ struct principal {
     const char *token_name;
 };
 
-/* ---- users and roles (CLI `pmis user`, `pmis role`) ---- */
+/* ---- users and roles (CLI `pmis user`, `pmis role`) ----
+ *
+ * Nobody grants what they do not hold: under the API (c->caller_perms set) the roles given to
+ * a user, the permissions given to a role or a token, must all be held by the caller, and a
+ * user holding a permission the caller does not is not changed by it (roles, status); each is
+ * ERR_FORBIDDEN naming the permission. The CLI, run by the host's operator, is not limited. */
 
 struct user_in {
     const char *username;     /* [a-z0-9._-], 2..32, starting with a letter or digit */
@@ -101,7 +106,8 @@ struct user_in {
  * Add a user. `otp` (may be NULL when a password is given) receives the generated one-time
  * password. ERR_INVALID names the field; ERR_NOT_FOUND an unknown org or role; ERR_CONFLICT
  * a duplicate user name. A caller with an org scope (c->scope_org_id) must give an org unit
- * inside it: one outside reads as unknown, none (the whole tree) is ERR_INVALID. Audited
+ * inside it: one outside reads as unknown, none (the whole tree) is ERR_INVALID. A role
+ * carrying a permission the caller does not hold is ERR_FORBIDDEN (above). Audited
  * ("user.create").
  */
 int user_add(struct ctx *c, const struct user_in *in, const struct auth_policy *pol,
@@ -143,7 +149,8 @@ int user_list(struct ctx *c, const struct user_filter *f, user_fn *fn, void *arg
 int user_get(struct ctx *c, const char *username, struct user_info *out, struct err *err);
 
 /** Disable (ending all sessions) or enable a user; also clears a lockout. Audited.
- *  ERR_CONFLICT for the last active administrator of the whole tree (user_set_roles too). */
+ *  ERR_CONFLICT for the last active administrator of the whole tree (user_set_roles too);
+ *  ERR_FORBIDDEN for a user stronger than the caller (above). */
 int user_set_active(struct ctx *c, const char *username, bool active, struct err *err);
 /**
  * Administrator reset: set `password` (checked against the policy), or NULL for a new one-time
@@ -152,18 +159,22 @@ int user_set_active(struct ctx *c, const char *username, bool active, struct err
 int user_set_password(struct ctx *c, const char *username, const char *password,
                       const struct auth_policy *pol, struct strbuf *otp, struct err *err);
 /** Replace the user's roles with `roles` (comma-separated codes). Audited. ERR_CONFLICT when
- *  it takes the role administrator from the last active administrator of the whole tree. */
+ *  it takes the role administrator from the last active administrator of the whole tree;
+ *  ERR_FORBIDDEN for a user stronger than the caller or a role it does not hold (above). */
 int user_set_roles(struct ctx *c, const char *username, const char *roles, struct err *err);
 
 /** A custom role: code [a-z0-9_]{2,32}, names, permissions (perm_set_parse's names one by one;
- *  "*" is refused). Audited. */
+ *  "*" is refused; only ones the caller holds, above). Roles are global: any subtree's users
+ *  may be given it. Audited. */
 int role_add(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
              const char *perms, struct err *err);
 
 /**
  * Change a custom role: `name_zh`, `name_en` (empty: the Chinese name) and `perms`
- * (perm_set_parse's names one by one, at least one, not "*") where not NULL. ERR_NOT_FOUND an unknown role, ERR_CONFLICT a
- * built-in one, ERR_INVALID names the field (an unknown permission by name). Audited.
+ * (perm_set_parse's names one by one, at least one, not "*") where not NULL. ERR_NOT_FOUND an
+ * unknown role, ERR_CONFLICT a built-in one, ERR_INVALID names the field (an unknown
+ * permission by name). ERR_FORBIDDEN for a permission the caller does not hold, or when a
+ * caller of a subtree changes a role that users outside its subtree hold. Audited.
  */
 int role_update(struct ctx *c, const char *code, const char *name_zh, const char *name_en,
                 const char *perms, struct err *err);
@@ -249,7 +260,8 @@ struct token_in {
 };
 
 /** Create a token; `token` receives its value, shown once. An owner outside the caller's
- *  subtree is unknown (ERR_NOT_FOUND). Audited ("token.create"). */
+ *  subtree is unknown (ERR_NOT_FOUND); a permission the caller does not hold is ERR_FORBIDDEN
+ *  (above). Audited ("token.create"). */
 int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, struct err *err);
 /** Revoke by name (ERR_NOT_FOUND, also when the owner is outside the caller's subtree;
  *  ERR_CONFLICT if already revoked). Audited. */

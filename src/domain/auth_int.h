@@ -38,5 +38,11 @@ int auth_user_load(struct ctx *c, const char *username, struct user_info *out, c
 int auth_role_perms(const char *perms, uint64_t *set, struct err *err);
 /** Replace the permissions of role `role_id` with `set` (auth_role.c). */
 int auth_role_set_perms(struct ctx *c, int64_t role_id, uint64_t set, struct err *err);
+/** The first permission of `set` the caller does not hold (ctx.caller_perms), or -1 when it
+ *  holds them all or is not limited: nobody grants what they do not hold. */
+int auth_grant_missing(const struct ctx *c, uint64_t set);
+/** ERR_FORBIDDEN on field "perms" when a role would get a permission the caller does not hold
+ *  (auth_grant_missing; auth_role.c). */
+int role_grant_check(const struct ctx *c, uint64_t set, struct err *err);
 
 #endif

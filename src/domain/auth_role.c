@@ -68,6 +68,39 @@ int auth_role_perms(const char *perms, uint64_t *set, struct err *err)
     return 0;
 }
 
+int role_grant_check(const struct ctx *c, uint64_t set, struct err *err)
+{
+    int miss = auth_grant_missing(c, set);
+    if (miss >= 0)
+        return error(err, ERR_FORBIDDEN,
+                     "you cannot give a role permission '%s', which you do not hold yourself",
+                     perm_name(miss)),
+               err_field(err, "perms");
+    return 0;
+}
+
+/* Roles are global: a caller of a subtree changes only a role that no user outside its
+ * subtree holds (one held by anybody cannot be deleted at all). */
+static int holders_inside(struct ctx *c, const char *code, int64_t role_id, struct err *err)
+{
+    if (!c->scope_org_id)
+        return 0;
+    struct store_stmt *st = store_q(c->db, Q_ROLE_HOLDERS_OUTSIDE);
+    store_bind_i64(st, 1, role_id);
+    ctx_bind_scope(c, st, 2);
+    int rc = store_one(st, err);
+    if (rc)
+        return rc;
+    int64_t n = store_col_i64(st, 0);
+    store_reset(st);
+    if (n)
+        return error(err, ERR_FORBIDDEN,
+                     "role '%s' is also held by %" PRId64 " user(s) outside your org subtree: "
+                     "only a user of the whole tree can change it",
+                     code, n);
+    return 0;
+}
+
 int auth_role_set_perms(struct ctx *c, int64_t role_id, uint64_t set, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_ROLE_PERMS_CLEAR);
@@ -96,11 +129,11 @@ int role_update(struct ctx *c, const char *code, const char *name_zh, const char
     if (name_en && strlen(name_en) > 100)
         return error(err, ERR_INVALID, "English role name longer than 100 bytes"),
                err_field(err, "name_en");
-    if (perms && (rc = auth_role_perms(perms, &set, err)))
+    if (perms && ((rc = auth_role_perms(perms, &set, err)) || (rc = role_grant_check(c, set, err))))
         return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
-    if ((rc = custom_role(c, code, &old, err)))
+    if ((rc = custom_role(c, code, &old, err)) || (rc = holders_inside(c, code, old.id, err)))
         goto out;
     const char *zh = name_zh ? name_zh : old.name_zh;
     const char *en = name_en && *name_en ? name_en : name_en ? zh : old.name_en;

@@ -54,6 +54,12 @@ int token_add(struct ctx *c, const struct token_in *in, struct strbuf *token, st
     if (!want)
         return error(err, ERR_INVALID, "a token needs at least one permission"),
                err_field(err, "perms");
+    int miss = auth_grant_missing(c, want);
+    if (miss >= 0)
+        return error(err, ERR_FORBIDDEN,
+                     "you cannot give a token permission '%s', which you do not hold yourself",
+                     perm_name(miss)),
+               err_field(err, "perms");
     org_id = owner_org;
     if (in->org_code) {
         if ((rc = ctx_org_id(c, in->org_code, &org_id, err)))

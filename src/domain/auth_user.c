@@ -66,12 +66,11 @@ int user_get(struct ctx *c, const char *username, struct user_info *out, struct 
     return 0;
 }
 
-int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err)
+/* The permission set of rows (all_perms, perm or NULL) of Q_USER_PERMS or Q_ROLE_PERM_SET. */
+static int perm_rows(struct store_stmt *st, uint64_t *out, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_USER_PERMS);
     int rc;
     *out = 0;
-    store_bind_i64(st, 1, user_id);
     while ((rc = store_step(st, err)) == STORE_ROW) {
         if (store_col_i64(st, 0))
             *out |= PERM_ALL;
@@ -80,6 +79,49 @@ int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *e
             *out |= PERM_BIT(p);
     }
     return rc;
+}
+
+int auth_user_perms(struct ctx *c, int64_t user_id, uint64_t *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_USER_PERMS);
+    store_bind_i64(st, 1, user_id);
+    return perm_rows(st, out, err);
+}
+
+int auth_grant_missing(const struct ctx *c, uint64_t set)
+{
+    if (!c->caller_perms)
+        return -1;
+    for (int i = 0; i < PERM__COUNT; i++)
+        if ((set & PERM_BIT(i)) && !(*c->caller_perms & PERM_BIT(i)))
+            return i;
+    return -1;
+}
+
+/* Refuse a limited caller (ctx.caller_perms) changing user `u` who holds a permission the
+ * caller does not: a user administrator cannot disable, re-role or lock out a stronger one. */
+static int within_grant(struct ctx *c, const struct user_info *u, struct err *err)
+{
+    uint64_t held;
+    int rc, miss;
+    if (!c->caller_perms)
+        return 0;
+    if ((rc = auth_user_perms(c, u->id, &held, err)))
+        return rc;
+    if ((miss = auth_grant_missing(c, held)) >= 0)
+        return error(err, ERR_FORBIDDEN,
+                     "user '%s' holds permission '%s', which you do not hold: you cannot change "
+                     "that user",
+                     u->username, perm_name(miss));
+    return 0;
+}
+
+/* The permissions of role `role_id`. */
+static int role_perm_set(struct ctx *c, int64_t role_id, uint64_t *out, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_ROLE_PERM_SET);
+    store_bind_i64(st, 1, role_id);
+    return perm_rows(st, out, err);
 }
 
 uint64_t auth_perms_from(int64_t all, const char *list)
@@ -124,6 +166,18 @@ static int set_roles(struct ctx *c, int64_t id, const char *roles, struct err *e
             break;
         int64_t rid = store_col_i64(st, 0);
         store_reset(st);
+        uint64_t set;
+        int miss;
+        if (c->caller_perms && (rc = role_perm_set(c, rid, &set, err)))
+            break;
+        if (c->caller_perms && (miss = auth_grant_missing(c, set)) >= 0) {
+            error(err, ERR_FORBIDDEN,
+                  "role '%s' carries permission '%s', which you do not hold: you can grant only "
+                  "what you hold",
+                  code, perm_name(miss));
+            rc = err_field(err, "roles");
+            break;
+        }
         bool dup = false;
         for (size_t i = 0; i < seen.n; i++)
             dup |= seen.v[i] == rid;
@@ -307,6 +361,8 @@ int user_set_active(struct ctx *c, const char *username, bool active, struct err
     const char *status = active ? "active" : "disabled";
     if (!strcmp(u.status, status) && !u.failed_logins && !u.locked_until)
         return error(err, ERR_CONFLICT, "user '%s' is already %s", username, status);
+    if ((rc = within_grant(c, &u, err)))
+        return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
     if ((rc = keep_last_admin(c, &u, NULL, active, err)))
@@ -381,7 +437,7 @@ int user_set_roles(struct ctx *c, const char *username, const char *roles, struc
 {
     struct user_info u;
     int rc = user_get(c, username, &u, err);
-    if (rc)
+    if (rc || (rc = within_grant(c, &u, err)))
         return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;
@@ -415,7 +471,7 @@ int role_add(struct ctx *c, const char *code, const char *name_zh, const char *n
                err_field(err, "code");
     if (!name_zh || !*name_zh)
         return error(err, ERR_INVALID, "role name is missing"), err_field(err, "name");
-    if ((rc = auth_role_perms(perms, &set, err)))
+    if ((rc = auth_role_perms(perms, &set, err)) || (rc = role_grant_check(c, set, err)))
         return rc;
     if ((rc = store_begin(c->db, err)))
         return rc;

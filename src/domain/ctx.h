@@ -20,6 +20,10 @@ struct ctx {
     const char *actor;         /* user name for audit and history */
     const char *request_id;    /* NULL outside the HTTP server */
     int64_t scope_org_id;      /* org subtree the caller may see (api/ sets it); 0 = all */
+    const uint64_t *caller_perms; /* the API caller's permissions (api/ sets it): the roles and
+                                     tokens it grants hold no others, and it changes no user
+                                     who holds others; NULL = no such limit (the CLI, run by
+                                     the host's operator) */
     const char *zone_name;     /* business zone, e.g. "Asia/Shanghai" */
     struct arena *arena;       /* scratch memory for this command or request */
     struct ctx_cache *cache;   /* lookups cached for this command or request (ctx.c); made in

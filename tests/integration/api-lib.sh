@@ -6,6 +6,10 @@
 #   req METHOD PATH [CURL ARGS]  sets $status; body in $T/body, headers in $T/headers
 #   expect DESC STATUS BODY METHOD PATH [CURL ARGS]   exact status and body
 #   login USER PASSWORD JAR      log in with cookie jar $T/JAR; sets $csrf
+#   login_users PASSWORD USER... log each in for `as`
+#   as USER METHOD PATH [BODY]   a request of USER's session ($T/USER.jar, CSRF in $csrf_USER)
+#   refused DESC STATUS MESSAGE-REGEX USER METHOD PATH [BODY]   status, message, and no change
+#                                in the test's own `state` digest
 srv_pid=""
 
 serve_start() {
@@ -73,6 +77,43 @@ login() {
 }
 
 JSON='Content-Type: application/json'
+
+# login_users PASSWORD USER...: log each in (cookie jar $T/USER.jar, CSRF token in $csrf_USER)
+login_users() {
+    lu_pw=$1
+    shift
+    for u in "$@"; do
+        login "$u" "$lu_pw" "$u.jar"
+        eval "csrf_$u=\$csrf"
+    done
+}
+# as USER METHOD PATH [BODY]: a request of USER's session (with its CSRF token)
+as() {
+    u=$1 m=$2 p=$3
+    eval "tok=\$csrf_$u"
+    if [ -n "${4:-}" ]; then
+        req "$m" "$p" -b "$T/$u.jar" -H "X-CSRF-Token: $tok" -H "$JSON" -d "$4"
+    else
+        req "$m" "$p" -b "$T/$u.jar" -H "X-CSRF-Token: $tok"
+    fi
+}
+# refused DESC STATUS MESSAGE-REGEX USER METHOD PATH [BODY]: the status, the message, no change
+refused() {
+    d=$1 want=$2 msg=$3
+    shift 3
+    before=$(state)
+    as "$@"
+    if [ "$status" != "$want" ]; then
+        not_ok "$d (status $status, expected $want)"
+        sed 's/^/#   body: /' "$T/body" | head -3
+    elif ! jq -r .error.message "$T/body" | grep -qE -- "$msg"; then
+        not_ok "$d (message: $(jq -r .error.message "$T/body"))"
+    elif [ "$(state)" != "$before" ]; then
+        not_ok "$d (the database changed)"
+    else
+        ok "$d"
+    fi
+}
 
 # ledger_fixture: the HZ/NB archive of the ledger API tests (t0550, t0561): orgs ZJ > HZ, NB;
 # accounts A1, A2 of HZ and NB1 of NB with one November bill each (100, 200, 300 yuan, due

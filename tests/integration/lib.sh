@@ -87,6 +87,29 @@ db_digest() {
     esac
 }
 
+# db_digest_refusals: db_digest, but of the audit trail only the rows other than auth.denied:
+# what a refused request may change is the audit of its refusal (a permission denial is
+# audited, with the chain head it moves)
+db_digest_refusals() {
+    {
+        case "$PMIS_TEST_DB" in
+        sqlite:*)
+            sqlite3 -batch "${PMIS_TEST_DB#sqlite:}" .dump |
+                grep -v -e '^INSERT INTO sqlite_stat' -e '^INSERT INTO audit_log VALUES' \
+                    -e "^INSERT INTO sqlite_sequence VALUES('audit_log'," \
+                    -e '^INSERT INTO audit_head VALUES'
+            ;;
+        *)
+            pg_dump --data-only --no-owner --exclude-table-data=audit_log \
+                --exclude-table-data=audit_head "$PMIS_TEST_DB" 2>/dev/null |
+                grep -v -e '^--' -e '^\\restrict ' -e '^\\unrestrict ' -e '^SELECT pg_catalog.setval('
+            ;;
+        esac
+        sql "SELECT id, actor, action, entity, entity_key, detail FROM audit_log
+             WHERE action <> 'auth.denied' ORDER BY id"
+    } | sha256sum
+}
+
 # new_db NAME: print the URL of another fresh, empty database on the test's backend
 new_db() {
     case "$PMIS_TEST_DB" in

@@ -21,42 +21,12 @@ pw=Kc4rVt8wQm
     { not_ok "set up"; done_testing; exit 1; }
 
 serve_start
-for u in root hzadm cash; do
-    login $u "$pw" $u.jar
-    eval "csrf_$u=\$csrf"
-done
-# as USER METHOD PATH [BODY]: a request of USER's session (with its CSRF token)
-as() {
-    u=$1 m=$2 p=$3
-    eval "tok=\$csrf_$u"
-    if [ -n "${4:-}" ]; then
-        req "$m" "$p" -b "$T/$u.jar" -H "X-CSRF-Token: $tok" -H "$JSON" -d "$4"
-    else
-        req "$m" "$p" -b "$T/$u.jar" -H "X-CSRF-Token: $tok"
-    fi
-}
+login_users "$pw" root hzadm cash
 # state: a digest of what these routes change (denials add audit rows, so not db_digest)
 state() {
     for t in app_user user_role role role_perm api_token work_calendar; do
         sql "SELECT * FROM $t ORDER BY 1, 2"
     done | sha256sum
-}
-# refused DESC STATUS MESSAGE-REGEX USER METHOD PATH [BODY]: the status, the message, no change
-refused() {
-    d=$1 want=$2 msg=$3
-    shift 3
-    before=$(state)
-    as "$@"
-    if [ "$status" != "$want" ]; then
-        not_ok "$d (status $status, expected $want)"
-        sed 's/^/#   body: /' "$T/body" | head -3
-    elif ! jq -r .error.message "$T/body" | grep -qE -- "$msg"; then
-        not_ok "$d (message: $(jq -r .error.message "$T/body"))"
-    elif [ "$(state)" != "$before" ]; then
-        not_ok "$d (the database changed)"
-    else
-        ok "$d"
-    fi
 }
 
 # ---- users ----
