@@ -1,5 +1,6 @@
 /*
- * bench_ledger --db URL [--accounts N] [--bank-lines M]: the receivables ledger at scale.
+ * bench_ledger --db URL [--accounts N] [--bank-lines M] [--single K] [--jobs J]: the receivables
+ * ledger at scale.
  * Fills a migrated, empty database by bulk SQL with N accounts, each with one issued bill of
  * 100.00–599.99 yuan due 2025-05-15 and its receivable, and a history: the month before's bill,
  * paid by the bank and settled (N payments, allocations and ledger entries); on PostgreSQL then
@@ -13,20 +14,29 @@
  *      the payment table grows;
  *   3. a bank collection file of M lines (payment_batch_import, the path of `pmis payment
  *      import`) paying the first M accounts again;
- * and `ledger verify` over everything. Prints the figures; asserts nothing.
+ * and `ledger verify` over everything. With --jobs J (PostgreSQL; default 1) the accrual, the
+ * N payments and the bank file run in J parts by account, each on its own connection (the
+ * payments: J client threads posting disjoint accounts, 1000 per transaction each — the
+ * system's throughput). Each phase prints the load average and, on PostgreSQL, the CPU time
+ * of the whole server (the postmaster, its live children and those it has reaped), a steadier
+ * measure than wall time on a shared machine. Prints the figures; asserts nothing.
  */
 #include "core/common.h"
 #include "core/csv.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/strbuf.h"
+#include "core/xalloc.h"
 #include "domain/ctx.h"
 #include "domain/ledger.h"
 #include "domain/payment_csv.h"
 #include "store/store.h"
 
+#include <dirent.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char fill[] =
     "INSERT INTO org_unit (code, name, level, parent_id, created_at)"
@@ -96,6 +106,115 @@ static long rss_mib(void)
     return kb / 1024;
 }
 
+/* utime + stime (with cutime + cstime when `reaped`) of process `pid`, in seconds; its parent */
+static double proc_cpu(long pid, bool reaped, long *ppid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    char *p = strrchr(buf, ')'); /* the command may hold spaces */
+    long v[16] = { 0 };
+    if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld %ld %ld", &v[0],
+                     &v[1], &v[2], &v[3], &v[4]) != 5)
+        return 0;
+    if (ppid)
+        *ppid = v[0];
+    long ticks = v[1] + v[2] + (reaped ? v[3] + v[4] : 0);
+    return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Whether live process `pid` is one of the server's own (WAL writer, checkpointer, background
+ * writer, the launchers), not a client's backend (which may be exiting, its title gone). */
+static bool is_server_own(long pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    static const char *const own[] = { "checkpointer", "background writer", "walwriter",
+                                       "launcher", "stats collector", "archiver" };
+    for (size_t i = 0; i < ARRAY_SIZE(own); i++)
+        if (strstr(buf, own[i]))
+            return true;
+    return false;
+}
+
+/* The PostgreSQL server's CPU time, sampled at the start of each phase */
+struct pgmon {
+    long postmaster; /* 0: SQLite, or not found */
+    double cpu0;     /* the whole server's, at the start of the phase */
+    double bg, bg0;  /* its own processes' (not backends'): now, at the start */
+};
+
+/* CPU seconds of the whole PostgreSQL server so far: the postmaster, its live children and
+ * those it has reaped (backends of closed connections, autovacuum workers); 0 on SQLite. */
+static double pg_cpu(struct pgmon *m)
+{
+    if (!m->postmaster)
+        return 0;
+    double t = proc_cpu(m->postmaster, true, NULL);
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    m->bg = 0;
+    while (d && (e = readdir(d))) {
+        long pid = strtol(e->d_name, NULL, 10), ppid = 0;
+        if (pid <= 0)
+            continue;
+        double c = proc_cpu(pid, false, &ppid);
+        if (ppid == m->postmaster) {
+            t += c;
+            if (is_server_own(pid))
+                m->bg += c;
+        }
+    }
+    if (d)
+        closedir(d);
+    return t;
+}
+
+static void find_postmaster(struct pgmon *m, struct store *db)
+{
+    struct err e = ERR_INIT;
+    struct store_stmt *st = store_q(db, Q_TEST_BACKEND_PID);
+    if (store_kind(db) != STORE_PG || store_one(st, &e))
+        return;
+    long backend = (long)store_col_i64(st, 0), ppid = 0;
+    store_reset(st);
+    proc_cpu(backend, false, &ppid);
+    m->postmaster = ppid;
+}
+
+/* a phase starts */
+static void phase(struct pgmon *m)
+{
+    m->cpu0 = pg_cpu(m);
+    m->bg0 = m->bg;
+}
+
+/* "load 1.23 1.10 0.90, server CPU 4.56 s (backends 4.10 s)" since the phase started */
+static const char *machine(struct pgmon *m, char buf[96])
+{
+    double la[3] = { 0, 0, 0 };
+    if (getloadavg(la, 3) != 3)
+        la[0] = la[1] = la[2] = 0;
+    int w = snprintf(buf, 96, "load %.2f %.2f %.2f", la[0], la[1], la[2]);
+    if (m->postmaster) {
+        double all = pg_cpu(m) - m->cpu0;
+        snprintf(buf + w, 96 - (size_t)w, ", server CPU %.2f s (backends %.2f s)", all,
+                 all - (m->bg - m->bg0));
+    }
+    return buf;
+}
+
 static int fill_db(struct store *s, int64_t n, struct err *err)
 {
     struct strbuf sql = STRBUF_INIT, seq = STRBUF_INIT;
@@ -132,10 +251,53 @@ static int fill_db(struct store *s, int64_t n, struct err *err)
     return ret;
 }
 
+struct pay_parts {
+    int64_t n;
+    struct date today;
+    const struct fee_policies *pol;
+    double **bt;  /* per part: its batches' times */
+    int64_t *nb;  /* per part: how many */
+};
+
+/* Part k of n: accounts i (1..N) with (i - 1) % n == k, 1000 payments per transaction. */
+static int pay_part(struct ctx *c, int k, int n, void *arg, struct err *err)
+{
+    struct pay_parts *p = arg;
+    struct post_line *lines = xcalloc(1000, sizeof(*lines));
+    char (*accs)[24] = xcalloc(1000, 24), (*refs)[32] = xcalloc(1000, 32);
+    struct post_opts po = { .channel = "wechat", .kind = "payment", .check_closed_day = true,
+                            .policies = p->pol };
+    int64_t mine = (p->n - k + n - 1) / n;
+    p->bt[k] = xcalloc((size_t)(mine / 1000 + 1), sizeof(double));
+    int ret = 0;
+    for (int64_t i = 1 + k; i <= p->n && !ret;) {
+        double tb = now_s();
+        size_t q = 0;
+        for (; q < 1000 && i <= p->n; q++, i += n) {
+            snprintf(accs[q], 24, "%" PRId64 "01", 1000000000 + i);
+            snprintf(refs[q], 32, "W%" PRId64, i);
+            lines[q] = (struct post_line){ .account_no = accs[q], .ref = refs[q],
+                                           .amount_fen = 5000 + i % 3000, .paid_on = p->today };
+        }
+        if ((ret = store_begin(c->db, err)))
+            break;
+        ret = store_end(c->db, ledger_post_many(c, &po, lines, q, err), err);
+        for (size_t j = 0; j < q && !ret; j++)
+            if (lines[j].status != LINE_POSTED)
+                ret = error(err, ERR_INTERNAL, "post %s: %s", accs[j], lines[j].error);
+        arena_reset(c->arena);
+        p->bt[k][p->nb[k]++] = now_s() - tb;
+    }
+    free(lines);
+    free(accs);
+    free(refs);
+    return ret;
+}
+
 int main(int argc, char **argv)
 {
     const char *url = NULL;
-    int64_t n = 100000, m = 100000, single = -1;
+    int64_t n = 100000, m = 100000, single = -1, jobs = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
@@ -145,12 +307,15 @@ int main(int argc, char **argv)
             m = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--single") && i + 1 < argc)
             single = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
+            jobs = strtoll(argv[++i], NULL, 10);
         else
             return fprintf(stderr, "usage: bench_ledger --db URL [--accounts N] "
-                                   "[--bank-lines M] [--single K]\n"), 64;
+                                   "[--bank-lines M] [--single K] [--jobs J]\n"), 64;
     }
-    if (!url || n < 1 || m < 0 || m > n)
-        return fprintf(stderr, "bench_ledger: --db URL, N >= 1, 0 <= M <= N\n"), 64;
+    if (!url || n < 1 || m < 0 || m > n || jobs < 1 || jobs > LEDGER_JOBS_MAX)
+        return fprintf(stderr, "bench_ledger: --db URL, N >= 1, 0 <= M <= N, 1 <= J <= %d\n",
+                       LEDGER_JOBS_MAX), 64;
     log_set_level(LOG_WARN);
     struct err err = ERR_INIT;
     struct store *db;
@@ -161,6 +326,12 @@ int main(int argc, char **argv)
     struct clock clk = clock_fixed(INT64_C(1749866400) * 1000000);
     struct ctx c = { .db = db, .clock = &clk, .actor = "bench", .zone_name = "Asia/Shanghai",
                      .arena = &arena };
+    struct pgmon pm = { 0 };
+    find_postmaster(&pm, db);
+    char mb[96];
+    phase(&pm);
+    printf("jobs %" PRId64 " (runs as %d), nproc %ld, %s\n", jobs, ledger_jobs(&c, jobs),
+           sysconf(_SC_NPROCESSORS_ONLN), machine(&pm, mb));
     double t0 = now_s();
     if (fill_db(db, n, &err))
         return fprintf(stderr, "fill: %s\n", err.msg), 1;
@@ -168,12 +339,13 @@ int main(int argc, char **argv)
 
     struct date today = { 2025, 6, 14 };
     struct accrue_result ar;
+    phase(&pm);
     t0 = now_s();
-    if (ledger_accrue(&c, today, 5000, &ar, &err))
+    if (ledger_accrue(&c, today, 5000, jobs, &ar, &err))
         return fprintf(stderr, "accrue: %s\n", err.msg), 1;
     double t = now_s() - t0;
-    printf("accrue: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s)\n",
-           ar.bills, ar.fee_fen, t, (double)ar.bills / t);
+    printf("accrue: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s); "
+           "%s\n", ar.bills, ar.fee_fen, t, (double)ar.bills / t, machine(&pm, mb));
     arena_reset(&arena);
 
     struct fee_policies pol;
@@ -183,6 +355,7 @@ int main(int argc, char **argv)
     char acc[24];
     if (single < 0)
         single = n / 10 ? n / 10 : 1;
+    phase(&pm);
     t0 = now_s();
     for (int64_t i = 1; i <= single; i++) {
         snprintf(acc, sizeof(acc), "%" PRId64 "01", 1000000000 + i);
@@ -193,54 +366,42 @@ int main(int argc, char **argv)
         arena_reset(&arena);
     }
     t = now_s() - t0;
-    printf("pay one by one: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", single, t,
-           (double)single / t);
-    /* N payments, 1000 per transaction (a channel's stream) */
-    struct post_line *lines = calloc(1000, sizeof(*lines));
-    char (*accs)[24] = calloc(1000, 24), (*refs)[32] = calloc(1000, 32);
-    struct post_opts po = { .channel = "wechat", .kind = "payment", .check_closed_day = true,
-                            .policies = &pol };
-    int64_t nb = (n + 999) / 1000, b = 0;
-    double *bt = calloc((size_t)nb, sizeof(*bt));
+    printf("pay one by one: %" PRId64 " payments in %.2f s (%.0f payments/s); %s\n", single, t,
+           (double)single / t, machine(&pm, mb));
+    /* N payments, 1000 per transaction (a channel's stream), in `jobs` parts by account */
+    struct pay_parts pp = { n, today, &pol, xcalloc((size_t)jobs, sizeof(*pp.bt)),
+                            xcalloc((size_t)jobs, sizeof(*pp.nb)) };
+    int nj = ledger_jobs(&c, jobs);
+    phase(&pm);
     t0 = now_s();
-    for (int64_t i = 1; i <= n;) {
-        double tb = now_s();
-        size_t k = 0;
-        for (; k < 1000 && i <= n; k++, i++) {
-            snprintf(accs[k], 24, "%" PRId64 "01", 1000000000 + i);
-            snprintf(refs[k], 32, "W%" PRId64, i);
-            lines[k] = (struct post_line){ .account_no = accs[k], .ref = refs[k],
-                                           .amount_fen = 5000 + i % 3000, .paid_on = today };
-        }
-        if (store_begin(db, &err) || ledger_post_many(&c, &po, lines, k, &err) ||
-            store_commit(db, &err))
-            return fprintf(stderr, "post: %s\n", err.msg), 1;
-        for (size_t j = 0; j < k; j++)
-            if (lines[j].status != LINE_POSTED)
-                return fprintf(stderr, "post %s: %s\n", accs[j], lines[j].error), 1;
-        arena_reset(&arena);
-        bt[b++] = now_s() - tb;
-    }
+    if (ledger_parallel(&c, nj, pay_part, &pp, &err))
+        return fprintf(stderr, "post: %s\n", err.msg), 1;
     t = now_s() - t0;
-    printf("pay: %" PRId64 " payments in %.2f s (%.0f payments/s)\n", n, t, (double)n / t);
-    /* a batch's time must not grow with the payments before it */
-    int64_t tenth = nb / 10 ? nb / 10 : 1;
+    printf("pay: %" PRId64 " payments in %.2f s (%.0f payments/s), %d jobs; %s\n", n, t,
+           (double)n / t, nj, machine(&pm, mb));
+
+    /* a batch's time must not grow with the payments before it (each part's batches) */
     double first = 0, last = 0, worst = 0;
-    for (int64_t j = 0; j < nb; j++) {
-        if (j < tenth)
-            first += bt[j];
-        if (j >= nb - tenth)
-            last += bt[j];
-        if (bt[j] > worst)
-            worst = bt[j];
+    int64_t nfirst = 0, nlast = 0, nball = 0;
+    for (int k = 0; k < nj; k++) {
+        int64_t nb = pp.nb[k], tenth = nb / 10 ? nb / 10 : 1;
+        nball += nb;
+        for (int64_t j2 = 0; j2 < nb; j2++) {
+            double b = pp.bt[k][j2];
+            if (j2 < tenth)
+                first += b, nfirst++;
+            if (j2 >= nb - tenth)
+                last += b, nlast++;
+            if (b > worst)
+                worst = b;
+        }
+        free(pp.bt[k]);
     }
     printf("pay batches: %" PRId64 " of 1000, first tenth %.1f ms, last tenth %.1f ms each, "
-           "slowest %.1f ms\n", nb, first / (double)tenth * 1e3, last / (double)tenth * 1e3,
-           worst * 1e3);
-    free(bt);
-    free(lines);
-    free(accs);
-    free(refs);
+           "slowest %.1f ms\n", nball, first / (double)(nfirst ? nfirst : 1) * 1e3,
+           last / (double)(nlast ? nlast : 1) * 1e3, worst * 1e3);
+    free(pp.bt);
+    free(pp.nb);
 
     if (m) {
         struct strbuf f = STRBUF_INIT;
@@ -251,14 +412,15 @@ int main(int argc, char **argv)
                     m * 1234 % 100);
         struct csv_reader r;
         struct batch_result *res = calloc(1, sizeof(*res));
+        phase(&pm);
         t0 = now_s();
         if (csv_open_mem(&r, f.buf, f.len, NULL, &err) ||
-            payment_batch_import(&c, &r, "bank", false, NULL, NULL, res, &err))
+            payment_batch_import(&c, &r, "bank", false, jobs, NULL, NULL, res, &err))
             return fprintf(stderr, "bank file: %s\n", err.msg), 1;
         t = now_s() - t0;
         csv_close(&r);
-        printf("bank file: %" PRId64 " lines, %" PRId64 " posted in %.2f s (%.0f lines/s)\n",
-               res->lines, res->posted, t, (double)res->lines / t);
+        printf("bank file: %" PRId64 " lines, %" PRId64 " posted in %.2f s (%.0f lines/s); %s\n",
+               res->lines, res->posted, t, (double)res->lines / t, machine(&pm, mb));
         free(res);
         strbuf_release(&f);
         arena_reset(&arena);

@@ -21,6 +21,7 @@
 #   BENCH_LEDGER_ROWS=1000000 BENCH_LEDGER_BANK=100000   ledger: accounts (late fees accrued,
 #                                        one payment each) and the lines of a bank file
 #   BENCH_LEDGER_SINGLE=10000            ledger: payments posted one per transaction first
+#   BENCH_LEDGER_JOBS="1 2"              ledger on PostgreSQL: a run per --jobs (parts by account)
 #   BENCH_ROWS="100000 500000 1000000"   import sizes, ascending (the last one is searched)
 #   BENCH_BACKENDS="sqlite postgresql"
 #   BENCH_QUERIES=300                    search queries per kind
@@ -254,18 +255,22 @@ for be in $backends; do
         sh "$here/tests/pg.sh" start "$tmp/pg"
         pg_started=1
     fi
-    case $be in
-    sqlite) url="sqlite:$tmp/ledger.db" ;;
-    postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" ledger) ;;
-    esac
-    echo "$be: ledger over $ledger_rows accounts, a bank file of $ledger_bank lines ..."
-    "$bin/bench/bench_ledger" --db "$url" --accounts "$ledger_rows" --bank-lines "$ledger_bank" \
-        --single "${BENCH_LEDGER_SINGLE:-10000}" |
-        tee "$tmp/ledger-out"
-    awk -v be="$be" '/^accrue:/ { a = $2 " bills in " $10 " s" }
-        /^pay:/ { p = $2 " payments in " $5 " s" } /^bank file:/ { b = $3 " lines in " $8 " s" }
-        END { printf "%-11s accrue %s; pay %s; bank file %s\n", be, a, p, b }' \
-        "$tmp/ledger-out" >>"$tmp/ledger-figures"
+    jobs_list=1
+    [ "$be" = postgresql ] && jobs_list=${BENCH_LEDGER_JOBS:-1 2}
+    for jobs in $jobs_list; do
+        case $be in
+        sqlite) url="sqlite:$tmp/ledger.db" ;;
+        postgresql) url=$(sh "$here/tests/pg.sh" createdb "$tmp/pg" "ledger_j$jobs") ;;
+        esac
+        echo "$be: ledger over $ledger_rows accounts, a bank file of $ledger_bank lines, --jobs $jobs ..."
+        "$bin/bench/bench_ledger" --db "$url" --accounts "$ledger_rows" --bank-lines "$ledger_bank" \
+            --single "${BENCH_LEDGER_SINGLE:-10000}" --jobs "$jobs" |
+            tee "$tmp/ledger-out"
+        awk -v be="$be" -v j="$jobs" '/^accrue:/ { a = $2 " bills in " $10 " s" }
+            /^pay:/ { p = $2 " payments in " $5 " s" } /^bank file:/ { b = $3 " lines in " $8 " s" }
+            END { printf "%-11s jobs %s: accrue %s; pay %s; bank file %s\n", be, j, a, p, b }' \
+            "$tmp/ledger-out" >>"$tmp/ledger-figures"
+    done
     if [ "$be" = sqlite ]; then
         rm -f "$tmp/ledger.db" "$tmp/ledger.db-wal" "$tmp/ledger.db-shm"
     else

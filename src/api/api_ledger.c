@@ -204,7 +204,9 @@ int api_payment_import(struct api_req *r)
     memset(res, 0, sizeof(*res));
     if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o, &r->err)))
         return rc;
-    rc = payment_batch_import(&r->ctx, &cr, channel, principal_first(r), NULL, NULL, res, &r->err);
+    /* one job, one transaction: see api_fees_accrue */
+    rc = payment_batch_import(&r->ctx, &cr, channel, principal_first(r), 1, NULL, NULL, res,
+                              &r->err);
     csv_close(&cr);
     if (rc)
         return rc;
@@ -366,7 +368,9 @@ int api_fees_accrue(struct api_req *r)
         return rc;
     struct accrue_result res;
     int64_t batch = r->cfg->settings ? cfg_int(r->cfg->settings, CFG_FEES_BATCH) : 5000;
-    if ((rc = ledger_accrue(&r->ctx, d, batch, &res, &r->err))) {
+    /* one job: a request holds one pooled connection, and N more per request would escape the
+     * pool's bound on the server's connections; `pmis daily` (fees.jobs) is the nightly path */
+    if ((rc = ledger_accrue(&r->ctx, d, batch, 1, &res, &r->err))) {
         if (rc == ERR_INVALID && !r->err.field[0])
             err_field(&r->err, "date");
         return rc;

@@ -6,6 +6,7 @@
 #include "core/energy.h"
 #include "core/money.h"
 #include "cli/cli.h"
+#include "domain/ledger.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -166,4 +167,20 @@ void cli_progress_end(struct cli *cli)
 {
     if (cli->tty)
         fputs("\r\033[K", stderr);
+}
+
+int cli_jobs(struct cli *cli, int64_t given, enum cfg_id id, int64_t *jobs)
+{
+    int rc;
+    if (given == INT64_MIN) {
+        *jobs = cfg_int(&cli->cfg, id);
+        return 0;
+    }
+    if ((rc = ledger_jobs_check(given, &cli->err)))
+        return rc;
+    if (given > 1 && cli->ctx.db && store_kind(cli->ctx.db) != STORE_PG)
+        fprintf(stderr, "%s: note: SQLite writes one transaction at a time, so --jobs %" PRId64
+                " runs as one job\n", cli->prog, given);
+    *jobs = given;
+    return 0;
 }

@@ -66,6 +66,13 @@ int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char *
                 int npos_max);
 
 /**
+ * The jobs of a command's --jobs option: `given` (INT64_MIN when the option was not given:
+ * config setting `id` then, 0 meaning one per CPU) must be 1..LEDGER_JOBS_MAX (ERR_USAGE).
+ * On SQLite, whose writers take turns, it runs as one job: a --jobs above 1 says so on stderr.
+ */
+int cli_jobs(struct cli *cli, int64_t given, enum cfg_id id, int64_t *jobs);
+
+/**
  * A list a command prints row by row: with --json the rows gather in `items` (a JSON array) and
  * come out at the end, else each row is printed as text at once.
  */

@@ -46,7 +46,8 @@ int cmd_daily(struct cli *cli, int argc, char **argv)
                      "%s", db);
 
     struct accrue_result fees;
-    if ((rc = ledger_accrue(&cli->ctx, d, cfg_int(&cli->cfg, CFG_FEES_BATCH), &fees, &cli->err)))
+    if ((rc = ledger_accrue(&cli->ctx, d, cfg_int(&cli->cfg, CFG_FEES_BATCH),
+                            cfg_int(&cli->cfg, CFG_FEES_JOBS), &fees, &cli->err)))
         return rc;
     if (!cli->json)
         printf("%s late fees: %s yuan on %" PRId64 " bills\n", db,

@@ -151,15 +151,21 @@ int cmd_ledger_verify(struct cli *cli, int argc, char **argv)
 int cmd_fees_accrue(struct cli *cli, int argc, char **argv)
 {
     const char *date = NULL;
+    int64_t jobs = INT64_MIN; /* not given */
     const struct opt_spec specs[] = {
         { "date", OPT_STR, &date, "DATE", "accrue through this day (default today)" },
+        { "jobs", OPT_INT, &jobs, "N",
+          "N connections at once on PostgreSQL, each on its own accounts (default fees.jobs)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--date DATE]\n\n"
+    cli->usage = "[--date DATE] [--jobs N]\n\n"
                  "Accrues late fees (违约金) on every overdue bill through DATE under the late-fee\n"
-                 "policies (pmis fees policy list). Running it again for the same day adds nothing.";
+                 "policies (pmis fees policy list). Running it again for the same day adds nothing.\n"
+                 "On SQLite, whose writers take turns, it always runs as one job.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
+        return rc;
+    if ((rc = cli_jobs(cli, jobs, CFG_FEES_JOBS, &jobs)))
         return rc;
     struct date d;
     if (date) {
@@ -168,7 +174,8 @@ int cmd_fees_accrue(struct cli *cli, int argc, char **argv)
     } else if ((rc = ctx_today(&cli->ctx, &d, &cli->err)))
         return rc;
     struct accrue_result r;
-    if ((rc = ledger_accrue(&cli->ctx, d, cfg_int(&cli->cfg, CFG_FEES_BATCH), &r, &cli->err)))
+    if ((rc = ledger_accrue(&cli->ctx, d, cfg_int(&cli->cfg, CFG_FEES_BATCH), jobs, &r,
+                            &cli->err)))
         return rc;
     char db[DATE_BUF_SIZE], m[MONEY_BUF_SIZE];
     if (cli->json) {

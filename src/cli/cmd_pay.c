@@ -300,21 +300,28 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
 {
     const char *channel = "bank", *encoding = "utf-8";
     bool principal_first = false;
+    int64_t jobs = INT64_MIN; /* not given */
     const struct opt_spec specs[] = {
         { "channel", OPT_STR, &channel, "CH", "bank (default) or agent" },
+        { "jobs", OPT_INT, &jobs, "N",
+          "N connections at once on PostgreSQL, each on its own accounts (default payment.jobs)" },
         { "encoding", OPT_STR, &encoding, "ENC", "utf-8 (default), gbk or gb18030" },
         { "principal-first", OPT_BOOL, &principal_first, NULL,
           "pay each bill's principal before its late fee (default: payment.allocation)" },
         OPT_SPEC_END,
     };
-    cli->usage = "FILE.csv [--channel bank|agent]\n\n"
+    cli->usage = "FILE.csv [--channel bank|agent] [--jobs N]\n\n"
                  "Posts a bank or agent collection file (代收; doc/payments-format.md):\n"
                  "  H,BATCH_REF,FILE_DATE / D,REF,ACCOUNT,AMOUNT[,PAID_ON] ... / T,COUNT,TOTAL\n"
                  "A malformed record, a repeated reference or wrong control totals refuse the\n"
                  "whole file. Records for unknown or closed accounts are reported, the rest post.\n"
-                 "Importing the same file again posts nothing.";
+                 "Importing the same file again posts nothing. On PostgreSQL the accounts post\n"
+                 "in N parts, each committed on its own: if the import stops half way, import\n"
+                 "the file again to post the rest. On SQLite it is one transaction.";
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
+        return rc;
+    if ((rc = cli_jobs(cli, jobs, CFG_PAYMENT_JOBS, &jobs)))
         return rc;
     struct csv_options o = CSV_OPTIONS_INIT;
     if ((rc = csv_encoding_parse(encoding, &o.encoding, &cli->err)))
@@ -331,7 +338,7 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
         rc = payment_batch_import(&cli->ctx, &r, channel,
                                   principal_first ||
                                       cfg_enum(&cli->cfg, CFG_PAYMENT_ALLOCATION) == 1,
-                                  batch_progress, cli, res, &cli->err);
+                                  jobs, batch_progress, cli, res, &cli->err);
     if (rc)
         error_prefix(&cli->err, "%s: ", argv[0]);
     csv_close(&r);

@@ -171,14 +171,39 @@ struct accrue_result {
 };
 /** Accrue late fees on every overdue receivable through `through` (idempotent per day); with
  *  ctx.scope_org_id set, on those of accounts in that org subtree only (the rest are left to a
- *  later run, by a whole-tree caller or `pmis fees accrue`). */
-int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accrue_result *r,
-                  struct err *err);
+ *  later run, by a whole-tree caller or `pmis fees accrue`). `jobs` as ledger_jobs(): on
+ *  PostgreSQL that many parts of the accounts (account id modulo jobs) accrue at once, each on
+ *  its own connection and in its own pages of `batch` receivables (transactions); the result
+ *  is the same as one part's. One audit row when every part is done. Not inside a
+ *  transaction of the caller's. */
+int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
+                  struct accrue_result *r, struct err *err);
 
 /** Waive `fen` of bill `bill_no`'s unpaid late fee; reason and approver (not the actor)
  *  required; audited. A bill outside the caller's org scope is not found. */
 int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *reason,
                  const char *approver, struct err *err);
+
+/* ---- work split by account (ledger_par.c) ---- */
+
+#define LEDGER_JOBS_MAX 64
+/** How many parts ledger work of `jobs` (0: one per CPU) runs in: at most LEDGER_JOBS_MAX;
+ *  always 1 on SQLite, whose writers take turns (a second writer would only wait), and inside
+ *  a transaction of c's (see ledger_parallel). */
+int ledger_jobs(const struct ctx *c, int64_t jobs);
+/** ERR_USAGE unless 1 ≤ jobs ≤ LEDGER_JOBS_MAX (a --jobs given by a user). */
+int ledger_jobs_check(int64_t jobs, struct err *err);
+
+/** One part of the work: part `k` of `n` (0 ≤ k < n) on context `c`. */
+typedef int ledger_part_fn(struct ctx *c, int k, int n, void *arg, struct err *err);
+/**
+ * Run fn for parts 0 .. jobs−1 at once, each on a thread with its own connection
+ * (store_open_peer), cache and arena (released when all are done: a part copies out what it
+ * keeps). With jobs ≤ 1, or inside a transaction of c, fn(c, 0, 1) on the caller's own. Each
+ * part commits its own transactions; all run to their end and the error of the first failing
+ * part is returned (other parts' work stays committed).
+ */
+int ledger_parallel(struct ctx *c, int jobs, ledger_part_fn *fn, void *arg, struct err *err);
 
 /* ---- internal to the ledger modules (ledger.c, ledger_fee.c) ---- */
 

@@ -319,11 +319,12 @@ static int keep_in_scope(struct ctx *c, struct receivable *recs, int64_t *n, str
 
 #define LF_ROWS 16 /* late-fee rows per Q_LF_ENTRIES16 (SQLite) */
 
-/* One page of overdue receivables, accrued through `through`; the cursor moves past it. On
- * SQLite each bill's receivable and balance are updated at once, its ledger row waits for 15
- * more (the page is one transaction either way). */
+/* One page of overdue receivables of part `part` of `nparts` (accounts whose id modulo nparts
+ * is part), accrued through `through`; the cursor moves past it. On SQLite each bill's
+ * receivable and balance are updated at once, its ledger row waits for 15 more (the page is
+ * one transaction either way). */
 static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
-                       struct receivable *recs, int64_t limit,
+                       struct receivable *recs, int64_t limit, int part, int nparts,
                        struct date *cur_due, int64_t *cur_id, struct accrue_result *r, bool *more,
                        struct err *err)
 {
@@ -340,8 +341,13 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
         if (parts[k] == Q_LEDGER_REC_OVERDUE_SAME) {
             store_bind_i64(st, 3, *cur_id);
             store_bind_i64(st, 4, limit - n);
-        } else
+            store_bind_i64(st, 5, nparts);
+            store_bind_i64(st, 6, part);
+        } else {
             store_bind_i64(st, 3, limit - n);
+            store_bind_i64(st, 4, nparts);
+            store_bind_i64(st, 5, part);
+        }
         while ((ret = store_step(st, err)) == STORE_ROW)
             ledger_rec_read(st, &recs[n++]);
         store_reset(st);
@@ -408,14 +414,39 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
     return 0;
 }
 
-int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accrue_result *r,
-                  struct err *err)
+struct accrue_parts {
+    const struct fee_policies *pol;
+    struct date through;
+    int64_t batch;
+    struct accrue_result *r; /* one per part */
+};
+
+/* Part k of n: the receivables of accounts whose id modulo n is k, page by page. */
+static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
 {
-    struct fee_policies pol;
-    struct date today, cur_due = { 1, 1, 1 };
-    char b[DATE_BUF_SIZE], detail[160];
+    struct accrue_parts *a = arg;
+    struct date cur_due = { 1, 1, 1 };
     int64_t cur_id = 0;
     bool more = true;
+    int ret = 0;
+    struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
+    while (more && !ret) {
+        if ((ret = store_begin(c->db, err)))
+            break;
+        ret = accrue_page(c, a->pol, a->through, recs, a->batch, k, n, &cur_due, &cur_id,
+                          &a->r[k], &more, err);
+        ret = store_end(c->db, ret, err);
+    }
+    free(recs);
+    return ret;
+}
+
+int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
+                  struct accrue_result *r, struct err *err)
+{
+    struct fee_policies pol;
+    struct date today;
+    char b[DATE_BUF_SIZE], detail[160];
     int ret;
 
     memset(r, 0, sizeof(*r));
@@ -428,14 +459,15 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, struct accr
                      date_format(through, b), date_format(today, detail));
     if ((ret = fee_policies_load(c, &pol, err)))
         return ret;
-    struct receivable *recs = xreallocarray(NULL, (size_t)batch, sizeof(*recs));
-    while (more && !ret) {
-        if ((ret = store_begin(c->db, err)))
-            break;
-        ret = accrue_page(c, &pol, through, recs, batch, &cur_due, &cur_id, r, &more, err);
-        ret = store_end(c->db, ret, err);
+    int n = ledger_jobs(c, jobs);
+    struct accrue_parts a = { &pol, through, batch, xreallocarray(NULL, (size_t)n, sizeof(*r)) };
+    memset(a.r, 0, (size_t)n * sizeof(*r));
+    ret = ledger_parallel(c, n, accrue_part, &a, err);
+    for (int k = 0; k < n; k++) {
+        r->bills += a.r[k].bills;
+        r->fee_fen += a.r[k].fee_fen;
     }
-    free(recs);
+    free(a.r);
     if (ret)
         return ret;
     snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen%s",

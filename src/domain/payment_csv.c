@@ -1,6 +1,7 @@
 /*
- * Bank and agent collection files (代收): check the whole file, then post its records in one
- * transaction. Format and rules in payment_csv.h and doc/payments-format.md.
+ * Bank and agent collection files (代收): check the whole file, then post its records: in one
+ * transaction, or on PostgreSQL in parts by account, each part in its own. Format and rules in
+ * payment_csv.h and doc/payments-format.md.
  */
 #include "domain/payment_csv.h"
 
@@ -157,8 +158,9 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
     return 0;
 }
 
+/* The file's row, if it was imported before: *finished says whether that import ended. */
 static int previous(struct ctx *c, const char *channel, struct batch_result *res, int64_t *id,
-                    struct err *err)
+                    bool *finished, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_GET);
     store_bind_text(st, 1, channel);
@@ -169,37 +171,22 @@ static int previous(struct ctx *c, const char *channel, struct batch_result *res
     if (ret)
         return ret;
     *id = store_col_i64(st, 0);
-    res->already = true;
-    res->lines = store_col_i64(st, 1);
-    res->total_fen = store_col_i64(st, 2);
-    res->posted = store_col_i64(st, 3);
-    res->posted_fen = store_col_i64(st, 4);
-    res->unmatched = store_col_i64(st, 5);
+    *finished = !store_col_null(st, 7);
+    if (*finished) {
+        res->already = true;
+        res->lines = store_col_i64(st, 1);
+        res->total_fen = store_col_i64(st, 2);
+        res->posted = store_col_i64(st, 3);
+        res->posted_fen = store_col_i64(st, 4);
+        res->unmatched = store_col_i64(st, 5);
+    }
     store_reset(st);
     return 0;
 }
 
-int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
-                         bool principal_first, batch_progress_fn *progress, void *progress_arg,
-                         struct batch_result *res, struct err *err)
+static int batch_insert(struct ctx *c, const char *channel, struct batch_result *res, int64_t *id,
+                        struct err *err)
 {
-    line_vec lines = VEC_INIT;
-    struct fee_policies pol;
-    struct date today;
-    int64_t batch_id = 0;
-    int ret;
-
-    memset(res, 0, sizeof(*res));
-    if (!channel || (strcmp(channel, "bank") && strcmp(channel, "agent")))
-        return error(err, ERR_USAGE, "a collection file comes from a bank or an agent, not '%s'",
-                     channel ? channel : "");
-    if ((ret = ctx_today(c, &today, err)) || (ret = read_file(c, r, today, &lines, res, err)))
-        goto done;
-    if ((ret = store_begin(c->db, err)))
-        goto done;
-    if ((ret = previous(c, channel, res, &batch_id, err)) || res->already ||
-        (ret = fee_policies_load(c, &pol, err)))
-        goto out;
     struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_INSERT);
     store_bind_text(st, 1, channel);
     store_bind_text(st, 2, res->batch_ref);
@@ -208,64 +195,202 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     store_bind_i64(st, 5, res->total_fen);
     store_bind_i64(st, 6, ctx_now(c));
     store_bind_text(st, 7, c->actor);
-    if ((ret = store_one(st, err)))
-        goto out;
-    batch_id = store_col_i64(st, 0);
+    int ret = store_one(st, err);
+    if (ret)
+        return ret;
+    *id = store_col_i64(st, 0);
     store_reset(st);
+    return 0;
+}
 
-    /* every line at once; the progress bar follows the reading, posting is one step */
-    struct post_line *pl = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*pl));
-    for (size_t i = 0; i < lines.n; i++)
-        pl[i] = (struct post_line){ .account_no = lines.v[i].account_no,
-                                    .ref = lines.v[i].ref,
-                                    .amount_fen = lines.v[i].amount_fen,
-                                    .paid_on = lines.v[i].paid_on };
+/* The lines' outcomes into res, in file order; reasons copied into the caller's arena. */
+static void tally(struct ctx *c, const line_vec *lines, const struct post_line *pl,
+                  const size_t *at, struct batch_result *res)
+{
+    for (size_t i = 0; i < lines->n; i++) {
+        const struct line *l = &lines->v[i];
+        const struct post_line *p = &pl[at[i]];
+        if (p->status == LINE_POSTED) {
+            res->posted++;
+            res->posted_fen += l->amount_fen;
+        } else if (p->status == LINE_REPEAT)
+            res->repeats++;
+        else {
+            res->unmatched++;
+            res->unmatched_fen += l->amount_fen;
+            if (res->nreported < BATCH_MAX_REPORTED)
+                res->reported[res->nreported++] = (struct batch_unmatched){
+                    l->line, l->ref, l->account_no, arena_strdup(c->arena, p->error ? p->error : "")
+                };
+        }
+    }
+}
+
+/* Finish file `id`: its counts (after an interrupted import, of every payment it posted in
+ * all its imports), finished_at, the audit row. Inside the caller's transaction. */
+static int finish(struct ctx *c, const char *channel, int64_t id, bool resumed,
+                  struct batch_result *res, struct err *err)
+{
+    int64_t posted = res->posted, posted_fen = res->posted_fen;
+    struct store_stmt *st;
+    int ret;
+    if (resumed) {
+        st = store_q(c->db, Q_LEDGER_BATCH_POSTED);
+        store_bind_i64(st, 1, id);
+        if ((ret = store_one(st, err)))
+            return ret;
+        posted = store_col_i64(st, 0);
+        posted_fen = store_col_i64(st, 1);
+        store_reset(st);
+    }
+    st = store_q(c->db, Q_LEDGER_BATCH_DONE);
+    store_bind_i64(st, 1, id);
+    store_bind_i64(st, 2, posted);
+    store_bind_i64(st, 3, posted_fen);
+    store_bind_i64(st, 4, res->unmatched);
+    store_bind_i64(st, 5, ctx_now(c));
+    if ((ret = store_exec(st, err)))
+        return ret;
+    char m[MONEY_BUF_SIZE], detail[200];
+    snprintf(detail, sizeof(detail),
+             "%s %s: %" PRId64 " lines, %" PRId64 " posted (%s yuan), %" PRId64 " repeats, %" PRId64
+             " unmatched%s", channel, res->file_date, res->lines, res->posted,
+             money_format(res->posted_fen, m), res->repeats, res->unmatched,
+             resumed ? ", the rest of an interrupted import" : "");
+    struct audit_rec ar = { "payment.batch", "payment_batch", res->batch_ref, NULL, NULL, detail };
+    return audit_append(c, &ar, err);
+}
+
+struct parts {
+    const struct post_opts *po;
+    struct post_line *pl; /* part k: pl[start[k] .. start[k + 1]) */
+    const size_t *start;
+    char **why;           /* pl[i].error copied (malloc), for the caller to free */
+};
+
+static int post_part(struct ctx *c, int k, int nparts, void *arg, struct err *err)
+{
+    struct parts *p = arg;
+    int ret;
+    (void)nparts;
+#ifdef PMIS_TESTING
+    if (k > 0)
+        ctx_test_pause("PMIS_TEST_BATCH_PART_PAUSE_MS"); /* t0415 kills the import here */
+#endif
+    if ((ret = store_begin(c->db, err)))
+        return ret;
+    struct post_line *pl = p->pl + p->start[k];
+    size_t n = p->start[k + 1] - p->start[k];
+    ret = ledger_post_many(c, p->po, pl, n, err);
+    /* the reasons outlive the part's arena (freed by the caller) */
+    for (size_t i = 0; i < n; i++) {
+        char **w = &p->why[p->start[k] + i];
+        pl[i].error = *w = pl[i].error ? xstrdup(pl[i].error) : NULL;
+        pl[i].error_zh = NULL;
+    }
+    return store_end(c->db, ret, err);
+}
+
+/* An account's part: the same for every line of it. */
+static int part_of(const char *account_no, int n)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *s = (const unsigned char *)account_no; *s; s++)
+        h = (h ^ *s) * 16777619u;
+    return (int)(h % (uint32_t)n);
+}
+
+int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
+                         bool principal_first, int64_t jobs, batch_progress_fn *progress,
+                         void *progress_arg, struct batch_result *res, struct err *err)
+{
+    line_vec lines = VEC_INIT;
+    struct fee_policies pol;
+    struct date today;
+    int64_t batch_id = 0;
+    bool finished = false;
+    struct post_line *pl = NULL;
+    size_t *at = NULL, *start = NULL;
+    char **why = NULL;
+    bool resumed;
+    int n = 1, ret;
+
+    memset(res, 0, sizeof(*res));
+    if (!channel || (strcmp(channel, "bank") && strcmp(channel, "agent")))
+        return error(err, ERR_USAGE, "a collection file comes from a bank or an agent, not '%s'",
+                     channel ? channel : "");
+    if ((ret = ctx_today(c, &today, err)) || (ret = read_file(c, r, today, &lines, res, err)))
+        goto done;
+    n = ledger_jobs(c, jobs);
+    if ((ret = store_begin(c->db, err)))
+        goto done;
+    if ((ret = previous(c, channel, res, &batch_id, &finished, err)) || res->already ||
+        (ret = fee_policies_load(c, &pol, err)))
+        goto out;
+    resumed = batch_id != 0; /* an import of it stopped half way: post what is missing */
+    if (!resumed && (ret = batch_insert(c, channel, res, &batch_id, err)))
+        goto out;
+
+    /* the lines grouped by part, each part in file order; at[i]: where line i went */
+    pl = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*pl));
+    at = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*at));
+    start = xcalloc((size_t)n + 1, sizeof(*start));
+    int *part = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*part));
+    for (size_t i = 0; i < lines.n; i++) {
+        part[i] = n > 1 ? part_of(lines.v[i].account_no, n) : 0;
+        start[part[i] + 1]++;
+    }
+    for (int k = 0; k < n; k++)
+        start[k + 1] += start[k];
+    size_t *fill = xreallocarray(NULL, (size_t)n, sizeof(*fill));
+    memcpy(fill, start, (size_t)n * sizeof(*fill));
+    for (size_t i = 0; i < lines.n; i++) {
+        at[i] = fill[part[i]]++;
+        pl[at[i]] = (struct post_line){ .account_no = lines.v[i].account_no,
+                                        .ref = lines.v[i].ref,
+                                        .amount_fen = lines.v[i].amount_fen,
+                                        .paid_on = lines.v[i].paid_on };
+    }
+    free(fill);
+    free(part);
     struct post_opts po = { .channel = channel,
                             .kind = "payment",
                             .principal_first = principal_first,
                             .check_closed_day = true,
                             .batch_id = batch_id,
                             .policies = &pol };
+    why = xcalloc(lines.n ? lines.n : 1, sizeof(*why));
+    struct parts pp = { &po, pl, start, why };
     if (progress)
         progress(progress_arg, 0, (int64_t)lines.n);
-    ret = ledger_post_many(c, &po, pl, lines.n, err);
-    for (size_t i = 0; i < lines.n && !ret; i++) {
-        const struct line *l = &lines.v[i];
-        if (pl[i].status == LINE_POSTED) {
-            res->posted++;
-            res->posted_fen += l->amount_fen;
-        } else if (pl[i].status == LINE_REPEAT)
-            res->repeats++;
-        else {
-            res->unmatched++;
-            res->unmatched_fen += l->amount_fen;
-            if (res->nreported < BATCH_MAX_REPORTED)
-                res->reported[res->nreported++] =
-                    (struct batch_unmatched){ l->line, l->ref, l->account_no, pl[i].error };
-        }
+    if (n == 1) {
+        /* one transaction: the file's row, every line and the finish commit together */
+        if ((ret = post_part(c, 0, 1, &pp, err)))
+            goto out;
+        tally(c, &lines, pl, at, res);
+        ret = finish(c, channel, batch_id, resumed, res, err);
+        goto out;
     }
-    free(pl);
-    if (ret)
-        goto out;
-    if (progress)
-        progress(progress_arg, (int64_t)lines.n, (int64_t)lines.n);
-    st = store_q(c->db, Q_LEDGER_BATCH_DONE);
-    store_bind_i64(st, 1, batch_id);
-    store_bind_i64(st, 2, res->posted);
-    store_bind_i64(st, 3, res->posted_fen);
-    store_bind_i64(st, 4, res->unmatched);
-    if ((ret = store_exec(st, err)))
-        goto out;
-    char m[MONEY_BUF_SIZE], detail[200];
-    snprintf(detail, sizeof(detail),
-             "%s %s: %" PRId64 " lines, %" PRId64 " posted (%s yuan), %" PRId64 " repeats, %" PRId64
-             " unmatched", channel, res->file_date, res->lines, res->posted,
-             money_format(res->posted_fen, m), res->repeats, res->unmatched);
-    struct audit_rec ar = { "payment.batch", "payment_batch", res->batch_ref, NULL, NULL, detail };
-    ret = audit_append(c, &ar, err);
+    /* in parts: the file's row commits first, each part on its own, then the finish */
+    if ((ret = store_end(c->db, 0, err)))
+        goto done;
+    if ((ret = ledger_parallel(c, n, post_part, &pp, err)))
+        goto done;
+    tally(c, &lines, pl, at, res);
+    if ((ret = store_begin(c->db, err)))
+        goto done;
+    ret = finish(c, channel, batch_id, resumed, res, err);
 out:
     ret = store_end(c->db, ret, err);
+    if (!ret && progress)
+        progress(progress_arg, (int64_t)lines.n, (int64_t)lines.n);
 done:
+    for (size_t i = 0; why && i < lines.n; i++)
+        free(why[i]);
+    free(why);
+    free(pl);
+    free(at);
+    free(start);
     VEC_FREE(&lines);
     return ret;
 }

@@ -6,10 +6,15 @@
  *   T,COUNT,TOTAL
  * The whole file is checked first: a malformed record, a bad amount or date, a reference
  * repeated inside the file, or control totals that differ from the records refuse the file and
- * nothing is posted. Then, in one transaction, every record whose account exists and is open
- * posts (ledger_pay); the others are reported as unmatched; a reference already posted for the
- * same account and amount counts as a repeat. A file (channel, BATCH_REF) imported before is a
- * no-op. One audit row per file.
+ * nothing is posted. Then every record whose account exists and is open posts (as ledger_pay);
+ * the others are reported as unmatched; a reference already posted for the same account and
+ * amount counts as a repeat. With one job all of it is one transaction. With more (jobs as
+ * ledger_jobs(): PostgreSQL only) the file's row (payment_batch) commits first, unfinished, then
+ * the records post in that many parts by account, each part in its own transaction on its own
+ * connection, and the row is finished when every part has committed: an import stopped half way
+ * leaves each payment whole or absent, and importing the file again posts only what is missing
+ * (its repeats are the earlier import's payments) and finishes it. A finished file (channel,
+ * BATCH_REF) is a no-op. One audit row per file, when it finishes.
  */
 #ifndef PMIS_PAYMENT_CSV_H
 #define PMIS_PAYMENT_CSV_H
@@ -39,9 +44,10 @@ struct batch_result {
 
 typedef void batch_progress_fn(void *arg, int64_t done, int64_t total);
 
-/** Import a collection file of `channel` (bank or agent) read from `r`. */
+/** Import a collection file of `channel` (bank or agent) read from `r`, in `jobs` parts (see
+ *  above; 0: one per CPU on PostgreSQL). Not inside a transaction of the caller's. */
 int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
-                         bool principal_first, batch_progress_fn *progress, void *progress_arg,
-                         struct batch_result *res, struct err *err);
+                         bool principal_first, int64_t jobs, batch_progress_fn *progress,
+                         void *progress_arg, struct batch_result *res, struct err *err);
 
 #endif

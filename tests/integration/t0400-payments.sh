@@ -173,7 +173,8 @@ D,ICBC-2,330000009901,5.00
 D,ICBC-3,$R5,1.00,2025-01-31
 T,3,106.00
 END
-expect_ok "import a bank file, principal before late fee" --json payment import "$T/bank1.csv" --principal-first
+# one job: the receipt numbers follow the file (parts of a file post at once; t0415)
+expect_ok "import a bank file, principal before late fee" --json payment import "$T/bank1.csv" --principal-first --jobs 1
 check "two posted, one unmatched and named" out_has '"lines":3,"total":"106.00","posted":2,"posted_amount":"101.00","repeats":0,"unmatched":1,"unmatched_lines":\[\{"line":3,"ref":"ICBC-2","account":"330000009901","reason":"unknown account .330000009901."\}\]'
 check "R4 owes 173.79" test "$(balance $R4)" = "173.79"
 check "November's principal and fee paid, then December's principal: its fee is left" test "$(open_items $R4)" = '[{"bill":"B2024120000001","period":"2024-12","due_on":"2025-01-20","amount":"200.00","principal_owed":"171.59","late_fee_owed":"2.20","late_fee_through":"2025-01-31"}]'
@@ -244,7 +245,7 @@ check "the balance fell by exactly 200.00 less the late fee accrued ($fees_fen f
 check "allocated plus credit is exactly what was paid" test "$(sql "SELECT SUM(x.s) FROM (SELECT SUM(al.fee_fen + al.principal_fen) AS s FROM allocation al JOIN payment p ON p.id = al.payment_id WHERE p.channel = 'alipay' UNION ALL SELECT SUM(unallocated_fen) FROM payment WHERE channel = 'alipay') x")" = 20000
 expect_ok "and the ledger verifies" ledger verify
 
-# ---- a bank file killed or failing half way posts all of it or nothing ----
+# ---- a bank file killed or failing half way posts all of it or nothing (one job) ----
 {
     echo "H,BIG-1,2025-02-03"
     i=0
@@ -252,10 +253,10 @@ expect_ok "and the ledger verifies" ledger verify
     echo "T,3000,3000.00"
 } >"$T/big.csv"
 digest=$(db_digest)
-PMIS_FAULT=io:2000 run payment import "$T/big.csv"
+PMIS_FAULT=io:2000 run payment import "$T/big.csv" --jobs 1
 check "an I/O error half way exits 74" test "$rc" -eq 74
 check "and posts nothing" test "$(db_digest)" = "$digest"
-"$PMIS" payment import "$T/big.csv" >/dev/null 2>&1 &
+"$PMIS" payment import "$T/big.csv" --jobs 1 >/dev/null 2>&1 &
 kp=$!
 sleep 0.3
 kill -9 $kp 2>/dev/null
@@ -266,6 +267,58 @@ expect_ok "import it (again)" payment import "$T/big.csv"
 check "now all 3000" test "$(sql "SELECT COUNT(*) FROM payment WHERE ref LIKE 'BIG-%'")" = 3000
 check "R1 has 3,000.00 credit" test "$(balance $R1)" = "-3000.00"
 expect_ok "the ledger verifies" ledger verify
+
+# ---- in parts (--jobs 2): on PostgreSQL each part of the accounts commits on its own, so a
+# killed import leaves each payment whole or absent, and importing again posts the rest once;
+# on SQLite it is one job, all or nothing ----
+{
+    echo "H,PAR-1,2025-02-03"
+    i=0
+    while [ $i -lt 3000 ]; do
+        for a in $R1 $C2 $R3 $R4; do echo "D,PAR-$a-$i,$a,0.01"; done
+        i=$((i + 4))
+    done
+    echo "T,3000,30.00"
+} >"$T/par.csv"
+bal() { sql "SELECT COALESCE(SUM(balance_fen), 0) FROM account_balance"; }
+before_fen=$(bal)
+PMIS_TEST_BATCH_PART_PAUSE_MS=3000 "$PMIS" payment import "$T/par.csv" --jobs 2 >/dev/null 2>&1 &
+kp=$!
+i=0
+while [ $i -lt 50 ] && [ "$(sql "SELECT COUNT(*) FROM payment WHERE ref LIKE 'PAR-%'")" = 0 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+kill -9 $kp 2>/dev/null
+wait $kp 2>/dev/null
+n=$(sql "SELECT COUNT(*) FROM payment WHERE ref LIKE 'PAR-%'")
+if [ "$PMIS_BACKEND" = pg ]; then
+    check "killed between parts: some payments posted, not all ($n)" test "$n" -gt 0 -a "$n" -lt 3000
+    check "the file is not finished" test "$(sql "SELECT COUNT(*) FROM payment_batch WHERE batch_ref = 'PAR-1' AND finished_at IS NULL")" = 1
+else
+    check "killed: all 3000 payments or none ($n)" test "$n" = 0 -o "$n" = 3000
+fi
+check "each posted payment whole: allocated plus credit is its amount" test "$(sql "SELECT COUNT(*) FROM payment p WHERE p.ref LIKE 'PAR-%' AND p.amount_fen <> p.unallocated_fen + COALESCE((SELECT SUM(al.fee_fen + al.principal_fen) FROM allocation al WHERE al.payment_id = p.id), 0)")" = 0
+check "and has its ledger row" test "$(sql "SELECT COUNT(*) FROM ledger_entry e JOIN payment p ON p.id = e.payment_id WHERE p.ref LIKE 'PAR-%' AND e.kind = 'payment'")" = "$n"
+check "the balances fell by what was posted" test $((before_fen - $(bal))) -eq "$n"
+expect_ok "the ledger verifies after the kill" ledger verify
+expect_ok "import it again" --json payment import "$T/par.csv" --jobs 2
+if [ "$n" = 3000 ]; then # SQLite: the one transaction committed before the kill
+    check "it was imported whole before" out_has '"already_imported":true'
+else
+    check "it posts the rest: posted plus repeats are every line" test "$(jq '[.posted + .repeats, .repeats, .already_imported]' -c "$T/out")" = "[3000,$n,false]"
+fi
+check "every payment once" test "$(sql "SELECT COUNT(*), COUNT(DISTINCT ref) FROM payment WHERE ref LIKE 'PAR-%'")" = "3000|3000"
+check "the file finished, counting every payment of it" test "$(sql "SELECT posted, posted_fen, unmatched FROM payment_batch WHERE batch_ref = 'PAR-1' AND finished_at IS NOT NULL")" = "3000|3000|0"
+check "the balances fell by 30.00 in all" test $((before_fen - $(bal))) -eq 3000
+expect_ok "a third time: already imported" --json payment import "$T/par.csv" --jobs 2
+check "nothing posted" out_has '"already_imported":true,"lines":3000,"total":"30.00","posted":3000'
+expect_ok "the ledger verifies" ledger verify
+digest=$(db_digest)
+for j in 0 -1 x 65 99999999999; do
+    expect_fail "--jobs $j is refused" 64 "jobs must be a whole number from 1 to 64|not a whole number" payment import "$T/par.csv" --jobs "$j"
+done
+check "and changes nothing" test "$(db_digest)" = "$digest"
 
 # ---- a closed account takes no payment ----
 expect_ok "remove R5's meter" meter remove M5 --date 2025-02-03 --reads total=10
