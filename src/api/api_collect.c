@@ -314,6 +314,9 @@ json_t *api_order_json(const struct order_info *o, api_time_fn *when, void *arg)
     json_object_set_new(j, "closed_by", api_json_str(o->closed_by));
     json_object_set_new(j, "note", api_json_str(o->note));
     json_object_set_new(j, "final_notice_at", when(o->final_notice_at, arg));
+    json_object_set_new(j, "final_notice_channel", api_json_str(o->final_notice_channel));
+    json_object_set_new(j, "final_notice_by", api_json_str(o->final_notice_by));
+    json_object_set_new(j, "final_notice_note", api_json_str(o->final_notice_note));
     return j;
 }
 
@@ -367,18 +370,29 @@ int api_order_done(struct api_req *r)
     return api_reply(r, 200, api_order_json(&o, api_time_utc, NULL));
 }
 
-/* POST /api/v1/orders/{id}/final-notice: no body; the order with the time it may be done */
+/* POST /api/v1/orders/{id}/final-notice: optional {channel, served_by, note} (no body: an
+ * SMS served by the caller); the order with the time it may be done */
 int api_order_final_notice(struct api_req *r)
 {
-    static const char *const known[] = { NULL };
+    static const char *const known[] = { "channel", "served_by", "note", NULL };
+    struct final_notice_how how = { 0 };
     struct final_notice fn;
     struct order_info o;
     int64_t id;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = api_param_id(r, "collection order", &id)))
+    if ((rc = api_body_only(r, known)) ||
+        (rc = api_body_str(r, "channel", false, &how.channel)) ||
+        (rc = api_body_str(r, "served_by", false, &how.by)) ||
+        (rc = api_body_str(r, "note", false, &how.note)) ||
+        (rc = api_param_id(r, "collection order", &id)))
         return rc;
-    if ((rc = collect_final_notice(&r->ctx, id, &fn, &r->err)) ||
-        (rc = collect_order_get(&r->ctx, id, &o, &r->err)))
+    if ((rc = collect_final_notice(&r->ctx, id, &how, &fn, &r->err))) {
+        if (rc == ERR_INVALID && !r->err.field[0])
+            err_field(&r->err, strstr(r->err.msg, "channel") ? "channel"
+                               : strstr(r->err.msg, "note") ? "note" : "served_by");
+        return rc;
+    }
+    if ((rc = collect_order_get(&r->ctx, id, &o, &r->err)))
         return rc;
     json_t *j = api_order_json(&o, api_time_utc, NULL);
     json_object_set_new(j, "disconnect_from", api_json_time(fn.disconnect_from));

@@ -208,11 +208,15 @@ static int order_row(void *arg, const struct order_info *o)
         instant_format_tz(o->deadline_at, &out->tz, dl);
     if (o->closed_at)
         instant_format_tz(o->closed_at, &out->tz, cl);
-    printf("#%" PRId64 "  %s  %-10s %-9s%s opened %s%s%s%s%s  arrears %s%s%s\n", o->id,
-           o->account_no, o->kind, o->status, o->late ? " LATE" : "", op,
+    printf("#%" PRId64 "  %s  %-10s %-9s%s opened %s%s%s%s%s  arrears %s%s%s%s%s%s%s%s\n",
+           o->id, o->account_no, o->kind, o->status, o->late ? " LATE" : "", op,
            o->deadline_at ? "  due " : "", o->deadline_at ? dl : "",
            o->closed_at ? "  closed " : "", o->closed_at ? cl : "",
-           money_format_grouped(o->arrears_fen, m), o->note ? "  " : "", o->note ? o->note : "");
+           money_format_grouped(o->arrears_fen, m), o->note ? "  " : "", o->note ? o->note : "",
+           o->final_notice_channel ? "  final notice by " : "",
+           o->final_notice_channel ? o->final_notice_channel : "",
+           o->final_notice_by ? " (" : "", o->final_notice_by ? o->final_notice_by : "",
+           o->final_notice_by ? ")" : "");
     return 0;
 }
 
@@ -293,10 +297,18 @@ static int close_order(struct cli *cli, int argc, char **argv, bool done)
 
 int cmd_disconnect_final(struct cli *cli, int argc, char **argv)
 {
-    const struct opt_spec specs[] = { OPT_SPEC_END };
+    struct final_notice_how how = { 0 };
+    const struct opt_spec specs[] = {
+        { "channel", OPT_STR, &how.channel, "CH", "sms (default: queued), phone or visit" },
+        { "by", OPT_STR, &how.by, "NAME", "who served it (default: you)" },
+        { "note", OPT_STR, &how.note, "TEXT", "whom they reached, what was said (phone, visit)" },
+        OPT_SPEC_END
+    };
     cli->usage = "ORDER\n\n"
-                 "Sends the final notice (an SMS) before the crew disconnects: a non-residential\n"
-                 "account's disconnection can be done only the policy's minutes (60) after it.";
+                 "Records the final notice before the crew disconnects: an SMS queued in the\n"
+                 "outbox, or a phone call or visit already made (with a note). A non-residential\n"
+                 "account's disconnection can be done only the policy's minutes (60) after it,\n"
+                 "whatever the channel.";
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
@@ -306,7 +318,7 @@ int cmd_disconnect_final(struct cli *cli, int argc, char **argv)
     struct final_notice fn;
     struct tz tz;
     char b[INSTANT_BUF_SIZE];
-    if ((rc = collect_final_notice(&cli->ctx, id, &fn, &cli->err)) ||
+    if ((rc = collect_final_notice(&cli->ctx, id, &how, &fn, &cli->err)) ||
         (rc = tz_load(cli->ctx.zone_name, &tz, &cli->err)))
         return rc;
     instant_format_tz(fn.disconnect_from, &tz, b);
@@ -316,9 +328,15 @@ int cmd_disconnect_final(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "order", json_integer(id));
         json_object_set_new(j, "disconnect_from", json_string(b));
         json_object_set_new(j, "outbox", fn.outbox_id ? json_integer(fn.outbox_id) : json_null());
+        json_object_set_new(j, "channel", json_string(how.channel ? how.channel : "sms"));
+        json_object_set_new(j, "served_by", how.by ? json_string(how.by)
+                                            : cli->ctx.actor ? json_string(cli->ctx.actor)
+                                                             : json_null());
         cli_json_out(j);
     } else
-        printf("order #%lld: final notice sent, disconnection from %s\n", id, b);
+        printf("order #%lld: final notice %s (%s), disconnection from %s\n", id,
+               how.channel && strcmp(how.channel, "sms") ? "recorded" : "sent",
+               how.channel ? how.channel : "sms", b);
     return 0;
 }
 

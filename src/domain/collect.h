@@ -252,6 +252,8 @@ struct order_info {
     const char *account_no, *kind, *status, *approved_by, *approved_by2, *opened_by,
         *closed_by, *note;
     int64_t arrears_fen, opened_at, deadline_at, closed_at, final_notice_at; /* 0: none */
+    /* how the final notice was served (sms|phone|visit), by whom, the note; NULL: none */
+    const char *final_notice_channel, *final_notice_by, *final_notice_note;
     bool late; /* a reconnection done after, or still open past, its deadline */
 };
 typedef int order_fn(void *arg, const struct order_info *o);
@@ -271,19 +273,29 @@ int collect_order_close(struct ctx *c, int64_t id, bool done, const char *note, 
 
 /* ---- the final notice before disconnecting (collect_final.c) ---- */
 
+/* how a final notice is served: an SMS from the outbox (the default), a phone call or a visit */
+struct final_notice_how {
+    const char *channel; /* "sms" (NULL: sms), "phone" or "visit" */
+    const char *by;      /* who served it (a name, at most 100 bytes); NULL: the acting user */
+    const char *note;    /* whom the server reached, what was said: required for phone and
+                          * visit, optional for sms; at most 500 bytes */
+};
 struct final_notice {
-    int64_t outbox_id;       /* the SMS queued; 0 when there is no template for it */
+    int64_t outbox_id;       /* the SMS queued; 0 for phone and visit or without a template */
     int64_t sent_at;         /* now, recorded on the order */
     int64_t disconnect_from; /* sent_at + the policy's final_notice_minutes */
 };
 /**
  * Tell the customer of open disconnection order `order_id` again, now, that the supply will be
- * interrupted from now + the policy's minutes (an SMS from template disconnect_final); records
- * the time on the order (a later one replaces it: the wait starts again). Audited. Anything but
- * an open disconnection is ERR_CONFLICT; an order outside the caller's scope ERR_NOT_FOUND.
+ * interrupted from now + the policy's minutes, served as `how` says (NULL: an SMS from template
+ * disconnect_final by the acting user; a call or a visit queues nothing); records the time,
+ * channel, server and note on the order (a later notice replaces them: the wait starts again,
+ * whatever the channel). Audited. A bad channel, a call or visit without a note, an empty
+ * server name or an over-long field is ERR_INVALID; anything but an open disconnection
+ * ERR_CONFLICT; an order outside the caller's scope ERR_NOT_FOUND.
  */
-int collect_final_notice(struct ctx *c, int64_t order_id, struct final_notice *r,
-                         struct err *err);
+int collect_final_notice(struct ctx *c, int64_t order_id, const struct final_notice_how *how,
+                         struct final_notice *r, struct err *err);
 /**
  * Before disconnection order `o` is done: a non-residential postpaid account needs its final
  * notice sent at least the policy's final_notice_minutes ago (ERR_CONFLICT naming the time

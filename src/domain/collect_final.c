@@ -1,7 +1,8 @@
 /*
  * The final notice before a disconnection for arrears (rules §6.2): a non-residential
  * customer is told again the policy's minutes (60) before the crew interrupts the supply, and
- * the crew may not report the disconnection done before that time has passed. Residential and
+ * the crew may not report the disconnection done before that time has passed, whether the
+ * notice went by SMS (the outbox), a phone call or a visit. Residential and
  * prepaid accounts need none (the prepaid contract is their notice), though one may be sent.
  * Called by cmd_disconnect.c, api_collect.c and collect_order_close().
  */
@@ -78,19 +79,47 @@ int collect_final_check(struct ctx *c, const struct order_info *o, struct err *e
     return ret;
 }
 
-int collect_final_notice(struct ctx *c, int64_t order_id, struct final_notice *r,
-                         struct err *err)
+static int how_check(const struct final_notice_how *how, struct err *err)
 {
+    const char *ch = how->channel ? how->channel : "sms";
+    bool sms = !strcmp(ch, "sms");
+    if (!sms && strcmp(ch, "phone") && strcmp(ch, "visit"))
+        return error(err, ERR_INVALID, "unknown final notice channel '%s' (sms, phone or visit)",
+                     ch);
+    if (how->by && !*how->by)
+        return error(err, ERR_INVALID, "the person who served the final notice needs a name");
+    if (how->by && strlen(how->by) > 100)
+        return error(err, ERR_INVALID, "the name of the person who served the final notice is "
+                     "longer than 100 bytes");
+    if (!sms && (!how->note || !*how->note))
+        return error(err, ERR_INVALID, "a final notice by phone or visit needs a note: whom "
+                     "the server spoke to and what was said");
+    if (how->note && strlen(how->note) > 500)
+        return error(err, ERR_INVALID, "the final notice's note is longer than 500 bytes");
+    return 0;
+}
+
+int collect_final_notice(struct ctx *c, int64_t order_id, const struct final_notice_how *how,
+                         struct final_notice *r, struct err *err)
+{
+    static const struct final_notice_how sms = { NULL, NULL, NULL };
     struct disconnect_policy pol;
     struct order_info o;
     struct order_acct a;
     struct overdue od;
     struct date today;
     struct tz tz;
-    char m[MONEY_BUF_SIZE], td[DATE_BUF_SIZE], at[20], detail[200];
+    char m[MONEY_BUF_SIZE], td[DATE_BUF_SIZE], at[20], detail[800];
     int ret;
 
     memset(r, 0, sizeof(*r));
+    if (!how)
+        how = &sms;
+    if ((ret = how_check(how, err)))
+        return ret;
+    const char *channel = how->channel ? how->channel : "sms";
+    const char *by = how->by ? how->by : c->actor;
+    const char *note = how->note && *how->note ? how->note : NULL;
     if ((ret = tz_load(c->zone_name, &tz, err)))
         return ret;
     if ((ret = ctx_today(c, &today, err)) || (ret = collect_policy_get(c, today, &pol, err)) ||
@@ -113,8 +142,9 @@ int collect_final_notice(struct ctx *c, int64_t order_id, struct final_notice *r
                           .amount = money_format(od.principal_fen + od.fee_fen, m),
                           .date = date_format(today, td),
                           .time = local_minutes(r->disconnect_from, &tz, at) };
-    ret = collect_outbox_add(c, "disconnect_final", "sms", a.id, o.account_no, &v, &r->outbox_id,
-                             err);
+    if (!strcmp(channel, "sms"))
+        ret = collect_outbox_add(c, "disconnect_final", "sms", a.id, o.account_no, &v,
+                                 &r->outbox_id, err);
     if (ret == ERR_NOT_FOUND) { /* no template: the time is recorded all the same */
         err_clear(err);
         ret = 0;
@@ -124,10 +154,14 @@ int collect_final_notice(struct ctx *c, int64_t order_id, struct final_notice *r
     struct store_stmt *st = store_q(c->db, Q_COLLECT_FINAL_SET);
     store_bind_i64(st, 1, order_id);
     store_bind_i64(st, 2, r->sent_at);
+    store_bind_text(st, 3, channel);
+    store_bind_text(st, 4, by);
+    store_bind_text(st, 5, note);
     if ((ret = store_exec(st, err)))
         goto out;
-    snprintf(detail, sizeof(detail), "order #%" PRId64 ": final notice, disconnection from %s",
-             order_id, at);
+    snprintf(detail, sizeof(detail), "order #%" PRId64 ": final notice by %s, served by %s, "
+             "disconnection from %s%s%s", order_id, channel, by ? by : "-", at,
+             note ? ": " : "", note ? note : "");
     struct audit_rec ar = { "collect.disconnect.final", "account", o.account_no, NULL, NULL,
                             detail };
     ret = audit_append(c, &ar, err);

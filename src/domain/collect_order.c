@@ -225,6 +225,9 @@ static void order_read(struct ctx *c, struct store_stmt *st, struct order_info *
     o->deadline_at = store_col_i64(st, 11);
     o->closed_at = store_col_i64(st, 12);
     o->final_notice_at = store_col_i64(st, 13);
+    o->final_notice_channel = ctx_col_text(c, st, 14);
+    o->final_notice_by = ctx_col_text(c, st, 15);
+    o->final_notice_note = ctx_col_text(c, st, 16);
     int64_t now = ctx_now(c);
     o->late = o->deadline_at && ((!strcmp(o->status, "open") && now > o->deadline_at) ||
                                  (!strcmp(o->status, "done") && o->closed_at > o->deadline_at));

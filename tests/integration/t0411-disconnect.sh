@@ -79,12 +79,12 @@ check "order #2" out_has "disconnection order #2 opened"
 expect_ok "R1 pays 103.30" --json pay $R1 103.30
 check "everything" out_has '"late_fee_accrued":"3.30".*"balance":"0.00"'
 expect_ok "R1's orders" --json orders list --account $R1
-check "#2 cancelled: arrears paid" out_has "^\[\{\"id\":2,\"account\":\"$R1\",\"kind\":\"disconnect\",\"status\":\"cancelled\",\"late\":false,\"arrears\":\"100.00\",\"approved_by\":\"bob\",\"second_approver\":null,\"opened_at\":\"2025-01-22T10:00:00\+08:00\",\"opened_by\":\"tester\",\"deadline\":null,\"closed_at\":\"2025-01-22T10:00:00\+08:00\",\"closed_by\":\"tester\",\"note\":\"arrears paid\",\"final_notice_at\":null\}\]$"
+check "#2 cancelled: arrears paid" out_has "^\[\{\"id\":2,\"account\":\"$R1\",\"kind\":\"disconnect\",\"status\":\"cancelled\",\"late\":false,\"arrears\":\"100.00\",\"approved_by\":\"bob\",\"second_approver\":null,\"opened_at\":\"2025-01-22T10:00:00\+08:00\",\"opened_by\":\"tester\",\"deadline\":null,\"closed_at\":\"2025-01-22T10:00:00\+08:00\",\"closed_by\":\"tester\",\"note\":\"arrears paid\",\"final_notice_at\":null,\"final_notice_channel\":null,\"final_notice_by\":null,\"final_notice_note\":null\}\]$"
 expect_ok "R4 pays its 50.00 and fee" pay $R4 51.65
 check "no order for R4" test "$(sql "SELECT COUNT(*) FROM collect_order WHERE account_id = (SELECT id FROM account WHERE account_no = '$R4')")" = 0
 expect_fail "C3 is not residential: no disconnection without the final notice" 67 "account $C3 is not residential: send its final notice \(pmis disconnect final-notice 1\) at least 60 minutes before disconnecting" orders done 1
 PMIS_NOW=2025-01-22T00:30:00Z expect_ok "the final notice at 08:30" --json disconnect final-notice 1
-check "disconnection from 09:30" out_has '^\{"order":1,"disconnect_from":"2025-01-22T09:30:00\+08:00","outbox":[0-9]+\}$'
+check "disconnection from 09:30" out_has '^\{"order":1,"disconnect_from":"2025-01-22T09:30:00\+08:00","outbox":[0-9]+,"channel":"sms","served_by":"tester"\}$'
 expect_ok "an SMS" --json remind history $C3
 check "停电提醒" out_has '"kind":"disconnect_final","channel":"sms",.*"body":"【停电提醒】某某餐馆（户号420000000301）：贵户欠费5[0-9.]+元逾期未缴，我公司将于2025-01-22 09:30起中止供电。'
 PMIS_NOW=2025-01-22T01:29:00Z expect_fail "not at 09:29" 67 "the final notice to account $C3 went out at 2025-01-22 08:30: disconnect from 2025-01-22 09:30, not before" orders done 1
@@ -117,7 +117,7 @@ check "fee 48.50 first" out_has '"late_fee_accrued":"48.50","to_late_fees":"48.5
 check "still owes: no reconnection" test "$(sql "SELECT COUNT(*) FROM collect_order WHERE kind = 'reconnect'")" = 0
 expect_ok "C3 pays the rest" pay $C3 448.50 --channel wechat --ref WX-1
 expect_ok "the reconnection order" --json orders list --kind reconnect
-check "#4 due 24 hours after the payment" out_is "[{\"id\":4,\"account\":\"$C3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2025-01-25T09:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2025-01-26T09:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"arrears paid\",\"final_notice_at\":null}]"
+check "#4 due 24 hours after the payment" out_is "[{\"id\":4,\"account\":\"$C3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2025-01-25T09:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2025-01-26T09:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"arrears paid\",\"final_notice_at\":null,\"final_notice_channel\":null,\"final_notice_by\":null,\"final_notice_note\":null}]"
 expect_ok "an SMS tells the customer" --json remind history $C3
 check "复电通知" out_has '"kind":"reconnect","channel":"sms","recipient":"420000000301",.*"body":"【复电通知】户号420000000301的欠费已于2025-01-25缴清，我公司将在24小时内为您恢复供电。"'
 expect_ok "audited" audit list --action collect.reconnect.open

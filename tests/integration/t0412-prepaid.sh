@@ -78,7 +78,7 @@ export PMIS_NOW=2024-12-03T02:00:00Z
 expect_ok "P3 tops up 100.00" --json pay $P3 100
 check "pays the fee, both bills, 29.00 credit" out_has '"late_fee_accrued":"1.00","to_late_fees":"1.00","to_principal":"70.00","credit":"29.00","balance":"-29.00"'
 expect_ok "the reconnection order" --json orders list --kind reconnect
-check "#2 due in 24 hours" out_is "[{\"id\":2,\"account\":\"$P3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2024-12-03T10:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2024-12-04T10:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"topped up\",\"final_notice_at\":null}]"
+check "#2 due in 24 hours" out_is "[{\"id\":2,\"account\":\"$P3\",\"kind\":\"reconnect\",\"status\":\"open\",\"late\":false,\"arrears\":\"0.00\",\"approved_by\":null,\"second_approver\":null,\"opened_at\":\"2024-12-03T10:00:00+08:00\",\"opened_by\":\"tester\",\"deadline\":\"2024-12-04T10:00:00+08:00\",\"closed_at\":null,\"closed_by\":null,\"note\":\"topped up\",\"final_notice_at\":null,\"final_notice_channel\":null,\"final_notice_by\":null,\"final_notice_note\":null}]"
 
 # thresholds are data
 expect_ok "thresholds" --json prepaid threshold

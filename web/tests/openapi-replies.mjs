@@ -255,8 +255,11 @@ if (ready)
   }, 201)
 else note('no disconnection candidate ready: POST /api/v1/accounts/{id}/disconnect not called')
 const order = (await check('GET', '/api/v1/orders?status=open'))?.items?.find((o) => o.kind === 'disconnect')
-// (the apply journey's order, its final notice sent again)
-if (order) await check('POST', `/api/v1/orders/${order.id}/final-notice`, {}, 200)
+// (the apply journey's order, its final notice sent again; then one served by phone)
+if (order) {
+  await check('POST', `/api/v1/orders/${order.id}/final-notice`, {}, 200)
+  await check('POST', `/api/v1/orders/${order.id}/final-notice`, { channel: 'phone', served_by: '接口校验', note: '电话告知' }, 200)
+}
 else note('no open disconnection order: POST /api/v1/orders/{id}/final-notice not called')
 const dead = (await check('GET', '/api/v1/outbox?status=failed&limit=1'))?.items?.[0]
 if (dead) await check('POST', `/api/v1/outbox/${dead.id}/retry`, {}, 200)
