@@ -296,6 +296,7 @@ route_fn api_ticket_list, api_ticket_create, api_ticket_get, api_ticket_classify
     api_ticket_resume, api_ticket_causes;
 route_fn api_ticket_taxonomy; /* api_ticket_tax.c */
 route_fn api_ticket_sla_summary; /* api_ticket_tax.c */
+route_fn api_ticket_sla; /* api_ticket_sla.c */
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
     api_outage_customers, api_outage_close;

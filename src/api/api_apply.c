@@ -219,38 +219,62 @@ int api_apply_complete(struct api_req *r)
     return reply_app(r, 200, id);
 }
 
+/* One page of the run's applications (by id): those after `after`, at most `limit`; `more` when
+ * the run saw another past the page. The run itself always covers every open application. */
+struct sla_page {
+    json_t *items;
+    int64_t after, limit;
+    bool more;
+};
+
 static int sla_item(void *arg, const struct application *a, bool esc_total, bool esc_stage)
 {
+    struct sla_page *p = arg;
+    if (a->id <= p->after)
+        return 0;
+    if ((int64_t)json_array_size(p->items) == p->limit) {
+        p->more = true;
+        return 0; /* the run goes on: it records every clock */
+    }
     json_t *j = api_application_json(a, api_time_utc, NULL);
     json_object_set_new(j, "escalated_total", json_boolean(esc_total));
     json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
-    json_array_append_new(arg, j);
+    json_array_append_new(p->items, j);
     return 0;
 }
 
 /* POST /api/v1/applications/sla: the SLA run (apply_sla_run) as of now, never another instant (a
  * run "in the future" would record breaches that have not happened); a scoped caller's covers
- * its subtree only (apply_list keeps to ctx.scope_org_id). Body {"all": bool} lists every open
- * application rather than those in warning or breached. */
+ * its subtree only (apply_list keeps to ctx.scope_org_id). Body {"all": bool, "after": id,
+ * "limit": n}: the run's counts always, and one page of the applications in warning or breached
+ * (with "all" every open one) by id — at most `limit` (default 100, at most 1000, as
+ * GET /applications), those after id `after` — with "next" the cursor of the following page. */
 int api_apply_sla(struct api_req *r)
 {
-    static const char *const known[] = { "all", NULL };
+    static const char *const known[] = { "all", "after", "limit", NULL };
     struct apply_sla_totals t;
+    struct sla_page p = { .limit = 100 };
     int64_t now = ctx_now(&r->ctx);
     bool all = false;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", &all)))
+    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", &all)) ||
+        (rc = api_body_int(r, "after", 0, INT64_MAX, &p.after)) ||
+        (rc = api_body_int(r, "limit", 1, 1000, &p.limit)))
         return rc;
-    json_t *rows = json_array();
-    if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, rows, &t, &r->err))) {
-        json_decref(rows);
+    p.items = json_array();
+    if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, &p, &t, &r->err))) {
+        json_decref(p.items);
         return rc;
     }
+    size_t n = json_array_size(p.items);
+    json_t *next =
+        p.more ? json_incref(json_object_get(json_array_get(p.items, n - 1), "id")) : json_null();
     return api_reply(r, 200,
-                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "at",
+                     json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "at",
                                api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",
                                (json_int_t)t.ok, "warning", (json_int_t)t.warning, "breached",
                                (json_int_t)t.breached, "paused", (json_int_t)t.paused, "warned",
                                (json_int_t)t.warned, "newly_breached", (json_int_t)t.newly_breached,
-                               "escalated", (json_int_t)t.escalated, "applications", rows));
+                               "escalated", (json_int_t)t.escalated, "applications", p.items,
+                               "next", next));
 }

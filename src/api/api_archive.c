@@ -122,7 +122,8 @@ int api_customer_search(struct api_req *r)
         const char *param;
         enum customer_search_by by;
     } kinds[] = { { "no", CS_CUST_NO },  { "name", CS_NAME },   { "address", CS_ADDRESS },
-                  { "phone", CS_PHONE }, { "id_no", CS_ID_NO }, { "meter", CS_METER } };
+                  { "phone", CS_PHONE }, { "id_no", CS_ID_NO }, { "meter", CS_METER },
+                  { "email", CS_EMAIL } };
     struct customer_query q = { .by = CS_ANY };
     int rc;
     for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
@@ -130,8 +131,9 @@ int api_customer_search(struct api_req *r)
         if (!v)
             continue;
         if (q.by != CS_ANY)
-            return error(&r->err, ERR_INVALID,
-                         "search by one of no, name, address, phone, id_no, meter at a time");
+            return error(
+                &r->err, ERR_INVALID,
+                "search by one of no, name, address, phone, id_no, meter, email at a time");
         q.by = kinds[i].by;
         q.text = v;
     }

@@ -191,7 +191,8 @@ static int print_row(void *arg, const struct customer *cu)
 int cmd_customer_search(struct cli *cli, int argc, char **argv)
 {
     struct customer_query q = { 0 };
-    const char *no = NULL, *name = NULL, *addr = NULL, *phone = NULL, *id_no = NULL, *meter = NULL;
+    const char *no = NULL, *name = NULL, *addr = NULL, *phone = NULL, *id_no = NULL, *meter = NULL,
+               *email = NULL;
     bool prefix = false;
     int64_t limit = cfg_int(&cli->cfg, CFG_SEARCH_PAGE_SIZE);
     const struct opt_spec specs[] = {
@@ -202,6 +203,7 @@ int cmd_customer_search(struct cli *cli, int argc, char **argv)
         { "phone", OPT_STR, &phone, "PHONE", "phone number, exact" },
         { "id-no", OPT_STR, &id_no, "NUMBER", "ID document number, exact" },
         { "meter", OPT_STR, &meter, "ASSET", "installed meter asset number" },
+        { "email", OPT_STR, &email, "ADDRESS", "an account's notice e-mail address, exact" },
         { "org", OPT_STR, &q.org_code, "CODE", "only this org unit's subtree" },
         { "type", OPT_STR, &q.user_type, "TYPE", "only this user type" },
         { "status", OPT_STR, &q.status, "STATUS", "only this status" },
@@ -210,15 +212,15 @@ int cmd_customer_search(struct cli *cli, int argc, char **argv)
         OPT_SPEC_END,
     };
     cli->usage = "[--no DIGITS [--prefix] | --name TEXT | --address TEXT | --phone P | --id-no N | "
-                 "--meter A] [filters]";
+                 "--meter A | --email ADDRESS] [filters]";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
-    int given = !!no + !!name + !!addr + !!phone + !!id_no + !!meter;
+    int given = !!no + !!name + !!addr + !!phone + !!id_no + !!meter + !!email;
     if (given > 1)
         return error(&cli->err, ERR_USAGE,
                      "search by one of --no, --name, --address, --phone, "
-                     "--id-no, --meter at a time");
+                     "--id-no, --meter, --email at a time");
     if (limit < 1 || limit > 1000)
         return error(&cli->err, ERR_USAGE, "--limit must be 1-1000, not %" PRId64, limit);
     q.limit = limit;
@@ -229,8 +231,15 @@ int cmd_customer_search(struct cli *cli, int argc, char **argv)
            : phone ? CS_PHONE
            : id_no ? CS_ID_NO
            : meter ? CS_METER
+           : email ? CS_EMAIL
                    : CS_ANY;
-    q.text = no ? no : name ? name : addr ? addr : phone ? phone : id_no ? id_no : meter;
+    q.text = no      ? no
+             : name  ? name
+             : addr  ? addr
+             : phone ? phone
+             : id_no ? id_no
+             : meter ? meter
+                     : email;
     struct cli_list o = CLI_LIST_INIT(cli);
     const char *next = NULL;
     rc = customer_search(&cli->ctx, &q, print_row, &o, &next, &cli->err);

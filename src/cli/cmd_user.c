@@ -101,15 +101,43 @@ static int user_row(void *arg, const struct user_info *u)
     return 0;
 }
 
+/* The filters and keyset pages of GET /users through the same user_list (and its checks). */
 int cmd_user_list(struct cli *cli, int argc, char **argv)
 {
-    const struct opt_spec specs[] = { OPT_SPEC_END };
-    cli->usage = "";
+    struct user_filter f = { 0 };
+    const char *limit_s = NULL; /* not given: every user */
+    const struct opt_spec specs[] = {
+        { "name", OPT_STR, &f.prefix, "PREFIX", "user or display names starting with it" },
+        { "org", OPT_STR, &f.org_code, "CODE", "only this org unit's subtree" },
+        { "status", OPT_STR, &f.status, "STATUS", "active|disabled" },
+        { "after", OPT_STR, &f.after, "NAME", "next page: the users after this name" },
+        { "limit", OPT_STR, &limit_s, "N", "at most N users, 1-1000 (default all)" },
+        OPT_SPEC_END,
+    };
+    cli->usage =
+        "[--name PREFIX] [--org CODE] [--status active|disabled] [--after NAME]"
+        " [--limit N]\n\nThe users by name, with the filters and pages of GET /api/v1/users;"
+        " a full page ends\nwith the cursor of the next one (on stderr).";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
+    if (limit_s) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(limit_s, &end, 10);
+        if (errno || end == limit_s || *end)
+            return error(&cli->err, ERR_USAGE, "option '--%s': '%s' is not a whole number", "limit",
+                         limit_s);
+        if (v < 1 || v > 1000)
+            return error(&cli->err, ERR_USAGE, "--limit must be 1-1000, not %" PRId64, (int64_t)v);
+        f.limit = v;
+    }
     struct cli_list l = CLI_LIST_INIT(cli);
-    return cli_list_end(&l, user_list(&cli->ctx, NULL, user_row, &l, NULL, &cli->err));
+    const char *next = NULL;
+    rc = cli_list_end(&l, user_list(&cli->ctx, &f, user_row, &l, &next, &cli->err));
+    if (!rc && next)
+        fprintf(stderr, "more: --after %s\n", next);
+    return rc;
 }
 
 static int set_active(struct cli *cli, int argc, char **argv, bool active)

@@ -131,6 +131,7 @@ enum customer_search_by {
     CS_PHONE,   /* exact, through the blind index */
     CS_ID_NO,   /* exact, through the blind index */
     CS_METER,   /* meter asset number, exact: the customer it is installed for */
+    CS_EMAIL,   /* an account's notice e-mail address (message_pref), exact, blind index */
 };
 
 struct customer_query {

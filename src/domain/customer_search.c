@@ -2,7 +2,9 @@
  * Customer search: exact and prefix 户号, name and address substrings (an ordered scan that
  * stops at the page size when the text is common; else, for names of two characters or more,
  * the index of the names' character bigrams — FTS5 on SQLite, GIN on PostgreSQL — and one
- * sequential pass otherwise), phone and ID number through the blind index, meter asset number.
+ * sequential pass otherwise), phone and ID number through the blind index, meter asset number,
+ * and the e-mail address of an account's notices (message_pref) through its blind index: the
+ * address is normalized as it is stored (pii_email_parse) and never kept or shown unmasked.
  * Every query is scoped to an org subtree in SQL and paginated by 户号 (keyset).
  */
 #include "core/common.h"
@@ -118,6 +120,20 @@ int customer_search(struct ctx *c, const struct customer_query *q, customer_fn *
             return rc;
         bind_blob = true;
         qid = q->by == CS_PHONE ? Q_CS_PHONE : Q_CS_ID_NO;
+        break;
+    }
+    case CS_EMAIL: {
+        struct strbuf norm = STRBUF_INIT;
+        if (!(rc = pii_email_parse(text, &norm, err))) {
+            if (!c->keys)
+                BUG("blind-index search without a key file");
+            rc = keyring_blind_index(c->keys, "email", norm.buf, norm.len, bidx, err);
+        }
+        strbuf_release(&norm);
+        if (rc)
+            return rc;
+        bind_blob = true;
+        qid = Q_CS_EMAIL;
         break;
     }
     case CS_METER:

@@ -157,7 +157,7 @@ int ticket_clocks(struct ctx *c, const struct ticket *t, int64_t at, ticket_cloc
 /* ---- SLA run, escalation, compliance (ticket_sla.c) ---- */
 
 struct ticket_sla_row {
-    int64_t ticket_id, deadline_at;
+    int64_t clock_id, ticket_id, deadline_at;
     const char *metric;
     enum sla_state state;
     bool escalated; /* escalated by this run */
@@ -165,6 +165,7 @@ struct ticket_sla_row {
 typedef int ticket_sla_fn(void *arg, const struct ticket_sla_row *r);
 struct ticket_sla_totals {
     int64_t clocks, ok, warning, breached, paused, escalated;
+    int64_t marked; /* clocks whose first warning or first breach this run recorded */
 };
 
 /**
@@ -172,7 +173,8 @@ struct ticket_sla_totals {
  * breached or paused, counted in *tot. First warnings and breaches are recorded on the clock; a
  * breached clock is escalated into the supervisor's queue once (a second run escalates nothing
  * new). `fn` (may be NULL) gets the clocks in warning or breached, oldest first, or with `all`
- * every running clock. One transaction.
+ * every running clock, by clock id. One transaction; a run that escalates appends one audit
+ * row "ticket.escalate" with the counts (and "the caller's org subtree" when scoped).
  */
 int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void *arg,
                    struct ticket_sla_totals *tot, struct err *err);

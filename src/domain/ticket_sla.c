@@ -358,8 +358,9 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void 
         tot->clocks += n;
     }
     store_reset(st);
-    if (ret < 0 || (ret = store_exec(sla_q(c, Q_SLA_MARK, at), err)))
+    if (ret < 0 || (ret = store_exec(st = sla_q(c, Q_SLA_MARK, at), err)))
         goto out;
+    tot->marked = store_changes(st);
     st = store_q(c->db, Q_SLA_ESCALATION_MAX);
     if ((ret = store_one(st, err)))
         goto out;
@@ -378,6 +379,7 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void 
             static const enum sla_state states[] = { SLA_OK, SLA_WARNING, SLA_BREACHED,
                                                      SLA_PAUSED };
             struct ticket_sla_row row = {
+                .clock_id = store_col_i64(st, 5),
                 .ticket_id = store_col_i64(st, 0),
                 .metric = store_col_text(st, 1),
                 .deadline_at = store_col_null(st, 2) ? 0 : store_col_i64(st, 2),
@@ -392,9 +394,12 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void 
         ret = 0;
     }
     if (tot->escalated) {
-        struct audit_rec ar = { "ticket.escalate", "ticket", "sla", NULL, NULL,
-                                arena_sprintf(c->arena, "escalated=%" PRId64 " breached=%" PRId64,
-                                              tot->escalated, tot->breached) };
+        struct audit_rec ar = {
+            "ticket.escalate", "ticket", "sla", NULL, NULL,
+            arena_sprintf(c->arena,
+                          "escalated=%" PRId64 " breached=%" PRId64 " marked=%" PRId64 "%s",
+                          tot->escalated, tot->breached, tot->marked,
+                          c->scope_org_id ? "; the caller's org subtree" : "") };
         ret = audit_append(c, &ar, err);
     }
 out:

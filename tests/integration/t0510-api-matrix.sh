@@ -324,6 +324,7 @@ call() {
     "POST /api/v1/meters/"*/replace) body="{\"new_meter\":\"MY-$(echo $cur_role | tr _ -)\"}" ;;
     "POST /api/v1/meters/"*/remove) body='{}' ;;
     "POST /api/v1/tickets") body="{\"type\":\"consult\",\"channel\":\"phone\",\"area\":\"urban\",\"cust_no\":\"$( [ "$3" = other ] && echo 1000000001 || echo 1000000000)\",\"text\":\"矩阵\"}" ;;
+    "POST /api/v1/tickets/sla") body='{"all":true,"limit":5}' ;;
     "POST /api/v1/tickets/"*/dispatch) body='{"org":"HZ"}' ;;
     "POST /api/v1/tickets/"*/merge) body="{\"into\":$(cat "$T/$cur_role.tk.into" 2>/dev/null || echo "$tk_any")}" ;;
     "POST /api/v1/tickets/"*/causes) body='{"add":["other"]}' ;;

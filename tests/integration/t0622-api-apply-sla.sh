@@ -6,7 +6,8 @@
 # nothing, and one that a run saw first keeps the run's marks. Over HTTP the run is as of the
 # server's now, covers the caller's subtree only (a whole-tree user every one), needs
 # application:write, takes no instant ("at" is refused, changing nothing), answers the totals
-# and the flagged applications, and a run that records something is audited.
+# and one page of the flagged applications (limit, keyset cursor "next"), and a run that records
+# something is audited.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -126,6 +127,19 @@ post top '{}'
 check "a second run records nothing and is not audited" \
     test "$status $(jq -r '[.warned, .newly_breached, .escalated] | join(" ")' "$T/body") $(audits)" = "200 0 0 0 $a_after"
 check "and changes nothing" test "$(db_digest)" = "$before"
+post top '{"all":true,"limit":3}'
+check "a page of 3 by id: the counts of the whole run, next the third's id" \
+    test "$status $(jq -r '[.clocks, ([.applications[].id] | map(tostring) | join(",")), .next] | join(" ")' "$T/body")" = \
+    "200 8 $a1,$a3,$a4 $a4"
+post top "{\"all\":true,\"limit\":3,\"after\":$a4}"
+check "the next page: the last one (next null)" \
+    test "$status $(jq -r '[([.applications[].id] | map(tostring) | join(",")), .next] | tostring' "$T/body")" = \
+    "200 [\"$a5\",null]"
+for bad in '{"limit":0}:limit' '{"limit":1001}:limit' '{"after":"x"}:after'; do
+    post top "${bad%:*}"
+    check "${bad%:*}: 400 naming ${bad##*:}" test "$status $(jq -r .error.field "$T/body")" = "400 ${bad##*:}"
+done
+check "the paged and refused runs changed nothing" test "$(db_digest)" = "$before"
 post boss '{}'
 check "an escalated row says what this run escalated" \
     test "$status $(jq -r '[.applications[] | .escalated_stage] | unique | join(",")' "$T/body")" = "200 false"

@@ -149,7 +149,8 @@ const app = await check('POST', '/api/v1/applications', {
   tariff_code: accts?.items?.[0]?.tariff_code,
 }, 201)
 await check('POST', `/api/v1/applications/${app?.id}/advance`, { note: '接口校验' }, 200)
-await check('POST', '/api/v1/applications/sla', { all: true }, 200)
+await check('POST', '/api/v1/applications/sla', { all: true, limit: 2 }, 200)
+await check('POST', '/api/v1/tickets/sla', { all: true, limit: 5 }, 200)
 await check('POST', '/api/v1/reminders/run', {}, 200)
 await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat,email', lang: 'zh', email: 'jiaoyan@example.com' }, 200)
 await check('POST', `/api/v1/accounts/${acct}/notice`, {})
