@@ -234,6 +234,12 @@ route_fn api_reading_import, api_interval_import;
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
     api_order_done, api_order_final_notice, api_account_credit;
+route_fn api_fee_policy_list, api_fee_policy_add, api_disconnect_policy_list,
+    api_disconnect_policy_add, api_order_cancel, api_prepaid_check, api_prepaid_thresholds,
+    api_prepaid_threshold_set, api_credit_rate; /* api_collect_admin.c */
+route_fn api_tariff_simulate; /* api_tariff_sim.c */
+route_fn api_remind_schedule, api_remind_schedule_set, api_remind_schedule_remove,
+    api_remind_templates, api_remind_template_set, api_account_reminders;
 route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_account_messaging;
 /* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
 typedef json_t *api_time_fn(int64_t us, void *arg);

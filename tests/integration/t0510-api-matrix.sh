@@ -11,9 +11,12 @@
 # NB) so a run is an object of one subtree; review decisions go to unissued bills of 2025-06.
 # Collections: accounts 100000000002..05 of HZ carry an open disconnection order each, one per
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
-# Reminders run over every org: every HZ user gets 403 (whole_tree). Outbox: the notices of
-# 100000000001 and 100000000101 are read; 02..05's, made dead letters, are requeued one per role
-# that may (collection:work). Archive writes: each role
+# Reminders run over every org: every HZ user gets 403 (whole_tree); so do the other whole-tree
+# writes (late-fee and disconnection policies, the reminder schedule and templates, the prepaid
+# check and thresholds, credit rating, a tariff what-if). Orders are cancelled by the roles that
+# may (collection:approve): each its own disconnection of 06 or 07, opened by its approval above.
+# Outbox: the notices of 100000000001 and 100000000101 are read; 02..05's, made dead letters, are
+# requeued one per role that may (collection:work). Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
 # lists install, replace, remove in that order). Service centre: each role that may take a step
@@ -179,6 +182,8 @@ for r in administrator manager cashier field_crew; do
 done
 echo 100000000006 >"$T/administrator.acct"
 echo 100000000007 >"$T/manager.acct"
+# orders/{id}/cancel: the disconnection order of the account the role approved (06, 07)
+acct_order() { sql "SELECT MAX(o.id) FROM collect_order o JOIN account a ON a.id = o.account_id WHERE a.account_no = '$1'"; }
 check "open disconnection orders in each subtree" test -n "$order_other" -a "$(cat "$T/field_crew.order")" != 0
 # outbox: the notices of 100000000001 (HZ) and 100000000101 (NB) to read; a dead letter of HZ
 # (the notices of 02..05) for each role that may requeue one, and the NB notice dead too
@@ -250,6 +255,8 @@ path_for() {
     /api/v1/payments/*) id=$rcpt_own other=$rcpt_other ;;
     /api/v1/accounts/*/disconnect) id=$(cat "$T/$cur_role.acct") other=100000000101 ;;
     /api/v1/accounts/*) id=100000000001 other=100000000101 ;;
+    /api/v1/orders/*/cancel) id=$(acct_order "$(cat "$T/$cur_role.acct")") other=$order_other
+        [ -n "$id" ] || id=$(cat "$T/$cur_role.order") ;;
     /api/v1/orders/*) id=$(cat "$T/$cur_role.order") other=$order_other ;;
     /api/v1/outbox/*/retry) id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
     /api/v1/outbox/*) id=$msg_own other=$msg_other ;;
@@ -273,7 +280,7 @@ path_for() {
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
-    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/")
+    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/; s/{days}/5/")
     case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
@@ -311,6 +318,15 @@ call() {
     "POST /api/v1/accounts/"*/disconnect) body="{\"approver\":\"u_approver\",\"approver_password\":\"$pw\"}" ;;
     "POST /api/v1/orders/"*/done) body='{"note":"matrix"}' ;;
     "POST /api/v1/orders/"*/final-notice) body='{}' ;;
+    "POST /api/v1/orders/"*/cancel) body='{"reason":"matrix"}' ;;
+    "POST /api/v1/fees/policies") body='{"from":"2030-01-01","resident_permille":"1","current_year_permille":"2","cross_year_permille":"3","min":"1.00","source":"matrix"}' ;;
+    "POST /api/v1/disconnect/policies") body='{"from":"2030-01-01","source":"matrix"}' ;;
+    "POST /api/v1/reminders/schedule") body='{"days_after_due":5,"channel":"sms"}' ;;
+    "POST /api/v1/reminders/templates") body='{"kind":"reminder","channel":"sms","body":"matrix {account}"}' ;;
+    "POST /api/v1/prepaid/check") body='{}' ;;
+    "POST /api/v1/prepaid/thresholds") body='{"days_left":3,"channel":"sms"}' ;;
+    "POST /api/v1/credit/rate") body='{"period":"2025-06"}' ;;
+    "POST /api/v1/tariffs/simulate") body='{"period":"2025-05","tariff":"BJ-RES"}' ;;
     "POST /api/v1/outbox/"*/retry) body='{}' ;;
     "POST /api/v1/accounts/"*/messaging) body='{"channels":"sms,wechat","lang":"en"}' ;;
     "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
@@ -390,6 +406,12 @@ while read -r method pattern perm flags; do
     esac
     ok_status=200 whole_tree=0
     case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
+    case "$method $pattern" in
+    "POST /api/v1/fees/policies" | "POST /api/v1/disconnect/policies") whole_tree=1 ;;
+    "POST /api/v1/reminders/"* | "DELETE /api/v1/reminders/"*) whole_tree=1 ;;
+    "POST /api/v1/prepaid/"* | "POST /api/v1/credit/rate") whole_tree=1 ;;
+    "POST /api/v1/tariffs/simulate") whole_tree=1 ;;
+    esac
     case "$method $pattern" in *" /api/v1/calendar/days"*) whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;

@@ -179,7 +179,8 @@ const gets = [
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
-  '/api/v1/tickets/sla-summary',
+  '/api/v1/tickets/sla-summary', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
+  '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
 ]
 for (const p of gets) await check('GET', p)
 const paid = await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)
@@ -193,7 +194,19 @@ const hosp = await check('GET', `/api/v1/accounts/${process.env.HOSP_ACCT}/ledge
 const feeBill = hosp?.open?.find((o) => o.late_fee_owed !== '0.00')?.bill
 await check('POST', '/api/v1/fees/waive', { bill: feeBill, amount: '0.01', reason: '接口校验', ...approver }, 200)
 await check('POST', '/api/v1/cashier/close', {}, 200)
+// collections' versioned data and jobs: new versions far ahead, a step set and removed again
+await check('POST', '/api/v1/fees/policies', {
+  from: '2030-01-01', resident_permille: '1', current_year_permille: '2', cross_year_permille: '3', min: '0.00', source: '接口校验',
+}, 201)
+await check('POST', '/api/v1/disconnect/policies', { from: '2030-01-01', source: '接口校验' }, 201)
+await check('POST', '/api/v1/reminders/schedule', { days_after_due: 45, channel: 'letter', grades: 'CD' }, 200)
+await check('DELETE', '/api/v1/reminders/schedule/45', undefined, 200)
+await check('POST', '/api/v1/reminders/templates', { kind: 'reminder', channel: 'sms', lang: 'en', body: 'Dear {customer}, {amount} is due.' }, 200)
+await check('POST', '/api/v1/prepaid/thresholds', { days_left: 4, channel: 'sms' }, 200)
+await check('POST', '/api/v1/prepaid/check', {}, 200)
+await check('POST', '/api/v1/credit/rate', {}, 200)
 await check('POST', '/api/v1/tariffs/quote', { tariff: accts?.items?.[0]?.tariff_code, period: '2025-05', kwh: '100' }, 200)
+await check('POST', '/api/v1/tariffs/simulate', { tariff: accts?.items?.[0]?.tariff_code, period: '2025-05' }, 200)
 await check('POST', '/api/v1/bill-runs', { period, org, dry_run: true }, 200)
 await check('POST', `/api/v1/customers/${cust}/pii/phone`, { reason: '接口校验' }, 200)
 await check('POST', '/api/v1/orgs', { code: 'OA-ST', name: '接口校验供电所', level: 'station', parent: 'ZJ-HZ' }, 201)
@@ -262,6 +275,9 @@ if (order) {
   await check('POST', `/api/v1/orders/${order.id}/final-notice`, { channel: 'phone', served_by: '接口校验', note: '电话告知' }, 200)
 }
 else note('no open disconnection order: POST /api/v1/orders/{id}/final-notice not called')
+// (and then cancelled: the last use of the order)
+if (order) await check('POST', `/api/v1/orders/${order.id}/cancel`, { reason: '接口校验' }, 200)
+else note('no open disconnection order: POST /api/v1/orders/{id}/cancel not called')
 const dead = (await check('GET', '/api/v1/outbox?status=failed&limit=1'))?.items?.[0]
 if (dead) await check('POST', `/api/v1/outbox/${dead.id}/retry`, {}, 200)
 else note('no dead letter in the outbox: POST /api/v1/outbox/{id}/retry not called')
