@@ -28,9 +28,12 @@ static const char *field(struct ctx *c, const struct csv_record *rec, size_t i)
     return i < rec->n ? ctx_trim(c, rec->fields[i].p) : "";
 }
 
-static int bad(struct err *err, const struct csv_record *rec, const char *what, const char *v)
+/* A bad record: "line N: " and the whole message `fmt` (one %s, the value; po/zh_CN.po). */
+static int PMIS_PRINTF(3, 0) pay_bad(struct err *err, const struct csv_record *rec,
+                                     const char *fmt, const char *v)
 {
-    return error(err, ERR_INVALID, "line %" PRIu64 ": %s '%s'", rec->line, what, v);
+    error(err, ERR_INVALID, fmt, v);
+    return error_prefix(err, "line %" PRIu64 ": ", rec->line);
 }
 
 /* Read and check every record; nothing is posted unless all of it is right. */
@@ -62,14 +65,14 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
             res->batch_ref = field(c, rec, 1);
             size_t n = strlen(res->batch_ref);
             if (!n || n > LEDGER_REF_MAX) {
-                ret = bad(err, rec, "batch reference must have 1 to 64 characters, not",
-                          res->batch_ref);
+                ret = pay_bad(err, rec, "batch reference must have 1 to 64 characters, not '%s'",
+                              res->batch_ref);
                 break;
             }
             if ((ret = date_parse(field(c, rec, 2), &file_date, err)))
                 break;
             if (date_cmp(file_date, today) > 0) {
-                ret = bad(err, rec, "file date is in the future:", field(c, rec, 2));
+                ret = pay_bad(err, rec, "file date is in the future: '%s'", field(c, rec, 2));
                 break;
             }
             res->file_date = arena_strdup(c->arena, date_format(file_date, b));
@@ -106,7 +109,8 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
         struct line l = { (int64_t)rec->line, field(c, rec, 1), field(c, rec, 2), 0, file_date };
         size_t rn = strlen(l.ref);
         if (!rn || rn > LEDGER_REF_MAX) {
-            ret = bad(err, rec, "payment reference must have 1 to 64 characters, not", l.ref);
+            ret = pay_bad(err, rec, "payment reference must have 1 to 64 characters, not '%s'",
+                          l.ref);
             break;
         }
         int64_t first;
@@ -118,7 +122,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
         }
         strmap_put(&refs, l.ref, l.line);
         if (!*l.account_no) {
-            ret = bad(err, rec, "account is empty:", l.account_no);
+            ret = pay_bad(err, rec, "account is empty: '%s'", l.account_no);
             break;
         }
         if ((ret = money_parse(field(c, rec, 3), &l.amount_fen, err))) {
@@ -126,7 +130,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
             break;
         }
         if (l.amount_fen <= 0) {
-            ret = bad(err, rec, "amount must be more than 0.00, not", field(c, rec, 3));
+            ret = pay_bad(err, rec, "amount must be more than 0.00, not '%s'", field(c, rec, 3));
             break;
         }
         if (rec->n == 5 && *field(c, rec, 4)) {
@@ -135,7 +139,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
                 break;
             }
             if (date_cmp(l.paid_on, today) > 0) {
-                ret = bad(err, rec, "payment date is in the future:", field(c, rec, 4));
+                ret = pay_bad(err, rec, "payment date is in the future: '%s'", field(c, rec, 4));
                 break;
             }
         }
@@ -241,7 +245,8 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
             res->unmatched_fen += l->amount_fen;
             if (res->nreported < BATCH_MAX_REPORTED)
                 res->reported[res->nreported++] =
-                    (struct batch_unmatched){ l->line, l->ref, l->account_no, pl[i].error };
+                    (struct batch_unmatched){ l->line, l->ref, l->account_no, pl[i].error,
+                                              pl[i].error_zh };
         }
     }
     free(pl);
