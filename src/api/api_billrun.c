@@ -172,8 +172,9 @@ int api_bill_run_list(struct api_req *r)
     return api_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The run's progress (whole-run counts, no amounts: the same for every scope). */
-static json_t *progress_json(const struct bill_run_state *p)
+/* The run's progress (whole-run counts, no amounts: the same for every scope); its error in
+ * the caller's language (Accept-Language), with error_en beside a Chinese one. */
+static json_t *progress_json(struct api_req *r, const struct bill_run_state *p)
 {
     json_t *j = json_object();
     json_object_set_new(j, "phase", json_string(p->phase));
@@ -183,7 +184,12 @@ static json_t *progress_json(const struct bill_run_state *p)
                         p->accounts_total < 0 ? json_null() : json_integer(p->accounts_total));
     json_object_set_new(j, "units", json_integer(p->units));
     json_object_set_new(j, "units_done", json_integer(p->units_done));
-    json_object_set_new(j, "error", api_json_str(p->error));
+    if (p->error && p->error_zh && api_lang_zh(r)) {
+        json_object_set_new(j, "error", api_json_str(p->error_zh));
+        json_object_set_new(j, "error_en", api_json_str(p->error));
+    } else {
+        json_object_set_new(j, "error", api_json_str(p->error));
+    }
     return j;
 }
 
@@ -195,7 +201,7 @@ int api_bill_run_get(struct api_req *r)
     if (rc || (rc = bill_run_state(&r->ctx, run.id, &st, &r->err)))
         return rc;
     json_t *j = run_json(&run);
-    json_object_set_new(j, "progress", progress_json(&st));
+    json_object_set_new(j, "progress", progress_json(r, &st));
     return api_reply(r, 200, j);
 }
 

@@ -222,12 +222,18 @@ int api_payment_import(struct api_req *r)
     json_object_set_new(j, "repeats", json_integer(res->repeats));
     json_object_set_new(j, "unmatched", json_integer(res->unmatched));
     json_object_set_new(j, "unmatched_amount", api_json_money(res->unmatched_fen));
-    for (int i = 0; i < res->nreported; i++)
-        json_array_append_new(um, json_pack("{s:I,s:o,s:o,s:o}", "line",
-                                            (json_int_t)res->reported[i].line, "ref",
-                                            api_json_str(res->reported[i].ref), "account",
-                                            api_json_str(res->reported[i].account_no), "reason",
-                                            api_json_str(res->reported[i].reason)));
+    bool zh = api_lang_zh(r);
+    for (int i = 0; i < res->nreported; i++) {
+        const struct batch_unmatched *u = &res->reported[i];
+        json_t *line = json_pack("{s:I,s:o,s:o}", "line", (json_int_t)u->line, "ref",
+                                 api_json_str(u->ref), "account", api_json_str(u->account_no));
+        /* the reason in the caller's language, reason_en beside a Chinese one */
+        json_object_set_new(line, "reason",
+                            api_json_str(zh && u->reason_zh ? u->reason_zh : u->reason));
+        if (zh && u->reason_zh)
+            json_object_set_new(line, "reason_en", api_json_str(u->reason));
+        json_array_append_new(um, line);
+    }
     json_object_set_new(j, "unmatched_lines", um);
     return api_reply(r, 200, j);
 }

@@ -1,22 +1,32 @@
 /*
  * Meter readings and interval data over HTTP: a text/csv body in the formats of
  * doc/readings-format.md, all-or-nothing (domain/reading_csv.c). Bad rows answer 400 with the
- * report of every bad row; nothing is stored then. Meters outside the caller's subtree read as
- * unknown (the import honours ctx.scope_org_id), so they are bad rows like missing ones.
+ * report of every bad row (its reason in the caller's language); nothing is stored then.
+ * Meters outside the caller's subtree read as unknown (the import honours ctx.scope_org_id),
+ * so they are bad rows like missing ones.
  */
 #include "core/common.h"
 #include "core/csv.h"
 #include "api/api.h"
 #include "domain/reading_csv.h"
 
-static json_t *bad_json(const struct import_result *res)
+/* The bad rows, each reason in the caller's language (reason_en beside a Chinese one). */
+static json_t *bad_json(struct api_req *r, const struct import_result *res)
 {
     json_t *bad = json_array();
-    for (size_t i = 0; i < res->bad.n; i++)
-        json_array_append_new(bad,
-                              json_pack("{s:I,s:s,s:s,s:s}", "line", (json_int_t)res->bad.v[i].line,
-                                        "column", res->bad.v[i].column, "value",
-                                        res->bad.v[i].value, "reason", res->bad.v[i].reason));
+    bool zh = api_lang_zh(r);
+    for (size_t i = 0; i < res->bad.n; i++) {
+        const struct import_bad *b = &res->bad.v[i];
+        json_t *row = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)b->line, "column", b->column,
+                                "value", b->value);
+        if (zh && b->reason_zh) {
+            json_object_set_new(row, "reason", api_json_str(b->reason_zh));
+            json_object_set_new(row, "reason_en", api_json_str(b->reason));
+        } else {
+            json_object_set_new(row, "reason", api_json_str(b->reason));
+        }
+        json_array_append_new(bad, row);
+    }
     return bad;
 }
 
@@ -52,7 +62,7 @@ static int import(struct api_req *r, enum reading_kind kind)
         /* the report of every bad row, in the error shape with the rows beside it */
         json_t *e = api_error_object(r, ERR_INVALID, r->err.msg, r->err.msg_zh);
         json_object_set_new(e, "bad_count", json_integer((json_int_t)res.r.bad_count));
-        json_object_set_new(e, "bad", bad_json(&res.r));
+        json_object_set_new(e, "bad", bad_json(r, &res.r));
         api_reply(r, 400, json_pack("{s:o}", "error", e));
         rc = 0;
     } else if (!rc) {

@@ -532,6 +532,15 @@ static void *job_main(void *p)
                      .request_id = j->request_id, .arena = &arena };
     log_set_request_id(j->request_id);
     int rc = store_open_peer(j->cfg->db, &c.db, &err);
+#ifdef PMIS_TESTING
+    /* t0572, the web journeys: "N" (every job) or "N:K" (the first K jobs of the server) fail
+     * on a storage error after N steps, the requests do not: a background run that fails */
+    static atomic_long jobs_started;
+    const char *fault = getenv("PMIS_TEST_JOB_FAULT");
+    long nth = atomic_fetch_add(&jobs_started, 1);
+    if (!rc && fault && *fault && (!strchr(fault, ':') || nth < atol(strchr(fault, ':') + 1)))
+        store_fault_set(c.db, ERR_IO, atol(fault));
+#endif
     if (!rc && j->cfg->keys)
         rc = keyring_clone(j->cfg->keys, &c.keys, &err);
     if (!rc)

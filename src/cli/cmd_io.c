@@ -13,11 +13,15 @@ static void progress(void *arg, uint64_t done, uint64_t total)
     cli_progress(arg, "importing", done, total);
 }
 
+/* The bad rows, each reason in Chinese when LANG asks for it (err_env_zh), as errors are. */
 static void print_bad(const char *file, const struct import_result *res)
 {
-    for (size_t i = 0; i < res->bad.n; i++)
-        fprintf(stderr, "%s:%" PRIu64 ": column %s, value '%s': %s\n", file, res->bad.v[i].line,
-                res->bad.v[i].column, res->bad.v[i].value, res->bad.v[i].reason);
+    bool zh = err_env_zh();
+    for (size_t i = 0; i < res->bad.n; i++) {
+        const struct import_bad *b = &res->bad.v[i];
+        fprintf(stderr, "%s:%" PRIu64 ": column %s, value '%s': %s\n", file, b->line, b->column,
+                b->value, zh && b->reason_zh ? b->reason_zh : b->reason);
+    }
     if ((size_t)res->bad_count > res->bad.n)
         fprintf(stderr, "... and %zu more bad rows\n", (size_t)res->bad_count - res->bad.n);
 }

@@ -376,9 +376,12 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
                argv[0], res->batch_ref, res->lines, res->posted);
         return 0;
     }
+    bool zh = err_env_zh(); /* the reasons in Chinese when LANG asks for it, as errors are */
     for (int i = 0; i < res->nreported; i++)
         printf("%s:%" PRId64 ": unmatched %s (account %s): %s\n", argv[0], res->reported[i].line,
-               res->reported[i].ref, res->reported[i].account_no, res->reported[i].reason);
+               res->reported[i].ref, res->reported[i].account_no,
+               zh && res->reported[i].reason_zh ? res->reported[i].reason_zh
+                                                : res->reported[i].reason);
     printf("batch %s of %s: %" PRId64 " lines, %s yuan; posted %" PRId64 " (%s yuan), %" PRId64
            " repeats, %" PRId64 " unmatched\n",
            res->batch_ref, res->file_date, res->lines, money_format_grouped(res->total_fen, m1),

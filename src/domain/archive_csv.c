@@ -158,6 +158,7 @@ static void row_bad(struct arena *keep, struct import_result *res, uint64_t line
         .column = arena_strdup(keep, column && *column ? column : "-"),
         .value = report_value(keep, column, value ? value : ""),
         .reason = arena_strdup(keep, row_err->msg),
+        .reason_zh = row_err->msg_zh[0] ? arena_strdup(keep, row_err->msg_zh) : NULL,
     };
     VEC_PUSH(&res->bad, b);
 }

@@ -25,7 +25,8 @@ struct import_bad {
     uint64_t line;
     const char *column; /* "-" when the whole row is at fault */
     const char *value;
-    const char *reason;
+    const char *reason;    /* English */
+    const char *reason_zh; /* the same in Chinese (po/zh_CN.po), or NULL when untranslated */
 };
 
 struct import_result {

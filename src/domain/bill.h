@@ -133,9 +133,11 @@ int bill_runs_running(struct ctx *c, bill_running_fn *fn, void *arg, struct err 
 /** One run's progress, whatever the scope (whole-run counts, no amounts): its phase
  *  ("waiting" for a worker to claim a unit, "computing", "failed" when error is set, "done"
  *  once no longer running), accounts billed so far and in all (-1 = not recorded), and percent
- *  (0-100, 100 only once done; accounts skipped because already issued count only then). */
+ *  (0-100, 100 only once done; accounts skipped because already issued count only then).
+ *  error is the English text of why the run stopped, error_zh its Chinese (NULL when
+ *  untranslated); both are cleared when the run is restarted or its last unit is done. */
 struct bill_run_state {
-    const char *phase, *error; /* error NULL unless the run stopped on one (ctx arena) */
+    const char *phase, *error, *error_zh; /* NULL unless the run stopped on one (ctx arena) */
     int64_t accounts_done, accounts_total, units, units_done;
     int percent;
 };

@@ -122,6 +122,7 @@ int bill_run_state(struct ctx *c, int64_t id, struct bill_run_state *out, struct
     out->units = store_col_i64(st, 4);
     out->units_done = store_col_i64(st, 5);
     int64_t claimed = store_col_i64(st, 6);
+    out->error_zh = store_col_null(st, 7) ? NULL : ctx_col_text(c, st, 7);
     store_reset(st);
     if (!running) {
         out->phase = "done";
@@ -136,11 +137,16 @@ int bill_run_state(struct ctx *c, int64_t id, struct bill_run_state *out, struct
     return 0;
 }
 
-static int run_error(struct ctx *c, int64_t id, const char *msg, struct err *err)
+/* Record why run `id` stopped: e's message in English and, when translated, in Chinese. */
+static int run_error(struct ctx *c, int64_t id, const struct err *e, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_BILL_RUN_ERROR);
     store_bind_i64(st, 1, id);
-    store_bind_text(st, 2, msg);
+    store_bind_text(st, 2, err_text(e, false));
+    if (e->msg_zh[0])
+        store_bind_text(st, 3, e->msg_zh);
+    else
+        store_bind_null(st, 3);
     return store_exec(st, err);
 }
 
@@ -171,7 +177,7 @@ int bill_run_finish(struct ctx *c, int64_t run_id, const struct bill_policy *p, 
         struct err e2 = ERR_INIT;
         while (store_tx_depth(c->db))
             store_rollback(c->db);
-        if (run_error(c, run_id, err->msg, &e2))
+        if (run_error(c, run_id, err, &e2))
             log_error("bill run %" PRId64 ": cannot record its error: %s", run_id, e2.msg);
     }
     return ret;

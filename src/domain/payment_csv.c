@@ -29,9 +29,12 @@ static const char *field(struct ctx *c, const struct csv_record *rec, size_t i)
     return i < rec->n ? ctx_trim(c, rec->fields[i].p) : "";
 }
 
-static int bad(struct err *err, const struct csv_record *rec, const char *what, const char *v)
+/* A bad record: "line N: " and the whole message `fmt` (one %s, the value; po/zh_CN.po). */
+static int PMIS_PRINTF(3, 0) pay_bad(struct err *err, const struct csv_record *rec,
+                                     const char *fmt, const char *v)
 {
-    return error(err, ERR_INVALID, "line %" PRIu64 ": %s '%s'", rec->line, what, v);
+    error(err, ERR_INVALID, fmt, v);
+    return error_prefix(err, "line %" PRIu64 ": ", rec->line);
 }
 
 /* Read and check every record; nothing is posted unless all of it is right. */
@@ -63,14 +66,14 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
             res->batch_ref = field(c, rec, 1);
             size_t n = strlen(res->batch_ref);
             if (!n || n > LEDGER_REF_MAX) {
-                ret = bad(err, rec, "batch reference must have 1 to 64 characters, not",
-                          res->batch_ref);
+                ret = pay_bad(err, rec, "batch reference must have 1 to 64 characters, not '%s'",
+                              res->batch_ref);
                 break;
             }
             if ((ret = date_parse(field(c, rec, 2), &file_date, err)))
                 break;
             if (date_cmp(file_date, today) > 0) {
-                ret = bad(err, rec, "file date is in the future:", field(c, rec, 2));
+                ret = pay_bad(err, rec, "file date is in the future: '%s'", field(c, rec, 2));
                 break;
             }
             res->file_date = arena_strdup(c->arena, date_format(file_date, b));
@@ -107,7 +110,8 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
         struct line l = { (int64_t)rec->line, field(c, rec, 1), field(c, rec, 2), 0, file_date };
         size_t rn = strlen(l.ref);
         if (!rn || rn > LEDGER_REF_MAX) {
-            ret = bad(err, rec, "payment reference must have 1 to 64 characters, not", l.ref);
+            ret = pay_bad(err, rec, "payment reference must have 1 to 64 characters, not '%s'",
+                          l.ref);
             break;
         }
         int64_t first;
@@ -119,7 +123,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
         }
         strmap_put(&refs, l.ref, l.line);
         if (!*l.account_no) {
-            ret = bad(err, rec, "account is empty:", l.account_no);
+            ret = pay_bad(err, rec, "account is empty: '%s'", l.account_no);
             break;
         }
         if ((ret = money_parse(field(c, rec, 3), &l.amount_fen, err))) {
@@ -127,7 +131,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
             break;
         }
         if (l.amount_fen <= 0) {
-            ret = bad(err, rec, "amount must be more than 0.00, not", field(c, rec, 3));
+            ret = pay_bad(err, rec, "amount must be more than 0.00, not '%s'", field(c, rec, 3));
             break;
         }
         if (rec->n == 5 && *field(c, rec, 4)) {
@@ -136,7 +140,7 @@ static int read_file(struct ctx *c, struct csv_reader *r, struct date today,
                 break;
             }
             if (date_cmp(l.paid_on, today) > 0) {
-                ret = bad(err, rec, "payment date is in the future:", field(c, rec, 4));
+                ret = pay_bad(err, rec, "payment date is in the future: '%s'", field(c, rec, 4));
                 break;
             }
         }
@@ -220,7 +224,8 @@ static void tally(struct ctx *c, const line_vec *lines, const struct post_line *
             res->unmatched_fen += l->amount_fen;
             if (res->nreported < BATCH_MAX_REPORTED)
                 res->reported[res->nreported++] = (struct batch_unmatched){
-                    l->line, l->ref, l->account_no, arena_strdup(c->arena, p->error ? p->error : "")
+                    l->line, l->ref, l->account_no, arena_strdup(c->arena, p->error ? p->error : ""),
+                    p->error_zh ? arena_strdup(c->arena, p->error_zh) : NULL
                 };
         }
     }
@@ -266,6 +271,7 @@ struct parts {
     struct post_line *pl; /* part k: pl[start[k] .. start[k + 1]) */
     const size_t *start;
     char **why;           /* pl[i].error copied (malloc), for the caller to free */
+    char **why_zh;        /* pl[i].error_zh alike */
 };
 
 static int post_part(struct ctx *c, int k, int nparts, void *arg, struct err *err)
@@ -285,8 +291,9 @@ static int post_part(struct ctx *c, int k, int nparts, void *arg, struct err *er
     /* the reasons outlive the part's arena (freed by the caller) */
     for (size_t i = 0; i < n; i++) {
         char **w = &p->why[p->start[k] + i];
+        char **wz = &p->why_zh[p->start[k] + i];
         pl[i].error = *w = pl[i].error ? xstrdup(pl[i].error) : NULL;
-        pl[i].error_zh = NULL;
+        pl[i].error_zh = *wz = pl[i].error_zh ? xstrdup(pl[i].error_zh) : NULL;
     }
     return store_end(c->db, ret, err);
 }
@@ -311,7 +318,7 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     bool finished = false;
     struct post_line *pl = NULL;
     size_t *at = NULL, *start = NULL;
-    char **why = NULL;
+    char **why = NULL, **why_zh = NULL;
     bool resumed;
     int n = 1, ret;
 
@@ -360,7 +367,8 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
                             .batch_id = batch_id,
                             .policies = &pol };
     why = xcalloc(lines.n ? lines.n : 1, sizeof(*why));
-    struct parts pp = { &po, pl, start, why };
+    why_zh = xcalloc(lines.n ? lines.n : 1, sizeof(*why_zh));
+    struct parts pp = { &po, pl, start, why, why_zh };
     if (progress)
         progress(progress_arg, 0, (int64_t)lines.n);
     if (n == 1) {
@@ -385,9 +393,12 @@ out:
     if (!ret && progress)
         progress(progress_arg, (int64_t)lines.n, (int64_t)lines.n);
 done:
-    for (size_t i = 0; why && i < lines.n; i++)
+    for (size_t i = 0; why && i < lines.n; i++) {
         free(why[i]);
+        free(why_zh[i]);
+    }
     free(why);
+    free(why_zh);
     free(pl);
     free(at);
     free(start);

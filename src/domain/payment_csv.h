@@ -28,6 +28,7 @@
 struct batch_unmatched {
     int64_t line;
     const char *ref, *account_no, *reason;
+    const char *reason_zh; /* reason in Chinese, or NULL when untranslated */
 };
 
 #define BATCH_MAX_REPORTED 100

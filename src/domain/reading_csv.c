@@ -113,9 +113,10 @@ void reading_import_result_release(struct reading_import_result *res)
 
 /* ---- bad rows ---- */
 
-/* Report `line` as bad, unless it was already: one reason per line, the first found. */
-static void PMIS_PRINTF(5, 6)
-    bad(struct imp *im, uint64_t line, const char *column, const char *value, const char *fmt, ...)
+/* Report `line` as bad, unless it was already: one reason per line, the first found; the
+ * reason in English and in Chinese (NULL when untranslated). */
+static void bad_push(struct imp *im, uint64_t line, const char *column, const char *value,
+                     const char *reason, const char *reason_zh)
 {
     size_t byte = (size_t)(line >> 3);
     if (byte >= im->bad_lines.n) {
@@ -130,24 +131,40 @@ static void PMIS_PRINTF(5, 6)
     im->res->r.bad_count++;
     if (im->res->r.bad.n >= ARCHIVE_MAX_REPORTED)
         return;
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
-    va_end(ap);
     struct import_bad b = {
         .line = line,
         .column = arena_strdup(im->keep, column ? column : "-"),
         .value = arena_strndup(im->keep, value ? value : "", 200),
         .reason = arena_strdup(im->keep, reason),
+        .reason_zh = reason_zh && *reason_zh ? arena_strdup(im->keep, reason_zh) : NULL,
     };
     VEC_PUSH(&im->res->r.bad, b);
+}
+
+/* bad_push with the reason formatted from `fmt`, a whole message of the catalogue (its
+ * translation formatted with the same arguments, as error() does). */
+static void PMIS_PRINTF(5, 6) bad_row(struct imp *im, uint64_t line, const char *column,
+                                      const char *value, const char *fmt, ...)
+{
+    char reason[512], reason_zh[512] = "";
+    const char *zh = err_zh(fmt);
+    va_list ap;
+    va_start(ap, fmt);
+    if (zh) {
+        va_list ap2;
+        va_copy(ap2, ap);
+        vsnprintf(reason_zh, sizeof(reason_zh), zh, ap2);
+        va_end(ap2);
+    }
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+    bad_push(im, line, column, value, reason, reason_zh);
 }
 
 static void bad_err(struct imp *im, uint64_t line, const char *column, const char *value,
                     const struct err *e)
 {
-    bad(im, line, column, value, "%s", e->msg);
+    bad_push(im, line, column, value, e->msg, e->msg_zh);
 }
 
 static int cmp_bad(const void *a, const void *b)
@@ -331,7 +348,7 @@ static int parse_value(struct imp *im, uint64_t line, const char *column, const 
         return -1;
     }
     if (*wh < 0) {
-        bad(im, line, column, s, "negative value '%s'", s);
+        bad_row(im, line, column, s, "negative value '%s'", s);
         return -1;
     }
     return 0;
@@ -348,12 +365,12 @@ static void parse_row(struct imp *im, const struct csv_record *rec)
     int src = 0, minute = 0;
 
     if (line > UINT32_MAX) {
-        bad(im, line, NULL, NULL, "the file is too long (over 4 billion lines)");
+        bad_row(im, line, NULL, NULL, "the file is too long (over 4 billion lines)");
         return;
     }
     const char *meter = f[im->col_meter].p;
     if (!*meter) {
-        bad(im, line, "meter", "", "meter is missing");
+        bad_row(im, line, "meter", "", "meter is missing");
         return;
     }
     const char *date = f[im->col_date].p;
@@ -369,7 +386,7 @@ static void parse_row(struct imp *im, const struct csv_record *rec)
     }
     if (im->col_src >= 0) {
         if ((src = read_source_parse(f[im->col_src].p)) < 0) {
-            bad(im, line, "source", f[im->col_src].p,
+            bad_row(im, line, "source", f[im->col_src].p,
                 "unknown source '%s' (remote, manual, customer, estimated)", f[im->col_src].p);
             return;
         }
@@ -380,7 +397,7 @@ static void parse_row(struct imp *im, const struct csv_record *rec)
     if (im->kind == READING_REGISTERS && !im->wide) {
         int reg = reg_parse(f[im->col_reg].p);
         if (reg < 0) {
-            bad(im, line, "register", f[im->col_reg].p, "unknown register '%s' (%s)",
+            bad_row(im, line, "register", f[im->col_reg].p, "unknown register '%s' (%s)",
                 f[im->col_reg].p, reg_names_list);
             return;
         }
@@ -398,19 +415,19 @@ static void parse_row(struct imp *im, const struct csv_record *rec)
             add_cell(im, m, day, line, i, src, v);
         }
         if (im->cells.n == ncells)
-            bad(im, line, "-", "", "no register values");
+            bad_row(im, line, "-", "", "no register values");
     } else if (!im->wide) {
         int minutes = im->minutes;
         if (im->col_minutes >= 0 && *f[im->col_minutes].p) {
             const char *s = f[im->col_minutes].p;
             minutes = !strcmp(s, "15") ? 15 : !strcmp(s, "30") ? 30 : !strcmp(s, "60") ? 60 : 0;
             if (!minutes) {
-                bad(im, line, "minutes", s, "invalid interval length '%s': 15, 30 or 60", s);
+                bad_row(im, line, "minutes", s, "invalid interval length '%s': 15, 30 or 60", s);
                 return;
             }
         }
         if (minute % minutes) {
-            bad(im, line, "ts", date, "'%s' is not the start of a %d-minute interval", date,
+            bad_row(im, line, "ts", date, "'%s' is not the start of a %d-minute interval", date,
                 minutes);
             return;
         }
@@ -431,7 +448,7 @@ static void parse_row(struct imp *im, const struct csv_record *rec)
             add_cell(im, m, day, line, i, im->minutes, v);
         }
         if (im->cells.n == ncells)
-            bad(im, line, "-", "", "no interval values");
+            bad_row(im, line, "-", "", "no interval values");
     }
 }
 
@@ -551,12 +568,12 @@ static void check_cells(struct imp *im)
         struct cell *c = &im->cells.v[i];
         const struct imeter *m = &im->meters.v[c->meter];
         if (!m->id) {
-            bad(im, c->line, "meter", m->asset_no, "unknown meter '%s'", m->asset_no);
+            bad_row(im, c->line, "meter", m->asset_no, "unknown meter '%s'", m->asset_no);
             c->meter = NO_METER;
             continue;
         }
         if (im->kind == READING_REGISTERS && !(m->regs & (1u << c->slot))) {
-            bad(im, c->line, im->wide ? reg_name((enum reg)c->slot) : "register",
+            bad_row(im, c->line, im->wide ? reg_name((enum reg)c->slot) : "register",
                 im->wide ? cell_value(c, vbuf) : reg_name((enum reg)c->slot),
                 "meter '%s' has no '%s' register (it has %s)", m->asset_no,
                 reg_name((enum reg)c->slot), m->registers);
@@ -570,15 +587,19 @@ static void check_cells(struct imp *im)
         }
         if (!in) {
             if (!m->stay_n) {
-                bad(im, c->line, im->date_name, day_text(c->day, dbuf),
+                bad_row(im, c->line, im->date_name, day_text(c->day, dbuf),
                     "meter '%s' has never been installed", m->asset_no);
             } else {
                 const struct stay *st = &im->stays.v[m->stay_first + m->stay_n - 1];
                 char from[DATE_BUF_SIZE], to[DATE_BUF_SIZE];
-                bad(im, c->line, im->date_name, day_text(c->day, dbuf),
-                    "meter '%s' was not installed on %s (its last installation: %s to %s)",
-                    m->asset_no, dbuf, day_text(st->from, from),
-                    st->to == INT32_MAX ? "now" : day_text(st->to, to));
+                if (st->to == INT32_MAX)
+                    bad_row(im, c->line, im->date_name, day_text(c->day, dbuf),
+                        "meter '%s' was not installed on %s (its last installation: %s to now)",
+                        m->asset_no, dbuf, day_text(st->from, from));
+                else
+                    bad_row(im, c->line, im->date_name, day_text(c->day, dbuf),
+                        "meter '%s' was not installed on %s (its last installation: %s to %s)",
+                        m->asset_no, dbuf, day_text(st->from, from), day_text(st->to, to));
             }
             c->meter = NO_METER;
         }
@@ -742,18 +763,6 @@ static int cursor_next(struct imp *im, struct cursor *cur, struct err *err)
 #define CELL_SKIP 1 /* cell.pad: already stored, or a repeat of an earlier line */
 
 /* "read on 2025-03-01" / "on 2025-03-01 00:15" for messages */
-static const char *when(const struct imp *im, const struct cell *c, int minutes, char *buf,
-                        size_t size)
-{
-    char d[DATE_BUF_SIZE];
-    day_text(c->day, d);
-    if (im->kind == READING_REGISTERS)
-        snprintf(buf, size, "read on %s: %s", d, reg_name((enum reg)c->slot));
-    else
-        snprintf(buf, size, "on %s %02d:%02d", d, c->slot * minutes / 60, c->slot * minutes % 60);
-    return buf;
-}
-
 static const char *src_text(const struct imp *im, int src, char *buf, size_t size)
 {
     if (im->kind == READING_REGISTERS)
@@ -768,7 +777,8 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
 {
     struct cell *cells = im->cells.v, *c0 = &cells[first];
     const struct imeter *m = meter_of_rank(im, c0->meter);
-    char w[64], a[40], b[40], vb[ENERGY_BUF_SIZE], cb[16], d[DATE_BUF_SIZE];
+    char a[40], b[40], vb[ENERGY_BUF_SIZE], cb[16], d[DATE_BUF_SIZE];
+    const char *src_col = im->kind == READING_REGISTERS ? "source" : "minutes";
     bool group_bad = false;
     size_t nnew = 0, slot_first = first;
 
@@ -777,9 +787,16 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
         if (k > first && c->slot != cells[k - 1].slot)
             slot_first = k;
         if (c->src != c0->src) {
-            bad(im, c->line, im->kind == READING_REGISTERS ? "source" : "minutes",
-                src_text(im, c->src, a, sizeof(a)), "meter '%s' %s: %s here but %s on line %u",
-                m->asset_no, day_text(c->day, d), a, src_text(im, c0->src, b, sizeof(b)), c0->line);
+            src_text(im, c->src, a, sizeof(a));
+            if (im->kind == READING_REGISTERS)
+                bad_row(im, c->line, src_col, a,
+                    "meter '%s' %s: source '%s' here but source '%s' on line %u", m->asset_no,
+                    day_text(c->day, d), read_source_name((enum read_source)c->src),
+                    read_source_name((enum read_source)c0->src), c0->line);
+            else
+                bad_row(im, c->line, src_col, a,
+                    "meter '%s' %s: %d-minute data here but %d-minute data on line %u",
+                    m->asset_no, day_text(c->day, d), c->src, c0->src, c0->line);
             group_bad = true;
             continue;
         }
@@ -792,16 +809,29 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             }
             format_value(im, c->slot, c->v, a, sizeof(a));
             format_value(im, p->slot, p->v, b, sizeof(b));
-            bad(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
-                "meter '%s' %s is %s here but %s on line %u", m->asset_no,
-                when(im, c, c->src, w, sizeof(w)), a, b, p->line);
+            if (im->kind == READING_REGISTERS)
+                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
+                    "meter '%s' read on %s: %s is %s here but %s on line %u", m->asset_no,
+                    day_text(c->day, d), reg_name((enum reg)c->slot), a, b, p->line);
+            else
+                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
+                    "meter '%s' on %s %02d:%02d is %s here but %s on line %u", m->asset_no,
+                    day_text(c->day, d), c->slot * c->src / 60, c->slot * c->src % 60, a, b,
+                    p->line);
             group_bad = true;
             continue;
         }
         if (ex && ex->src != c->src) {
-            bad(im, c->line, im->kind == READING_REGISTERS ? "source" : "minutes",
-                src_text(im, c->src, a, sizeof(a)), "meter '%s' %s is stored with %s, not %s",
-                m->asset_no, day_text(c->day, d), src_text(im, ex->src, b, sizeof(b)), a);
+            src_text(im, c->src, a, sizeof(a));
+            if (im->kind == READING_REGISTERS)
+                bad_row(im, c->line, src_col, a,
+                    "meter '%s' %s is stored with source '%s', not source '%s'", m->asset_no,
+                    day_text(c->day, d), read_source_name((enum read_source)ex->src),
+                    read_source_name((enum read_source)c->src));
+            else
+                bad_row(im, c->line, src_col, a,
+                    "meter '%s' %s is stored with %d-minute data, not %d-minute data",
+                    m->asset_no, day_text(c->day, d), ex->src, c->src);
             group_bad = true;
             continue;
         }
@@ -815,9 +845,14 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             }
             format_value(im, c->slot, ex->v[c->slot], b, sizeof(b));
             format_value(im, c->slot, c->v, a, sizeof(a));
-            bad(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
-                "meter '%s' %s is stored as %s, the file says %s", m->asset_no,
-                when(im, c, c->src, w, sizeof(w)), b, a);
+            if (im->kind == READING_REGISTERS)
+                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
+                    "meter '%s' read on %s: %s is stored as %s, the file says %s", m->asset_no,
+                    day_text(c->day, d), reg_name((enum reg)c->slot), b, a);
+            else
+                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
+                    "meter '%s' on %s %02d:%02d is stored as %s, the file says %s", m->asset_no,
+                    day_text(c->day, d), c->slot * c->src / 60, c->slot * c->src % 60, b, a);
             group_bad = true;
             continue;
         }

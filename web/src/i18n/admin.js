@@ -48,7 +48,7 @@ export default {
       },
       br: {
         start: '发起核算', period: '计费月份', org: '单位（可选）', dryRun: '仅试算', submit: '开始核算',
-        progress: '核算进度', running: '核算中…', done: '核算完成：{n} 张账单，{r} 张待审核', failed: '核算失败',
+        progress: '核算进度', running: '核算中…', done: '核算完成：{n} 张账单，{r} 张待审核', failed: '核算失败', failedWhy: '核算失败：{e}', retry: '重新核算',
         bills: '已计算 {n} 张账单',
         accounts: '{d} / {n} 户', phase: { waiting: '排队中', computing: '计算中', failed: '已中断', done: '已完成' },
       },
@@ -100,7 +100,7 @@ export default {
       },
       br: {
         start: 'Start a bill run', period: 'Billing month', org: 'Org unit (optional)', dryRun: 'Dry run', submit: 'Start',
-        progress: 'Progress', running: 'Running…', done: 'Done: {n} bills, {r} in review', failed: 'The bill run failed',
+        progress: 'Progress', running: 'Running…', done: 'Done: {n} bills, {r} in review', failed: 'The bill run failed', failedWhy: 'The bill run failed: {e}', retry: 'Run it again',
         bills: '{n} bills computed',
         accounts: '{d} / {n} accounts', phase: { waiting: 'Waiting', computing: 'Computing', failed: 'Stopped', done: 'Done' },
       },

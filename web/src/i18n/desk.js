@@ -1,5 +1,5 @@
 // The desk pages' texts (dashboard, customers and the 360° view, billing, cash desk,
-// collections, audit log), merged by index.js when one of those pages loads (PAGE_MESSAGES);
+// collections, audit log), merged by index.js when one of those pages loads (router.js: meta.messages);
 // the login page and the shell do without them. Both languages must have the same keys
 // (tests/unit/i18n.test.js).
 export default {

@@ -3,7 +3,7 @@ export default {
   app: { title: 'Power Marketing Information System', short: 'pmis' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
   nav: { billing: 'Billing', cash: 'Cash desk', collections: 'Collections', audit: 'Audit log', skip: 'Skip to content', dashboard: 'Home', customers: 'Customers', logout: 'Log out', menu: 'Main navigation' },
-  // the shell's menu items of pages whose texts load with them (index.js: PAGE_MESSAGES)
+  // the shell's menu items of pages whose texts load with them (router.js: meta.messages)
   adm: { nav: 'Administration' },
   appl: { nav: 'Applications' },
   sat: { nav: 'Satisfaction' },

@@ -3,7 +3,8 @@
 // through <el-config-provider> in App.vue (elementLocale below).
 // The first download holds only the login page's and the shell's texts (zh-CN.js, en.js); each
 // page's own texts are a module of their own (MODULES, a chunk each), merged into both
-// languages before the page's route resolves (loadPageMessages, router.js; PAGE_MESSAGES).
+// languages before the page's route resolves (loadPageMessages; each route's meta.messages in
+// router.js names the modules its page and components need).
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN.js'
 import en from './en.js'
@@ -18,32 +19,6 @@ export const MODULES = {
   admin: () => import('./admin.js'),
   service: () => import('./service.js'),
 }
-/** The modules a page (route name) needs for itself and its components; none when not listed
- *  (tests/unit/i18n.test.js checks every key each page's sources use against these). */
-export const PAGE_MESSAGES = {
-  dashboard: ['desk', 'apply', 'service'],
-  customers: ['desk'],
-  customer: ['desk'],
-  billing: ['desk', 'admin'],
-  cash: ['desk'],
-  collections: ['desk', 'apply'],
-  applications: ['apply'],
-  application: ['apply'],
-  satisfaction: ['apply'],
-  service: ['service'],
-  'service-new': ['service'],
-  ticket: ['service'],
-  crew: ['service'],
-  audit: ['desk'],
-  'admin-users': ['admin'],
-  'admin-roles': ['admin'],
-  'admin-tokens': ['admin'],
-  'admin-orgs': ['admin'],
-  'admin-tariffs': ['admin'],
-  'admin-tariff': ['admin'],
-  'admin-calendar': ['admin'],
-}
-
 export function initialLang(stored, navigatorLang) {
   if (LANGS.includes(stored)) return stored
   void navigatorLang // the users are mainland staff: Chinese unless they chose English
@@ -92,7 +67,7 @@ export function loadMessages(name) {
   return loaded[name]
 }
 
-/** The text modules of page `routeName` (PAGE_MESSAGES), merged. */
-export function loadPageMessages(routeName) {
-  return Promise.all((PAGE_MESSAGES[routeName] || []).map(loadMessages))
+/** The text modules `names` (a route's meta.messages, router.js), merged; none when absent. */
+export function loadPageMessages(names) {
+  return Promise.all((names || []).map(loadMessages))
 }

@@ -216,13 +216,22 @@ try {
       await page.locator('[data-test=day-2025-11-15][data-kind=weekend]').waitFor()
       await page.locator('[data-test=cal-workdays]', { hasText: String(workdays) }).waitFor()
     })
-    await step(page, 'billing: a bill run started from the page shows its progress until done', async () => {
+    await step(page, 'billing: a bill run started from the page that fails shows why on a red bar; its retry runs until done', async () => {
       await page.locator('[data-test=nav-billing]').click()
       await field(page, 'run-period').fill('2025-06')
       await field(page, 'run-org').fill('ZJ-NB')
       await page.locator('[data-test=run-submit]').click()
       await page.locator('[data-test=run-progress]').waitFor()
+      // the server's first background run fails (tests/web/run.sh: PMIS_TEST_JOB_FAULT)
+      await page.locator('[data-test=run-progress][data-state=failed]').waitFor({ timeout: 30000 })
+      const why = await text(page, '[data-test=run-error]')
+      assert(why.startsWith('核算失败：') && why.includes('注入的故障'), `the run's error in Chinese: ${why}`)
+      assert(await page.locator('[data-test=run-bar] .el-progress.is-exception, [data-test=run-bar].is-exception').count() === 1, 'the bar in its error state')
+      await named(page)
+      await shot(page, 'billing-run-failed-zh')
+      await page.locator('[data-test=run-retry]').click()
       await page.locator('[data-test=run-progress][data-state=done]').waitFor({ timeout: 30000 })
+      assert(await page.locator('[data-test=run-retry]').count() === 0, 'no retry once done')
       assert((await text(page, '[data-test=run-result]')).includes('1 张账单'), 'one bill')
       // the bar is the run's own percentage (GET /bill-runs/{id} polled), at 100 % once done
       await page.locator('[data-test=run-progress][data-percent="100"]').waitFor()

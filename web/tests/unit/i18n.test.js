@@ -1,11 +1,11 @@
 // Both languages have the same keys, no empty texts, the placeholders match, and every key the
 // sources use (t('...') in src/) exists — over the login page's messages and every page module
 // merged. And the split holds: the login page and the shell find their keys in the first
-// download's messages alone, and each page (route) in those and its PAGE_MESSAGES modules.
+// download's messages alone, and each page (route) in those and the modules its meta.messages in router.js names.
 import { describe, expect, it } from 'vitest'
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { initialLang, messages as core, MODULES, PAGE_MESSAGES } from '../../src/i18n/index.js'
+import { initialLang, messages as core, MODULES } from '../../src/i18n/index.js'
 
 const merge = (a, b) => {
   const out = { ...a }
@@ -82,14 +82,20 @@ describe('i18n messages', () => {
   it('load with each page: its sources find every key in the first download and its modules', () => {
     const src = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../src')
     const router = readFileSync(join(src, 'router.js'), 'utf8')
-    const pages = [...router.matchAll(/name: '([\w-]+)', component: (?:\(\) => import\('\.\/([\w/]+\.vue)'\)|(\w+))/g)]
-      .map((m) => ({ name: m[1], file: m[2] || `views/${m[3]}.vue` }))
+    // each route is one line: its name, its component and its meta.messages (the modules it loads)
+    const pages = [...router.matchAll(/name: '([\w-]+)', component: (?:\(\) => import\('\.\/([\w/]+\.vue)'\)|(\w+))(.*)/g)].map((m) => ({
+      name: m[1],
+      file: m[2] || `views/${m[3]}.vue`,
+      modules: [...(m[4].match(/messages: \[([^\]]*)\]/)?.[1] ?? '').matchAll(/'(\w+)'/g)].map((x) => x[1]),
+    }))
+    for (const p of pages) for (const n of p.modules) expect(MODULES[n], `${p.name}: module ${n}`).toBeTypeOf('function')
+    expect(pages.filter((p) => p.modules.length).length).toBeGreaterThan(20)
     expect(pages.length).toBeGreaterThan(20)
     // the shell and the App are on every page, with the first download's messages only
-    pages.push({ name: '(shell)', file: 'views/ShellView.vue' }, { name: '(app)', file: 'App.vue' })
+    pages.push({ name: '(shell)', file: 'views/ShellView.vue', modules: [] }, { name: '(app)', file: 'App.vue', modules: [] })
     const all = flatten(messages['zh-CN'])
     for (const page of pages) {
-      const have = { 'zh-CN': flatten(withModules(PAGE_MESSAGES[page.name] || [], 'zh-CN')), en: flatten(withModules(PAGE_MESSAGES[page.name] || [], 'en')) }
+      const have = { 'zh-CN': flatten(withModules(page.modules, 'zh-CN')), en: flatten(withModules(page.modules, 'en')) }
       const seen = new Set()
       const visit = (f) => {
         if (seen.has(f) || f.includes('/i18n/')) return
