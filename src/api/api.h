@@ -31,6 +31,8 @@ enum {
     R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
     R_CSV = 1 << 5,       /* takes a text/csv body (r->body, r->body_len) */
     R_LIMITED = 1 << 6,   /* rate-limited per client address (login: auth.login_per_minute) */
+    R_WHOLE_TREE = 1 << 7, /* acts on every org unit (policies, settings, nightly jobs): a caller
+                              of a subtree is refused (403) before the handler */
 };
 
 #define API_MAX_PARAMS 4
@@ -171,6 +173,22 @@ int api_body_int(struct api_req *r, const char *field, int64_t min, int64_t max,
 int api_query_periods(struct api_req *r, struct period p[2]);
 /** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
 int api_query_date(struct api_req *r, const char *name, struct date *out);
+
+/* One page of what a job's run lists (the SLA runs): the rows after key `after`, at most
+ * `limit`, while the run itself covers everything. */
+struct api_run_page {
+    json_t *items;
+    int64_t after, limit;
+    bool more; /* a row past the full page was seen */
+};
+/** A body of only {"all": bool, "after": key, "limit": 1..1000 (default 100)}: *all (false
+ *  when absent) and the empty page. ERR_INVALID names the field. */
+int api_run_page_body(struct api_req *r, bool *all, struct api_run_page *p);
+/** Whether the row of key `key` goes on the page: not at or before `after`, and room left
+ *  (a row past the full page sets `more`). */
+bool api_run_page_take(struct api_run_page *p, int64_t key);
+/** The page's "next": member `key` of its last item when more rows follow, else null. */
+json_t *api_run_page_next(const struct api_run_page *p, const char *key);
 
 /** Reply with `status` and `body` (taken over). */
 int api_reply(struct api_req *r, int status, json_t *body);

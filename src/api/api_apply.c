@@ -219,23 +219,12 @@ int api_apply_complete(struct api_req *r)
     return reply_app(r, 200, id);
 }
 
-/* One page of the run's applications (by id): those after `after`, at most `limit`; `more` when
- * the run saw another past the page. The run itself always covers every open application. */
-struct sla_page {
-    json_t *items;
-    int64_t after, limit;
-    bool more;
-};
-
+/* One page of the run's applications (by id); the run itself always covers every open one. */
 static int sla_item(void *arg, const struct application *a, bool esc_total, bool esc_stage)
 {
-    struct sla_page *p = arg;
-    if (a->id <= p->after)
-        return 0;
-    if ((int64_t)json_array_size(p->items) == p->limit) {
-        p->more = true;
+    struct api_run_page *p = arg;
+    if (!api_run_page_take(p, a->id))
         return 0; /* the run goes on: it records every clock */
-    }
     json_t *j = api_application_json(a, api_time_utc, NULL);
     json_object_set_new(j, "escalated_total", json_boolean(esc_total));
     json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
@@ -251,24 +240,18 @@ static int sla_item(void *arg, const struct application *a, bool esc_total, bool
  * GET /applications), those after id `after` — with "next" the cursor of the following page. */
 int api_apply_sla(struct api_req *r)
 {
-    static const char *const known[] = { "all", "after", "limit", NULL };
     struct apply_sla_totals t;
-    struct sla_page p = { .limit = 100 };
+    struct api_run_page p;
     int64_t now = ctx_now(&r->ctx);
-    bool all = false;
+    bool all;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", &all)) ||
-        (rc = api_body_int(r, "after", 0, INT64_MAX, &p.after)) ||
-        (rc = api_body_int(r, "limit", 1, 1000, &p.limit)))
+    if ((rc = api_run_page_body(r, &all, &p)))
         return rc;
-    p.items = json_array();
     if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, &p, &t, &r->err))) {
         json_decref(p.items);
         return rc;
     }
-    size_t n = json_array_size(p.items);
-    json_t *next =
-        p.more ? json_incref(json_object_get(json_array_get(p.items, n - 1), "id")) : json_null();
+    json_t *next = api_run_page_next(&p, "id");
     return api_reply(r, 200,
                      json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "at",
                                api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",

@@ -4,8 +4,9 @@
  * threshold` and `credit rate` do: thin, the same domain calls (ledger_fee.c, collect*.c).
  * Policies, the reminder schedule, templates and prepaid thresholds are data of the whole tree,
  * and the prepaid check and the credit rating run over every account, so changing or running
- * them needs a user of the whole tree (403 otherwise, like reminders/run); reading them does
- * not. An account's reminders and an order of another subtree answer 404 (ctx.scope_org_id).
+ * them needs a user of the whole tree (R_WHOLE_TREE in routes.def: the router refuses a caller
+ * of a subtree); reading them does not. The domain names the field of bad input. An account's
+ * reminders and an order of another subtree answer 404 (ctx.scope_org_id).
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -75,21 +76,8 @@ int api_fee_policy_add(struct api_req *r)
         (rc = api_body_money(r, "min", true, &p.min_fen)) ||
         (rc = api_body_str(r, "source", true, &p.source)))
         return rc;
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "late-fee policies apply to every org: adding one needs a user of "
-                     "the whole tree");
-    if ((rc = fee_policy_add(&r->ctx, &p, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, strstr(r->err.msg, "source")  ? "source"
-                               : p.min_fen < 0               ? "min"
-                               : p.resident_ppm > 100000     ? "resident_permille"
-                               : p.current_year_ppm > 100000 ? "current_year_permille"
-                                                             : "cross_year_permille");
-        if (rc == ERR_CONFLICT)
-            err_field(&r->err, "from");
+    if ((rc = fee_policy_add(&r->ctx, &p, &r->err)))
         return rc;
-    }
     return api_reply(r, 201, fee_policy_json(&p));
 }
 
@@ -128,7 +116,7 @@ int api_disconnect_policy_list(struct api_req *r)
     return api_reply(r, 200, json_pack("{s:o}", "items", items));
 }
 
-/* The defaults are the CLI's (pmis disconnect policy add); "regulator": null copies to none. */
+/* Unset fields take DISCONNECT_POLICY_DEFAULTS, as on the CLI; "regulator": null copies to none. */
 int api_disconnect_policy_add(struct api_req *r)
 {
     static const char *const known[] = { "from",
@@ -141,13 +129,7 @@ int api_disconnect_policy_add(struct api_req *r)
                                          "regulator",
                                          "source",
                                          NULL };
-    struct disconnect_policy p = { .overdue_days = 30,
-                                   .notice_days_resident = 7,
-                                   .notice_days_other = 3,
-                                   .reconnect_hours = 24,
-                                   .important_approvals = 2,
-                                   .final_notice_minutes = 60,
-                                   .regulator = "电力管理部门" };
+    struct disconnect_policy p = DISCONNECT_POLICY_DEFAULTS;
     json_t *reg = json_object_get(r->json, "regulator");
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_date(r, "from", true, &p.from)) ||
@@ -162,17 +144,8 @@ int api_disconnect_policy_add(struct api_req *r)
         return rc;
     if (json_is_null(reg))
         p.regulator = NULL;
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "disconnection policies apply to every org: adding one needs a user "
-                     "of the whole tree");
-    if ((rc = collect_policy_add(&r->ctx, &p, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, strstr(r->err.msg, "regulator") ? "regulator" : "source");
-        if (rc == ERR_CONFLICT)
-            err_field(&r->err, "from");
+    if ((rc = collect_policy_add(&r->ctx, &p, &r->err)))
         return rc;
-    }
     return api_reply(r, 201, disconnect_policy_json(&p));
 }
 
@@ -225,9 +198,6 @@ int api_prepaid_check(struct api_req *r)
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_date(r, "date", false, &d)))
         return rc;
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "the prepaid check runs over every org: it needs a user of the whole tree");
     if (!date_is_valid(d) && (rc = ctx_today(&r->ctx, &d, &r->err)))
         return rc;
     json_t *items = json_array();
@@ -279,15 +249,8 @@ int api_prepaid_threshold_set(struct api_req *r)
     if (!days)
         return error(&r->err, ERR_INVALID, "field 'days_left' is required"),
                err_field(&r->err, "days_left");
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "prepaid thresholds apply to every org: changing them needs a user "
-                     "of the whole tree");
-    if ((rc = collect_threshold_set(&r->ctx, days, channel, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, "channel");
+    if ((rc = collect_threshold_set(&r->ctx, days, channel, &r->err)))
         return rc;
-    }
     return threshold_reply(r);
 }
 
@@ -306,10 +269,6 @@ int api_credit_rate(struct api_req *r)
         return rc;
     if (period && period_parse(period, &p, &r->err))
         return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "credit rating runs over every org: it needs a user of the whole "
-                     "tree");
     if (!period) {
         struct date today;
         if ((rc = ctx_today(&r->ctx, &today, &r->err)))
@@ -370,15 +329,8 @@ int api_remind_schedule_set(struct api_req *r)
     if (!days)
         return error(&r->err, ERR_INVALID, "field 'days_after_due' is required"),
                err_field(&r->err, "days_after_due");
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "the reminder schedule applies to every org: changing it needs a "
-                     "user of the whole tree");
-    if ((rc = collect_step_set(&r->ctx, days, channel, grades, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, strstr(r->err.msg, "grade") ? "grades" : "channel");
+    if ((rc = collect_step_set(&r->ctx, days, channel, grades, &r->err)))
         return rc;
-    }
     return schedule_reply(r);
 }
 
@@ -391,10 +343,6 @@ int api_remind_schedule_remove(struct api_req *r)
     int rc;
     if (!*s || *end || days < 1 || days > 3650)
         return error(&r->err, ERR_NOT_FOUND, "no reminder step '%s'", s);
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "the reminder schedule applies to every org: "
-                     "changing it needs a user of the whole tree");
     if ((rc = collect_step_remove(&r->ctx, days, &r->err)))
         return rc;
     return schedule_reply(r);
@@ -434,18 +382,8 @@ int api_remind_template_set(struct api_req *r)
         (rc = api_body_str(r, "channel", true, &channel)) ||
         (rc = api_body_str(r, "lang", false, &lang)) || (rc = api_body_str(r, "body", true, &body)))
         return rc;
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "message templates apply to every org: changing one needs a user of "
-                     "the whole tree");
-    if ((rc = collect_template_set(&r->ctx, kind, channel, lang, body, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, strstr(r->err.msg, "zh or en")       ? "lang"
-                               : strstr(r->err.msg, "message kind") ? "kind"
-                               : strstr(r->err.msg, "channel")      ? "channel"
-                                                                    : "body");
+    if ((rc = collect_template_set(&r->ctx, kind, channel, lang, body, &r->err)))
         return rc;
-    }
     return templates_reply(r);
 }
 

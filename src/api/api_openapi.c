@@ -101,6 +101,8 @@ int api_openapi(struct api_req *r)
                                           "text/csv", "schema", "type", "string"));
         if (rt->flags & R_WRITE)
             json_object_set_new(op, "x-csrf", json_true());
+        if (rt->flags & R_WHOLE_TREE)
+            json_object_set_new(op, "x-whole-tree", json_true());
         json_object_set_new(item, method, op);
     }
     json_t *components = json_deep_copy(json_object_get(schemas, "components"));

@@ -2,7 +2,7 @@
  * POST /api/v1/tariffs/simulate: what `pmis tariff simulate` does — re-price a period's bills
  * from their stored consumption under a proposed tariff, writing nothing (bill_sim.c). The
  * tariff is a loaded one's code or a tariff document (the JSON of `pmis tariff load`, not
- * loaded). The figures cover every org, so a caller of a subtree gets 403.
+ * loaded). The figures cover every org, so a caller of a subtree is refused (R_WHOLE_TREE).
  */
 #include "core/common.h"
 #include "core/energy.h"
@@ -48,9 +48,6 @@ int api_tariff_simulate(struct api_req *r)
         return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
     if (!json_is_object(doc) && (rc = api_body_str(r, "tariff", true, &code)))
         return rc;
-    if (r->ctx.scope_org_id)
-        return error(&r->err, ERR_FORBIDDEN,
-                     "a tariff simulation re-bills every org: it needs a user of the whole tree");
     struct tariff_set *ts = NULL;
     struct tariff **own = NULL;
     size_t nown = 0;

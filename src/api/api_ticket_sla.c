@@ -13,21 +13,11 @@
 #include "api/api.h"
 #include "domain/ticket.h"
 
-struct page {
-    json_t *items;
-    int64_t after, limit;
-    bool more; /* a row past the page exists */
-};
-
 static int sla_item(void *arg, const struct ticket_sla_row *s)
 {
-    struct page *p = arg;
-    if (s->clock_id <= p->after)
-        return 0;
-    if ((int64_t)json_array_size(p->items) == p->limit) {
-        p->more = true;
-        return 1; /* stops reading the rows; the run itself is complete */
-    }
+    struct api_run_page *p = arg;
+    if (!api_run_page_take(p, s->clock_id))
+        return p->more; /* past the page: stop reading the rows; the run itself is complete */
     json_array_append_new(
         p->items,
         json_pack("{s:I,s:I,s:s,s:s,s:o,s:b}", "clock_id", (json_int_t)s->clock_id, "ticket_id",
@@ -39,24 +29,18 @@ static int sla_item(void *arg, const struct ticket_sla_row *s)
 
 int api_ticket_sla(struct api_req *r)
 {
-    static const char *const known[] = { "all", "after", "limit", NULL };
     struct ticket_sla_totals t;
-    struct page p = { .limit = 100 };
+    struct api_run_page p;
     int64_t now = ctx_now(&r->ctx);
-    bool all = false;
+    bool all;
     int rc;
-    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", &all)) ||
-        (rc = api_body_int(r, "after", 0, INT64_MAX, &p.after)) ||
-        (rc = api_body_int(r, "limit", 1, 1000, &p.limit)))
+    if ((rc = api_run_page_body(r, &all, &p)))
         return rc;
-    p.items = json_array();
     if ((rc = ticket_sla_run(&r->ctx, now, all, sla_item, &p, &t, &r->err))) {
         json_decref(p.items);
         return rc;
     }
-    size_t n = json_array_size(p.items);
-    json_t *next = p.more ? json_incref(json_object_get(json_array_get(p.items, n - 1), "clock_id"))
-                          : json_null();
+    json_t *next = api_run_page_next(&p, "clock_id");
     return api_reply(r, 200,
                      json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "at",
                                api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",

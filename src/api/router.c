@@ -245,6 +245,38 @@ json_t *api_json_money(int64_t fen)
     return json_string(money_format(fen, b));
 }
 
+int api_run_page_body(struct api_req *r, bool *all, struct api_run_page *p)
+{
+    static const char *const known[] = { "all", "after", "limit", NULL };
+    int rc;
+    *all = false;
+    *p = (struct api_run_page){ .limit = 100 };
+    if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", all)) ||
+        (rc = api_body_int(r, "after", 0, INT64_MAX, &p->after)) ||
+        (rc = api_body_int(r, "limit", 1, 1000, &p->limit)))
+        return rc;
+    p->items = json_array();
+    return 0;
+}
+
+bool api_run_page_take(struct api_run_page *p, int64_t key)
+{
+    if (key <= p->after)
+        return false;
+    if ((int64_t)json_array_size(p->items) == p->limit) {
+        p->more = true;
+        return false;
+    }
+    return true;
+}
+
+json_t *api_run_page_next(const struct api_run_page *p, const char *key)
+{
+    size_t n = json_array_size(p->items);
+    return p->more && n ? json_incref(json_object_get(json_array_get(p->items, n - 1), key))
+                        : json_null();
+}
+
 int api_body_bool(struct api_req *r, const char *field, bool *out)
 {
     json_t *v = r->json ? json_object_get(r->json, field) : NULL;
@@ -380,6 +412,11 @@ static int pipeline(struct api_req *r)
             audit_denied(r, arena_sprintf(&r->arena, "permission %s", perm_name(rt->perm)));
             return error(&r->err, ERR_FORBIDDEN, "permission '%s' required",
                          perm_name(rt->perm));
+        }
+        if ((rt->flags & R_WHOLE_TREE) && r->who.org_id) {
+            audit_denied(r, "needs a user of the whole tree");
+            return error(&r->err, ERR_FORBIDDEN,
+                         "this applies to every org unit: it needs a user of the whole tree");
         }
         if ((rt->flags & R_WRITE) && r->who.session_id) {
             const char *tok = api_header(r, "X-CSRF-Token");

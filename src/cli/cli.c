@@ -26,6 +26,18 @@ static void print_help(struct cli *cli, const struct opt_spec *specs)
     printf("  %-24s %s\n", "--json", "machine-readable output (a global option)");
 }
 
+int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(val, &end, 10);
+    if (errno || end == val || *end)
+        return error(&cli->err, ERR_USAGE, "option '--%s': '%s' is not a whole number", name,
+                     val);
+    *out = v;
+    return 0;
+}
+
 int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv, int npos_min,
                 int npos_max)
 {
@@ -71,17 +83,10 @@ int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char *
                 return error(&cli->err, ERR_USAGE, "option '--%s' needs a value", s->name);
             val = argv[++i];
         }
-        if (s->type == OPT_STR) {
+        if (s->type == OPT_STR)
             *(const char **)s->dest = val;
-        } else {
-            char *end;
-            errno = 0;
-            long long v = strtoll(val, &end, 10);
-            if (errno || end == val || *end)
-                return error(&cli->err, ERR_USAGE, "option '--%s': '%s' is not a whole number",
-                             s->name, val);
-            *(int64_t *)s->dest = v;
-        }
+        else if (cli_int_option(cli, s->name, val, s->dest))
+            return ERR_USAGE;
     }
     *argc = npos;
     if (npos < npos_min)

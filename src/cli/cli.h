@@ -57,6 +57,9 @@ struct opt_spec {
 /** Result of cli_options() when --help was printed: the command returns it unchanged. */
 #define CLI_HELP_SHOWN 1
 
+/** The whole number `val` of option --`name` (as OPT_INT reads it); ERR_USAGE naming it. */
+int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out);
+
 /**
  * Parse --name VALUE, --name=VALUE and --flag from argv, leaving the positional arguments in
  * argv[0..*argc). `npos_min`/`npos_max` bound how many positionals are allowed. On --help

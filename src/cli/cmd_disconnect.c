@@ -151,10 +151,8 @@ static int policy_row(void *arg, const struct disconnect_policy *p)
 int cmd_disconnect_policy(struct cli *cli, int argc, char **argv)
 {
     const char *from = NULL, *source = NULL;
-    struct disconnect_policy p = { .overdue_days = 30, .notice_days_resident = 7,
-                                   .notice_days_other = 3, .reconnect_hours = 24,
-                                   .important_approvals = 2, .final_notice_minutes = 60 };
-    const char *regulator = "电力管理部门";
+    struct disconnect_policy p = DISCONNECT_POLICY_DEFAULTS;
+    const char *regulator = p.regulator;
     const struct opt_spec specs[] = {
         { "from", OPT_STR, &from, "DATE", "with add: effective date (required)" },
         { "overdue-days", OPT_INT, &p.overdue_days, "N", "days past due before a candidate (30)" },

@@ -122,15 +122,10 @@ int cmd_user_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (limit_s) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(limit_s, &end, 10);
-        if (errno || end == limit_s || *end)
-            return error(&cli->err, ERR_USAGE, "option '--%s': '%s' is not a whole number", "limit",
-                         limit_s);
-        if (v < 1 || v > 1000)
-            return error(&cli->err, ERR_USAGE, "--limit must be 1-1000, not %" PRId64, (int64_t)v);
-        f.limit = v;
+        if ((rc = cli_int_option(cli, "limit", limit_s, &f.limit)))
+            return rc;
+        if (f.limit < 1 || f.limit > 1000)
+            return error(&cli->err, ERR_USAGE, "--limit must be 1-1000, not %" PRId64, f.limit);
     }
     struct cli_list l = CLI_LIST_INIT(cli);
     const char *next = NULL;

@@ -191,6 +191,12 @@ struct disconnect_policy {
     int64_t final_notice_minutes; /* non-residential: the final notice this long before; 0 none */
     const char *regulator;        /* important customers: their notice copied to it; NULL none */
 };
+/** What a new policy version has unless told otherwise: the one set of defaults of
+ *  `pmis disconnect policy add` and POST /api/v1/disconnect/policies. */
+#define DISCONNECT_POLICY_DEFAULTS                                                               \
+    { .overdue_days = 30, .notice_days_resident = 7, .notice_days_other = 3,                     \
+      .reconnect_hours = 24, .important_approvals = 2, .final_notice_minutes = 60,               \
+      .regulator = "电力管理部门" }
 /** The policy in force on `day`; ERR_NOT_FOUND if none. */
 int collect_policy_get(struct ctx *c, struct date day, struct disconnect_policy *p,
                        struct err *err);

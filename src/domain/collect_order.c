@@ -75,22 +75,33 @@ int collect_policy_add(struct ctx *c, const struct disconnect_policy *p, struct 
     char d[DATE_BUF_SIZE], l[DATE_BUF_SIZE], detail[160];
     struct date last = { 0, 0, 0 };
     int ret;
-    if (p->overdue_days < 0 || p->overdue_days > 3650 || p->notice_days_resident < 0 ||
-        p->notice_days_resident > 365 || p->notice_days_other < 0 || p->notice_days_other > 365)
-        return error(err, ERR_INVALID, "days are 0 to 3650 overdue and 0 to 365 of notice");
+    /* the fields are named as the API names them */
+    const char *days = p->overdue_days < 0 || p->overdue_days > 3650 ? "overdue_days"
+                       : p->notice_days_resident < 0 || p->notice_days_resident > 365
+                           ? "notice_days_resident"
+                       : p->notice_days_other < 0 || p->notice_days_other > 365 ? "notice_days_other"
+                                                                                 : NULL;
+    if (days)
+        return error(err, ERR_INVALID, "days are 0 to 3650 overdue and 0 to 365 of notice"),
+               err_field(err, days);
     if (p->reconnect_hours < 1 || p->reconnect_hours > 720)
         return error(err, ERR_INVALID, "a reconnection deadline is 1 to 720 hours, not %" PRId64,
-                     p->reconnect_hours);
+                     p->reconnect_hours),
+               err_field(err, "reconnect_hours");
     if (p->important_approvals != 1 && p->important_approvals != 2)
         return error(err, ERR_INVALID, "important customers need 1 or 2 approvers, not %" PRId64,
-                     p->important_approvals);
+                     p->important_approvals),
+               err_field(err, "important_approvals");
     if (!p->source || !*p->source)
-        return error(err, ERR_INVALID, "a policy needs its source (the regulation it implements)");
+        return error(err, ERR_INVALID, "a policy needs its source (the regulation it implements)"),
+               err_field(err, "source");
     if (p->final_notice_minutes < 0 || p->final_notice_minutes > 1440)
         return error(err, ERR_INVALID, "a final notice goes 0 to 1440 minutes before, not %" PRId64,
-                     p->final_notice_minutes);
+                     p->final_notice_minutes),
+               err_field(err, "final_notice_minutes");
     if (p->regulator && !*p->regulator)
-        return error(err, ERR_INVALID, "the regulator to copy notices to is empty");
+        return error(err, ERR_INVALID, "the regulator to copy notices to is empty"),
+               err_field(err, "regulator");
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = collect_policy_list(c, latest_policy, &last, err)))
@@ -99,6 +110,7 @@ int collect_policy_add(struct ctx *c, const struct disconnect_policy *p, struct 
     if (date_is_valid(last) && date_cmp(p->from, last) <= 0) {
         ret = error(err, ERR_CONFLICT, "a new policy version takes effect after the latest one "
                     "(%s), not on %s", date_format(last, l), d);
+        err_field(err, "from");
         goto out;
     }
     struct store_stmt *st = store_q(c->db, Q_COLLECT_POLICY_ADD);

@@ -64,11 +64,13 @@ int collect_threshold_set(struct ctx *c, int64_t days_left, const char *channel,
     char key[24], detail[64];
     if (days_left < 1 || days_left > 365)
         return error(err, ERR_INVALID, "a warning threshold is 1 to 365 days of credit, not %"
-                     PRId64, days_left);
+                     PRId64, days_left),
+               err_field(err, "days_left");
     if (!channel || (strcmp(channel, "sms") && strcmp(channel, "wechat") &&
                      strcmp(channel, "letter")))
         return error(err, ERR_INVALID, "unknown channel '%s' (a balance warning goes by sms, "
-                     "wechat or letter)", channel ? channel : "");
+                     "wechat or letter)", channel ? channel : ""),
+               err_field(err, "channel");
     int ret = store_begin(c->db, err);
     if (ret)
         return ret;

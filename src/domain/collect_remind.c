@@ -158,15 +158,20 @@ int collect_template_set(struct ctx *c, const char *kind, const char *channel, c
     if (!lang)
         lang = "zh";
     if (!outbox_lang_ok(lang))
-        return error(err, ERR_INVALID, "a template is in zh or en, not '%s'", lang);
+        return error(err, ERR_INVALID, "a template is in zh or en, not '%s'", lang),
+               err_field(err, "lang");
     if (!collect_kind_ok(kind))
         return error(err, ERR_INVALID,
                      "unknown message kind '%s' (reminder, disconnect_notice, disconnect_final, "
-                     "disconnect_copy, reconnect, low_balance or prepaid_off)", kind);
+                     "disconnect_copy, reconnect, low_balance or prepaid_off)", kind),
+               err_field(err, "kind");
     if (!collect_channel_ok(channel))
         return error(err, ERR_INVALID, "unknown channel '%s' (one of " COLLECT_CHANNELS ")",
-                     channel);
-    if ((ret = collect_template_check(body, err)) || (ret = store_begin(c->db, err)))
+                     channel),
+               err_field(err, "channel");
+    if ((ret = collect_template_check(body, err)))
+        return err_field(err, "body");
+    if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_COLLECT_TEMPLATE_SET);
     store_bind_text(st, 1, kind);
@@ -219,14 +224,18 @@ int collect_step_set(struct ctx *c, int64_t days_after, const char *channel, con
     char key[24], detail[64];
     if (days_after < 1 || days_after > 3650)
         return error(err, ERR_INVALID, "a reminder step is 1 to 3650 days after the due date, "
-                     "not %" PRId64, days_after);
+                     "not %" PRId64, days_after),
+               err_field(err, "days_after_due");
     if (!collect_channel_ok(channel))
         return error(err, ERR_INVALID, "unknown channel '%s' (one of " COLLECT_CHANNELS ")",
-                     channel ? channel : "");
+                     channel ? channel : ""),
+               err_field(err, "channel");
     if (!grades)
         grades = "ABCD";
     int ret = check_grades(grades, err);
-    if (ret || (ret = store_begin(c->db, err)))
+    if (ret)
+        return err_field(err, "grades");
+    if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_COLLECT_STEP_SET);
     store_bind_i64(st, 1, days_after);

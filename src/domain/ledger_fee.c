@@ -52,14 +52,30 @@ int fee_policy_add(struct ctx *c, const struct fee_policy *p, struct err *err)
     char from[DATE_BUF_SIZE], detail[200];
     int ret;
 
+    /* the fields are named as the API names them */
+    const struct {
+        int64_t ppm;
+        const char *field;
+    } rates[] = { { p->resident_ppm, "resident_permille" },
+                  { p->current_year_ppm, "current_year_permille" },
+                  { p->cross_year_ppm, "cross_year_permille" } };
     if (!date_is_valid(p->from))
-        return error(err, ERR_INVALID, "a late-fee policy needs its effective date");
-    if (p->resident_ppm < 0 || p->current_year_ppm < 0 || p->cross_year_ppm < 0 || p->min_fen < 0)
-        return error(err, ERR_INVALID, "late-fee rates and the minimum cannot be negative");
-    if (p->resident_ppm > 100000 || p->current_year_ppm > 100000 || p->cross_year_ppm > 100000)
-        return error(err, ERR_INVALID, "a late-fee rate above 100‰ per day is not plausible");
+        return error(err, ERR_INVALID, "a late-fee policy needs its effective date"),
+               err_field(err, "from");
+    for (size_t i = 0; i < ARRAY_SIZE(rates); i++) {
+        if (rates[i].ppm < 0)
+            return error(err, ERR_INVALID, "late-fee rates and the minimum cannot be negative"),
+                   err_field(err, rates[i].field);
+        if (rates[i].ppm > 100000)
+            return error(err, ERR_INVALID, "a late-fee rate above 100‰ per day is not plausible"),
+                   err_field(err, rates[i].field);
+    }
+    if (p->min_fen < 0)
+        return error(err, ERR_INVALID, "late-fee rates and the minimum cannot be negative"),
+               err_field(err, "min");
     if (!p->source || !*p->source)
-        return error(err, ERR_INVALID, "a late-fee policy needs its source (the regulation)");
+        return error(err, ERR_INVALID, "a late-fee policy needs its source (the regulation)"),
+               err_field(err, "source");
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = fee_policies_load(c, &pol, err)))
@@ -70,6 +86,7 @@ int fee_policy_add(struct ctx *c, const struct fee_policy *p, struct err *err)
         ret = error(err, ERR_CONFLICT,
                     "a new late-fee policy must take effect after the latest one (%s), not on %s",
                     date_format(pol.p[pol.n - 1].from, last), from);
+        err_field(err, "from");
         goto out;
     }
     struct store_stmt *st = store_q(c->db, Q_LEDGER_POLICY_ADD);

@@ -141,24 +141,17 @@ static void bad_push(struct imp *im, uint64_t line, const char *column, const ch
     VEC_PUSH(&im->res->r.bad, b);
 }
 
-/* bad_push with the reason formatted from `fmt`, a whole message of the catalogue (its
- * translation formatted with the same arguments, as error() does). */
+/* bad_push with the reason formatted from `fmt`, a whole message of the catalogue, in both
+ * languages as error() formats it. */
 static void PMIS_PRINTF(5, 6) bad_row(struct imp *im, uint64_t line, const char *column,
                                       const char *value, const char *fmt, ...)
 {
-    char reason[512], reason_zh[512] = "";
-    const char *zh = err_zh(fmt);
+    struct err e = ERR_INIT;
     va_list ap;
     va_start(ap, fmt);
-    if (zh) {
-        va_list ap2;
-        va_copy(ap2, ap);
-        vsnprintf(reason_zh, sizeof(reason_zh), zh, ap2);
-        va_end(ap2);
-    }
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    error_v(&e, ERR_INVALID, fmt, ap);
     va_end(ap);
-    bad_push(im, line, column, value, reason, reason_zh);
+    bad_push(im, line, column, value, e.msg, e.msg_zh);
 }
 
 static void bad_err(struct imp *im, uint64_t line, const char *column, const char *value,

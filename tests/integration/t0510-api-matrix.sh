@@ -11,9 +11,9 @@
 # NB) so a run is an object of one subtree; review decisions go to unissued bills of 2025-06.
 # Collections: accounts 100000000002..05 of HZ carry an open disconnection order each, one per
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
-# Reminders run over every org: every HZ user gets 403 (whole_tree); so do the other whole-tree
-# writes (late-fee and disconnection policies, the reminder schedule and templates, the prepaid
-# check and thresholds, credit rating, a tariff what-if). Orders are cancelled by the roles that
+# Routes flagged R_WHOLE_TREE (reminders run, late-fee and disconnection policies, the reminder
+# schedule and templates, the prepaid check and thresholds, credit rating, a tariff what-if)
+# act on every org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
 # may (collection:approve): each its own disconnection of 06 or 07, opened by its approval above.
 # Outbox: the notices of 100000000001 and 100000000101 are read; 02..05's, made dead letters, are
 # requeued one per role that may (collection:work). Archive writes: each role
@@ -405,13 +405,8 @@ while read -r method pattern perm flags; do
     "POST /api/v1/users" | "POST /api/v1/tokens") sided=1 ;;
     esac
     ok_status=200 whole_tree=0
-    case "$method $pattern" in "POST /api/v1/reminders/run") whole_tree=1 ;; esac
-    case "$method $pattern" in
-    "POST /api/v1/fees/policies" | "POST /api/v1/disconnect/policies") whole_tree=1 ;;
-    "POST /api/v1/reminders/"* | "DELETE /api/v1/reminders/"*) whole_tree=1 ;;
-    "POST /api/v1/prepaid/"* | "POST /api/v1/credit/rate") whole_tree=1 ;;
-    "POST /api/v1/tariffs/simulate") whole_tree=1 ;;
-    esac
+    case "$flags" in *R_WHOLE_TREE*) whole_tree=1 ;; esac
+    # the calendar's rule is the domain's (workcal.c), not a route flag
     case "$method $pattern" in *" /api/v1/calendar/days"*) whole_tree=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/accounts/{id}/disconnect" | "POST /api/v1/orgs" | "POST /api/v1/accounts") ok_status=201 ;;
