@@ -276,14 +276,18 @@ int api_cashier_close(struct api_req *r)
     char db[DATE_BUF_SIZE];
     json_t *chs = json_array();
     for (int i = 0; i < res.n; i++)
-        json_array_append_new(chs, json_pack("{s:s,s:I,s:o,s:o}", "channel", res.ch[i].channel,
-                                             "payments", (json_int_t)res.ch[i].payments, "received",
-                                             api_json_money(res.ch[i].received_fen), "reversed",
-                                             api_json_money(res.ch[i].reversed_fen)));
+        json_array_append_new(
+            chs, json_pack("{s:s,s:I,s:o,s:o,s:o,s:o}", "channel", res.ch[i].channel, "payments",
+                           (json_int_t)res.ch[i].payments, "received",
+                           api_json_money(res.ch[i].received_fen), "reversed",
+                           api_json_money(res.ch[i].reversed_fen), "deposits",
+                           api_json_money(res.ch[i].deposits_fen), "refunded",
+                           api_json_money(res.ch[i].refunded_fen)));
     return api_reply(r, 200,
-                     json_pack("{s:s,s:s,s:b,s:o,s:o}", "cashier", r->ctx.actor, "date",
+                     json_pack("{s:s,s:s,s:b,s:o,s:o,s:o}", "cashier", r->ctx.actor, "date",
                                date_format(day, db), "already_closed", res.already, "channels", chs,
-                               "net", api_json_money(res.net_fen)));
+                               "net", api_json_money(res.net_fen), "cash",
+                               api_json_money(res.cash_fen)));
 }
 
 struct statement {
@@ -357,10 +361,12 @@ int api_ledger_verify(struct api_req *r)
                                             v->problems[i].detail));
     /* problems are an answer about the data, not a failure of the request */
     return api_reply(r, 200,
-                     json_pack("{s:b,s:I,s:I,s:I,s:I,s:o}", "ok", v->nproblems == 0, "accounts",
-                               (json_int_t)v->accounts, "entries", (json_int_t)v->entries,
-                               "receivables", (json_int_t)v->receivables, "payments",
-                               (json_int_t)v->payments, "problems", pr));
+                     json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "ok", v->nproblems == 0,
+                               "accounts", (json_int_t)v->accounts, "entries",
+                               (json_int_t)v->entries, "receivables", (json_int_t)v->receivables,
+                               "payments", (json_int_t)v->payments, "deposits",
+                               (json_int_t)v->deposits, "held", api_json_money(v->held_fen),
+                               "problems", pr));
 }
 
 int api_fees_accrue(struct api_req *r)

@@ -144,7 +144,8 @@ cmd_fn cmd_disconnect_candidates, cmd_disconnect_notice, cmd_disconnect_approve,
     cmd_disconnect_policy, cmd_disconnect_final, cmd_orders_list, cmd_orders_done, cmd_orders_cancel;
 cmd_fn cmd_prepaid_check, cmd_prepaid_threshold, cmd_daily;
 cmd_fn cmd_credit_rate, cmd_credit_show;
-cmd_fn cmd_deposit_take, cmd_deposit_list, cmd_deposit_apply, cmd_deposit_required;
+cmd_fn cmd_deposit_take, cmd_deposit_list, cmd_deposit_refund, cmd_deposit_apply,
+    cmd_deposit_required;
 cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ticket_assign,
     cmd_ticket_reopen, cmd_ticket_merge, cmd_ticket_pause, cmd_ticket_resume, cmd_ticket_sla,
     cmd_ticket_escalations, cmd_ticket_compliance;

@@ -140,6 +140,7 @@ static int deposit_row(void *arg, const struct deposit_info *d)
         json_object_set_new(j, "status", json_string(d->status));
         json_object_set_new(j, "applied", cli_json_money(d->applied_fen));
         json_object_set_new(j, "refunded", cli_json_money(d->refunded_fen));
+        json_object_set_new(j, "held", cli_json_money(d->held_fen));
         json_object_set_new(j, "closed_on", cli_json_str(d->closed_on));
         json_array_append_new(l->items, j);
         return 0;
@@ -170,16 +171,65 @@ int cmd_deposit_list(struct cli *cli, int argc, char **argv)
     return cli_list_end(&l, rc);
 }
 
+static int deposit_id(struct cli *cli, const char *s, int64_t *id)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || v < 1)
+        return error(&cli->err, ERR_INVALID, "'%s' is not a deposit id", s);
+    *id = v;
+    return 0;
+}
+
+int cmd_deposit_refund(struct cli *cli, int argc, char **argv)
+{
+    struct deposit_refund_in in = { .all = true };
+    const struct opt_spec specs[] = {
+        { "reason", OPT_STR, &in.reason, "TEXT", "why it is refunded (required)" },
+        { "approver", OPT_STR, &in.approver, "USER", "who approved it, not yourself (required)" },
+        { "ref", OPT_STR, &in.ref, "REF", "the channel's reference (required but for counter)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "ID [AMOUNT] --reason TEXT --approver USER [--ref REF]\n\n"
+                 "Refunds (退还) AMOUNT yuan of held deposit ID, all of it by default, by the\n"
+                 "channel it was taken by.";
+    int rc = cli_options(cli, specs, &argc, argv, 1, 2);
+    if (rc)
+        return rc;
+    int64_t refund_id;
+    if ((rc = deposit_id(cli, argv[0], &in.deposit_id)) ||
+        (argc > 1 && (rc = money_parse(argv[1], &in.amount_fen, &cli->err))))
+        return rc;
+    in.all = argc < 2;
+    if ((rc = collect_deposit_refund(&cli->ctx, &in, &refund_id, &cli->err)))
+        return rc;
+    char rn[16];
+    if (cli->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "refund", json_string(collect_refund_no(refund_id, rn)));
+        json_object_set_new(j, "deposit", json_integer(in.deposit_id));
+        cli_json_out(j);
+    } else
+        printf("refund %s of deposit #%" PRId64 "\n", collect_refund_no(refund_id, rn),
+               in.deposit_id);
+    return 0;
+}
+
 int cmd_deposit_apply(struct cli *cli, int argc, char **argv)
 {
-    const struct opt_spec specs[] = { OPT_SPEC_END };
-    cli->usage = "ACCOUNT\n\nOn closure: the account's held deposits pay what it owes today (late\n"
-                 "fees accrued to today included) through the ledger; the rest is refunded.";
+    const char *ref = NULL;
+    const struct opt_spec specs[] = {
+        { "ref", OPT_STR, &ref, "REF", "the reference refunding the unused part (but for counter)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "ACCOUNT [--ref REF]\n\nOn closure: the account's held deposits pay what it owes "
+                 "today (late\nfees accrued to today included) through the ledger; the rest is "
+                 "refunded.";
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
     struct deposit_apply_result r;
-    if ((rc = collect_deposit_apply(&cli->ctx, argv[0], &r, &cli->err)))
+    if ((rc = collect_deposit_apply(&cli->ctx, argv[0], ref, &r, &cli->err)))
         return rc;
     char h[MONEY_BUF_SIZE], a[MONEY_BUF_SIZE], f[MONEY_BUF_SIZE], b[MONEY_BUF_SIZE];
     if (cli->json) {

@@ -125,6 +125,8 @@ int cmd_ledger_verify(struct cli *cli, int argc, char **argv)
         json_object_set_new(j, "entries", json_integer(r.entries));
         json_object_set_new(j, "receivables", json_integer(r.receivables));
         json_object_set_new(j, "payments", json_integer(r.payments));
+        json_object_set_new(j, "deposits", json_integer(r.deposits));
+        json_object_set_new(j, "held", cli_json_money(r.held_fen));
         for (int i = 0; i < r.nproblems; i++) {
             json_t *o = json_object();
             json_object_set_new(o, "check", json_string(r.problems[i].check));
@@ -138,10 +140,11 @@ int cmd_ledger_verify(struct cli *cli, int argc, char **argv)
         for (int i = 0; i < r.nproblems; i++)
             printf("%s: %s: %s\n", r.problems[i].account_no, r.problems[i].check,
                    r.problems[i].detail);
+        char h[MONEY_BUF_SIZE];
         printf("%" PRId64 " accounts, %" PRId64 " entries, %" PRId64 " receivables, %" PRId64
-               " payments checked: %s\n",
-               r.accounts, r.entries, r.receivables, r.payments,
-               r.nproblems ? "PROBLEMS FOUND" : "ok");
+               " payments, %" PRId64 " deposits checked: %s; %s yuan of deposits held\n",
+               r.accounts, r.entries, r.receivables, r.payments, r.deposits,
+               r.nproblems ? "PROBLEMS FOUND" : "ok", money_format_grouped(r.held_fen, h));
     }
     if (r.nproblems)
         return error(&cli->err, ERR_CORRUPT, "the ledger has %d problem(s)", r.nproblems);

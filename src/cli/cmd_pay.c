@@ -262,7 +262,8 @@ int cmd_payment_close(struct cli *cli, int argc, char **argv)
         cashier = cli->ctx.actor;
     if ((rc = ledger_close(&cli->ctx, cashier, day, counted, n, &r, &cli->err)))
         return rc;
-    char db[DATE_BUF_SIZE], m1[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE];
+    char db[DATE_BUF_SIZE], m1[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE], m3[MONEY_BUF_SIZE],
+        m4[MONEY_BUF_SIZE];
     date_format(day, db);
     if (cli->json) {
         json_t *j = json_object(), *chs = json_array();
@@ -275,19 +276,26 @@ int cmd_payment_close(struct cli *cli, int argc, char **argv)
             json_object_set_new(o, "payments", json_integer(r.ch[i].payments));
             json_object_set_new(o, "received", cli_json_money(r.ch[i].received_fen));
             json_object_set_new(o, "reversed", cli_json_money(r.ch[i].reversed_fen));
+            json_object_set_new(o, "deposits", cli_json_money(r.ch[i].deposits_fen));
+            json_object_set_new(o, "refunded", cli_json_money(r.ch[i].refunded_fen));
             json_array_append_new(chs, o);
         }
         json_object_set_new(j, "channels", chs);
         json_object_set_new(j, "net", cli_json_money(r.net_fen));
+        json_object_set_new(j, "cash", cli_json_money(r.cash_fen));
         cli_json_out(j);
         return 0;
     }
     printf("%s %s %s\n", r.already ? "already closed:" : "closed", cashier, db);
     for (int i = 0; i < r.n; i++)
-        printf("  %-8s %6" PRId64 " payments %14s received %12s reversed\n", r.ch[i].channel,
-               r.ch[i].payments, money_format_grouped(r.ch[i].received_fen, m1),
-               money_format_grouped(r.ch[i].reversed_fen, m2));
-    printf("  net %s yuan\n", money_format_grouped(r.net_fen, m1));
+        printf("  %-8s %6" PRId64 " payments %14s received %12s reversed %12s deposits %12s "
+               "refunded\n",
+               r.ch[i].channel, r.ch[i].payments, money_format_grouped(r.ch[i].received_fen, m1),
+               money_format_grouped(r.ch[i].reversed_fen, m2),
+               money_format_grouped(r.ch[i].deposits_fen, m3),
+               money_format_grouped(r.ch[i].refunded_fen, m4));
+    printf("  net %s yuan, cash %s yuan\n", money_format_grouped(r.net_fen, m1),
+           money_format_grouped(r.cash_fen, m2));
     return 0;
 }
 

@@ -114,6 +114,7 @@ static const struct cli_command commands[] = {
     { "credit", "show", cmd_credit_show, CMD_DB, "an account's credit ratings and their reasons" },
     { "deposit", "take", cmd_deposit_take, CMD_DB, "take a deposit (保证金)" },
     { "deposit", "list", cmd_deposit_list, CMD_DB, "deposits held, applied, refunded" },
+    { "deposit", "refund", cmd_deposit_refund, CMD_DB, "refund a held deposit (approved)" },
     { "deposit", "apply", cmd_deposit_apply, CMD_DB, "on closure: deposits pay the bills, the rest refunded" },
     { "deposit", "required", cmd_deposit_required, CMD_DB, "accounts whose grade needs a deposit" },
     { "ticket", "add", cmd_ticket_add, CMD_DB | CMD_KEYS, "accept (接单) a 95598 work order" },

@@ -429,6 +429,7 @@ int collect_credit_show(struct ctx *c, const char *account_no, credit_fn *fn, vo
 
 struct deposit_info {
     int64_t id, amount_fen, applied_fen, refunded_fen, payment_id;
+    int64_t held_fen; /* amount_fen - applied_fen - refunded_fen */
     const char *account_no, *channel, *ref, *reason, *taken_on, *taken_by, *status, *closed_on,
         *closed_by;
 };
@@ -436,7 +437,8 @@ typedef int deposit_fn(void *arg, const struct deposit_info *d);
 /**
  * Take a deposit of `amount_fen` on an open account by a cash `channel` (a ref required but for
  * the counter); held outside the ledger; audited. The same (channel, ref) for the same account
- * and amount again is a repeat (*repeat, nothing written); otherwise ERR_CONFLICT.
+ * and amount again is a repeat (*repeat, nothing written); otherwise ERR_CONFLICT, also when the
+ * acting cashier has closed today (日结).
  */
 int collect_deposit_take(struct ctx *c, const char *account_no, int64_t amount_fen,
                          const char *channel, const char *ref, const char *reason, int64_t *id,
@@ -445,6 +447,7 @@ struct deposit_query {
     const char *account_no, *status; /* NULL: any */
     int64_t after_id, limit;
 };
+/** Deposits in id order after `after_id`, within the caller's org scope. */
 int collect_deposit_list(struct ctx *c, const struct deposit_query *q, deposit_fn *fn, void *arg,
                          struct err *err);
 struct deposit_apply_result {
@@ -453,10 +456,32 @@ struct deposit_apply_result {
 /**
  * Apply an account's held deposits (on closure): they pay what it owes today (late fees
  * accrued to today included) through the ledger as 'deposit' credits, oldest deposit first;
- * the rest is to be refunded and the deposits are closed. Audited. ERR_CONFLICT: none held.
+ * the rest is refunded by each deposit's channel (a refund record; `ref`, the channel's
+ * reference, needed unless all such deposits were taken at the counter) and the deposits are
+ * closed. Audited. ERR_CONFLICT: none held, or the acting cashier has closed today.
  */
-int collect_deposit_apply(struct ctx *c, const char *account_no,
+int collect_deposit_apply(struct ctx *c, const char *account_no, const char *ref,
                           struct deposit_apply_result *r, struct err *err);
+/** Deposit `id`; ERR_NOT_FOUND "no deposit #id", also outside the caller's org scope. */
+int collect_deposit_get(struct ctx *c, int64_t id, deposit_fn *fn, void *arg, struct err *err);
+struct deposit_refund_in {
+    int64_t deposit_id;
+    int64_t amount_fen; /* more than 0, unless `all` */
+    bool all;           /* refund all that is held */
+    const char *reason, *approver; /* required; the approver is not the acting user */
+    const char *ref;               /* the channel's reference, required but for the counter */
+};
+/**
+ * Refund (退还) `amount_fen` of a held deposit before closure, by the deposit's channel: a
+ * refund record numbered TK… (*refund_id); the deposit stays held while some is left.
+ * Audited. ERR_INVALID: no reason or approver, self-approval, a bad amount or reference;
+ * ERR_CONFLICT: the deposit is not held, less is held, or the acting cashier has closed today.
+ * The caller checks that the approver may approve (auth_approve with collection:approve).
+ */
+int collect_deposit_refund(struct ctx *c, const struct deposit_refund_in *in, int64_t *refund_id,
+                           struct err *err);
+/** "TK" and the refund's id in ten digits, like a receipt number. */
+char *collect_refund_no(int64_t id, char buf[16]);
 struct deposit_due {
     const char *account_no, *customer, *period, *grade;
     int64_t score;

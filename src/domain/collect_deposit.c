@@ -2,9 +2,10 @@
  * Deposits (保证金) held for high-risk customers: taken by a cash channel and held outside the
  * ledger; applied on closure through the ledger as 'deposit' credits (ledger_post_credit) that
  * pay what the account owes today, the rest refunded. Which accounts need one comes from their
- * credit grade (credit_grade.deposit_required). Called by cmd_credit.c.
+ * credit grade (credit_grade.deposit_required); refunds in collect_deposit_refund.c. Called by
+ * cmd_credit.c and api_deposit.c.
  */
-#include "domain/collect.h"
+#include "domain/collect_int.h"
 
 #include "core/common.h"
 #include "core/money.h"
@@ -38,7 +39,8 @@ int collect_deposit_take(struct ctx *c, const char *account_no, int64_t amount_f
         return error(err, ERR_INVALID, "a reference has 1 to %d characters", LEDGER_REF_MAX);
     if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = ledger_account_find(c, account_no, &account_id, &closed, err)))
+    if ((ret = ledger_account_find(c, account_no, &account_id, &closed, err)) ||
+        (ret = collect_day_open(c, date_format(today, td), err)))
         goto out;
     if (closed) {
         ret = error(err, ERR_CONFLICT, "account %s is closed", account_no);
@@ -86,6 +88,27 @@ out:
     return store_end(c->db, ret, err);
 }
 
+void collect_deposit_read(struct store_stmt *st, struct deposit_info *d)
+{
+    *d = (struct deposit_info){
+        .id = store_col_i64(st, 0),
+        .account_no = store_col_text(st, 1),
+        .amount_fen = store_col_i64(st, 2),
+        .channel = store_col_text(st, 3),
+        .ref = store_col_null(st, 4) ? NULL : store_col_text(st, 4),
+        .reason = store_col_null(st, 5) ? NULL : store_col_text(st, 5),
+        .taken_on = store_col_text(st, 6),
+        .taken_by = store_col_text(st, 7),
+        .status = store_col_text(st, 8),
+        .applied_fen = store_col_i64(st, 9),
+        .refunded_fen = store_col_i64(st, 10),
+        .payment_id = store_col_i64(st, 11),
+        .closed_on = store_col_null(st, 12) ? NULL : store_col_text(st, 12),
+        .closed_by = store_col_null(st, 13) ? NULL : store_col_text(st, 13),
+    };
+    d->held_fen = d->amount_fen - d->applied_fen - d->refunded_fen;
+}
+
 int collect_deposit_list(struct ctx *c, const struct deposit_query *q, deposit_fn *fn, void *arg,
                          struct err *err)
 {
@@ -100,24 +123,11 @@ int collect_deposit_list(struct ctx *c, const struct deposit_query *q, deposit_f
     store_bind_text(st, 2, q->status);
     store_bind_i64(st, 3, q->after_id);
     store_bind_i64(st, 4, q->limit);
+    ctx_bind_scope(c, st, 5);
     int ret = 0;
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-        struct deposit_info d = {
-            .id = store_col_i64(st, 0),
-            .account_no = store_col_text(st, 1),
-            .amount_fen = store_col_i64(st, 2),
-            .channel = store_col_text(st, 3),
-            .ref = store_col_null(st, 4) ? NULL : store_col_text(st, 4),
-            .reason = store_col_null(st, 5) ? NULL : store_col_text(st, 5),
-            .taken_on = store_col_text(st, 6),
-            .taken_by = store_col_text(st, 7),
-            .status = store_col_text(st, 8),
-            .applied_fen = store_col_i64(st, 9),
-            .refunded_fen = store_col_i64(st, 10),
-            .payment_id = store_col_i64(st, 11),
-            .closed_on = store_col_null(st, 12) ? NULL : store_col_text(st, 12),
-            .closed_by = store_col_null(st, 13) ? NULL : store_col_text(st, 13),
-        };
+        struct deposit_info d;
+        collect_deposit_read(st, &d);
         ret = fn(arg, &d);
     }
     store_reset(st);
@@ -149,29 +159,35 @@ static int owed_today(struct ctx *c, int64_t account_id, struct date today, int6
     return ret < 0 ? ret : 0;
 }
 
-int collect_deposit_apply(struct ctx *c, const char *account_no,
+int collect_deposit_apply(struct ctx *c, const char *account_no, const char *ref,
                           struct deposit_apply_result *r, struct err *err)
 {
     struct {
         int64_t id, amount;
+        char channel[16];
     } held[64];
-    char td[DATE_BUF_SIZE], ref[32], m1[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE], detail[200];
+    char td[DATE_BUF_SIZE], pref[32], m1[MONEY_BUF_SIZE], m2[MONEY_BUF_SIZE], detail[200];
     struct date today;
     int64_t account_id, owed;
     bool closed;
     int n = 0, ret;
 
     memset(r, 0, sizeof(*r));
+    if (ref && (!*ref || strlen(ref) > LEDGER_REF_MAX))
+        return error(err, ERR_INVALID, "a reference has 1 to %d characters", LEDGER_REF_MAX),
+               err_field(err, "ref");
     if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
         return ret;
     date_format(today, td);
-    if ((ret = ledger_account_find(c, account_no, &account_id, &closed, err)))
+    if ((ret = ledger_account_find(c, account_no, &account_id, &closed, err)) ||
+        (ret = collect_day_open(c, td, err)))
         goto out;
     struct store_stmt *st = store_q(c->db, Q_COLLECT_DEPOSITS_HELD);
     store_bind_i64(st, 1, account_id);
     while (n < 64 && (ret = store_step(st, err)) == STORE_ROW) {
         held[n].id = store_col_i64(st, 0);
-        held[n++].amount = store_col_i64(st, 1);
+        held[n].amount = store_col_i64(st, 1);
+        snprintf(held[n++].channel, sizeof(held[0].channel), "%s", store_col_text(st, 2));
     }
     store_reset(st);
     if (ret < 0)
@@ -184,13 +200,22 @@ int collect_deposit_apply(struct ctx *c, const char *account_no,
     if ((ret = owed_today(c, account_id, today, &owed, err)))
         goto out;
     for (int i = 0; i < n; i++) {
-        int64_t apply = MIN(held[i].amount, MAX(owed, 0)), payment_id = 0;
+        int64_t apply = MIN(held[i].amount, MAX(owed, 0)), payment_id = 0, refund_id;
+        if (apply < held[i].amount && !ref && strcmp(held[i].channel, "counter")) {
+            ret = error(err, ERR_INVALID,
+                        "deposit #%" PRId64 " was taken by %s: refunding its unused %s yuan "
+                        "needs the %s reference (--ref)",
+                        held[i].id, held[i].channel, money_format(held[i].amount - apply, m1),
+                        held[i].channel);
+            err_field(err, "ref");
+            goto out;
+        }
         r->deposits++;
         r->held_fen += held[i].amount;
         if (apply > 0) {
             struct pay_result pr;
-            snprintf(ref, sizeof(ref), "DEP%" PRId64, held[i].id);
-            if ((ret = ledger_post_credit(c, account_id, apply, "deposit", ref, &pr, err)))
+            snprintf(pref, sizeof(pref), "DEP%" PRId64, held[i].id);
+            if ((ret = ledger_post_credit(c, account_id, apply, "deposit", pref, &pr, err)))
                 goto out;
             payment_id = pr.payment_id;
             owed = pr.balance_fen;
@@ -208,6 +233,11 @@ int collect_deposit_apply(struct ctx *c, const char *account_no,
         store_bind_text(st, 6, td);
         store_bind_text(st, 7, c->actor);
         if ((ret = store_exec(st, err)))
+            goto out;
+        struct refund_rec f = { held[i].id, held[i].amount - apply, held[i].channel,
+                                strcmp(held[i].channel, "counter") ? ref : NULL,
+                                "unused on closure", NULL, td };
+        if (f.amount_fen > 0 && (ret = collect_refund_record(c, &f, &refund_id, err)))
             goto out;
         r->refunded_fen += held[i].amount - apply;
     }

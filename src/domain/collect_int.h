@@ -1,6 +1,7 @@
 /*
  * Internal to the collection modules (collect_order.c, collect_disconnect.c,
- * collect_prepaid.c): an account's overdue arrears and supply state, opening and closing orders.
+ * collect_prepaid.c, collect_deposit*.c): an account's overdue arrears and supply state,
+ * opening and closing orders, deposit refunds.
  */
 #ifndef PMIS_COLLECT_INT_H
 #define PMIS_COLLECT_INT_H
@@ -37,5 +38,18 @@ int collect_order_open(struct ctx *c, const struct order_new *o, int64_t *id, st
 /** Set open order `id` to `status` (done / cancelled); ERR_CONFLICT if it is not open. */
 int collect_order_set_closed(struct ctx *c, int64_t id, const char *status, const char *note,
                              struct err *err);
+
+/** A row of COLLECT_DEPOSIT_COLS (q_collect.def). */
+void collect_deposit_read(struct store_stmt *st, struct deposit_info *d);
+
+struct refund_rec {
+    int64_t deposit_id, amount_fen;
+    const char *channel, *ref, *reason, *approver, *day;
+};
+/** Record a deposit refund paid (deposit_refund) in the caller's transaction; *id its id. */
+int collect_refund_record(struct ctx *c, const struct refund_rec *f, int64_t *id,
+                          struct err *err);
+/** ERR_CONFLICT when the acting cashier has closed `day` (日结): no more money moves on it. */
+int collect_day_open(struct ctx *c, const char *day, struct err *err);
 
 #endif

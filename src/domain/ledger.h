@@ -284,12 +284,13 @@ int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc *out, int 
                           struct err *err);
 
 struct ledger_problem {
-    const char *check;  /* "balance", "items", "receivable", "payment" */
+    const char *check;  /* "balance", "items", "receivable", "payment", "deposit" */
     const char *account_no;
     char detail[160];
 };
 struct ledger_verify_result {
-    int64_t accounts, entries, receivables, payments;
+    int64_t accounts, entries, receivables, payments, deposits;
+    int64_t held_fen; /* deposits (保证金) held, outside the ledger */
     int nproblems;
     struct ledger_problem problems[64];
 };
@@ -300,18 +301,21 @@ int ledger_verify(struct ctx *c, struct ledger_verify_result *r, struct err *err
 struct close_channel {
     char channel[16];
     int64_t payments, received_fen, reversed_fen;
+    int64_t deposits_fen, refunded_fen; /* deposits (保证金) taken and refunds paid */
 };
 struct close_result {
     bool already;  /* the day was closed before: the stored totals */
     int n;
     struct close_channel ch[8];
-    int64_t net_fen;
+    int64_t net_fen;  /* payments less reversals: what the ledger shows */
+    int64_t cash_fen; /* net_fen plus deposits taken less refunds paid: what was counted */
 };
 /**
  * Cashier daily close (日结) of `cashier` for `day`: totals by channel from the payments,
- * reconciled with the ledger (ERR_CORRUPT if they differ); each `counted` amount (the cash
- * the cashier counted per channel) must match each channel's net or ERR_CONFLICT names the difference and nothing is
- * closed. After closing, that cashier can post nothing more on that day.
+ * reconciled with the ledger (ERR_CORRUPT if they differ), and the deposits taken and refunds
+ * paid (held outside the ledger); each `counted` amount (the cash the cashier counted per
+ * channel) must match each channel's net plus deposits less refunds or ERR_CONFLICT names the
+ * difference and nothing is closed. After closing, that cashier can post nothing more on that day.
  */
 struct close_count {
     const char *channel;

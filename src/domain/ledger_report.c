@@ -155,7 +155,8 @@ static int collect(struct ctx *c, enum query_id q, const char *check, struct led
                    struct err *err)
 {
     struct store_stmt *st = store_q(c->db, q);
-    char a[MONEY_BUF_SIZE], b[MONEY_BUF_SIZE], d[MONEY_BUF_SIZE], e[MONEY_BUF_SIZE];
+    char a[MONEY_BUF_SIZE], b[MONEY_BUF_SIZE], d[MONEY_BUF_SIZE], e[MONEY_BUF_SIZE],
+        f[MONEY_BUF_SIZE];
     int ret;
     ctx_bind_scope(c, st, 1);
     while ((ret = store_step(st, err)) == STORE_ROW) {
@@ -178,6 +179,14 @@ static int collect(struct ctx *c, enum query_id q, const char *check, struct led
                      store_col_i64(st, 1), money_format(store_col_i64(st, 2), a),
                      money_format(store_col_i64(st, 3), b), money_format(store_col_i64(st, 4), d),
                      money_format(store_col_i64(st, 5), e));
+        else if (q == Q_LEDGER_VERIFY_DEPOSITS)
+            snprintf(p->detail, sizeof(p->detail),
+                     "deposit #%" PRId64 " of %s (%s): applied %s (payment %s), refunded %s "
+                     "(refunds %s)",
+                     store_col_i64(st, 1), money_format(store_col_i64(st, 2), a),
+                     ctx_col_text(c, st, 7), money_format(store_col_i64(st, 3), b),
+                     money_format(store_col_i64(st, 6), d), money_format(store_col_i64(st, 4), e),
+                     money_format(store_col_i64(st, 5), f));
         else {
             char rn[16];
             snprintf(p->detail, sizeof(p->detail),
@@ -204,11 +213,14 @@ int ledger_verify(struct ctx *c, struct ledger_verify_result *r, struct err *err
     r->entries = store_col_i64(st, 1);
     r->receivables = store_col_i64(st, 2);
     r->payments = store_col_i64(st, 3);
+    r->deposits = store_col_i64(st, 4);
+    r->held_fen = store_col_i64(st, 5);
     store_reset(st);
     if ((ret = collect(c, Q_LEDGER_VERIFY_BALANCE, "balance", r, err)) ||
         (ret = collect(c, Q_LEDGER_VERIFY_ITEMS, "items", r, err)) ||
         (ret = collect(c, Q_LEDGER_VERIFY_RECEIVABLES, "receivable", r, err)) ||
-        (ret = collect(c, Q_LEDGER_VERIFY_PAYMENTS, "payment", r, err)))
+        (ret = collect(c, Q_LEDGER_VERIFY_PAYMENTS, "payment", r, err)) ||
+        (ret = collect(c, Q_LEDGER_VERIFY_DEPOSITS, "deposit", r, err)))
         goto out;
 out:
     return store_end(c->db, ret, err);
@@ -222,7 +234,7 @@ static int read_close(struct ctx *c, enum query_id q, const char *cashier, const
     struct store_stmt *st = store_q(c->db, q);
     int ret;
     r->n = 0;
-    r->net_fen = 0;
+    r->net_fen = r->cash_fen = 0;
     store_bind_text(st, 1, cashier);
     store_bind_text(st, 2, day);
     while ((ret = store_step(st, err)) == STORE_ROW) {
@@ -234,7 +246,10 @@ static int read_close(struct ctx *c, enum query_id q, const char *cashier, const
         x->payments = store_col_i64(st, 1);
         x->received_fen = store_col_i64(st, 2);
         x->reversed_fen = store_col_i64(st, 3);
+        x->deposits_fen = store_col_i64(st, 4);
+        x->refunded_fen = store_col_i64(st, 5);
         r->net_fen += x->received_fen - x->reversed_fen;
+        r->cash_fen += x->received_fen - x->reversed_fen + x->deposits_fen - x->refunded_fen;
     }
     store_reset(st);
     return ret < 0 ? ret : 0;
@@ -251,6 +266,8 @@ static int insert_close(struct ctx *c, const char *cashier, const char *day, con
     store_bind_i64(st, 5, x ? x->received_fen : 0);
     store_bind_i64(st, 6, x ? x->reversed_fen : 0);
     store_bind_i64(st, 7, ctx_now(c));
+    store_bind_i64(st, 8, x ? x->deposits_fen : 0);
+    store_bind_i64(st, 9, x ? x->refunded_fen : 0);
     return store_exec(st, err);
 }
 
@@ -308,7 +325,8 @@ int ledger_close(struct ctx *c, const char *cashier, struct date day,
         int64_t net = 0;
         for (int j = 0; j < r->n; j++)
             if (!strcmp(r->ch[j].channel, counted[i].channel))
-                net = r->ch[j].received_fen - r->ch[j].reversed_fen;
+                net = r->ch[j].received_fen - r->ch[j].reversed_fen + r->ch[j].deposits_fen -
+                      r->ch[j].refunded_fen;
         if (net != counted[i].fen) {
             ret = error(err, ERR_CONFLICT,
                         "%s counted %s yuan by %s on %s but the payments come to %s: find the "

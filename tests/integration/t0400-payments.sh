@@ -53,7 +53,7 @@ check "five receivables" test "$(sql "SELECT COUNT(*) FROM receivable")" = 5
 check "R1 owes 10,000.00" test "$(balance $R1)" = "10000.00"
 check "R4 owes 100.00" test "$(balance $R4)" = "100.00"
 expect_ok "ledger verify" ledger verify
-check "verify counts the accounts" out_has "5 accounts, 5 entries, 5 receivables, 0 payments checked: ok"
+check "verify counts the accounts" out_has "5 accounts, 5 entries, 5 receivables, 0 payments, 0 deposits checked: ok"
 
 # ---- bad input: refused, named, nothing changes ----
 digest=$(db_digest)
@@ -130,7 +130,7 @@ check "with the approver and reason" out_has "SK0000000002 150.00 yuan, approved
 expect_fail "a count that does not match" 67 "counted 20000.00 yuan by counter on 2025-01-10 but the payments come to 10420.00" payment close counter=20000
 expect_fail "a count for an unknown channel" 65 "unknown payment channel 'cash'" payment close cash=1
 expect_ok "close with the right count" --json payment close counter=10420.00 wechat=10160.00
-check "totals by channel" out_has '"channels":\[\{"channel":"bank","payments":0,"received":"0.00","reversed":"150.00"\},\{"channel":"counter","payments":2,"received":"10540.00","reversed":"120.00"\},\{"channel":"wechat","payments":1,"received":"10160.00","reversed":"0.00"\}\],"net":"20430.00"'
+check "totals by channel" out_has '"channels":\[\{"channel":"bank","payments":0,"received":"0.00","reversed":"150.00","deposits":"0.00","refunded":"0.00"\},\{"channel":"counter","payments":2,"received":"10540.00","reversed":"120.00","deposits":"0.00","refunded":"0.00"\},\{"channel":"wechat","payments":1,"received":"10160.00","reversed":"0.00","deposits":"0.00","refunded":"0.00"\}\],"net":"20430.00","cash":"20430.00"'
 expect_fail "no more payments that day" 67 "cashier tester has closed 2025-01-10" pay $R4 1
 expect_ok "another cashier may" --as alice pay $R5 1
 expect_ok "closing again shows the stored totals" payment close

@@ -222,11 +222,15 @@ expect_fail "the reference for another amount" 67 "bank reference 'DEP-1' was al
 expect_ok "required now" --json deposit required
 check "R1 and C2" test "$(grep -o '"account":"[0-9]*"' "$T/out" | tr '\n' ' ')" = "\"account\":\"$R1\" \"account\":\"$C2\" "
 check "the deposit is not on R4's ledger" test "$(balance $R4)" = "94.70"
-expect_ok "apply it on closure" --json deposit apply $R4
+digest=$(db_digest)
+expect_fail "applying it without the bank reference for the refund" 65 "deposit #1 was taken by bank: refunding its unused 5.30 yuan needs the bank reference \\(--ref\\)" deposit apply $R4
+check "nothing changed" test "$(db_digest)" = "$digest"
+expect_ok "apply it on closure" --json deposit apply $R4 --ref TK-1
 check "94.70 pays everything, 5.30 to refund" out_is "{\"account\":\"$R4\",\"deposits\":1,\"held\":\"100.00\",\"applied\":\"94.70\",\"refund\":\"5.30\",\"balance\":\"0.00\"}"
 check "R4 owes nothing" test "$(balance $R4)" = "0.00"
 expect_ok "the deposit" --json deposit list --account $R4
-check "applied, the rest refunded" out_has '"status":"applied","applied":"94.70","refunded":"5.30","closed_on":"2025-01-31"'
+check "applied, the rest refunded" out_has '"status":"applied","applied":"94.70","refunded":"5.30","held":"0.00","closed_on":"2025-01-31"'
+check "the refund recorded by bank" test "$(sql "SELECT amount_fen, channel, ref, reason FROM deposit_refund WHERE deposit_id = 1")" = "530|bank|TK-1|unused on closure"
 expect_ok "R4's ledger" --json ledger show $R4
 check "a deposit credit" out_has '"kind":"deposit","bill":null,"receipt":"SK[0-9]+","debit":"0.00","credit":"94.70","balance":"0.00"'
 expect_fail "applying again" 67 "holds no deposit" deposit apply $R4
