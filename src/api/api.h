@@ -254,7 +254,10 @@ route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_order_done, api_order_final_notice, api_account_credit;
 route_fn api_fee_policy_list, api_fee_policy_add, api_disconnect_policy_list,
     api_disconnect_policy_add, api_order_cancel, api_prepaid_check, api_prepaid_thresholds,
-    api_prepaid_threshold_set, api_credit_rate; /* api_collect_admin.c */
+    api_prepaid_threshold_set, api_prepaid_threshold_remove, api_credit_rate;
+/* api_collect_admin.c */
+route_fn api_deposit_take, api_deposit_list, api_deposit_required, api_deposit_refund,
+    api_deposit_apply; /* api_deposit.c */
 route_fn api_tariff_simulate; /* api_tariff_sim.c */
 route_fn api_remind_schedule, api_remind_schedule_set, api_remind_schedule_remove,
     api_remind_templates, api_remind_template_set, api_account_reminders;

@@ -236,6 +236,28 @@ int api_prepaid_thresholds(struct api_req *r)
     return threshold_reply(r);
 }
 
+/* Path parameter {days} if a whole number 1..3650 (else no such step or threshold). */
+static bool days_param(struct api_req *r, int64_t *days)
+{
+    const char *s = api_param(r, "days");
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    *days = v;
+    return *s && !*end && v >= 1 && v <= 3650;
+}
+
+/* DELETE: remove the threshold of {days} days left; the thresholds after it */
+int api_prepaid_threshold_remove(struct api_req *r)
+{
+    int64_t days;
+    int rc;
+    if (!days_param(r, &days))
+        return error(&r->err, ERR_NOT_FOUND, "no prepaid threshold '%s'", api_param(r, "days"));
+    if ((rc = collect_threshold_remove(&r->ctx, days, &r->err)))
+        return rc;
+    return threshold_reply(r);
+}
+
 /* POST {"days_left", "channel"}: add or change a threshold; the thresholds after it */
 int api_prepaid_threshold_set(struct api_req *r)
 {
@@ -337,12 +359,10 @@ int api_remind_schedule_set(struct api_req *r)
 /* DELETE /api/v1/reminders/schedule/{days}: the schedule after the step is removed */
 int api_remind_schedule_remove(struct api_req *r)
 {
-    const char *s = api_param(r, "days");
-    char *end;
-    long long days = strtoll(s, &end, 10);
+    int64_t days;
     int rc;
-    if (!*s || *end || days < 1 || days > 3650)
-        return error(&r->err, ERR_NOT_FOUND, "no reminder step '%s'", s);
+    if (!days_param(r, &days))
+        return error(&r->err, ERR_NOT_FOUND, "no reminder step '%s'", api_param(r, "days"));
     if ((rc = collect_step_remove(&r->ctx, days, &r->err)))
         return rc;
     return schedule_reply(r);
