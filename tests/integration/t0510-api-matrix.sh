@@ -9,6 +9,8 @@
 # (body_for); a reversal and a waiver are approved by u_approver, a manager, with a password,
 # and each role reverses its own payment (a receipt reverses once). Bill runs are per org (HZ,
 # NB) so a run is an object of one subtree; review decisions go to unissued bills of 2025-06.
+# Deposits: each role refunds its own (approved by u_approver) and the appliers apply their own
+# account's; they come before the cashier's close in routes.def (a closed day moves no cash).
 # Collections: accounts 100000000002..05 of HZ carry an open disconnection order each, one per
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
 # Routes flagged R_WHOLE_TREE (reminders run, late-fee and disconnection policies, the reminder
@@ -218,6 +220,19 @@ receipt() { "$PMIS" --json pay "$1" 1.00 | jq -r .receipt; }
 rcpt_other=$(receipt 100000000101)
 for r in $roles; do echo "$(receipt 100000000001)" >"$T/$r.rcpt"; done
 rcpt_own=$(cat "$T/auditor.rcpt")
+# deposits (保证金): one of the own subtree per role for it to refund, one of NB; accounts 08 and
+# 09 of HZ hold one each for the roles that apply deposits on closure (administrator, manager)
+deposit() { "$PMIS" --json deposit take "$1" 1.00 | jq -r .deposit; }
+for r in $roles; do deposit 100000000001 >"$T/$r.dep"; done
+dep_other=$(deposit 100000000101)
+k=8
+for r in administrator manager; do
+    "$PMIS" account add 1000000000 --account-no 10000000000$k --tariff BJ-RES --cycle-day 15 \
+        --opened 2024-01-05 >/dev/null && deposit 10000000000$k >/dev/null &&
+        echo 10000000000$k >"$T/$r.depacct"
+    k=$((k + 1))
+done
+check "deposits held in each subtree" test "$dep_other" -gt 0 -a "$(cat "$T/manager.depacct")" = 100000000009
 check "issued bills with late fees, payments in each subtree" \
     test -n "$billno_own" -a "$rcpt_other" != null -a "$rcpt_own" != null \
     -a "$(sql "SELECT MIN(fee_fen) FROM receivable")" -gt 100
@@ -254,6 +269,8 @@ path_for() {
     /api/v1/payments/*/reverse) id=$(cat "$T/$cur_role.rcpt") other=$rcpt_other ;;
     /api/v1/payments/*) id=$rcpt_own other=$rcpt_other ;;
     /api/v1/accounts/*/disconnect) id=$(cat "$T/$cur_role.acct") other=100000000101 ;;
+    /api/v1/accounts/*/deposits/apply) id=$(cat "$T/$cur_role.depacct" 2>/dev/null || echo 100000000001) other=100000000101 ;;
+    /api/v1/deposits/*/refund) id=$(cat "$T/$cur_role.dep") other=$dep_other ;;
     /api/v1/accounts/*) id=100000000001 other=100000000101 ;;
     /api/v1/orders/*/cancel) id=$(acct_order "$(cat "$T/$cur_role.acct")") other=$order_other
         [ -n "$id" ] || id=$(cat "$T/$cur_role.order") ;;
@@ -304,7 +321,9 @@ call() {
     body=""
     case "$1 $2" in
     "POST /api/v1/payments") body="{\"account\":\"$acct\",\"amount\":\"1.00\"}" ;;
-    "POST /api/v1/payments/"*/reverse) body="{$approval}" ;;
+    "POST /api/v1/payments/"*/reverse | "POST /api/v1/deposits/"*/refund) body="{$approval}" ;;
+    "POST /api/v1/deposits") body="{\"account\":\"$acct\",\"amount\":\"1.00\"}" ;;
+    "POST /api/v1/accounts/"*/deposits/apply) body='{}' ;;
     "POST /api/v1/cashier/close" | "POST /api/v1/fees/accrue") body="{}" ;;
     "POST /api/v1/fees/waive") body="{\"bill\":\"$billno\",\"amount\":\"0.01\",$approval}" ;;
     "POST /api/v1/tariffs") body=$(cat "$PMIS_TOP/data/tariffs/beijing-resident.json") ;;
@@ -398,6 +417,7 @@ while read -r method pattern perm flags; do
     case "$pattern" in *"{id}"*) sided=1 ;; esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
+    "POST /api/v1/deposits") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
     "POST /api/v1/applications") sided=1 ;;
@@ -417,6 +437,7 @@ while read -r method pattern perm flags; do
     esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/bills/{id}/adjust") ok_status=201 ;;
+    "POST /api/v1/deposits") ok_status=201 ;;
     esac
     # no session, expired session
     for who in none expired; do
