@@ -16,7 +16,7 @@ CREATE TABLE deposit_refund (
     refunded_at BIGINT NOT NULL,
     refunded_by TEXT NOT NULL
 );
-CREATE UNIQUE INDEX deposit_refund_deposit ON deposit_refund (deposit_id);
+CREATE INDEX deposit_refund_deposit ON deposit_refund (deposit_id);
 CREATE INDEX deposit_refund_cashier ON deposit_refund (refunded_by, refunded_on);
 CREATE INDEX deposit_cashier ON deposit (taken_by, taken_on);
 

@@ -32,7 +32,7 @@ setup() {
 setup || { not_ok "set up customers, meters, readings and November's bills"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
 balance() { "$PMIS" --json ledger show "$1" | sed 's/.*"balance":"\([-0-9.]*\)".*/\1/'; }
 export PMIS_NOW=2024-12-10T02:00:00Z
-ME=${USER:-$(id -un)}
+ME=$PMIS_AS
 
 # ---- A3 pays and closes: a closed account takes no deposit ----
 expect_ok "A3 pays its 10.00" pay $A3 10
