@@ -180,7 +180,10 @@ export default {
       count: '笔数',
       received: '收款',
       reversedAmt: '冲正',
+      depositsAmt: '收保证金',
+      refundedAmt: '退保证金',
       net: '净收款',
+      cash: '应有现金（含保证金）',
       alreadyClosed: '今日已日结，显示的是日结结果',
     },
     coll: {
@@ -398,7 +401,10 @@ export default {
       count: 'Payments',
       received: 'Received',
       reversedAmt: 'Reversed',
+      depositsAmt: 'Deposits taken',
+      refundedAmt: 'Deposits refunded',
       net: 'Net received',
+      cash: 'Cash incl. deposits',
       alreadyClosed: 'already closed today: these are the close figures',
     },
     coll: {

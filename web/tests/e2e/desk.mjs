@@ -157,7 +157,7 @@ try {
       await page.locator('[data-test=close-submit]').click()
       await page.locator('[data-test=close-result]').waitFor()
       const t = await text(page, '[data-test=close-result]')
-      assert(t.includes('¥50.00') && t.includes('柜台'), `counter received and reversed: ${t}`)
+      assert(t.includes('¥50.00') && t.includes('柜台') && t.includes('收保证金'), `counter received and reversed, deposit columns: ${t}`)
       await shot(page, 'cash-close-zh')
     })
     await step(page, 'billing: approve the review item and release the run', async () => {
