@@ -142,9 +142,9 @@ int cmd_ledger_verify(struct cli *cli, int argc, char **argv)
                    r.problems[i].detail);
         char h[MONEY_BUF_SIZE];
         printf("%" PRId64 " accounts, %" PRId64 " entries, %" PRId64 " receivables, %" PRId64
-               " payments, %" PRId64 " deposits checked: %s; %s yuan of deposits held\n",
+               " payments, %" PRId64 " deposits (%s yuan held) checked: %s\n",
                r.accounts, r.entries, r.receivables, r.payments, r.deposits,
-               r.nproblems ? "PROBLEMS FOUND" : "ok", money_format_grouped(r.held_fen, h));
+               money_format_grouped(r.held_fen, h), r.nproblems ? "PROBLEMS FOUND" : "ok");
     }
     if (r.nproblems)
         return error(&cli->err, ERR_CORRUPT, "the ledger has %d problem(s)", r.nproblems);

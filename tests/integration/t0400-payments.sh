@@ -53,7 +53,7 @@ check "five receivables" test "$(sql "SELECT COUNT(*) FROM receivable")" = 5
 check "R1 owes 10,000.00" test "$(balance $R1)" = "10000.00"
 check "R4 owes 100.00" test "$(balance $R4)" = "100.00"
 expect_ok "ledger verify" ledger verify
-check "verify counts the accounts" out_has "5 accounts, 5 entries, 5 receivables, 0 payments, 0 deposits checked: ok"
+check "verify counts the accounts" out_has "5 accounts, 5 entries, 5 receivables, 0 payments, 0 deposits \\(0.00 yuan held\\) checked: ok"
 
 # ---- bad input: refused, named, nothing changes ----
 digest=$(db_digest)
