@@ -12,7 +12,6 @@
 #include "domain/collect.h"
 
 #include <inttypes.h>
-#include <string.h>
 
 static json_t *deposit_json(const struct deposit_info *d)
 {
@@ -59,16 +58,10 @@ int api_deposit_take(struct api_req *r)
         (rc = api_body_str(r, "ref", false, &ref)) ||
         (rc = api_body_str(r, "reason", false, &reason)))
         return rc;
-    if ((rc = collect_deposit_take(&r->ctx, account, fen, channel ? channel : "counter", ref,
-                                   reason, &id, &repeat, &r->err))) {
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, strstr(r->err.msg, "channel") ? "channel"
-                               : strstr(r->err.msg, "ref")   ? "ref"
-                                                             : "amount");
-        return rc;
-    }
     json_t *o = NULL;
-    if ((rc = collect_deposit_get(&r->ctx, id, deposit_one, &o, &r->err)))
+    if ((rc = collect_deposit_take(&r->ctx, account, fen, channel ? channel : "counter", ref,
+                                   reason, &id, &repeat, &r->err)) ||
+        (rc = collect_deposit_get(&r->ctx, id, deposit_one, &o, &r->err)))
         return rc;
     json_object_set_new(o, "repeat", json_boolean(repeat));
     return api_reply(r, repeat ? 200 : 201, o);
@@ -86,8 +79,6 @@ int api_deposit_list(struct api_req *r)
     json_t *items = json_array();
     if ((rc = collect_deposit_list(&r->ctx, &q, deposit_item, items, &r->err))) {
         json_decref(items);
-        if (rc == ERR_INVALID && !r->err.field[0])
-            err_field(&r->err, "status");
         return rc;
     }
     size_t n = json_array_size(items);

@@ -29,14 +29,18 @@ int collect_deposit_take(struct ctx *c, const char *account_no, int64_t amount_f
     *repeat = false;
     if (amount_fen <= 0)
         return error(err, ERR_INVALID, "a deposit must be more than 0.00 yuan, not %s",
-                     money_format(amount_fen, m));
+                     money_format(amount_fen, m)),
+               err_field(err, "amount");
     if (!ledger_channel_is_cash(channel))
         return error(err, ERR_INVALID, "unknown payment channel '%s' (one of %s)",
-                     channel ? channel : "", LEDGER_CASH_CHANNELS);
+                     channel ? channel : "", LEDGER_CASH_CHANNELS),
+               err_field(err, "channel");
     if (!ref && strcmp(channel, "counter"))
-        return error(err, ERR_INVALID, "a %s deposit needs its reference (--ref)", channel);
+        return error(err, ERR_INVALID, "a %s deposit needs its reference (--ref)", channel),
+               err_field(err, "ref");
     if (ref && (!*ref || strlen(ref) > LEDGER_REF_MAX))
-        return error(err, ERR_INVALID, "a reference has 1 to %d characters", LEDGER_REF_MAX);
+        return error(err, ERR_INVALID, "a reference has 1 to %d characters", LEDGER_REF_MAX),
+               err_field(err, "ref");
     if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
         return ret;
     if ((ret = ledger_account_find(c, account_no, &account_id, &closed, err)) ||
@@ -115,9 +119,11 @@ int collect_deposit_list(struct ctx *c, const struct deposit_query *q, deposit_f
     if (q->status && strcmp(q->status, "held") && strcmp(q->status, "applied") &&
         strcmp(q->status, "refunded"))
         return error(err, ERR_INVALID, "status is held, applied or refunded, not '%s'",
-                     q->status);
+                     q->status),
+               err_field(err, "status");
     if (q->limit < 1 || q->limit > 10000)
-        return error(err, ERR_INVALID, "a page has 1 to 10000 deposits, not %" PRId64, q->limit);
+        return error(err, ERR_INVALID, "a page has 1 to 10000 deposits, not %" PRId64, q->limit),
+               err_field(err, "limit");
     struct store_stmt *st = store_q(c->db, Q_COLLECT_DEPOSITS);
     store_bind_text(st, 1, q->account_no);
     store_bind_text(st, 2, q->status);

@@ -220,19 +220,19 @@ receipt() { "$PMIS" --json pay "$1" 1.00 | jq -r .receipt; }
 rcpt_other=$(receipt 100000000101)
 for r in $roles; do echo "$(receipt 100000000001)" >"$T/$r.rcpt"; done
 rcpt_own=$(cat "$T/auditor.rcpt")
-# deposits (保证金): one of the own subtree per role for it to refund, one of NB; accounts 08 and
-# 09 of HZ hold one each for the roles that apply deposits on closure (administrator, manager)
+# deposits (保证金): one of the own subtree per role for it to refund, one of NB; accounts 90 and
+# 91 of HZ hold one each for the roles that apply deposits on closure (administrator, manager)
 deposit() { "$PMIS" --json deposit take "$1" 1.00 | jq -r .deposit; }
 for r in $roles; do deposit 100000000001 >"$T/$r.dep"; done
 dep_other=$(deposit 100000000101)
-k=8
+k=90
 for r in administrator manager; do
-    "$PMIS" account add 1000000000 --account-no 10000000000$k --tariff BJ-RES --cycle-day 15 \
-        --opened 2024-01-05 >/dev/null && deposit 10000000000$k >/dev/null &&
-        echo 10000000000$k >"$T/$r.depacct"
+    "$PMIS" account add 1000000000 --account-no 1000000000$k --tariff BJ-RES --cycle-day 15 \
+        --opened 2024-01-05 >/dev/null && deposit 1000000000$k >/dev/null &&
+        echo 1000000000$k >"$T/$r.depacct"
     k=$((k + 1))
 done
-check "deposits held in each subtree" test "$dep_other" -gt 0 -a "$(cat "$T/manager.depacct")" = 100000000009
+check "deposits held in each subtree" test "$dep_other" -gt 0 -a "$(cat "$T/manager.depacct")" = 100000000091
 check "issued bills with late fees, payments in each subtree" \
     test -n "$billno_own" -a "$rcpt_other" != null -a "$rcpt_own" != null \
     -a "$(sql "SELECT MIN(fee_fen) FROM receivable")" -gt 100
