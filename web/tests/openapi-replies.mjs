@@ -193,6 +193,13 @@ await check('POST', '/api/v1/fees/accrue', {}, 200)
 const hosp = await check('GET', `/api/v1/accounts/${process.env.HOSP_ACCT}/ledger`)
 const feeBill = hosp?.open?.find((o) => o.late_fee_owed !== '0.00')?.bill
 await check('POST', '/api/v1/fees/waive', { bill: feeBill, amount: '0.01', reason: '接口校验', ...approver }, 200)
+// deposits (保证金) before the cash day closes (a closed day moves no deposit): one taken, a cent
+// refunded with zhuguan's approval, the other cent applied to the account's bills
+const dep = await check('POST', '/api/v1/deposits', { account: acct, amount: '0.02', reason: '接口校验' }, 201)
+await check('GET', '/api/v1/deposits')
+await check('GET', '/api/v1/deposits/required')
+await check('POST', `/api/v1/deposits/${dep?.id}/refund`, { amount: '0.01', reason: '接口校验', ...approver }, 200)
+await check('POST', `/api/v1/accounts/${acct}/deposits/apply`, {}, 200)
 await check('POST', '/api/v1/cashier/close', {}, 200)
 // collections' versioned data and jobs: new versions far ahead, a step set and removed again
 await check('POST', '/api/v1/fees/policies', {
@@ -203,6 +210,7 @@ await check('POST', '/api/v1/reminders/schedule', { days_after_due: 45, channel:
 await check('DELETE', '/api/v1/reminders/schedule/45', undefined, 200)
 await check('POST', '/api/v1/reminders/templates', { kind: 'reminder', channel: 'sms', lang: 'en', body: 'Dear {customer}, {amount} is due.' }, 200)
 await check('POST', '/api/v1/prepaid/thresholds', { days_left: 4, channel: 'sms' }, 200)
+await check('DELETE', '/api/v1/prepaid/thresholds/4', undefined, 200)
 await check('POST', '/api/v1/prepaid/check', {}, 200)
 await check('POST', '/api/v1/credit/rate', {}, 200)
 await check('POST', '/api/v1/tariffs/quote', { tariff: accts?.items?.[0]?.tariff_code, period: '2025-05', kwh: '100' }, 200)
