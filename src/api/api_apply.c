@@ -222,13 +222,10 @@ int api_apply_complete(struct api_req *r)
 /* One page of the run's applications (by id); the run itself always covers every open one. */
 static int sla_item(void *arg, const struct application *a, bool esc_total, bool esc_stage)
 {
-    struct api_run_page *p = arg;
-    if (!api_run_page_take(p, a->id))
-        return 0; /* the run goes on: it records every clock */
     json_t *j = api_application_json(a, api_time_utc, NULL);
     json_object_set_new(j, "escalated_total", json_boolean(esc_total));
     json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
-    json_array_append_new(p->items, j);
+    json_array_append_new(arg, j);
     return 0;
 }
 
@@ -241,23 +238,24 @@ static int sla_item(void *arg, const struct application *a, bool esc_total, bool
 int api_apply_sla(struct api_req *r)
 {
     struct apply_sla_totals t;
-    struct api_run_page p;
+    struct sla_page p;
     int64_t now = ctx_now(&r->ctx);
     bool all;
     int rc;
-    if ((rc = api_run_page_body(r, &all, &p)))
+    if ((rc = api_sla_page_body(r, &all, &p)))
         return rc;
-    if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, &p, &t, &r->err))) {
-        json_decref(p.items);
+    json_t *items = json_array();
+    if ((rc = apply_sla_run(&r->ctx, now, all, &p, sla_item, items, &t, &r->err))) {
+        json_decref(items);
         return rc;
     }
-    json_t *next = api_run_page_next(&p, "id");
+    json_t *next = api_sla_page_next(&p);
     return api_reply(r, 200,
                      json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "at",
                                api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",
                                (json_int_t)t.ok, "warning", (json_int_t)t.warning, "breached",
                                (json_int_t)t.breached, "paused", (json_int_t)t.paused, "warned",
                                (json_int_t)t.warned, "newly_breached", (json_int_t)t.newly_breached,
-                               "escalated", (json_int_t)t.escalated, "applications", p.items,
+                               "escalated", (json_int_t)t.escalated, "applications", items,
                                "next", next));
 }

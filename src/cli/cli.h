@@ -60,6 +60,11 @@ struct opt_spec {
 /** The whole number `val` of option --`name` (as OPT_INT reads it); ERR_USAGE naming it. */
 int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out);
 
+/** --after and --limit of an SLA run's listing (ticket sla, apply sla) as a checked cursor;
+ *  ERR_USAGE naming the option (cmd_ticket_sla.c). */
+struct sla_page;
+int cli_sla_page(struct cli *cli, int64_t after, int64_t limit, struct sla_page *p);
+
 /**
  * Parse --name VALUE, --name=VALUE and --flag from argv, leaving the positional arguments in
  * argv[0..*argc). `npos_min`/`npos_max` bound how many positionals are allowed. On --help

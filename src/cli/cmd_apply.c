@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/apply.h"
+#include "domain/sla.h"
 
 static int parse_id(struct cli *cli, const char *s, int64_t *id)
 {
@@ -145,24 +146,30 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
 {
     const char *at_s = NULL, *date = NULL;
     bool all = false;
+    int64_t after = 0, limit = SLA_PAGE_DEFAULT;
     const struct opt_spec specs[] = {
         { "all", OPT_BOOL, &all, NULL, "list every open application (default: warnings, breaches)" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
+        { "after", OPT_INT, &after, "ID", "list the applications after this one (the last 'next')" },
+        { "limit", OPT_INT, &limit, "N", "list at most N applications (1..1000, default 100)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA run of the open applications: the "
-                 "end-to-end and current-stage clocks in\nwarning (the kind's share of its working "
-                 "days used) or breached record it once,\nand a breach is escalated into the "
-                 "supervisor's queue (pmis ticket escalations) once.";
+    cli->usage = "[--at TIME | --date DATE] [--all] [--after ID] [--limit N]\n\nThe SLA run of the "
+                 "open applications: the end-to-end and current-stage clocks in\nwarning (the kind's "
+                 "share of its working days used) or breached record it once,\nand a breach is "
+                 "escalated into the supervisor's queue (pmis ticket escalations) once.\nThe "
+                 "applications are listed a page at a time by id, with 'next' (the --after of the\n"
+                 "following page); every page is a whole run.";
     struct apply_sla_totals tot;
+    struct sla_page page;
     struct out o;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc || (rc = out_init(cli, &o)))
+    if (rc || (rc = cli_sla_page(cli, after, limit, &page)) || (rc = out_init(cli, &o)))
         return rc;
     if ((rc = out_parse_at(cli, &o, at_s, date, &at)) ||
-        (rc = apply_sla_run(&cli->ctx, at, all, sla_row, &o, &tot, &cli->err)))
+        (rc = apply_sla_run(&cli->ctx, at, all, &page, sla_row, &o, &tot, &cli->err)))
         goto out;
     if (cli->json) {
         json_t *j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "at", jwhen(&o, at),
@@ -173,6 +180,7 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
                               (json_int_t)tot.newly_breached, "escalated",
                               (json_int_t)tot.escalated);
         json_object_set(j, "rows", o.items);
+        json_object_set_new(j, "next", api_sla_page_next(&page));
         cli_json_out(j);
     } else {
         printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64
@@ -180,6 +188,8 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
                " breaches; %" PRId64 " escalated\n",
                tot.clocks, tot.ok, tot.warning, tot.breached, tot.paused, tot.warned,
                tot.newly_breached, tot.escalated);
+        if (page.next)
+            printf("next: --after %" PRId64 "\n", page.next);
     }
 out:
     out_release(&o);

@@ -142,13 +142,15 @@ typedef int apply_sla_fn(void *arg, const struct application *a, bool esc_total,
  * a breached clock is escalated into the supervisor's queue (ticket_escalation, metric
  * apply_total or apply_stage) once, with an event in the application's history and an audit
  * row; a second run at the same or a later instant records and escalates nothing new. `fn`
- * (may be NULL) gets the applications with a clock in warning or breached, or with `all` every
- * open one. Counts in *tot. One transaction; a run that records something appends one audit
+ * (may be NULL) gets one page (`page`, required with `fn`, checked as sla_page_check: ERR_INVALID
+ * naming the field) of the applications with a clock in warning or breached, or with `all` every
+ * open one, by id; page->next is the cursor of the following page (0 on the last). Every page is
+ * a whole run. Counts in *tot. One transaction; a run that records something appends one audit
  * row "application.sla_run" with the counts. A clock that ends late between runs (a stage
  * advanced, the application completed) records its breach as it ends (apply.c, apply_done.c).
  */
-int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *arg,
-                  struct apply_sla_totals *tot, struct err *err);
+int apply_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, apply_sla_fn *fn,
+                  void *arg, struct apply_sla_totals *tot, struct err *err);
 
 /**
  * Note a step of the supervisor's queue on an application (its history and an audit row
