@@ -291,6 +291,15 @@ int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *w
  *  shape for the API and `pmis ticket escalations --json` (api_service.c). */
 struct ticket_escalation;
 json_t *api_escalation_json(const struct ticket_escalation *e, api_time_fn *when, void *arg);
+/** An outage, one shape for GET /outages, /outages/lookup, a ticket's "affected_by" and `pmis
+ *  outage lookup --json` (api_service.c). */
+struct outage;
+json_t *api_outage_json(const struct outage *o, api_time_fn *when, void *arg);
+/** The outages affecting work order `t`'s customer now (outage_lookup), as an array of
+ *  api_outage_json; empty for an anonymous caller (api_ticket.c). */
+struct ticket;
+int api_ticket_affected_by(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
+                           json_t **out, struct err *err);
 /** A row of the work orders' SLA run, one shape for POST /tickets/sla and `pmis ticket sla
  *  --json` (api_ticket_sla.c). */
 struct ticket_sla_row;

@@ -162,35 +162,38 @@ static int compliance_row(void *arg, const struct ticket_compliance_row *r)
 
 int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
 {
-    const char *period = NULL, *by = NULL, *at_s = NULL;
+    const char *period = NULL, *from = NULL, *to = NULL, *by = NULL, *at_s = NULL;
     const struct opt_spec specs[] = {
         { "period", OPT_STR, &period, "YYYY-MM", "clocks started in this month" },
+        { "from", OPT_STR, &from, "YYYY-MM", "clocks started from this month ..." },
+        { "to", OPT_STR, &to, "YYYY-MM", "... to this month (included)" },
         { "by", OPT_STR, &by, "type|org|metric", "rows by order type (default), org or metric" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         OPT_SPEC_END,
     };
-    cli->usage = "--period YYYY-MM [--by type|org|metric] [--at TIME]\n\n"
-                 "SLA compliance: clocks met on time / (met + missed); running clocks past their\n"
-                 "deadline count as missed, the others as pending.";
+    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM) [--by type|org|metric]"
+                 " [--at TIME]\n\n"
+                 "SLA compliance of the clocks started in the month or months: clocks met on time /\n"
+                 "(met + missed); running clocks past their deadline count as missed, the others\n"
+                 "as pending.";
     struct out o;
-    struct period p;
+    struct period p[2];
     enum ticket_by b = TICKET_BY_TYPE;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc)
+    if (rc || (rc = cli_periods(cli, period, from, to, p)))
         return rc;
-    if (!period)
-        return error(&cli->err, ERR_USAGE, "--period is required");
     if (by && !strcmp(by, "org"))
         b = TICKET_BY_ORG;
     else if (by && !strcmp(by, "metric"))
         b = TICKET_BY_METRIC;
     else if (by && strcmp(by, "type"))
         return error(&cli->err, ERR_USAGE, "--by is type, org or metric, not '%s'", by);
-    if ((rc = period_parse(period, &p, &cli->err)) || (rc = out_init(cli, &o)))
+    if ((rc = out_init(cli, &o)))
         return rc;
     if (!(rc = out_parse_at(cli, &o, at_s, NULL, &at)) &&
-        !(rc = ticket_compliance(&cli->ctx, p, b, at, compliance_row, &o, &cli->err)) && cli->json)
+        !(rc = ticket_compliance(&cli->ctx, p[0], p[1], b, at, compliance_row, &o, &cli->err)) &&
+        cli->json)
         cli_json_out(json_incref(o.items));
     out_release(&o);
     return rc;

@@ -155,6 +155,7 @@ static const struct cli_command commands[] = {
     { "survey", "template", cmd_survey_template, CMD_DB, "survey templates: list, add a version" },
     { "outage", "add", cmd_outage_add, CMD_DB, "publish an outage and notify the affected customers" },
     { "outage", "list", cmd_outage_list, CMD_DB, "list outages" },
+    { "outage", "lookup", cmd_outage_lookup, CMD_DB, "the outages affecting a customer now (what a caller is told)" },
     { "outage", "show", cmd_outage_show, CMD_DB, "an outage, its customers and repair orders" },
     { "outage", "close", cmd_outage_close, CMD_DB, "supply restored: close an outage and its orders" },
     { "outage", "feeder", cmd_outage_feeder, CMD_DB, "record the feeder of a service point" },

@@ -161,4 +161,38 @@ int apply_note(struct ctx *c, int64_t id, const char *action, const char *note, 
 /** Chinese name of a stage code (the code itself if unknown); "已归档" / "已撤销" for states. */
 const char *apply_stage_zh(struct ctx *c, const char *stage);
 
+/* ---- the working-day limits of the kinds (apply_limits.c) ---- */
+
+/** The longest limit, in working days (the schema's bound). */
+#define APPLY_LIMIT_MAX 366
+
+struct apply_limit {
+    const char *kind, *kind_name;
+    int64_t total_days, warn_pct;
+    const char *stage, *stage_name; /* one row per stage of the kind, in order */
+    int64_t days;
+};
+typedef int apply_limit_fn(void *arg, const struct apply_limit *l);
+/** The limits of kind `kind` (NULL: every active kind), one row per stage with the kind's
+ *  end-to-end limit; ERR_NOT_FOUND for an unknown kind. */
+int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg, struct err *err);
+
+/** One change: `stage` is a stage code of the kind, or "total" for the end-to-end limit. */
+struct apply_limit_set {
+    const char *stage;
+    int64_t days;
+};
+
+/**
+ * Change limits of `kind` (the application's clocks copy them when they start, so only
+ * applications accepted, and stages entered, afterwards count by the new figures). Each
+ * change is audited ("apply.limits", the kind, the old and new days) and `source` (required:
+ * who decided it) is kept on the row. ERR_INVALID naming the problem for days outside
+ * 1..APPLY_LIMIT_MAX, a stage the kind does not go through, the same stage twice, no change or
+ * a change that changes nothing, a missing source; ERR_NOT_FOUND an unknown kind. All or
+ * nothing, one transaction.
+ */
+int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_set *set, size_t n,
+                     const char *source, struct err *err);
+
 #endif

@@ -223,11 +223,12 @@ struct ticket_compliance_row {
 };
 typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *r);
 /**
- * SLA compliance of the clocks started in month `p` (business zone), as of instant `at`: met,
- * missed (stopped late or running past the deadline) and pending, by type, org or metric. The
- * last row passed has key "total".
+ * SLA compliance of the clocks started in the months `from` to `to` (both included, business
+ * zone), as of instant `at`: met, missed (stopped late or running past the deadline) and
+ * pending, by type, org or metric. The last row passed has key "total". ERR_INVALID naming
+ * "from" for a range that runs backwards, "to" for one over 120 months.
  */
-int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
-                      ticket_compliance_fn *fn, void *arg, struct err *err);
+int ticket_compliance(struct ctx *c, struct period from, struct period to, enum ticket_by by,
+                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err);
 
 #endif

@@ -435,15 +435,16 @@ static int64_t rate_bp(int64_t met, int64_t missed)
     return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
 }
 
-int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
-                      ticket_compliance_fn *fn, void *arg, struct err *err)
+int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ticket_by by,
+                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err)
 {
     struct tz tz;
-    int ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err);
-    if (ret)
+    int ret;
+    if ((ret = period_range_check(pf, pt, 120, err)) ||
+        (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
         return ret;
-    int64_t from = tz_day_start(&tz, period_first_day(p));
-    int64_t to = tz_day_start(&tz, period_first_day(period_next(p)));
+    int64_t from = tz_day_start(&tz, period_first_day(pf));
+    int64_t to = tz_day_start(&tz, period_first_day(period_next(pt)));
     tz_release(&tz);
     enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
                       : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE

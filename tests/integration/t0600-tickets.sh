@@ -4,7 +4,8 @@
 # S3 complaint, S5 reconnection) and a meter test across 国庆节 2024 with its 调休 Saturday on
 # the real calendar; a pause; the closed loop to 归档; every illegal move from 接单 refused
 # with nothing changed; direct replies; reopen within and after the period; merge; SLA states
-# as PMIS_NOW moves, escalation once; compliance figures.
+# as PMIS_NOW moves, escalation once, paging and audit of the run; compliance figures for a
+# month and a range of months.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 setup() {
@@ -230,6 +231,18 @@ check "杭州" out_has '^ZJ-HZ +杭州 +clocks 7  met 4  missed 3  pending 0  co
 check "宁波" out_has '^ZJ-NB +宁波 +clocks 6  met 2  missed 3  pending 1  compliance 40.00 %$'
 check "total" out_has '^total +合计 +clocks 13  met 6  missed 6  pending 1  compliance 50.00 %$'
 expect_fail "a bad period" 65 "2024-13" ticket compliance --period 2024-13
+expect_ok "compliance over a range of months (--from/--to)" ticket compliance --from 2024-06 --to 2024-08 --by org
+check "the same clocks as July alone (every clock started in July)" \
+    out_has '^total +合计 +clocks 13  met 6  missed 6  pending 1  compliance 50.00 %$'
+expect_ok "June alone as a range" ticket compliance --from 2024-06 --to 2024-06
+check "no clocks" out_is "$(printf 'total        合计             clocks 0  met 0  missed 0  pending 0  compliance -')"
+expect_fail "a range that runs backwards" 65 "runs from 2024-08 to 2024-06, backwards" \
+    ticket compliance --from 2024-08 --to 2024-06
+expect_fail "a range of 120 months or more" 65 "at most 120 months" ticket compliance --from 2014-01 --to 2024-07
+expect_fail "--from without --to" 64 "give --period, or --from and --to" ticket compliance --from 2024-06
+expect_fail "--period with --from" 64 "give --period, or --from and --to" \
+    ticket compliance --period 2024-07 --from 2024-06 --to 2024-07
+expect_fail "a bad month in a range" 65 "2024-00" ticket compliance --from 2024-00 --to 2024-07
 expect_ok "the audit chain holds" audit verify
 check "every change audited: one row per event, one per run that recorded something" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket'")" = "$(($(sql "SELECT COUNT(*) FROM ticket_event") + $(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")))"
