@@ -332,7 +332,10 @@ route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sl
     api_outage_customers, api_outage_close;
 route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
     api_apply_complete;
-route_fn api_apply_sla;
+route_fn api_apply_sla, api_apply_limits, api_apply_limits_set;
+/** The working-day limits of kind `kind` (NULL: every kind) as {"kinds": [...]}: one shape for
+ *  GET /applications/limits and `pmis apply limits --json` (api_apply.c). */
+int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err);
 route_fn api_report_sales, api_customer_history, api_meter_readings;
 
 #endif

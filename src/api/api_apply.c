@@ -259,3 +259,75 @@ int api_apply_sla(struct api_req *r)
                                "escalated", (json_int_t)t.escalated, "applications", items,
                                "next", next));
 }
+
+struct limits_json {
+    json_t *kinds, *cur; /* cur: the kind being filled */
+};
+
+static int limit_item(void *arg, const struct apply_limit *l)
+{
+    struct limits_json *x = arg;
+    if (!x->cur || strcmp(json_string_value(json_object_get(x->cur, "kind")), l->kind)) {
+        x->cur = json_pack("{s:s,s:s,s:I,s:I,s:[]}", "kind", l->kind, "name", l->kind_name,
+                           "total_days", (json_int_t)l->total_days, "warn_pct",
+                           (json_int_t)l->warn_pct, "stages");
+        json_array_append_new(x->kinds, x->cur);
+    }
+    json_array_append_new(json_object_get(x->cur, "stages"),
+                          json_pack("{s:s,s:s,s:I}", "stage", l->stage, "name", l->stage_name,
+                                    "days", (json_int_t)l->days));
+    return 0;
+}
+
+int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err)
+{
+    struct limits_json x = { json_array(), NULL };
+    int rc = apply_limits(c, kind, limit_item, &x, err);
+    if (rc) {
+        json_decref(x.kinds);
+        *out = NULL;
+        return rc;
+    }
+    *out = json_pack("{s:o}", "kinds", x.kinds);
+    return 0;
+}
+
+/* GET /api/v1/applications/limits[?kind=K]: the working-day limits of the kinds */
+int api_apply_limits(struct api_req *r)
+{
+    json_t *j;
+    int rc = api_apply_limits_json(&r->ctx, api_query(r, "kind"), &j, &r->err);
+    return rc ? rc : api_reply(r, 200, j);
+}
+
+/* PUT /api/v1/applications/limits {"kind": K, "limits": {"STAGE"|"total": days, ...}, "source":
+ * TEXT}: change them (apply_limits_set); replies the kind's limits. Whole-tree callers only. */
+int api_apply_limits_set(struct api_req *r)
+{
+    static const char *const known[] = { "kind", "limits", "source", NULL };
+    const char *kind, *source;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "kind", true, &kind)) ||
+        (rc = api_body_str(r, "source", true, &source)))
+        return rc;
+    json_t *lim = json_object_get(r->json, "limits"), *v;
+    const char *stage;
+    if (!json_is_object(lim) || !json_object_size(lim))
+        return error(&r->err, ERR_INVALID,
+                     "field 'limits' must be an object of stage: working days, not empty"),
+               err_field(&r->err, "limits");
+    struct apply_limit_set *set = arena_alloc(&r->arena, json_object_size(lim) * sizeof(*set));
+    size_t n = 0;
+    json_object_foreach(lim, stage, v) {
+        if (!json_is_integer(v))
+            return error(&r->err, ERR_INVALID, "the limit of '%s' must be a whole number of "
+                                               "working days", stage),
+                   err_field(&r->err, "limits");
+        set[n++] = (struct apply_limit_set){ stage, json_integer_value(v) };
+    }
+    json_t *j;
+    if ((rc = apply_limits_set(&r->ctx, kind, set, n, source, &r->err)) ||
+        (rc = api_apply_limits_json(&r->ctx, kind, &j, &r->err)))
+        return rc;
+    return api_reply(r, 200, j);
+}

@@ -163,7 +163,7 @@ cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ti
 cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
 cmd_fn cmd_apply_new, cmd_apply_list, cmd_apply_show, cmd_apply_advance, cmd_apply_complete,
     cmd_apply_cancel, cmd_apply_pause, cmd_apply_resume;
-cmd_fn cmd_apply_sla;
+cmd_fn cmd_apply_sla, cmd_apply_limits;
 cmd_fn cmd_survey_record, cmd_survey_show, cmd_survey_list, cmd_survey_campaign,
     cmd_survey_report, cmd_survey_template;
 cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder,

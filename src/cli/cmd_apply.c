@@ -400,3 +400,82 @@ int cmd_apply_resume(struct cli *cli, int argc, char **argv)
                   "clocks.",
                   "note", apply_resume, "resumed");
 }
+
+/* "STAGE=DAYS[,STAGE=DAYS...]" into set[] (at most `max`); ERR_USAGE naming a bad item. */
+static int parse_limits(struct cli *cli, const char *s, struct apply_limit_set *set, size_t max,
+                        size_t *n)
+{
+    char *it = arena_strdup(cli->ctx.arena, s);
+    *n = 0;
+    while (it) {
+        char *next = strchr(it, ','), *eq, *end;
+        if (next)
+            *next++ = '\0';
+        if (!(eq = strchr(it, '=')) || eq == it || *n == max)
+            return error(&cli->err, ERR_USAGE, "--set takes STAGE=DAYS[,STAGE=DAYS...], not '%s'",
+                         it);
+        *eq = '\0';
+        errno = 0;
+        long long d = strtoll(eq + 1, &end, 10);
+        if (errno || end == eq + 1 || *end)
+            return error(&cli->err, ERR_USAGE, "--set %s: '%s' is not a whole number of days", it,
+                         eq + 1);
+        set[(*n)++] = (struct apply_limit_set){ it, d };
+        it = next;
+    }
+    return 0;
+}
+
+struct limit_out {
+    char kind[64]; /* the kind last printed */
+};
+
+static int limit_row(void *arg, const struct apply_limit *l)
+{
+    struct limit_out *lo = arg;
+    if (strcmp(lo->kind, l->kind)) {
+        printf("%s %s: %" PRId64 " working days end to end, warning at %" PRId64 " %%\n", l->kind,
+               l->kind_name, l->total_days, l->warn_pct);
+        snprintf(lo->kind, sizeof(lo->kind), "%s", l->kind);
+    }
+    printf("  %-8s %-10s %3" PRId64 "\n", l->stage, l->stage_name, l->days);
+    return 0;
+}
+
+#define LIMITS_MAX 16
+
+int cmd_apply_limits(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = NULL, *set_s = NULL, *source = NULL;
+    const struct opt_spec specs[] = {
+        { "kind", OPT_STR, &kind, "KIND", "this kind only (required with --set)" },
+        { "set", OPT_STR, &set_s, "STAGE=DAYS,...", "change limits in working days (total = end to end)" },
+        { "source", OPT_STR, &source, "TEXT", "with --set: who decided it (required)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--kind KIND] [--set STAGE=DAYS[,STAGE=DAYS...] --source TEXT]\n\n"
+                 "The working-day limits of the application kinds: end to end (total) and per\n"
+                 "stage. --set changes them for the applications accepted (and stages entered)\n"
+                 "afterwards; each change is audited (apply.limits).";
+    struct apply_limit_set set[LIMITS_MAX];
+    struct limit_out lo = { "" };
+    size_t n = 0;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (set_s && !kind)
+        return error(&cli->err, ERR_USAGE, "--set needs --kind");
+    if (!set_s && source)
+        return error(&cli->err, ERR_USAGE, "--source goes with --set");
+    if (set_s && ((rc = parse_limits(cli, set_s, set, LIMITS_MAX, &n)) ||
+                  (rc = apply_limits_set(&cli->ctx, kind, set, n, source, &cli->err))))
+        return rc;
+    if (cli->json) {
+        json_t *j;
+        if ((rc = api_apply_limits_json(&cli->ctx, kind, &j, &cli->err)))
+            return rc;
+        cli_json_out(j);
+        return 0;
+    }
+    return apply_limits(&cli->ctx, kind, limit_row, &lo, &cli->err);
+}

@@ -147,6 +147,7 @@ static const struct cli_command commands[] = {
     { "apply", "pause", cmd_apply_pause, CMD_DB, "waiting for the customer: stop the clocks" },
     { "apply", "resume", cmd_apply_resume, CMD_DB, "restart an application's clocks" },
     { "apply", "sla", cmd_apply_sla, CMD_DB, "record warnings and breaches of open applications; escalate once" },
+    { "apply", "limits", cmd_apply_limits, CMD_DB, "the working-day limits of the kinds; --set changes them (audited)" },
     { "survey", "record", cmd_survey_record, CMD_DB, "record the callback answer (回访) for a closed work order" },
     { "survey", "show", cmd_survey_show, CMD_DB, "the callback answer of a work order" },
     { "survey", "list", cmd_survey_list, CMD_DB, "list callback answers" },
