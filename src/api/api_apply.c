@@ -300,7 +300,7 @@ int api_apply_limits(struct api_req *r)
     return rc ? rc : api_reply(r, 200, j);
 }
 
-/* PUT /api/v1/applications/limits {"kind": K, "limits": {"STAGE"|"total": days, ...}, "source":
+/* PATCH /api/v1/applications/limits {"kind": K, "limits": {"STAGE"|"total": days, ...}, "source":
  * TEXT}: change them (apply_limits_set); replies the kind's limits. Whole-tree callers only. */
 int api_apply_limits_set(struct api_req *r)
 {

@@ -2,7 +2,7 @@
  * The working-day limits of the service-application kinds (issue 6 §5): the end-to-end limit
  * (5 / 6 / 22 / 32 working days for new connections, 供电服务"十项承诺" item 6) and each stage's
  * share, data in apply_kind and apply_kind_stage (migration 0016) that `pmis apply limits` and
- * PUT /api/v1/applications/limits change. Applications copy the figures when a clock starts
+ * PATCH /api/v1/applications/limits change. Applications copy the figures when a clock starts
  * (apply_add.c, apply.c), so a change never moves a running deadline. Every change is audited
  * with the old and new days and keeps its source on the row.
  */

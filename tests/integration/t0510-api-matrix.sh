@@ -341,7 +341,7 @@ call() {
     "POST /api/v1/meters/"*/remove) body='{}' ;;
     "POST /api/v1/tickets") body="{\"type\":\"consult\",\"channel\":\"phone\",\"area\":\"urban\",\"cust_no\":\"$( [ "$3" = other ] && echo 1000000001 || echo 1000000000)\",\"text\":\"矩阵\"}" ;;
     "POST /api/v1/tickets/sla") body='{"all":true,"limit":5}' ;;
-    "PUT /api/v1/applications/limits") # a new figure on every call: the same one is refused
+    "PATCH /api/v1/applications/limits") # a new figure on every call: the same one is refused
         lim=$(($(cat "$T/limits.n" 2>/dev/null || echo 40) + 1))
         echo "$lim" >"$T/limits.n"
         body="{\"kind\":\"meter_test\",\"limits\":{\"total\":$lim},\"source\":\"matrix\"}" ;;

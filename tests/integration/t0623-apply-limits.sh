@@ -5,7 +5,7 @@
 # figures (a running one keeps its deadline). Bad input — non-positive or too many days, an
 # unknown kind or stage, a stage the kind skips, the same stage twice, no change, no source —
 # is refused naming the problem, changing nothing. Over HTTP: GET /api/v1/applications/limits
-# (application:read) and PUT (application:write, whole-tree callers only: 403 to a user of an
+# (application:read) and PATCH (application:write, whole-tree callers only: 403 to a user of an
 # org unit).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
@@ -81,7 +81,7 @@ for u in boss top aud chief; do
     login $u "$pw" $u.jar
     echo "$csrf" >"$T/$u.csrf"
 done
-put() { req PUT /api/v1/applications/limits -b "$T/$1.jar" -H "X-CSRF-Token: $(cat "$T/$1.csrf")" -H "$JSON" -d "$2"; }
+put() { req PATCH /api/v1/applications/limits -b "$T/$1.jar" -H "X-CSRF-Token: $(cat "$T/$1.csrf")" -H "$JSON" -d "$2"; }
 j() { jq -c "$1" "$T/body"; }
 req GET "/api/v1/applications/limits?kind=new_hv_dual" -b "$T/aud.jar"
 check "an auditor reads them (application:read)" \
@@ -103,7 +103,7 @@ for bad in '{"kind":"new_hv_dual","limits":{"total":0},"source":"x"}:limits' \
     '{"limits":{"total":30},"source":"x"}:kind' \
     '{"kind":"new_hv_dual","limits":{"total":30},"source":"x","at":1}:at'; do
     put chief "${bad%:*}"
-    check "PUT ${bad%:*}: 400 naming ${bad##*:}" test "$status $(j .error.field)" = "400 \"${bad##*:}\""
+    check "PATCH ${bad%:*}: 400 naming ${bad##*:}" test "$status $(j .error.field)" = "400 \"${bad##*:}\""
 done
 check "refused changes change nothing (but the audit of the denials)" test "$(db_digest_refusals)" = "$before"
 put chief '{"kind":"new_hv_dual","limits":{"total":30,"design":4},"source":"市场部通知"}'
