@@ -174,21 +174,14 @@ int api_query_periods(struct api_req *r, struct period p[2]);
 /** A date query parameter; absent leaves *out unchanged. ERR_INVALID names it. */
 int api_query_date(struct api_req *r, const char *name, struct date *out);
 
-/* One page of what a job's run lists (the SLA runs): the rows after key `after`, at most
- * `limit`, while the run itself covers everything. */
-struct api_run_page {
-    json_t *items;
-    int64_t after, limit;
-    bool more; /* a row past the full page was seen */
-};
-/** A body of only {"all": bool, "after": key, "limit": 1..1000 (default 100)}: *all (false
- *  when absent) and the empty page. ERR_INVALID names the field. */
-int api_run_page_body(struct api_req *r, bool *all, struct api_run_page *p);
-/** Whether the row of key `key` goes on the page: not at or before `after`, and room left
- *  (a row past the full page sets `more`). */
-bool api_run_page_take(struct api_run_page *p, int64_t key);
-/** The page's "next": member `key` of its last item when more rows follow, else null. */
-json_t *api_run_page_next(const struct api_run_page *p, const char *key);
+/* The cursor of an SLA run's listing (domain/sla.h struct sla_page). */
+struct sla_page;
+/** A body of only {"all": bool, "after": key, "limit": 1..SLA_PAGE_MAX}: *all (false when
+ *  absent) and the cursor (from the first, SLA_PAGE_DEFAULT rows when absent). ERR_INVALID
+ *  names the field. */
+int api_sla_page_body(struct api_req *r, bool *all, struct sla_page *p);
+/** The reply's "next": the page's cursor, or null on the last page. */
+json_t *api_sla_page_next(const struct sla_page *p);
 
 /** Reply with `status` and `body` (taken over). */
 int api_reply(struct api_req *r, int status, json_t *body);
@@ -301,6 +294,19 @@ int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *w
  *  shape for the API and `pmis ticket escalations --json` (api_service.c). */
 struct ticket_escalation;
 json_t *api_escalation_json(const struct ticket_escalation *e, api_time_fn *when, void *arg);
+/** An outage, one shape for GET /outages, /outages/lookup, a ticket's "affected_by" and `pmis
+ *  outage lookup --json` (api_service.c). */
+struct outage;
+json_t *api_outage_json(const struct outage *o, api_time_fn *when, void *arg);
+/** The outages affecting work order `t`'s customer now (outage_lookup), as an array of
+ *  api_outage_json; empty for an anonymous caller (api_ticket.c). */
+struct ticket;
+int api_ticket_affected_by(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
+                           json_t **out, struct err *err);
+/** A row of the work orders' SLA run, one shape for POST /tickets/sla and `pmis ticket sla
+ *  --json` (api_ticket_sla.c). */
+struct ticket_sla_row;
+json_t *api_ticket_sla_row_json(const struct ticket_sla_row *s, api_time_fn *when, void *arg);
 struct outbox_detail;
 struct outbox_attempt;
 /** An outbox message and one delivery attempt as JSON: the form of the API and of
@@ -329,7 +335,10 @@ route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sl
     api_outage_customers, api_outage_close;
 route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
     api_apply_complete;
-route_fn api_apply_sla;
+route_fn api_apply_sla, api_apply_limits, api_apply_limits_set;
+/** The working-day limits of kind `kind` (NULL: every kind) as {"kinds": [...]}: one shape for
+ *  GET /applications/limits and `pmis apply limits --json` (api_apply.c). */
+int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err);
 route_fn api_report_sales, api_customer_history, api_meter_readings;
 
 #endif

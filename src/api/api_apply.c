@@ -222,13 +222,10 @@ int api_apply_complete(struct api_req *r)
 /* One page of the run's applications (by id); the run itself always covers every open one. */
 static int sla_item(void *arg, const struct application *a, bool esc_total, bool esc_stage)
 {
-    struct api_run_page *p = arg;
-    if (!api_run_page_take(p, a->id))
-        return 0; /* the run goes on: it records every clock */
     json_t *j = api_application_json(a, api_time_utc, NULL);
     json_object_set_new(j, "escalated_total", json_boolean(esc_total));
     json_object_set_new(j, "escalated_stage", json_boolean(esc_stage));
-    json_array_append_new(p->items, j);
+    json_array_append_new(arg, j);
     return 0;
 }
 
@@ -241,23 +238,96 @@ static int sla_item(void *arg, const struct application *a, bool esc_total, bool
 int api_apply_sla(struct api_req *r)
 {
     struct apply_sla_totals t;
-    struct api_run_page p;
+    struct sla_page p;
     int64_t now = ctx_now(&r->ctx);
     bool all;
     int rc;
-    if ((rc = api_run_page_body(r, &all, &p)))
+    if ((rc = api_sla_page_body(r, &all, &p)))
         return rc;
-    if ((rc = apply_sla_run(&r->ctx, now, all, sla_item, &p, &t, &r->err))) {
-        json_decref(p.items);
+    json_t *items = json_array();
+    if ((rc = apply_sla_run(&r->ctx, now, all, &p, sla_item, items, &t, &r->err))) {
+        json_decref(items);
         return rc;
     }
-    json_t *next = api_run_page_next(&p, "id");
+    json_t *next = api_sla_page_next(&p);
     return api_reply(r, 200,
                      json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "at",
                                api_json_time(now), "clocks", (json_int_t)t.clocks, "ok",
                                (json_int_t)t.ok, "warning", (json_int_t)t.warning, "breached",
                                (json_int_t)t.breached, "paused", (json_int_t)t.paused, "warned",
                                (json_int_t)t.warned, "newly_breached", (json_int_t)t.newly_breached,
-                               "escalated", (json_int_t)t.escalated, "applications", p.items,
+                               "escalated", (json_int_t)t.escalated, "applications", items,
                                "next", next));
+}
+
+struct limits_json {
+    json_t *kinds, *cur; /* cur: the kind being filled */
+};
+
+static int limit_item(void *arg, const struct apply_limit *l)
+{
+    struct limits_json *x = arg;
+    if (!x->cur || strcmp(json_string_value(json_object_get(x->cur, "kind")), l->kind)) {
+        x->cur = json_pack("{s:s,s:s,s:I,s:I,s:[]}", "kind", l->kind, "name", l->kind_name,
+                           "total_days", (json_int_t)l->total_days, "warn_pct",
+                           (json_int_t)l->warn_pct, "stages");
+        json_array_append_new(x->kinds, x->cur);
+    }
+    json_array_append_new(json_object_get(x->cur, "stages"),
+                          json_pack("{s:s,s:s,s:I}", "stage", l->stage, "name", l->stage_name,
+                                    "days", (json_int_t)l->days));
+    return 0;
+}
+
+int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err)
+{
+    struct limits_json x = { json_array(), NULL };
+    int rc = apply_limits(c, kind, limit_item, &x, err);
+    if (rc) {
+        json_decref(x.kinds);
+        *out = NULL;
+        return rc;
+    }
+    *out = json_pack("{s:o}", "kinds", x.kinds);
+    return 0;
+}
+
+/* GET /api/v1/applications/limits[?kind=K]: the working-day limits of the kinds */
+int api_apply_limits(struct api_req *r)
+{
+    json_t *j;
+    int rc = api_apply_limits_json(&r->ctx, api_query(r, "kind"), &j, &r->err);
+    return rc ? rc : api_reply(r, 200, j);
+}
+
+/* PATCH /api/v1/applications/limits {"kind": K, "limits": {"STAGE"|"total": days, ...}, "source":
+ * TEXT}: change them (apply_limits_set); replies the kind's limits. Whole-tree callers only. */
+int api_apply_limits_set(struct api_req *r)
+{
+    static const char *const known[] = { "kind", "limits", "source", NULL };
+    const char *kind, *source;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "kind", true, &kind)) ||
+        (rc = api_body_str(r, "source", true, &source)))
+        return rc;
+    json_t *lim = json_object_get(r->json, "limits"), *v;
+    const char *stage;
+    if (!json_is_object(lim) || !json_object_size(lim))
+        return error(&r->err, ERR_INVALID,
+                     "field 'limits' must be an object of stage: working days, not empty"),
+               err_field(&r->err, "limits");
+    struct apply_limit_set *set = arena_alloc(&r->arena, json_object_size(lim) * sizeof(*set));
+    size_t n = 0;
+    json_object_foreach(lim, stage, v) {
+        if (!json_is_integer(v))
+            return error(&r->err, ERR_INVALID, "the limit of '%s' must be a whole number of "
+                                               "working days", stage),
+                   err_field(&r->err, "limits");
+        set[n++] = (struct apply_limit_set){ stage, json_integer_value(v) };
+    }
+    json_t *j;
+    if ((rc = apply_limits_set(&r->ctx, kind, set, n, source, &r->err)) ||
+        (rc = api_apply_limits_json(&r->ctx, kind, &j, &r->err)))
+        return rc;
+    return api_reply(r, 200, j);
 }

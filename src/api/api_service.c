@@ -104,13 +104,14 @@ static int compliance_item(void *arg, const struct ticket_compliance_row *c)
     return 0;
 }
 
+/* GET /api/v1/sla/compliance?period=P | from=P&to=P [&by=type|org|metric] */
 int api_sla_compliance(struct api_req *r)
 {
     const char *by = api_query(r, "by");
     enum ticket_by b = TICKET_BY_TYPE;
-    struct period p;
+    struct period p[2];
     int rc;
-    if ((rc = period_param(r, &p)))
+    if ((rc = api_query_periods(r, p)))
         return rc;
     if (by && !strcmp(by, "org"))
         b = TICKET_BY_ORG;
@@ -120,16 +121,23 @@ int api_sla_compliance(struct api_req *r)
         return error(&r->err, ERR_INVALID, "query parameter 'by' must be type, org or metric"),
                err_field(&r->err, "by");
     json_t *items = json_array();
-    if ((rc = ticket_compliance(&r->ctx, p, b, ctx_now(&r->ctx), compliance_item, items,
+    if ((rc = ticket_compliance(&r->ctx, p[0], p[1], b, ctx_now(&r->ctx), compliance_item, items,
                                 &r->err))) {
         json_decref(items);
         return rc;
     }
-    char pb[PERIOD_BUF_SIZE];
-    return api_reply(r, 200, json_pack("{s:s,s:s,s:o}", "period", period_format(p, pb), "by",
-                                       b == TICKET_BY_ORG ? "org" : b == TICKET_BY_METRIC ? "metric"
-                                                                                          : "type",
-                                       "items", items));
+    char pf[PERIOD_BUF_SIZE], pt[PERIOD_BUF_SIZE];
+    period_format(p[0], pf);
+    period_format(p[1], pt);
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:s,s:s,s:s,s:o}", "period",
+                               period_cmp(p[0], p[1]) ? arena_sprintf(&r->arena, "%s..%s", pf, pt)
+                                                      : pf,
+                               "from", pf, "to", pt, "by",
+                               b == TICKET_BY_ORG      ? "org"
+                               : b == TICKET_BY_METRIC ? "metric"
+                                                       : "type",
+                               "items", items));
 }
 
 static int rate_item(void *arg, const struct complaint_rate_row *x)
@@ -168,7 +176,7 @@ int api_complaint_rate(struct api_req *r)
 
 /* ---- outages ---- */
 
-static json_t *outage_json(const struct outage *o)
+json_t *api_outage_json(const struct outage *o, api_time_fn *when, void *arg)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(o->id));
@@ -178,13 +186,13 @@ static json_t *outage_json(const struct outage *o)
     json_object_set_new(j, "org", json_string(o->org_code));
     json_object_set_new(j, "feeder", api_json_str(o->feeder));
     json_object_set_new(j, "sp_no", api_json_str(o->sp_no));
-    json_object_set_new(j, "from", api_json_time(o->from_at));
-    json_object_set_new(j, "to", api_json_time(o->to_at));
+    json_object_set_new(j, "from", when(o->from_at, arg));
+    json_object_set_new(j, "to", when(o->to_at, arg));
     json_object_set_new(j, "reason", json_string(o->reason));
-    json_object_set_new(j, "notice_at", api_json_time(o->notice_at));
+    json_object_set_new(j, "notice_at", when(o->notice_at, arg));
     json_object_set_new(j, "late_notice", json_boolean(o->late_notice));
     json_object_set_new(j, "state", json_string(o->state));
-    json_object_set_new(j, "closed_at", api_json_time(o->closed_at));
+    json_object_set_new(j, "closed_at", when(o->closed_at, arg));
     json_object_set_new(j, "close_note", api_json_str(o->close_note));
     json_object_set_new(j, "affected", json_integer(o->affected));
     json_object_set_new(j, "important", json_integer(o->important));
@@ -195,7 +203,7 @@ static json_t *outage_json(const struct outage *o)
 
 static int outage_item(void *arg, const struct outage *o)
 {
-    json_array_append_new(arg, outage_json(o));
+    json_array_append_new(arg, api_outage_json(o, api_time_utc, NULL));
     return 0;
 }
 
@@ -231,7 +239,7 @@ static int reply_outage(struct api_req *r, int status, int64_t id)
     int rc = outage_get(&r->ctx, id, &o, &r->err);
     if (rc)
         return rc;
-    json_t *j = outage_json(&o), *tk = json_array();
+    json_t *j = api_outage_json(&o, api_time_utc, NULL), *tk = json_array();
     json_object_set_new(j, "ticket_list", tk);
     if ((rc = outage_tickets(&r->ctx, id, outage_ticket_item, tk, &r->err))) {
         json_decref(j);
@@ -326,18 +334,22 @@ int api_outage_close(struct api_req *r)
     return 0;
 }
 
+/* GET /api/v1/outages/lookup?cust_no=N | account=A | phone=P: the outages affecting a caller */
 int api_outage_lookup(struct api_req *r)
 {
-    const char *cust = api_query(r, "cust_no"), *phone = api_query(r, "phone");
+    struct outage_caller who = { api_query(r, "cust_no"), api_query(r, "account"),
+                                 api_query(r, "phone") };
     json_t *items = json_array();
-    int rc = outage_lookup(&r->ctx, cust, phone, outage_item, items, &r->err);
+    int rc = outage_lookup(&r->ctx, &who, outage_item, items, &r->err);
     if (rc) {
         json_decref(items);
         if (rc == ERR_USAGE)
-            return error(&r->err, ERR_INVALID, "give cust_no or phone, not both"),
-                   err_field(&r->err, "phone");
+            return error(&r->err, ERR_INVALID, "give one of cust_no, account or phone"),
+                   err_field(&r->err, who.phone ? "phone" : "account");
         if (rc == ERR_INVALID && !r->err.field[0])
             err_field(&r->err, "cust_no");
+        if (rc == ERR_NOT_FOUND && who.account_no)
+            err_field(&r->err, "account");
         return rc;
     }
     return api_reply(r, 200, json_pack("{s:b,s:o}", "affected", json_array_size(items) > 0,

@@ -153,6 +153,33 @@ int api_ticket_detail_json(struct ctx *c, const struct ticket *t, api_time_fn *w
     return 0;
 }
 
+struct affected {
+    json_t *a;
+    api_time_fn *when;
+    void *arg;
+};
+
+static int affected_item(void *arg, const struct outage *o)
+{
+    struct affected *x = arg;
+    json_array_append_new(x->a, api_outage_json(o, x->when, x->arg));
+    return 0;
+}
+
+int api_ticket_affected_by(struct ctx *c, const struct ticket *t, api_time_fn *when, void *arg,
+                           json_t **out, struct err *err)
+{
+    struct outage_caller who = { .cust_no = t->cust_no };
+    struct affected x = { json_array(), when, arg };
+    int rc = t->cust_no ? outage_lookup(c, &who, affected_item, &x, err) : 0;
+    if (rc) {
+        json_decref(x.a);
+        x.a = NULL;
+    }
+    *out = x.a;
+    return rc;
+}
+
 /* The order with its history, clocks, repeat flag, outage and causes; replies `status`. */
 static int reply_detail(struct api_req *r, int status, int64_t id)
 {
@@ -203,7 +230,14 @@ int api_ticket_create(struct api_req *r)
             err_field(&r->err, "org");
         return rc;
     }
-    return reply_detail(r, 201, id);
+    /* the call is answered with the outages affecting the caller (issue 6 §4) */
+    struct ticket t;
+    json_t *aff;
+    if ((rc = reply_detail(r, 201, id)) || (rc = ticket_get(&r->ctx, id, &t, &r->err)) ||
+        (rc = api_ticket_affected_by(&r->ctx, &t, api_time_utc, NULL, &aff, &r->err)))
+        return rc;
+    json_object_set_new(r->out, "affected_by", aff);
+    return 0;
 }
 
 /* A boolean query parameter "true" / "false"; absent leaves *out unchanged. */

@@ -12,6 +12,7 @@
 #include "core/money.h"
 #include "api/api.h"
 #include "domain/audit.h"
+#include "domain/sla.h"
 
 #include <sodium.h>
 
@@ -245,36 +246,22 @@ json_t *api_json_money(int64_t fen)
     return json_string(money_format(fen, b));
 }
 
-int api_run_page_body(struct api_req *r, bool *all, struct api_run_page *p)
+int api_sla_page_body(struct api_req *r, bool *all, struct sla_page *p)
 {
     static const char *const known[] = { "all", "after", "limit", NULL };
     int rc;
     *all = false;
-    *p = (struct api_run_page){ .limit = 100 };
+    *p = (struct sla_page)SLA_PAGE_INIT;
     if ((rc = api_body_only(r, known)) || (rc = api_body_bool(r, "all", all)) ||
         (rc = api_body_int(r, "after", 0, INT64_MAX, &p->after)) ||
-        (rc = api_body_int(r, "limit", 1, 1000, &p->limit)))
+        (rc = api_body_int(r, "limit", 1, SLA_PAGE_MAX, &p->limit)))
         return rc;
-    p->items = json_array();
     return 0;
 }
 
-bool api_run_page_take(struct api_run_page *p, int64_t key)
+json_t *api_sla_page_next(const struct sla_page *p)
 {
-    if (key <= p->after)
-        return false;
-    if ((int64_t)json_array_size(p->items) == p->limit) {
-        p->more = true;
-        return false;
-    }
-    return true;
-}
-
-json_t *api_run_page_next(const struct api_run_page *p, const char *key)
-{
-    size_t n = json_array_size(p->items);
-    return p->more && n ? json_incref(json_object_get(json_array_get(p->items, n - 1), key))
-                        : json_null();
+    return p->next ? json_integer(p->next) : json_null();
 }
 
 int api_body_bool(struct api_req *r, const char *field, bool *out)

@@ -38,6 +38,17 @@ int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *
     return 0;
 }
 
+int cli_periods(struct cli *cli, const char *period, const char *from, const char *to,
+                struct period p[2])
+{
+    if (period ? from || to : !from || !to)
+        return error(&cli->err, ERR_USAGE, "give --period, or --from and --to");
+    if (period_parse(period ? period : from, &p[0], &cli->err) ||
+        period_parse(period ? period : to, &p[1], &cli->err))
+        return cli->err.code;
+    return 0;
+}
+
 int cli_options(struct cli *cli, const struct opt_spec *specs, int *argc, char **argv, int npos_min,
                 int npos_max)
 {

@@ -60,6 +60,18 @@ struct opt_spec {
 /** The whole number `val` of option --`name` (as OPT_INT reads it); ERR_USAGE naming it. */
 int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out);
 
+/** Months p[0]..p[1] from --period (both) or --from and --to (a report's range; the domain
+ *  checks the order): ERR_USAGE unless exactly one form is given, a parse error naming the
+ *  value. */
+struct period;
+int cli_periods(struct cli *cli, const char *period, const char *from, const char *to,
+                struct period p[2]);
+
+/** --after and --limit of an SLA run's listing (ticket sla, apply sla) as a checked cursor;
+ *  ERR_USAGE naming the option (cmd_ticket_sla.c). */
+struct sla_page;
+int cli_sla_page(struct cli *cli, int64_t after, int64_t limit, struct sla_page *p);
+
 /**
  * Parse --name VALUE, --name=VALUE and --flag from argv, leaving the positional arguments in
  * argv[0..*argc). `npos_min`/`npos_max` bound how many positionals are allowed. On --help
@@ -152,10 +164,11 @@ cmd_fn cmd_ticket_add, cmd_ticket_show, cmd_ticket_list, cmd_ticket_move, cmd_ti
 cmd_fn cmd_ticket_tag, cmd_ticket_complaints;
 cmd_fn cmd_apply_new, cmd_apply_list, cmd_apply_show, cmd_apply_advance, cmd_apply_complete,
     cmd_apply_cancel, cmd_apply_pause, cmd_apply_resume;
-cmd_fn cmd_apply_sla;
+cmd_fn cmd_apply_sla, cmd_apply_limits;
 cmd_fn cmd_survey_record, cmd_survey_show, cmd_survey_list, cmd_survey_campaign,
     cmd_survey_report, cmd_survey_template;
-cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder;
+cmd_fn cmd_outage_add, cmd_outage_list, cmd_outage_show, cmd_outage_close, cmd_outage_feeder,
+    cmd_outage_lookup;
 cmd_fn cmd_sla_add, cmd_sla_list, cmd_sla_show, cmd_ticket_type_add, cmd_ticket_type_list,
     cmd_ticket_type_show, cmd_escalation_ack, cmd_escalation_resolve;
 

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/apply.h"
+#include "domain/sla.h"
 
 static int parse_id(struct cli *cli, const char *s, int64_t *id)
 {
@@ -145,24 +146,30 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
 {
     const char *at_s = NULL, *date = NULL;
     bool all = false;
+    int64_t after = 0, limit = SLA_PAGE_DEFAULT;
     const struct opt_spec specs[] = {
         { "all", OPT_BOOL, &all, NULL, "list every open application (default: warnings, breaches)" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
+        { "after", OPT_INT, &after, "ID", "list the applications after this one (the last 'next')" },
+        { "limit", OPT_INT, &limit, "N", "list at most N applications (1..1000, default 100)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA run of the open applications: the "
-                 "end-to-end and current-stage clocks in\nwarning (the kind's share of its working "
-                 "days used) or breached record it once,\nand a breach is escalated into the "
-                 "supervisor's queue (pmis ticket escalations) once.";
+    cli->usage = "[--at TIME | --date DATE] [--all] [--after ID] [--limit N]\n\nThe SLA run of the "
+                 "open applications: the end-to-end and current-stage clocks in\nwarning (the kind's "
+                 "share of its working days used) or breached record it once,\nand a breach is "
+                 "escalated into the supervisor's queue (pmis ticket escalations) once.\nThe "
+                 "applications are listed a page at a time by id, with 'next' (the --after of the\n"
+                 "following page); every page is a whole run.";
     struct apply_sla_totals tot;
+    struct sla_page page;
     struct out o;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc || (rc = out_init(cli, &o)))
+    if (rc || (rc = cli_sla_page(cli, after, limit, &page)) || (rc = out_init(cli, &o)))
         return rc;
     if ((rc = out_parse_at(cli, &o, at_s, date, &at)) ||
-        (rc = apply_sla_run(&cli->ctx, at, all, sla_row, &o, &tot, &cli->err)))
+        (rc = apply_sla_run(&cli->ctx, at, all, &page, sla_row, &o, &tot, &cli->err)))
         goto out;
     if (cli->json) {
         json_t *j = json_pack("{s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "at", jwhen(&o, at),
@@ -173,6 +180,7 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
                               (json_int_t)tot.newly_breached, "escalated",
                               (json_int_t)tot.escalated);
         json_object_set(j, "rows", o.items);
+        json_object_set_new(j, "next", api_sla_page_next(&page));
         cli_json_out(j);
     } else {
         printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64
@@ -180,6 +188,8 @@ int cmd_apply_sla(struct cli *cli, int argc, char **argv)
                " breaches; %" PRId64 " escalated\n",
                tot.clocks, tot.ok, tot.warning, tot.breached, tot.paused, tot.warned,
                tot.newly_breached, tot.escalated);
+        if (page.next)
+            printf("next: --after %" PRId64 "\n", page.next);
     }
 out:
     out_release(&o);
@@ -389,4 +399,83 @@ int cmd_apply_resume(struct cli *cli, int argc, char **argv)
                   "ID [--note TEXT]\n\nThe customer is back: restart the "
                   "clocks.",
                   "note", apply_resume, "resumed");
+}
+
+/* "STAGE=DAYS[,STAGE=DAYS...]" into set[] (at most `max`); ERR_USAGE naming a bad item. */
+static int parse_limits(struct cli *cli, const char *s, struct apply_limit_set *set, size_t max,
+                        size_t *n)
+{
+    char *it = arena_strdup(cli->ctx.arena, s);
+    *n = 0;
+    while (it) {
+        char *next = strchr(it, ','), *eq, *end;
+        if (next)
+            *next++ = '\0';
+        if (!(eq = strchr(it, '=')) || eq == it || *n == max)
+            return error(&cli->err, ERR_USAGE, "--set takes STAGE=DAYS[,STAGE=DAYS...], not '%s'",
+                         it);
+        *eq = '\0';
+        errno = 0;
+        long long d = strtoll(eq + 1, &end, 10);
+        if (errno || end == eq + 1 || *end)
+            return error(&cli->err, ERR_USAGE, "--set %s: '%s' is not a whole number of days", it,
+                         eq + 1);
+        set[(*n)++] = (struct apply_limit_set){ it, d };
+        it = next;
+    }
+    return 0;
+}
+
+struct limit_out {
+    char kind[64]; /* the kind last printed */
+};
+
+static int limit_row(void *arg, const struct apply_limit *l)
+{
+    struct limit_out *lo = arg;
+    if (strcmp(lo->kind, l->kind)) {
+        printf("%s %s: %" PRId64 " working days end to end, warning at %" PRId64 " %%\n", l->kind,
+               l->kind_name, l->total_days, l->warn_pct);
+        snprintf(lo->kind, sizeof(lo->kind), "%s", l->kind);
+    }
+    printf("  %-8s %-10s %3" PRId64 "\n", l->stage, l->stage_name, l->days);
+    return 0;
+}
+
+#define LIMITS_MAX 16
+
+int cmd_apply_limits(struct cli *cli, int argc, char **argv)
+{
+    const char *kind = NULL, *set_s = NULL, *source = NULL;
+    const struct opt_spec specs[] = {
+        { "kind", OPT_STR, &kind, "KIND", "this kind only (required with --set)" },
+        { "set", OPT_STR, &set_s, "STAGE=DAYS,...", "change limits in working days (total = end to end)" },
+        { "source", OPT_STR, &source, "TEXT", "with --set: who decided it (required)" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "[--kind KIND] [--set STAGE=DAYS[,STAGE=DAYS...] --source TEXT]\n\n"
+                 "The working-day limits of the application kinds: end to end (total) and per\n"
+                 "stage. --set changes them for the applications accepted (and stages entered)\n"
+                 "afterwards; each change is audited (apply.limits).";
+    struct apply_limit_set set[LIMITS_MAX];
+    struct limit_out lo = { "" };
+    size_t n = 0;
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (set_s && !kind)
+        return error(&cli->err, ERR_USAGE, "--set needs --kind");
+    if (!set_s && source)
+        return error(&cli->err, ERR_USAGE, "--source goes with --set");
+    if (set_s && ((rc = parse_limits(cli, set_s, set, LIMITS_MAX, &n)) ||
+                  (rc = apply_limits_set(&cli->ctx, kind, set, n, source, &cli->err))))
+        return rc;
+    if (cli->json) {
+        json_t *j;
+        if ((rc = api_apply_limits_json(&cli->ctx, kind, &j, &cli->err)))
+            return rc;
+        cli_json_out(j);
+        return 0;
+    }
+    return apply_limits(&cli->ctx, kind, limit_row, &lo, &cli->err);
 }

@@ -4,6 +4,7 @@
  * business zone.
  */
 #include "core/common.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/outage.h"
@@ -126,6 +127,53 @@ int cmd_outage_list(struct cli *cli, int argc, char **argv)
     if (!(rc = outage_list(&cli->ctx, &f, list_row, &o, &cli->err)) && cli->json)
         cli_json_out(json_incref(o.items));
     out_release(&o);
+    return rc;
+}
+
+struct lookup {
+    struct out o; /* first: list_row gets it */
+    int64_t n;
+};
+
+static int lookup_row(void *arg, const struct outage *u)
+{
+    struct lookup *l = arg;
+    l->n++;
+    if (l->o.cli->json)
+        json_array_append_new(l->o.items, api_outage_json(u, cli_time_local, &l->o.tz));
+    else
+        list_row(&l->o, u);
+    return 0;
+}
+
+int cmd_outage_lookup(struct cli *cli, int argc, char **argv)
+{
+    struct outage_caller who = { 0 };
+    const struct opt_spec specs[] = {
+        { "customer", OPT_STR, &who.cust_no, "CUST-NO", "the customer (户号)" },
+        { "account", OPT_STR, &who.account_no, "ACCOUNT", "the customer of this account" },
+        { "phone", OPT_STR, &who.phone, "PHONE", "the customer of this phone" },
+        OPT_SPEC_END,
+    };
+    cli->usage = "(--customer CUST-NO | --account ACCOUNT | --phone PHONE)\n\n"
+                 "The outages affecting a customer now (under way or announced, by its org,\n"
+                 "feeder or service point), soonest first: what a caller is told. --json gives\n"
+                 "the API's reply (GET /api/v1/outages/lookup).";
+    struct lookup l = { .n = 0 };
+    int rc = cli_options(cli, specs, &argc, argv, 0, 0);
+    if (rc)
+        return rc;
+    if (!who.cust_no + !who.account_no + !who.phone != 2)
+        return error(&cli->err, ERR_USAGE, "give one of --customer, --account or --phone");
+    if ((rc = out_init(cli, &l.o)))
+        return rc;
+    if (!(rc = outage_lookup(&cli->ctx, &who, lookup_row, &l, &cli->err))) {
+        if (cli->json)
+            cli_json_out(json_pack("{s:b,s:O}", "affected", l.n > 0, "items", l.o.items));
+        else if (!l.n)
+            printf("no outage affects this customer now\n");
+    }
+    out_release(&l.o);
     return rc;
 }
 

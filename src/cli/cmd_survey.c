@@ -367,12 +367,7 @@ int cmd_survey_report(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
-    if (period && (from || to))
-        return error(&cli->err, ERR_USAGE, "give --period, or --from and --to");
-    if (!period && (!from || !to))
-        return error(&cli->err, ERR_USAGE, "give --period, or --from and --to");
-    if ((rc = period_parse(period ? period : from, &p[0], &cli->err)) ||
-        (rc = period_parse(period ? period : to, &p[1], &cli->err)))
+    if ((rc = cli_periods(cli, period, from, to, p)))
         return rc;
     size_t k = 0;
     while (k < ARRAY_SIZE(bys) && strcmp(bys[k], by))

@@ -8,11 +8,45 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
+#include "domain/outage.h"
 #include "domain/ticket.h"
 
 static int parse_id(struct cli *cli, const char *s, int64_t *id)
 {
     return cli_parse_number(cli, s, "a work order number", id);
+}
+
+/* The call is answered with the outages affecting the caller (issue 6 §4): "affected_by" in
+ * JSON (the API's shape), else a line per outage. */
+static int answer_outages(struct cli *cli, int64_t id, json_t *j)
+{
+    struct ticket t;
+    struct tz tz;
+    json_t *aff = NULL;
+    int rc = tz_load(cli->ctx.zone_name, &tz, &cli->err);
+    if (rc)
+        return rc;
+    if ((rc = ticket_get(&cli->ctx, id, &t, &cli->err)) ||
+        (rc = api_ticket_affected_by(&cli->ctx, &t, cli_time_local, &tz, &aff, &cli->err)))
+        goto out;
+    for (size_t i = 0; !j && i < json_array_size(aff); i++) {
+        json_t *o = json_array_get(aff, i);
+        printf("affected by outage %" JSON_INTEGER_FORMAT " (%s, %s): %s .. %s, %s\n",
+               json_integer_value(json_object_get(o, "id")),
+               json_string_value(json_object_get(o, "kind_name")),
+               json_string_value(json_object_get(o, "state")),
+               json_string_value(json_object_get(o, "from")),
+               json_is_string(json_object_get(o, "to"))
+                   ? json_string_value(json_object_get(o, "to"))
+                   : "restoration time unknown",
+               json_string_value(json_object_get(o, "reason")));
+    }
+    if (j)
+        json_object_set(j, "affected_by", aff);
+out:
+    json_decref(aff);
+    tz_release(&tz);
+    return rc;
 }
 
 int cmd_ticket_add(struct cli *cli, int argc, char **argv)
@@ -51,7 +85,7 @@ int cmd_ticket_add(struct cli *cli, int argc, char **argv)
         json_t *j = json_object();
         json_object_set_new(j, "id", json_integer(id));
         json_object_set_new(j, "state", json_string("accepted"));
-        if ((rc = cli_ticket_extra(cli, id, j))) {
+        if ((rc = cli_ticket_extra(cli, id, j)) || (rc = answer_outages(cli, id, j))) {
             json_decref(j);
             return rc;
         }
@@ -59,7 +93,9 @@ int cmd_ticket_add(struct cli *cli, int argc, char **argv)
         return 0;
     }
     printf("work order %" PRId64 " accepted (接单)\n", id);
-    return cli_ticket_extra(cli, id, NULL);
+    if ((rc = cli_ticket_extra(cli, id, NULL)))
+        return rc;
+    return answer_outages(cli, id, NULL);
 }
 
 static int list_row(void *arg, const struct ticket *t)

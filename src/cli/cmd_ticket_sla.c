@@ -9,30 +9,35 @@
 #include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
+#include "domain/sla.h"
 #include "domain/ticket.h"
-
-struct sla_out {
-    struct out o; /* first: the rows' callback gets it */
-    bool all;     /* also the rows that are ok or paused */
-};
 
 static int sla_row(void *arg, const struct ticket_sla_row *r)
 {
-    struct sla_out *so = arg;
-    struct out *o = &so->o;
+    struct out *o = arg;
     char b[INSTANT_BUF_SIZE];
     if (o->cli->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(r->ticket_id));
-        json_object_set_new(j, "metric", json_string(r->metric));
-        json_object_set_new(j, "state", json_string(sla_state_name(r->state)));
-        json_object_set_new(j, "deadline_at", jwhen(o, r->deadline_at));
-        json_object_set_new(j, "escalated", json_boolean(r->escalated));
-        json_array_append_new(o->items, j);
-    } else {
-        printf("%-6" PRId64 " %-8s %-8s due %s%s\n", r->ticket_id, r->metric,
-               sla_state_name(r->state), r->deadline_at ? when(o, r->deadline_at, b) : "(paused)",
-               r->escalated ? "  escalated" : "");
+        json_array_append_new(o->items, api_ticket_sla_row_json(r, cli_time_local, &o->tz));
+        return 0;
+    }
+    printf("%-6" PRId64 " %-8s %-8s due %s  [clock %" PRId64 "]%s%s%s\n", r->ticket_id, r->metric,
+           sla_state_name(r->state), r->deadline_at ? when(o, r->deadline_at, b) : "(paused)",
+           r->clock_id, r->newly_warned ? "  new warning" : "",
+           r->newly_breached ? "  new breach" : "", r->escalated ? "  escalated" : "");
+    return 0;
+}
+
+/* --after and --limit of an SLA run's listing into p (as the API's body: the domain checks). */
+int cli_sla_page(struct cli *cli, int64_t after, int64_t limit, struct sla_page *p)
+{
+    *p = (struct sla_page)SLA_PAGE_INIT;
+    p->after = after;
+    p->limit = limit;
+    if (sla_page_check(p, &cli->err)) {
+        char msg[sizeof(cli->err.msg)], field[sizeof(cli->err.field)];
+        snprintf(msg, sizeof(msg), "%s", cli->err.msg);
+        snprintf(field, sizeof(field), "%s", cli->err.field);
+        return error(&cli->err, ERR_USAGE, "option '--%s': %s", field, msg);
     }
     return 0;
 }
@@ -40,44 +45,54 @@ static int sla_row(void *arg, const struct ticket_sla_row *r)
 int cmd_ticket_sla(struct cli *cli, int argc, char **argv)
 {
     const char *at_s = NULL, *date = NULL;
-    struct sla_out so = { .all = false };
-    struct out *const op = &so.o;
+    bool all = false;
+    int64_t after = 0, limit = SLA_PAGE_DEFAULT;
     const struct opt_spec specs[] = {
-        { "all", OPT_BOOL, &so.all, NULL, "list every clock (default: warnings and breaches)" },
+        { "all", OPT_BOOL, &all, NULL, "list every clock (default: warnings and breaches)" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         { "date", OPT_STR, &date, "DATE", "as of the end of this day" },
+        { "after", OPT_INT, &after, "CLOCK-ID", "list the clocks after this one (the last 'next')" },
+        { "limit", OPT_INT, &limit, "N", "list at most N clocks (1..1000, default 100)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--at TIME | --date DATE] [--all]\n\nThe SLA state of every running clock of the "
-                 "open orders (ok, warning at the policy's share, breached, paused), listed\n"
-                 "for the clocks in warning or breached (--all: every clock), with the totals;\n"
-                 "breaches are escalated into the supervisor's queue once.";
+    cli->usage = "[--at TIME | --date DATE] [--all] [--after CLOCK-ID] [--limit N]\n\n"
+                 "The SLA state of every running clock of the open orders (ok, warning at the\n"
+                 "policy's share, breached, paused), listed for the clocks in warning or breached\n"
+                 "(--all: every clock) a page at a time by clock id, with the totals of the whole\n"
+                 "run and 'next' (the --after of the following page); first warnings and breaches\n"
+                 "are recorded and breaches escalated into the supervisor's queue once.";
     struct ticket_sla_totals tot;
+    struct sla_page page;
+    struct out o;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc || (rc = out_init(cli, op)))
+    if (rc || (rc = cli_sla_page(cli, after, limit, &page)) || (rc = out_init(cli, &o)))
         return rc;
-    if ((rc = out_parse_at(cli, op, at_s, date, &at)) ||
-        (rc = ticket_sla_run(&cli->ctx, at, so.all, sla_row, &so, &tot, &cli->err)))
+    if ((rc = out_parse_at(cli, &o, at_s, date, &at)) ||
+        (rc = ticket_sla_run(&cli->ctx, at, all, &page, sla_row, &o, &tot, &cli->err)))
         goto out;
     if (cli->json) {
         json_t *j = json_object();
-        json_object_set_new(j, "at", jwhen(op, at));
+        json_object_set_new(j, "at", jwhen(&o, at));
         json_object_set_new(j, "clocks", json_integer(tot.clocks));
         json_object_set_new(j, "ok", json_integer(tot.ok));
         json_object_set_new(j, "warning", json_integer(tot.warning));
         json_object_set_new(j, "breached", json_integer(tot.breached));
         json_object_set_new(j, "paused", json_integer(tot.paused));
+        json_object_set_new(j, "marked", json_integer(tot.marked));
         json_object_set_new(j, "escalated", json_integer(tot.escalated));
-        json_object_set(j, "rows", op->items);
+        json_object_set(j, "rows", o.items);
+        json_object_set_new(j, "next", api_sla_page_next(&page));
         cli_json_out(j);
     } else {
         printf("%" PRId64 " clocks: %" PRId64 " ok, %" PRId64 " warning, %" PRId64 " breached, %"
-               PRId64 " paused; %" PRId64 " escalated\n", tot.clocks, tot.ok, tot.warning,
-               tot.breached, tot.paused, tot.escalated);
+               PRId64 " paused; recorded %" PRId64 ", %" PRId64 " escalated\n", tot.clocks,
+               tot.ok, tot.warning, tot.breached, tot.paused, tot.marked, tot.escalated);
+        if (page.next)
+            printf("next: --after %" PRId64 "\n", page.next);
     }
 out:
-    out_release(op);
+    out_release(&o);
     return rc;
 }
 
@@ -147,35 +162,38 @@ static int compliance_row(void *arg, const struct ticket_compliance_row *r)
 
 int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
 {
-    const char *period = NULL, *by = NULL, *at_s = NULL;
+    const char *period = NULL, *from = NULL, *to = NULL, *by = NULL, *at_s = NULL;
     const struct opt_spec specs[] = {
         { "period", OPT_STR, &period, "YYYY-MM", "clocks started in this month" },
+        { "from", OPT_STR, &from, "YYYY-MM", "clocks started from this month ..." },
+        { "to", OPT_STR, &to, "YYYY-MM", "... to this month (included)" },
         { "by", OPT_STR, &by, "type|org|metric", "rows by order type (default), org or metric" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         OPT_SPEC_END,
     };
-    cli->usage = "--period YYYY-MM [--by type|org|metric] [--at TIME]\n\n"
-                 "SLA compliance: clocks met on time / (met + missed); running clocks past their\n"
-                 "deadline count as missed, the others as pending.";
+    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM) [--by type|org|metric]"
+                 " [--at TIME]\n\n"
+                 "SLA compliance of the clocks started in the month or months: clocks met on time /\n"
+                 "(met + missed); running clocks past their deadline count as missed, the others\n"
+                 "as pending.";
     struct out o;
-    struct period p;
+    struct period p[2];
     enum ticket_by b = TICKET_BY_TYPE;
     int64_t at;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
-    if (rc)
+    if (rc || (rc = cli_periods(cli, period, from, to, p)))
         return rc;
-    if (!period)
-        return error(&cli->err, ERR_USAGE, "--period is required");
     if (by && !strcmp(by, "org"))
         b = TICKET_BY_ORG;
     else if (by && !strcmp(by, "metric"))
         b = TICKET_BY_METRIC;
     else if (by && strcmp(by, "type"))
         return error(&cli->err, ERR_USAGE, "--by is type, org or metric, not '%s'", by);
-    if ((rc = period_parse(period, &p, &cli->err)) || (rc = out_init(cli, &o)))
+    if ((rc = out_init(cli, &o)))
         return rc;
     if (!(rc = out_parse_at(cli, &o, at_s, NULL, &at)) &&
-        !(rc = ticket_compliance(&cli->ctx, p, b, at, compliance_row, &o, &cli->err)) && cli->json)
+        !(rc = ticket_compliance(&cli->ctx, p[0], p[1], b, at, compliance_row, &o, &cli->err)) &&
+        cli->json)
         cli_json_out(json_incref(o.items));
     out_release(&o);
     return rc;

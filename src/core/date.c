@@ -221,6 +221,19 @@ int period_cmp(struct period a, struct period b)
     return a.m < b.m ? -1 : a.m > b.m;
 }
 
+int period_range_check(struct period from, struct period to, int max_months, struct err *err)
+{
+    char a[PERIOD_BUF_SIZE], b[PERIOD_BUF_SIZE];
+    if (period_cmp(from, to) > 0)
+        return error(err, ERR_INVALID, "the period runs from %s to %s, backwards",
+                     period_format(from, a), period_format(to, b)),
+               err_field(err, "from");
+    if (period_diff(from, to) >= max_months)
+        return error(err, ERR_INVALID, "a report covers at most %d months", max_months),
+               err_field(err, "to");
+    return 0;
+}
+
 struct date period_first_day(struct period p)
 {
     return (struct date){p.y, p.m, 1};

@@ -102,6 +102,9 @@ static inline struct period period_prev(struct period p)
 int period_diff(struct period from, struct period to);
 /** <0, 0, >0 as a is before, equal to, after b. */
 int period_cmp(struct period a, struct period b);
+/** A report's months `from`..`to` (both included): ERR_INVALID naming "from" when the range
+ *  runs backwards, "to" when it covers `max_months` or more. */
+int period_range_check(struct period from, struct period to, int max_months, struct err *err);
 /** The 1st of the month. */
 struct date period_first_day(struct period p);
 /** The last day of the month (2024-02 -> 2024-02-29). */

@@ -142,13 +142,15 @@ typedef int apply_sla_fn(void *arg, const struct application *a, bool esc_total,
  * a breached clock is escalated into the supervisor's queue (ticket_escalation, metric
  * apply_total or apply_stage) once, with an event in the application's history and an audit
  * row; a second run at the same or a later instant records and escalates nothing new. `fn`
- * (may be NULL) gets the applications with a clock in warning or breached, or with `all` every
- * open one. Counts in *tot. One transaction; a run that records something appends one audit
+ * (may be NULL) gets one page (`page`, required with `fn`, checked as sla_page_check: ERR_INVALID
+ * naming the field) of the applications with a clock in warning or breached, or with `all` every
+ * open one, by id; page->next is the cursor of the following page (0 on the last). Every page is
+ * a whole run. Counts in *tot. One transaction; a run that records something appends one audit
  * row "application.sla_run" with the counts. A clock that ends late between runs (a stage
  * advanced, the application completed) records its breach as it ends (apply.c, apply_done.c).
  */
-int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *arg,
-                  struct apply_sla_totals *tot, struct err *err);
+int apply_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, apply_sla_fn *fn,
+                  void *arg, struct apply_sla_totals *tot, struct err *err);
 
 /**
  * Note a step of the supervisor's queue on an application (its history and an audit row
@@ -158,5 +160,39 @@ int apply_note(struct ctx *c, int64_t id, const char *action, const char *note, 
 
 /** Chinese name of a stage code (the code itself if unknown); "已归档" / "已撤销" for states. */
 const char *apply_stage_zh(struct ctx *c, const char *stage);
+
+/* ---- the working-day limits of the kinds (apply_limits.c) ---- */
+
+/** The longest limit, in working days (the schema's bound). */
+#define APPLY_LIMIT_MAX 366
+
+struct apply_limit {
+    const char *kind, *kind_name;
+    int64_t total_days, warn_pct;
+    const char *stage, *stage_name; /* one row per stage of the kind, in order */
+    int64_t days;
+};
+typedef int apply_limit_fn(void *arg, const struct apply_limit *l);
+/** The limits of kind `kind` (NULL: every active kind), one row per stage with the kind's
+ *  end-to-end limit; ERR_NOT_FOUND for an unknown kind. */
+int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg, struct err *err);
+
+/** One change: `stage` is a stage code of the kind, or "total" for the end-to-end limit. */
+struct apply_limit_set {
+    const char *stage;
+    int64_t days;
+};
+
+/**
+ * Change limits of `kind` (the application's clocks copy them when they start, so only
+ * applications accepted, and stages entered, afterwards count by the new figures). Each
+ * change is audited ("apply.limits", the kind, the old and new days) and `source` (required:
+ * who decided it) is kept on the row. ERR_INVALID naming the problem for days outside
+ * 1..APPLY_LIMIT_MAX, a stage the kind does not go through, the same stage twice, no change or
+ * a change that changes nothing, a missing source; ERR_NOT_FOUND an unknown kind. All or
+ * nothing, one transaction.
+ */
+int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_set *set, size_t n,
+                     const char *source, struct err *err);
 
 #endif

@@ -18,8 +18,9 @@
 
 struct run {
     struct ctx *c;
-    int64_t at, last_id, page;
+    int64_t at, last_id, batch;
     bool all;
+    struct sla_page *page;
     apply_sla_fn *fn;
     void *arg;
     struct apply_sla_totals *tot;
@@ -117,7 +118,7 @@ static int one(void *arg, const struct application *a)
     bool et = false, es = false;
     int ret;
     r->last_id = a->id;
-    r->page++;
+    r->batch++;
     if ((ret = clock_step(r, a, false, &et)))
         return ret;
     /* the current stage's clock runs unless the whole application is paused */
@@ -126,7 +127,10 @@ static int one(void *arg, const struct application *a)
             return ret;
     bool flagged = a->sla == SLA_WARNING || a->sla == SLA_BREACHED ||
                    a->stage_sla == SLA_WARNING || a->stage_sla == SLA_BREACHED;
-    return r->fn && (r->all || flagged) ? r->fn(r->arg, a, et, es) : 0;
+    /* the page only limits what is listed: the run goes on over every open application */
+    return r->fn && (r->all || flagged) && sla_page_take(r->page, a->id)
+               ? r->fn(r->arg, a, et, es)
+               : 0;
 }
 
 /* A run that recorded something: one audit row with its counts (and whether it covered a
@@ -145,12 +149,17 @@ static int audit_run(struct ctx *c, int64_t at, const struct apply_sla_totals *t
     return audit_append(c, &ar, err);
 }
 
-int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *arg,
-                  struct apply_sla_totals *tot, struct err *err)
+int apply_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, apply_sla_fn *fn,
+                  void *arg, struct apply_sla_totals *tot, struct err *err)
 {
-    struct run r = { .c = c, .at = at, .all = all, .fn = fn, .arg = arg, .tot = tot, .err = err };
+    struct run r = { .c = c, .at = at, .all = all, .page = page, .fn = fn, .arg = arg,
+                     .tot = tot, .err = err };
     int ret;
     memset(tot, 0, sizeof(*tot));
+    if (fn && !page)
+        BUG("apply_sla_run: a listing needs a page");
+    if (fn && (ret = sla_page_check(page, err)))
+        return ret;
     if ((ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &r.tz, err)))
         return ret;
     if ((ret = store_begin(c->db, err))) {
@@ -160,9 +169,9 @@ int apply_sla_run(struct ctx *c, int64_t at, bool all, apply_sla_fn *fn, void *a
     do {
         struct apply_filter f = { .state = "open", .after_id = r.last_id,
                                   .limit = APPLY_SLA_PAGE };
-        r.page = 0;
+        r.batch = 0;
         ret = apply_list(c, &f, at, one, &r, err);
-    } while (!ret && r.page == APPLY_SLA_PAGE);
+    } while (!ret && r.batch == APPLY_SLA_PAGE);
     tz_release(&r.tz);
     if (!ret && tot->warned + tot->newly_breached + tot->escalated)
         ret = audit_run(c, at, tot, err);

@@ -107,13 +107,20 @@ int outage_intake(struct ctx *c, const struct ticket *t, int64_t now, struct err
 int outage_of_ticket(struct ctx *c, int64_t ticket_id, struct outage *out, bool *found,
                      struct err *err);
 
+/** Who asks: exactly one of the customer's 户号, one of its accounts, or a phone. */
+struct outage_caller {
+    const char *cust_no, *account_no, *phone;
+};
+
 /**
- * A caller's question "is there an outage?": the active outages affecting the customer with 户号
- * `cust_no` or phone `phone` (ticket_find_caller, in the ctx's scope) that are not over at ctx
- * "now" (under way or announced), soonest first. Errors as ticket_find_caller; ERR_INVALID when
- * neither is given.
+ * A caller's question "is there an outage?": the active outages affecting the customer (by its
+ * org, feeder or service point, as fixed when each was published) found by `who`
+ * (ticket_find_caller, or the customer of the account, in the ctx's scope) that are not over at
+ * ctx "now" (under way or announced), soonest first. ERR_INVALID when none is given, ERR_USAGE
+ * when more than one is; ERR_NOT_FOUND for an unknown customer, account or phone; as
+ * ticket_find_caller otherwise. Also answers a call at intake (the CLI's and API's ticket add).
  */
-int outage_lookup(struct ctx *c, const char *cust_no, const char *phone, outage_fn *fn, void *arg,
+int outage_lookup(struct ctx *c, const struct outage_caller *who, outage_fn *fn, void *arg,
                   struct err *err);
 
 /** Record the feeder a service point is supplied from (replacing the old one); audited. */

@@ -7,6 +7,7 @@
 
 #include "core/common.h"
 #include "core/vec.h"
+#include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/ticket_int.h"
 
@@ -197,14 +198,23 @@ out:
     return store_end(c->db, ret, err);
 }
 
-int outage_lookup(struct ctx *c, const char *cust_no, const char *phone, outage_fn *fn, void *arg,
+int outage_lookup(struct ctx *c, const struct outage_caller *who, outage_fn *fn, void *arg,
                   struct err *err)
 {
+    const char *cust_no = who->cust_no;
     int64_t cust_id, org_id;
-    int ret;
-    if (!cust_no && !phone)
-        return error(err, ERR_INVALID, "give the caller's 户号 (cust_no) or phone");
-    if ((ret = ticket_find_caller(c, cust_no, phone, &cust_id, &org_id, err)))
+    int ret, n = !!who->cust_no + !!who->account_no + !!who->phone;
+    if (!n)
+        return error(err, ERR_INVALID, "give the caller's 户号 (cust_no), account or phone");
+    if (n > 1)
+        return error(err, ERR_USAGE, "give the caller's 户号 (cust_no), account or phone, one only");
+    if (who->account_no) {
+        struct account a;
+        if ((ret = account_get(c, who->account_no, &a, err)))
+            return ret;
+        cust_no = a.cust_no;
+    }
+    if ((ret = ticket_find_caller(c, cust_no, who->phone, &cust_id, &org_id, err)))
         return ret;
     /* collect the ids first: outage_get reuses statements while this one is open */
     VEC(int64_t) ids = VEC_INIT;

@@ -278,3 +278,30 @@ out:
     free(p);
     return ret;
 }
+
+int sla_page_check(struct sla_page *p, struct err *err)
+{
+    if (p->after < 0)
+        return error(err, ERR_INVALID, "the cursor 'after' must be 0 or more, not %" PRId64,
+                     p->after),
+               err_field(err, "after");
+    if (p->limit < 1 || p->limit > SLA_PAGE_MAX)
+        return error(err, ERR_INVALID, "'limit' must be 1..%d, not %" PRId64, SLA_PAGE_MAX,
+                     p->limit),
+               err_field(err, "limit");
+    p->next = p->last = p->listed = 0;
+    return 0;
+}
+
+bool sla_page_take(struct sla_page *p, int64_t key)
+{
+    if (key <= p->after || p->next)
+        return false;
+    if (p->listed == p->limit) {
+        p->next = p->last;
+        return false;
+    }
+    p->last = key;
+    p->listed++;
+    return true;
+}

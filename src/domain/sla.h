@@ -78,4 +78,31 @@ int sla_eval(const struct sla_rule *r, const struct sla_env *env, int64_t start_
              const struct sla_pause *pauses, size_t npauses, int64_t stop_us, int64_t at,
              struct sla_status *out, struct err *err);
 
+/* ---- one page of what an SLA run lists (ticket_sla_run, apply_sla_run) ---- */
+
+#define SLA_PAGE_DEFAULT 100
+#define SLA_PAGE_MAX 1000
+
+/**
+ * A keyset cursor over the rows an SLA run lists, by key (a clock id, an application id): the
+ * rows of key above `after`, at most `limit`. The run itself judges and records every clock in
+ * scope whatever the page lists. The run sets `next`: the key of the last row listed when more
+ * follow, else 0 (the last page). Caller's memory.
+ */
+struct sla_page {
+    int64_t after;        /* 0 = from the first */
+    int64_t limit;        /* 1..SLA_PAGE_MAX (SLA_PAGE_DEFAULT when the caller gives none) */
+    int64_t next;         /* out */
+    int64_t last, listed; /* out: the last key listed, how many */
+};
+#define SLA_PAGE_INIT { 0, SLA_PAGE_DEFAULT, 0, 0, 0 }
+
+/** Check a cursor from the caller (and clear the outputs): ERR_INVALID naming "after"
+ *  (negative) or "limit" (outside 1..SLA_PAGE_MAX), with err_field set. */
+int sla_page_check(struct sla_page *p, struct err *err);
+
+/** Whether the row of key `key` (ascending) goes on the page: above `after` and room left;
+ *  a row past the full page sets `next`. */
+bool sla_page_take(struct sla_page *p, int64_t key);
+
 #endif

@@ -130,12 +130,8 @@ int survey_report(struct ctx *c, struct period from, struct period to, const cha
     char a[PERIOD_BUF_SIZE], b[PERIOD_BUF_SIZE];
     int64_t root = 0;
     int ret;
-    if (period_cmp(from, to) > 0)
-        return error(err, ERR_INVALID, "the period runs from %s to %s, backwards",
-                     period_format(from, a), period_format(to, b)), err_field(err, "from");
-    if (period_diff(from, to) >= 120)
-        return error(err, ERR_INVALID, "a report covers at most 120 months"),
-               err_field(err, "to");
+    if ((ret = period_range_check(from, to, 120, err)))
+        return ret;
     if (org_code && (ret = ctx_org_id(c, org_code, &root, err)))
         return ret;
     if (!root)

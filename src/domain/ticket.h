@@ -160,7 +160,8 @@ struct ticket_sla_row {
     int64_t clock_id, ticket_id, deadline_at;
     const char *metric;
     enum sla_state state;
-    bool escalated; /* escalated by this run */
+    bool escalated;                     /* escalated by this run */
+    bool newly_warned, newly_breached;  /* first warning / first breach recorded by this run */
 };
 typedef int ticket_sla_fn(void *arg, const struct ticket_sla_row *r);
 struct ticket_sla_totals {
@@ -172,12 +173,15 @@ struct ticket_sla_totals {
  * The SLA state of every running clock (in the ctx's scope) at instant `at`: ok, warning,
  * breached or paused, counted in *tot. First warnings and breaches are recorded on the clock; a
  * breached clock is escalated into the supervisor's queue once (a second run escalates nothing
- * new). `fn` (may be NULL) gets the clocks in warning or breached, oldest first, or with `all`
- * every running clock, by clock id. One transaction; a run that escalates appends one audit
- * row "ticket.escalate" with the counts (and "the caller's org subtree" when scoped).
+ * new). `fn` (may be NULL) gets one page (`page`, required with `fn`; checked with
+ * sla_page_check, ERR_INVALID naming the field) of the clocks in warning or breached, or with
+ * `all` every running clock, by clock id, read in SQL; page->next is the cursor of the following
+ * page (0 on the last). Every page is a whole run. One transaction; a run that records
+ * something (a warning, a breach, an escalation) appends one audit row "ticket.sla_run" with the
+ * counts (and "the caller's org subtree" when scoped); a run that records nothing changes nothing.
  */
-int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void *arg,
-                   struct ticket_sla_totals *tot, struct err *err);
+int ticket_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, ticket_sla_fn *fn,
+                   void *arg, struct ticket_sla_totals *tot, struct err *err);
 
 /* ---- the supervisor's queue (ticket_queue.c) ---- */
 
@@ -219,11 +223,12 @@ struct ticket_compliance_row {
 };
 typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *r);
 /**
- * SLA compliance of the clocks started in month `p` (business zone), as of instant `at`: met,
- * missed (stopped late or running past the deadline) and pending, by type, org or metric. The
- * last row passed has key "total".
+ * SLA compliance of the clocks started in the months `from` to `to` (both included, business
+ * zone), as of instant `at`: met, missed (stopped late or running past the deadline) and
+ * pending, by type, org or metric. The last row passed has key "total". ERR_INVALID naming
+ * "from" for a range that runs backwards, "to" for one over 120 months.
  */
-int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
-                      ticket_compliance_fn *fn, void *arg, struct err *err);
+int ticket_compliance(struct ctx *c, struct period from, struct period to, enum ticket_by by,
+                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err);
 
 #endif

@@ -337,17 +337,72 @@ static struct store_stmt *sla_q(struct ctx *c, enum query_id q, int64_t at)
     return st;
 }
 
+/* One page of the run's rows, read before the run records anything (so "newly" and "escalated"
+ * say what this run did), into the arena: at most SLA_PAGE_MAX + 1 rows. */
+static int sla_rows(struct ctx *c, int64_t at, bool all, struct sla_page *page,
+                    struct ticket_sla_row **out, size_t *n, struct err *err)
+{
+    static const enum sla_state states[] = { SLA_OK, SLA_WARNING, SLA_BREACHED, SLA_PAUSED };
+    VEC(struct ticket_sla_row) v = VEC_INIT;
+    struct store_stmt *st = sla_q(c, Q_SLA_ROWS, at);
+    int ret;
+    store_bind_i64(st, 3, all);
+    store_bind_i64(st, 4, page->after);
+    store_bind_i64(st, 5, page->limit + 1); /* one more says whether a next page follows */
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct ticket_sla_row row = {
+            .clock_id = store_col_i64(st, 5),
+            .ticket_id = store_col_i64(st, 0),
+            .metric = ctx_col_text(c, st, 1),
+            .deadline_at = store_col_null(st, 2) ? 0 : store_col_i64(st, 2),
+            .state = states[store_col_i64(st, 3) & 3],
+            .escalated = store_col_i64(st, 4) > 0,
+            .newly_warned = store_col_i64(st, 6) > 0,
+            .newly_breached = store_col_i64(st, 7) > 0,
+        };
+        if (sla_page_take(page, row.clock_id))
+            VEC_PUSH(&v, row);
+    }
+    store_reset(st);
+    *n = v.n;
+    *out = arena_alloc(c->arena, (v.n ? v.n : 1) * sizeof(**out));
+    if (v.n)
+        memcpy(*out, v.v, v.n * sizeof(**out));
+    VEC_FREE(&v);
+    return ret < 0 ? ret : 0;
+}
+
+/* A run that recorded something: one audit row with its counts. */
+static int audit_run(struct ctx *c, int64_t at, const struct ticket_sla_totals *t, struct err *err)
+{
+    char when[INSTANT_BUF_SIZE];
+    const char *detail = arena_sprintf(
+        c->arena,
+        "%" PRId64 " clocks: %" PRId64 " warning, %" PRId64 " breached; recorded %" PRId64
+        " first warnings or breaches; %" PRId64 " escalated%s",
+        t->clocks, t->warning, t->breached, t->marked, t->escalated,
+        c->scope_org_id ? "; the caller's org subtree" : "");
+    struct audit_rec ar = { "ticket.sla_run", "ticket", instant_format(at, when), NULL, NULL,
+                            detail };
+    return audit_append(c, &ar, err);
+}
+
 /*
  * Set-based: the deadlines are cached on the clocks, so the run is a handful of statements over
  * the running clocks (totals, first warnings, first breaches, escalations) instead of a round
- * trip per clock; then the rows asked for are read once.
+ * trip per clock; the page asked for is read first, in SQL (keyset on the clock id).
  */
-int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void *arg,
-                   struct ticket_sla_totals *tot, struct err *err)
+int ticket_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, ticket_sla_fn *fn,
+                   void *arg, struct ticket_sla_totals *tot, struct err *err)
 {
-    int64_t before = 0;
+    struct ticket_sla_row *rows = NULL;
+    size_t nrows = 0;
     int ret;
     memset(tot, 0, sizeof(*tot));
+    if (fn && !page)
+        BUG("ticket_sla_run: a listing needs a page");
+    if (fn && (ret = sla_page_check(page, err)))
+        return ret;
     if ((ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = sla_q(c, Q_SLA_TOTALS, at);
@@ -358,50 +413,19 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, ticket_sla_fn *fn, void 
         tot->clocks += n;
     }
     store_reset(st);
-    if (ret < 0 || (ret = store_exec(st = sla_q(c, Q_SLA_MARK, at), err)))
+    if (ret < 0 || (fn && (ret = sla_rows(c, at, all, page, &rows, &nrows, err))) ||
+        (ret = store_exec(st = sla_q(c, Q_SLA_MARK, at), err)))
         goto out;
     tot->marked = store_changes(st);
-    st = store_q(c->db, Q_SLA_ESCALATION_MAX);
-    if ((ret = store_one(st, err)))
-        goto out;
-    before = store_col_i64(st, 0);
-    store_reset(st);
     st = sla_q(c, Q_SLA_ESCALATE, at);
     store_bind_text(st, 3, c->actor);
     if ((ret = store_exec(st, err)))
         goto out;
     tot->escalated = store_changes(st);
-    if (fn) {
-        st = sla_q(c, Q_SLA_ROWS, at);
-        store_bind_i64(st, 3, all);
-        store_bind_i64(st, 4, before);
-        while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-            static const enum sla_state states[] = { SLA_OK, SLA_WARNING, SLA_BREACHED,
-                                                     SLA_PAUSED };
-            struct ticket_sla_row row = {
-                .clock_id = store_col_i64(st, 5),
-                .ticket_id = store_col_i64(st, 0),
-                .metric = store_col_text(st, 1),
-                .deadline_at = store_col_null(st, 2) ? 0 : store_col_i64(st, 2),
-                .state = states[store_col_i64(st, 3) & 3],
-                .escalated = store_col_i64(st, 4) > 0,
-            };
-            ret = fn(arg, &row);
-        }
-        store_reset(st);
-        if (ret < 0)
-            goto out;
-        ret = 0;
-    }
-    if (tot->escalated) {
-        struct audit_rec ar = {
-            "ticket.escalate", "ticket", "sla", NULL, NULL,
-            arena_sprintf(c->arena,
-                          "escalated=%" PRId64 " breached=%" PRId64 " marked=%" PRId64 "%s",
-                          tot->escalated, tot->breached, tot->marked,
-                          c->scope_org_id ? "; the caller's org subtree" : "") };
-        ret = audit_append(c, &ar, err);
-    }
+    for (size_t i = 0; i < nrows && !ret; i++)
+        ret = fn(arg, &rows[i]);
+    if (!ret && tot->marked + tot->escalated)
+        ret = audit_run(c, at, tot, err);
 out:
     return store_end(c->db, ret, err);
 }
@@ -411,15 +435,16 @@ static int64_t rate_bp(int64_t met, int64_t missed)
     return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
 }
 
-int ticket_compliance(struct ctx *c, struct period p, enum ticket_by by, int64_t at,
-                      ticket_compliance_fn *fn, void *arg, struct err *err)
+int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ticket_by by,
+                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err)
 {
     struct tz tz;
-    int ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err);
-    if (ret)
+    int ret;
+    if ((ret = period_range_check(pf, pt, 120, err)) ||
+        (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
         return ret;
-    int64_t from = tz_day_start(&tz, period_first_day(p));
-    int64_t to = tz_day_start(&tz, period_first_day(period_next(p)));
+    int64_t from = tz_day_start(&tz, period_first_day(pf));
+    int64_t to = tz_day_start(&tz, period_first_day(period_next(pt)));
     tz_release(&tz);
     enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
                       : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE

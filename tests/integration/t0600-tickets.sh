@@ -4,7 +4,8 @@
 # S3 complaint, S5 reconnection) and a meter test across 国庆节 2024 with its 调休 Saturday on
 # the real calendar; a pause; the closed loop to 归档; every illegal move from 接单 refused
 # with nothing changed; direct replies; reopen within and after the period; merge; SLA states
-# as PMIS_NOW moves, escalation once; compliance figures.
+# as PMIS_NOW moves, escalation once, paging and audit of the run; compliance figures for a
+# month and a range of months.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 setup() {
@@ -87,19 +88,36 @@ expect_ok "processing" ticket move 1 processing
 export PMIS_NOW=2024-07-01T10:30:00+08:00
 expect_ok "SLA run at 10:30" --json ticket sla
 check "S1 ok, the complaint's clocks ok, the report's response ok" \
-    out_has '"clocks":4,"ok":4,"warning":0,"breached":0,"paused":0,"escalated":0'
+    out_has '"clocks":4,"ok":4,"warning":0,"breached":0,"paused":0,"marked":0,"escalated":0'
+check "a run that records nothing is not audited" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")" = 0
 export PMIS_NOW=2024-07-01T10:36:00+08:00
 expect_ok "SLA run at 10:36 (80 % of 45 min)" --json ticket sla
-check "S1 arrival in warning" out_has '\{"id":1,"metric":"arrival","state":"warning","deadline_at":"2024-07-01T10:45:00\+08:00","escalated":false\}'
+check "S1 arrival in warning, newly marked, with its clock id" out_has "\\{\"clock_id\":$(sql "SELECT id FROM ticket_clock WHERE ticket_id = 1 AND metric = 'arrival'"),\"ticket_id\":1,\"metric\":\"arrival\",\"state\":\"warning\",\"deadline_at\":\"2024-07-01T10:45:00\\+08:00\",\"escalated\":false,\"newly_warned\":true,\"newly_breached\":false\\}"
+check "the run that recorded a warning is audited once (ticket.sla_run)" \
+    test "$(sql "SELECT COUNT(*) || ' ' || MAX(detail) FROM audit_log WHERE action = 'ticket.sla_run'")" = \
+    "1 4 clocks: 1 warning, 0 breached; recorded 1 first warnings or breaches; 0 escalated"
 export PMIS_NOW=2024-07-01T10:45:00+08:00
 expect_ok "at 10:45 exactly" --json ticket sla
-check "still not breached" out_has '"id":1,"metric":"arrival","state":"warning"'
+check "still not breached, nothing new" out_has '"ticket_id":1,"metric":"arrival","state":"warning","deadline_at":"[^"]*","escalated":false,"newly_warned":false,"newly_breached":false'
 export PMIS_NOW=2024-07-01T10:46:00+08:00
 expect_ok "at 10:46" --json ticket sla
-check "breached and escalated" out_has '\{"id":1,"metric":"arrival","state":"breached","deadline_at":"2024-07-01T10:45:00\+08:00","escalated":true\}'
-check "one escalation" out_has '"breached":1,"paused":0,"escalated":1'
+check "breached, newly, and escalated" out_has '"ticket_id":1,"metric":"arrival","state":"breached","deadline_at":"2024-07-01T10:45:00\+08:00","escalated":true,"newly_warned":false,"newly_breached":true\}'
+check "one escalation" out_has '"breached":1,"paused":0,"marked":1,"escalated":1'
 expect_ok "the next run" --json ticket sla
-check "escalates nothing again" out_has '"breached":1,"paused":0,"escalated":0'
+check "escalates nothing again, nothing new on the row" out_has '"breached":1,"paused":0,"marked":0,"escalated":0'
+check "... and the row says so" out_has '"state":"breached","deadline_at":"[^"]*","escalated":false,"newly_warned":false,"newly_breached":false'
+check "two audited runs" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")" = 2
+expect_ok "the text form: the clock id and what the run did" ticket sla --all --limit 1
+check "one clock listed, the totals, and the next page's cursor" \
+    test "$(sed -n '1p;3p' "$T/out" | sed 's/  *due.*\[clock / [clock /')" = "1      arrival  breached [clock 1]
+next: --after 1"
+for bad in "--limit 0:'--limit': 'limit' must be 1..1000, not 0" "--limit 1001:'--limit'" \
+    "--after -1:'--after'" "--limit x:not a whole number"; do
+    expect_fail "ticket sla ${bad%%:*} refused" 64 "${bad#*:}" ticket sla ${bad%%:*}
+done
+expect_ok "--all paged: page 2 of 1" --json ticket sla --all --limit 1 --after 1
+check "the next clock after 1" out_has '"rows":\[\{"clock_id":2,'
 check "one row in the queue" test "$(sql "SELECT COUNT(*) FROM ticket_escalation")" = 1
 expect_ok "the supervisor's queue" --json ticket escalations
 check "lists order 1's arrival (the API's shape)" out_is '[{"id":1,"ticket":1,"application":null,"stage":null,"type":"fault","metric":"arrival","org":"ZJ-HZ","ticket_state":"processing","deadline_at":"2024-07-01T10:45:00+08:00","escalated_at":"2024-07-01T10:46:00+08:00","status":"open","acked_at":null,"acked_by":null,"ack_note":null,"resolved_at":null,"resolved_by":null,"resolve_note":null}]'
@@ -213,8 +231,21 @@ check "杭州" out_has '^ZJ-HZ +杭州 +clocks 7  met 4  missed 3  pending 0  co
 check "宁波" out_has '^ZJ-NB +宁波 +clocks 6  met 2  missed 3  pending 1  compliance 40.00 %$'
 check "total" out_has '^total +合计 +clocks 13  met 6  missed 6  pending 1  compliance 50.00 %$'
 expect_fail "a bad period" 65 "2024-13" ticket compliance --period 2024-13
+expect_ok "compliance over a range of months (--from/--to)" ticket compliance --from 2024-06 --to 2024-08 --by org
+check "the same clocks as July alone (every clock started in July)" \
+    out_has '^total +合计 +clocks 13  met 6  missed 6  pending 1  compliance 50.00 %$'
+expect_ok "June alone as a range" ticket compliance --from 2024-06 --to 2024-06
+check "no clocks" out_has '^total +合计 +clocks 0  met 0  missed 0  pending 0  compliance -$'
+expect_fail "a range that runs backwards" 65 "runs from 2024-08 to 2024-06, backwards" \
+    ticket compliance --from 2024-08 --to 2024-06
+expect_fail "a range of 120 months or more" 65 "at most 120 months" ticket compliance --from 2014-01 --to 2024-07
+expect_fail "--from without --to" 64 "give --period, or --from and --to" ticket compliance --from 2024-06
+expect_fail "--period with --from" 64 "give --period, or --from and --to" \
+    ticket compliance --period 2024-07 --from 2024-06 --to 2024-07
+expect_fail "a bad month in a range" 65 "2024-00" ticket compliance --from 2024-00 --to 2024-07
 expect_ok "the audit chain holds" audit verify
-check "every change audited: one row per event, one per escalating run" \
-    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket'")" = "$(($(sql "SELECT COUNT(*) FROM ticket_event") + 1))"
+check "every change audited: one row per event, one per run that recorded something" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket'")" = "$(($(sql "SELECT COUNT(*) FROM ticket_event") + $(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")))"
+check "... which were two" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")" = 2
 
 done_testing

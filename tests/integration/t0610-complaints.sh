@@ -32,7 +32,7 @@ check "is flagged with the earlier order" out_is "work order 3 accepted (接单)
 repeat complaint: same customer as work order 1 of 2024-07-01T10:00:00+08:00, customer 6100000001 (accepted)"
 export PMIS_NOW=2024-07-12T10:00:00+08:00
 expect_ok "another customer at the same address" --json ticket add --type complaint --subtype business --channel app --area urban --cust 6100000002 --text 同一地址电费异常
-check "repeats the latest order at that address" out_is '{"id":4,"state":"accepted","repeat_of":{"id":3,"basis":"address","accepted_at":"2024-07-10T10:00:00+08:00","state":"accepted"},"outage":null,"causes":[]}'
+check "repeats the latest order at that address" out_is '{"id":4,"state":"accepted","repeat_of":{"id":3,"basis":"address","accepted_at":"2024-07-10T10:00:00+08:00","state":"accepted"},"outage":null,"causes":[],"affected_by":[]}'
 export PMIS_NOW=2024-07-15T10:00:00+08:00
 expect_ok "the same customer, another category" ticket add --type complaint --subtype service --channel phone --area urban --cust 6100000001 --text 营业员态度差
 check "is not a repeat" out_is "work order 5 accepted (接单)"

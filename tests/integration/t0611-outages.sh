@@ -4,7 +4,8 @@
 # a temporary one reaching important customers less than 24 hours ahead flagged); affected
 # customers by org subtree, feeder or service point, notified through the outbox (not those
 # without an open account); repair calls from affected customers grouped under the outage and
-# answered with it; closing archives the grouped orders and announces the restoration; every
+# answered with it, and any call from an affected customer answered with the outages affecting
+# it (affected_by); outage lookup by customer or account; closing archives the grouped orders and announces the restoration; every
 # bad input refused with nothing changed.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
@@ -94,13 +95,34 @@ check "the fault notice" test "$(sql "SELECT body FROM outbox WHERE kind = 'outa
 export PMIS_NOW=2024-07-05T14:20:00+08:00
 expect_ok "an affected caller reports the fault" ticket add --type fault --channel phone --area urban --cust 6100000001 --text 家里没电了
 check "answered with the outage" out_is "work order 1 accepted (接单)
-outage 3 (故障停电, active): 2024-07-05T14:00:00+08:00 .. restoration time unknown, 树障跳闸"
+outage 3 (故障停电, active): 2024-07-05T14:00:00+08:00 .. restoration time unknown, 树障跳闸
+affected by outage 3 (故障停电, active): 2024-07-05T14:00:00+08:00 .. restoration time unknown, 树障跳闸"
 expect_ok "a second affected caller" --json ticket add --type fault --channel app --area urban --cust 6100000003 --text 停电
-check "the outage in the reply" out_is '{"id":2,"state":"accepted","repeat_of":null,"outage":{"id":3,"kind":"fault","from":"2024-07-05T14:00:00+08:00","to":null,"reason":"树障跳闸","state":"active"},"causes":[]}'
+check "the outage in the reply" test "$(jq -c 'del(.affected_by)' "$T/out")" = '{"id":2,"state":"accepted","repeat_of":null,"outage":{"id":3,"kind":"fault","from":"2024-07-05T14:00:00+08:00","to":null,"reason":"树障跳闸","state":"active"},"causes":[]}'
+check "and the outages affecting the caller (affected_by, the API's shape)" \
+    test "$(jq -c '[.affected_by[] | [.id, .kind, .scope, .feeder, .from, .to, .state]]' "$T/out")" = \
+    '[[3,"fault","feeder","10kV文三线","2024-07-05T14:00:00+08:00",null,"active"]]'
 expect_ok "a caller outside the area" ticket add --type fault --channel phone --area urban --cust 6100000004 --text 停电
-check "not grouped" out_is "work order 3 accepted (接单)"
+check "not grouped, not affected" out_is "work order 3 accepted (接单)"
 expect_ok "an enquiry from an affected customer" ticket add --type consult --channel phone --area urban --cust 6100000001 --text 什么时候来电
-check "not grouped" out_is "work order 4 accepted (接单)"
+check "not grouped, but answered with the outage affecting the caller" out_is "work order 4 accepted (接单)
+affected by outage 3 (故障停电, active): 2024-07-05T14:00:00+08:00 .. restoration time unknown, 树障跳闸"
+expect_ok "an anonymous call" --json ticket add --type consult --channel phone --area urban --anonymous --org ZJ-HZ-XH --text 停电了吗
+check "is answered with no outage (the caller is unknown)" test "$(jq -c .affected_by "$T/out")" = "[]"
+expect_ok "outage lookup --customer" outage lookup --customer 6100000001
+check "lists the outage affecting the customer" out_has "^3 +fault +active feeder"
+expect_ok "outage lookup --account" --json outage lookup --account 610000000301
+check "by account: the customer's outage (the API's reply)" \
+    test "$(jq -c '[.affected, [.items[] | [.id, .kind, .state]]]' "$T/out")" = '[true,[[3,"fault","active"]]]'
+expect_ok "outage lookup of a customer outside the feeder" outage lookup --customer 6100000004
+check "none" out_is "no outage affects this customer now"
+digest=$(db_digest)
+expect_fail "lookup needs a caller" 64 "give one of --customer, --account or --phone" outage lookup
+expect_fail "lookup takes one caller" 64 "give one of --customer, --account or --phone" \
+    outage lookup --customer 6100000001 --account 610000000101
+expect_fail "an unknown customer" 66 "6199999999" outage lookup --customer 6199999999
+expect_fail "an unknown account" 66 "619999999901" outage lookup --account 619999999901
+check "lookups change nothing" test "$(db_digest)" = "$digest"
 check "the link is in the order's history" \
     test "$(sql "SELECT note FROM ticket_event WHERE ticket_id = 1 AND action = 'link'")" = "outage 3: 故障停电 2024-07-05 14:00 – 待定, 树障跳闸"
 expect_ok "order 2 is being handled" ticket move 2 classified
@@ -121,7 +143,7 @@ check "archived with the note" test "$(sql "SELECT t.state || ' ' || e.action ||
 check "their clocks stopped" test "$(sql "SELECT COUNT(*) FROM ticket_clock WHERE ticket_id IN (1, 2) AND status = 'running'")" = 0
 check "the caller outside the area still open" test "$(sql "SELECT state FROM ticket WHERE id = 3")" = accepted
 expect_ok "a call after the restoration" ticket add --type fault --channel phone --area urban --cust 6100000001 --text 又停电了
-check "is not grouped under a closed outage" out_is "work order 5 accepted (接单)"
+check "is not grouped under a closed outage, nor answered with it" out_is "work order 6 accepted (接单)"
 
 # ---- a planned outage across 国庆节 (S4), by org subtree ----
 export PMIS_NOW=2024-10-02T09:00:00+08:00

@@ -115,6 +115,22 @@ sla --at 2024-10-14T09:31:00+08:00
 check "then breached and escalated" \
     test "$(tot "[.rows[] | select(.id == $a3) | .stage_sla, .escalated_stage] | join(\" \")")" = "breached true"
 
+# ---- paging: --after/--limit list one page, the run covers all ----
+before=$(db_digest)
+sla --at 2024-10-14T09:32:00+08:00 --all --limit 1
+check "--all --limit 1: the first open application, next its id" \
+    test "$(tot '[.rows[].id] | tostring') $(tot .next) $(tot .clocks)" = "[$a1] $a1 4"
+sla --at 2024-10-14T09:32:00+08:00 --all --limit 1 --after "$a1"
+check "the next page: the other one, the last page" \
+    test "$(tot '[.rows[].id] | tostring') $(tot .next) $(tot .clocks)" = "[$a3] null 4"
+check "runs that record nothing change nothing (no audit)" test "$(db_digest)" = "$before"
+for bad in "--limit 0:'--limit'" "--limit 1001:must be 1..1000" "--after -2:'--after'"; do
+    expect_fail "apply sla ${bad%%:*} refused" 64 "${bad#*:}" apply sla ${bad%%:*}
+done
+check "... changing nothing" test "$(db_digest)" = "$before"
+run apply sla --at 2024-10-14T09:32:00+08:00 --all --limit 1
+check "the text form says where the next page starts" out_has "^next: --after $a1\$"
+
 # ---- 3. the queue's steps on an application's item ----
 esc=$(sql "SELECT id FROM ticket_escalation WHERE application_id = $a1 AND metric = 'apply_stage'")
 run ticket escalations

@@ -210,6 +210,15 @@ get boss "/api/v1/sla/compliance?period=2024-07&by=org"
 check "SLA compliance by org" test "$status $(j '[.items[] | [.key, .met, .missed]]')" = '200 [["HZ",2,2],["total",2,2]]'
 get boss "/api/v1/sla/compliance?period=2024-13"
 check "a bad period: 400" test "$status $(j .error.field)" = '400 "period"'
+get boss "/api/v1/sla/compliance?from=2024-06&to=2024-08&by=org"
+check "a range of months: the same clocks (all started in July), from and to in the reply" \
+    test "$status $(j '[.period, .from, .to, [.items[] | [.key, .met, .missed]]]')" = '200 ["2024-06..2024-08","2024-06","2024-08",[["HZ",2,2],["total",2,2]]]'
+get boss "/api/v1/sla/compliance?from=2024-08&to=2024-08&by=org"
+check "a month without clocks: only the total, empty" test "$status $(j '[.items[] | [.key, .clocks]]')" = '200 [["total",0]]'
+for bad in "from=2024-08&to=2024-06:from" "from=2024-06:to" "from=2014-01&to=2024-06:to" "from=2024-6&to=2024-07:from"; do
+    get boss "/api/v1/sla/compliance?${bad%:*}"
+    check "compliance ${bad%:*}: 400 naming ${bad##*:}" test "$status $(j .error.field)" = "400 \"${bad##*:}\""
+done
 get boss "/api/v1/complaints/rate?period=2024-07"
 check "complaint rate of the own subtree: 1 complaint among 2 customers" \
     test "$status $(j '[.items[0] | .org, .complaints, .customers, .per_10k]')" = '200 ["HZ",1,2,"5000.00"]'
@@ -241,6 +250,17 @@ check "another subtree's outage: 404" test "$status" = 404
 post agent /api/v1/tickets '{"type":"fault","channel":"phone","area":"urban","cust_no":"6500000002","text":"停电了"}'
 check "a repair call from an affected customer is grouped under the outage" \
     test "$status $(j '[.outage.id, .outage.state]')" = "201 [$oid,\"active\"]"
+check "and answered with the outages affecting the caller (affected_by)" \
+    test "$(j '[.affected_by[] | [.id, .kind, .state, .reason]]')" = "[[$oid,\"fault\",\"active\",\"10kV线路故障\"]]"
+post agent /api/v1/tickets '{"type":"consult","channel":"phone","area":"urban","cust_no":"6500000001","text":"什么时候来电"}'
+check "any call from an affected customer is answered with it, not grouped" \
+    test "$status $(j '[.outage, [.affected_by[].id]]')" = "201 [null,[$oid]]"
+post agent /api/v1/tickets '{"type":"consult","channel":"phone","area":"urban","org":"HZ","text":"停电了吗"}'
+check "an anonymous call: affected_by empty" test "$status $(j '.affected_by')" = "201 []"
+get agent "/api/v1/outages/lookup?account=650000000999"
+check "lookup by an unknown account: 404 naming it" test "$status $(j .error.field)" = '404 "account"'
+get agent "/api/v1/outages/lookup?cust_no=6500000001&account=650000000101"
+check "lookup by two callers: 400" test "$status $(j .error.field)" = '400 "account"'
 get agent "/api/v1/outages/$oid/customers"
 check "its customers" test "$status $(j '[.items[].cust_no]')" = '200 ["6500000001","6500000002"]'
 get agent "/api/v1/outages?state=active"

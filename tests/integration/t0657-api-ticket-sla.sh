@@ -3,8 +3,9 @@
 # POST /applications/sla: as of the server's now (an "at" is refused, changing nothing), a scoped
 # caller's run covers its subtree only (a whole-tree user every order), ticket:write, the run's
 # counts always and one page of its clocks (limit, keyset cursor "next"; with "all" every running
-# clock), each page a whole run; a run that escalates is audited, a second one records nothing
-# and is not. Bad paging input is 400 naming the field and changes nothing.
+# clock), each page a whole run, read in SQL; each item says whether this run recorded its first
+# warning or breach and escalated it; a run that records something is audited (ticket.sla_run), a
+# second one records nothing and is not. Bad paging input is 400 naming the field and changes nothing.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -30,7 +31,7 @@ h1=$(add HZ) && h2=$(add HZ) && h3=$(add HZ) && n1=$(add NB) ||
     { not_ok "four complaints"; done_testing; exit 1; }
 marks() { sql "SELECT COUNT(*) FROM ticket_clock k JOIN ticket t ON t.id = k.ticket_id JOIN org_unit u ON u.id = t.org_id WHERE u.code = '$1' AND k.breached_at IS NOT NULL"; }
 clock_id() { sql "SELECT id FROM ticket_clock WHERE ticket_id = $1 AND metric = '$2'"; }
-audits() { sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.escalate'"; }
+audits() { sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'"; }
 
 # 25 hours later: every contact clock is breached, every reply clock ok
 serve_start PMIS_NOW=2024-07-02T11:00:00+08:00
@@ -59,11 +60,11 @@ check "NB's run: 200 as of the server's now" test "$status $(j .at)" = '200 "202
 check "it covers NB's order only: 2 clocks, its contact breached, recorded and escalated" \
     test "$(j '[.clocks, .ok, .breached, .marked, .escalated]')" = '[2,1,1,1,1]'
 check "the flagged clock, escalated by this run; no next page" \
-    test "$(j '[.items[] | [.ticket_id, .metric, .state, .deadline_at, .escalated]], .next')" = \
-    "[[$n1,\"contact\",\"breached\",\"2024-07-02T02:00:00Z\",true]] null"
+    test "$(j '[.items[] | [.ticket_id, .metric, .state, .deadline_at, .escalated, .newly_warned, .newly_breached]], .next')" = \
+    "[[$n1,\"contact\",\"breached\",\"2024-07-02T02:00:00Z\",true,true,true]] null"
 check "HZ's clocks untouched by NB's run" test "$(marks HZ) $(marks NB)" = "0 1"
 check "the run is audited, naming the subtree" \
-    test "$(audits) $(sql "SELECT detail FROM audit_log WHERE action = 'ticket.escalate' ORDER BY id DESC LIMIT 1" | grep -c 'subtree')" = "$((a0 + 1)) 1"
+    test "$(audits) $(sql "SELECT detail FROM audit_log WHERE action = 'ticket.sla_run' ORDER BY id DESC LIMIT 1" | grep -c 'subtree')" = "$((a0 + 1)) 1"
 
 post boss '{"limit":2}'
 check "HZ's run, a page of 2: the totals of the whole run (6 clocks, 3 breached, 3 escalated)" \
@@ -75,7 +76,7 @@ check "every HZ breach is recorded though the page lists two" test "$(marks HZ)"
 a1=$(audits)
 post boss "{\"limit\":2,\"after\":$(clock_id "$h2" contact)}"
 check "the next page: the third, the last page" \
-    test "$status $(j '[.items[] | [.ticket_id, .escalated]], .next')" = "200 [[$h3,false]] null"
+    test "$status $(j '[.items[] | [.ticket_id, .escalated, .newly_breached]], .next')" = "200 [[$h3,false,false]] null"
 check "a run that records nothing is not audited" test "$(audits)" = "$a1"
 before=$(db_digest)
 : >"$T/all"

@@ -2,7 +2,7 @@
  * Unit tests for domain/sla.h: the golden SLA examples of cn-tariff-rules.md §7.5 (S1, S2,
  * S3, S5), working-day and working-time deadlines across 国庆节 2025 and its 调休 make-up
  * days on the real calendars in data/calendar/, pauses (closed, open, overlapping, before the
- * start), warnings at 80 %, met and missed stops, and bad rules.
+ * start), month and year ends, warnings at 80 %, met and missed stops, and bad rules.
  */
 #include "core/common.h"
 #include "core/calendar.h"
@@ -169,6 +169,44 @@ static void test_holiday_makeup(void **state)
     assert_int_equal(d, d2);
 }
 
+/* month and year ends: working days run on across the month (and a leap February), and across
+ * the new year with its one-day 元旦 holiday 2025-01-01 (no make-up day) */
+static void test_month_year_end(void **state)
+{
+    struct fixture *fx = *state;
+    /* Tue 2024-07-30: 07-31, 08-01, 08-02, Mon 08-05, Tue 08-06 */
+    assert_at(deadline(fx, SLA_WORK_DAYS, 5, "2024-07-30T10:00:00+08:00", NULL, 0),
+              "2024-08-07T00:00:00+08:00");
+    /* Wed 2024-02-28 (a leap year): Thu 02-29, Fri 03-01 */
+    assert_at(deadline(fx, SLA_WORK_DAYS, 2, "2024-02-28T10:00:00+08:00", NULL, 0),
+              "2024-03-02T00:00:00+08:00");
+    /* Mon 2024-12-30: Tue 12-31, (元旦 01-01), Thu 01-02, Fri 01-03 */
+    assert_at(deadline(fx, SLA_WORK_DAYS, 3, "2024-12-30T10:00:00+08:00", NULL, 0),
+              "2025-01-04T00:00:00+08:00");
+    /* 22 working days (the design-review limit) from Mon 2024-12-16: 12-17..12-31 are 11,
+     * 01-02..01-16 another 11 */
+    assert_at(deadline(fx, SLA_WORK_DAYS, 22, "2024-12-16T10:00:00+08:00", NULL, 0),
+              "2025-01-17T00:00:00+08:00");
+    /* accepted on the holiday itself: the first working day is 01-02 */
+    assert_at(deadline(fx, SLA_WORK_DAYS, 1, "2025-01-01T10:00:00+08:00", NULL, 0),
+              "2025-01-03T00:00:00+08:00");
+    /* natural time crosses midnight of the new year as any other */
+    assert_at(deadline(fx, SLA_NATURAL, 45, "2024-12-31T23:30:00+08:00", NULL, 0),
+              "2025-01-01T00:15:00+08:00");
+    /* working time 08:30-17:30: 4 h from Tue 2024-12-31 16:00 = 1.5 h + 2.5 h on Thu 01-02 */
+    struct sla_rule r = { SLA_WORK_MINUTES, 240, { 510, 1050 }, 80 };
+    struct err e = ERR_INIT;
+    int64_t d = 0;
+    assert_int_equal(sla_deadline(&r, &fx->env, at("2024-12-31T16:00:00+08:00"), NULL, 0, &d, &e),
+                     0);
+    assert_at(d, "2025-01-02T11:00:00+08:00");
+    /* paused across the year end from Tue 12-31 12:00 to Thu 01-02 12:00: one working day
+     * more (12-31 12:00-24:00 and 01-02 00:00-12:00), so 2 days from Mon 12-30 end on Fri 01-03 */
+    struct sla_pause p[] = { { at("2024-12-31T12:00:00+08:00"), at("2025-01-02T12:00:00+08:00") } };
+    assert_at(deadline(fx, SLA_WORK_DAYS, 2, "2024-12-30T10:00:00+08:00", p, 1),
+              "2025-01-04T00:00:00+08:00");
+}
+
 static void test_pauses(void **state)
 {
     struct fixture *fx = *state;
@@ -278,7 +316,7 @@ int main(void)
         cmocka_unit_test(test_s1_s2_repair),  cmocka_unit_test(test_s3_complaint),
         cmocka_unit_test(test_s5_reconnect),  cmocka_unit_test(test_holiday_makeup),
         cmocka_unit_test(test_pauses),        cmocka_unit_test(test_eval_states),
-        cmocka_unit_test(test_bad_rules),
+        cmocka_unit_test(test_bad_rules),     cmocka_unit_test(test_month_year_end),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

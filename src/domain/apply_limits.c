@@ -1,0 +1,152 @@
+/*
+ * The working-day limits of the service-application kinds (issue 6 §5): the end-to-end limit
+ * (5 / 6 / 22 / 32 working days for new connections, 供电服务"十项承诺" item 6) and each stage's
+ * share, data in apply_kind and apply_kind_stage (migration 0016) that `pmis apply limits` and
+ * PATCH /api/v1/applications/limits change. Applications copy the figures when a clock starts
+ * (apply_add.c, apply.c), so a change never moves a running deadline. Every change is audited
+ * with the old and new days and keeps its source on the row.
+ */
+#include "domain/apply_int.h"
+
+#include "core/common.h"
+#include "core/vec.h"
+#include "domain/audit.h"
+
+int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_APPLY_LIMITS);
+    int ret, n = 0;
+    if (kind)
+        store_bind_text(st, 1, kind);
+    else
+        store_bind_null(st, 1);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct apply_limit l = {
+            .kind = store_col_text(st, 0),
+            .kind_name = store_col_text(st, 1),
+            .total_days = store_col_i64(st, 2),
+            .warn_pct = store_col_i64(st, 3),
+            .stage = store_col_text(st, 4),
+            .stage_name = store_col_text(st, 5),
+            .days = store_col_i64(st, 6),
+        };
+        n++;
+        if ((ret = fn(arg, &l)))
+            break;
+    }
+    store_reset(st);
+    if (ret < 0 || ret > 0)
+        return ret;
+    if (kind && !n)
+        return error(err, ERR_NOT_FOUND, "no application kind '%s'", kind), err_field(err, "kind");
+    return 0;
+}
+
+/* The kind's current limits, copied into the arena. */
+struct cur {
+    struct ctx *c;
+    VEC(struct apply_limit) v;
+};
+
+static int cur_row(void *arg, const struct apply_limit *l)
+{
+    struct cur *k = arg;
+    struct apply_limit x = *l;
+    x.kind = arena_strdup(k->c->arena, l->kind);
+    x.kind_name = arena_strdup(k->c->arena, l->kind_name);
+    x.stage = arena_strdup(k->c->arena, l->stage);
+    x.stage_name = arena_strdup(k->c->arena, l->stage_name);
+    VEC_PUSH(&k->v, x);
+    return 0;
+}
+
+static int check(const struct cur *k, const char *kind, const struct apply_limit_set *set,
+                 size_t n, int64_t *old, struct err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *s = set[i].stage;
+        if (set[i].days < 1 || set[i].days > APPLY_LIMIT_MAX)
+            return error(err, ERR_INVALID,
+                         "the limit of '%s' must be 1..%d working days, not %" PRId64, s,
+                         APPLY_LIMIT_MAX, set[i].days),
+                   err_field(err, "limits");
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(set[j].stage, s))
+                return error(err, ERR_INVALID, "the limit of '%s' is given twice", s),
+                       err_field(err, "limits");
+        if (!strcmp(s, "total")) {
+            old[i] = k->v.v[0].total_days;
+            continue;
+        }
+        size_t j = 0;
+        while (j < k->v.n && strcmp(k->v.v[j].stage, s))
+            j++;
+        if (j == k->v.n) {
+            struct strbuf sb = STRBUF_INIT;
+            for (j = 0; j < k->v.n; j++)
+                strbuf_addf(&sb, "%s%s", j ? ", " : "", k->v.v[j].stage);
+            error(err, ERR_INVALID, "kind '%s' has no stage '%s' (its stages: %s; or total)", kind,
+                  s, sb.buf);
+            strbuf_release(&sb);
+            return err_field(err, "limits");
+        }
+        old[i] = k->v.v[j].days;
+    }
+    return 0;
+}
+
+int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_set *set, size_t n,
+                     const char *source, struct err *err)
+{
+    struct cur k = { .c = c, .v = VEC_INIT };
+    int64_t *old = arena_alloc(c->arena, (n ? n : 1) * sizeof(*old));
+    bool changes = false;
+    int ret;
+    source = ctx_trim(c, source);
+    if (!kind || !*kind)
+        return error(err, ERR_INVALID, "give the application kind"), err_field(err, "kind");
+    if (!n)
+        return error(err, ERR_INVALID, "give at least one limit (STAGE=DAYS, or total=DAYS)"),
+               err_field(err, "limits");
+    if (!source || !*source)
+        return error(err, ERR_INVALID, "a limit change needs its source (who decided it)"),
+               err_field(err, "source");
+    if ((ret = apply_limits(c, kind, cur_row, &k, err)) ||
+        (ret = check(&k, kind, set, n, old, err)))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        changes |= old[i] != set[i].days;
+    if (!changes) {
+        ret = error(err, ERR_INVALID, "the limits of '%s' are already so: nothing to change",
+                    kind);
+        goto out;
+    }
+    if ((ret = store_begin(c->db, err)))
+        goto out;
+    for (size_t i = 0; i < n && !ret; i++) {
+        if (old[i] == set[i].days)
+            continue;
+        bool total = !strcmp(set[i].stage, "total");
+        struct store_stmt *st =
+            store_q(c->db, total ? Q_APPLY_LIMIT_TOTAL_SET : Q_APPLY_LIMIT_STAGE_SET);
+        int col = 1;
+        store_bind_text(st, col++, kind);
+        if (!total)
+            store_bind_text(st, col++, set[i].stage);
+        store_bind_i64(st, col++, set[i].days);
+        store_bind_text(st, col, source);
+        if ((ret = store_exec(st, err)))
+            break;
+        struct audit_rec ar = {
+            "apply.limits", "apply_kind", arena_sprintf(c->arena, "%s/%s", kind, set[i].stage),
+            arena_sprintf(c->arena, "%" PRId64, old[i]),
+            arena_sprintf(c->arena, "%" PRId64, set[i].days),
+            arena_sprintf(c->arena, "%s %s: %" PRId64 " -> %" PRId64 " working days; %s", kind,
+                          set[i].stage, old[i], set[i].days, source) };
+        ret = audit_append(c, &ar, err);
+    }
+    ret = store_end(c->db, ret, err);
+out:
+    VEC_FREE(&k.v);
+    return ret;
+}

@@ -1,0 +1,116 @@
+#!/bin/sh
+# The working-day limits of service-application kinds can be changed (issue 6 §5): pmis apply
+# limits lists them (end to end and per stage) and --set changes them with a source, audited
+# (apply.limits, old and new days); only applications accepted afterwards count by the new
+# figures (a running one keeps its deadline). Bad input — non-positive or too many days, an
+# unknown kind or stage, a stage the kind skips, the same stage twice, no change, no source —
+# is refused naming the problem, changing nothing. Over HTTP: GET /api/v1/applications/limits
+# (application:read) and PATCH (application:write, whole-tree callers only: 403 to a user of an
+# org unit).
+. "$PMIS_TOP/tests/integration/lib.sh"
+. "$PMIS_TOP/tests/integration/api-lib.sh"
+
+pw=Lq8vNz2kRt
+export PMIS_NOW=2024-07-01T10:00:00+08:00
+"$PMIS" init >/dev/null 2>&1 &&
+    "$PMIS" calendar import "$PMIS_TOP/data/calendar/cn-2024.csv" >/dev/null &&
+    "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+    "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
+    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
+    echo "$pw" | "$PMIS" user add boss --org ZJ-HZ --roles manager --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add top --org ZJ --roles manager --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add aud --org ZJ --roles auditor --password-stdin >/dev/null &&
+    echo "$pw" | "$PMIS" user add chief --all-orgs --roles manager --password-stdin >/dev/null ||
+    { not_ok "set up"; done_testing; exit 1; }
+new() {
+    "$PMIS" --json apply new --kind new_lv_res --org ZJ-HZ --name "$1" --type resident \
+        --voltage 220V --address 杭州市文三路1号 --capacity 8 --tariff BJ-RES | jq -r .id
+}
+limits() { "$PMIS" --json apply limits --kind "$1" | jq -c "[.kinds[0].total_days, [.kinds[0].stages[] | [.stage, .days]]]"; }
+
+expect_ok "list every kind" apply limits
+check "new connections: 5 / 6 / 22 / 32 working days end to end" \
+    test "$(grep -E '^new_' "$T/out" | sed 's/ .*: \([0-9]*\) working.*/ \1/' | tr '\n' ' ')" = \
+    "new_lv_res 5 new_lv_biz 6 new_hv_single 22 new_hv_dual 32 "
+check "the residential split" test "$(limits new_lv_res)" = \
+    '[5,[["accept",1],["survey",1],["scheme",1],["inspect",1],["connect",1]]]'
+
+# a running application keeps the deadline it has
+a1=$(new 张三)
+d1=$("$PMIS" --json apply show "$a1" | jq -r .deadline_at)
+check "accepted Mon 07-01: 5 working days, due the end of Mon 07-08" test "$d1" = "2024-07-09T00:00:00+08:00"
+
+digest=$(db_digest)
+expect_fail "days 0" 65 "the limit of 'accept' must be 1..366 working days, not 0" \
+    apply limits --kind new_lv_res --set accept=0 --source x
+expect_fail "negative days" 65 "not -2" apply limits --kind new_lv_res --set total=-2 --source x
+expect_fail "too many days" 65 "must be 1..366" apply limits --kind new_lv_res --set total=367 --source x
+expect_fail "not a number" 64 "'x' is not a whole number of days" apply limits --kind new_lv_res --set accept=x --source x
+expect_fail "no '='" 64 "--set takes STAGE=DAYS" apply limits --kind new_lv_res --set accept --source x
+expect_fail "an unknown stage" 65 "kind 'new_lv_res' has no stage 'repair' \(its stages: accept, survey, scheme, inspect, connect; or total\)" \
+    apply limits --kind new_lv_res --set repair=2 --source x
+expect_fail "a stage the kind skips" 65 "has no stage 'design'" apply limits --kind new_lv_res --set design=2 --source x
+expect_fail "the same stage twice" 65 "given twice" apply limits --kind new_lv_res --set accept=2,accept=3 --source x
+expect_fail "an unknown kind" 66 "no application kind 'new_xx'" apply limits --kind new_xx --set accept=2 --source x
+expect_fail "no source" 65 "needs its source" apply limits --kind new_lv_res --set accept=2
+expect_fail "--set without --kind" 64 "--set needs --kind" apply limits --set accept=2 --source x
+expect_fail "a change that changes nothing" 65 "already so" apply limits --kind new_lv_res --set accept=1,total=5 --source x
+expect_fail "one bad item refuses all" 65 "no stage 'nope'" apply limits --kind new_lv_res --set accept=2,nope=1 --source x
+check "refusals change nothing" test "$(db_digest)" = "$digest"
+
+expect_ok "change the acceptance stage and the total" \
+    apply limits --kind new_lv_res --set accept=2,total=6 --source 省公司2024年第3号文
+check "stored" test "$(limits new_lv_res)" = \
+    '[6,[["accept",2],["survey",1],["scheme",1],["inspect",1],["connect",1]]]'
+check "audited once per changed limit, with the old and new days" \
+    test "$(sql "SELECT entity_key || ': ' || detail FROM audit_log WHERE action = 'apply.limits' ORDER BY id" | tr '\n' '|')" = \
+    "new_lv_res/accept: new_lv_res accept: 1 -> 2 working days; 省公司2024年第3号文|new_lv_res/total: new_lv_res total: 5 -> 6 working days; 省公司2024年第3号文|"
+check "the source is kept on the row" \
+    test "$(sql "SELECT source FROM apply_kind_stage WHERE kind = 'new_lv_res' AND stage = 'accept'")" = 省公司2024年第3号文
+check "the running application keeps its deadline" \
+    test "$("$PMIS" --json apply show "$a1" | jq -r .deadline_at)" = "$d1"
+a2=$(new 李四)
+check "a new one counts 6 working days (due the end of Tue 07-09) and a 2-day acceptance" \
+    test "$("$PMIS" --json apply show "$a2" | jq -r '[.deadline_at, (.stages[] | select(.stage == "accept") | .deadline_at)] | join(" ")')" = \
+    "2024-07-10T00:00:00+08:00 2024-07-04T00:00:00+08:00"
+check "the audit chain verifies" "$PMIS" audit verify
+
+# ---- over HTTP ----
+serve_start PMIS_NOW=2024-07-02T09:00:00+08:00
+for u in boss top aud chief; do
+    login $u "$pw" $u.jar
+    echo "$csrf" >"$T/$u.csrf"
+done
+put() { req PATCH /api/v1/applications/limits -b "$T/$1.jar" -H "X-CSRF-Token: $(cat "$T/$1.csrf")" -H "$JSON" -d "$2"; }
+j() { jq -c "$1" "$T/body"; }
+req GET "/api/v1/applications/limits?kind=new_hv_dual" -b "$T/aud.jar"
+check "an auditor reads them (application:read)" \
+    test "$status $(j '[.kinds[0].kind, .kinds[0].total_days, (.kinds[0].stages | length)]')" = '200 ["new_hv_dual",32,7]'
+req GET "/api/v1/applications/limits?kind=nope" -b "$T/aud.jar"
+check "an unknown kind: 404 naming kind" test "$status $(j .error.field)" = '404 "kind"'
+before=$(db_digest_refusals)
+put aud '{"kind":"new_hv_dual","limits":{"total":30},"source":"x"}'
+check "an auditor may not change them: 403" test "$status" = 403
+put boss '{"kind":"new_hv_dual","limits":{"total":30},"source":"x"}'
+check "a subtree manager may not (whole-tree only): 403" test "$status" = 403
+put top '{"kind":"new_hv_dual","limits":{"total":30},"source":"x"}'
+check "nor the province's (a user of an org unit): 403" test "$status" = 403
+for bad in '{"kind":"new_hv_dual","limits":{"total":0},"source":"x"}:limits' \
+    '{"kind":"new_hv_dual","limits":{"total":"30"},"source":"x"}:limits' \
+    '{"kind":"new_hv_dual","limits":{},"source":"x"}:limits' \
+    '{"kind":"new_hv_dual","limits":{"repair":3},"source":"x"}:limits' \
+    '{"kind":"new_hv_dual","limits":{"total":30}}:source' \
+    '{"limits":{"total":30},"source":"x"}:kind' \
+    '{"kind":"new_hv_dual","limits":{"total":30},"source":"x","at":1}:at'; do
+    put chief "${bad%:*}"
+    check "PATCH ${bad%:*}: 400 naming ${bad##*:}" test "$status $(j .error.field)" = "400 \"${bad##*:}\""
+done
+check "refused changes change nothing (but the audit of the denials)" test "$(db_digest_refusals)" = "$before"
+put chief '{"kind":"new_hv_dual","limits":{"total":30,"design":4},"source":"市场部通知"}'
+check "a whole-tree manager changes them: 200 with the kind's limits" \
+    test "$status $(j '[.kinds[0].total_days, (.kinds[0].stages[] | select(.stage == "design") | .days)]')" = "200 [30,4]"
+check "audited with the request's user" \
+    test "$(sql "SELECT actor FROM audit_log WHERE action = 'apply.limits' ORDER BY id DESC LIMIT 1")" = chief
+serve_stop
+
+done_testing
