@@ -227,7 +227,8 @@ int cmd_bill_list(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
-    struct bill_filter f = { account, period, run, status, limit };
+    struct bill_filter f = { .account_no = account, .period = period, .run_id = run,
+                             .status = status, .limit = limit };
     struct cli_list l = CLI_LIST_INIT(cli);
     return cli_list_end(&l, bill_list(&cli->ctx, &f, print_row, &l, &cli->err));
 }
@@ -257,7 +258,7 @@ int cmd_bill_review(struct cli *cli, int argc, char **argv)
     if (!strcmp(verb, "list")) {
         if (argc != 1)
             return error(&cli->err, ERR_USAGE, "review list takes no argument");
-        struct bill_filter f = { NULL, NULL, run, "review", limit };
+        struct bill_filter f = { .run_id = run, .status = "review", .limit = limit };
         struct cli_list l = CLI_LIST_INIT(cli);
         return cli_list_end(&l, bill_list(&cli->ctx, &f, print_row, &l, &cli->err));
     }

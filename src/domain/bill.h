@@ -179,6 +179,10 @@ struct bill_filter {
     int64_t run_id;         /* 0 = any */
     const char *status;     /* NULL = any */
     int64_t limit;          /* 0 = 100 */
+    /* keyset in the list's order (period newest first, then id): only bills after the bill of
+     * after_period (NULL = from the first) and after_id */
+    const char *after_period;
+    int64_t after_id;
 };
 int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err);
 

@@ -287,8 +287,10 @@ path_for() {
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
     */outages/lookup) p="$p?cust_no=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
+    esac
     # a customer's orders and answers (the 360° view): NB's customer is outside the scope (404)
-    */api/v1/tickets | */api/v1/surveys) p="$p?customer=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
+    case "$method $1" in
+    "GET /api/v1/tickets" | "GET /api/v1/surveys") p="$p?customer=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
     esac
     echo "$p"
 }

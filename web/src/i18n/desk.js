@@ -104,7 +104,7 @@ export default {
       explain: '明细',
     },
     billStatus: { draft: '草稿', review: '待审核', approved: '已审核', held: '暂挂', issued: '已发行' },
-    runStatus: { running: '计算中', computed: '已计算', issued: '已发行', replaced: '已替换' },
+    runStatus: { running: '计算中', failed: '核算失败', computed: '已计算', issued: '已发行', replaced: '已替换' },
     ledger: { date: '日期', kind: '类型', ref: '账单/收据', debit: '应收', credit: '实收', balance: '余额' },
     ledgerKind: { bill: '电费', adjustment: '退补', late_fee: '违约金', fee_waiver: '违约金减免', payment: '缴费', reversal: '冲正' },
     channel: { counter: '柜台', bank: '银行代扣', wechat: '微信', alipay: '支付宝', agent: '代收点' },
@@ -132,6 +132,7 @@ export default {
       issue: '发行',
       issueBlocked: '待审核的账单不随本次发行，审核通过后可再次发行。',
       alreadyIssued: '该批次已于 {at} 发行',
+      failedWhy: '核算失败：{e}',
     },
     cash: {
       title: '收费',
@@ -322,7 +323,7 @@ export default {
       explain: 'Explain',
     },
     billStatus: { draft: 'Draft', review: 'In review', approved: 'Approved', held: 'Held', issued: 'Issued' },
-    runStatus: { running: 'Running', computed: 'Computed', issued: 'Issued', replaced: 'Replaced' },
+    runStatus: { running: 'Running', failed: 'Failed', computed: 'Computed', issued: 'Issued', replaced: 'Replaced' },
     ledger: { date: 'Date', kind: 'Kind', ref: 'Bill / receipt', debit: 'Debit', credit: 'Credit', balance: 'Balance' },
     ledgerKind: { bill: 'Bill', adjustment: 'Correction', late_fee: 'Late fee', fee_waiver: 'Fee waiver', payment: 'Payment', reversal: 'Reversal' },
     channel: { counter: 'Counter', bank: 'Bank', wechat: 'WeChat', alipay: 'Alipay', agent: 'Agent' },
@@ -350,6 +351,7 @@ export default {
       issue: 'Release',
       issueBlocked: 'Bills in review are not released now; release again once they are approved.',
       alreadyIssued: 'This run was released at {at}',
+      failedWhy: 'The bill run failed: {e}',
     },
     cash: {
       title: 'Cash desk',
