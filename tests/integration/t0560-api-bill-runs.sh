@@ -199,6 +199,9 @@ for bad in 2024-11 2024-11:x 2024-13:5 :5 2024-11:0; do
     req GET "/api/v1/bills?after=$bad" -b "$T/root.jar"
     check "bills, a bad cursor '$bad': 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 after"
 done
+req GET "/api/v1/bills?after=2024-11" -b "$T/root.jar" -H "Accept-Language: zh-CN"
+check "a bad cursor, zh: the message in Chinese" \
+    test "$(jq -r .error.message "$T/body")" = "查询参数 'after' 必须是上一页给出的翻页游标 PERIOD:ID，而不是 '2024-11'"
 req GET "/api/v1/bill-runs/$hz" -b "$T/clerk.jar"
 check "one run, money and energy as decimal strings" \
     test "$status $(jq -c '[.period, .bills, .in_review, .total, .started_by]' "$T/body")" = \
