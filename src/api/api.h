@@ -134,6 +134,10 @@ const char *api_header(struct api_req *r, const char *name);
 bool api_accept_zh(const char *header);
 /** api_accept_zh() of the request's Accept-Language header. */
 bool api_lang_zh(struct api_req *r);
+/** Set `key` of object `j` to a text in the caller's language: `zh` (NULL when untranslated)
+ *  when the caller prefers Chinese and there is one, with `key`_en holding `en` beside it; else
+ *  `en` (null for NULL). As bad-row reasons and bill-run errors are given. */
+void api_json_lang(struct api_req *r, json_t *j, const char *key, const char *en, const char *zh);
 /** A new JSON error object {"code","message"[,"message_en"][,"field"]} for code rc: "message"
  *  is msg_zh when the caller prefers Chinese and msg_zh is not empty (then "message_en" holds
  *  msg_en), else msg_en; "field" is r->err.field when set (api_lang.c). */

@@ -219,10 +219,46 @@ static json_t *bill_json(const struct bill_info *b)
     return j;
 }
 
+struct bill_page {
+    json_t *items;
+    char last[48]; /* the keyset of the last bill: "PERIOD:ID" */
+};
+
 static int bill_item(void *arg, const struct bill_info *b)
 {
-    json_array_append_new(arg, bill_json(b));
+    struct bill_page *p = arg;
+    json_array_append_new(p->items, bill_json(b));
+    snprintf(p->last, sizeof(p->last), "%s:%" PRId64, b->period, b->id);
     return 0;
+}
+
+/* ?after=PERIOD:ID, the `next` of the page before: the list's order is period newest first,
+ * then id, so the key is both. */
+static int bill_after(struct api_req *r, struct bill_filter *f)
+{
+    const char *s = api_query(r, "after");
+    struct period p;
+    char period[8];
+    if (!s)
+        return 0;
+    const char *colon = strchr(s, ':');
+    char *end;
+    if (colon && colon - s == 7) {
+        memcpy(period, s, 7);
+        period[7] = '\0';
+        errno = 0;
+        long long id = strtoll(colon + 1, &end, 10);
+        struct err e = ERR_INIT;
+        if (!period_parse(period, &p, &e) && colon[1] >= '0' && colon[1] <= '9' && !*end &&
+            !errno && id > 0) {
+            f->after_period = arena_strdup(r->ctx.arena, period);
+            f->after_id = id;
+            return 0;
+        }
+    }
+    return error(&r->err, ERR_INVALID,
+                 "query parameter 'after' must be a page's next cursor PERIOD:ID, not '%s'", s),
+           err_field(&r->err, "after");
 }
 
 int api_bill_list(struct api_req *r)
@@ -233,14 +269,16 @@ int api_bill_list(struct api_req *r)
     f.period = api_query(r, "period");
     f.status = api_query(r, "status");
     if ((rc = api_query_int(r, "run", 1, INT64_MAX, 0, &f.run_id)) ||
-        (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)))
+        (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)) || (rc = bill_after(r, &f)))
         return rc;
-    json_t *items = json_array();
-    if ((rc = bill_list(&r->ctx, &f, bill_item, items, &r->err))) {
-        json_decref(items);
+    struct bill_page p = { json_array(), "" };
+    if ((rc = bill_list(&r->ctx, &f, bill_item, &p, &r->err))) {
+        json_decref(p.items);
         return rc;
     }
-    return api_reply(r, 200, json_pack("{s:o}", "items", items));
+    bool more = (int64_t)json_array_size(p.items) == f.limit;
+    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", p.items, "next",
+                                       more ? json_string(p.last) : json_null()));
 }
 
 struct line_out {

@@ -32,7 +32,8 @@ static json_t *kwh_json(int64_t wh)
     return json_string(energy_format_kwh(wh, b));
 }
 
-static json_t *run_json(const struct bill_run_info *r)
+/* A run; status "failed" with its error (in the caller's language) for a run stopped on one. */
+static json_t *run_json(struct api_req *req, const struct bill_run_info *r)
 {
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(r->id));
@@ -47,6 +48,7 @@ static json_t *run_json(const struct bill_run_info *r)
     json_object_set_new(j, "started_at", api_json_time(r->started_at));
     json_object_set_new(j, "started_by", api_json_str(r->started_by));
     json_object_set_new(j, "issued_at", api_json_time(r->issued_at));
+    api_json_lang(req, j, "error", r->error, r->error_zh);
     return j;
 }
 
@@ -148,9 +150,17 @@ int api_bill_run_start(struct api_req *r)
     return api_reply(r, o.dry_run ? 200 : 201, j);
 }
 
+struct run_list {
+    struct api_req *r;
+    json_t *items;
+    int64_t last;
+};
+
 static int run_item(void *arg, const struct bill_run_info *r)
 {
-    json_array_append_new(arg, run_json(r));
+    struct run_list *l = arg;
+    json_array_append_new(l->items, run_json(l->r, r));
+    l->last = r->id;
     return 0;
 }
 
@@ -158,18 +168,21 @@ int api_bill_run_list(struct api_req *r)
 {
     const char *period = api_query(r, "period");
     struct period p;
-    int64_t limit;
+    int64_t limit, before;
     int rc;
     if (period && period_parse(period, &p, &r->err))
         return error_prefix(&r->err, "query parameter 'period': "), err_field(&r->err, "period");
-    if ((rc = api_query_int(r, "limit", 1, 1000, 50, &limit)))
+    if ((rc = api_query_int(r, "before", 1, INT64_MAX, 0, &before)) ||
+        (rc = api_query_int(r, "limit", 1, 1000, 50, &limit)))
         return rc;
-    json_t *items = json_array();
-    if ((rc = bill_runs(&r->ctx, period, limit, run_item, items, &r->err))) {
-        json_decref(items);
+    struct run_list l = { r, json_array(), 0 };
+    if ((rc = bill_runs(&r->ctx, period, before, limit, run_item, &l, &r->err))) {
+        json_decref(l.items);
         return rc;
     }
-    return api_reply(r, 200, json_pack("{s:o}", "items", items));
+    bool more = (int64_t)json_array_size(l.items) == limit;
+    return api_reply(r, 200, json_pack("{s:o,s:o}", "items", l.items, "next",
+                                       more ? json_integer(l.last) : json_null()));
 }
 
 /* The run's progress (whole-run counts, no amounts: the same for every scope); its error in
@@ -184,12 +197,7 @@ static json_t *progress_json(struct api_req *r, const struct bill_run_state *p)
                         p->accounts_total < 0 ? json_null() : json_integer(p->accounts_total));
     json_object_set_new(j, "units", json_integer(p->units));
     json_object_set_new(j, "units_done", json_integer(p->units_done));
-    if (p->error && p->error_zh && api_lang_zh(r)) {
-        json_object_set_new(j, "error", api_json_str(p->error_zh));
-        json_object_set_new(j, "error_en", api_json_str(p->error));
-    } else {
-        json_object_set_new(j, "error", api_json_str(p->error));
-    }
+    api_json_lang(r, j, "error", p->error, p->error_zh);
     return j;
 }
 
@@ -200,7 +208,7 @@ int api_bill_run_get(struct api_req *r)
     int rc = run_param(r, &run);
     if (rc || (rc = bill_run_state(&r->ctx, run.id, &st, &r->err)))
         return rc;
-    json_t *j = run_json(&run);
+    json_t *j = run_json(r, &run);
     json_object_set_new(j, "progress", progress_json(r, &st));
     return api_reply(r, 200, j);
 }

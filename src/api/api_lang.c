@@ -64,6 +64,18 @@ bool api_lang_zh(struct api_req *r)
     return api_accept_zh(api_header(r, "Accept-Language"));
 }
 
+void api_json_lang(struct api_req *r, json_t *j, const char *key, const char *en, const char *zh)
+{
+    if (en && zh && *zh && api_lang_zh(r)) {
+        char k[64];
+        json_object_set_new(j, key, json_string(zh));
+        snprintf(k, sizeof(k), "%s_en", key);
+        json_object_set_new(j, k, json_string(en));
+    } else {
+        json_object_set_new(j, key, api_json_str(en));
+    }
+}
+
 json_t *api_error_object(struct api_req *r, int rc, const char *msg_en, const char *msg_zh)
 {
     json_t *e = json_object();

@@ -222,16 +222,12 @@ int api_payment_import(struct api_req *r)
     json_object_set_new(j, "repeats", json_integer(res->repeats));
     json_object_set_new(j, "unmatched", json_integer(res->unmatched));
     json_object_set_new(j, "unmatched_amount", api_json_money(res->unmatched_fen));
-    bool zh = api_lang_zh(r);
     for (int i = 0; i < res->nreported; i++) {
         const struct batch_unmatched *u = &res->reported[i];
         json_t *line = json_pack("{s:I,s:o,s:o}", "line", (json_int_t)u->line, "ref",
                                  api_json_str(u->ref), "account", api_json_str(u->account_no));
         /* the reason in the caller's language, reason_en beside a Chinese one */
-        json_object_set_new(line, "reason",
-                            api_json_str(zh && u->reason_zh ? u->reason_zh : u->reason));
-        if (zh && u->reason_zh)
-            json_object_set_new(line, "reason_en", api_json_str(u->reason));
+        api_json_lang(r, line, "reason", u->reason, u->reason_zh);
         json_array_append_new(um, line);
     }
     json_object_set_new(j, "unmatched_lines", um);

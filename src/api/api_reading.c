@@ -14,17 +14,11 @@
 static json_t *bad_json(struct api_req *r, const struct import_result *res)
 {
     json_t *bad = json_array();
-    bool zh = api_lang_zh(r);
     for (size_t i = 0; i < res->bad.n; i++) {
         const struct import_bad *b = &res->bad.v[i];
         json_t *row = json_pack("{s:I,s:s,s:s}", "line", (json_int_t)b->line, "column", b->column,
                                 "value", b->value);
-        if (zh && b->reason_zh) {
-            json_object_set_new(row, "reason", api_json_str(b->reason_zh));
-            json_object_set_new(row, "reason_en", api_json_str(b->reason));
-        } else {
-            json_object_set_new(row, "reason", api_json_str(b->reason));
-        }
+        api_json_lang(r, row, "reason", b->reason, b->reason_zh);
         json_array_append_new(bad, row);
     }
     return bad;

@@ -112,7 +112,8 @@ static int page_reply(struct api_req *r, int rc, struct list_out *o, int64_t lim
 int api_survey_list(struct api_req *r)
 {
     struct survey_filter f = { .result = api_query(r, "result"), .type = api_query(r, "type"),
-                               .org_code = api_query(r, "org") };
+                               .org_code = api_query(r, "org"),
+                               .cust_no = api_query(r, "customer") };
     int rc = page_query(r, &f.period, &f.after_id, &f.limit);
     if (rc)
         return rc;

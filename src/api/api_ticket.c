@@ -292,7 +292,8 @@ int api_ticket_list(struct api_req *r)
 {
     struct ticket_filter f = { .state = api_query(r, "state"), .type = api_query(r, "type"),
                                .sla = api_query(r, "sla"), .org_code = api_query(r, "org"),
-                               .assignee = api_query(r, "assignee") };
+                               .assignee = api_query(r, "assignee"),
+                               .cust_no = api_query(r, "customer") };
     int rc;
     if ((rc = query_bool(r, "open", &f.open_only)) ||
         (rc = query_bool(r, "escalated", &f.escalated_only)) ||
@@ -302,7 +303,7 @@ int api_ticket_list(struct api_req *r)
     json_t *items = json_array();
     if ((rc = ticket_list(&r->ctx, &f, list_item, items, &r->err))) {
         json_decref(items);
-        if (rc == ERR_NOT_FOUND && f.org_code)
+        if (rc == ERR_NOT_FOUND && f.org_code && !r->err.field[0])
             err_field(&r->err, "org");
         return rc;
     }

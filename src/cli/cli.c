@@ -164,6 +164,22 @@ json_t *cli_json_kwh(int64_t wh)
     return json_string(energy_format_kwh(wh, b));
 }
 
+const char *cli_lang(const char *en, const char *zh)
+{
+    return zh && *zh && err_env_zh() ? zh : en;
+}
+
+void cli_json_lang(json_t *o, const char *key, const char *en, const char *zh)
+{
+    const char *s = cli_lang(en, zh);
+    json_object_set_new(o, key, cli_json_str(s));
+    if (s != en) {
+        char k[64];
+        snprintf(k, sizeof(k), "%s_en", key);
+        json_object_set_new(o, k, cli_json_str(en));
+    }
+}
+
 void cli_progress(struct cli *cli, const char *what, uint64_t done, uint64_t total)
 {
     if (!cli->tty)

@@ -107,6 +107,12 @@ json_t *cli_json_str(const char *s);
  *  never JSON numbers (DESIGN §4). */
 json_t *cli_json_money(int64_t fen);
 json_t *cli_json_kwh(int64_t wh);
+/** Of a text in English `en` and in Chinese `zh` (NULL when untranslated), the one in the
+ *  caller's language (LANG, as err_env_zh tells): zh when Chinese is asked for and there is one. */
+const char *cli_lang(const char *en, const char *zh);
+/** Set `key` of object `o` to cli_lang(en, zh) and, when that is the Chinese, `key`_en to the
+ *  English beside it — as the API does with Accept-Language (reason / reason_en). */
+void cli_json_lang(json_t *o, const char *key, const char *en, const char *zh);
 
 /**
  * Open an input file for reading ("-" is standard input): ERR_NOT_FOUND / ERR_IO naming the

@@ -137,6 +137,8 @@ static int print_run(void *arg, const struct bill_run_info *r)
         json_object_set_new(j, "total", cli_json_money(r->total_fen));
         json_object_set_new(j, "started_at", json_string(instant_format(r->started_at, at)));
         json_object_set_new(j, "started_by", json_string(r->started_by));
+        if (r->error)
+            cli_json_lang(j, "error", r->error, r->error_zh);
         json_array_append_new(l->items, j);
         return 0;
     }
@@ -145,6 +147,8 @@ static int print_run(void *arg, const struct bill_run_info *r)
            r->id, r->period, r->org_code ? r->org_code : "all", r->status, r->accounts,
            r->in_review, energy_format_kwh(r->energy_wh, e), money_format_grouped(r->total_fen, m),
            instant_format(r->started_at, at), r->started_by);
+    if (r->error)
+        printf("        %s\n", cli_lang(r->error, r->error_zh));
     return 0;
 }
 
@@ -158,12 +162,13 @@ int cmd_bill_runs(struct cli *cli, int argc, char **argv)
         OPT_SPEC_END,
     };
     cli->usage = "[--period YYYY-MM] [--limit N]\n\nBill runs, newest first: status running "
-                 "(interrupted: run it again), computed,\nissued or replaced.";
+                 "(interrupted: run it again), failed (a\nbackground run stopped on the error "
+                 "shown under it: run it again), computed,\nissued or replaced.";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
     struct cli_list l = CLI_LIST_INIT(cli);
-    return cli_list_end(&l, bill_runs(&cli->ctx, period, limit, print_run, &l, &cli->err));
+    return cli_list_end(&l, bill_runs(&cli->ctx, period, 0, limit, print_run, &l, &cli->err));
 }
 
 /* ---- printing bills ---- */
@@ -222,7 +227,8 @@ int cmd_bill_list(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
-    struct bill_filter f = { account, period, run, status, limit };
+    struct bill_filter f = { .account_no = account, .period = period, .run_id = run,
+                             .status = status, .limit = limit };
     struct cli_list l = CLI_LIST_INIT(cli);
     return cli_list_end(&l, bill_list(&cli->ctx, &f, print_row, &l, &cli->err));
 }
@@ -252,7 +258,7 @@ int cmd_bill_review(struct cli *cli, int argc, char **argv)
     if (!strcmp(verb, "list")) {
         if (argc != 1)
             return error(&cli->err, ERR_USAGE, "review list takes no argument");
-        struct bill_filter f = { NULL, NULL, run, "review", limit };
+        struct bill_filter f = { .run_id = run, .status = "review", .limit = limit };
         struct cli_list l = CLI_LIST_INIT(cli);
         return cli_list_end(&l, bill_list(&cli->ctx, &f, print_row, &l, &cli->err));
     }

@@ -13,14 +13,13 @@ static void progress(void *arg, uint64_t done, uint64_t total)
     cli_progress(arg, "importing", done, total);
 }
 
-/* The bad rows, each reason in Chinese when LANG asks for it (err_env_zh), as errors are. */
+/* The bad rows, each reason in the caller's language (cli_lang), as errors are. */
 static void print_bad(const char *file, const struct import_result *res)
 {
-    bool zh = err_env_zh();
     for (size_t i = 0; i < res->bad.n; i++) {
         const struct import_bad *b = &res->bad.v[i];
         fprintf(stderr, "%s:%" PRIu64 ": column %s, value '%s': %s\n", file, b->line, b->column,
-                b->value, zh && b->reason_zh ? b->reason_zh : b->reason);
+                b->value, cli_lang(b->reason, b->reason_zh));
     }
     if ((size_t)res->bad_count > res->bad.n)
         fprintf(stderr, "... and %zu more bad rows\n", (size_t)res->bad_count - res->bad.n);
@@ -34,7 +33,7 @@ static json_t *json_bad(const struct import_result *res)
         json_object_set_new(b, "line", json_integer((json_int_t)res->bad.v[i].line));
         json_object_set_new(b, "column", json_string(res->bad.v[i].column));
         json_object_set_new(b, "value", json_string(res->bad.v[i].value));
-        json_object_set_new(b, "reason", json_string(res->bad.v[i].reason));
+        cli_json_lang(b, "reason", res->bad.v[i].reason, res->bad.v[i].reason_zh);
         json_array_append_new(bad, b);
     }
     return bad;

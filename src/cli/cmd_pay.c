@@ -371,7 +371,7 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
             json_object_set_new(u, "line", json_integer(res->reported[i].line));
             json_object_set_new(u, "ref", json_string(res->reported[i].ref));
             json_object_set_new(u, "account", json_string(res->reported[i].account_no));
-            json_object_set_new(u, "reason", json_string(res->reported[i].reason));
+            cli_json_lang(u, "reason", res->reported[i].reason, res->reported[i].reason_zh);
             json_array_append_new(um, u);
         }
         json_object_set_new(j, "unmatched_lines", um);
@@ -384,12 +384,10 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
                argv[0], res->batch_ref, res->lines, res->posted);
         return 0;
     }
-    bool zh = err_env_zh(); /* the reasons in Chinese when LANG asks for it, as errors are */
-    for (int i = 0; i < res->nreported; i++)
+    for (int i = 0; i < res->nreported; i++) /* each reason in the caller's language */
         printf("%s:%" PRId64 ": unmatched %s (account %s): %s\n", argv[0], res->reported[i].line,
                res->reported[i].ref, res->reported[i].account_no,
-               zh && res->reported[i].reason_zh ? res->reported[i].reason_zh
-                                                : res->reported[i].reason);
+               cli_lang(res->reported[i].reason, res->reported[i].reason_zh));
     printf("batch %s of %s: %" PRId64 " lines, %s yuan; posted %" PRId64 " (%s yuan), %" PRId64
            " repeats, %" PRId64 " unmatched\n",
            res->batch_ref, res->file_date, res->lines, money_format_grouped(res->total_fen, m1),

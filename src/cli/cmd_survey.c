@@ -208,11 +208,13 @@ int cmd_survey_list(struct cli *cli, int argc, char **argv)
         { "result", OPT_STR, &f.result, "R", "only this result" },
         { "type", OPT_STR, &f.type, "TYPE", "only answers about orders of this type" },
         { "org", OPT_STR, &f.org_code, "CODE", "only this unit's subtree" },
+        { "customer", OPT_STR, &f.cust_no, "CUST_NO", "only answers about this customer's orders" },
         { "after", OPT_INT, &f.after_id, "N", "the page after this answer number" },
         { "limit", OPT_INT, &f.limit, "N", "page size (default 100)" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--period YYYY-MM] [--result R] [--type TYPE] [--org CODE] [--after N] [--limit N]";
+    cli->usage = "[--period YYYY-MM] [--result R] [--type TYPE] [--org CODE] [--customer CUST_NO]\n"
+                 "       [--after N] [--limit N]";
     struct out o;
     struct period p;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);

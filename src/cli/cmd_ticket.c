@@ -122,13 +122,14 @@ int cmd_ticket_list(struct cli *cli, int argc, char **argv)
         { "escalated", OPT_BOOL, &f.escalated_only, NULL, "only orders in the supervisor's queue" },
         { "org", OPT_STR, &f.org_code, "CODE", "only orders of this unit's subtree" },
         { "assignee", OPT_STR, &f.assignee, "USER", "only orders assigned to this person" },
+        { "customer", OPT_STR, &f.cust_no, "CUST_NO", "only orders of this customer" },
         { "sla", OPT_STR, &f.sla, "STATE", "worst running clock now: ok|warning|breached|paused|none" },
         { "after", OPT_INT, &f.after_id, "ID", "the page after this order" },
         { "limit", OPT_INT, &f.limit, "N", "page size (default 100)" },
         OPT_SPEC_END,
     };
     cli->usage = "[--state STATE] [--type TYPE] [--open] [--escalated] [--org CODE] [--assignee USER]\n"
-                 "       [--sla STATE] [--after ID] [--limit N]";
+                 "       [--customer CUST_NO] [--sla STATE] [--after ID] [--limit N]";
     struct out o;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)

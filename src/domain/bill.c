@@ -84,6 +84,8 @@ int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg
     store_bind_text(st, 4, f->status);
     store_bind_i64(st, 5, f->limit > 0 ? f->limit : 100);
     ctx_bind_scope(c, st, 6);
+    store_bind_text(st, 7, f->after_period);
+    store_bind_i64(st, 8, f->after_id);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct bill_info b;
         info_from_row(c, st, &b);

@@ -106,18 +106,23 @@ int bill_work(struct ctx *c, int64_t run_id, const struct bill_policy *p, const 
               struct err *err);
 
 /** A bill run as listed (strings in the ctx arena). */
+/* status: running, computed, issued or replaced as stored, or "failed" for a running run that
+ * stopped on an error (a background run's unit): error is its English text, error_zh its
+ * Chinese (NULL when untranslated), both NULL unless failed. */
 struct bill_run_info {
     int64_t id;
     const char *period, *org_code, *status, *started_by; /* org_code NULL = every org */
+    const char *error, *error_zh;
     int cycle_day;                                       /* 0 = every reading day */
     int64_t accounts, in_review, total_fen, energy_wh;
     int64_t started_at, issued_at; /* µs since the epoch; issued_at 0 = not issued */
 };
 typedef int bill_run_fn(void *arg, const struct bill_run_info *r);
-/** The latest `limit` runs (0 = 50), of `period` or all (NULL), newest first. With an org
- *  scope (ctx.scope_org_id), only runs of an org inside it and runs of every org. */
-int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
-              struct err *err);
+/** The latest `limit` runs (0 = 50) with an id below `before` (0 = any: a keyset on the id),
+ *  of `period` or all (NULL), newest first. With an org scope (ctx.scope_org_id), only runs of
+ *  an org inside it and runs of every org. */
+int bill_runs(struct ctx *c, const char *period, int64_t before, int64_t limit, bill_run_fn *fn,
+              void *arg, struct err *err);
 /** A running bill run's progress, for monitoring: accounts billed so far and, for a run split
  *  into work units, how many there are and how many are done (0 and 0 otherwise). */
 struct bill_run_progress {
@@ -174,6 +179,10 @@ struct bill_filter {
     int64_t run_id;         /* 0 = any */
     const char *status;     /* NULL = any */
     int64_t limit;          /* 0 = 100 */
+    /* keyset in the list's order (period newest first, then id): only bills after the bill of
+     * after_period (NULL = from the first) and after_id */
+    const char *after_period;
+    int64_t after_id;
 };
 int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err);
 

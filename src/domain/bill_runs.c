@@ -21,6 +21,13 @@ static void run_row(struct ctx *c, struct store_stmt *st, struct bill_run_info *
     r->started_at = store_col_i64(st, 9);
     r->started_by = ctx_col_text(c, st, 11);
     r->issued_at = store_col_null(st, 12) ? 0 : store_col_i64(st, 12);
+    r->error = store_col_null(st, 15) ? NULL : ctx_col_text(c, st, 15);
+    r->error_zh = r->error && !store_col_null(st, 16) ? ctx_col_text(c, st, 16) : NULL;
+    /* a running run with an error stopped on it (bill_run_finish): failed until restarted */
+    if (r->error && !strcmp(r->status, "running"))
+        r->status = "failed";
+    else
+        r->error = r->error_zh = NULL;
 }
 
 /* Totals of run `r` over its bills in the caller's subtree, for a run reaching beyond it. */
@@ -40,14 +47,15 @@ static int scoped_totals(struct ctx *c, struct bill_run_info *r, struct err *err
     return ret;
 }
 
-int bill_runs(struct ctx *c, const char *period, int64_t limit, bill_run_fn *fn, void *arg,
-              struct err *err)
+int bill_runs(struct ctx *c, const char *period, int64_t before, int64_t limit, bill_run_fn *fn,
+              void *arg, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_BILL_RUN_LIST);
     int ret;
     store_bind_text(st, 1, period);
     store_bind_i64(st, 2, limit > 0 ? limit : 50);
     ctx_bind_scope(c, st, 3);
+    store_bind_i64(st, 4, before);
     /* rows first, then the recounts: no second statement runs while this one is open */
     VEC(struct bill_run_info) runs = VEC_INIT;
     VEC(bool) whole = VEC_INIT;

@@ -293,6 +293,22 @@ int customer_get(struct ctx *c, const char *cust_no, struct customer *out, struc
     return rc;
 }
 
+int customer_id_get(struct ctx *c, const char *cust_no, int64_t *id, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_CUSTOMER_ID_STATUS);
+    store_bind_text(st, 1, cust_no);
+    ctx_bind_scope(c, st, 2);
+    int rc = store_one(st, err);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "unknown customer '%s'", cust_no),
+               err_field(err, "customer");
+    if (rc)
+        return rc;
+    *id = store_col_i64(st, 0);
+    store_reset(st);
+    return 0;
+}
+
 /* ---- writing ---- */
 
 static bool blob_eq(const void *a, size_t alen, bool has_b, const void *b)

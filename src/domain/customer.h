@@ -85,6 +85,9 @@ int customer_add(struct ctx *c, const struct customer_in *in, struct customer *o
 
 /** Load by 户号. ERR_NOT_FOUND names the number. */
 int customer_get(struct ctx *c, const char *cust_no, struct customer *out, struct err *err);
+/** The record id of customer `cust_no` in the ctx's scope, for a list's customer filter:
+ *  ERR_NOT_FOUND naming the number (field "customer") when unknown or outside the scope. */
+int customer_id_get(struct ctx *c, const char *cust_no, int64_t *id, struct err *err);
 
 /**
  * Change fields of a customer: name, user_type, voltage, address, org_code, status (not

@@ -7,6 +7,7 @@
 
 #include "core/common.h"
 #include "domain/audit.h"
+#include "domain/customer.h"
 #include "domain/ticket_int.h"
 
 #define SURVEY_COMMENT_MAX 2000
@@ -74,6 +75,9 @@ int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, voi
         return ret;
     if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
         return ret;
+    int64_t cust_id = 0;
+    if (f->cust_no && (ret = customer_id_get(c, f->cust_no, &cust_id, err)))
+        return ret;
     struct store_stmt *st = store_q(c->db, Q_SURVEY_LIST);
     store_bind_text(st, 1, f->period);
     store_bind_text(st, 2, f->result);
@@ -85,6 +89,7 @@ int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, voi
     store_bind_i64(st, 5, f->after_id);
     store_bind_i64(st, 6, f->limit > 0 ? f->limit : 100);
     ctx_bind_scope(c, st, 7);
+    store_bind_i64(st, 8, cust_id);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct survey_response r;
         response_read(c, st, &r);

@@ -59,6 +59,7 @@ int survey_get(struct ctx *c, int64_t ticket_id, struct survey_response *out, bo
 
 struct survey_filter {
     const char *period, *result, *type, *org_code; /* NULL: any */
+    const char *cust_no; /* only answers about this customer's orders (ERR_NOT_FOUND outside scope) */
     int64_t after_id, limit;                       /* keyset on the answer id; limit 0 = 100 */
 };
 typedef int survey_fn(void *arg, const struct survey_response *r);

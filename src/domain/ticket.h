@@ -117,6 +117,7 @@ struct ticket_filter {
     int64_t after_id, limit; /* keyset; limit 0 = 100 */
     const char *org_code;    /* only orders of this unit's subtree (ERR_NOT_FOUND outside scope) */
     const char *assignee;    /* only orders assigned to this person */
+    const char *cust_no;     /* only orders of this customer (ERR_NOT_FOUND outside scope) */
     int64_t from_at, to_at;  /* only orders accepted in [from_at, to_at); 0 = open end */
     const char *sla;         /* ok|warning|breached|paused|none: the worst running clock at
                                 sla_at (none: no running clock); ERR_INVALID otherwise */

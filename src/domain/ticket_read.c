@@ -4,6 +4,7 @@
  * writes.
  */
 #include "domain/ticket_int.h"
+#include "domain/customer.h"
 
 #include "core/common.h"
 
@@ -54,7 +55,10 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
     static const char *const sla_states[] = { "ok", "warning", "breached", "paused", "none" };
     int64_t org_id = 0;
     int ret = 0;
+    int64_t cust_id = 0;
     if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
+        return ret;
+    if (f->cust_no && (ret = customer_id_get(c, f->cust_no, &cust_id, err)))
         return ret;
     if (f->state && ticket_state_rank(f->state) < 0)
         return error(err, ERR_INVALID, "unknown work order state '%s' (accepted, classified, "
@@ -82,6 +86,7 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
     store_bind_i64(st, 11, f->to_at);
     store_bind_text(st, 12, f->sla);
     store_bind_i64(st, 13, f->sla_at ? f->sla_at : ctx_now(c));
+    store_bind_i64(st, 14, cust_id);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct ticket t;
         ticket_read(c, st, &t);

@@ -33,7 +33,8 @@
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
 # enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's; it
 # creates a user and a token for m_hz in HZ (404 in NB) and a custom role r_<role>, which it
-# then changes and deletes. The working-day calendar is read by all; writing it needs a user
+# then changes and deletes. The orders and answers lists are asked for a customer (?customer=):
+# HZ's 1000000000 (200), NB's 1000000001 (404). The working-day calendar is read by all; writing it needs a user
 # of the whole tree (every HZ user gets 403).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
@@ -304,6 +305,10 @@ path_for() {
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
     */outages/lookup) p="$p?cust_no=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
     esac
+    # a customer's orders and answers (the 360° view): NB's customer is outside the scope (404)
+    case "$method $1" in
+    "GET /api/v1/tickets" | "GET /api/v1/surveys") p="$p?customer=$( [ "$2" = other ] && echo 1000000001 || echo 1000000000)" ;;
+    esac
     echo "$p"
 }
 
@@ -424,7 +429,7 @@ while read -r method pattern perm flags; do
     "POST /api/v1/deposits") sided=1 ;;
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
-    "POST /api/v1/applications") sided=1 ;;
+    "POST /api/v1/applications" | "GET /api/v1/tickets" | "GET /api/v1/surveys") sided=1 ;;
     "POST /api/v1/survey-campaigns") sided=1 ;;
     "POST /api/v1/users" | "POST /api/v1/tokens") sided=1 ;;
     esac

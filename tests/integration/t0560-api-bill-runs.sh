@@ -174,6 +174,34 @@ check "a whole-tree user sees every run, by period" \
     test "$status $(jq -c '[.items[].id]' "$T/body")" = "200 [$nb,$hz]"
 req GET "/api/v1/bill-runs?period=11" -b "$T/clerk.jar"
 check "a bad period filter: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 period"
+# ---- server pages (keyset: ?before= the last id, `next`) ----
+req GET "/api/v1/bill-runs?limit=2" -b "$T/root.jar"
+check "runs, a page of two: newest first, next the last id" \
+    test "$status $(jq -c '[[.items[].id], .next]' "$T/body")" = "200 [[$all,$nb],$nb]"
+req GET "/api/v1/bill-runs?limit=2&before=$nb" -b "$T/root.jar"
+check "...the next page: the older runs" test "$status $(jq -c '[.items[].id]' "$T/body")" = "200 [$hz]"
+req GET "/api/v1/bill-runs?limit=1&before=$all" -b "$T/clerk.jar"
+check "a scoped caller's pages skip another subtree's run" \
+    test "$status $(jq -c '[[.items[].id], .next]' "$T/body")" = "200 [[$hz],$hz]"
+req GET "/api/v1/bill-runs?before=x" -b "$T/clerk.jar"
+check "a bad cursor: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 before"
+req GET "/api/v1/bills?limit=2" -b "$T/root.jar"
+p1=$(jq -c '[.items[].id]' "$T/body")
+after=$(jq -r .next "$T/body")
+check "bills, a page of two: next is the last one's PERIOD:ID" \
+    test "$status $after" = "200 $(jq -r '.items[1] | .period + ":" + (.id | tostring)' "$T/body")"
+req GET "/api/v1/bills?limit=1000" -b "$T/root.jar"
+all_bills=$(jq -c '[.items[].id]' "$T/body")
+req GET "/api/v1/bills?limit=1000&after=$after" -b "$T/root.jar"
+check "...the rest follow in the list's order, none twice, none left out" \
+    test "$(jq -c --argjson a "$p1" '$a + [.items[].id]' "$T/body") $(jq -c .next "$T/body")" = "$all_bills null"
+for bad in 2024-11 2024-11:x 2024-13:5 :5 2024-11:0; do
+    req GET "/api/v1/bills?after=$bad" -b "$T/root.jar"
+    check "bills, a bad cursor '$bad': 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 after"
+done
+req GET "/api/v1/bills?after=2024-11" -b "$T/root.jar" -H "Accept-Language: zh-CN"
+check "a bad cursor, zh: the message in Chinese" \
+    test "$(jq -r .error.message "$T/body")" = "查询参数 'after' 必须是上一页给出的翻页游标 PERIOD:ID，而不是 '2024-11'"
 req GET "/api/v1/bill-runs/$hz" -b "$T/clerk.jar"
 check "one run, money and energy as decimal strings" \
     test "$status $(jq -c '[.period, .bills, .in_review, .total, .started_by]' "$T/body")" = \

@@ -44,10 +44,23 @@ req GET "/api/v1/bill-runs/$id" -H "$AU" -H "Accept-Language: en-US,en;q=0.9"
 check "en: the same error in English, no error_en" \
     test "$(jq -r '.progress | [.phase, (.error | test("^query .* failed: injected fault \\(io\\)$")), has("error_en")] | @tsv' "$T/body")" \
     = "$(printf 'failed\ttrue\tfalse')"
-check "nothing released: the run is still running, no bill of the period issued or approved" \
-    test "$(jq -r .status "$T/body") $(released)" = "running $issued_before"
-req GET "/api/v1/bill-runs?period=2024-12" -H "$AU"
-check "the server keeps serving (the runs list)" test "$status" = 200
+check "nothing released: the run shows failed with its error, no bill issued or approved" \
+    test "$(jq -r '[.status, (.error | test("injected fault"))] | @tsv' "$T/body") $(released)" = "$(printf 'failed\ttrue') $issued_before"
+req GET "/api/v1/bill-runs?period=2024-12" -H "$AU" -H "Accept-Language: zh-CN"
+check "the server keeps serving: the runs list shows the run failed, its error in Chinese with error_en" \
+    test "$status $(jq -r --argjson id "$id" '.items[] | select(.id == $id) | [.status, (.error | test("注入的故障")), (.error_en | test("injected fault"))] | @tsv' "$T/body")" \
+    = "200 $(printf 'failed\ttrue\ttrue')"
+req GET "/api/v1/bill-runs?period=2024-12" -H "$AU" -H "Accept-Language: en"
+check "en: the list's error in English, no error_en" \
+    test "$(jq -r --argjson id "$id" '.items[] | select(.id == $id) | [.status, (.error | test("injected fault")), has("error_en")] | @tsv' "$T/body")" \
+    = "$(printf 'failed\ttrue\tfalse')"
+env -u LC_ALL -u LC_MESSAGES LANG=zh_CN.UTF-8 "$PMIS" --json bill runs --period 2024-12 >"$T/out" 2>/dev/null
+check "CLI bill runs --json, LANG zh_CN: failed, the error in Chinese with error_en" \
+    test "$(jq -r --argjson id "$id" '.[] | select(.run == $id) | [.status, (.error | test("注入的故障")), (.error_en | test("injected fault"))] | @tsv' "$T/out")" \
+    = "$(printf 'failed\ttrue\ttrue')"
+env -u LC_ALL -u LC_MESSAGES LANG=C "$PMIS" bill runs --period 2024-12 >"$T/out" 2>&1
+check "CLI bill runs: the run failed, its error on the line under it" \
+    sh -c "grep -q '^ *$id  2024-12 .* failed ' '$T/out' && grep -q 'injected fault' '$T/out'"
 req POST /api/v1/bill-runs -H "$AU" -H "$JSON" -d '{"period":"2024-12","background":true}'
 check "the period is not left locked: a new start is told to finish or restart it (409, not busy)" \
     test "$status $(jq -r .error.code "$T/body") $(jq -r '.error.message | test("pmis bill work '"$id"'")' "$T/body")" = "409 conflict true"
@@ -56,6 +69,7 @@ check "pmis bill work finishes it once the cause is gone" test $? = 0
 req GET "/api/v1/bill-runs/$id" -H "$AU" -H "Accept-Language: zh-CN"
 check "done: 100 %, 3 of 3 accounts, the error cleared, 3 bills, computed" \
     test "$(jq -c "[.bills, .status] as \$b | $prog + \$b" "$T/body")" = '["done",100,3,3,3,3,null,3,"computed"]'
+check "done: the run's own error cleared too" test "$(jq -c .error "$T/body")" = null
 
 # ---- failed again; the cause gone (a server without the fault), a restart finishes it ----
 req POST /api/v1/bill-runs -H "$AU" -H "$JSON" -d '{"period":"2024-12","background":true}'

@@ -51,6 +51,17 @@ check "CLI, LANG zh_CN: the bad rows' reasons in Chinese" \
     grep -q "bad.csv:3: column meter, value 'MX': 未知电能表 'MX'" "$T/err"
 env -u LC_ALL -u LC_MESSAGES LANG=C "$PMIS" import readings "$T/bad.csv" >/dev/null 2>"$T/err"
 check "CLI, LANG C: in English" grep -q "bad.csv:3: column meter, value 'MX': unknown meter 'MX'$" "$T/err"
+env -u LC_ALL -u LC_MESSAGES LANG=zh_CN.UTF-8 "$PMIS" --json import readings "$T/bad.csv" >"$T/out" 2>/dev/null
+check "CLI --json, LANG zh_CN: each reason in Chinese with reason_en beside it" \
+    test "$(jq -c '[.bad[] | [.line, .value, .reason, .reason_en]]' "$T/out")" = "$(printf '%s' \
+    '[[2,"-5","负值 '"'-5'"'","negative value '"'-5'"'"],' \
+    '[3,"MX","未知电能表 '"'MX'"'","unknown meter '"'MX'"'"],' \
+    '[4,"telepathy","未知来源 '"'telepathy'"'（remote、manual、customer、estimated）","unknown source '"'telepathy'"' (remote, manual, customer, estimated)"]]')"
+env -u LC_ALL -u LC_MESSAGES LANG=C "$PMIS" --json import readings "$T/bad.csv" >"$T/out" 2>/dev/null
+check "CLI --json, LANG C: in English, no reason_en" \
+    test "$(jq -c '[.bad[] | [.line, .reason, .reason_en]]' "$T/out")" = \
+    "[[2,\"negative value '-5'\",null],[3,\"unknown meter 'MX'\",null],[4,\"unknown source 'telepathy' (remote, manual, customer, estimated)\",null]]"
+check "CLI: the refused files stored nothing" test "$(sql "SELECT COUNT(*) FROM meter_read")" = "$n_read"
 { echo "$CUSTOMER_CSV_HEADER"; echo '3300000009,张九,alien,220V,active,0,杭州市9号,,,,HZ,2020-01-01,'; } >"$T/c.csv"
 env -u LC_ALL -u LC_MESSAGES LANG=zh_CN.UTF-8 "$PMIS" import customers "$T/c.csv" >/dev/null 2>"$T/err"
 check "CLI, an archive file's bad row, LANG zh_CN: in Chinese" \
@@ -80,5 +91,15 @@ req POST /api/v1/payments/import -H "$AU" -H "$CSV" --data-binary @"$T/bad-bank.
 check "a bad record, en: the English text as before" \
     test "$status $(jq -r '.error.message' "$T/body")" = "400 line 2: amount must be more than 0.00, not '0.00'"
 check "the refused bank file posted nothing" test "$(sql "SELECT COUNT(*) FROM payment")" = "$n_pay"
+printf 'H,B-4,2024-12-01\nD,T-5,330000009903,1.00\nT,1,1.00\n' >"$T/bank4.csv"
+env -u LC_ALL -u LC_MESSAGES LANG=zh_CN.UTF-8 "$PMIS" --json payment import "$T/bank4.csv" >"$T/out" 2>/dev/null
+check "CLI --json payment import, LANG zh_CN: the unmatched reason in Chinese with reason_en" \
+    test "$(jq -c '[.unmatched_lines[] | [.line, .reason, .reason_en]]' "$T/out")" = \
+    "[[2,\"未知账户 '330000009903'\",\"unknown account '330000009903'\"]]"
+printf 'H,B-5,2024-12-01\nD,T-6,330000009904,1.00\nT,1,1.00\n' >"$T/bank5.csv"
+env -u LC_ALL -u LC_MESSAGES LANG=C "$PMIS" --json payment import "$T/bank5.csv" >"$T/out" 2>/dev/null
+check "CLI --json payment import, LANG C: in English, no reason_en" \
+    test "$(jq -c '[.unmatched_lines[] | [.line, .reason, .reason_en]]' "$T/out")" = \
+    "[[2,\"unknown account '330000009904'\",null]]"
 serve_stop
 done_testing

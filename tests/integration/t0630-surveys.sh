@@ -275,6 +275,39 @@ check "an unknown field: 400" test "$status:$(jq -r .error.field "$T/body")" = "
 check "refusals over HTTP change nothing" test "$(db_digest)" = "$digest"
 req GET "/api/v1/surveys?period=2025-06" -b "$T/nb.jar"
 check "list: the caller's subtree only" test "$status:$(jq -c '[.items[].ticket]' "$T/body")" = "200:[4,5,6]"
+# ---- a customer's answers and orders (the 360° view): ?customer=, in SQL, keyset paged ----
+req GET "/api/v1/surveys?customer=6300000003" -b "$T/nb.jar"
+check "a customer's answers: those about its orders only" \
+    test "$status:$(jq -c '[[.items[] | [.ticket, .cust_no]], .next]' "$T/body")" = '200:[[[4,"6300000003"],[5,"6300000003"]],null]'
+req GET "/api/v1/surveys?customer=6300000003&limit=1" -b "$T/nb.jar"
+after=$(jq -r .next "$T/body")
+check "a page of one, next the cursor" test "$status:$(jq -c '[.items[].ticket]' "$T/body"):$after" = \
+    "200:[4]:$(sql "SELECT id FROM survey_response WHERE ticket_id = 4")"
+req GET "/api/v1/surveys?customer=6300000003&limit=1&after=$after" -b "$T/nb.jar"
+check "...and the next page" test "$status:$(jq -c '[.items[].ticket]' "$T/body")" = '200:[5]'
+req GET "/api/v1/surveys?customer=6300000004&period=2025-06" -b "$T/nb.jar"
+check "with another filter" test "$status:$(jq -c '[.items[].ticket]' "$T/body")" = '200:[6]'
+req GET "/api/v1/surveys?customer=6300000001" -b "$T/nb.jar"
+check "another subtree's customer: 404 naming it, field customer" \
+    test "$status:$(jq -r '.error | .field + " " + .message' "$T/body")" = "404:customer unknown customer '6300000001'"
+req GET "/api/v1/surveys?customer=9999999999" -b "$T/hz.jar"
+check "an unknown customer: 404, field customer" test "$status:$(jq -r .error.field "$T/body")" = "404:customer"
+req GET "/api/v1/tickets?customer=6300000004" -b "$T/nb.jar"
+check "a customer's work orders, closed and open" \
+    test "$status:$(jq -c '[[.items[] | [.id, .state]], .next]' "$T/body")" = '200:[[[6,"archived"],[7,"accepted"]],null]'
+req GET "/api/v1/tickets?customer=6300000004&limit=1" -b "$T/nb.jar"
+check "orders, a page of one: next is its id" test "$status:$(jq -c '[[.items[].id], .next]' "$T/body")" = '200:[[6],6]'
+req GET "/api/v1/tickets?customer=6300000004&limit=1&after=6" -b "$T/nb.jar"
+check "...and the next page" test "$status:$(jq -c '[.items[].id]' "$T/body")" = '200:[7]'
+req GET "/api/v1/tickets?customer=6300000004&open=true" -b "$T/nb.jar"
+check "with another filter: the open one" test "$status:$(jq -c '[.items[].id]' "$T/body")" = '200:[7]'
+req GET "/api/v1/tickets?customer=6300000003&state=archived" -b "$T/hz.jar"
+check "orders of another subtree's customer: 404, field customer" \
+    test "$status:$(jq -r .error.field "$T/body")" = "404:customer"
+run --json ticket list --customer 6300000004
+check "CLI ticket list --customer" test "$(jq -c '[.[].id]' "$T/out")" = '[6,7]'
+run --json survey list --customer 6300000003
+check "CLI survey list --customer" test "$(jq -c '[.[].ticket]' "$T/out")" = '[4,5]'
 req GET "/api/v1/surveys/report?period=2025-06&by=type" -b "$T/nb.jar"
 check "report of the caller's subtree" test "$status:$(jq -c '[.by, [.rows[].key], .total.csat_pct, .total.csi, .complaints.met]' "$T/body")" = \
     '200:["type",["consult","fault","complaint"],"100.00","77.50",true]'

@@ -181,6 +181,8 @@ const gets = [
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
   '/api/v1/tickets/sla-summary', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
   '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
+  `/api/v1/tickets?customer=${cust}&limit=2`, `/api/v1/surveys?customer=${cust}`, '/api/v1/bill-runs?limit=1',
+  `/api/v1/bill-runs?before=${runs?.items?.[0]?.id}`,
 ]
 for (const p of gets) await check('GET', p)
 const paid = await check('POST', '/api/v1/payments', { account: acct, amount: '1.00' }, 201)

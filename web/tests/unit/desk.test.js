@@ -5,6 +5,8 @@ import {
   amountProblem, chartNumber, fenToAmount, formatKwh, formatPct, seriesByKey, sumAmounts, toFen,
 } from '../../src/format.js'
 import { allowed } from '../../src/perms.js'
+import { runStatusTag } from '../../src/billing.js'
+import { useKeyset } from '../../src/keyset.js'
 
 describe('money in 分', () => {
   it('parses decimal strings exactly', () => {
@@ -85,5 +87,29 @@ describe('page permissions', () => {
     expect(allowed({ meta: { perm: 'payment:read' } }, cashier)).toBe(true)
     expect(allowed({ meta: { perm: 'audit:read' } }, cashier)).toBe(false)
     expect(allowed({ meta: { perm: 'audit:read' } }, null)).toBe(false)
+  })
+})
+
+describe('bill runs', () => {
+  it('a failed run is red, the others as before', () => {
+    expect(['failed', 'issued', 'computed', 'running', 'replaced', 'odd'].map(runStatusTag))
+      .toEqual(['danger', 'success', 'warning', 'info', 'info', 'info'])
+  })
+})
+
+describe('server pages with string cursors (bills PERIOD:ID, payment receipts)', () => {
+  it('pass each page\'s next back as the cursor of the following one, and go back without asking', async () => {
+    const asked = []
+    const pages = {
+      null: { items: ['b3', 'b2'], next: '2025-07:3' },
+      '2025-07:3': { items: ['b1'], next: null },
+    }
+    const k = useKeyset(async (after) => (asked.push(after), pages[after]))
+    await k.restart()
+    await k.load(1)
+    expect([k.rows.value, k.next.value]).toEqual([['b1'], null])
+    await k.load(0)
+    expect([k.rows.value, k.page.value, k.next.value]).toEqual([['b3', 'b2'], 0, '2025-07:3'])
+    expect(asked).toEqual([null, '2025-07:3', null])
   })
 })
