@@ -237,13 +237,13 @@ route_fn api_healthz, api_readyz, api_metrics, api_openapi;
 route_fn api_org_list, api_org_add;
 route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_role_list,
     api_token_list, api_token_revoke;
-route_fn api_user_create, api_role_create, api_role_update, api_role_delete, api_token_create;
+route_fn api_user_password, api_user_create, api_role_create, api_role_update, api_role_delete, api_token_create;
 route_fn api_calendar_get, api_calendar_set, api_calendar_remove;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
-route_fn api_account_get, api_account_create, api_meter_get, api_meter_create, api_meter_install,
+route_fn api_account_get, api_account_create, api_account_update, api_meter_get, api_meter_create, api_meter_install,
     api_meter_remove, api_meter_replace;
-route_fn api_audit_list;
+route_fn api_audit_list, api_audit_verify;
 route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api_bill_list,
     api_bill_get;
 route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
@@ -327,6 +327,18 @@ route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sl
 route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
     api_apply_complete;
 route_fn api_apply_sla;
+route_fn api_apply_pause, api_apply_resume; /* api_apply_pause.c */
+/** Reply with application `id` as GET /applications/{id} shows it — its stages and its
+ *  history — read in the ctx's scope (api_apply.c). */
+int api_apply_reply(struct api_req *r, int status, int64_t id);
+route_fn api_sla_policy_list, api_sla_policy_get, api_sla_policy_add, api_ticket_type_list,
+    api_ticket_type_get, api_ticket_type_set; /* api_ticket_conf.c */
+/** An SLA policy version and a work-order type version as JSON: the API's and
+ *  `pmis sla|ticket-type list|show --json` (api_ticket_conf.c). */
+struct sla_policy;
+struct ticket_type_def;
+json_t *api_sla_policy_json(const struct sla_policy *p, api_time_fn *when, void *arg);
+json_t *api_ticket_type_json(const struct ticket_type_def *t, api_time_fn *when, void *arg);
 route_fn api_report_sales, api_customer_history, api_meter_readings;
 
 #endif
