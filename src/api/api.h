@@ -152,6 +152,9 @@ const char *api_cookie(struct api_req *r, const char *name);
 int api_body_str(struct api_req *r, const char *field, bool required, const char **out);
 /** A boolean member; absent leaves *out unchanged. */
 int api_body_bool(struct api_req *r, const char *field, bool *out);
+/** A boolean query parameter "true" or "false"; absent leaves *out unchanged. ERR_INVALID
+ *  names it. */
+int api_query_bool(struct api_req *r, const char *name, bool *out);
 /** An integer query parameter in [min, max]; absent = def. ERR_INVALID names it. */
 int api_query_int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                   int64_t *out);
@@ -306,7 +309,7 @@ json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
     api_survey_campaign_get;
-route_fn api_survey_campaign_list, api_survey_template_list;
+route_fn api_survey_campaign_list, api_survey_template_list, api_survey_template_add;
 /** A survey template version with its dimensions as JSON: the API's and `pmis survey template
  *  list --json` (api_survey.c). */
 struct survey_template;

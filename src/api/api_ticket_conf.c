@@ -76,14 +76,12 @@ static int items_reply(struct api_req *r, json_t *items, int rc)
 
 int api_sla_policy_list(struct api_req *r)
 {
-    const char *all = api_query(r, "all");
-    if (all && strcmp(all, "true") && strcmp(all, "false"))
-        return error(&r->err, ERR_INVALID, "'all' is true or false, not '%s'", all),
-               err_field(&r->err, "all");
+    bool all = false;
+    int rc = api_query_bool(r, "all", &all);
+    if (rc)
+        return rc;
     json_t *items = json_array();
-    return items_reply(r, items,
-                       sla_policy_list(&r->ctx, all && !strcmp(all, "true"), policy_item, items,
-                                       &r->err));
+    return items_reply(r, items, sla_policy_list(&r->ctx, all, policy_item, items, &r->err));
 }
 
 static int policy_reply(struct api_req *r, int status, int64_t id)

@@ -13,7 +13,8 @@
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
 # Routes flagged R_WHOLE_TREE (reminders run, late-fee and disconnection policies, the reminder
 # schedule and templates, the prepaid check and thresholds, credit rating, a tariff what-if, SLA
-# policies and work-order types, the audit chain's verification) act on every org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
+# policies and work-order types, survey templates, the audit chain's verification) act on every
+# org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
 # may (collection:approve): each its own disconnection of 06 or 07, opened by its approval above.
 # Accounts: each role that may (customer:write) changes 100000000001's contact name.
 # Outbox: the notices of 100000000001 and 100000000101 are read; 02..05's, made dead letters, are
@@ -340,6 +341,7 @@ call() {
     "PATCH /api/v1/accounts/"*) body="{\"contact_name\":\"矩阵 $cur_role\"}" ;;
     "POST /api/v1/sla/policies") body='{"metric":"response","type":"consult","clock":"natural","amount":60,"start":"accepted","stop":"responded","source":"matrix"}' ;;
     "POST /api/v1/ticket-types") body='{"type":"consult","repeat_days":3}' ;;
+    "POST /api/v1/survey-templates") body='{"code":"matrix","name":"矩阵","effective_on":"2030-01-01","weights":{"efficiency":100}}' ;;
     "POST /api/v1/applications/"*/pause | "POST /api/v1/applications/"*/resume) body='{"note":"matrix"}' ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
     "POST /api/v1/customers/"*/pii/*) body='{"reason":"matrix"}' ;;

@@ -2,8 +2,8 @@
 # CLI capabilities over HTTP (issue 5 §6): PATCH /accounts/{no} (as `pmis account update`: an
 # unknown tariff refused naming tariff_code), SLA policies and work-order types (as `pmis sla`
 # and `pmis ticket-type`: read with ticket:read, changed by a user of the whole tree with
-# ticket:supervise), pausing and resuming a service application, verifying the audit chain, and
-# an administrator's password reset. Each: the success and what it stored, 403 for a missing
+# ticket:supervise), survey templates (survey:manage, the whole tree), pausing and resuming a
+# service application, verifying the audit chain, and an administrator's password reset. Each: the success and what it stored, 403 for a missing
 # permission or a scoped caller of a whole-tree job, 404 for another subtree's object, and each
 # bad input a clear 400 (or 409) that changes nothing.
 . "$PMIS_TOP/tests/integration/lib.sh"
@@ -37,7 +37,7 @@ login_users "$pw" adm hzadm boss root kasa agent aud audhz clerk uadm
 state() {
     {
         for t in account customer_history sla_policy ticket_type ticket_type_version application \
-            application_pause application_event; do
+            application_pause application_event survey_template survey_template_dim; do
             sql "SELECT * FROM $t ORDER BY 1"
         done
         sql "SELECT username, password_hash, must_change, status FROM app_user ORDER BY 1"
@@ -90,7 +90,7 @@ check "a missing policy: 404" test "$status" = 404
 as agent GET /api/v1/sla/policies/abc
 check "not a number: 404" test "$status" = 404
 as agent GET "/api/v1/sla/policies?all=maybe"
-check "all is true or false: 400" test "$status $(jq -r .error.field "$T/body")" = "400 all"
+check "all is true or false: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 all"
 as kasa GET /api/v1/sla/policies
 check "a cashier (no ticket:read): 403" test "$status" = 403
 pol='"metric":"response","type":"consult","clock":"natural","start":"accepted","stop":"responded","source":"新规 1.2"'
@@ -118,7 +118,7 @@ new=$(jq -r .id "$T/body")
 check "a new version: 201, replacing the old one" test \
     "$status $(jq -c '[.version, .replaces, .active, .amount, .created_by]' "$T/body")" = \
     "201 [2,$pid,true,90,\"root\"]"
-check "the old version retired" test "$(sql "SELECT retired_at IS NOT NULL FROM sla_policy WHERE id = $pid")" = 1
+check "the old version retired" test "$(sql "SELECT COUNT(*) FROM sla_policy WHERE id = $pid AND retired_at IS NOT NULL")" = 1
 check "as the CLI shows it" test "$(jq -c 'del(.created_at, .retired_at)' "$T/body")" = \
     "$("$PMIS" --json sla show "$new" | jq -c 'del(.created_at, .retired_at)')"
 as agent GET "/api/v1/sla/policies?all=true"
@@ -161,6 +161,35 @@ as agent GET "/api/v1/ticket-types/complaint?subtype=price"
 check "read back by ?subtype=" test "$status $(jq -c '.items | length' "$T/body")" = "200 1"
 check "as the CLI shows it" test "$(jq -c '.items | map(del(.changed_at))' "$T/body")" = \
     "$("$PMIS" --json ticket-type show complaint/price | jq -c 'map(del(.changed_at))')"
+
+# ---- survey templates (survey:manage, the whole tree) ----
+w='"efficiency":40,"quality":30,"price":20,"after_sales":10'
+tpl="\"code\":\"callback\",\"name\":\"回访问卷二\",\"effective_on\":\"2025-03-01\""
+refused "a new version by a scoped manager: 403" 403 "whole tree" boss POST /api/v1/survey-templates "{$tpl,\"weights\":{$w}}"
+refused "by an agent (no survey:manage): 403" 403 "survey:manage" agent POST /api/v1/survey-templates "{$tpl,\"weights\":{$w}}"
+refused "weights not adding up to 100: 400" 400 "add up to 90" root POST /api/v1/survey-templates \
+    "{$tpl,\"weights\":{\"efficiency\":40,\"quality\":30,\"price\":20}}"
+field_is "naming weights" weights
+refused "a weight of 0: 400" 400 "1 to 100" root POST /api/v1/survey-templates \
+    "{$tpl,\"weights\":{\"efficiency\":0,\"quality\":100}}"
+refused "a weight that is not a number: 400" 400 "weight of 'quality'" root POST /api/v1/survey-templates \
+    "{$tpl,\"weights\":{\"efficiency\":70,\"quality\":\"30\"}}"
+refused "an unknown dimension: 400" 400 "mood" root POST /api/v1/survey-templates \
+    "{$tpl,\"weights\":{\"efficiency\":70,\"mood\":30}}"
+refused "no weights: 400" 400 "weights" root POST /api/v1/survey-templates "{$tpl}"
+refused "weights not an object: 400" 400 "weights" root POST /api/v1/survey-templates "{$tpl,\"weights\":\"efficiency=100\"}"
+refused "a bad first day: 400" 400 "effective_on" root POST /api/v1/survey-templates \
+    "{$(echo "$tpl" | sed 's/2025-03-01/2025-02-30/'),\"weights\":{$w}}"
+refused "a bad code: 400" 400 "code" root POST /api/v1/survey-templates \
+    "{$(echo "$tpl" | sed 's/callback/Call-Back/'),\"weights\":{$w}}"
+refused "not after the latest version: 409" 409 "in force from" root POST /api/v1/survey-templates \
+    "{$(echo "$tpl" | sed 's/2025-03-01/1999-01-01/'),\"weights\":{$w}}"
+as root POST /api/v1/survey-templates "{$tpl,\"weights\":{$w}}"
+check "a new version: 201 with its dimensions" test \
+    "$status $(jq -c '[.code, .version, .effective_on, [.dimensions[] | .dimension, .weight]]' "$T/body")" = \
+    '201 ["callback",2,"2025-03-01",["efficiency",40,"quality",30,"price",20,"after_sales",10]]'
+as agent GET /api/v1/survey-templates
+check "listed as the CLI lists it" test "$(jq -c .items "$T/body")" = "$("$PMIS" --json survey template list | jq -c .)"
 
 # ---- application pause and resume (application:write) ----
 refused "resume before a pause: 409" 409 "not waiting" agent POST /api/v1/applications/$app_hz/resume '{}'

@@ -149,7 +149,15 @@ const app = await check('POST', '/api/v1/applications', {
   tariff_code: accts?.items?.[0]?.tariff_code,
 }, 201)
 await check('POST', `/api/v1/applications/${app?.id}/advance`, { note: '接口校验' }, 200)
+await check('POST', `/api/v1/applications/${app?.id}/pause`, { note: '接口校验' }, 200)
+await check('POST', `/api/v1/applications/${app?.id}/resume`, {}, 200)
 await check('POST', '/api/v1/applications/sla', { all: true, limit: 2 }, 200)
+// the service centre's rules: a policy for a key the seed lacks, a new subtype
+const policy = await check('POST', '/api/v1/sla/policies', {
+  metric: 'response', type: 'consult', area: 'remote', clock: 'natural', amount: 240, start: 'accepted', stop: 'responded', source: '接口校验',
+}, 201)
+await check('POST', '/api/v1/ticket-types', { type: 'consult', subtype: 'oaprobe', name_zh: '接口校验', name_en: 'Probe' }, 200)
+await check('PATCH', `/api/v1/accounts/${acct}`, { contact_name: '接口校验' }, 200)
 await check('POST', '/api/v1/tickets/sla', { all: true, limit: 5 }, 200)
 await check('POST', '/api/v1/reminders/run', {}, 200)
 await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat,email', lang: 'zh', email: 'jiaoyan@example.com' }, 200)
@@ -179,7 +187,8 @@ const gets = [
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
-  '/api/v1/tickets/sla-summary', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
+  '/api/v1/tickets/sla-summary', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
+  '/api/v1/ticket-types/consult?subtype=oaprobe', '/api/v1/audit/verify', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
   '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
 ]
 for (const p of gets) await check('GET', p)
@@ -214,7 +223,9 @@ const user = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.org && 
 await check('POST', `/api/v1/users/${user?.username}/disable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/enable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/roles`, { roles: user?.roles }, 200)
-const oneTime = (await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201))?.one_time_password
+let oneTime = (await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201))?.one_time_password
+// an administrator's reset: a new one-time password replaces it
+oneTime = (await check('POST', '/api/v1/users/oaprobe/password', {}, 200))?.one_time_password || oneTime
 await check('POST', '/api/v1/roles', { code: 'oarole', name: '接口校验角色', permissions: 'customer:read' }, 201)
 await check('PATCH', '/api/v1/roles/oarole', { name: '接口校验角色二' }, 200)
 await check('DELETE', '/api/v1/roles/oarole', undefined, 200)
