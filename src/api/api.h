@@ -241,7 +241,7 @@ route_fn api_org_list, api_org_add;
 route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_role_list,
     api_token_list, api_token_revoke;
 route_fn api_user_password, api_user_create, api_role_create, api_role_update, api_role_delete, api_token_create;
-route_fn api_calendar_get, api_calendar_set, api_calendar_remove;
+route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
 route_fn api_account_get, api_account_create, api_account_update, api_meter_get, api_meter_create, api_meter_install,
@@ -261,7 +261,8 @@ route_fn api_fee_policy_list, api_fee_policy_add, api_disconnect_policy_list,
 route_fn api_tariff_simulate; /* api_tariff_sim.c */
 route_fn api_remind_schedule, api_remind_schedule_set, api_remind_schedule_remove,
     api_remind_templates, api_remind_template_set, api_account_reminders;
-route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_account_messaging;
+route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_outbox_mark_sent,
+    api_outbox_mark_failed, api_account_messaging;
 /* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
 typedef json_t *api_time_fn(int64_t us, void *arg);
 /** The API's form: api_json_time (UTC); `arg` unused. */
@@ -326,7 +327,7 @@ route_fn api_ticket_sla_summary; /* api_ticket_tax.c */
 route_fn api_ticket_sla; /* api_ticket_sla.c */
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
-    api_outage_customers, api_outage_close;
+    api_outage_customers, api_outage_close, api_sp_feeder_set;
 route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
     api_apply_complete;
 route_fn api_apply_sla;
@@ -342,6 +343,11 @@ struct sla_policy;
 struct ticket_type_def;
 json_t *api_sla_policy_json(const struct sla_policy *p, api_time_fn *when, void *arg);
 json_t *api_ticket_type_json(const struct ticket_type_def *t, api_time_fn *when, void *arg);
-route_fn api_report_sales, api_customer_history, api_meter_readings;
+route_fn api_report_sales, api_customer_history, api_meter_readings, api_meter_intervals;
+/** One day of a meter's interval data as JSON — date, minutes, points (kWh strings, null where
+ *  missing), missing, total_kwh, max_demand_kw — the API's and `pmis reading intervals --json`
+ *  (api_report.c). */
+struct interval_day;
+json_t *api_interval_day_json(const struct interval_day *d);
 
 #endif

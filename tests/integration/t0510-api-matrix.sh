@@ -13,12 +13,14 @@
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
 # Routes flagged R_WHOLE_TREE (reminders run, late-fee and disconnection policies, the reminder
 # schedule and templates, the prepaid check and thresholds, credit rating, a tariff what-if, SLA
-# policies and work-order types, survey templates, the audit chain's verification) act on every
-# org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
+# policies and work-order types, survey templates, the audit chain's verification, the calendar
+# import) act on every org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
 # may (collection:approve): each its own disconnection of 06 or 07, opened by its approval above.
 # Accounts: each role that may (customer:write) changes 100000000001's contact name.
 # Outbox: the notices of 100000000001 and 100000000101 are read; 02..05's, made dead letters, are
-# requeued one per role that may (collection:work). Archive writes: each role
+# requeued one per role that may (collection:work), then reported failed and sent by a manual
+# sender (routes.def order: retry, mark-failed, mark-sent). Each role that may (outage:write)
+# records a feeder of its own for 100000000001's service point. Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
 # lists install, replace, remove in that order). Service centre: each role that may take a step
@@ -188,6 +190,8 @@ echo 100000000006 >"$T/administrator.acct"
 echo 100000000007 >"$T/manager.acct"
 # orders/{id}/cancel: the disconnection order of the account the role approved (06, 07)
 acct_order() { sql "SELECT MAX(o.id) FROM collect_order o JOIN account a ON a.id = o.account_id WHERE a.account_no = '$1'"; }
+# service-points/{id}/feeder: the service point of an account
+sp_of() { sql "SELECT s.sp_no FROM service_point s JOIN account a ON a.id = s.account_id WHERE a.account_no = '$1'"; }
 check "open disconnection orders in each subtree" test -n "$order_other" -a "$(cat "$T/field_crew.order")" != 0
 # outbox: the notices of 100000000001 (HZ) and 100000000101 (NB) to read; a dead letter of HZ
 # (the notices of 02..05) for each role that may requeue one, and the NB notice dead too
@@ -262,7 +266,8 @@ path_for() {
     /api/v1/orders/*/cancel) id=$(acct_order "$(cat "$T/$cur_role.acct")") other=$order_other
         [ -n "$id" ] || id=$(cat "$T/$cur_role.order") ;;
     /api/v1/orders/*) id=$(cat "$T/$cur_role.order") other=$order_other ;;
-    /api/v1/outbox/*/retry) id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
+    /api/v1/outbox/*/retry | /api/v1/outbox/*/mark-failed | /api/v1/outbox/*/mark-sent)
+        id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
     /api/v1/outbox/*) id=$msg_own other=$msg_other ;;
     /api/v1/meters/*) id=M-1 other=M-2 ;;
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
@@ -280,6 +285,7 @@ path_for() {
     /api/v1/applications/*/cancel | /api/v1/applications/*/pause | /api/v1/applications/*/resume)
         id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
     /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
+    /api/v1/service-points/*) id=$(sp_of 100000000001) other=$(sp_of 100000000101) ;;
     /api/v1/users/*) id=m_hz other=m_nb ;;
     /api/v1/sla/policies/*) id=$(sql "SELECT MIN(id) FROM sla_policy") other=x ;;
     /api/v1/tokens/*) id=tk_hz other=tk_nb ;;
@@ -333,7 +339,8 @@ call() {
     "POST /api/v1/prepaid/thresholds") body='{"days_left":3,"channel":"sms"}' ;;
     "POST /api/v1/credit/rate") body='{"period":"2025-06"}' ;;
     "POST /api/v1/tariffs/simulate") body='{"period":"2025-05","tariff":"BJ-RES"}' ;;
-    "POST /api/v1/outbox/"*/retry) body='{}' ;;
+    "POST /api/v1/outbox/"*/retry | "POST /api/v1/outbox/"*/mark-sent) body='{}' ;;
+    "POST /api/v1/outbox/"*/mark-failed) body='{"error":"matrix"}' ;;
     "POST /api/v1/accounts/"*/messaging) body='{"channels":"sms,wechat","lang":"en"}' ;;
     "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
@@ -341,6 +348,7 @@ call() {
     "PATCH /api/v1/accounts/"*) body="{\"contact_name\":\"矩阵 $cur_role\"}" ;;
     "POST /api/v1/sla/policies") body='{"metric":"response","type":"consult","clock":"natural","amount":60,"start":"accepted","stop":"responded","source":"matrix"}' ;;
     "POST /api/v1/ticket-types") body='{"type":"consult","repeat_days":3}' ;;
+    "POST /api/v1/service-points/"*/feeder) body="{\"feeder\":\"F-$cur_role\"}" ;;
     "POST /api/v1/survey-templates") body='{"code":"matrix","name":"矩阵","effective_on":"2030-01-01","weights":{"efficiency":100}}' ;;
     "POST /api/v1/applications/"*/pause | "POST /api/v1/applications/"*/resume) body='{"note":"matrix"}' ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
@@ -376,6 +384,7 @@ call() {
     case "$1 $2" in
     "POST /api/v1/readings/import") csv=$(printf 'meter,read_on,source,total\nM-1,2025-05-15,remote,400\n') ;;
     "POST /api/v1/intervals/import") csv=$(printf 'meter,ts,kwh\nM-1,2025-05-10 00:00,0.5\n') ;;
+    "POST /api/v1/calendar/import") csv=$(printf 'date,kind,name\n2025-12-27,workday,matrix\n') ;;
     esac
     if [ -n "$csv" ]; then
         # shellcheck disable=SC2086

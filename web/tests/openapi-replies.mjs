@@ -173,7 +173,7 @@ const outbox = await check('GET', '/api/v1/outbox?limit=1')
 const gets = [
   '/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/auth/me', '/api/v1/orgs', '/api/v1/customers',
   `/api/v1/customers/${cust}`, `/api/v1/customers/${cust}/history`, `/api/v1/accounts/${acct}`,
-  `/api/v1/meters/${meter}`, `/api/v1/meters/${meter}/readings`, '/api/v1/audit?limit=3', '/api/v1/tariffs',
+  `/api/v1/meters/${meter}`, `/api/v1/meters/${meter}/readings`, `/api/v1/meters/${meter}/intervals?limit=2`, '/api/v1/audit?limit=3', '/api/v1/tariffs',
   `/api/v1/tariffs/${accts?.items?.[0]?.tariff_code}`, `/api/v1/bill-runs/${runs?.items?.[0]?.id}`,
   `/api/v1/bill-runs/${runs?.items?.[0]?.id}/review`, `/api/v1/bills/${bills?.items?.find((b) => b.bill_no)?.id}`,
   `/api/v1/payments/${pays?.items?.[0]?.receipt}`, '/api/v1/payments', `/api/v1/accounts/${acct}/ledger`,
@@ -233,6 +233,11 @@ await check('POST', '/api/v1/tokens', { name: 'oa-token', user: 'openapi', permi
 await check('POST', '/api/v1/tokens/oa-token/revoke', {}, 200)
 await check('POST', '/api/v1/calendar/days', { date: '2025-12-27', kind: 'workday', name: '接口校验' }, 200)
 await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
+// the same day by the CSV import, then removed again
+await check('POST', '/api/v1/calendar/import', 'date,kind,name\n2025-12-27,workday,接口校验\n', 200)
+await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
+const sp = accts?.items?.[0]?.service_point
+await check('POST', `/api/v1/service-points/${sp}/feeder`, { feeder: '10kV 接口校验线' }, 200)
 await check('POST', `/api/v1/outages/${outage?.id}/close`, { note: '接口校验' }, 200)
 await check('POST', `/api/v1/applications/${app?.id}/cancel`, { reason: '接口校验' }, 200)
 
@@ -292,6 +297,12 @@ else note('no open disconnection order: POST /api/v1/orders/{id}/cancel not call
 const dead = (await check('GET', '/api/v1/outbox?status=failed&limit=1'))?.items?.[0]
 if (dead) await check('POST', `/api/v1/outbox/${dead.id}/retry`, {}, 200)
 else note('no dead letter in the outbox: POST /api/v1/outbox/{id}/retry not called')
+// a manual sender's report (a letter returned, then posted after all): a queued message
+const queued = (await check('GET', '/api/v1/outbox?status=queued&limit=1'))?.items?.[0]
+if (queued) {
+  await check('POST', `/api/v1/outbox/${queued.id}/mark-failed`, { error: '地址不详，退回' }, 200)
+  await check('POST', `/api/v1/outbox/${queued.id}/mark-sent`, {}, 200)
+} else note('no queued message: POST /api/v1/outbox/{id}/mark-failed and mark-sent not called')
 // a session of the user made above: login with its one-time password, the change, logout
 const probe = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.username === 'oaprobe')
 if (probe && oneTime) {
