@@ -9,8 +9,8 @@
 #include "api/api.h"
 #include "domain/apply.h"
 
-static int set_pause(struct api_req *r, int (*fn)(struct ctx *, int64_t, const char *,
-                                                  struct err *))
+static int set_pause(struct api_req *r,
+                     int (*fn)(struct ctx *, int64_t, const char *, struct err *))
 {
     static const char *const known[] = { "note", NULL };
     const char *note;

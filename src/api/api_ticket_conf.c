@@ -102,8 +102,8 @@ int api_sla_policy_get(struct api_req *r)
  * hours, start, stop, warn_pct, source. */
 int api_sla_policy_add(struct api_req *r)
 {
-    static const char *const known[] = { "metric", "type",  "subtype", "severity", "area",
-                                         "clock",  "amount", "hours",  "start",    "stop",
+    static const char *const known[] = { "metric",   "type",   "subtype", "severity", "area",
+                                         "clock",    "amount", "hours",   "start",    "stop",
                                          "warn_pct", "source", NULL };
     struct sla_policy p = { 0 };
     int64_t id;
@@ -152,8 +152,8 @@ static int versions_reply(struct api_req *r, const char *type, const char *sub)
         json_decref(items);
         return rc;
     }
-    return api_reply(r, 200, json_pack("{s:s,s:s,s:o}", "type", type, "subtype", sub, "items",
-                                       items));
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:s,s:o}", "type", type, "subtype", sub, "items", items));
 }
 
 int api_ticket_type_get(struct api_req *r)
@@ -167,7 +167,7 @@ int api_ticket_type_get(struct api_req *r)
 int api_ticket_type_set(struct api_req *r)
 {
     static const char *const known[] = { "type",   "subtype",     "name_zh",     "name_en",
-                                          "direct", "reopen_days", "repeat_days", NULL };
+                                         "direct", "reopen_days", "repeat_days", NULL };
     struct ticket_type_def t = { .direct = -1, .reopen_days = -1, .repeat_days = -1 };
     json_t *direct = json_object_get(r->json, "direct");
     bool d = false;
