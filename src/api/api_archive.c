@@ -1,10 +1,10 @@
 /*
  * The archive over HTTP: org units (list, add), customers (search, get, create, change, close,
- * audited reveal of one personal-data field), accounts (get, add, change), meters (get, add, install,
- * remove, replace), and the audit log. Thin: parse, call the domain with the request's ctx (its
- * org scope makes other subtrees read as missing), render. Personal data leaves masked except
- * through the reveal route. A new root org unit reaches beyond any subtree: only a user of the
- * whole tree may add one (403).
+ * audited reveal of one personal-data field), accounts (get, add, change), meters (get, add,
+ * install, remove, replace), and the audit log with its chain's verification. Thin: parse,
+ * call the domain with the request's ctx (its org scope makes other subtrees read as missing),
+ * render. Personal data leaves masked except through the reveal route. A new root org unit
+ * reaches beyond any subtree: only a user of the whole tree may add one (403).
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -455,7 +455,9 @@ int api_account_update(struct api_req *r)
         .bank_account = v[8],
         .cycle_day = cycle_day ? cd : NULL,
     };
-    if ((rc = account_update(&r->ctx, no, &in, v[9], &r->err)) ||
+    /* a tariff the bill run cannot price is refused here; the CLI may name one loaded later */
+    if ((v[0] && (rc = account_check_tariff(&r->ctx, ctx_trim(&r->ctx, v[0]), &r->err))) ||
+        (rc = account_update(&r->ctx, no, &in, v[9], &r->err)) ||
         (rc = account_get(&r->ctx, no, &a, &r->err)))
         return rc;
     return api_reply(r, 200, account_json(&a));

@@ -1,8 +1,9 @@
 /*
  * The working-day calendar over HTTP: a year's public holidays and 调休 make-up working days
  * with its count of working days (any authenticated caller: SLA deadlines are counted on it),
- * and setting or removing one day or importing a year's CSV (calendar:write). Thin: domain/workcal.c validates with the
- * SLA engine's own calendar rules, keeps the calendar to whole-tree users and audits.
+ * and setting or removing one day or importing a year's CSV (calendar:write). Thin:
+ * domain/workcal.c validates with the SLA engine's own calendar rules, keeps the calendar to
+ * whole-tree users (the import: the route's R_WHOLE_TREE) and audits.
  */
 #include "core/common.h"
 #include "core/date.h"

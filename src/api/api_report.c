@@ -210,5 +210,6 @@ int api_meter_intervals(struct api_req *r)
     json_t *next = p.more ? json_incref(json_object_get(json_array_get(p.items, n - 1), "date"))
                           : json_null();
     return api_reply(r, 200,
-                     json_pack("{s:s,s:o,s:o}", "meter", m.asset_no, "items", p.items, "next", next));
+                     json_pack("{s:s,s:o,s:o}", "meter", m.asset_no, "items", p.items, "next",
+                               next));
 }

@@ -471,8 +471,6 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
             err_field(err, "tariff_code");
             goto out;
         }
-        if ((rc = account_check_tariff(c, r.tariff_code, err)))
-            goto out;
     }
     if ((in->capacity_kva &&
          (rc = parse_milli("capacity_kva", ctx_trim(c, in->capacity_kva), &r.capacity_va, err))) ||

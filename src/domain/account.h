@@ -52,8 +52,9 @@ int account_check_tariff(struct ctx *c, const char *code, struct err *err);
 
 /** Change tariff, capacity, demand, pf standard, cycle day, pay mode, contact or bank; a
  *  tariff change is recorded in the customer's history. Audited. ERR_INVALID names the bad
- *  field (an unknown tariff: "tariff_code"); "nothing to change" when nothing differs;
- *  ERR_CONFLICT for a closed account. */
+ *  field; "nothing to change" when nothing differs; ERR_CONFLICT for a closed account. The
+ *  tariff is not looked up (the CLI and imports may name one loaded later): callers that must
+ *  refuse an unknown one check it first (account_check_tariff). */
 int account_update(struct ctx *c, const char *account_no, const struct account_in *in,
                    const char *effective_on, struct err *err);
 
