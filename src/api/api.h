@@ -156,6 +156,9 @@ const char *api_cookie(struct api_req *r, const char *name);
 int api_body_str(struct api_req *r, const char *field, bool required, const char **out);
 /** A boolean member; absent leaves *out unchanged. */
 int api_body_bool(struct api_req *r, const char *field, bool *out);
+/** A boolean query parameter "true" or "false"; absent leaves *out unchanged. ERR_INVALID
+ *  names it. */
+int api_query_bool(struct api_req *r, const char *name, bool *out);
 /** An integer query parameter in [min, max]; absent = def. ERR_INVALID names it. */
 int api_query_int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                   int64_t *out);
@@ -234,13 +237,15 @@ route_fn api_healthz, api_readyz, api_metrics, api_openapi;
 route_fn api_org_list, api_org_add;
 route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_role_list,
     api_token_list, api_token_revoke;
-route_fn api_user_create, api_role_create, api_role_update, api_role_delete, api_token_create;
-route_fn api_calendar_get, api_calendar_set, api_calendar_remove;
+route_fn api_user_password, api_user_create, api_role_create, api_role_update, api_role_delete,
+    api_token_create;
+route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
-route_fn api_account_get, api_account_create, api_meter_get, api_meter_create, api_meter_install,
+route_fn api_account_get, api_account_create, api_account_update, api_meter_get, api_meter_create,
+    api_meter_install,
     api_meter_remove, api_meter_replace;
-route_fn api_audit_list;
+route_fn api_audit_list, api_audit_verify;
 route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api_bill_list,
     api_bill_get;
 route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
@@ -258,7 +263,8 @@ route_fn api_deposit_take, api_deposit_list, api_deposit_required, api_deposit_r
 route_fn api_tariff_simulate; /* api_tariff_sim.c */
 route_fn api_remind_schedule, api_remind_schedule_set, api_remind_schedule_remove,
     api_remind_templates, api_remind_template_set, api_account_reminders;
-route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_account_messaging;
+route_fn api_outbox_list, api_outbox_get, api_outbox_retry, api_outbox_mark_sent,
+    api_outbox_mark_failed, api_account_messaging;
 /* An instant (µs; 0 for none) as JSON, in the caller's form (UTC here, local time in the CLI). */
 typedef json_t *api_time_fn(int64_t us, void *arg);
 /** The API's form: api_json_time (UTC); `arg` unused. */
@@ -319,7 +325,7 @@ json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
     api_survey_campaign_get;
-route_fn api_survey_campaign_list, api_survey_template_list;
+route_fn api_survey_campaign_list, api_survey_template_list, api_survey_template_add;
 /** A survey template version with its dimensions as JSON: the API's and `pmis survey template
  *  list --json` (api_survey.c). */
 struct survey_template;
@@ -336,13 +342,30 @@ route_fn api_ticket_sla_summary; /* api_ticket_tax.c */
 route_fn api_ticket_sla; /* api_ticket_sla.c */
 route_fn api_escalation_list, api_escalation_ack, api_escalation_resolve, api_sla_compliance,
     api_complaint_rate, api_outage_list, api_outage_create, api_outage_lookup, api_outage_get,
-    api_outage_customers, api_outage_close;
+    api_outage_customers, api_outage_close, api_sp_feeder_set;
 route_fn api_apply_list, api_apply_get, api_apply_create, api_apply_advance, api_apply_cancel,
     api_apply_complete;
 route_fn api_apply_sla, api_apply_limits, api_apply_limits_set;
 /** The working-day limits of kind `kind` (NULL: every kind) as {"kinds": [...]}: one shape for
  *  GET /applications/limits and `pmis apply limits --json` (api_apply.c). */
 int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err);
-route_fn api_report_sales, api_customer_history, api_meter_readings;
+route_fn api_apply_pause, api_apply_resume; /* api_apply_pause.c */
+/** Reply with application `id` as GET /applications/{id} shows it — its stages and its
+ *  history — read in the ctx's scope (api_apply.c). */
+int api_apply_reply(struct api_req *r, int status, int64_t id);
+route_fn api_sla_policy_list, api_sla_policy_get, api_sla_policy_add, api_ticket_type_list,
+    api_ticket_type_get, api_ticket_type_set; /* api_ticket_conf.c */
+/** An SLA policy version and a work-order type version as JSON: the API's and
+ *  `pmis sla|ticket-type list|show --json` (api_ticket_conf.c). */
+struct sla_policy;
+struct ticket_type_def;
+json_t *api_sla_policy_json(const struct sla_policy *p, api_time_fn *when, void *arg);
+json_t *api_ticket_type_json(const struct ticket_type_def *t, api_time_fn *when, void *arg);
+route_fn api_report_sales, api_customer_history, api_meter_readings, api_meter_intervals;
+/** One day of a meter's interval data as JSON — date, minutes, points (kWh strings, null where
+ *  missing), missing, total_kwh, max_demand_kw — the API's and `pmis reading intervals --json`
+ *  (api_report.c). */
+struct interval_day;
+json_t *api_interval_day_json(const struct interval_day *d);
 
 #endif

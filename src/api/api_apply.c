@@ -117,8 +117,7 @@ static int event_item(void *arg, const struct apply_event *e)
     return 0;
 }
 
-/* Reply with application `id` in full: its stages and its history. */
-static int reply_app(struct api_req *r, int status, int64_t id)
+int api_apply_reply(struct api_req *r, int status, int64_t id)
 {
     struct application a;
     int64_t now = ctx_now(&r->ctx);
@@ -140,7 +139,7 @@ int api_apply_get(struct api_req *r)
 {
     int64_t id;
     int rc = path_id(r, &id);
-    return rc ? rc : reply_app(r, 200, id);
+    return rc ? rc : api_apply_reply(r, 200, id);
 }
 
 int api_apply_create(struct api_req *r)
@@ -164,7 +163,7 @@ int api_apply_create(struct api_req *r)
         (rc = api_body_str(r, "note", false, &in.note)) ||
         (rc = apply_add(&r->ctx, &in, &id, &r->err)))
         return rc;
-    return reply_app(r, 201, id);
+    return api_apply_reply(r, 201, id);
 }
 
 int api_apply_advance(struct api_req *r)
@@ -177,7 +176,7 @@ int api_apply_advance(struct api_req *r)
         (rc = api_body_str(r, "to", false, &to)) || (rc = api_body_str(r, "note", false, &note)) ||
         (rc = apply_advance(&r->ctx, id, to, note, &r->err)))
         return rc;
-    return reply_app(r, 200, id);
+    return api_apply_reply(r, 200, id);
 }
 
 int api_apply_cancel(struct api_req *r)
@@ -190,7 +189,7 @@ int api_apply_cancel(struct api_req *r)
         (rc = api_body_str(r, "reason", true, &reason)) ||
         (rc = apply_cancel(&r->ctx, id, reason, &r->err)))
         return rc;
-    return reply_app(r, 200, id);
+    return api_apply_reply(r, 200, id);
 }
 
 /* POST /api/v1/applications/{id}/complete: the archive change of the last stage (apply_complete) */
@@ -216,7 +215,7 @@ int api_apply_complete(struct api_req *r)
         in.cycle_day = arena_sprintf(&r->arena, "%" PRId64, cycle_day);
     if ((rc = apply_complete(&r->ctx, id, &in, &r->err)))
         return rc;
-    return reply_app(r, 200, id);
+    return api_apply_reply(r, 200, id);
 }
 
 /* One page of the run's applications (by id); the run itself always covers every open one. */

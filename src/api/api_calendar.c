@@ -1,8 +1,9 @@
 /*
  * The working-day calendar over HTTP: a year's public holidays and 调休 make-up working days
  * with its count of working days (any authenticated caller: SLA deadlines are counted on it),
- * and setting or removing one day (calendar:write). Thin: domain/workcal.c validates with the
- * SLA engine's own calendar rules, keeps the calendar to whole-tree users and audits.
+ * and setting or removing one day or importing a year's CSV (calendar:write). Thin:
+ * domain/workcal.c validates with the SLA engine's own calendar rules, keeps the calendar to
+ * whole-tree users (the import: the route's R_WHOLE_TREE) and audits.
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -58,4 +59,28 @@ int api_calendar_remove(struct api_req *r)
     const char *day = api_param(r, "date");
     int rc = workcal_remove_day(&r->ctx, day, &r->err);
     return rc ? rc : api_reply(r, 200, json_pack("{s:s,s:s}", "date", day, "status", "removed"));
+}
+
+/* POST /calendar/import?encoding= with the CSV of `pmis calendar import` (date,kind,name) as
+ * the body: all or nothing, a bad line named (400) with nothing stored; {"rows","changed"}.
+ * The calendar clocks every org's deadlines: a whole-tree job (R_WHOLE_TREE). */
+int api_calendar_import(struct api_req *r)
+{
+    const char *encoding = api_query(r, "encoding");
+    struct csv_options o = CSV_OPTIONS_INIT;
+    struct workcal_result res = { 0, 0 };
+    struct csv_reader cr;
+    int rc;
+    if (encoding && csv_encoding_parse(encoding, &o.encoding, &r->err))
+        return err_field(&r->err, "encoding");
+    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o, &r->err)))
+        return rc;
+    rc = workcal_import(&r->ctx, &cr, "api", &res, &r->err);
+    csv_close(&cr);
+    if (rc == ERR_USAGE)
+        rc = ERR_INVALID;
+    if (rc)
+        return rc;
+    return api_reply(r, 200, json_pack("{s:I,s:I}", "rows", (json_int_t)res.rows, "changed",
+                                       (json_int_t)res.changed));
 }

@@ -1,12 +1,15 @@
 /*
  * The notification outbox over HTTP: messages of the caller's org subtree with their delivery
  * state (GET /api/v1/outbox, /api/v1/outbox/{id} with the attempts), the requeue of a dead
- * letter (POST /api/v1/outbox/{id}/retry), and an account's message preferences: the channels
+ * letter (POST /api/v1/outbox/{id}/retry), a sender's report on a message it handled outside
+ * the delivery worker — a letter posted or returned (POST …/{id}/mark-sent, …/mark-failed, as
+ * `pmis outbox mark-sent|mark-failed`) — and an account's message preferences: the channels
  * its notices go out on, their language and the email channel's address, answered masked
  * (POST /api/v1/accounts/{id}/messaging). Delivery
  * itself is `pmis outbox deliver`.
  */
 #include "api/api.h"
+#include "domain/collect.h"
 #include "domain/outbox.h"
 
 #include <errno.h>
@@ -119,6 +122,45 @@ int api_outbox_retry(struct api_req *r)
         (rc = outbox_retry(&r->ctx, id, NULL, &n, &r->err)))
         return rc;
     return message_reply(r, id);
+}
+
+/* A manual sender's report: message {id} of the caller's subtree (outbox_show answers 404
+ * otherwise) sent, or failed with the sender's error text. A message a delivery worker holds
+ * is refused (409): its outcome is the worker's. */
+static int mark(struct api_req *r, bool failed)
+{
+    static const char *const known[] = { "error", NULL };
+    static const char *const none[] = { NULL };
+    struct outbox_detail d;
+    const char *text = NULL;
+    int64_t id;
+    int rc;
+    if ((rc = api_param_id(r, "outbox message", &id)) ||
+        (rc = outbox_show(&r->ctx, id, &d, NULL, NULL, &r->err)) ||
+        (rc = api_body_only(r, failed ? known : none)) ||
+        (failed && (rc = api_body_str(r, "error", true, &text))))
+        return rc;
+    if (d.claimed_by)
+        return error(&r->err, ERR_CONFLICT,
+                     "outbox message %" PRId64 " is being delivered by worker %s: its outcome is "
+                     "the worker's",
+                     id, d.claimed_by);
+    if ((rc = collect_outbox_mark(&r->ctx, id, text, &r->err))) {
+        if (rc == ERR_INVALID && !r->err.field[0])
+            err_field(&r->err, "error");
+        return rc;
+    }
+    return message_reply(r, id);
+}
+
+int api_outbox_mark_sent(struct api_req *r)
+{
+    return mark(r, false);
+}
+
+int api_outbox_mark_failed(struct api_req *r)
+{
+    return mark(r, true);
 }
 
 /* {"channels": "sms,wechat,email", "lang": "zh"|"en", "email": "addr"|""}, any of them

@@ -1,6 +1,7 @@
 /*
  * Read-only views the web UI's dashboard and 360° customer view need: sales by month and user
- * type (domain/report.c), a customer's dated history and a meter's register readings. Thin:
+ * type (domain/report.c), a customer's dated history, a meter's register readings and its
+ * load curve in keyset pages of days. Thin:
  * the domain keeps other subtrees unknown (404) and computes in SQL over the caller's subtree;
  * sales without an org are the caller's own subtree, like the collections figures.
  */
@@ -9,6 +10,7 @@
 #include "core/energy.h"
 #include "api/api.h"
 #include "domain/customer.h"
+#include "domain/meter.h"
 #include "domain/reading.h"
 #include "domain/report.h"
 
@@ -137,4 +139,77 @@ int api_meter_readings(struct api_req *r)
         return rc;
     }
     return api_reply(r, 200, json_pack("{s:s,s:o}", "meter", api_param(r, "id"), "items", items));
+}
+
+json_t *api_interval_day_json(const struct interval_day *d)
+{
+    char num[ENERGY_BUF_SIZE], day[DATE_BUF_SIZE];
+    int missing;
+    int64_t total = interval_sum(d->pts, 0, d->n, &missing);
+    json_t *pts = json_array();
+    for (int i = 0; i < d->n; i++)
+        json_array_append_new(pts, d->pts[i] == INTERVAL_MISSING
+                                       ? json_null()
+                                       : json_string(energy_format_kwh3(d->pts[i], num)));
+    json_t *j = json_object();
+    json_object_set_new(j, "date", json_string(date_format(d->day, day)));
+    json_object_set_new(j, "minutes", json_integer(d->minutes));
+    json_object_set_new(j, "points", pts);
+    json_object_set_new(j, "missing", json_integer(missing));
+    json_object_set_new(j, "total_kwh", json_string(energy_format_kwh3(total, num)));
+    json_object_set_new(
+        j, "max_demand_kw",
+        json_string(energy_format_kwh3(interval_max_demand_w(d->pts, d->n, d->minutes), num)));
+    return j;
+}
+
+struct iv_page {
+    json_t *items;
+    int64_t limit;
+    bool more;
+};
+
+static int iv_item(void *arg, int64_t meter_id, const struct interval_day *d)
+{
+    struct iv_page *p = arg;
+    UNUSED(meter_id);
+    if ((int64_t)json_array_size(p->items) == p->limit) {
+        p->more = true;
+        return 1; /* stop: a day past the full page */
+    }
+    json_array_append_new(p->items, api_interval_day_json(d));
+    return 0;
+}
+
+/* GET /meters/{asset}/intervals?from=&to=&after=&limit=: the meter's load-curve days (as
+ * `pmis reading intervals`, one day each), oldest first, in keyset pages of at most `limit`
+ * days (1-366, default 31) after the day `after`; "next" is the `after` of the following page,
+ * null on the last. Another subtree's meter is 404 (meter_get). */
+int api_meter_intervals(struct api_req *r)
+{
+    struct date from = { DATE_MIN_YEAR, 1, 1 }, to = { DATE_MAX_YEAR, 12, 31 }, after = { 0, 0, 0 };
+    struct iv_page p = { NULL, 0, false };
+    struct meter m;
+    int rc;
+    if ((rc = api_query_date(r, "from", &from)) || (rc = api_query_date(r, "to", &to)) ||
+        (rc = api_query_date(r, "after", &after)) ||
+        (rc = api_query_int(r, "limit", 1, 366, 31, &p.limit)) ||
+        (rc = meter_get(&r->ctx, api_param(r, "id"), &m, &r->err)))
+        return rc;
+    if (date_cmp(from, to) > 0)
+        return error(&r->err, ERR_INVALID, "'from' is after 'to'"), err_field(&r->err, "from");
+    if (date_is_valid(after) && date_cmp(date_add_days(after, 1), from) > 0)
+        from = date_add_days(after, 1);
+    p.items = json_array();
+    rc = reading_intervals(&r->ctx, m.id, from, to, iv_item, &p, &r->err);
+    if (rc < 0) {
+        json_decref(p.items);
+        return rc;
+    }
+    size_t n = json_array_size(p.items);
+    json_t *next = p.more ? json_incref(json_object_get(json_array_get(p.items, n - 1), "date"))
+                          : json_null();
+    return api_reply(r, 200,
+                     json_pack("{s:s,s:o,s:o}", "meter", m.asset_no, "items", p.items, "next",
+                               next));
 }

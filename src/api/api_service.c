@@ -355,3 +355,18 @@ int api_outage_lookup(struct api_req *r)
     return api_reply(r, 200, json_pack("{s:b,s:o}", "affected", json_array_size(items) > 0,
                                        "items", items));
 }
+
+/* POST /service-points/{sp}/feeder {"feeder"}: the feeder (线路) a service point of the
+ * caller's subtree is supplied from, replacing the old one (as `pmis outage feeder`); outages
+ * by feeder reach the customers recorded here. Audited by the domain. */
+int api_sp_feeder_set(struct api_req *r)
+{
+    static const char *const known[] = { "feeder", NULL };
+    const char *sp = api_param(r, "id"), *feeder;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "feeder", true, &feeder)) ||
+        (rc = outage_feeder_set(&r->ctx, sp, feeder, &r->err)))
+        return rc;
+    return api_reply(r, 200, json_pack("{s:s,s:s}", "service_point", sp, "feeder",
+                                       ctx_trim(&r->ctx, feeder)));
+}

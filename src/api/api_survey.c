@@ -27,27 +27,44 @@ static json_t *response_json(const struct survey_response *s)
                      s->follow_up_id ? json_integer(s->follow_up_id) : json_null());
 }
 
-/* "scores": {"efficiency": 5, ...} */
-static int body_scores(struct api_req *r, struct survey_in *in)
+/* A body member of dimension: whole number ("scores": {"efficiency": 5, ...}, "weights"): `what`
+ * names one value ("score"), `range` its range for the messages ("1..5"); the domain checks
+ * the dimensions and the values. */
+static int body_dims(struct api_req *r, const char *field, const char *what, const char *range,
+                     const char **names, int64_t *vals, size_t *n)
 {
-    json_t *o = json_object_get(r->json, "scores"), *v;
+    json_t *o = json_object_get(r->json, field), *v;
     const char *key;
     if (!o || json_is_null(o))
         return 0;
     if (!json_is_object(o))
-        return error(&r->err, ERR_INVALID, "field 'scores' must be an object of dimension: 1..5"),
-               err_field(&r->err, "scores");
+        return error(&r->err, ERR_INVALID, "field '%s' must be an object of dimension: %s", field,
+                     range),
+               err_field(&r->err, field);
     json_object_foreach(o, key, v)
     {
         if (!json_is_integer(v))
-            return error(&r->err, ERR_INVALID, "score of '%s' must be a whole number 1..5", key),
-                   err_field(&r->err, "scores");
-        if (in->nscores == SURVEY_DIMS_MAX)
-            return error(&r->err, ERR_INVALID, "more than %d scores", SURVEY_DIMS_MAX),
-                   err_field(&r->err, "scores");
-        in->scores[in->nscores++] = (struct survey_score){ key, json_integer_value(v) };
+            return error(&r->err, ERR_INVALID, "%s of '%s' must be a whole number %s", what, key,
+                         range),
+                   err_field(&r->err, field);
+        if (*n == SURVEY_DIMS_MAX)
+            return error(&r->err, ERR_INVALID, "more than %d dimensions in '%s'", SURVEY_DIMS_MAX,
+                         field),
+                   err_field(&r->err, field);
+        names[*n] = key;
+        vals[(*n)++] = json_integer_value(v);
     }
     return 0;
+}
+
+static int body_scores(struct api_req *r, struct survey_in *in)
+{
+    const char *names[SURVEY_DIMS_MAX];
+    int64_t vals[SURVEY_DIMS_MAX];
+    int rc = body_dims(r, "scores", "score", "1..5", names, vals, &in->nscores);
+    for (size_t i = 0; !rc && i < in->nscores; i++)
+        in->scores[i] = (struct survey_score){ names[i], vals[i] };
+    return rc;
 }
 
 int api_survey_record(struct api_req *r)
@@ -287,4 +304,32 @@ int api_survey_report(struct api_req *r)
     json_array_remove(items, n - 2);
     return api_reply(r, 200, json_pack("{s:s,s:o,s:o,s:o}", "by", bys[k], "rows", items, "total",
                                        all, "complaints", cpl));
+}
+
+/* POST /survey-templates {"code","name","effective_on","weights":{"efficiency":40,...}}: the
+ * next version of a template (as `pmis survey template add`); 201 with the version as listed.
+ * Templates serve every org: a whole-tree job (R_WHOLE_TREE). */
+int api_survey_template_add(struct api_req *r)
+{
+    static const char *const known[] = { "code", "name", "effective_on", "weights", NULL };
+    struct survey_template t = { 0 }, got;
+    const char *names[SURVEY_DIMS_MAX];
+    int64_t vals[SURVEY_DIMS_MAX], version;
+    struct date day;
+    int rc;
+    if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "code", true, &t.code)) ||
+        (rc = api_body_str(r, "name", true, &t.name_zh)) ||
+        (rc = api_body_date(r, "effective_on", true, &day)) ||
+        (rc = api_body_str(r, "effective_on", true, &t.effective_on)) ||
+        (rc = body_dims(r, "weights", "weight", "1..100", names, vals, &t.ndims)))
+        return rc;
+    if (!t.ndims)
+        return error(&r->err, ERR_INVALID, "field 'weights' is missing"),
+               err_field(&r->err, "weights");
+    for (size_t i = 0; i < t.ndims; i++)
+        t.dims[i] = (struct survey_dim){ .dimension = names[i], .weight = vals[i] };
+    if ((rc = survey_template_add(&r->ctx, &t, &version, &r->err)) ||
+        (rc = survey_template_get(&r->ctx, t.code, day, &got, &r->err)))
+        return rc;
+    return api_reply(r, 201, api_survey_template_json(&got));
 }

@@ -240,19 +240,6 @@ int api_ticket_create(struct api_req *r)
     return 0;
 }
 
-/* A boolean query parameter "true" / "false"; absent leaves *out unchanged. */
-static int query_bool(struct api_req *r, const char *name, bool *out)
-{
-    const char *s = api_query(r, name);
-    if (!s)
-        return 0;
-    if (strcmp(s, "true") && strcmp(s, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", name),
-               err_field(&r->err, name);
-    *out = !strcmp(s, "true");
-    return 0;
-}
-
 /* A listed order with "sla": its state as the list's `sla` filter sees it (paused, none without
  * a running clock, else the worst of breached, warning, ok) and the metric, deadline and
  * warning of the running clock due first — all from the list's query (ticket.sla). */
@@ -295,8 +282,8 @@ int api_ticket_list(struct api_req *r)
                                .assignee = api_query(r, "assignee"),
                                .cust_no = api_query(r, "customer") };
     int rc;
-    if ((rc = query_bool(r, "open", &f.open_only)) ||
-        (rc = query_bool(r, "escalated", &f.escalated_only)) ||
+    if ((rc = api_query_bool(r, "open", &f.open_only)) ||
+        (rc = api_query_bool(r, "escalated", &f.escalated_only)) ||
         (rc = api_query_int(r, "after", 0, INT64_MAX, 0, &f.after_id)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)) || (rc = accepted_range(r, &f)))
         return rc;

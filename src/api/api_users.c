@@ -97,6 +97,27 @@ int api_user_roles(struct api_req *r)
     return user_reply(r, name);
 }
 
+/* POST /users/{name}/password {}: an administrator's reset (as `pmis user passwd`) — always a
+ * one-time password, shown once, that the user must change at the next login; the user's
+ * sessions end. The domain refuses a user stronger than the caller (403). */
+int api_user_password(struct api_req *r)
+{
+    static const char *const none[] = { NULL };
+    const char *name = api_param(r, "id");
+    struct strbuf otp = STRBUF_INIT;
+    struct user_info u;
+    int rc;
+    if (!(rc = api_body_only(r, none)) &&
+        !(rc = user_set_password(&r->ctx, name, NULL, &r->cfg->policy, &otp, &r->err)) &&
+        !(rc = user_get(&r->ctx, name, &u, &r->err))) {
+        json_t *o = user_json(&u);
+        json_object_set_new(o, "one_time_password", json_string(otp.buf));
+        rc = api_reply(r, 200, o);
+    }
+    strbuf_release(&otp);
+    return rc;
+}
+
 int api_user_create(struct api_req *r)
 {
     static const char *const known[] = { "username", "display_name", "org", "roles", NULL };

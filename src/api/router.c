@@ -276,6 +276,18 @@ int api_body_bool(struct api_req *r, const char *field, bool *out)
     return 0;
 }
 
+int api_query_bool(struct api_req *r, const char *name, bool *out)
+{
+    const char *s = api_query(r, name);
+    if (!s)
+        return 0;
+    if (strcmp(s, "true") && strcmp(s, "false"))
+        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", name),
+               err_field(&r->err, name);
+    *out = !strcmp(s, "true");
+    return 0;
+}
+
 int api_query_int(struct api_req *r, const char *name, int64_t min, int64_t max, int64_t def,
                   int64_t *out)
 {

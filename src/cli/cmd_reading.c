@@ -3,6 +3,7 @@
  * pmis reading intervals --meter ASSET --date D: stored readings and load curves.
  */
 #include "core/common.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "core/energy.h"
 #include "domain/meter.h"
@@ -92,18 +93,10 @@ static int print_day(void *arg, int64_t meter_id, const struct interval_day *d)
     int64_t total = interval_sum(d->pts, 0, d->n, &missing);
     o->found = true;
     if (o->cli->json) {
-        json_t *pts = json_array();
-        for (int i = 0; i < d->n; i++)
-            json_array_append_new(pts, d->pts[i] == INTERVAL_MISSING
-                                           ? json_null()
-                                           : json_string(energy_format_kwh3(d->pts[i], num)));
-        json_object_set_new(o->j, "minutes", json_integer(d->minutes));
-        json_object_set_new(o->j, "points", pts);
-        json_object_set_new(o->j, "missing", json_integer(missing));
-        json_object_set_new(o->j, "total_kwh", json_string(energy_format_kwh3(total, num)));
-        json_object_set_new(
-            o->j, "max_demand_kw",
-            json_string(energy_format_kwh3(interval_max_demand_w(d->pts, d->n, d->minutes), num)));
+        json_t *j = api_interval_day_json(d);
+        json_object_del(j, "date"); /* the reply names it first, as given */
+        json_object_update(o->j, j);
+        json_decref(j);
         return 0;
     }
     for (int i = 0; i < d->n; i++) {

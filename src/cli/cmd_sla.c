@@ -5,6 +5,7 @@
  * the domain.
  */
 #include "core/common.h"
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/cli_out.h"
 #include "domain/ticket.h"
@@ -14,27 +15,7 @@
 
 static json_t *policy_json(struct out *o, const struct sla_policy *p)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(p->id));
-    json_object_set_new(j, "version", json_integer(p->version));
-    json_object_set_new(j, "replaces", p->replaces ? json_integer(p->replaces) : json_null());
-    json_object_set_new(j, "active", json_boolean(p->active));
-    json_object_set_new(j, "metric", json_string(p->metric));
-    json_object_set_new(j, "type", json_string(p->type));
-    json_object_set_new(j, "subtype", cli_json_str(p->subtype));
-    json_object_set_new(j, "severity", cli_json_str(p->severity));
-    json_object_set_new(j, "area", cli_json_str(p->area));
-    json_object_set_new(j, "clock", json_string(p->clock));
-    json_object_set_new(j, "amount", json_integer(p->amount));
-    json_object_set_new(j, "hours", json_string(p->hours));
-    json_object_set_new(j, "start", json_string(p->start_state));
-    json_object_set_new(j, "stop", json_string(p->stop_state));
-    json_object_set_new(j, "warn_pct", json_integer(p->warn_pct));
-    json_object_set_new(j, "source", json_string(p->source));
-    json_object_set_new(j, "created_at", jwhen(o, p->created_at));
-    json_object_set_new(j, "created_by", json_string(p->created_by));
-    json_object_set_new(j, "retired_at", jwhen(o, p->retired_at));
-    return j;
+    return api_sla_policy_json(p, cli_time_local, &o->tz);
 }
 
 static int policy_row(void *arg, const struct sla_policy *p)
@@ -152,20 +133,7 @@ static void split_type(struct cli *cli, const char *s, const char **type, const 
 
 static json_t *type_json(struct out *o, const struct ticket_type_def *t)
 {
-    json_t *j = json_object();
-    json_object_set_new(j, "type", json_string(t->type));
-    json_object_set_new(j, "subtype", json_string(t->subtype));
-    json_object_set_new(j, "name_zh", json_string(t->name_zh));
-    json_object_set_new(j, "name_en", json_string(t->name_en));
-    json_object_set_new(j, "direct", json_boolean(t->direct));
-    json_object_set_new(j, "reopen_days", json_integer(t->reopen_days));
-    json_object_set_new(j, "repeat_days", json_integer(t->repeat_days));
-    json_object_set_new(j, "version", json_integer(t->version));
-    if (t->changed_by) {
-        json_object_set_new(j, "changed_at", jwhen(o, t->changed_at));
-        json_object_set_new(j, "changed_by", json_string(t->changed_by));
-    }
-    return j;
+    return api_ticket_type_json(t, cli_time_local, &o->tz);
 }
 
 static int type_row(void *arg, const struct ticket_type_def *t)

@@ -400,6 +400,21 @@ out:
     return rc;
 }
 
+/* A tariff named by an account or an application exists: the bill run could not price an
+ * account on an unknown one. */
+int account_check_tariff(struct ctx *c, const char *code, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TARIFF_GET);
+    store_bind_text(st, 1, code);
+    int ret = store_one(st, err);
+    store_reset(st);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_INVALID, "unknown tariff '%s': load it first ('pmis tariff load')",
+                     code),
+               err_field(err, "tariff_code");
+    return ret;
+}
+
 int account_update(struct ctx *c, const char *account_no, const struct account_in *in,
                    const char *effective_on, struct err *err)
 {
@@ -453,6 +468,7 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
         r.tariff_code = ctx_trim(c, in->tariff_code);
         if (!*r.tariff_code || strlen(r.tariff_code) > 32) {
             rc = error(err, ERR_INVALID, "tariff_code is empty or longer than 32 characters");
+            err_field(err, "tariff_code");
             goto out;
         }
     }

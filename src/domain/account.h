@@ -47,8 +47,14 @@ int account_import_row(struct ctx *c, const struct account_in *in, bool *created
 
 int account_get(struct ctx *c, const char *account_no, struct account *out, struct err *err);
 
+/** ERR_INVALID naming "tariff_code" unless tariff `code` is loaded. */
+int account_check_tariff(struct ctx *c, const char *code, struct err *err);
+
 /** Change tariff, capacity, demand, pf standard, cycle day, pay mode, contact or bank; a
- *  tariff change is recorded in the customer's history. Audited. */
+ *  tariff change is recorded in the customer's history. Audited. ERR_INVALID names the bad
+ *  field; "nothing to change" when nothing differs; ERR_CONFLICT for a closed account. The
+ *  tariff is not looked up (the CLI and imports may name one loaded later): callers that must
+ *  refuse an unknown one check it first (account_check_tariff). */
 int account_update(struct ctx *c, const char *account_no, const struct account_in *in,
                    const char *effective_on, struct err *err);
 

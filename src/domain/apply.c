@@ -259,6 +259,9 @@ static int set_pause(struct ctx *c, int64_t id, bool pause, const char *note, st
     struct application a;
     int64_t now = ctx_now(c), start, days;
     int ret;
+    if (note && strlen(note) > APPLY_TEXT_MAX)
+        return error(err, ERR_INVALID, "the note is over %d bytes", APPLY_TEXT_MAX),
+               err_field(err, "note");
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = apply_lock(c, id, err)) || (ret = apply_get_raw(c, id, &a, &start, &days, err)) ||

@@ -164,19 +164,6 @@ static int check_new(const char *kind, const char *user_type, const char *voltag
     return 0;
 }
 
-/* A tariff named by an application exists: completion would otherwise give an account a
- * tariff the bill run cannot price. */
-static int check_tariff(struct ctx *c, const char *code, struct err *err)
-{
-    struct store_stmt *st = store_q(c->db, Q_TARIFF_GET);
-    store_bind_text(st, 1, code);
-    int ret = store_one(st, err);
-    store_reset(st);
-    if (ret == ERR_NOT_FOUND)
-        return error(err, ERR_INVALID, "unknown tariff '%s'", code), err_field(err, "tariff_code");
-    return ret;
-}
-
 static int check_intake(struct ctx *c, const struct apply_in *in, struct intake *k, struct err *err)
 {
     size_t i = 0;
@@ -203,7 +190,7 @@ static int check_intake(struct ctx *c, const struct apply_in *in, struct intake 
         return error(err, ERR_INVALID, "%s is too long",
                      k->name && strlen(k->name) > 200 ? "name" : "tariff_code"),
                err_field(err, k->name ? "name" : "tariff_code");
-    if (k->tariff && (ret = check_tariff(c, k->tariff, err)))
+    if (k->tariff && (ret = account_check_tariff(c, k->tariff, err)))
         return ret;
     if (in->capacity_kva) {
         const char *why = NULL, *s = ctx_trim(c, in->capacity_kva);

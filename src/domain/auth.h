@@ -155,6 +155,7 @@ int user_set_active(struct ctx *c, const char *username, bool active, struct err
 /**
  * Administrator reset: set `password` (checked against the policy), or NULL for a new one-time
  * password in `otp` that must be changed at the next login. Ends the user's sessions. Audited.
+ * ERR_FORBIDDEN for a user stronger than the caller (above), as user_set_active.
  */
 int user_set_password(struct ctx *c, const char *username, const char *password,
                       const struct auth_policy *pol, struct strbuf *otp, struct err *err);

@@ -411,7 +411,7 @@ int user_set_password(struct ctx *c, const char *username, const char *password,
     struct user_info u;
     char onetime[17];
     int rc = user_get(c, username, &u, err);
-    if (rc)
+    if (rc || (rc = within_grant(c, &u, err)))
         return rc;
     if (password && (rc = auth_password_check(password, username, pol->password_min, err)))
         return rc;

@@ -178,6 +178,7 @@ int collect_outbox_list(struct ctx *c, const struct outbox_query *q, outbox_fn *
 /**
  * The sender adapter's report: message `id` was sent (`error` NULL) or failed. queued → sent
  * | failed, failed → sent; anything else is ERR_CONFLICT naming the state. ERR_NOT_FOUND.
+ * Audited (outbox.mark_sent, outbox.mark_failed).
  */
 int collect_outbox_mark(struct ctx *c, int64_t id, const char *error_text, struct err *err);
 

@@ -8,6 +8,7 @@
 #include "domain/collect.h"
 
 #include "core/common.h"
+#include "domain/audit.h"
 #include "domain/ledger.h"
 #include "domain/outbox.h"
 
@@ -126,7 +127,17 @@ int collect_outbox_mark(struct ctx *c, int64_t id, const char *error_text, struc
         store_bind_i64(st, 3, ctx_now(c));
     store_bind_text(st, 4, error_text);
     store_bind_text(st, 5, from);
-    ret = store_exec(st, err);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    char key[24];
+    snprintf(key, sizeof(key), "%" PRId64, id);
+    struct audit_rec ar = { .action = error_text ? "outbox.mark_failed" : "outbox.mark_sent",
+                            .entity = "outbox",
+                            .entity_key = key,
+                            .before = arena_sprintf(c->arena, "status=%s\n", from),
+                            .after = arena_sprintf(c->arena, "status=%s\n", to),
+                            .detail = error_text ? "the sender's error recorded" : NULL };
+    ret = audit_append(c, &ar, err);
 out:
     return store_end(c->db, ret, err);
 }

@@ -261,6 +261,8 @@ int outbox_show(struct ctx *c, int64_t id, struct outbox_detail *d, outbox_attem
         return ret;
     read_detail(c, st, d);
     store_reset(st);
+    if (!fn)
+        return 0;
     st = store_q(c->db, Q_OUTBOX_ATTEMPTS);
     store_bind_i64(st, 1, id);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {

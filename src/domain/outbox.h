@@ -81,8 +81,9 @@ struct outbox_detail {
 };
 typedef int outbox_attempt_fn(void *arg, const struct outbox_attempt *a);
 /**
- * One message and its attempts, oldest first (strings in the ctx arena). ERR_NOT_FOUND for a
- * missing message and for one of an account outside the context's org scope.
+ * One message and its attempts, oldest first (none read when fn is NULL; strings in the ctx
+ * arena). ERR_NOT_FOUND for a missing message and for one of an account outside the context's
+ * org scope.
  */
 int outbox_show(struct ctx *c, int64_t id, struct outbox_detail *d, outbox_attempt_fn *fn,
                 void *arg, struct err *err);

@@ -97,6 +97,10 @@ int survey_template_add(struct ctx *c, const struct survey_template *in, int64_t
     for (size_t i = 0; i < in->ndims; i++) {
         if ((ret = ctx_check_code(c, "dimension", "survey_dimension", in->dims[i].dimension, err)))
             return ret;
+        if (in->dims[i].weight < 1 || in->dims[i].weight > 100)
+            return error(err, ERR_INVALID, "the weight of '%s' is %" PRId64 ": 1 to 100",
+                         in->dims[i].dimension, in->dims[i].weight),
+                   err_field(err, "weights");
         for (size_t j = 0; j < i; j++)
             if (!strcmp(in->dims[j].dimension, in->dims[i].dimension))
                 return error(err, ERR_INVALID, "dimension '%s' is given twice",

@@ -14,24 +14,30 @@
 # Collections: accounts 100000000002..05 of HZ carry an open disconnection order each, one per
 # role that may close one; 06 and 07 are ready to be disconnected (administrator, manager).
 # Routes flagged R_WHOLE_TREE (reminders run, late-fee and disconnection policies, the reminder
-# schedule and templates, the prepaid check and thresholds, credit rating, a tariff what-if)
-# act on every org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
+# schedule and templates, the prepaid check and thresholds, credit rating, a tariff what-if, SLA
+# policies and work-order types, survey templates, the audit chain's verification, the calendar
+# import) act on every org: every HZ user gets 403 (whole_tree). Orders are cancelled by the roles that
 # may (collection:approve): each its own disconnection of 06 or 07, opened by its approval above.
+# Accounts: each role that may (customer:write) changes 100000000001's contact name.
 # Outbox: the notices of 100000000001 and 100000000101 are read; 02..05's, made dead letters, are
-# requeued one per role that may (collection:work). Archive writes: each role
+# requeued one per role that may (collection:work), then reported failed and sent by a manual
+# sender (routes.def order: retry, mark-failed, mark-sent). Each role that may (outage:write)
+# records a feeder of its own for 100000000001's service point. Archive writes: each role
 # that may (customer:write) closes its own meterless customer, installs the meter it created
 # on its own meterless account, replaces it by its own stock meter and removes that (routes.def
 # lists install, replace, remove in that order). Service centre: each role that may take a step
 # of a work order has its own order waiting in the state that step needs (tk), a dispatcher its
 # own duplicate to merge; each supervisor its own escalation (acknowledged, then resolved) and
 # outage to close; NB holds one order, escalation and outage for the 404s. Applications: one HV
-# application of HZ is advanced by each role that may, and each such role cancels its own
-# application and completes another, waiting at its last stage, with its own stock meter.
+# application of HZ is advanced by each role that may, and each such role pauses, resumes and
+# then cancels its own application and completes another, waiting at its last stage, with its
+# own stock meter.
 # Surveys: each role that may record one (survey:record) answers its own archived
 # HZ order once; campaigns 1 (HZ) and 2 (NB) are shown; the campaign and template lists answer
 # 200 to survey:read (each lists only the caller's subtree: t0630). Users and tokens
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
-# enables and re-roles m_hz and revokes tk_hz (routes.def order), and gets 404 for NB's; it
+# enables, re-roles and resets the password of m_hz and revokes tk_hz (routes.def order), and
+# gets 404 for NB's; it
 # creates a user and a token for m_hz in HZ (404 in NB) and a custom role r_<role>, which it
 # then changes and deletes. The orders and answers lists are asked for a customer (?customer=):
 # HZ's 1000000000 (200), NB's 1000000001 (404). The working-day calendar is read by all; writing it needs a user
@@ -187,6 +193,8 @@ echo 100000000006 >"$T/administrator.acct"
 echo 100000000007 >"$T/manager.acct"
 # orders/{id}/cancel: the disconnection order of the account the role approved (06, 07)
 acct_order() { sql "SELECT MAX(o.id) FROM collect_order o JOIN account a ON a.id = o.account_id WHERE a.account_no = '$1'"; }
+# service-points/{id}/feeder: the service point of an account
+sp_of() { sql "SELECT s.sp_no FROM service_point s JOIN account a ON a.id = s.account_id WHERE a.account_no = '$1'"; }
 check "open disconnection orders in each subtree" test -n "$order_other" -a "$(cat "$T/field_crew.order")" != 0
 # outbox: the notices of 100000000001 (HZ) and 100000000101 (NB) to read; a dead letter of HZ
 # (the notices of 02..05) for each role that may requeue one, and the NB notice dead too
@@ -276,7 +284,8 @@ path_for() {
     /api/v1/orders/*/cancel) id=$(acct_order "$(cat "$T/$cur_role.acct")") other=$order_other
         [ -n "$id" ] || id=$(cat "$T/$cur_role.order") ;;
     /api/v1/orders/*) id=$(cat "$T/$cur_role.order") other=$order_other ;;
-    /api/v1/outbox/*/retry) id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
+    /api/v1/outbox/*/retry | /api/v1/outbox/*/mark-failed | /api/v1/outbox/*/mark-sent)
+        id=$(cat "$T/$cur_role.msg") other=$msg_other ;;
     /api/v1/outbox/*) id=$msg_own other=$msg_other ;;
     /api/v1/meters/*) id=M-1 other=M-2 ;;
     /api/v1/bills/*/review) id=$draft_own other=$draft_other ;;
@@ -291,14 +300,17 @@ path_for() {
     /api/v1/outages/*/close) id=$(cat "$T/$cur_role.outage" 2>/dev/null || echo "$out_any") other=$out_other ;;
     /api/v1/outages/*) id=$out_any other=$out_other ;;
     /api/v1/applications/*/complete) id=$(cat "$T/$cur_role.done" 2>/dev/null || cat "$T/app_adv") other=$(cat "$T/app_other") ;;
-    /api/v1/applications/*/cancel) id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
+    /api/v1/applications/*/cancel | /api/v1/applications/*/pause | /api/v1/applications/*/resume)
+        id=$(cat "$T/$cur_role.app") other=$(cat "$T/app_other") ;;
     /api/v1/applications/*) id=$(cat "$T/app_adv") other=$(cat "$T/app_other") ;;
+    /api/v1/service-points/*) id=$(sp_of 100000000001) other=$(sp_of 100000000101) ;;
     /api/v1/users/*) id=m_hz other=m_nb ;;
+    /api/v1/sla/policies/*) id=$(sql "SELECT MIN(id) FROM sla_policy") other=x ;;
     /api/v1/tokens/*) id=tk_hz other=tk_nb ;;
     *) id=x other=x ;;
     esac
     [ "$2" = other ] && id=$other
-    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/; s/{days}/5/")
+    p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/; s/{days}/5/; s/{type}/complaint/")
     case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
@@ -351,11 +363,18 @@ call() {
     "POST /api/v1/prepaid/thresholds") body='{"days_left":3,"channel":"sms"}' ;;
     "POST /api/v1/credit/rate") body='{"period":"2025-06"}' ;;
     "POST /api/v1/tariffs/simulate") body='{"period":"2025-05","tariff":"BJ-RES"}' ;;
-    "POST /api/v1/outbox/"*/retry) body='{}' ;;
+    "POST /api/v1/outbox/"*/retry | "POST /api/v1/outbox/"*/mark-sent) body='{}' ;;
+    "POST /api/v1/outbox/"*/mark-failed) body='{"error":"matrix"}' ;;
     "POST /api/v1/accounts/"*/messaging) body='{"channels":"sms,wechat","lang":"en"}' ;;
     "POST /api/v1/survey-campaigns") body="{\"name\":\"矩阵\",\"org\":\"$org\",\"period\":\"2025-06\",\"sample_n\":1,\"seed\":1}" ;;
     "POST /api/v1/orgs") body="{\"code\":\"C-$(echo $cur_role | tr _ -)\",\"name\":\"矩阵\",\"level\":\"county\",\"parent\":\"$org\"}" ;;
     "PATCH /api/v1/customers/"*) body="{\"address\":\"杭州市矩阵路 $cur_role\"}" ;;
+    "PATCH /api/v1/accounts/"*) body="{\"contact_name\":\"矩阵 $cur_role\"}" ;;
+    "POST /api/v1/sla/policies") body='{"metric":"response","type":"consult","clock":"natural","amount":60,"start":"accepted","stop":"responded","source":"matrix"}' ;;
+    "POST /api/v1/ticket-types") body='{"type":"consult","repeat_days":3}' ;;
+    "POST /api/v1/service-points/"*/feeder) body="{\"feeder\":\"F-$cur_role\"}" ;;
+    "POST /api/v1/survey-templates") body='{"code":"matrix","name":"矩阵","effective_on":"2030-01-01","weights":{"efficiency":100}}' ;;
+    "POST /api/v1/applications/"*/pause | "POST /api/v1/applications/"*/resume) body='{"note":"matrix"}' ;;
     "POST /api/v1/customers/"*/close) body='{}' ;;
     "POST /api/v1/customers/"*/pii/*) body='{"reason":"matrix"}' ;;
     "POST /api/v1/accounts") body="{\"cust_no\":\"$( [ "$3" = other ] && echo 1000000001 || echo 1000000000)\",\"tariff_code\":\"BJ-RES\",\"cycle_day\":15}" ;;
@@ -393,6 +412,7 @@ call() {
     case "$1 $2" in
     "POST /api/v1/readings/import") csv=$(printf 'meter,read_on,source,total\nM-1,2025-05-15,remote,400\n') ;;
     "POST /api/v1/intervals/import") csv=$(printf 'meter,ts,kwh\nM-1,2025-05-10 00:00,0.5\n') ;;
+    "POST /api/v1/calendar/import") csv=$(printf 'date,kind,name\n2025-12-27,workday,matrix\n') ;;
     esac
     if [ -n "$csv" ]; then
         # shellcheck disable=SC2086
@@ -424,6 +444,8 @@ while read -r method pattern perm flags; do
     case "$flags" in *R_PUBLIC*) public=1 ;; esac
     case "$flags" in *R_WRITE*) write=1 ;; esac
     case "$pattern" in *"{id}"*) sided=1 ;; esac
+    # SLA policies are data of the whole tree: no other subtree to hide one in
+    case "$pattern" in /api/v1/sla/policies/*) sided=0 ;; esac
     case "$method $pattern" in
     "POST /api/v1/customers" | "POST /api/v1/payments" | "POST /api/v1/fees/waive") sided=1 ;;
     "POST /api/v1/deposits") sided=1 ;;

@@ -149,7 +149,15 @@ const app = await check('POST', '/api/v1/applications', {
   tariff_code: accts?.items?.[0]?.tariff_code,
 }, 201)
 await check('POST', `/api/v1/applications/${app?.id}/advance`, { note: '接口校验' }, 200)
+await check('POST', `/api/v1/applications/${app?.id}/pause`, { note: '接口校验' }, 200)
+await check('POST', `/api/v1/applications/${app?.id}/resume`, {}, 200)
 await check('POST', '/api/v1/applications/sla', { all: true, limit: 2 }, 200)
+// the service centre's rules: a policy for a key the seed lacks, a new subtype
+const policy = await check('POST', '/api/v1/sla/policies', {
+  metric: 'response', type: 'consult', area: 'remote', clock: 'natural', amount: 240, start: 'accepted', stop: 'responded', source: '接口校验',
+}, 201)
+await check('POST', '/api/v1/ticket-types', { type: 'consult', subtype: 'oaprobe', name_zh: '接口校验', name_en: 'Probe' }, 200)
+await check('PATCH', `/api/v1/accounts/${acct}`, { contact_name: '接口校验' }, 200)
 await check('POST', '/api/v1/tickets/sla', { all: true, limit: 5 }, 200)
 await check('POST', '/api/v1/reminders/run', {}, 200)
 await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat,email', lang: 'zh', email: 'jiaoyan@example.com' }, 200)
@@ -165,7 +173,7 @@ const outbox = await check('GET', '/api/v1/outbox?limit=1')
 const gets = [
   '/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/auth/me', '/api/v1/orgs', '/api/v1/customers',
   `/api/v1/customers/${cust}`, `/api/v1/customers/${cust}/history`, `/api/v1/accounts/${acct}`,
-  `/api/v1/meters/${meter}`, `/api/v1/meters/${meter}/readings`, '/api/v1/audit?limit=3', '/api/v1/tariffs',
+  `/api/v1/meters/${meter}`, `/api/v1/meters/${meter}/readings`, `/api/v1/meters/${meter}/intervals?limit=2`, '/api/v1/audit?limit=3', '/api/v1/tariffs',
   `/api/v1/tariffs/${accts?.items?.[0]?.tariff_code}`, `/api/v1/bill-runs/${runs?.items?.[0]?.id}`,
   `/api/v1/bill-runs/${runs?.items?.[0]?.id}/review`, `/api/v1/bills/${bills?.items?.find((b) => b.bill_no)?.id}`,
   `/api/v1/payments/${pays?.items?.[0]?.receipt}`, '/api/v1/payments', `/api/v1/accounts/${acct}/ledger`,
@@ -179,7 +187,8 @@ const gets = [
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
-  '/api/v1/tickets/sla-summary', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
+  '/api/v1/tickets/sla-summary', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
+  '/api/v1/ticket-types/consult?subtype=oaprobe', '/api/v1/audit/verify', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
   '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
   `/api/v1/tickets?customer=${cust}&limit=2`, `/api/v1/surveys?customer=${cust}`, '/api/v1/bill-runs?limit=1',
   `/api/v1/bill-runs?before=${runs?.items?.[0]?.id}`,
@@ -224,7 +233,9 @@ const user = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.org && 
 await check('POST', `/api/v1/users/${user?.username}/disable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/enable`, {}, 200)
 await check('POST', `/api/v1/users/${user?.username}/roles`, { roles: user?.roles }, 200)
-const oneTime = (await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201))?.one_time_password
+let oneTime = (await check('POST', '/api/v1/users', { username: 'oaprobe', org, roles: 'cashier' }, 201))?.one_time_password
+// an administrator's reset: a new one-time password replaces it
+oneTime = (await check('POST', '/api/v1/users/oaprobe/password', {}, 200))?.one_time_password || oneTime
 await check('POST', '/api/v1/roles', { code: 'oarole', name: '接口校验角色', permissions: 'customer:read' }, 201)
 await check('PATCH', '/api/v1/roles/oarole', { name: '接口校验角色二' }, 200)
 await check('DELETE', '/api/v1/roles/oarole', undefined, 200)
@@ -232,6 +243,11 @@ await check('POST', '/api/v1/tokens', { name: 'oa-token', user: 'openapi', permi
 await check('POST', '/api/v1/tokens/oa-token/revoke', {}, 200)
 await check('POST', '/api/v1/calendar/days', { date: '2025-12-27', kind: 'workday', name: '接口校验' }, 200)
 await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
+// the same day by the CSV import, then removed again
+await check('POST', '/api/v1/calendar/import', 'date,kind,name\n2025-12-27,workday,接口校验\n', 200)
+await check('DELETE', '/api/v1/calendar/days/2025-12-27', undefined, 200)
+const sp = accts?.items?.[0]?.service_point
+await check('POST', `/api/v1/service-points/${sp}/feeder`, { feeder: '10kV 接口校验线' }, 200)
 await check('POST', `/api/v1/outages/${outage?.id}/close`, { note: '接口校验' }, 200)
 await check('POST', `/api/v1/applications/${app?.id}/cancel`, { reason: '接口校验' }, 200)
 
@@ -291,6 +307,12 @@ else note('no open disconnection order: POST /api/v1/orders/{id}/cancel not call
 const dead = (await check('GET', '/api/v1/outbox?status=failed&limit=1'))?.items?.[0]
 if (dead) await check('POST', `/api/v1/outbox/${dead.id}/retry`, {}, 200)
 else note('no dead letter in the outbox: POST /api/v1/outbox/{id}/retry not called')
+// a manual sender's report (a letter returned, then posted after all): a queued message
+const queued = (await check('GET', '/api/v1/outbox?status=queued&limit=1'))?.items?.[0]
+if (queued) {
+  await check('POST', `/api/v1/outbox/${queued.id}/mark-failed`, { error: '地址不详，退回' }, 200)
+  await check('POST', `/api/v1/outbox/${queued.id}/mark-sent`, {}, 200)
+} else note('no queued message: POST /api/v1/outbox/{id}/mark-failed and mark-sent not called')
 // a session of the user made above: login with its one-time password, the change, logout
 const probe = (await check('GET', '/api/v1/users'))?.items?.find((u) => u.username === 'oaprobe')
 if (probe && oneTime) {
