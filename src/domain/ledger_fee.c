@@ -502,6 +502,8 @@ static int accrue_set(struct ctx *c, const struct accrue_parts *a, int64_t lo, i
             store_bind_text(st, 2, ids.buf);
             store_bind_i64(st, 3, ctx_now(c));
             store_bind_text(st, 4, c->actor);
+            store_bind_i64(st, 5, lo);
+            store_bind_i64(st, 6, end);
             if (!(ret = store_one(st, err))) {
                 bad = store_col_i64(st, 0);
                 if (!bad) {
