@@ -1,7 +1,6 @@
 /*
- * bench_ledger --db URL [--accounts N] [--bank-lines M] [--single K] [--jobs J] [--accrue-only]
- * [--rowwise]: the receivables ledger at scale (--accrue-only: the fill and the accrual, phase 1,
- * alone; --rowwise: the accrual priced row by row in C, as before the set-based one).
+ * bench_ledger --db URL [--accounts N] [--bank-lines M] [--single K] [--jobs J] [--accrue-only]:
+ * the receivables ledger at scale (--accrue-only: the fill and the accrual, phase 1, alone).
  * Fills a migrated, empty database by bulk SQL with N accounts, each with one issued bill of
  * 100.00–599.99 yuan due 2025-05-15 and its receivable, and a history: the month before's bill,
  * paid by the bank and settled (N payments, allocations and ledger entries); on PostgreSQL then
@@ -299,7 +298,7 @@ int main(int argc, char **argv)
 {
     const char *url = NULL;
     int64_t n = 100000, m = 100000, single = -1, jobs = 1;
-    bool accrue_only = false, rowwise = false;
+    bool accrue_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
@@ -313,12 +312,9 @@ int main(int argc, char **argv)
             jobs = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--accrue-only"))
             accrue_only = true;
-        else if (!strcmp(argv[i], "--rowwise"))
-            rowwise = true;
         else
             return fprintf(stderr, "usage: bench_ledger --db URL [--accounts N] "
-                                   "[--bank-lines M] [--single K] [--jobs J] [--accrue-only] "
-                                   "[--rowwise]\n"),
+                                   "[--bank-lines M] [--single K] [--jobs J] [--accrue-only]\n"),
                    64;
     }
     if (!url || n < 1 || m < 0 || m > n || jobs < 1 || jobs > LEDGER_JOBS_MAX)
@@ -349,11 +345,11 @@ int main(int argc, char **argv)
     struct accrue_result ar;
     phase(&pm);
     t0 = now_s();
-    if ((rowwise ? ledger_accrue_rowwise : ledger_accrue)(&c, today, 5000, jobs, &ar, &err))
+    if (ledger_accrue(&c, today, 5000, jobs, &ar, &err))
         return fprintf(stderr, "accrue: %s\n", err.msg), 1;
     double t = now_s() - t0;
-    printf("accrue%s: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s); "
-           "%s\n", rowwise ? " (row by row)" : "", ar.bills, ar.fee_fen, t, (double)ar.bills / t, machine(&pm, mb));
+    printf("accrue: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s); "
+           "%s\n", ar.bills, ar.fee_fen, t, (double)ar.bills / t, machine(&pm, mb));
     arena_reset(&arena);
     if (accrue_only) {
         store_close(db);

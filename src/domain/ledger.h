@@ -178,11 +178,6 @@ struct accrue_result {
  *  transaction of the caller's. */
 int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
                   struct accrue_result *r, struct err *err);
-/** ledger_accrue() priced row by row in C on every backend. On PostgreSQL ledger_accrue()
- *  (whole tree) prices and writes each page with one statement instead, with the same integer
- *  arithmetic and the same result (t0417); this is the path it is compared with (bench/). */
-int ledger_accrue_rowwise(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
-                          struct accrue_result *r, struct err *err);
 
 /** Waive `fen` of bill `bill_no`'s unpaid late fee; reason and approver (not the actor)
  *  required; audited. A bill outside the caller's org scope is not found. */

@@ -12,7 +12,6 @@
 #include "domain/ledger.h"
 
 #include "core/common.h"
-#include "core/log.h"
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/strmap.h"
@@ -435,102 +434,11 @@ struct accrue_parts {
     const struct fee_policies *pol;
     struct date through;
     int64_t batch;
-    bool set; /* PostgreSQL, whole tree: a statement per page (accrue_set) */
     const int64_t *last; /* part k: the accounts after last[k - 1] (k > 0) up to last[k] */
     struct accrue_result *r; /* one per part */
 };
 
-/* Row by row: the overdue receivables of the cursor's accounts, page by page, each page read,
- * priced here and written back in its own transaction. */
-static int accrue_rows(struct ctx *c, const struct accrue_parts *a, struct accrue_cursor *cur,
-                       struct accrue_result *r, struct err *err)
-{
-    bool more = true;
-    int ret = 0;
-    struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
-    while (more && !ret) {
-        if ((ret = store_begin(c->db, err)))
-            break;
-        ret = accrue_page(c, a->pol, a->through, recs, a->batch, cur, r, &more, err);
-        ret = store_end(c->db, ret, err);
-    }
-    free(recs);
-    return ret;
-}
-
-/* Set-based (PostgreSQL, whole tree): accounts lo..hi in pages of about `batch` overdue
- * receivables, each page one transaction: its accounts' balance rows locked in account order,
- * then one statement (Q_LF_SET_ACCRUE) prices and writes all of it in SQL with the integer
- * arithmetic of fee_ufen() and fee_charge(). A page it cannot price (a day no policy covers, a
- * fee beyond 64 bits) is left unwritten and goes row by row, which names the problem. */
-static int accrue_set(struct ctx *c, const struct accrue_parts *a, int64_t lo, int64_t hi,
-                      struct accrue_result *r, struct err *err)
-{
-    struct strbuf ids = STRBUF_INIT;
-    char tb[DATE_BUF_SIZE];
-    int ret = 0;
-    date_format(a->through, tb);
-    while (!ret && lo <= hi) {
-        struct store_stmt *st = store_q(c->db, Q_LF_SET_PAGE_END);
-        store_bind_text(st, 1, tb);
-        store_bind_i64(st, 2, lo);
-        store_bind_i64(st, 3, hi);
-        store_bind_i64(st, 4, a->batch);
-        if ((ret = store_one(st, err)))
-            break;
-        bool none = store_col_null(st, 0);
-        int64_t end = none ? 0 : store_col_i64(st, 0);
-        store_reset(st);
-        if (none)
-            break;
-        if ((ret = store_begin(c->db, err)))
-            break;
-        st = store_q(c->db, Q_LF_SET_LOCK);
-        store_bind_text(st, 1, tb);
-        store_bind_i64(st, 2, lo);
-        store_bind_i64(st, 3, end);
-        strbuf_reset(&ids);
-        strbuf_addch(&ids, '{');
-        while ((ret = store_step(st, err)) == STORE_ROW)
-            strbuf_addf(&ids, "%s%" PRId64, ids.len > 1 ? "," : "", store_col_i64(st, 0));
-        store_reset(st);
-        strbuf_addch(&ids, '}');
-        int64_t bad = 0;
-        if (ret >= 0) {
-            st = store_q(c->db, Q_LF_SET_ACCRUE);
-            store_bind_text(st, 1, tb);
-            store_bind_text(st, 2, ids.buf);
-            store_bind_i64(st, 3, ctx_now(c));
-            store_bind_text(st, 4, c->actor);
-            store_bind_i64(st, 5, lo);
-            store_bind_i64(st, 6, end);
-            if (!(ret = store_one(st, err))) {
-                bad = store_col_i64(st, 0);
-                if (!bad) {
-                    r->bills += store_col_i64(st, 1);
-                    r->fee_fen += store_col_i64(st, 2);
-                }
-                store_reset(st);
-            }
-        }
-        if ((ret = store_end(c->db, ret < 0 ? ret : 0, err)))
-            break;
-        if (bad) {
-            log_debug("late fees of accounts %" PRId64 "-%" PRId64 ": %" PRId64
-                      " bills the statement cannot price, row by row", lo, end, bad);
-            struct accrue_cursor cur = { .account_id = lo, .last_account = end };
-            ret = accrue_rows(c, a, &cur, r, err);
-        } else
-            log_debug("late fees of accounts %" PRId64 "-%" PRId64 " by one statement", lo, end);
-        if (end == INT64_MAX)
-            break;
-        lo = end + 1;
-    }
-    strbuf_release(&ids);
-    return ret;
-}
-
-/* Part k of n: the receivables of its range of accounts. */
+/* Part k of n: the receivables of its range of accounts, page by page. */
 static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
 {
     struct accrue_parts *a = arg;
@@ -539,9 +447,17 @@ static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
     /* run as one part (ledger_parallel inside a transaction): every account */
     struct accrue_cursor cur = { .account_id = k ? a->last[k - 1] + 1 : INT64_MIN,
                                  .last_account = n == 1 ? INT64_MAX : a->last[k] };
-    if (a->set)
-        return accrue_set(c, a, cur.account_id, cur.last_account, &a->r[k], err);
-    return accrue_rows(c, a, &cur, &a->r[k], err);
+    bool more = true;
+    int ret = 0;
+    struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
+    while (more && !ret) {
+        if ((ret = store_begin(c->db, err)))
+            break;
+        ret = accrue_page(c, a->pol, a->through, recs, a->batch, &cur, &a->r[k], &more, err);
+        ret = store_end(c->db, ret, err);
+    }
+    free(recs);
+    return ret;
 }
 
 /* The last account of each of `n` parts with about as many overdue bills (one query); a part
@@ -566,7 +482,7 @@ static int part_bounds(struct ctx *c, struct date through, int n, int64_t *last,
     return 0;
 }
 
-static int accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs, bool set,
+int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
                   struct accrue_result *r, struct err *err)
 {
     struct fee_policies pol;
@@ -586,9 +502,7 @@ static int accrue(struct ctx *c, struct date through, int64_t batch, int64_t job
         return ret;
     int n = ledger_jobs(c, jobs);
     int64_t *last = xreallocarray(NULL, (size_t)n, sizeof(*last));
-    /* a scoped caller's pages keep the accounts of its subtree (keep_in_scope): row by row */
-    set = set && store_kind(c->db) == STORE_PG && !c->scope_org_id;
-    struct accrue_parts a = { &pol, through, batch, set, last,
+    struct accrue_parts a = { &pol, through, batch, last,
                               xreallocarray(NULL, (size_t)n, sizeof(*r)) };
     memset(a.r, 0, (size_t)n * sizeof(*r));
     ret = part_bounds(c, through, n, last, err);
@@ -610,22 +524,6 @@ static int accrue(struct ctx *c, struct date through, int64_t batch, int64_t job
         return ret;
     ret = audit_append(c, &ar, err);
     return store_end(c->db, ret, err);
-}
-
-int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
-                  struct accrue_result *r, struct err *err)
-{
-    bool set = true;
-#ifdef PMIS_TESTING
-    set = !getenv("PMIS_TEST_ACCRUE_ROWWISE"); /* t0417 compares the two */
-#endif
-    return accrue(c, through, batch, jobs, set, r, err);
-}
-
-int ledger_accrue_rowwise(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
-                          struct accrue_result *r, struct err *err)
-{
-    return accrue(c, through, batch, jobs, false, r, err);
 }
 
 int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *reason,
