@@ -1,6 +1,6 @@
 /*
- * bench_ledger --db URL [--accounts N] [--bank-lines M] [--single K] [--jobs J]: the receivables
- * ledger at scale.
+ * bench_ledger --db URL [--accounts N] [--bank-lines M] [--single K] [--jobs J] [--accrue-only]:
+ * the receivables ledger at scale (--accrue-only: the fill and the accrual, phase 1, alone).
  * Fills a migrated, empty database by bulk SQL with N accounts, each with one issued bill of
  * 100.00–599.99 yuan due 2025-05-15 and its receivable, and a history: the month before's bill,
  * paid by the bank and settled (N payments, allocations and ledger entries); on PostgreSQL then
@@ -298,6 +298,7 @@ int main(int argc, char **argv)
 {
     const char *url = NULL;
     int64_t n = 100000, m = 100000, single = -1, jobs = 1;
+    bool accrue_only = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
@@ -309,9 +310,12 @@ int main(int argc, char **argv)
             single = strtoll(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--jobs") && i + 1 < argc)
             jobs = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--accrue-only"))
+            accrue_only = true;
         else
             return fprintf(stderr, "usage: bench_ledger --db URL [--accounts N] "
-                                   "[--bank-lines M] [--single K] [--jobs J]\n"), 64;
+                                   "[--bank-lines M] [--single K] [--jobs J] [--accrue-only]\n"),
+                   64;
     }
     if (!url || n < 1 || m < 0 || m > n || jobs < 1 || jobs > LEDGER_JOBS_MAX)
         return fprintf(stderr, "bench_ledger: --db URL, N >= 1, 0 <= M <= N, 1 <= J <= %d\n",
@@ -347,6 +351,11 @@ int main(int argc, char **argv)
     printf("accrue: %" PRId64 " bills, %" PRId64 " fen of late fees in %.2f s (%.0f bills/s); "
            "%s\n", ar.bills, ar.fee_fen, t, (double)ar.bills / t, machine(&pm, mb));
     arena_reset(&arena);
+    if (accrue_only) {
+        store_close(db);
+        arena_release(&arena);
+        return 0;
+    }
 
     struct fee_policies pol;
     if (fee_policies_load(&c, &pol, &err))

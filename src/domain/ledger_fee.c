@@ -336,45 +336,44 @@ static int keep_in_scope(struct ctx *c, struct receivable *recs, int64_t *n, str
 
 #define LF_ROWS 16 /* late-fee rows per Q_LF_ENTRIES16 (SQLite) */
 
-/* One page of overdue receivables of part `part` of `nparts` (accounts whose id modulo nparts
- * is part), accrued through `through`; the cursor moves past it. On SQLite each bill's
- * receivable and balance are updated at once, its ledger row waits for 15 more (the page is
- * one transaction either way). */
+/* Where a part's walk stands: the last receivable of its last page (account, due date, bill),
+ * and the last account of the part. */
+struct accrue_cursor {
+    int64_t account_id;
+    struct date due;
+    int64_t bill_id;
+    int64_t last_account;
+};
+
+/* One page of the overdue receivables of a part (the accounts of its cursor's range), accrued
+ * through `through`; the cursor moves past it. On SQLite each bill's receivable and balance are
+ * updated at once, its ledger row waits for 15 more (the page is one transaction either way). */
 static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct date through,
-                       struct receivable *recs, int64_t limit, int part, int nparts,
-                       struct date *cur_due, int64_t *cur_id, struct accrue_result *r, bool *more,
-                       struct err *err)
+                       struct receivable *recs, int64_t limit, struct accrue_cursor *cur,
+                       struct accrue_result *r, bool *more, struct err *err)
 {
     char tb[DATE_BUF_SIZE], cb[DATE_BUF_SIZE];
     int64_t n = 0;
     int ret = 0;
-    static const enum query_id parts[] = { Q_LEDGER_REC_OVERDUE_SAME, Q_LEDGER_REC_OVERDUE_LATER };
     date_format(through, tb);
-    date_format(*cur_due, cb);
-    for (size_t k = 0; k < ARRAY_SIZE(parts) && n < limit; k++) {
-        struct store_stmt *st = store_q(c->db, parts[k]);
-        store_bind_text(st, 1, tb);
-        store_bind_text(st, 2, cb);
-        if (parts[k] == Q_LEDGER_REC_OVERDUE_SAME) {
-            store_bind_i64(st, 3, *cur_id);
-            store_bind_i64(st, 4, limit - n);
-            store_bind_i64(st, 5, nparts);
-            store_bind_i64(st, 6, part);
-        } else {
-            store_bind_i64(st, 3, limit - n);
-            store_bind_i64(st, 4, nparts);
-            store_bind_i64(st, 5, part);
-        }
-        while ((ret = store_step(st, err)) == STORE_ROW)
-            ledger_rec_read(st, &recs[n++]);
-        store_reset(st);
-        if (ret < 0)
-            return ret;
-    }
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_OVERDUE_RANGE);
+    store_bind_text(st, 1, tb);
+    store_bind_i64(st, 2, cur->account_id);
+    /* before the first page: "" sorts before every due date of the cursor's first account */
+    store_bind_text(st, 3, date_is_valid(cur->due) ? date_format(cur->due, cb) : "");
+    store_bind_i64(st, 4, cur->bill_id);
+    store_bind_i64(st, 5, cur->last_account);
+    store_bind_i64(st, 6, limit);
+    while ((ret = store_step(st, err)) == STORE_ROW)
+        ledger_rec_read(st, &recs[n++]);
+    store_reset(st);
+    if (ret < 0)
+        return ret;
     *more = n == limit;
     if (n) {
-        *cur_due = recs[n - 1].due_on;
-        *cur_id = recs[n - 1].bill_id;
+        cur->account_id = recs[n - 1].account_id;
+        cur->due = recs[n - 1].due_on;
+        cur->bill_id = recs[n - 1].bill_id;
     }
     if (n && c->scope_org_id && (ret = keep_in_scope(c, recs, &n, err)))
         return ret;
@@ -392,7 +391,7 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
             continue;
         if ((ret = ledger_rec_accrue(pol, rec, through, &added, err)))
             return ret;
-        struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_ACCRUED);
+        st = store_q(c->db, Q_LEDGER_REC_ACCRUED);
         store_bind_i64(st, 1, rec->bill_id);
         store_bind_i64(st, 2, rec->fee_ufen);
         store_bind_i64(st, 3, rec->fee_fen);
@@ -435,27 +434,52 @@ struct accrue_parts {
     const struct fee_policies *pol;
     struct date through;
     int64_t batch;
+    const int64_t *last; /* part k: the accounts after last[k - 1] (k > 0) up to last[k] */
     struct accrue_result *r; /* one per part */
 };
 
-/* Part k of n: the receivables of accounts whose id modulo n is k, page by page. */
+/* Part k of n: the receivables of its range of accounts, page by page. */
 static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
 {
     struct accrue_parts *a = arg;
-    struct date cur_due = { 1, 1, 1 };
-    int64_t cur_id = 0;
+    if (k && a->last[k - 1] == INT64_MAX)
+        return 0; /* fewer overdue bills than parts: nothing left for this one */
+    /* run as one part (ledger_parallel inside a transaction): every account */
+    struct accrue_cursor cur = { .account_id = k ? a->last[k - 1] + 1 : INT64_MIN,
+                                 .last_account = n == 1 ? INT64_MAX : a->last[k] };
     bool more = true;
     int ret = 0;
     struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
     while (more && !ret) {
         if ((ret = store_begin(c->db, err)))
             break;
-        ret = accrue_page(c, a->pol, a->through, recs, a->batch, k, n, &cur_due, &cur_id,
-                          &a->r[k], &more, err);
+        ret = accrue_page(c, a->pol, a->through, recs, a->batch, &cur, &a->r[k], &more, err);
         ret = store_end(c->db, ret, err);
     }
     free(recs);
     return ret;
+}
+
+/* The last account of each of `n` parts with about as many overdue bills (one query); a part
+ * with nothing to do gets an empty range. The last part runs to the end of the ids. */
+static int part_bounds(struct ctx *c, struct date through, int n, int64_t *last,
+                       struct err *err)
+{
+    char tb[DATE_BUF_SIZE];
+    int k = 0, ret = 0;
+    if (n > 1) {
+        struct store_stmt *st = store_q(c->db, Q_LF_PART_BOUNDS);
+        store_bind_text(st, 1, date_format(through, tb));
+        store_bind_i64(st, 2, n);
+        while (k < n && (ret = store_step(st, err)) == STORE_ROW)
+            last[k++] = store_col_i64(st, 0);
+        store_reset(st);
+        if (ret < 0)
+            return ret;
+    }
+    for (int i = k ? k - 1 : 0; i < n; i++) /* the rest of the ids to the last part found */
+        last[i] = INT64_MAX;
+    return 0;
 }
 
 int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,
@@ -477,14 +501,19 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t job
     if ((ret = fee_policies_load(c, &pol, err)))
         return ret;
     int n = ledger_jobs(c, jobs);
-    struct accrue_parts a = { &pol, through, batch, xreallocarray(NULL, (size_t)n, sizeof(*r)) };
+    int64_t *last = xreallocarray(NULL, (size_t)n, sizeof(*last));
+    struct accrue_parts a = { &pol, through, batch, last,
+                              xreallocarray(NULL, (size_t)n, sizeof(*r)) };
     memset(a.r, 0, (size_t)n * sizeof(*r));
-    ret = ledger_parallel(c, n, accrue_part, &a, err);
+    ret = part_bounds(c, through, n, last, err);
+    if (!ret)
+        ret = ledger_parallel(c, n, accrue_part, &a, err);
     for (int k = 0; k < n; k++) {
         r->bills += a.r[k].bills;
         r->fee_fen += a.r[k].fee_fen;
     }
     free(a.r);
+    free(last);
     if (ret)
         return ret;
     snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen%s",

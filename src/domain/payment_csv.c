@@ -6,6 +6,7 @@
 #include "domain/payment_csv.h"
 
 #include "core/common.h"
+#include "core/digest.h"
 #include "core/money.h"
 #include "core/strmap.h"
 #include "core/vec.h"
@@ -307,6 +308,33 @@ static int part_of(const char *account_no, int n)
     return (int)(h % (uint32_t)n);
 }
 
+#define BATCH_LOCK_CLASS 0x504d4246 /* "PMBF": the advisory locks of bank files */
+
+/* The lock of file (channel, batch reference) — what makes importing it again a no-op, so two
+ * files naming one reference queue too — from its SHA-256: a session lock, since an import in
+ * parts commits several transactions. A second import of the file waits here until the first
+ * ends, then finds the file imported. PostgreSQL only (a no-op statement on SQLite, whose
+ * BEGIN IMMEDIATE already makes the second wait, for the busy timeout). */
+static int32_t batch_lock_key(const char *channel, const char *batch_ref)
+{
+    struct digest d;
+    char hex[DIGEST_HEX_LEN + 1];
+    digest_init(&d);
+    digest_update(&d, channel, strlen(channel) + 1); /* with the NUL: no ambiguity */
+    digest_update(&d, batch_ref, strlen(batch_ref));
+    digest_final_hex(&d, hex);
+    hex[8] = '\0';
+    return (int32_t)(uint32_t)strtoul(hex, NULL, 16);
+}
+
+static int batch_lock(struct ctx *c, int32_t key, bool unlock, struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, unlock ? Q_LEDGER_BATCH_UNLOCK : Q_LEDGER_BATCH_LOCK);
+    store_bind_i64(st, 1, BATCH_LOCK_CLASS);
+    store_bind_i64(st, 2, key);
+    return store_exec(st, err);
+}
+
 int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
                          bool principal_first, int64_t jobs, batch_progress_fn *progress,
                          void *progress_arg, struct batch_result *res, struct err *err)
@@ -319,7 +347,8 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     struct post_line *pl = NULL;
     size_t *at = NULL, *start = NULL;
     char **why = NULL, **why_zh = NULL;
-    bool resumed;
+    bool resumed, locked = false;
+    int32_t key = 0;
     int n = 1, ret;
 
     memset(res, 0, sizeof(*res));
@@ -329,6 +358,10 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     if ((ret = ctx_today(c, &today, err)) || (ret = read_file(c, r, today, &lines, res, err)))
         goto done;
     n = ledger_jobs(c, jobs);
+    key = batch_lock_key(channel, res->batch_ref);
+    if ((ret = batch_lock(c, key, false, err)))
+        goto done;
+    locked = true;
     if ((ret = store_begin(c->db, err)))
         goto done;
     if ((ret = previous(c, channel, res, &batch_id, &finished, err)) || res->already ||
@@ -337,6 +370,9 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
     resumed = batch_id != 0; /* an import of it stopped half way: post what is missing */
     if (!resumed && (ret = batch_insert(c, channel, res, &batch_id, err)))
         goto out;
+#ifdef PMIS_TESTING
+    ctx_test_pause("PMIS_TEST_BATCH_LOCKED_PAUSE_MS"); /* t0416: a second import meanwhile */
+#endif
 
     /* the lines grouped by part, each part in file order; at[i]: where line i went */
     pl = xreallocarray(NULL, lines.n ? lines.n : 1, sizeof(*pl));
@@ -393,6 +429,10 @@ out:
     if (!ret && progress)
         progress(progress_arg, (int64_t)lines.n, (int64_t)lines.n);
 done:
+    if (locked) {
+        struct err e2 = ERR_INIT; /* the import's outcome stands; the session end frees it too */
+        batch_lock(c, key, true, &e2);
+    }
     for (size_t i = 0; why && i < lines.n; i++) {
         free(why[i]);
         free(why_zh[i]);

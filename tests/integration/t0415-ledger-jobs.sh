@@ -1,8 +1,9 @@
 #!/bin/sh
 # Late fees accrued in parts (pmis fees accrue --jobs N, fees.jobs; pmis daily): on PostgreSQL
-# N connections each accrue their own accounts; the ledger after `--jobs 2` is the ledger after
+# N connections each accrue their own range of account ids; the ledger after `--jobs 2` is the ledger after
 # one job on a copy of the same database (late-fee rows, receivables, balances), it verifies,
-# and a rerun the same day adds nothing; payments posted meanwhile stay exact. On SQLite it runs
+# and a rerun the same day adds nothing; so do 3 jobs (each account and the sum) and more jobs
+# than overdue bills; payments posted meanwhile stay exact. On SQLite it runs
 # as one job and says so. A bad --jobs or fees.jobs changes nothing.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
@@ -61,6 +62,10 @@ check "nothing changed" test "$(db_digest)" = "$digest"
 # ---- two jobs against one, on a copy ----
 copy=$(new_db serial)
 copy_db "$copy"
+three=$(new_db three)
+copy_db "$three"
+many=$(new_db many)
+copy_db "$many"
 check "the copy is the database" test "$(ledger "$copy" | sha256sum)" = "$(ledger "$PMIS_TEST_DB" | sha256sum)"
 expect_ok "accrue through 2025-01-10 in two jobs" --json fees accrue --date 2025-01-10 --jobs 2
 two=$(cat "$T/out")
@@ -74,11 +79,32 @@ check "one job on the copy" test "$rc" -eq 0
 check "the same result" test "$(cat "$T/out")" = "$two"
 check "late fees on every overdue bill" test "$(jq .bills "$T/out")" = "$(sql "SELECT COUNT(*) FROM receivable WHERE due_on < '2025-01-10'")"
 check "six of them" test "$(jq .bills "$T/out")" = 6
-check "accounts of both parts (odd and even ids) got late fees" \
-    test "$(sql "SELECT COUNT(DISTINCT account_id % 2) FROM ledger_entry WHERE kind = 'late_fee'")" = 2
+check "accounts of both parts (the lower and the upper ids) got late fees" \
+    test "$(sql "SELECT COUNT(DISTINCT account_id) FROM ledger_entry WHERE kind = 'late_fee' AND account_id IN ((SELECT MIN(id) FROM account), (SELECT MAX(id) FROM account))")" = 2
 check "identical late-fee rows, receivables and balances" test "$(ledger "$copy" | sha256sum)" = "$(ledger "$PMIS_TEST_DB" | sha256sum)"
 check "one audit row for the accrual" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'fee.accrue'")" = 1
 expect_ok "the ledger verifies" ledger verify
+
+# ---- three jobs (ranges of account ids) against one; more jobs than overdue bills ----
+# fees URL: each account's late fees, then their sum
+fees() {
+    sql_at "$1" "SELECT account_id, SUM(debit_fen) FROM ledger_entry WHERE kind = 'late_fee' GROUP BY account_id ORDER BY account_id"
+    sql_at "$1" "SELECT SUM(debit_fen) FROM ledger_entry WHERE kind = 'late_fee'"
+}
+PMIS_DB=$three run --json fees accrue --date 2025-01-10 --jobs 3
+check "three jobs on another copy" test "$rc" -eq 0
+check "report what one job reports" test "$(cat "$T/out")" = "$two"
+check "late fees on six accounts" test "$(fees "$three" | wc -l)" = 7
+check "every account's late fees and their sum as with one job" test "$(fees "$three")" = "$(fees "$copy")"
+check "a sum above nothing" test "$(fees "$three" | tail -1)" -gt 0
+check "identical late-fee rows, receivables and balances to one job's" test "$(ledger "$three" | sha256sum)" = "$(ledger "$copy" | sha256sum)"
+PMIS_DB=$three run ledger verify
+check "the ledger of three jobs verifies" test "$rc" -eq 0
+nb=$(sql_at "$many" "SELECT COUNT(*) FROM receivable WHERE due_on < '2025-01-10' AND settled_on IS NULL")
+PMIS_DB=$many run --json fees accrue --date 2025-01-10 --jobs $((nb + 3))
+check "$((nb + 3)) jobs for $nb overdue bills" test "$rc" -eq 0
+check "the same late fees as one job" test "$(fees "$many")" = "$(fees "$copy")"
+check "the same ledger as one job" test "$(ledger "$many" | sha256sum)" = "$(ledger "$copy" | sha256sum)"
 digest=$(ledger "$PMIS_TEST_DB" | sha256sum)
 expect_ok "again the same day, two jobs" --json fees accrue --date 2025-01-10 --jobs 2
 check "adds nothing" test "$(jq -c '[.bills, .late_fees]' "$T/out")" = '[0,"0.00"]'
