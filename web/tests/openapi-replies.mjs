@@ -162,6 +162,15 @@ await check('POST', '/api/v1/tickets/sla', { all: true, limit: 5 }, 200)
 await check('POST', '/api/v1/reminders/run', {}, 200)
 await check('POST', `/api/v1/accounts/${acct}/messaging`, { channels: 'sms,wechat,email', lang: 'zh', email: 'jiaoyan@example.com' }, 200)
 await check('POST', `/api/v1/accounts/${acct}/notice`, {})
+// a stage limit changed and changed back (no journey applies for a meter test);
+// a survey template version that takes effect long after the seeded data
+const limits = await check('GET', '/api/v1/applications/limits?kind=meter_test')
+const lk = limits?.kinds?.[0]
+for (const total of [lk?.total_days + 1, lk?.total_days])
+  await check('PATCH', '/api/v1/applications/limits', { kind: 'meter_test', limits: { total }, source: '接口校验' }, 200)
+await check('POST', '/api/v1/survey-templates', {
+  code: 'oaprobe', name: '接口校验', effective_on: '2030-01-01', weights: { efficiency: 100 },
+}, 201)
 const period = '2025-06'
 const campaign = await check('POST', '/api/v1/survey-campaigns', { name: '接口校验', org, period, sample_n: 1, seed: 1 }, 201)
 
@@ -187,7 +196,7 @@ const gets = [
   '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
-  '/api/v1/tickets/sla-summary', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
+  '/api/v1/tickets/sla-summary', '/api/v1/applications/limits', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
   '/api/v1/ticket-types/consult?subtype=oaprobe', '/api/v1/audit/verify', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
   '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
   `/api/v1/tickets?customer=${cust}&limit=2`, `/api/v1/surveys?customer=${cust}`, '/api/v1/bill-runs?limit=1',
