@@ -8,7 +8,8 @@
 #                              translations whose conversions (%s, %d, ...) differ
 # Wrappers that take a format like error() are listed as keywords here (fail is the one of
 # src/domain/tariff_json.c, csv_fail of src/core/csv.c, line_fail of src/domain/ledger_post.c;
-# bad_row and pay_bad report a bad row of src/domain/reading_csv.c and payment_csv.c).
+# bad_row and pay_bad report a bad row of src/domain/reading_csv.c and payment_csv.c; N_() and
+# err_detail_set() mark a parser's detail, core/err.h).
 set -eu
 cd "$(dirname "$0")/.."
 PO=po/zh_CN.po
@@ -19,12 +20,12 @@ pot() {
         --keyword= --keyword=error:3 --keyword=error_prefix:2 --keyword=error_v:3 \
         --keyword=csv_fail:4 --keyword=fail:3 --keyword=pii_error:4 \
         --keyword=line_error:4 --keyword=write_new_file:4 --keyword=line_fail:4 \
-        --keyword=bad_row:5 --keyword=pay_bad:3 \
+        --keyword=bad_row:5 --keyword=pay_bad:3 --keyword=N_ --keyword=err_detail_set:2 \
         --flag=error:3:c-format --flag=error_prefix:2:c-format --flag=error_v:3:c-format \
         --flag=csv_fail:4:c-format --flag=fail:3:c-format \
         --flag=pii_error:4:c-format --flag=line_error:4:c-format \
         --flag=write_new_file:4:c-format --flag=line_fail:4:c-format \
-        --flag=bad_row:5:c-format --flag=pay_bad:3:c-format \
+        --flag=bad_row:5:c-format --flag=pay_bad:3:c-format --flag=err_detail_set:2:c-format \
         --package-name=pmis --msgid-bugs-address=pmis \
         -o "$1" -f "$1.files"
     # the table's default texts: ERR(ID, "code", http, exit, "text")

@@ -76,24 +76,24 @@ static bool scan_digits(const char *p, int n, int *out)
  * "YYYY-MM-DD" at p (more may follow). Returns the end, or NULL with the reason in why.
  * Shape is checked before ranges, so "2024-1-5" says "expected YYYY-MM-DD".
  */
-static const char *scan_date(const char *p, struct date *out, char *why, size_t whylen)
+static const char *scan_date(const char *p, struct date *out, struct err_detail *why)
 {
     struct date d;
     if (!scan_digits(p, 4, &d.y) || p[4] != '-' || !scan_digits(p + 5, 2, &d.m) || p[7] != '-' ||
         !scan_digits(p + 8, 2, &d.d)) {
-        snprintf(why, whylen, "expected YYYY-MM-DD");
+        err_detail_set(why, "expected YYYY-MM-DD");
         return NULL;
     }
     if (d.y < DATE_MIN_YEAR) {
-        snprintf(why, whylen, "year %04d out of range", d.y);
+        err_detail_set(why, "year %04d out of range", d.y);
         return NULL;
     }
     if (d.m < 1 || d.m > 12) {
-        snprintf(why, whylen, "month %d out of range", d.m);
+        err_detail_set(why, "month %d out of range", d.m);
         return NULL;
     }
     if (d.d < 1 || d.d > date_days_in_month(d.y, d.m)) {
-        snprintf(why, whylen, "day %d out of range for %04d-%02d", d.d, d.y, d.m);
+        err_detail_set(why, "day %d out of range for %04d-%02d", d.d, d.y, d.m);
         return NULL;
     }
     *out = d;
@@ -102,15 +102,18 @@ static const char *scan_date(const char *p, struct date *out, char *why, size_t 
 
 int date_parse(const char *s, struct date *out, struct err *err)
 {
-    char why[64];
+    struct err_detail why;
     const char *end;
     struct date d;
 
     if (!s || !*s)
         return error(err, ERR_INVALID, "invalid date '': empty");
-    end = scan_date(s, &d, why, sizeof(why));
-    if (!end)
-        return error(err, ERR_INVALID, "invalid date '%.64s': %s", s, why);
+    end = scan_date(s, &d, &why);
+    if (!end) {
+        error(err, ERR_INVALID, "invalid date '%.64s': %s", s, why.en);
+        err_detail_zh(err, why.en, why.zh); /* the detail in Chinese too */
+        return ERR_INVALID;
+    }
     if (*end)
         return error(err, ERR_INVALID, "invalid date '%.64s': trailing characters after YYYY-MM-DD",
                      s);
@@ -275,18 +278,18 @@ void instant_to_utc(int64_t us, struct datetime *out)
 }
 
 /* "HH:MM" or "HH:MM:SS" (with optional .fraction) at p. */
-static const char *scan_time(const char *p, struct datetime *dt, char *why, size_t whylen)
+static const char *scan_time(const char *p, struct datetime *dt, struct err_detail *why)
 {
     int frac = 0, nfrac = 0;
     dt->sec = dt->usec = 0;
     if (!scan_digits(p, 2, &dt->hour) || p[2] != ':' || !scan_digits(p + 3, 2, &dt->min)) {
-        snprintf(why, whylen, "expected HH:MM after the date");
+        err_detail_set(why, "expected HH:MM after the date");
         return NULL;
     }
     p += 5;
     if (*p == ':') {
         if (!scan_digits(p + 1, 2, &dt->sec)) {
-            snprintf(why, whylen, "expected two-digit seconds");
+            err_detail_set(why, "expected two-digit seconds");
             return NULL;
         }
         p += 3;
@@ -296,7 +299,7 @@ static const char *scan_time(const char *p, struct datetime *dt, char *why, size
                 if (nfrac < 6)
                     frac = frac * 10 + (*p - '0');
             if (nfrac == 0 || nfrac > 9) {
-                snprintf(why, whylen, "expected 1 to 9 fraction digits");
+                err_detail_set(why, "expected 1 to 9 fraction digits");
                 return NULL;
             }
             for (int i = nfrac; i < 6; i++)
@@ -305,22 +308,22 @@ static const char *scan_time(const char *p, struct datetime *dt, char *why, size
         }
     }
     if (dt->hour > 23) {
-        snprintf(why, whylen, "hour %d out of range", dt->hour);
+        err_detail_set(why, "hour %d out of range", dt->hour);
         return NULL;
     }
     if (dt->min > 59) {
-        snprintf(why, whylen, "minute %d out of range", dt->min);
+        err_detail_set(why, "minute %d out of range", dt->min);
         return NULL;
     }
     if (dt->sec > 59) {
-        snprintf(why, whylen, "second %d out of range", dt->sec);
+        err_detail_set(why, "second %d out of range", dt->sec);
         return NULL;
     }
     return p;
 }
 
 /* "Z", "+HH:MM", "+HHMM" (or '-') at p, as seconds east; NULL if p is not an offset. */
-static const char *scan_offset(const char *p, int32_t *off, char *why, size_t whylen)
+static const char *scan_offset(const char *p, int32_t *off, struct err_detail *why)
 {
     int h, m, sign;
     if (*p == 'Z' || *p == 'z') {
@@ -328,23 +331,23 @@ static const char *scan_offset(const char *p, int32_t *off, char *why, size_t wh
         return p + 1;
     }
     if (*p != '+' && *p != '-') {
-        snprintf(why, whylen, "expected Z or an offset such as +08:00");
+        err_detail_set(why, "expected Z or an offset such as +08:00");
         return NULL;
     }
     sign = *p == '-' ? -1 : 1;
     if (!scan_digits(p + 1, 2, &h)) {
-        snprintf(why, whylen, "expected an offset such as +08:00");
+        err_detail_set(why, "expected an offset such as +08:00");
         return NULL;
     }
     p += 3;
     if (*p == ':')
         p++;
     if (!scan_digits(p, 2, &m)) {
-        snprintf(why, whylen, "expected an offset such as +08:00");
+        err_detail_set(why, "expected an offset such as +08:00");
         return NULL;
     }
     if (h > 23 || m > 59) {
-        snprintf(why, whylen, "offset out of range");
+        err_detail_set(why, "offset out of range");
         return NULL;
     }
     *off = sign * (h * 3600 + m * 60);
@@ -357,7 +360,7 @@ static const char *scan_offset(const char *p, int32_t *off, char *why, size_t wh
 
 static int parse_instant(const char *s, const struct tz *tz, int64_t *us, struct err *err)
 {
-    char why[80];
+    struct err_detail why;
     struct datetime dt;
     const char *p;
     int32_t off;
@@ -365,41 +368,43 @@ static int parse_instant(const char *s, const struct tz *tz, int64_t *us, struct
 
     if (!s || !*s)
         return error(err, ERR_INVALID, "invalid timestamp '': empty");
-    p = scan_date(s, &dt.date, why, sizeof(why));
+    p = scan_date(s, &dt.date, &why);
     if (!p)
         goto bad;
     if (*p != 'T' && *p != 't' && *p != ' ') {
-        snprintf(why, sizeof(why), "expected 'T' and a time after the date");
+        err_detail_set(&why, "expected 'T' and a time after the date");
         goto bad;
     }
-    p = scan_time(p + 1, &dt, why, sizeof(why));
+    p = scan_time(p + 1, &dt, &why);
     if (!p)
         goto bad;
     if (!*p && tz) {
         v = tz_from_local(tz, &dt);
     } else {
         if (!*p) {
-            snprintf(why, sizeof(why), "missing Z or an offset such as +08:00");
+            err_detail_set(&why, "missing Z or an offset such as +08:00");
             goto bad;
         }
-        p = scan_offset(p, &off, why, sizeof(why));
+        p = scan_offset(p, &off, &why);
         if (!p)
             goto bad;
         if (*p) {
-            snprintf(why, sizeof(why), "trailing characters after the timestamp");
+            err_detail_set(&why, "trailing characters after the timestamp");
             goto bad;
         }
         v = instant_from_utc(&dt) - off * US_PER_SEC;
     }
     /* 0001-01-01T00:30+01:00 is in year 0 UTC, which instant_format writes and this refuses */
     if (v < INSTANT_MIN || v > INSTANT_MAX) {
-        snprintf(why, sizeof(why), "outside years 0001 to 9999 in UTC");
+        err_detail_set(&why, "outside years 0001 to 9999 in UTC");
         goto bad;
     }
     *us = v;
     return 0;
 bad:
-    return error(err, ERR_INVALID, "invalid timestamp '%.64s': %s", s, why);
+    error(err, ERR_INVALID, "invalid timestamp '%.64s': %s", s, why.en);
+    err_detail_zh(err, why.en, why.zh);
+    return ERR_INVALID;
 }
 
 int instant_parse(const char *s, int64_t *us, struct err *err)
@@ -761,8 +766,8 @@ int tz_load_dir(const char *dir, const char *name, struct tz *tz, struct err *er
     }
     if (name[0] == '+' || name[0] == '-') {
         int32_t off;
-        char why[80];
-        const char *end = scan_offset(name, &off, why, sizeof(why));
+        struct err_detail why;
+        const char *end = scan_offset(name, &off, &why);
         if (!end || *end || name[3] != ':')
             return error(err, ERR_INVALID,
                          "invalid time zone '%.64s': expected an offset such as "

@@ -95,6 +95,30 @@ int error(struct err *e, int code, const char *fmt, ...)
     return code;
 }
 
+void err_detail_set(struct err_detail *d, const char *fmt, ...)
+{
+    const char *zh = err_zh(fmt);
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    vsnprintf(d->en, sizeof(d->en), fmt, ap);
+    if (zh)
+        vsnprintf(d->zh, sizeof(d->zh), zh, ap2);
+    else
+        d->zh[0] = '\0';
+    va_end(ap2);
+    va_end(ap);
+}
+
+void err_detail_zh(struct err *e, const char *en, const char *zh)
+{
+    if (!e)
+        return;
+    size_t n = strlen(e->msg_zh), k = strlen(en);
+    if (zh && *zh && k && n >= k && !strcmp(e->msg_zh + n - k, en))
+        snprintf(e->msg_zh + n - k, sizeof(e->msg_zh) - (n - k), "%s", zh);
+}
+
 /* buf = prefix + buf, cut to size (> 0). */
 static void prepend(char *buf, size_t size, const char *prefix)
 {

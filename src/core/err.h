@@ -62,6 +62,23 @@ const char *err_default_text(int code);
 /** The Chinese translation of an English format string or default text, or NULL. */
 const char *err_zh(const char *en);
 
+/** Mark a catalogue string that is not an error() format (a parser's detail), for `make po`. */
+#define N_(s) (s)
+
+/* A parser's detail ("more than 3 decimals") for the last %s of an error message, in English
+ * and in Chinese (from the catalogue; empty when untranslated). */
+struct err_detail {
+    char en[96];
+    char zh[192];
+};
+
+/** Format a detail in both languages from `fmt`, a catalogue string, as error() does. */
+void err_detail_set(struct err_detail *d, const char *fmt, ...) PMIS_PRINTF(2, 3);
+
+/** After error() with a message ending in the English detail `en`: the Chinese message gets
+ *  `zh` (when given) in place of it, so no English is left in it. */
+void err_detail_zh(struct err *e, const char *en, const char *zh);
+
 /** e's message in Chinese (zh) or English: msg_zh when asked for and present, else msg; the
  *  code's default text when the message is empty. The text lives in `e` or is static. */
 const char *err_text(const struct err *e, bool zh);

@@ -46,13 +46,13 @@ static bool is_digit(char c)
 int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const char **why)
 {
     static const char *const too_many[19] = {
-        "decimals not allowed",  "more than 1 decimal",   "more than 2 decimals",
-        "more than 3 decimals",  "more than 4 decimals",  "more than 5 decimals",
-        "more than 6 decimals",  "more than 7 decimals",  "more than 8 decimals",
-        "more than 9 decimals",  "more than 10 decimals", "more than 11 decimals",
-        "more than 12 decimals", "more than 13 decimals", "more than 14 decimals",
-        "more than 15 decimals", "more than 16 decimals", "more than 17 decimals",
-        "more than 18 decimals",
+        N_("decimals not allowed"),  N_("more than 1 decimal"),   N_("more than 2 decimals"),
+        N_("more than 3 decimals"),  N_("more than 4 decimals"),  N_("more than 5 decimals"),
+        N_("more than 6 decimals"),  N_("more than 7 decimals"),  N_("more than 8 decimals"),
+        N_("more than 9 decimals"),  N_("more than 10 decimals"), N_("more than 11 decimals"),
+        N_("more than 12 decimals"), N_("more than 13 decimals"), N_("more than 14 decimals"),
+        N_("more than 15 decimals"), N_("more than 16 decimals"), N_("more than 17 decimals"),
+        N_("more than 18 decimals"),
     };
     const char *p = s, *digits;
     bool neg = false;
@@ -63,7 +63,7 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
     if (scale < 0 || scale > 18)
         BUG("decimal_parse: scale %d out of range", scale);
     if (!s || !*s) {
-        *why = "empty";
+        *why = N_("empty");
         return -1;
     }
     if (*p == '-') {
@@ -72,7 +72,7 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
     }
     limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
     if (!is_digit(*p)) {
-        *why = "not a number";
+        *why = N_("not a number");
         return -1;
     }
     digits = p;
@@ -80,13 +80,13 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
     for (; is_digit(*p) || *p == ','; p++) {
         if (*p == ',') {
             if (!(flags & DECIMAL_GROUPING)) {
-                *why = "grouping commas not allowed";
+                *why = N_("grouping commas not allowed");
                 return -1;
             }
             /* "0,123" is not thousands grouping (perhaps a decimal comma): refuse it */
             if ((grouped && group != 3) || (!grouped && (group > 3 || *digits == '0')) ||
                 !is_digit(p[1])) {
-                *why = "misplaced grouping comma";
+                *why = N_("misplaced grouping comma");
                 return -1;
             }
             grouped = true;
@@ -98,20 +98,20 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
             goto range;
     }
     if (grouped && group != 3) {
-        *why = "misplaced grouping comma";
+        *why = N_("misplaced grouping comma");
         return -1;
     }
     if (*p == '.') {
         p++;
         if (!is_digit(*p)) {
-            *why = "no digit after the decimal point";
+            *why = N_("no digit after the decimal point");
             return -1;
         }
         for (; is_digit(*p); p++) {
             if (nfrac == scale) {
                 while (is_digit(*p))
                     p++;
-                *why = *p ? "not a number" : too_many[scale];
+                *why = *p ? N_("not a number") : too_many[scale];
                 return -1;
             }
             nfrac++;
@@ -120,7 +120,7 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
         }
     }
     if (*p) {
-        *why = "not a number";
+        *why = N_("not a number");
         return -1;
     }
     for (; nfrac < scale; nfrac++)
@@ -129,7 +129,7 @@ int decimal_parse(const char *s, int scale, unsigned flags, int64_t *out, const 
     *out = neg ? (int64_t)(0 - mag) : (int64_t)mag;
     return 0;
 range:
-    *why = "out of range";
+    *why = N_("out of range");
     return -1;
 }
 
@@ -192,8 +192,11 @@ static int fit64(__int128 v, int64_t *out, struct err *err, const char *what)
 int money_parse(const char *s, int64_t *fen, struct err *err)
 {
     const char *why;
-    if (decimal_parse(s, 2, DECIMAL_GROUPING, fen, &why) < 0)
-        return error(err, ERR_INVALID, "invalid amount '%.64s': %s", s ? s : "", why);
+    if (decimal_parse(s, 2, DECIMAL_GROUPING, fen, &why) < 0) {
+        error(err, ERR_INVALID, "invalid amount '%.64s': %s", s ? s : "", why);
+        err_detail_zh(err, why, err_zh(why));
+        return ERR_INVALID;
+    }
     return 0;
 }
 
@@ -290,8 +293,11 @@ int money_acc_result(const struct money_acc *acc, int64_t *fen, struct err *err)
 int price_parse(const char *s, int64_t *price_e8, struct err *err)
 {
     const char *why;
-    if (decimal_parse(s, PRICE_DECIMALS, 0, price_e8, &why) < 0)
-        return error(err, ERR_INVALID, "invalid price '%.64s': %s", s ? s : "", why);
+    if (decimal_parse(s, PRICE_DECIMALS, 0, price_e8, &why) < 0) {
+        error(err, ERR_INVALID, "invalid price '%.64s': %s", s ? s : "", why);
+        err_detail_zh(err, why, err_zh(why));
+        return ERR_INVALID;
+    }
     return 0;
 }
 

@@ -529,10 +529,24 @@ static const char *day_text(int32_t day, char buf[DATE_BUF_SIZE])
     return date_format(date_from_days(day), buf);
 }
 
+/* A value as a file would write it: kWh to 3 decimals without trailing zeros ("160", "1.5"). */
+static const char *value_text(int64_t v, char buf[ENERGY_BUF_SIZE])
+{
+    energy_format_kwh3(v, buf);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf);
+        while (end > dot + 1 && end[-1] == '0')
+            end--;
+        *(end == dot + 1 ? dot : end) = '\0';
+    }
+    return buf;
+}
+
 static void format_value(const struct imp *im, int slot, int64_t v, char *buf, size_t size)
 {
     char num[ENERGY_BUF_SIZE];
-    energy_format_kwh3(v, num);
+    value_text(v, num);
     snprintf(buf, size, "%s %s", num,
              im->kind == READING_REGISTERS && slot == REG_DEMAND ? "kW" : "kWh");
 }
@@ -550,7 +564,7 @@ static const char *cell_column(const struct imp *im, const struct cell *c, char 
 
 static const char *cell_value(const struct cell *c, char buf[ENERGY_BUF_SIZE])
 {
-    return energy_format_kwh3(c->v, buf);
+    return value_text(c->v, buf);
 }
 
 /* Unknown meters, registers the meter lacks, days outside its installations: cells dropped. */
@@ -755,13 +769,13 @@ static int cursor_next(struct imp *im, struct cursor *cur, struct err *err)
 
 #define CELL_SKIP 1 /* cell.pad: already stored, or a repeat of an earlier line */
 
-/* "read on 2025-03-01" / "on 2025-03-01 00:15" for messages */
-static const char *src_text(const struct imp *im, int src, char *buf, size_t size)
+/* A cell's source as the file's source or minutes column wrote it ("manual", "30"). */
+static const char *src_value(const struct imp *im, int src, char *buf, size_t size)
 {
     if (im->kind == READING_REGISTERS)
-        snprintf(buf, size, "source '%s'", read_source_name((enum read_source)src));
+        snprintf(buf, size, "%s", read_source_name((enum read_source)src));
     else
-        snprintf(buf, size, "%d-minute data", src);
+        snprintf(buf, size, "%d", src);
     return buf;
 }
 
@@ -780,7 +794,7 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
         if (k > first && c->slot != cells[k - 1].slot)
             slot_first = k;
         if (c->src != c0->src) {
-            src_text(im, c->src, a, sizeof(a));
+            src_value(im, c->src, a, sizeof(a));
             if (im->kind == READING_REGISTERS)
                 bad_row(im, c->line, src_col, a,
                     "meter '%s' %s: source '%s' here but source '%s' on line %u", m->asset_no,
@@ -815,7 +829,7 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             continue;
         }
         if (ex && ex->src != c->src) {
-            src_text(im, c->src, a, sizeof(a));
+            src_value(im, c->src, a, sizeof(a));
             if (im->kind == READING_REGISTERS)
                 bad_row(im, c->line, src_col, a,
                     "meter '%s' %s is stored with source '%s', not source '%s'", m->asset_no,

@@ -35,9 +35,34 @@ check "readings, no Accept-Language: English" \
     test "$(jq -r '.error.bad[0].reason' "$T/body")" = "negative value '-5'"
 printf 'meter,read_on,source,total\nM1,2024-12-15,remote,150\nM1,2024-12-15,remote,160\n' >"$T/twice.csv"
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/twice.csv"
-check "a reading given twice, zh: one whole Chinese message (no English spliced in)" \
-    test "$(jq -r '.error.bad[0] | .reason + "|" + .reason_en' "$T/body")" = \
-    "电能表 'M1' 2024-12-15 抄见的 total 此处为 160.000 kWh，而 150.000 kWh 在第 2 行|meter 'M1' read on 2024-12-15: total is 160.000 kWh here but 150.000 kWh on line 2"
+check "a reading given twice, zh: one whole Chinese message, the values as the file wrote them" \
+    test "$(jq -r '.error.bad[0] | .value + "|" + .reason + "|" + .reason_en' "$T/body")" = \
+    "160|电能表 'M1' 2024-12-15 抄见的 'total' 在本行为 160 kWh，与第 2 行的 150 kWh 不同|meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2"
+req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: en" --data-binary @"$T/twice.csv"
+check "a reading given twice, en: the English message, no reason_en" \
+    test "$(jq -c '.error.bad[0] | [.value, .reason, .reason_en]' "$T/body")" = \
+    "[\"160\",\"meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2\",null]"
+printf 'meter,read_on,source,total\nM1,2024-12-15,remote,150\nM1,2024-12-15,manual,150\n' >"$T/src.csv"
+req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/src.csv"
+check "two sources for one day: the value is the file's source" \
+    test "$(jq -c '.error.bad[0] | [.line, .column, .value]' "$T/body")" = '[3,"source","manual"]'
+printf 'meter,read_on,source,total\nM1,2024-12-15,remote,"1,5"\nM1,2024-02-30,remote,1\nM1,2024-12-16,remote,1.2345\n' >"$T/parse.csv"
+req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh-CN" --data-binary @"$T/parse.csv"
+check "the core parsers' details, zh: in Chinese from the catalogue, the English beside" \
+    test "$status $(jq -c '[.error.bad[] | [.line, .reason, .reason_en]]' "$T/body")" = "400 $(printf '%s' \
+    '[[2,"电量 '"'1,5'"' kWh 无效：不允许千位分隔逗号","invalid energy '"'1,5'"' kWh: grouping commas not allowed"],' \
+    '[3,"日期 '"'2024-02-30'"' 无效：日 30 超出 2024-02 的范围","invalid date '"'2024-02-30'"': day 30 out of range for 2024-02"],' \
+    '[4,"电量 '"'1.2345'"' kWh 无效：小数超过 3 位","invalid energy '"'1.2345'"' kWh: more than 3 decimals"]]')"
+req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: en" --data-binary @"$T/parse.csv"
+check "the core parsers' details, en: in English, no reason_en" \
+    test "$(jq -c '[.error.bad[] | [.reason, .reason_en]]' "$T/body")" = "$(printf '%s' \
+    '[["invalid energy '"'1,5'"' kWh: grouping commas not allowed",null],' \
+    '["invalid date '"'2024-02-30'"': day 30 out of range for 2024-02",null],' \
+    '["invalid energy '"'1.2345'"' kWh: more than 3 decimals",null]]')"
+printf 'meter,ts,kwh\nM1,2024-12-15 25:00,1\n' >"$T/ts.csv"
+req POST /api/v1/intervals/import -H "$AU" -H "$CSV" -H "Accept-Language: zh-CN" --data-binary @"$T/ts.csv"
+check "intervals, a bad time, zh: wholly Chinese" \
+    test "$(jq -r '.error.bad[0].reason' "$T/body")" = "时间 '2024-12-15 25:00' 无效：小时 25 超出范围"
 printf 'meter,ts,kwh\nMX,2024-12-15T00:00,1.5\n' >"$T/iv.csv"
 req POST /api/v1/intervals/import -H "$AU" -H "$CSV" -H "Accept-Language: zh-CN" --data-binary @"$T/iv.csv"
 check "intervals, zh: the bad row's reason in Chinese" \
