@@ -37,7 +37,7 @@ printf 'meter,read_on,source,total\nM1,2024-12-15,remote,150\nM1,2024-12-15,remo
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/twice.csv"
 check "a reading given twice, zh: one whole Chinese message, the values as the file wrote them" \
     test "$(jq -r '.error.bad[0] | .value + "|" + .reason + "|" + .reason_en' "$T/body")" = \
-    "160|电能表 'M1' 2024-12-15 抄见的 'total' 在本行为 160 kWh，与第 2 行的 150 kWh 不同|meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2"
+    "160|电能表 'M1' 2024-12-15 抄见的 'total' 在本行为 160 kWh，先前为 150 kWh（第 2 行）|meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2"
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: en" --data-binary @"$T/twice.csv"
 check "a reading given twice, en: the English message, no reason_en" \
     test "$(jq -c '.error.bad[0] | [.value, .reason, .reason_en]' "$T/body")" = \

@@ -53,6 +53,28 @@ static void catalogue_keeps_conversions(void **state)
     }
 }
 
+/* A parser's detail at the end of a message: the Chinese message gets the catalogue's text. */
+static void detail_in_chinese(void **state)
+{
+    UNUSED(state);
+    struct err e = ERR_INIT;
+    const char *why = N_("grouping commas not allowed");
+    error(&e, ERR_INVALID, "invalid energy '%.64s' kWh: %s", "1,5", why);
+    err_detail_zh(&e, why, err_zh(why));
+    assert_string_equal(e.msg, "invalid energy '1,5' kWh: grouping commas not allowed");
+    assert_string_equal(e.msg_zh, "电量 '1,5' kWh 无效：不允许千位分隔逗号");
+    struct err_detail d;
+    err_detail_set(&d, "day %d out of range for %04d-%02d", 30, 2024, 2);
+    assert_string_equal(d.en, "day 30 out of range for 2024-02");
+    assert_string_equal(d.zh, "日 30 超出 2024-02 的范围");
+    error(&e, ERR_INVALID, "invalid date '%.64s': %s", "2024-02-30", d.en);
+    err_detail_zh(&e, d.en, d.zh);
+    assert_string_equal(e.msg_zh, "日期 '2024-02-30' 无效：日 30 超出 2024-02 的范围");
+    err_detail_zh(&e, "not at the end", "不在末尾"); /* not its tail: unchanged */
+    assert_string_equal(e.msg_zh, "日期 '2024-02-30' 无效：日 30 超出 2024-02 的范围");
+    err_detail_zh(NULL, "x", "y");
+}
+
 static void lookup(void **state)
 {
     UNUSED(state);
@@ -196,6 +218,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(catalogue_keeps_conversions),
         cmocka_unit_test(lookup),
+        cmocka_unit_test(detail_in_chinese),
         cmocka_unit_test(error_formats_both),
         cmocka_unit_test(prefix_both),
         cmocka_unit_test(text_by_language),
