@@ -229,6 +229,8 @@ export default {
       submit: '导入', fileRequired: '请选择 CSV 文件', progress: '导入进度', running: '正在导入…',
       done: '导入完成：{n} 行', checked: '校验通过：{n} 行（未保存）', counts: '新增 {c}，未变 {u}',
       line: '行号', column: '列', value: '值', reason: '原因',
+      lines: '{n} / {total} 行', tally: '已接受 {a} 行 · 已拒绝 {r} 行', tallyChecked: '校验通过 {a} 行 · 有误 {r} 行',
+      someRefused: '{r} 行被拒绝，其余已处理', stopped: '导入在第 {line} 个数据行前中断：', resume: '继续导入',
     },
   },
   en: {
@@ -457,6 +459,8 @@ export default {
       submit: 'Import', fileRequired: 'Choose a CSV file', progress: 'Import', running: 'Importing…',
       done: 'Imported: {n} rows', checked: 'Checked: {n} rows (not stored)', counts: '{c} new, {u} unchanged',
       line: 'Line', column: 'Column', value: 'Value', reason: 'Reason',
+      lines: '{n} of {total} lines', tally: '{a} accepted · {r} refused', tallyChecked: '{a} passed · {r} with errors',
+      someRefused: '{r} lines refused, the rest done', stopped: 'The import stopped before data line {line}: ', resume: 'Resume',
     },
   },
 }

@@ -258,9 +258,40 @@ try {
       await page.locator('[data-test=imp-progress][data-state=done]').waitFor()
       const r = await text(page, '[data-test=imp-result]')
       assert(r.includes('校验通过：2 行'), `two rows checked: ${r}`)
-      await page.locator('[data-test=imp-file]').setInputFiles(csv('WM-1,2025-07-15,remote,1800\nNO-SUCH-METER,2025-07-15,remote,1\n'))
+      // a large file goes in chunks of 2,000 lines: the bar moves by chunk and reaches 100 %
+      const big = []
+      const badLines = [] // file lines: the header is line 1
+      for (let i = 0; i < 2250; i++) {
+        const d = new Date(Date.UTC(2026, 0, 1) + i * 86400000).toISOString().slice(0, 10)
+        big.push(`WM-1,${d},remote,${2000 + i}`, `WM-2,${d},remote,${30000 + i}`)
+        if (i === 100 || i === 1500 || i === 2249) badLines.push(big.length + 2) && big.push(`NO-SUCH-METER,${d},remote,1`)
+      }
+      await page.evaluate(() => {
+        window.__pcts = []
+        new MutationObserver(() => {
+          const p = document.querySelector('[data-test=imp-progress]')?.getAttribute('data-percent')
+          if (p && window.__pcts[window.__pcts.length - 1] !== p) window.__pcts.push(p)
+        }).observe(document.body, { subtree: true, childList: true, attributes: true })
+      })
+      await page.locator('[data-test=imp-file]').setInputFiles(csv(big.join('\n') + '\n'))
+      await page.locator('[data-test=imp-submit]').click() // still a dry run
+      await page.locator('[data-test=imp-progress][data-state=done][data-percent="100"]').waitFor({ timeout: 60000 })
+      assert((await page.locator('[data-test=imp-bar]').getAttribute('aria-valuenow')) === '100', 'aria-valuenow 100')
+      const pcts = await page.evaluate(() => window.__pcts)
+      assert(pcts.includes('44') && pcts.includes('88'), `the bar moved by chunk: ${pcts}`)
+      assert((await text(page, '[data-test=imp-lines]')) === '4503 / 4503 行', 'all lines done')
+      const tally = await text(page, '[data-test=imp-tally]')
+      assert(tally === '校验通过 4500 行 · 有误 3 行', `totals: ${tally}`)
+      const bigBad = await rows(page, 'imp-bad').allInnerTexts()
+      assert(bigBad.length === 3 && bigBad.every((x, k) => x.startsWith(String(badLines[k])) && x.includes('NO-SUCH-METER')),
+        `the refused lines with the file's numbers: ${bigBad}`)
+      // stored for real: a line already stored the same is accepted (unchanged), a bad one refused
+      await page.locator('[data-test=imp-dry]').click()
+      await page.locator('[data-test=imp-file]').setInputFiles(csv('WM-1,2025-06-15,remote,1620\nNO-SUCH-METER,2025-07-15,remote,1\n'))
       await page.locator('[data-test=imp-submit]').click()
-      await page.locator('[data-test=imp-progress][data-state=failed]').waitFor()
+      await page.locator('[data-test=imp-progress][data-state=done][data-percent="100"]').waitFor()
+      assert((await text(page, '[data-test=imp-tally]')) === '已接受 1 行 · 已拒绝 1 行', 'one accepted, one refused')
+      assert((await text(page, '[data-test=imp-result]')).includes('新增 0，未变 1'), 'the accepted line was stored already')
       const bad = await rows(page, 'imp-bad').allInnerTexts()
       assert(bad.length === 1 && bad[0].includes('3') && bad[0].includes('NO-SUCH-METER'), `one bad row, line 3: ${bad}`)
       await named(page)
