@@ -575,8 +575,11 @@ int cmd_bill_adjust(struct cli *cli, int argc, char **argv)
             return error(&cli->err, ERR_USAGE,
                          "--meter-error needs --account, --tested and --found (and no BILL)");
         const char *s = *error_pct == '+' ? error_pct + 1 : error_pct;
-        if (decimal_parse(s, 2, 0, &pct, &why))
-            return error(&cli->err, ERR_USAGE, "invalid --meter-error '%s': %s", error_pct, why);
+        if (decimal_parse(s, 2, 0, &pct, &why)) {
+            error(&cli->err, ERR_USAGE, "invalid --meter-error '%s': %s", error_pct, why);
+            err_detail_zh(&cli->err, why, err_zh(why));
+            return ERR_USAGE;
+        }
         if ((rc = date_parse(tested, &t, &cli->err)) || (rc = date_parse(found, &f, &cli->err)))
             return rc;
         int64_t n;

@@ -27,12 +27,15 @@ struct account_row {
 static int parse_milli(const char *field, const char *s, int64_t *out, struct err *err)
 {
     const char *why = NULL;
-    if (decimal_parse(s, 3, 0, out, &why))
-        error(err, ERR_INVALID, "invalid %s '%s': %s", field, s, why ? why : "not a number");
-    else if (*out < 0)
+    if (decimal_parse(s, 3, 0, out, &why)) {
+        why = why ? why : N_("not a number");
+        error(err, ERR_INVALID, "invalid %s '%s': %s", field, s, why);
+        err_detail_zh(err, why, err_zh(why));
+    } else if (*out < 0) {
         error(err, ERR_INVALID, "invalid %s '%s': must not be negative", field, s);
-    else
+    } else {
         return 0;
+    }
     return err_field(err, field);
 }
 
