@@ -256,8 +256,8 @@ int api_outage_get(struct api_req *r)
 }
 
 /* An instant member: ISO 8601 with an offset, or local time in the business zone. */
-static int body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
-                        int64_t *us)
+int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
+                     int64_t *us)
 {
     const char *s;
     int rc = api_body_str(r, field, required, &s);
@@ -284,9 +284,9 @@ int api_outage_create(struct api_req *r)
         return rc;
     if ((rc = tz_load(r->ctx.zone_name ? r->ctx.zone_name : TZ_DEFAULT, &tz, &r->err)))
         return rc;
-    rc = body_instant(r, &tz, "from", true, &in.from_at);
+    rc = api_body_instant(r, &tz, "from", true, &in.from_at);
     if (!rc)
-        rc = body_instant(r, &tz, "to", false, &in.to_at);
+        rc = api_body_instant(r, &tz, "to", false, &in.to_at);
     tz_release(&tz);
     if (rc || (rc = outage_add(&r->ctx, &in, &res, &r->err)))
         return rc;

@@ -11,12 +11,12 @@ if [ "$PMIS_BACKEND" = sqlite ]; then
     : >"$db_file"
 fi
 expect_fail "a command on an empty database says to migrate" 78 \
-    "lacks 29 migrations \(first 0001 'archive'\): run 'pmis db migrate'" org list
+    "lacks 30 migrations \(first 0001 'archive'\): run 'pmis db migrate'" org list
 check "and creates no key file" test ! -e "$PMIS_KEYS_FILE"
 
 expect_ok "init" init
 check "init reports the migration and the new key file" \
-    grep -q "29 migration(s) applied" "$T/out"
+    grep -q "30 migration(s) applied" "$T/out"
 check "init names the key file as created" grep -q "key file $PMIS_KEYS_FILE: created" "$T/out"
 check "the key file has mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
 
