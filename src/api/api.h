@@ -154,6 +154,10 @@ const char *api_cookie(struct api_req *r, const char *name);
  * `required`, or not a string (or null). *out is NULL when absent.
  */
 int api_body_str(struct api_req *r, const char *field, bool required, const char **out);
+/** An instant member: ISO 8601 with an offset, or local time in zone `tz`; *us untouched when
+ *  absent and not required (api_service.c). */
+int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
+                     int64_t *us);
 /** A boolean member; absent leaves *out unchanged. */
 int api_body_bool(struct api_req *r, const char *field, bool *out);
 /** A boolean query parameter "true" or "false"; absent leaves *out unchanged. ERR_INVALID
@@ -349,6 +353,10 @@ route_fn api_apply_sla, api_apply_limits, api_apply_limits_set;
 /** The working-day limits of kind `kind` (NULL: every kind) as {"kinds": [...]}: one shape for
  *  GET /applications/limits and `pmis apply limits --json` (api_apply.c). */
 int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct err *err);
+/** The versions of the limits of kind `kind` as {"kind": K, "versions": [...]} (the latest
+ *  effective first): GET /applications/limits?history=true and `apply limits --history --json`. */
+int api_apply_limits_history_json(struct ctx *c, const char *kind, api_time_fn *when, void *arg,
+                                  json_t **out, struct err *err);
 route_fn api_apply_pause, api_apply_resume; /* api_apply_pause.c */
 /** Reply with application `id` as GET /applications/{id} shows it — its stages and its
  *  history — read in the ctx's scope (api_apply.c). */

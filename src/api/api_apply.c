@@ -291,23 +291,81 @@ int api_apply_limits_json(struct ctx *c, const char *kind, json_t **out, struct 
     return 0;
 }
 
-/* GET /api/v1/applications/limits[?kind=K]: the working-day limits of the kinds */
+struct history_json {
+    json_t *a;
+    api_time_fn *when;
+    void *arg;
+};
+
+static json_t *when_or_null(struct history_json *x, int64_t us)
+{
+    return us ? x->when(us, x->arg) : json_null();
+}
+
+static int version_item(void *arg, const struct apply_limit_version *v)
+{
+    struct history_json *x = arg;
+    json_array_append_new(
+        x->a, json_pack("{s:I,s:s,s:I,s:o,s:s,s:s,s:o}", "id", (json_int_t)v->id, "stage",
+                        v->stage, "days", (json_int_t)v->days, "effective_at",
+                        when_or_null(x, v->effective_at), "source", v->source, "changed_by",
+                        v->changed_by, "changed_at", when_or_null(x, v->changed_at)));
+    return 0;
+}
+
+int api_apply_limits_history_json(struct ctx *c, const char *kind, api_time_fn *when, void *arg,
+                                  json_t **out, struct err *err)
+{
+    struct history_json x = { json_array(), when, arg };
+    int rc = apply_limits_history(c, kind, version_item, &x, err);
+    if (rc) {
+        json_decref(x.a);
+        *out = NULL;
+        return rc;
+    }
+    *out = json_pack("{s:s,s:o}", "kind", kind, "versions", x.a);
+    return 0;
+}
+
+/* GET /api/v1/applications/limits[?kind=K][&history=true]: the working-day limits of the kinds
+ * in force now, or every version of kind K's */
 int api_apply_limits(struct api_req *r)
 {
+    const char *kind = api_query(r, "kind"), *h = api_query(r, "history");
     json_t *j;
-    int rc = api_apply_limits_json(&r->ctx, api_query(r, "kind"), &j, &r->err);
+    int rc;
+    if (h && strcmp(h, "true") && strcmp(h, "false"))
+        return error(&r->err, ERR_INVALID, "parameter 'history' must be true or false, not '%s'",
+                     h),
+               err_field(&r->err, "history");
+    if (h && !strcmp(h, "true")) {
+        if (!kind)
+            return error(&r->err, ERR_INVALID, "history=true needs the kind (?kind=K)"),
+                   err_field(&r->err, "kind");
+        rc = api_apply_limits_history_json(&r->ctx, kind, api_time_utc, NULL, &j, &r->err);
+    } else
+        rc = api_apply_limits_json(&r->ctx, kind, &j, &r->err);
     return rc ? rc : api_reply(r, 200, j);
 }
 
 /* PATCH /api/v1/applications/limits {"kind": K, "limits": {"STAGE"|"total": days, ...}, "source":
- * TEXT}: change them (apply_limits_set); replies the kind's limits. Whole-tree callers only. */
+ * TEXT[, "effective_at": TIME]}: new versions of them (apply_limits_set); replies the kind's
+ * limits in force now. Whole-tree callers only. */
 int api_apply_limits_set(struct api_req *r)
 {
-    static const char *const known[] = { "kind", "limits", "source", NULL };
+    static const char *const known[] = { "kind", "limits", "source", "effective_at", NULL };
     const char *kind, *source;
+    int64_t effective_at = 0;
+    struct tz tz;
     int rc;
     if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "kind", true, &kind)) ||
         (rc = api_body_str(r, "source", true, &source)))
+        return rc;
+    if ((rc = tz_load(r->ctx.zone_name ? r->ctx.zone_name : TZ_DEFAULT, &tz, &r->err)))
+        return rc;
+    rc = api_body_instant(r, &tz, "effective_at", false, &effective_at);
+    tz_release(&tz);
+    if (rc)
         return rc;
     json_t *lim = json_object_get(r->json, "limits"), *v;
     const char *stage;
@@ -325,7 +383,7 @@ int api_apply_limits_set(struct api_req *r)
         set[n++] = (struct apply_limit_set){ stage, json_integer_value(v) };
     }
     json_t *j;
-    if ((rc = apply_limits_set(&r->ctx, kind, set, n, source, &r->err)) ||
+    if ((rc = apply_limits_set(&r->ctx, kind, set, n, source, effective_at, &r->err)) ||
         (rc = api_apply_limits_json(&r->ctx, kind, &j, &r->err)))
         return rc;
     return api_reply(r, 200, j);

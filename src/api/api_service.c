@@ -104,7 +104,7 @@ static int compliance_item(void *arg, const struct ticket_compliance_row *c)
     return 0;
 }
 
-/* GET /api/v1/sla/compliance?period=P | from=P&to=P [&by=type|org|metric] */
+/* GET /api/v1/sla/compliance?period=P | from=P&to=P [&by=type|org|metric|month] */
 int api_sla_compliance(struct api_req *r)
 {
     const char *by = api_query(r, "by");
@@ -113,12 +113,9 @@ int api_sla_compliance(struct api_req *r)
     int rc;
     if ((rc = api_query_periods(r, p)))
         return rc;
-    if (by && !strcmp(by, "org"))
-        b = TICKET_BY_ORG;
-    else if (by && !strcmp(by, "metric"))
-        b = TICKET_BY_METRIC;
-    else if (by && strcmp(by, "type"))
-        return error(&r->err, ERR_INVALID, "query parameter 'by' must be type, org or metric"),
+    if (by && !ticket_by_parse(by, &b))
+        return error(&r->err, ERR_INVALID,
+                     "query parameter 'by' must be type, org, metric or month"),
                err_field(&r->err, "by");
     json_t *items = json_array();
     if ((rc = ticket_compliance(&r->ctx, p[0], p[1], b, ctx_now(&r->ctx), compliance_item, items,
@@ -256,8 +253,8 @@ int api_outage_get(struct api_req *r)
 }
 
 /* An instant member: ISO 8601 with an offset, or local time in the business zone. */
-static int body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
-                        int64_t *us)
+int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
+                     int64_t *us)
 {
     const char *s;
     int rc = api_body_str(r, field, required, &s);
@@ -284,9 +281,9 @@ int api_outage_create(struct api_req *r)
         return rc;
     if ((rc = tz_load(r->ctx.zone_name ? r->ctx.zone_name : TZ_DEFAULT, &tz, &r->err)))
         return rc;
-    rc = body_instant(r, &tz, "from", true, &in.from_at);
+    rc = api_body_instant(r, &tz, "from", true, &in.from_at);
     if (!rc)
-        rc = body_instant(r, &tz, "to", false, &in.to_at);
+        rc = api_body_instant(r, &tz, "to", false, &in.to_at);
     tz_release(&tz);
     if (rc || (rc = outage_add(&r->ctx, &in, &res, &r->err)))
         return rc;

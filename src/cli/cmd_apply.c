@@ -444,31 +444,83 @@ static int limit_row(void *arg, const struct apply_limit *l)
 
 #define LIMITS_MAX 16
 
+static int version_row(void *arg, const struct apply_limit_version *v)
+{
+    const struct tz *tz = arg;
+    char a[INSTANT_BUF_SIZE], b[INSTANT_BUF_SIZE];
+    printf("%-5" PRId64 " %-8s %4" PRId64 "  %-25s %-25s %-12s %s\n", v->id, v->stage, v->days,
+           v->effective_at ? instant_format_tz(v->effective_at, tz, a) : "from the start",
+           v->changed_at ? instant_format_tz(v->changed_at, tz, b) : "-", v->changed_by,
+           v->source);
+    return 0;
+}
+
+/* apply limits --history KIND: every version, the latest effective first */
+static int limits_history(struct cli *cli, const char *kind)
+{
+    struct tz tz;
+    json_t *j;
+    int rc = tz_load(cli->ctx.zone_name, &tz, &cli->err);
+    if (rc)
+        return rc;
+    if (cli->json) {
+        if (!(rc = api_apply_limits_history_json(&cli->ctx, kind, cli_time_local, &tz, &j,
+                                                 &cli->err)))
+            cli_json_out(j);
+    } else {
+        printf("%-5s %-8s %4s  %-25s %-25s %-12s %s\n", "ID", "STAGE", "DAYS", "EFFECTIVE",
+               "CHANGED", "BY", "SOURCE");
+        rc = apply_limits_history(&cli->ctx, kind, version_row, &tz, &cli->err);
+    }
+    tz_release(&tz);
+    return rc;
+}
+
 int cmd_apply_limits(struct cli *cli, int argc, char **argv)
 {
-    const char *kind = NULL, *set_s = NULL, *source = NULL;
+    const char *kind = NULL, *set_s = NULL, *source = NULL, *from = NULL, *history = NULL;
     const struct opt_spec specs[] = {
         { "kind", OPT_STR, &kind, "KIND", "this kind only (required with --set)" },
         { "set", OPT_STR, &set_s, "STAGE=DAYS,...", "change limits in working days (total = end to end)" },
         { "source", OPT_STR, &source, "TEXT", "with --set: who decided it (required)" },
+        { "from", OPT_STR, &from, "TIME", "with --set: in force from (default now; not in the past)" },
+        { "history", OPT_STR, &history, "KIND", "every version of the kind's limits" },
         OPT_SPEC_END,
     };
-    cli->usage = "[--kind KIND] [--set STAGE=DAYS[,STAGE=DAYS...] --source TEXT]\n\n"
-                 "The working-day limits of the application kinds: end to end (total) and per\n"
-                 "stage. --set changes them for the applications accepted (and stages entered)\n"
-                 "afterwards; each change is audited (apply.limits).";
+    cli->usage = "[--kind KIND] [--set STAGE=DAYS[,STAGE=DAYS...] --source TEXT [--from TIME]]\n"
+                 "       | --history KIND\n\n"
+                 "The working-day limits of the application kinds in force now: end to end\n"
+                 "(total) and per stage. --set adds a new version of them, in force from --from\n"
+                 "(default now), with its source and user; the old versions are kept (--history)\n"
+                 "and audited (apply.limits). An application keeps the limits in force when it\n"
+                 "was accepted.";
     struct apply_limit_set set[LIMITS_MAX];
     struct limit_out lo = { "" };
+    int64_t effective_at = 0;
     size_t n = 0;
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc)
         return rc;
+    if (history && (kind || set_s || source || from))
+        return error(&cli->err, ERR_USAGE, "--history takes no other option");
+    if (history)
+        return limits_history(cli, history);
     if (set_s && !kind)
         return error(&cli->err, ERR_USAGE, "--set needs --kind");
-    if (!set_s && source)
-        return error(&cli->err, ERR_USAGE, "--source goes with --set");
+    if (!set_s && (source || from))
+        return error(&cli->err, ERR_USAGE, "--source and --from go with --set");
+    if (from) {
+        struct tz tz;
+        if ((rc = tz_load(cli->ctx.zone_name, &tz, &cli->err)))
+            return rc;
+        rc = instant_parse_local(from, &tz, &effective_at, &cli->err);
+        tz_release(&tz);
+        if (rc)
+            return rc;
+    }
     if (set_s && ((rc = parse_limits(cli, set_s, set, LIMITS_MAX, &n)) ||
-                  (rc = apply_limits_set(&cli->ctx, kind, set, n, source, &cli->err))))
+                  (rc = apply_limits_set(&cli->ctx, kind, set, n, source, effective_at,
+                                         &cli->err))))
         return rc;
     if (cli->json) {
         json_t *j;

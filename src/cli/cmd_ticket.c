@@ -17,20 +17,26 @@ static int parse_id(struct cli *cli, const char *s, int64_t *id)
 }
 
 /* The call is answered with the outages affecting the caller (issue 6 §4): "affected_by" in
- * JSON (the API's shape), else a line per outage. */
+ * JSON (the API's shape, every outage), else a line per outage -- except the one the order is
+ * grouped under, whose "outage N" line cli_ticket_extra has already printed. */
 static int answer_outages(struct cli *cli, int64_t id, json_t *j)
 {
     struct ticket t;
     struct tz tz;
+    struct outage grouped;
+    bool linked = false;
     json_t *aff = NULL;
     int rc = tz_load(cli->ctx.zone_name, &tz, &cli->err);
     if (rc)
         return rc;
     if ((rc = ticket_get(&cli->ctx, id, &t, &cli->err)) ||
+        (!j && (rc = outage_of_ticket(&cli->ctx, id, &grouped, &linked, &cli->err))) ||
         (rc = api_ticket_affected_by(&cli->ctx, &t, cli_time_local, &tz, &aff, &cli->err)))
         goto out;
     for (size_t i = 0; !j && i < json_array_size(aff); i++) {
         json_t *o = json_array_get(aff, i);
+        if (linked && json_integer_value(json_object_get(o, "id")) == grouped.id)
+            continue;
         printf("affected by outage %" JSON_INTEGER_FORMAT " (%s, %s): %s .. %s, %s\n",
                json_integer_value(json_object_get(o, "id")),
                json_string_value(json_object_get(o, "kind_name")),

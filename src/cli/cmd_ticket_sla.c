@@ -167,11 +167,11 @@ int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
         { "period", OPT_STR, &period, "YYYY-MM", "clocks started in this month" },
         { "from", OPT_STR, &from, "YYYY-MM", "clocks started from this month ..." },
         { "to", OPT_STR, &to, "YYYY-MM", "... to this month (included)" },
-        { "by", OPT_STR, &by, "type|org|metric", "rows by order type (default), org or metric" },
+        { "by", OPT_STR, &by, "type|org|metric|month", "rows by order type (default), org, metric or month" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         OPT_SPEC_END,
     };
-    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM) [--by type|org|metric]"
+    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM) [--by type|org|metric|month]"
                  " [--at TIME]\n\n"
                  "SLA compliance of the clocks started in the month or months: clocks met on time /\n"
                  "(met + missed); running clocks past their deadline count as missed, the others\n"
@@ -183,12 +183,8 @@ int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc || (rc = cli_periods(cli, period, from, to, p)))
         return rc;
-    if (by && !strcmp(by, "org"))
-        b = TICKET_BY_ORG;
-    else if (by && !strcmp(by, "metric"))
-        b = TICKET_BY_METRIC;
-    else if (by && strcmp(by, "type"))
-        return error(&cli->err, ERR_USAGE, "--by is type, org or metric, not '%s'", by);
+    if (by && !ticket_by_parse(by, &b))
+        return error(&cli->err, ERR_USAGE, "--by is type, org, metric or month, not '%s'", by);
     if ((rc = out_init(cli, &o)))
         return rc;
     if (!(rc = out_parse_at(cli, &o, at_s, NULL, &at)) &&

@@ -28,13 +28,14 @@ const char *apply_stage_zh(struct ctx *c, const char *stage)
     return s;
 }
 
-int apply_kind_stages(struct ctx *c, const char *kind, struct apply_stage_def *s, size_t *n,
-                      struct err *err)
+int apply_kind_stages(struct ctx *c, const char *kind, int64_t at, struct apply_stage_def *s,
+                      size_t *n, struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_APPLY_KIND_STAGES);
     int ret;
     *n = 0;
     store_bind_text(st, 1, kind);
+    store_bind_i64(st, 2, at);
     while ((ret = store_step(st, err)) == STORE_ROW && *n < APPLY_MAX_STAGES)
         s[(*n)++] = (struct apply_stage_def){ ctx_col_text(c, st, 0), ctx_col_text(c, st, 1),
                                               store_col_i64(st, 2) };
@@ -178,7 +179,7 @@ int apply_advance(struct ctx *c, int64_t id, const char *to, const char *note, s
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = apply_lock(c, id, err)) || (ret = apply_get_raw(c, id, &a, &start, &days, err)) ||
-        (ret = apply_kind_stages(c, a.kind, s, &n, err)))
+        (ret = apply_kind_stages(c, a.kind, a.accepted_at, s, &n, err)))
         goto out;
     int i = apply_stage_index(&a, s, n);
     if (to) {

@@ -184,15 +184,31 @@ struct apply_limit_set {
 };
 
 /**
- * Change limits of `kind` (the application's clocks copy them when they start, so only
- * applications accepted, and stages entered, afterwards count by the new figures). Each
- * change is audited ("apply.limits", the kind, the old and new days) and `source` (required:
- * who decided it) is kept on the row. ERR_INVALID naming the problem for days outside
- * 1..APPLY_LIMIT_MAX, a stage the kind does not go through, the same stage twice, no change or
- * a change that changes nothing, a missing source; ERR_NOT_FOUND an unknown kind. All or
- * nothing, one transaction.
+ * Change limits of `kind`: each changed limit becomes a new version (migration 0033) in force
+ * from `effective_at` (0: now; not in the past), with `source` (required: who decided it) and
+ * the user; the old versions are kept. An application keeps the limits in force when it was
+ * accepted (its stages too), so only applications accepted from `effective_at` on count by
+ * the new figures. Each change is audited ("apply.limits", the kind, the old and new days).
+ * ERR_INVALID naming the problem for days outside 1..APPLY_LIMIT_MAX, a stage the kind does
+ * not go through, the same stage twice, no change or a change that changes nothing (against
+ * the limits in force at `effective_at`), a missing source, an effective time in the past;
+ * ERR_NOT_FOUND an unknown kind. All or nothing, one transaction.
  */
 int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_set *set, size_t n,
-                     const char *source, struct err *err);
+                     const char *source, int64_t effective_at, struct err *err);
+
+/** One version of a limit of a kind: `stage` a stage code or "total". */
+struct apply_limit_version {
+    int64_t id;
+    const char *stage;
+    int64_t days, effective_at;
+    const char *source, *changed_by;
+    int64_t changed_at;
+};
+typedef int apply_limit_version_fn(void *arg, const struct apply_limit_version *v);
+/** Every version of the limits of `kind`, the latest effective first; ERR_NOT_FOUND for an
+ *  unknown kind. */
+int apply_limits_history(struct ctx *c, const char *kind, apply_limit_version_fn *fn, void *arg,
+                         struct err *err);
 
 #endif

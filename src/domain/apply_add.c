@@ -172,6 +172,7 @@ static int check_intake(struct ctx *c, const struct apply_in *in, struct intake 
         i++;
     struct store_stmt *st = store_q(c->db, Q_APPLY_KIND_GET);
     store_bind_text(st, 1, in->kind ? in->kind : "");
+    store_bind_i64(st, 2, ctx_now(c));
     if (i == ARRAY_SIZE(kinds) || (ret = store_one(st, err)) == ERR_NOT_FOUND)
         return error(err, ERR_INVALID, "unknown application kind '%s' (%s)",
                      in->kind ? in->kind : "", kinds_list(c)),
@@ -225,7 +226,8 @@ int apply_add(struct ctx *c, const struct apply_in *in, int64_t *id, struct err 
     const char *note = ctx_trim(c, in->note);
     if (note && strlen(note) > APPLY_TEXT_MAX)
         return error(err, ERR_INVALID, "the note is over %d bytes", APPLY_TEXT_MAX);
-    if ((ret = check_intake(c, in, &k, err)) || (ret = apply_kind_stages(c, in->kind, s, &n, err)))
+    if ((ret = check_intake(c, in, &k, err)) ||
+        (ret = apply_kind_stages(c, in->kind, now, s, &n, err)))
         return ret;
     bool is_new = !k.customer_id;
     if ((ret = store_begin(c->db, err)))

@@ -220,7 +220,7 @@ int apply_complete(struct ctx *c, int64_t id, const struct apply_done_in *in, st
     if ((ret = store_begin(c->db, err)))
         return ret;
     if ((ret = apply_lock(c, id, err)) || (ret = apply_get_raw(c, id, &a, &start, &days, err)) ||
-        (ret = apply_check_open(c, &a, err)) || (ret = apply_kind_stages(c, a.kind, s, &n, err)))
+        (ret = apply_check_open(c, &a, err)) || (ret = apply_kind_stages(c, a.kind, a.accepted_at, s, &n, err)))
         goto out;
     int i = apply_stage_index(&a, s, n);
     if (i < 0 || (size_t)i + 1 != n) {

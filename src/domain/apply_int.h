@@ -16,9 +16,10 @@ struct apply_stage_def {
     int64_t days;
 };
 
-/** The stages of `kind` in workflow order into s[0..*n). */
-int apply_kind_stages(struct ctx *c, const char *kind, struct apply_stage_def *s, size_t *n,
-                      struct err *err);
+/** The stages of `kind` in workflow order into s[0..*n), with the limits in force at `at` (the
+ *  application's acceptance, migration 0033). */
+int apply_kind_stages(struct ctx *c, const char *kind, int64_t at, struct apply_stage_def *s,
+                      size_t *n, struct err *err);
 
 /** Index of the application's current stage in s[0..n), or -1. */
 int apply_stage_index(const struct application *a, const struct apply_stage_def *s, size_t n);

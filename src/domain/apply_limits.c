@@ -1,10 +1,11 @@
 /*
  * The working-day limits of the service-application kinds (issue 6 §5): the end-to-end limit
  * (5 / 6 / 22 / 32 working days for new connections, 供电服务"十项承诺" item 6) and each stage's
- * share, data in apply_kind and apply_kind_stage (migration 0016) that `pmis apply limits` and
- * PATCH /api/v1/applications/limits change. Applications copy the figures when a clock starts
- * (apply_add.c, apply.c), so a change never moves a running deadline. Every change is audited
- * with the old and new days and keeps its source on the row.
+ * share: versioned data (apply_limit_version, migration 0033; the figures of 0016 are the first
+ * version) that `pmis apply limits` and PATCH /api/v1/applications/limits change. A change is a
+ * new version with its effective time, source and user; the old ones are kept. An application
+ * takes the limits in force when it was accepted (Q_APPLY_KIND_GET, Q_APPLY_KIND_STAGES as of
+ * accepted_at), so a change never moves a running deadline. Every change is also audited.
  */
 #include "domain/apply_int.h"
 
@@ -12,7 +13,8 @@
 #include "core/vec.h"
 #include "domain/audit.h"
 
-int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg, struct err *err)
+static int limits_at(struct ctx *c, const char *kind, int64_t at, apply_limit_fn *fn, void *arg,
+                     struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_APPLY_LIMITS);
     int ret, n = 0;
@@ -20,6 +22,7 @@ int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg,
         store_bind_text(st, 1, kind);
     else
         store_bind_null(st, 1);
+    store_bind_i64(st, 2, at);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         struct apply_limit l = {
             .kind = store_col_text(st, 0),
@@ -39,6 +42,40 @@ int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg,
         return ret;
     if (kind && !n)
         return error(err, ERR_NOT_FOUND, "no application kind '%s'", kind), err_field(err, "kind");
+    return 0;
+}
+
+int apply_limits(struct ctx *c, const char *kind, apply_limit_fn *fn, void *arg, struct err *err)
+{
+    return limits_at(c, kind, ctx_now(c), fn, arg, err);
+}
+
+int apply_limits_history(struct ctx *c, const char *kind, apply_limit_version_fn *fn, void *arg,
+                         struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_APPLY_LIMIT_HISTORY);
+    int ret, n = 0;
+    store_bind_text(st, 1, kind ? kind : "");
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct apply_limit_version v = {
+            .id = store_col_i64(st, 0),
+            .stage = store_col_text(st, 1),
+            .days = store_col_i64(st, 2),
+            .effective_at = store_col_i64(st, 3),
+            .source = store_col_text(st, 4),
+            .changed_by = store_col_text(st, 5),
+            .changed_at = store_col_i64(st, 6),
+        };
+        n++;
+        if ((ret = fn(arg, &v)))
+            break;
+    }
+    store_reset(st);
+    if (ret < 0 || ret > 0)
+        return ret;
+    if (!n)
+        return error(err, ERR_NOT_FOUND, "no application kind '%s'", kind ? kind : ""),
+               err_field(err, "kind");
     return 0;
 }
 
@@ -96,7 +133,7 @@ static int check(const struct cur *k, const char *kind, const struct apply_limit
 }
 
 int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_set *set, size_t n,
-                     const char *source, struct err *err)
+                     const char *source, int64_t effective_at, struct err *err)
 {
     struct cur k = { .c = c, .v = VEC_INIT };
     int64_t *old = arena_alloc(c->arena, (n ? n : 1) * sizeof(*old));
@@ -111,7 +148,15 @@ int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_s
     if (!source || !*source)
         return error(err, ERR_INVALID, "a limit change needs its source (who decided it)"),
                err_field(err, "source");
-    if ((ret = apply_limits(c, kind, cur_row, &k, err)) ||
+    int64_t now = ctx_now(c);
+    if (!effective_at)
+        effective_at = now;
+    if (effective_at < now)
+        return error(err, ERR_INVALID,
+                     "a limit change cannot take effect in the past (applications accepted "
+                     "since would count by other figures)"),
+               err_field(err, "effective_at");
+    if ((ret = limits_at(c, kind, effective_at, cur_row, &k, err)) ||
         (ret = check(&k, kind, set, n, old, err)))
         goto out;
     for (size_t i = 0; i < n; i++)
@@ -126,15 +171,14 @@ int apply_limits_set(struct ctx *c, const char *kind, const struct apply_limit_s
     for (size_t i = 0; i < n && !ret; i++) {
         if (old[i] == set[i].days)
             continue;
-        bool total = !strcmp(set[i].stage, "total");
-        struct store_stmt *st =
-            store_q(c->db, total ? Q_APPLY_LIMIT_TOTAL_SET : Q_APPLY_LIMIT_STAGE_SET);
-        int col = 1;
-        store_bind_text(st, col++, kind);
-        if (!total)
-            store_bind_text(st, col++, set[i].stage);
-        store_bind_i64(st, col++, set[i].days);
-        store_bind_text(st, col, source);
+        struct store_stmt *st = store_q(c->db, Q_APPLY_LIMIT_ADD);
+        store_bind_text(st, 1, kind);
+        store_bind_text(st, 2, set[i].stage);
+        store_bind_i64(st, 3, set[i].days);
+        store_bind_i64(st, 4, effective_at);
+        store_bind_text(st, 5, source);
+        store_bind_text(st, 6, c->actor ? c->actor : "unknown");
+        store_bind_i64(st, 7, now);
         if ((ret = store_exec(st, err)))
             break;
         struct audit_rec ar = {

@@ -192,7 +192,7 @@ int apply_stages(struct ctx *c, int64_t id, int64_t at, apply_stage_fn *fn, void
     int64_t start, days;
     int ret;
     if ((ret = apply_get_raw(c, id, &a, &start, &days, err)) ||
-        (ret = apply_kind_stages(c, a.kind, s, &n, err)) ||
+        (ret = apply_kind_stages(c, a.kind, a.accepted_at, s, &n, err)) ||
         (ret = workcal_pauses(c, Q_APPLY_PAUSES, id, &p, &np, err)))
         return ret;
     for (size_t i = 0; i < n; i++)

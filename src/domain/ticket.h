@@ -216,7 +216,9 @@ int ticket_escalation_get(struct ctx *c, int64_t id, struct ticket_escalation *o
 int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char *note,
                             struct err *err);
 
-enum ticket_by { TICKET_BY_TYPE, TICKET_BY_ORG, TICKET_BY_METRIC };
+enum ticket_by { TICKET_BY_TYPE, TICKET_BY_ORG, TICKET_BY_METRIC, TICKET_BY_MONTH };
+/** "type", "org", "metric" or "month" into *out; false for anything else. */
+bool ticket_by_parse(const char *s, enum ticket_by *out);
 struct ticket_compliance_row {
     const char *key, *name;
     int64_t clocks, met, missed, pending;
@@ -226,7 +228,8 @@ typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *
 /**
  * SLA compliance of the clocks started in the months `from` to `to` (both included, business
  * zone), as of instant `at`: met, missed (stopped late or running past the deadline) and
- * pending, by type, org or metric. The last row passed has key "total". ERR_INVALID naming
+ * pending, by type, org or metric, or by month (a row per month of the range, key and name
+ * "YYYY-MM", empty months too). The last row passed has key "total". ERR_INVALID naming
  * "from" for a range that runs backwards, "to" for one over 120 months.
  */
 int ticket_compliance(struct ctx *c, struct period from, struct period to, enum ticket_by by,

@@ -435,22 +435,33 @@ static int64_t rate_bp(int64_t met, int64_t missed)
     return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
 }
 
-int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ticket_by by,
-                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err)
+bool ticket_by_parse(const char *s, enum ticket_by *out)
 {
-    struct tz tz;
-    int ret;
-    if ((ret = period_range_check(pf, pt, 120, err)) ||
-        (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
-        return ret;
-    int64_t from = tz_day_start(&tz, period_first_day(pf));
-    int64_t to = tz_day_start(&tz, period_first_day(period_next(pt)));
-    tz_release(&tz);
-    enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
-                      : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE
-                                             : Q_SLA_COMPLIANCE_METRIC;
+    static const char *const names[] = { "type", "org", "metric", "month" };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (!strcmp(s, names[i])) {
+            *out = (enum ticket_by)i;
+            return true;
+        }
+    return false;
+}
+
+static void add_up(struct ticket_compliance_row *sum, const struct ticket_compliance_row *r)
+{
+    sum->clocks += r->clocks;
+    sum->met += r->met;
+    sum->missed += r->missed;
+    sum->pending += r->pending;
+}
+
+/* The rows of query q for the clocks started in [from, to) as of at, each passed to fn (when
+ * not NULL), added up into *sum. */
+static int compliance_rows(struct ctx *c, enum query_id q, int64_t from, int64_t to, int64_t at,
+                           ticket_compliance_fn *fn, void *arg, struct ticket_compliance_row *sum,
+                           struct err *err)
+{
     struct store_stmt *st = store_q(c->db, q);
-    struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1 };
+    int ret = 0;
     store_bind_i64(st, 1, from);
     store_bind_i64(st, 2, to);
     store_bind_i64(st, 3, at);
@@ -465,13 +476,44 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
             .pending = store_col_i64(st, 5),
         };
         r.rate_bp = rate_bp(r.met, r.missed);
-        total.clocks += r.clocks;
-        total.met += r.met;
-        total.missed += r.missed;
-        total.pending += r.pending;
-        ret = fn(arg, &r);
+        add_up(sum, &r);
+        ret = fn ? fn(arg, &r) : 0;
     }
     store_reset(st);
+    return ret;
+}
+
+int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ticket_by by,
+                      int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err)
+{
+    struct tz tz;
+    int ret;
+    if ((ret = period_range_check(pf, pt, 120, err)) ||
+        (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
+        return ret;
+    enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
+                      : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE
+                                             : Q_SLA_COMPLIANCE_METRIC;
+    struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1 };
+    if (by != TICKET_BY_MONTH)
+        ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(pf)),
+                              tz_day_start(&tz, period_first_day(period_next(pt))), at, fn, arg,
+                              &total, err);
+    /* a row per month of the range, empty months too (the months of the business zone) */
+    for (struct period p = pf; by == TICKET_BY_MONTH && !ret && period_cmp(p, pt) <= 0;
+         p = period_next(p)) {
+        char key[PERIOD_BUF_SIZE];
+        const char *k = arena_strdup(c->arena, period_format(p, key));
+        struct ticket_compliance_row m = { k, k, 0, 0, 0, 0, -1 };
+        if (!(ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(p)),
+                                    tz_day_start(&tz, period_first_day(period_next(p))), at, NULL,
+                                    NULL, &m, err))) {
+            m.rate_bp = rate_bp(m.met, m.missed);
+            add_up(&total, &m);
+            ret = fn(arg, &m);
+        }
+    }
+    tz_release(&tz);
     if (ret)
         return ret;
     total.rate_bp = rate_bp(total.met, total.missed);

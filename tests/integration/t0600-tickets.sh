@@ -243,6 +243,28 @@ expect_fail "--from without --to" 64 "give --period, or --from and --to" ticket 
 expect_fail "--period with --from" 64 "give --period, or --from and --to" \
     ticket compliance --period 2024-07 --from 2024-06 --to 2024-07
 expect_fail "a bad month in a range" 65 "2024-00" ticket compliance --from 2024-00 --to 2024-07
+
+# ---- by month (--by month, a row per month of the range) across a year end ----
+"$PMIS" calendar import "$PMIS_TOP/data/calendar/cn-2025.csv" >/dev/null
+export PMIS_NOW=2024-12-31T10:00:00+08:00
+Y1=$(add --type consult --channel phone --area urban --cust 6100000001 --text 年末咨询)
+export PMIS_NOW=2025-01-02T10:00:00+08:00
+Y2=$(add --type consult --channel phone --area urban --cust 6100000001 --text 年初咨询)
+Y3=$(add --type consult --channel phone --area urban --cust 6100000002 --text 年初咨询)
+export PMIS_NOW=2025-01-10T10:00:00+08:00
+expect_ok "compliance by month from December to January" --json ticket compliance --from 2024-12 --to 2025-01 --by month
+check "a row per month across the year end, then the total" \
+    test "$(jq -c '[.[] | [.key, .name, .clocks]]' "$T/out")" = '[["2024-12","2024-12",1],["2025-01","2025-01",2],["total","合计",3]]'
+check "the months add up to the total" \
+    test "$(jq '[.[:-1][] | .met + .missed + .pending] | add' "$T/out")" = "$(jq '.[-1] | .met + .missed + .pending' "$T/out")"
+expect_ok "by month from July: the empty months too" ticket compliance --from 2024-07 --to 2025-01 --by month
+check "seven months and the total (two clocks of the September order)" test "$(awk '{print $1, $4}' "$T/out" | tr '\n' '|')" = \
+    "2024-07 13|2024-08 0|2024-09 2|2024-10 0|2024-11 0|2024-12 1|2025-01 2|total 18|"
+check "an empty month has no rate" out_has '^2024-08 +2024-08 +clocks 0  met 0  missed 0  pending 0  compliance -$'
+expect_ok "the same range by type: the same total" ticket compliance --from 2024-07 --to 2025-01
+check "total 18" out_has '^total +合计 +clocks 18 '
+expect_fail "--by something else" 64 "--by is type, org, metric or month, not 'week'" \
+    ticket compliance --from 2024-12 --to 2025-01 --by week
 expect_ok "the audit chain holds" audit verify
 check "every change audited: one row per event, one per run that recorded something" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket'")" = "$(($(sql "SELECT COUNT(*) FROM ticket_event") + $(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")))"

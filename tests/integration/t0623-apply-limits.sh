@@ -1,8 +1,10 @@
 #!/bin/sh
-# The working-day limits of service-application kinds can be changed (issue 6 §5): pmis apply
-# limits lists them (end to end and per stage) and --set changes them with a source, audited
-# (apply.limits, old and new days); only applications accepted afterwards count by the new
-# figures (a running one keeps its deadline). Bad input — non-positive or too many days, an
+# The working-day limits of service-application kinds are versioned data (issue 6, migration
+# 0033): pmis apply limits lists those in force (end to end and per stage) and --set adds a new
+# version with a source, its user and an effective time (--from, default now, not in the past),
+# audited (apply.limits, old and new days); --history KIND lists every version, the old ones
+# kept. An application keeps the limits in force when it was accepted: its end-to-end deadline
+# and the stages it enters later (a running one keeps its deadlines). Bad input — non-positive or too many days, an
 # unknown kind or stage, a stage the kind skips, the same stage twice, no change, no source —
 # is refused naming the problem, changing nothing. Over HTTP: GET /api/v1/applications/limits
 # (application:read) and PATCH (application:write, whole-tree callers only: 403 to a user of an
@@ -65,14 +67,49 @@ check "stored" test "$(limits new_lv_res)" = \
 check "audited once per changed limit, with the old and new days" \
     test "$(sql "SELECT entity_key || ': ' || detail FROM audit_log WHERE action = 'apply.limits' ORDER BY id" | tr '\n' '|')" = \
     "new_lv_res/accept: new_lv_res accept: 1 -> 2 working days; 省公司2024年第3号文|new_lv_res/total: new_lv_res total: 5 -> 6 working days; 省公司2024年第3号文|"
-check "the source is kept on the row" \
-    test "$(sql "SELECT source FROM apply_kind_stage WHERE kind = 'new_lv_res' AND stage = 'accept'")" = 省公司2024年第3号文
+check "a new version with its source, user and effective time; the old one kept" \
+    test "$(sql "SELECT days || ' ' || effective_at || ' ' || source || ' ' || changed_by FROM apply_limit_version WHERE kind = 'new_lv_res' AND stage = 'accept' ORDER BY id" | tr '\n' '|')" = \
+    "1 0 本系统默认: 合计 5 (十项承诺 6) migration 0033|2 1719799200000000 省公司2024年第3号文 tester|"
+expect_ok "the history of the kind" apply limits --history new_lv_res
+check "lists every version, the latest effective first" test "$(sed -n '2,3p' "$T/out" | awk '{print $2, $3, $4}' | tr '\n' '|')" = \
+    "total 6 2024-07-01T10:00:00+08:00|accept 2 2024-07-01T10:00:00+08:00|"
+check "and the first versions from the start" grep -q "^[0-9]* *accept *1  from the start" "$T/out"
+expect_ok "the history in JSON" --json apply limits --history new_lv_res
+check "the API's shape" test "$(jq -c '[.kind, (.versions | length), (.versions[1] | [.stage, .days, .effective_at, .changed_by]), (.versions[-1] | [.effective_at, .changed_by])]' "$T/out")" = \
+    "[\"new_lv_res\",8,[\"accept\",2,\"2024-07-01T10:00:00+08:00\",\"tester\"],[null,\"migration 0033\"]]"
+expect_fail "history of an unknown kind" 66 "no application kind 'new_xx'" apply limits --history new_xx
+expect_fail "--history takes no other option" 64 "--history takes no other option" apply limits --history new_lv_res --kind new_lv_res
 check "the running application keeps its deadline" \
     test "$("$PMIS" --json apply show "$a1" | jq -r .deadline_at)" = "$d1"
 a2=$(new 李四)
 check "a new one counts 6 working days (due the end of Tue 07-09) and a 2-day acceptance" \
     test "$("$PMIS" --json apply show "$a2" | jq -r '[.deadline_at, (.stages[] | select(.stage == "accept") | .deadline_at)] | join(" ")')" = \
     "2024-07-10T00:00:00+08:00 2024-07-04T00:00:00+08:00"
+
+# the stages a running application enters later keep the figures of its acceptance
+PMIS_NOW=2024-07-01T11:00:00+08:00 expect_ok "survey becomes 3 days (an hour later)" apply limits --kind new_lv_res --set survey=3 --source 第4号文
+PMIS_NOW=2024-07-02T10:00:00+08:00 "$PMIS" apply advance "$a1" survey >/dev/null
+PMIS_NOW=2024-07-02T10:00:00+08:00 "$PMIS" apply advance "$a2" survey >/dev/null
+check "the application accepted before keeps a 1-day survey (entered Tue 07-02, due the end of Wed 07-03)" \
+    test "$("$PMIS" --json apply show "$a1" | jq -r '.stages[] | select(.stage == "survey") | .deadline_at')" = "2024-07-04T00:00:00+08:00"
+check "and so does the one accepted before this change" \
+    test "$("$PMIS" --json apply show "$a2" | jq -r '.stages[] | select(.stage == "survey") | .deadline_at')" = "2024-07-04T00:00:00+08:00"
+
+# a change in force from a later time
+expect_fail "not in the past" 65 "cannot take effect in the past" \
+    apply limits --kind new_lv_res --set total=7 --source x --from 2024-06-30T00:00
+expect_fail "a bad time" 65 "invalid timestamp 'yesterday'" apply limits --kind new_lv_res --set total=7 --source x --from yesterday
+expect_fail "--from without --set" 64 "go with --set" apply limits --kind new_lv_res --from 2024-07-03T00:00
+expect_ok "total 7 from Wed 07-03" apply limits --kind new_lv_res --set total=7 --source 第5号文 --from 2024-07-03T00:00
+check "not yet in force" test "$(limits new_lv_res | jq -c '.[0]')" = 6
+expect_fail "the same figure at that time changes nothing" 65 "already so" \
+    apply limits --kind new_lv_res --set total=7 --source x --from 2024-07-04T00:00
+a3=$(PMIS_NOW=2024-07-02T16:00:00+08:00 new 王五)
+a4=$(PMIS_NOW=2024-07-03T10:00:00+08:00 new 赵六)
+check "accepted Tue 07-02: 6 working days" \
+    test "$("$PMIS" --json apply show "$a3" | jq -r .limit_days)" = 6
+check "accepted Wed 07-03: 7 working days (due the end of Fri 07-12)" \
+    test "$("$PMIS" --json apply show "$a4" | jq -r '[.limit_days, .deadline_at] | join(" ")')" = "7 2024-07-13T00:00:00+08:00"
 check "the audit chain verifies" "$PMIS" audit verify
 
 # ---- over HTTP ----
@@ -111,6 +148,21 @@ check "a whole-tree manager changes them: 200 with the kind's limits" \
     test "$status $(j '[.kinds[0].total_days, (.kinds[0].stages[] | select(.stage == "design") | .days)]')" = "200 [30,4]"
 check "audited with the request's user" \
     test "$(sql "SELECT actor FROM audit_log WHERE action = 'apply.limits' ORDER BY id DESC LIMIT 1")" = chief
+put chief '{"kind":"new_hv_dual","limits":{"total":31},"source":"市场部通知2","effective_at":"2024-08-01T00:00"}'
+check "a change in force later: 200 with the limits in force now" \
+    test "$status $(j '.kinds[0].total_days')" = "200 30"
+put chief '{"kind":"new_hv_dual","limits":{"total":29},"source":"x","effective_at":"2024-07-01T00:00"}'
+check "in the past: 400 naming effective_at" test "$status $(j .error.field)" = '400 "effective_at"'
+put chief '{"kind":"new_hv_dual","limits":{"total":29},"source":"x","effective_at":"soon"}'
+check "not a time: 400 naming effective_at" test "$status $(j .error.field)" = '400 "effective_at"'
+req GET "/api/v1/applications/limits?kind=new_hv_dual&history=true" -b "$T/aud.jar"
+check "the history over HTTP, the latest effective first (UTC)" \
+    test "$status $(j '[.kind, (.versions[] | select(.stage == "total") | [.days, .effective_at, .changed_by])]')" = \
+    '200 ["new_hv_dual",[31,"2024-07-31T16:00:00Z","chief"],[30,"2024-07-02T01:00:00Z","chief"],[32,null,"migration 0033"]]'
+req GET "/api/v1/applications/limits?history=true" -b "$T/aud.jar"
+check "history needs the kind: 400" test "$status $(j .error.field)" = '400 "kind"'
+req GET "/api/v1/applications/limits?kind=new_hv_dual&history=yes" -b "$T/aud.jar"
+check "history=yes: 400" test "$status $(j .error.field)" = '400 "history"'
 serve_stop
 
 done_testing

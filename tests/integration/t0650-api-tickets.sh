@@ -213,6 +213,13 @@ check "a bad period: 400" test "$status $(j .error.field)" = '400 "period"'
 get boss "/api/v1/sla/compliance?from=2024-06&to=2024-08&by=org"
 check "a range of months: the same clocks (all started in July), from and to in the reply" \
     test "$status $(j '[.period, .from, .to, [.items[] | [.key, .met, .missed]]]')" = '200 ["2024-06..2024-08","2024-06","2024-08",[["HZ",2,2],["total",2,2]]]'
+get boss "/api/v1/sla/compliance?from=2024-05&to=2024-08&by=month"
+check "by month: a row per month (empty ones too), then the total" \
+    test "$status $(j '[.period, [.items[] | [.key, .clocks, .met, .missed]]]')" = '200 ["2024-05..2024-08",[["2024-05",0,0,0],["2024-06",0,0,0],["2024-07",5,2,2],["2024-08",0,0,0],["total",5,2,2]]]'
+get boss "/api/v1/sla/compliance?from=2024-12&to=2025-01&by=month"
+check "by month across a year end" test "$status $(j '[.items[] | .key]')" = '200 ["2024-12","2025-01","total"]'
+get boss "/api/v1/sla/compliance?period=2024-07&by=week"
+check "by=week: 400 naming by" test "$status $(j .error.field)" = '400 "by"'
 get boss "/api/v1/sla/compliance?from=2024-08&to=2024-08&by=org"
 check "a month without clocks: only the total, empty" test "$status $(j '[.items[] | [.key, .clocks]]')" = '200 [["total",0]]'
 for bad in "from=2024-08&to=2024-06:from" "from=2024-06:to" "from=2014-01&to=2024-06:to" "from=2024-6&to=2024-07:from"; do

@@ -35,7 +35,7 @@ static void test_kind_data(void **state)
         size_t n;
         char list[200] = "";
         int64_t sum = 0;
-        assert_int_equal(apply_kind_stages(&t->ctx, want[i].kind, s, &n, &t->err), 0);
+        assert_int_equal(apply_kind_stages(&t->ctx, want[i].kind, 1, s, &n, &t->err), 0);
         for (size_t j = 0; j < n; j++) {
             snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", j ? "," : "",
                      s[j].stage);
@@ -46,7 +46,7 @@ static void test_kind_data(void **state)
     }
     struct apply_stage_def s[APPLY_MAX_STAGES];
     size_t n;
-    assert_int_equal(apply_kind_stages(&t->ctx, "no_such_kind", s, &n, &t->err), ERR_INVALID);
+    assert_int_equal(apply_kind_stages(&t->ctx, "no_such_kind", 1, s, &n, &t->err), ERR_INVALID);
 }
 
 /* Tariff BJ-RES, which the applications name (an unknown tariff is refused at intake); storing

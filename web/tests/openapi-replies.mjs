@@ -168,6 +168,10 @@ const limits = await check('GET', '/api/v1/applications/limits?kind=meter_test')
 const lk = limits?.kinds?.[0]
 for (const total of [lk?.total_days + 1, lk?.total_days])
   await check('PATCH', '/api/v1/applications/limits', { kind: 'meter_test', limits: { total }, source: '接口校验' }, 200)
+await check('PATCH', '/api/v1/applications/limits', {
+  kind: 'meter_test', limits: { total: lk?.total_days + 2 }, source: '接口校验', effective_at: '2030-01-01T00:00',
+}, 200)
+await check('GET', '/api/v1/applications/limits?kind=meter_test&history=true')
 await check('POST', '/api/v1/survey-templates', {
   code: 'oaprobe', name: '接口校验', effective_on: '2030-01-01', weights: { efficiency: 100 },
 }, 201)
@@ -189,7 +193,7 @@ const gets = [
   '/api/v1/ledger/verify', '/api/v1/arrears', '/api/v1/arrears?limit=1', '/api/v1/arrears/aging',
   '/api/v1/arrears/aging?by=type', `/api/v1/arrears/rate?period=${period}`, '/api/v1/disconnect/candidates',
   '/api/v1/orders', `/api/v1/accounts/${acct}/credit`, '/api/v1/tickets', '/api/v1/tickets?limit=1',
-  `/api/v1/tickets/${t1?.id}`, '/api/v1/tickets/escalations?all=true', '/api/v1/sla/compliance?period=2025-07',
+  `/api/v1/tickets/${t1?.id}`, '/api/v1/tickets/escalations?all=true', '/api/v1/sla/compliance?period=2025-07', '/api/v1/sla/compliance?from=2024-12&to=2025-07&by=month',
   '/api/v1/complaints/rate?period=2025-07', '/api/v1/outages', `/api/v1/outages/lookup?cust_no=${cust}`,
   `/api/v1/outages/${outage?.id}`, `/api/v1/outages/${outage?.id}/customers`, '/api/v1/applications',
   `/api/v1/applications/${app?.id}`, '/api/v1/reports/sales', '/api/v1/outbox', `/api/v1/outbox/${outbox?.items?.[0]?.id}`,
