@@ -324,7 +324,7 @@ struct outbox_attempt;
 json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *arg);
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
-    api_survey_campaign_get;
+    api_survey_campaign_get, api_survey_get;
 route_fn api_survey_campaign_list, api_survey_template_list, api_survey_template_add;
 /** A survey template version with its dimensions as JSON: the API's and `pmis survey template
  *  list --json` (api_survey.c). */
