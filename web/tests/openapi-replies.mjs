@@ -193,7 +193,7 @@ const gets = [
   '/api/v1/complaints/rate?period=2025-07', '/api/v1/outages', `/api/v1/outages/lookup?cust_no=${cust}`,
   `/api/v1/outages/${outage?.id}`, `/api/v1/outages/${outage?.id}/customers`, '/api/v1/applications',
   `/api/v1/applications/${app?.id}`, '/api/v1/reports/sales', '/api/v1/outbox', `/api/v1/outbox/${outbox?.items?.[0]?.id}`,
-  '/api/v1/surveys', '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
+  '/api/v1/surveys', `/api/v1/surveys/${t2?.id}`, '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
   '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
   '/api/v1/tickets/sla-summary', '/api/v1/applications/limits', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
