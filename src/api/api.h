@@ -239,7 +239,8 @@ route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_r
     api_token_list, api_token_revoke;
 route_fn api_user_password, api_user_create, api_role_create, api_role_update, api_role_delete,
     api_token_create;
-route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import;
+route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import,
+    api_calendar_workday;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
 route_fn api_account_get, api_account_create, api_account_update, api_meter_get, api_meter_create,

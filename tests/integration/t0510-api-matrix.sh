@@ -316,6 +316,7 @@ path_for() {
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/; s/{days}/5/; s/{type}/complaint/")
     case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
+    case "$p" in */calendar/working-day) p="$p?from=2025-06-06&days=1" ;; esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;

@@ -195,7 +195,7 @@ const gets = [
   `/api/v1/applications/${app?.id}`, '/api/v1/reports/sales', '/api/v1/outbox', `/api/v1/outbox/${outbox?.items?.[0]?.id}`,
   '/api/v1/surveys', `/api/v1/surveys/${t2?.id}`, '/api/v1/surveys/report?period=2025-07', '/api/v1/surveys/report?period=2025-07&by=type',
   `/api/v1/survey-campaigns/${campaign?.id}`, '/api/v1/users', '/api/v1/roles', '/api/v1/tokens',
-  '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025',
+  '/api/v1/tickets/taxonomy', '/api/v1/survey-campaigns', '/api/v1/survey-templates', '/api/v1/calendar?year=2025', '/api/v1/calendar/working-day?from=2025-09-30&days=5',
   '/api/v1/tickets/sla-summary', '/api/v1/applications/limits', '/api/v1/sla/policies?all=true', `/api/v1/sla/policies/${policy?.id}`, '/api/v1/ticket-types',
   '/api/v1/ticket-types/consult?subtype=oaprobe', '/api/v1/audit/verify', '/api/v1/fees/policies', '/api/v1/disconnect/policies', '/api/v1/reminders/schedule',
   '/api/v1/reminders/templates', `/api/v1/accounts/${acct}/reminders`, '/api/v1/prepaid/thresholds',
