@@ -248,7 +248,7 @@ route_fn api_account_get, api_account_create, api_account_update, api_meter_get,
     api_meter_remove, api_meter_replace;
 route_fn api_audit_list, api_audit_verify;
 route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api_bill_list,
-    api_bill_get;
+    api_bill_get, api_bill_explain;
 route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
     api_bill_run_decide, api_bill_run_issue, api_bill_decide, api_bill_adjust;
 route_fn api_reading_import, api_interval_import;

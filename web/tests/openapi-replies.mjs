@@ -185,6 +185,7 @@ const gets = [
   `/api/v1/meters/${meter}`, `/api/v1/meters/${meter}/readings`, `/api/v1/meters/${meter}/intervals?limit=2`, '/api/v1/audit?limit=3', '/api/v1/tariffs',
   `/api/v1/tariffs/${accts?.items?.[0]?.tariff_code}`, `/api/v1/bill-runs/${runs?.items?.[0]?.id}`,
   `/api/v1/bill-runs/${runs?.items?.[0]?.id}/review`, `/api/v1/bills/${bills?.items?.find((b) => b.bill_no)?.id}`,
+  `/api/v1/bills/${bills?.items?.find((b) => b.bill_no)?.id}/explain`,
   `/api/v1/payments/${pays?.items?.[0]?.receipt}`, '/api/v1/payments', `/api/v1/accounts/${acct}/ledger`,
   '/api/v1/ledger/verify', '/api/v1/arrears', '/api/v1/arrears?limit=1', '/api/v1/arrears/aging',
   '/api/v1/arrears/aging?by=type', `/api/v1/arrears/rate?period=${period}`, '/api/v1/disconnect/candidates',
