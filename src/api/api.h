@@ -243,7 +243,8 @@ route_fn api_user_list, api_user_disable, api_user_enable, api_user_roles, api_r
     api_token_list, api_token_revoke;
 route_fn api_user_password, api_user_create, api_role_create, api_role_update, api_role_delete,
     api_token_create;
-route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import;
+route_fn api_calendar_get, api_calendar_set, api_calendar_remove, api_calendar_import,
+    api_calendar_workday;
 route_fn api_customer_search, api_customer_create, api_customer_get, api_customer_reveal,
     api_customer_accounts, api_customer_update, api_customer_close;
 route_fn api_account_get, api_account_create, api_account_update, api_meter_get, api_meter_create,
@@ -251,7 +252,7 @@ route_fn api_account_get, api_account_create, api_account_update, api_meter_get,
     api_meter_remove, api_meter_replace;
 route_fn api_audit_list, api_audit_verify;
 route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api_bill_list,
-    api_bill_get;
+    api_bill_get, api_bill_explain;
 route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
     api_bill_run_decide, api_bill_run_issue, api_bill_decide, api_bill_adjust;
 route_fn api_reading_import, api_interval_import;
@@ -328,7 +329,7 @@ struct outbox_attempt;
 json_t *api_outbox_json(const struct outbox_detail *d, api_time_fn *when, void *arg);
 json_t *api_outbox_attempt_json(const struct outbox_attempt *a, api_time_fn *when, void *arg);
 route_fn api_survey_record, api_survey_list, api_survey_report, api_survey_campaign_create,
-    api_survey_campaign_get;
+    api_survey_campaign_get, api_survey_get;
 route_fn api_survey_campaign_list, api_survey_template_list, api_survey_template_add;
 /** A survey template version with its dimensions as JSON: the API's and `pmis survey template
  *  list --json` (api_survey.c). */

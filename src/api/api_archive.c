@@ -455,9 +455,8 @@ int api_account_update(struct api_req *r)
         .bank_account = v[8],
         .cycle_day = cycle_day ? cd : NULL,
     };
-    /* a tariff the bill run cannot price is refused here; the CLI may name one loaded later */
-    if ((v[0] && (rc = account_check_tariff(&r->ctx, ctx_trim(&r->ctx, v[0]), &r->err))) ||
-        (rc = account_update(&r->ctx, no, &in, v[9], &r->err)) ||
+    /* a tariff the bill run cannot price is refused by account_update (account_check_tariff) */
+    if ((rc = account_update(&r->ctx, no, &in, v[9], &r->err)) ||
         (rc = account_get(&r->ctx, no, &a, &r->err)))
         return rc;
     return api_reply(r, 200, account_json(&a));

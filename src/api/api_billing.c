@@ -317,19 +317,29 @@ static int line_item(void *arg, const struct bill_line_info *l)
     return 0;
 }
 
-int api_bill_get(struct api_req *r)
+/* A bill with its lines; with `explain` also its stored inputs as `pmis bill explain --json`
+ * gives them: "readings" (the readings and multipliers, one per line) and "usage" (the
+ * consumption after the multiplier, "k=v;..."). */
+static int bill_reply(struct api_req *r, bool explain)
 {
     const char *key = api_param(r, "id");
+    const char *usage = NULL, *reads = NULL;
     struct bill_info b;
     int64_t id;
     int rc = bill_find(&r->ctx, key, &id, &r->err);
     if (!rc)
         rc = bill_get(&r->ctx, id, &b, &r->err);
+    if (!rc && explain)
+        rc = bill_inputs(&r->ctx, id, &usage, &reads, &r->err);
     if (rc == ERR_NOT_FOUND) /* out of scope reads exactly as missing */
         return error(&r->err, ERR_NOT_FOUND, "no bill '%s'", key);
     if (rc)
         return rc;
     json_t *o = bill_json(&b);
+    if (explain) {
+        json_object_set_new(o, "readings", api_json_str(reads));
+        json_object_set_new(o, "usage", api_json_str(usage));
+    }
     struct line_out lo = { r, json_array() };
     if ((rc = bill_lines(&r->ctx, id, line_item, &lo, &r->err))) {
         json_decref(lo.arr);
@@ -338,4 +348,14 @@ int api_bill_get(struct api_req *r)
     }
     json_object_set_new(o, "lines", lo.arr);
     return api_reply(r, 200, o);
+}
+
+int api_bill_get(struct api_req *r)
+{
+    return bill_reply(r, false);
+}
+
+int api_bill_explain(struct api_req *r)
+{
+    return bill_reply(r, true);
 }

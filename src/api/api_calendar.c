@@ -1,9 +1,10 @@
 /*
  * The working-day calendar over HTTP: a year's public holidays and 调休 make-up working days
- * with its count of working days (any authenticated caller: SLA deadlines are counted on it),
- * and setting or removing one day or importing a year's CSV (calendar:write). Thin:
- * domain/workcal.c validates with the SLA engine's own calendar rules, keeps the calendar to
- * whole-tree users (the import: the route's R_WHOLE_TREE) and audits.
+ * with its count of working days and the N-th working day after a date (any authenticated
+ * caller: SLA deadlines are counted on it), and setting or removing one day or importing a
+ * year's CSV (calendar:write). Thin: domain/workcal.c validates with the SLA engine's own
+ * calendar rules, keeps the calendar to whole-tree users (the import: the route's R_WHOLE_TREE)
+ * and audits.
  */
 #include "core/common.h"
 #include "core/date.h"
@@ -36,6 +37,27 @@ int api_calendar_get(struct api_req *r)
     return api_reply(r, 200,
                      json_pack("{s:i,s:b,s:i,s:o}", "year", y.year, "covered", y.covered,
                                "working_days", (int)y.working_days, "days", days));
+}
+
+/* GET /calendar/working-day?from=YYYY-MM-DD&days=N: the N-th working day after `from` (before
+ * it when N < 0), as `pmis calendar add`: {"from", "days", "date"}. */
+int api_calendar_workday(struct api_req *r)
+{
+    struct date from, out;
+    int64_t days;
+    char b[2][DATE_BUF_SIZE];
+    int rc;
+    static const char *const need[] = { "from", "days" };
+    for (size_t i = 0; i < 2; i++)
+        if (!api_query(r, need[i]))
+            return error(&r->err, ERR_INVALID, "query parameter '%s' is missing", need[i]),
+                   err_field(&r->err, need[i]);
+    if ((rc = api_query_date(r, "from", &from)) ||
+        (rc = api_query_int(r, "days", -100000, 100000, 0, &days)) ||
+        (rc = workcal_add_workdays(&r->ctx, from, (int)days, &out, &r->err)))
+        return rc;
+    return api_reply(r, 200, json_pack("{s:s,s:I,s:s}", "from", date_format(from, b[0]), "days",
+                                       (json_int_t)days, "date", date_format(out, b[1])));
 }
 
 int api_calendar_set(struct api_req *r)

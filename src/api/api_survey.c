@@ -87,6 +87,22 @@ int api_survey_record(struct api_req *r)
     return api_reply(r, dup ? 200 : 201, j);
 }
 
+/* GET /surveys/{id}: the callback answer of work order {id} (`pmis survey show`). An order of
+ * another subtree answers 404 exactly like one without an answer (the domain's scope). */
+int api_survey_get(struct api_req *r)
+{
+    struct survey_response s;
+    int64_t id;
+    bool found;
+    int rc;
+    if ((rc = api_param_id(r, "work order", &id)) ||
+        (rc = survey_get(&r->ctx, id, &s, &found, &r->err)))
+        return rc;
+    if (!found)
+        return error(&r->err, ERR_NOT_FOUND, "work order %" PRId64 " has no survey answer", id);
+    return api_reply(r, 200, response_json(&s));
+}
+
 struct list_out {
     json_t *items;
     int64_t last; /* the last answer's id, for the next page */

@@ -104,14 +104,9 @@ int cmd_calendar_add(struct cli *cli, int argc, char **argv)
     long n = strtol(argv[1], &end, 10);
     if ((rc = date_parse(argv[0], &d, &cli->err)))
         return rc;
-    if (*end || end == argv[1])
+    if (*end || end == argv[1] || n > INT_MAX || n < -INT_MAX)
         return error(&cli->err, ERR_USAGE, "invalid number of working days '%s'", argv[1]);
-    struct calendar cal;
-    calendar_init(&cal);
-    if (!(rc = workcal_load(&cli->ctx, &cal, &cli->err)))
-        rc = calendar_add_workdays(&cal, d, (int)n, &out, &cli->err);
-    calendar_release(&cal);
-    if (rc)
+    if ((rc = workcal_add_workdays(&cli->ctx, d, (int)n, &out, &cli->err)))
         return rc;
     char buf[16];
     date_format(out, buf);

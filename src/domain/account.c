@@ -328,7 +328,7 @@ int account_add(struct ctx *c, const struct account_in *in, struct account *out,
     int rc;
 
     row_init(&r);
-    if ((rc = prepare(c, in, &r, err)))
+    if ((rc = prepare(c, in, &r, err)) || (rc = account_check_tariff(c, r.tariff_code, err)))
         goto out;
     if ((rc = store_begin(c->db, err)))
         goto out;
@@ -474,6 +474,9 @@ int account_update(struct ctx *c, const char *account_no, const struct account_i
             err_field(err, "tariff_code");
             goto out;
         }
+        if (strcmp(r.tariff_code, a.tariff_code) &&
+            (rc = account_check_tariff(c, r.tariff_code, err)))
+            goto out;
     }
     if ((in->capacity_kva &&
          (rc = parse_milli("capacity_kva", ctx_trim(c, in->capacity_kva), &r.capacity_va, err))) ||

@@ -36,12 +36,14 @@ struct account {
 };
 
 /** Add an account for an existing, not closed customer, with its service point. Audited.
- *  ERR_INVALID names the field; ERR_NOT_FOUND an unknown customer; ERR_CONFLICT a dup. */
+ *  ERR_INVALID names the field (an unknown tariff: account_check_tariff); ERR_NOT_FOUND an
+ *  unknown customer; ERR_CONFLICT a dup. */
 int account_add(struct ctx *c, const struct account_in *in, struct account *out, struct err *err);
 
 /**
  * Import form of add: an identical existing account is a no-op (*created false), a different
- * one ERR_CONFLICT. No audit row (the import writes one for the file).
+ * one ERR_CONFLICT. No audit row (the import writes one for the file). The tariff is not
+ * looked up: an archive import or the demo may come before its tariffs are loaded.
  */
 int account_import_row(struct ctx *c, const struct account_in *in, bool *created, struct err *err);
 
@@ -52,9 +54,8 @@ int account_check_tariff(struct ctx *c, const char *code, struct err *err);
 
 /** Change tariff, capacity, demand, pf standard, cycle day, pay mode, contact or bank; a
  *  tariff change is recorded in the customer's history. Audited. ERR_INVALID names the bad
- *  field; "nothing to change" when nothing differs; ERR_CONFLICT for a closed account. The
- *  tariff is not looked up (the CLI and imports may name one loaded later): callers that must
- *  refuse an unknown one check it first (account_check_tariff). */
+ *  field (a new tariff that is not loaded: account_check_tariff); "nothing to change" when
+ *  nothing differs; ERR_CONFLICT for a closed account. */
 int account_update(struct ctx *c, const char *account_no, const struct account_in *in,
                    const char *effective_on, struct err *err);
 

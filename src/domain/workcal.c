@@ -202,6 +202,17 @@ int workcal_load(struct ctx *c, struct calendar *cal, struct err *err)
     return rc;
 }
 
+int workcal_add_workdays(struct ctx *c, struct date d, int n, struct date *out, struct err *err)
+{
+    struct calendar cal;
+    calendar_init(&cal);
+    int rc = workcal_load(c, &cal, err);
+    if (!rc)
+        rc = calendar_add_workdays(&cal, d, n, out, err);
+    calendar_release(&cal);
+    return rc;
+}
+
 int workcal_env_load(struct ctx *c, struct workcal_env *e, struct err *err)
 {
     int ret;

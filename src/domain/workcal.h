@@ -50,6 +50,10 @@ int workcal_year(struct ctx *c, int year, struct workcal_year *out, struct err *
 /** Load every stored day into `cal` (initialised by the caller). */
 int workcal_load(struct ctx *c, struct calendar *cal, struct err *err);
 
+/** The n-th working day after `d` on the stored calendar (before it when n < 0; `pmis calendar
+ *  add`, GET /calendar/working-day): calendar_add_workdays' rules and errors. */
+int workcal_add_workdays(struct ctx *c, struct date d, int n, struct date *out, struct err *err);
+
 /** Where SLA clocks count (sla.h): the stored calendar and the business zone, loaded once. */
 struct workcal_env {
     struct calendar cal;

@@ -121,6 +121,16 @@ new_db() {
     esac
 }
 
+# load_tariffs CODE...: load a one-price tariff (0.50 yuan/kWh from 2020) for each CODE, for the
+# fixtures whose accounts name a tariff without pricing anything (an account names a loaded one)
+load_tariffs() {
+    for code in "$@"; do
+        printf '{"code": "%s", "name": "测试电价", "category": "resident", "versions": [{"effective_from": "2020-01-01", "energy": {"price": "0.50"}}]}\n' \
+            "$code" >"$T/tariff-$code.json" &&
+            "$PMIS" tariff load "$T/tariff-$code.json" >/dev/null || return 1
+    done
+}
+
 # ---- ledger fixtures (t04xx): a flat tariff, accounts and meters numbered by a prefix ----
 CUSTOMER_CSV_HEADER=cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on
 

@@ -5,6 +5,7 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 "$PMIS" init >/dev/null 2>&1 &&
+    load_tariffs RES-1 &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     "$PMIS" org add XH01 --name 文三供电所 --level station --parent HZ >/dev/null &&

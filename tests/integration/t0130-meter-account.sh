@@ -5,6 +5,7 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 "$PMIS" init >/dev/null 2>&1 &&
+    load_tariffs RES-1 LI-10KV GC-10KV GC-10KV-TOU &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add XH01 --name 文三供电所 --level station --parent ZJ >/dev/null &&
     "$PMIS" customer add --cust-no 1000000001 --name 张三 --type resident --voltage 220V \
@@ -52,6 +53,10 @@ check "the tariff change is in the customer's history" \
     "2024-03-01 100000000202: GC-10KV -> 100000000202: GC-10KV-TOU"
 
 digest=$(db_digest)
+expect_fail "account with a tariff that is not loaded" 65 "unknown tariff 'NOPE': load it first" \
+    account add 1000000001 --tariff NOPE --cycle-day 5
+expect_fail "a change to a tariff that is not loaded" 65 "unknown tariff 'NOPE': load it first" \
+    account update 100000000202 --tariff NOPE
 expect_fail "account for an unknown customer" 66 "unknown customer '1999999999'" \
     account add 1999999999 --tariff R --cycle-day 5
 expect_fail "cycle day 29" 65 "invalid cycle_day '29': must be a day 1-28" \
@@ -69,7 +74,7 @@ expect_fail "an account number of another customer" 65 \
     "invalid account_no '100000000203': 12 digits starting with the 户号 '1000000001'" \
     account add 1000000001 --account-no 100000000203 --tariff R --cycle-day 5
 expect_fail "a duplicate account number" 67 "account '100000000101' already exists" \
-    account add 1000000001 --account-no 100000000101 --tariff R --cycle-day 5
+    account add 1000000001 --account-no 100000000101 --tariff RES-1 --cycle-day 5
 expect_fail "opened before the customer" 65 "opened_on '2023-12-31' is before the customer's '2024-01-01'" \
     account add 1000000001 --tariff R --cycle-day 5 --opened 2023-12-31
 expect_fail "a bank card with a wrong Luhn digit" 65 "bank_account: .*Luhn" \

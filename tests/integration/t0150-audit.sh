@@ -19,6 +19,8 @@ expect_ok "customer add (PMIS_AS=bob)" customer add --cust-no 1000000001 \
 expect_ok "--as wins over PMIS_AS" --as alice customer update 1000000001 \
     --address 杭州市文二路2号 --effective 2024-02-01
 PMIS_AS=tester
+# the tariffs the account names, loaded first (an account names a loaded tariff): 2 rows each
+check "tariff load" load_tariffs RES-1 RES-2
 expect_ok "account add" account add 1000000001 --tariff RES-1 --cycle-day 5 --opened 2024-01-01
 expect_ok "account update" account update 100000000101 --tariff RES-2 --effective 2024-03-01
 expect_ok "meter add" meter add M-1 --model DDZY71-Z --phases 1
@@ -47,20 +49,24 @@ check "one row per write, in order, with its actor" \
 2 alice org.create org XH01
 3 bob customer.create customer 1000000001
 4 alice customer.update customer 1000000001
-5 tester account.create account 100000000101
-6 tester account.update account 100000000101
-7 tester meter.create meter M-1
-8 tester meter.install meter M-1
-9 tester pii.reveal customer 1000000001
-10 tester import.customers import $T/c.csv
-11 tester export.customers export *
-12 tester meter.remove meter M-1
-13 tester customer.close customer 1000000001
-14 carol org.create org HZ"
+5 tester tariff.add tariff RES-1
+6 tester tariff.version.add tariff RES-1
+7 tester tariff.add tariff RES-2
+8 tester tariff.version.add tariff RES-2
+9 tester account.create account 100000000101
+10 tester account.update account 100000000101
+11 tester meter.create meter M-1
+12 tester meter.install meter M-1
+13 tester pii.reveal customer 1000000001
+14 tester import.customers import $T/c.csv
+15 tester export.customers export *
+16 tester meter.remove meter M-1
+17 tester customer.close customer 1000000001
+18 carol org.create org HZ"
 check "the history records the same actor" \
     test "$(sql "SELECT actor FROM customer_history WHERE field = 'address'")" = alice
 check "details name what changed, never personal data" \
-    test "$(sql "SELECT detail FROM audit_log WHERE id IN (4, 9, 10) ORDER BY id" | tr '\n' '|')" = \
+    test "$(sql "SELECT detail FROM audit_log WHERE id IN (4, 13, 14) ORDER BY id" | tr '\n' '|')" = \
     "address|field=phone reason=核对|rows=1 created=1 unchanged=0|"
 check "no phone number anywhere in the audit log" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%5678%' OR after_digest LIKE '%5678%'")" = 0
@@ -70,28 +76,28 @@ expect_ok "audit list --actor alice" audit list --actor alice
 check "two rows, newest first" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "4 2 "
 check "the row format" grep -qE '^     4  [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z  alice +customer\.update +customer 1000000001  address$' "$T/out"
 run audit list --entity meter
-check "--entity" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "12 8 7 "
+check "--entity" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "16 12 11 "
 run audit list --key 1000000001
-check "--key" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "13 9 4 3 "
+check "--key" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "17 13 4 3 "
 run audit list --action pii.reveal
-check "--action" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "9 "
+check "--action" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "13 "
 run audit list --since 2000-01-01
-check "--since a date" test "$(wc -l <"$T/out")" = 14
+check "--since a date" test "$(wc -l <"$T/out")" = 18
 run audit list --until 2000-01-02T00:00:00Z
 check "--until an instant" test ! -s "$T/out"
 run audit list --limit 2
-check "--limit" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "14 13 "
-run audit list --before-id 13 --limit 1
-check "--before-id pages back" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "12 "
+check "--limit" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "18 17 "
+run audit list --before-id 17 --limit 1
+check "--before-id pages back" test "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "16 "
 run --json audit list --action customer.update
 check "audit list --json" grep -qE '^\[\{"id":4,"at":"[0-9T:.-]+Z","actor":"alice","action":"customer.update","entity":"customer","entity_key":"1000000001","before_digest":"[0-9a-f]{64}","after_digest":"[0-9a-f]{64}","detail":"address","request_id":null,"hash":"[0-9a-f]{64}"\}\]$' "$T/out"
 expect_fail "a bad --since" 65 "2024-13-01" audit list --since 2024-13-01
 
 # verify, then tamper
 expect_ok "audit verify" audit verify
-check "all rows verified" out_is "audit log intact: 14 rows verified"
+check "all rows verified" out_is "audit log intact: 18 rows verified"
 run --json audit verify
-check "audit verify --json" out_is '{"ok":true,"rows":14,"first_bad_row":null}'
+check "audit verify --json" out_is '{"ok":true,"rows":18,"first_bad_row":null}'
 
 sql "UPDATE audit_log SET actor = 'mallory' WHERE id = 3"
 digest=$(db_digest)

@@ -33,7 +33,8 @@
 # then cancels its own application and completes another, waiting at its last stage, with its
 # own stock meter.
 # Surveys: each role that may record one (survey:record) answers its own archived
-# HZ order once; campaigns 1 (HZ) and 2 (NB) are shown; the campaign and template lists answer
+# HZ order once; one answered order of HZ and one of NB (surv_hz, surv_nb) are shown (GET
+# /surveys/{id}: NB's 404); campaigns 1 (HZ) and 2 (NB) are shown; the campaign and template lists answer
 # 200 to survey:read (each lists only the caller's subtree: t0630). Users and tokens
 # (user:admin): m_hz and its token tk_hz in HZ, m_nb and tk_nb in NB; the administrator disables,
 # enables, re-roles and resets the password of m_hz and revokes tk_hz (routes.def order), and
@@ -49,6 +50,7 @@ roles="administrator manager billing_clerk cashier service_agent field_crew anal
 cur_role=auditor
 pw=Mx7qWz3kPt
 "$PMIS" init --no-admin >/dev/null 2>&1 &&
+    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     "$PMIS" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
@@ -74,7 +76,6 @@ pw=Mx7qWz3kPt
         M-2,2025-04-15,remote,100 M-2,2025-05-15,remote,300 M-1,2025-06-15,remote,500 \
         M-2,2025-06-15,remote,400 >"$T/r.csv" && cat "$T/r2.csv" >>"$T/r.csv" &&
     "$PMIS" import readings "$T/r.csv" >/dev/null &&
-    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
     PMIS_NOW=2025-06-01T02:00:00Z "$PMIS" bill run --period 2025-05 --org HZ >/dev/null &&
     PMIS_NOW=2025-06-01T02:00:00Z "$PMIS" bill run --period 2025-05 --org NB >/dev/null &&
     PMIS_NOW=2025-06-01T02:00:00Z "$PMIS" bill issue 1 --due-date 2025-06-16 >/dev/null &&
@@ -98,9 +99,9 @@ pw=Mx7qWz3kPt
         PMIS_NOW=2025-08-20T02:00:00Z "$PMIS" disconnect approve $a --approver u_approver \
             >/dev/null || exit 1
     done &&
-    for r in administrator manager service_agent other; do
+    for r in administrator manager service_agent other surv_hz surv_nb; do
         cust=1000000000
-        [ $r = other ] && cust=1000000001
+        [ $r = other ] || [ $r = surv_nb ] && cust=1000000001
         "$PMIS" --json ticket add --type consult --channel phone --area urban --cust $cust \
             --text 矩阵 | jq -r .id >"$T/$r.ticket" &&
             "$PMIS" ticket move "$(cat "$T/$r.ticket")" classified >/dev/null &&
@@ -108,6 +109,8 @@ pw=Mx7qWz3kPt
             "$PMIS" ticket move "$(cat "$T/$r.ticket")" reviewed --note 已回访 >/dev/null &&
             "$PMIS" ticket move "$(cat "$T/$r.ticket")" archived >/dev/null || exit 1
     done &&
+    "$PMIS" survey record "$(cat "$T/surv_hz.ticket")" --result satisfied >/dev/null &&
+    "$PMIS" survey record "$(cat "$T/surv_nb.ticket")" --result satisfied >/dev/null &&
     "$PMIS" survey campaign create --name 矩阵 --org HZ --period 2026-01 --sample 1 --seed 1 >/dev/null &&
     "$PMIS" survey campaign create --name 矩阵 --org NB --period 2026-01 --sample 1 --seed 1 >/dev/null &&
     echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
@@ -292,6 +295,7 @@ path_for() {
     /api/v1/bills/*) id=$bill_own other=$bill_other ;;
     /api/v1/bill-runs/*) id=1 other=2 ;;
     /api/v1/tickets/*/survey) id=$(cat "$T/$cur_role.ticket") other=$(cat "$T/other.ticket") ;;
+    /api/v1/surveys/*) id=$(cat "$T/surv_hz.ticket") other=$(cat "$T/surv_nb.ticket") ;;
     /api/v1/survey-campaigns/*) id=1 other=2 ;;
     /api/v1/survey-campaigns | /api/v1/survey-templates) id=x other=x ;;
     /api/v1/tickets/*/*) id=$(cat "$T/$cur_role.tk.${1##*/}" 2>/dev/null || echo "$tk_any") other=$tk_other ;;
@@ -312,6 +316,7 @@ path_for() {
     [ "$2" = other ] && id=$other
     p=$(echo "$1" | sed "s/{id}/$id/; s/{field}/phone/; s/{code}/BJ-RES/; s/{date}/2025-06-07/; s/{days}/5/; s/{type}/complaint/")
     case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
+    case "$p" in */calendar/working-day) p="$p?from=2025-06-06&days=1" ;; esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;

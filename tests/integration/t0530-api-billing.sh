@@ -76,6 +76,25 @@ expect "another subtree's bill" 404 \
 expect "exactly like a missing one" 404 \
     '{"error":{"code":"not_found","message":"no bill '"'"'999999'"'"'"}}' \
     GET /api/v1/bills/999999 -b "$T/clerk.jar"
+# pmis bill explain over HTTP: the bill, its lines and its stored inputs, as the CLI's --json
+req GET "/api/v1/bills/$own/explain" -b "$T/clerk.jar"
+check "explain: the bill with its lines" test "$status $(jq -r '.total + " " + .lines[0].arithmetic' "$T/body")" = \
+    "200 146.49 300.000 kWh × 0.4883 = 146.49"
+check "and the readings and consumption it was computed from, as pmis bill explain --json" \
+    test "$(jq -c '[.readings, .usage]' "$T/body")" = \
+    "$("$PMIS" --json bill explain "#$own" | jq -c '[.readings, .usage]')"
+check "the readings name the meter and its readings" test "$(jq -r .readings "$T/body" | grep -c M1)" -ge 1
+req GET "/api/v1/bills/$own" -b "$T/clerk.jar"
+check "GET /bills/{id} is the same bill without the inputs" test "$(jq -c 'has("readings")' "$T/body")" = false
+expect "another subtree's bill to explain" 404 \
+    "{\"error\":{\"code\":\"not_found\",\"message\":\"no bill '$other'\"}}" \
+    GET "/api/v1/bills/$other/explain" -b "$T/clerk.jar"
+expect "a missing bill to explain" 404 \
+    '{"error":{"code":"not_found","message":"no bill '"'"'999999'"'"'"}}' \
+    GET /api/v1/bills/999999/explain -b "$T/clerk.jar"
+expect "field crews may not read bills" 403 \
+    '{"error":{"code":"forbidden","message":"permission '"'"'bill:read'"'"' required"}}' \
+    GET "/api/v1/bills/$own/explain" -b "$T/crew.jar"
 expect "a bad run filter" 400 \
     '{"error":{"code":"invalid","message":"query parameter '"'"'run'"'"' must be an integer from 1 to 9223372036854775807","field":"run"}}' \
     GET '/api/v1/bills?run=x' -b "$T/clerk.jar"

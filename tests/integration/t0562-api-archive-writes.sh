@@ -113,6 +113,12 @@ acct "{\"cust_no\":\"$HZC\",\"tariff_code\":\"BJ-RES\",\"cycle_day\":\"15\"}"
 check "a cycle day as a string: 400 naming it" test "$status $(field)" = "400 cycle_day"
 acct "{\"cust_no\":\"$HZC\",\"cycle_day\":15}"
 check "no tariff: 400 naming it" test "$status $(field)" = "400 tariff_code"
+digest=$(db_digest)
+acct "{\"cust_no\":\"$HZC\",\"tariff_code\":\"NOPE\",\"cycle_day\":15}"
+check "a tariff that is not loaded: 400 naming it, nothing added" \
+    test "$status $(field) $(jq -r .error.message "$T/body")" = \
+    "400 tariff_code unknown tariff 'NOPE': load it first ('pmis tariff load')"
+check "...nothing added" test "$(db_digest)" = "$digest"
 acct "{\"cust_no\":\"$HZC\",\"tariff_code\":\"BJ-RES\",\"cycle_day\":15,\"capacity_kva\":\"abc\"}"
 check "a bad capacity: 400 naming it" test "$status $(field)" = "400 capacity_kva"
 acct "{\"cust_no\":\"$HZC\",\"tariff_code\":\"BJ-RES\",\"cycle_day\":15,\"capacity_kva\":\"8.5\",\"opened_on\":\"2024-02-01\"}"

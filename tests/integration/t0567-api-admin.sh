@@ -163,6 +163,30 @@ check "the year shows both; its working days are the same (one more, one fewer)"
 check "audited" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'calendar.set'")" = 2
 "$PMIS" calendar add 2025-06-06 1 >"$T/out"
 check "the SLA engine counts on it: 1 working day after Fri 2025-06-06 is Sat 06-07" out_is 2025-06-07
+# the N-th working day after a date (pmis calendar add) for any user, on the stored calendar
+as cash GET "/api/v1/calendar/working-day?from=2025-06-06&days=1"
+check "GET /calendar/working-day: the make-up Saturday counts" test "$status:$(jq -c . "$T/body")" = \
+    '200:{"from":"2025-06-06","days":1,"date":"2025-06-07"}'
+as cash GET "/api/v1/calendar/working-day?from=2025-06-10&days=-1"
+check "before a date: the holiday Monday 06-09 is skipped" test "$status:$(jq -r .date "$T/body")" = \
+    "200:2025-06-07"
+for q in "2025-09-30 5" "2025-01-27 1" "2025-10-09 -7" "2025-06-07 0"; do
+    set -- $q
+    as hzadm GET "/api/v1/calendar/working-day?from=$1&days=$2"
+    check "$2 working day(s) from $1 as pmis calendar add" \
+        test "$status:$(jq -r .date "$T/body")" = "200:$("$PMIS" calendar add "$1" -- "$2")"
+done
+refused "days missing (400)" 400 "'days' is missing" cash GET "/api/v1/calendar/working-day?from=2025-06-06"
+check "naming the field 'days'" test "$(jq -r .error.field "$T/body")" = days
+refused "from missing (400)" 400 "'from' is missing" cash GET "/api/v1/calendar/working-day?days=1"
+check "naming the field 'from'" test "$(jq -r .error.field "$T/body")" = from
+refused "a bad date (400)" 400 "2025-02-30" cash GET "/api/v1/calendar/working-day?from=2025-02-30&days=1"
+check "naming the field 'from'" test "$(jq -r .error.field "$T/body")" = from
+refused "days not a number (400)" 400 "days" cash GET "/api/v1/calendar/working-day?from=2025-06-06&days=x"
+check "naming the field 'days'" test "$(jq -r .error.field "$T/body")" = days
+refused "days out of range (400)" 400 "days" \
+    cash GET "/api/v1/calendar/working-day?from=2025-06-06&days=100001"
+check "naming the field 'days'" test "$(jq -r .error.field "$T/body")" = days
 refused "a make-up day on a weekday (400)" 400 "must be a saturday or sunday" \
     root POST /api/v1/calendar/days '{"date":"2025-06-10","kind":"workday"}'
 check "naming the field 'date'" test "$(jq -r .error.field "$T/body")" = date

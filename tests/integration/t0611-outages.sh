@@ -14,6 +14,7 @@ cust() { "$PMIS" customer add --cust-no "$1" --name "$2" --type resident --volta
 acct() { "$PMIS" account add "$1" --tariff RES-1 --cycle-day 5 >/dev/null; }
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
+        load_tariffs RES-1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
         "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" org add ZJ-HZ-XH --name 文三供电所 --level station --parent ZJ-HZ >/dev/null &&

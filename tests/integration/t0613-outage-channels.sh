@@ -12,6 +12,7 @@ export PMIS_NOW=2024-06-01T09:00:00+08:00
 cust() { "$PMIS" customer add --cust-no "$1" --name "$2" --type resident --voltage 220V --address "$3" --org ZJ-HZ --phone "$4" >/dev/null; }
 acct() { "$PMIS" account add "$1" --tariff RES-1 --cycle-day 5 >/dev/null; }
 "$PMIS" init >/dev/null 2>&1 &&
+    load_tariffs RES-1 &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     cust 6300000001 王一 文三路1号 13800000001 && acct 6300000001 &&

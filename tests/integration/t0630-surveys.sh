@@ -275,6 +275,26 @@ check "an unknown field: 400" test "$status:$(jq -r .error.field "$T/body")" = "
 check "refusals over HTTP change nothing" test "$(db_digest)" = "$digest"
 req GET "/api/v1/surveys?period=2025-06" -b "$T/nb.jar"
 check "list: the caller's subtree only" test "$status:$(jq -c '[.items[].ticket]' "$T/body")" = "200:[4,5,6]"
+# ---- one order's answer (pmis survey show): another subtree's answers 404 like a missing one ----
+req GET /api/v1/surveys/6 -b "$T/nb.jar"
+check "show an answer: 200, the list's shape" test "$status:$(jq -c '[.ticket, .result, .scores.quality, .org, .type, .cust_no, .answered_at, .recorded_by, .follow_up, has("duplicate")]' "$T/body")" = \
+    '200:[6,"satisfied",4,"ZJ-NB","consult","6300000004","2025-06-10T02:00:00Z","tester",null,false]'
+jq -c . "$T/body" >"$T/one.json"
+req GET "/api/v1/surveys?customer=6300000004" -b "$T/nb.jar"
+check "the same answer as the list's (the list carries no scores)" test "$(jq -c '.items[] | select(.ticket == 6) | del(.scores)' "$T/body")" = "$(jq -c 'del(.scores)' "$T/one.json")"
+req GET "/api/v1/surveys/$o" -b "$T/hz.jar"
+check "an HZ answer for an HZ user" test "$status:$(jq -c '[.ticket, .result, .org]' "$T/body")" = \
+    "200:[$o,\"basically_satisfied\",\"ZJ-HZ-XH\"]"
+req GET /api/v1/surveys/6 -b "$T/hz.jar"
+check "another subtree's answer: 404" test "$status:$(jq -r .error.message "$T/body")" = \
+    "404:work order 6 has no survey answer"
+req GET /api/v1/surveys/99999 -b "$T/hz.jar"
+check "...exactly like an unknown order" test "$status:$(jq -r .error.message "$T/body")" = \
+    "404:work order 99999 has no survey answer"
+req GET /api/v1/surveys/7 -b "$T/nb.jar"
+check "an order without an answer: 404" test "$status" = 404
+req GET /api/v1/surveys/x -b "$T/nb.jar"
+check "not an order number: 404 naming it" test "$status:$(jq -r .error.message "$T/body")" = "404:no work order 'x'"
 # ---- a customer's answers and orders (the 360° view): ?customer=, in SQL, keyset paged ----
 req GET "/api/v1/surveys?customer=6300000003" -b "$T/nb.jar"
 check "a customer's answers: those about its orders only" \

@@ -13,6 +13,7 @@ export PMIS_NOW=2024-07-01T10:00:00+08:00
 cust() { "$PMIS" customer add --cust-no "$1" --name "$2" --type resident --voltage 220V --address 文三路 --org ZJ-HZ --phone "$3" >/dev/null; }
 acct() { "$PMIS" account add "$1" --tariff RES-1 --cycle-day 5 >/dev/null; }
 "$PMIS" init >/dev/null 2>&1 &&
+    load_tariffs RES-1 &&
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     cust 6400000001 王一 13800000001 && acct 6400000001 &&

@@ -49,26 +49,13 @@ static void test_kind_data(void **state)
     assert_int_equal(apply_kind_stages(&t->ctx, "no_such_kind", 1, s, &n, &t->err), ERR_INVALID);
 }
 
-/* Tariff BJ-RES, which the applications name (an unknown tariff is refused at intake); storing
- * it again is a no-op. */
-static void with_tariff(struct testdb *t)
-{
-    static const char json[] = "{\"code\": \"BJ-RES\", \"name\": \"测试\", \"category\": "
-                               "\"resident\", \"versions\": [{\"effective_from\": \"2020-01-01\", "
-                               "\"energy\": {\"price\": \"0.5\"}}]}";
-    struct tariff *tf = NULL;
-    assert_int_equal(tariff_parse_json(json, sizeof(json) - 1, &tf, &t->err), 0);
-    assert_int_equal(tariff_save(&t->ctx, tf, NULL, NULL, &t->err), 0);
-    tariff_free(tf);
-}
-
 static int64_t new_res(struct testdb *t)
 {
     struct apply_in in = { .kind = "new_lv_res", .org_code = "HZ", .name = "张三",
                            .user_type = "resident", .voltage = "220V", .address = "杭州",
                            .capacity_kva = "8", .tariff_code = "BJ-RES" };
     int64_t id = 0;
-    with_tariff(t);
+    testdb_tariff(t, "BJ-RES"); /* an unknown tariff is refused at intake */
     in.tariff_code = "NOPE";
     assert_int_equal(apply_add(&t->ctx, &in, &id, &t->err), ERR_INVALID);
     assert_string_equal(t->err.field, "tariff_code");

@@ -395,6 +395,9 @@ static void test_meters(void **state)
                              .pf_standard = "0.90",
                              .cycle_day = "5",
                              .bank_account = "6222021234567890128" };
+    assert_int_equal(account_add(&t->ctx, &ai, &a, &t->err), ERR_INVALID); /* not loaded */
+    assert_non_null(strstr(t->err.msg, "unknown tariff 'LI-2PART'"));
+    testdb_tariff(t, "LI-2PART");
     OK(account_add(&t->ctx, &ai, &a, &t->err));
     assert_string_equal(a.account_no, "330000000101");
     assert_int_equal(a.capacity_va, 315000);

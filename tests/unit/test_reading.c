@@ -39,6 +39,7 @@ static void setup_meters(struct testdb *t)
                               .opened_on = "2024-01-01" };
     OK(customer_add(&t->ctx, &ci, NULL, &t->err));
     struct account_in ai = { .cust_no = "3300000001", .tariff_code = "RES-1", .cycle_day = "5" };
+    testdb_tariff(t, "RES-1");
     OK(account_add(&t->ctx, &ai, NULL, &t->err));
     struct meter_in mi = { .asset_no = "M1",
                            .model = "DTZY341",

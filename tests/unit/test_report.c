@@ -38,6 +38,7 @@ static int64_t customer(struct testdb *t, const char *no, const char *type, cons
     };
     struct account a;
     OK(customer_add(&t->ctx, &in, NULL, &t->err));
+    testdb_tariff(t, "FLAT");
     OK(account_add(&t->ctx, &ai, &a, &t->err));
     return a.id;
 }

@@ -9,6 +9,7 @@
 
 #include "core/keyring.h"
 #include "domain/ctx.h"
+#include "domain/tariff.h"
 
 #include <sys/stat.h>
 
@@ -70,6 +71,22 @@ static int testdb_teardown(void **state)
         fprintf(stderr, "could not remove %s\n", t->dir);
     free(t);
     return 0;
+}
+
+/* Load tariff `code` (one energy price from 2020): an account or an application names a loaded
+ * tariff (account_check_tariff). Storing it again is a no-op. */
+static inline void testdb_tariff(struct testdb *t, const char *code)
+{
+    char json[300];
+    int n = snprintf(json, sizeof(json),
+                     "{\"code\": \"%s\", \"name\": \"测试\", \"category\": \"resident\", "
+                     "\"versions\": [{\"effective_from\": \"2020-01-01\", "
+                     "\"energy\": {\"price\": \"0.5\"}}]}",
+                     code);
+    struct tariff *tf = NULL;
+    assert_int_equal(tariff_parse_json(json, (size_t)n, &tf, &t->err), 0);
+    assert_int_equal(tariff_save(&t->ctx, tf, NULL, NULL, &t->err), 0);
+    tariff_free(tf);
 }
 
 #endif
