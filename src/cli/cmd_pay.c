@@ -346,7 +346,8 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
         rc = payment_batch_import(&cli->ctx, &r, channel,
                                   principal_first ||
                                       cfg_enum(&cli->cfg, CFG_PAYMENT_ALLOCATION) == 1,
-                                  jobs, batch_progress, cli, res, &cli->err);
+                                  jobs, cfg_int(&cli->cfg, CFG_PAYMENT_LOCK_WAIT), batch_progress,
+                                  cli, res, &cli->err);
     if (rc)
         error_prefix(&cli->err, "%s: ", argv[0]);
     csv_close(&r);
