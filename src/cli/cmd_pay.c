@@ -197,7 +197,7 @@ int cmd_payment_reverse(struct cli *cli, int argc, char **argv)
     const char *reason = NULL, *approver = NULL;
     const struct opt_spec specs[] = {
         { "reason", OPT_STR, &reason, "TEXT", "why (required)" },
-        { "approver", OPT_STR, &approver, "USER", "who approved it, not yourself (required)" },
+        { "approver", OPT_STR, &approver, "USER", "another user with payment:reverse (required)" },
         OPT_SPEC_END,
     };
     cli->usage = "RECEIPT --reason TEXT --approver USER\n\n"
