@@ -424,7 +424,7 @@ int main(int argc, char **argv)
         phase(&pm);
         t0 = now_s();
         if (csv_open_mem(&r, f.buf, f.len, NULL, &err) ||
-            payment_batch_import(&c, &r, "bank", false, jobs, NULL, NULL, res, &err))
+            payment_batch_import(&c, &r, "bank", false, jobs, 60, NULL, NULL, res, &err))
             return fprintf(stderr, "bank file: %s\n", err.msg), 1;
         t = now_s() - t0;
         csv_close(&r);

@@ -205,8 +205,9 @@ int api_payment_import(struct api_req *r)
     if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o, &r->err)))
         return rc;
     /* one job, one transaction: see api_fees_accrue */
-    rc = payment_batch_import(&r->ctx, &cr, channel, principal_first(r), 1, NULL, NULL, res,
-                              &r->err);
+    int64_t wait_s = r->cfg->settings ? cfg_int(r->cfg->settings, CFG_PAYMENT_LOCK_WAIT) : 60;
+    rc = payment_batch_import(&r->ctx, &cr, channel, principal_first(r), 1, wait_s, NULL, NULL,
+                              res, &r->err);
     csv_close(&cr);
     if (rc)
         return rc;

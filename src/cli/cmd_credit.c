@@ -186,7 +186,8 @@ int cmd_deposit_refund(struct cli *cli, int argc, char **argv)
     struct deposit_refund_in in = { .all = true };
     const struct opt_spec specs[] = {
         { "reason", OPT_STR, &in.reason, "TEXT", "why it is refunded (required)" },
-        { "approver", OPT_STR, &in.approver, "USER", "who approved it, not yourself (required)" },
+        { "approver", OPT_STR, &in.approver, "USER",
+          "another user with collection:approve (required)" },
         { "ref", OPT_STR, &in.ref, "REF", "the channel's reference (required but for counter)" },
         OPT_SPEC_END,
     };

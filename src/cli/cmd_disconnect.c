@@ -98,7 +98,7 @@ int cmd_disconnect_approve(struct cli *cli, int argc, char **argv)
 {
     const char *a1 = NULL, *a2 = NULL;
     const struct opt_spec specs[] = {
-        { "approver", OPT_STR, &a1, "USER", "who approved it, not yourself (required)" },
+        { "approver", OPT_STR, &a1, "USER", "another user with collection:approve (required)" },
         { "second-approver", OPT_STR, &a2, "USER", "a third person (important customers)" },
         OPT_SPEC_END,
     };

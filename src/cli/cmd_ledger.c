@@ -199,7 +199,7 @@ int cmd_fees_waive(struct cli *cli, int argc, char **argv)
     const struct opt_spec specs[] = {
         { "amount", OPT_STR, &amount, "YUAN", "how much of the unpaid late fee (required)" },
         { "reason", OPT_STR, &reason, "TEXT", "why (required)" },
-        { "approver", OPT_STR, &approver, "USER", "who approved it, not yourself (required)" },
+        { "approver", OPT_STR, &approver, "USER", "another user with fee:waive (required)" },
         OPT_SPEC_END,
     };
     cli->usage = "BILL --amount YUAN --reason TEXT --approver USER\n\n"

@@ -197,7 +197,7 @@ int cmd_payment_reverse(struct cli *cli, int argc, char **argv)
     const char *reason = NULL, *approver = NULL;
     const struct opt_spec specs[] = {
         { "reason", OPT_STR, &reason, "TEXT", "why (required)" },
-        { "approver", OPT_STR, &approver, "USER", "who approved it, not yourself (required)" },
+        { "approver", OPT_STR, &approver, "USER", "another user with payment:reverse (required)" },
         OPT_SPEC_END,
     };
     cli->usage = "RECEIPT --reason TEXT --approver USER\n\n"
@@ -346,7 +346,8 @@ int cmd_payment_import(struct cli *cli, int argc, char **argv)
         rc = payment_batch_import(&cli->ctx, &r, channel,
                                   principal_first ||
                                       cfg_enum(&cli->cfg, CFG_PAYMENT_ALLOCATION) == 1,
-                                  jobs, batch_progress, cli, res, &cli->err);
+                                  jobs, cfg_int(&cli->cfg, CFG_PAYMENT_LOCK_WAIT), batch_progress,
+                                  cli, res, &cli->err);
     if (rc)
         error_prefix(&cli->err, "%s: ", argv[0]);
     csv_close(&r);

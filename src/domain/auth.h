@@ -250,6 +250,16 @@ int auth_change_password(struct ctx *c, const struct auth_policy *pol, const str
 int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *approver,
                  const char *password, int perm, const char *what, struct err *err);
 
+/**
+ * The approver a domain action (a reversal, a waiver, a deposit refund, a disconnection) names
+ * must be a user, active, holding `perm` — the same rule auth_approve applies (without the
+ * password: the command line runs as a trusted operator). Checked by the domain functions
+ * themselves, so the CLI and the API share it. Unknown user ERR_INVALID, disabled or lacking
+ * `perm` ERR_FORBIDDEN, each naming the problem, on `field`. Changes nothing.
+ */
+int auth_approver_check(struct ctx *c, const char *approver, int perm, const char *field,
+                        struct err *err);
+
 /* ---- API tokens ---- */
 
 struct token_in {

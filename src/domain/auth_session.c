@@ -255,6 +255,33 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
     return 0;
 }
 
+int auth_approver_check(struct ctx *c, const char *approver, int perm, const char *field,
+                        struct err *err)
+{
+    struct user_info u;
+    uint64_t perms = 0;
+    struct err ignore = ERR_INIT;
+    int rc = auth_user_load(c, approver, &u, NULL, NULL, &ignore);
+    if (rc == ERR_NOT_FOUND)
+        return error(err, ERR_INVALID, "approver '%s' is not a user", approver),
+               err_field(err, field);
+    if (rc) {
+        if (err)
+            *err = ignore;
+        return rc;
+    }
+    if (strcmp(u.status, "active"))
+        return error(err, ERR_FORBIDDEN, "approver '%s' is disabled", approver),
+               err_field(err, field);
+    if ((rc = auth_user_perms(c, u.id, &perms, err)))
+        return rc;
+    if (!(perms & PERM_BIT(perm)))
+        return error(err, ERR_FORBIDDEN, "approver '%s' lacks the permission '%s'", approver,
+                     perm_name(perm)),
+               err_field(err, field);
+    return 0;
+}
+
 int auth_session_check(struct ctx *c, const struct auth_policy *pol, const char *token,
                        struct principal *out, struct err *err)
 {

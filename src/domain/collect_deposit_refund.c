@@ -9,6 +9,7 @@
 #include "core/common.h"
 #include "core/money.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 #include "domain/ledger.h"
 
 #include <inttypes.h>
@@ -99,6 +100,9 @@ static int refund_check(struct ctx *c, const struct deposit_refund_in *in, struc
         return error(err, ERR_INVALID,
                      "the approver of a deposit refund must be someone else than %s", c->actor),
                err_field(err, "approver");
+    int rc = auth_approver_check(c, in->approver, PERM_COLLECTION_APPROVE, "approver", err);
+    if (rc)
+        return rc;
     if (!in->all && in->amount_fen <= 0)
         return error(err, ERR_INVALID, "a refund must be more than 0.00 yuan, not %s",
                      money_format(in->amount_fen, m)),

@@ -9,6 +9,7 @@
 #include "core/common.h"
 #include "core/money.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -222,7 +223,10 @@ static int check_approvers(struct ctx *c, const char *a1, const char *a2, struct
     if (a2 && (!*a2 || !strcmp(a2, a1) || (c->actor && !strcmp(a2, c->actor))))
         return error(err, ERR_INVALID, "the second approver must be a third person, not '%s'",
                      a2);
-    return 0;
+    int rc = auth_approver_check(c, a1, PERM_COLLECTION_APPROVE, "approver", err);
+    if (!rc && a2)
+        rc = auth_approver_check(c, a2, PERM_COLLECTION_APPROVE, "second_approver", err);
+    return rc;
 }
 
 int collect_approve(struct ctx *c, const char *account_no, const char *approver,

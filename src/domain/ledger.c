@@ -9,6 +9,7 @@
 #include "core/money.h"
 #include "core/vec.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 #include "domain/collect.h"
 
 #include <inttypes.h>
@@ -553,7 +554,8 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
     if (c->actor && !strcmp(approver, c->actor))
         return error(err, ERR_INVALID, "the approver of a reversal must be someone else than %s",
                      c->actor);
-    if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
+    if ((ret = auth_approver_check(c, approver, PERM_PAYMENT_REVERSE, "approver", err)) ||
+        (ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
         return ret;
     if ((ret = ledger_payment_get(c, payment_id, &pi, err)))
         goto out;

@@ -17,6 +17,7 @@
 #include "core/strmap.h"
 #include "core/xalloc.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -545,7 +546,8 @@ int ledger_waive(struct ctx *c, const char *bill_no, int64_t fen, const char *re
     if (c->actor && !strcmp(approver, c->actor))
         return error(err, ERR_INVALID, "the approver of a waiver must be someone else than %s",
                      c->actor);
-    if ((ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
+    if ((ret = auth_approver_check(c, approver, PERM_FEE_WAIVE, "approver", err)) ||
+        (ret = ctx_today(c, &today, err)) || (ret = store_begin(c->db, err)))
         return ret;
     struct store_stmt *st = store_q(c->db, Q_LEDGER_REC_BY_NO);
     store_bind_text(st, 1, bill_no);

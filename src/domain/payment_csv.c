@@ -16,6 +16,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 struct line {
     int64_t line;
@@ -313,8 +314,8 @@ static int part_of(const char *account_no, int n)
 /* The lock of file (channel, batch reference) — what makes importing it again a no-op, so two
  * files naming one reference queue too — from its SHA-256: a session lock, since an import in
  * parts commits several transactions. A second import of the file waits here until the first
- * ends, then finds the file imported. PostgreSQL only (a no-op statement on SQLite, whose
- * BEGIN IMMEDIATE already makes the second wait, for the busy timeout). */
+ * ends, then finds the file imported. PostgreSQL only (SQLite's BEGIN IMMEDIATE already makes
+ * the second wait: batch_lock_begin). */
 static int32_t batch_lock_key(const char *channel, const char *batch_ref)
 {
     struct digest d;
@@ -327,16 +328,62 @@ static int32_t batch_lock_key(const char *channel, const char *batch_ref)
     return (int32_t)(uint32_t)strtoul(hex, NULL, 16);
 }
 
-static int batch_lock(struct ctx *c, int32_t key, bool unlock, struct err *err)
+static int batch_unlock(struct ctx *c, int32_t key, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, unlock ? Q_LEDGER_BATCH_UNLOCK : Q_LEDGER_BATCH_LOCK);
+    struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_UNLOCK);
     store_bind_i64(st, 1, BATCH_LOCK_CLASS);
     store_bind_i64(st, 2, key);
     return store_exec(st, err);
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Take file (channel, ref)'s lock and begin the import's transaction, waiting up to wait_s
+ * seconds for another import of the file: on PostgreSQL polling the advisory lock (*locked set
+ * when taken), on SQLite retrying BEGIN IMMEDIATE past its busy timeout. */
+static int batch_lock_begin(struct ctx *c, int32_t key, const char *channel, const char *ref,
+                            int64_t wait_s, bool *locked, struct err *err)
+{
+    int64_t deadline = monotonic_ms() + wait_s * 1000;
+    bool pg = store_kind(c->db) == STORE_PG;
+    int ret;
+    for (;;) {
+        struct err e2 = ERR_INIT;
+        if (pg) {
+            struct store_stmt *st = store_q(c->db, Q_LEDGER_BATCH_LOCK);
+            store_bind_i64(st, 1, BATCH_LOCK_CLASS);
+            store_bind_i64(st, 2, key);
+            if ((ret = store_one(st, err)))
+                return ret;
+            *locked = store_col_i64(st, 0) == 1;
+            store_reset(st);
+            if (*locked)
+                return store_begin(c->db, err);
+        } else if ((ret = store_begin(c->db, &e2)) != ERR_BUSY) {
+            if (ret && err)
+                *err = e2;
+            return ret;
+        }
+        if (monotonic_ms() >= deadline)
+            return error(err, ERR_BUSY,
+                         "another import of %s file %s is running: gave up waiting for it after "
+                         "%" PRId64 " s (payment.lock_wait_s); try again when it has ended",
+                         channel, ref, wait_s);
+        if (pg) {
+            struct timespec ts = { 0, 100 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
-                         bool principal_first, int64_t jobs, batch_progress_fn *progress,
+                         bool principal_first, int64_t jobs, int64_t wait_s,
+                         batch_progress_fn *progress,
                          void *progress_arg, struct batch_result *res, struct err *err)
 {
     line_vec lines = VEC_INIT;
@@ -359,10 +406,7 @@ int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channe
         goto done;
     n = ledger_jobs(c, jobs);
     key = batch_lock_key(channel, res->batch_ref);
-    if ((ret = batch_lock(c, key, false, err)))
-        goto done;
-    locked = true;
-    if ((ret = store_begin(c->db, err)))
+    if ((ret = batch_lock_begin(c, key, channel, res->batch_ref, wait_s, &locked, err)))
         goto done;
     if ((ret = previous(c, channel, res, &batch_id, &finished, err)) || res->already ||
         (ret = fee_policies_load(c, &pol, err)))
@@ -431,7 +475,7 @@ out:
 done:
     if (locked) {
         struct err e2 = ERR_INIT; /* the import's outcome stands; the session end frees it too */
-        batch_lock(c, key, true, &e2);
+        batch_unlock(c, key, &e2);
     }
     for (size_t i = 0; why && i < lines.n; i++) {
         free(why[i]);

@@ -15,6 +15,12 @@
  * leaves each payment whole or absent, and importing the file again posts only what is missing
  * (its repeats are the earlier import's payments) and finishes it. A finished file (channel,
  * BATCH_REF) is a no-op. One audit row per file, when it finishes.
+ *
+ * Two imports of one file at once: the second waits for the first (PostgreSQL: an advisory
+ * lock of the file, polled; SQLite: the write transaction, BEGIN IMMEDIATE retried), then finds
+ * the file imported and posts nothing. It waits at most `wait_s` seconds (payment.lock_wait_s;
+ * on SQLite at least the 5 s busy timeout of one try), then fails ERR_BUSY saying that another
+ * import of the file is running, having changed nothing.
  */
 #ifndef PMIS_PAYMENT_CSV_H
 #define PMIS_PAYMENT_CSV_H
@@ -48,7 +54,8 @@ typedef void batch_progress_fn(void *arg, int64_t done, int64_t total);
 /** Import a collection file of `channel` (bank or agent) read from `r`, in `jobs` parts (see
  *  above; 0: one per CPU on PostgreSQL). Not inside a transaction of the caller's. */
 int payment_batch_import(struct ctx *c, struct csv_reader *r, const char *channel,
-                         bool principal_first, int64_t jobs, batch_progress_fn *progress,
+                         bool principal_first, int64_t jobs, int64_t wait_s,
+                         batch_progress_fn *progress,
                          void *progress_arg, struct batch_result *res, struct err *err);
 
 #endif

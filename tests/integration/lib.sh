@@ -157,6 +157,14 @@ END
     done
 }
 
+# approvers NAME...: whole-tree users with the manager role (payment:reverse, fee:waive,
+# collection:approve), who may approve reversals, waivers, deposit refunds and disconnections
+approvers() {
+    for a; do
+        "$PMIS" user add "$a" --all-orgs --roles manager >/dev/null 2>>"$T/err" || return 1
+    done
+}
+
 # flat_import: import $T/c.csv, a.csv, m.csv, r.csv and load $T/flat.json (after pmis init and
 # the orgs the customers name)
 flat_import() {

@@ -35,6 +35,8 @@ R1=330000000101 C2=330000000201 R3=330000000301 R4=330000000401 R5=330000000501
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        approvers bob gone && "$PMIS" user disable gone >/dev/null &&
+        "$PMIS" user add kasa --all-orgs --roles cashier >/dev/null &&
         flat_import
 }
 setup || { not_ok "set up customers, meters, readings and a flat tariff"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
@@ -117,6 +119,12 @@ check "nothing open" test "$(open_items $R4)" = "[]"
 expect_fail "a reversal needs a reason" 65 "needs a reason" payment reverse SK0000000007 --approver bob
 expect_fail "and an approver" 65 "needs an approver" payment reverse SK0000000007 --reason 错账
 expect_fail "who is not the cashier" 65 "someone else than tester" payment reverse SK0000000007 --reason 错账 --approver tester
+# the approver must be an active user holding payment:reverse, as the API requires
+dg=$(db_digest)
+expect_fail "an approver who is not a user" 65 "approver 'nobody' is not a user" payment reverse SK0000000007 --reason 错账 --approver nobody
+expect_fail "a disabled approver" 77 "approver 'gone' is disabled" payment reverse SK0000000007 --reason 错账 --approver gone
+expect_fail "an approver without payment:reverse" 77 "approver 'kasa' lacks the permission 'payment:reverse'" payment reverse SK0000000007 --reason 错账 --approver kasa
+check "the refused reversals changed nothing" test "$(db_digest)" = "$dg"
 expect_ok "reverse it" payment reverse SK0000000007 --reason "错账" --approver bob
 check "the open bills are as before" test "$(open_items $R4)" = "$before"
 check "and the balance" test "$(balance $R4)" = "$bal"
@@ -153,6 +161,10 @@ expect_fail "a waiver needs an approver" 65 "needs an approver" fees waive B2024
 expect_fail "more than is owed" 65 "has 2.59 yuan of unpaid late fee, less than 5.00" fees waive B2024110000004 --amount 5 --reason 困难户 --approver bob
 expect_fail "an unknown bill" 66 "B2099010000001 is not an issued bill" fees waive B2099010000001 --amount 1 --reason x --approver bob
 check "nothing changed" test "$(db_digest)" = "$digest"
+dg=$(db_digest)
+expect_fail "a waiver approved by a cashier" 77 "approver 'kasa' lacks the permission 'fee:waive'" fees waive B2024110000004 --amount 1 --reason 困难户 --approver kasa
+expect_fail "or by nobody" 65 "approver 'nobody' is not a user" fees waive B2024110000004 --amount 1 --reason 困难户 --approver nobody
+check "the refused waivers changed nothing" test "$(db_digest)" = "$dg"
 expect_ok "waive 1.00" fees waive B2024110000004 --amount 1 --reason 困难户 --approver bob
 check "R4 owes 273.79" test "$(balance $R4)" = "273.79"
 

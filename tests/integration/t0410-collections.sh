@@ -32,6 +32,7 @@ setup() {
         "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" org add ZJ-HZ-XH --name 西湖 --level county --parent ZJ-HZ >/dev/null &&
         "$PMIS" org add ZJ-NB --name 宁波 --level city --parent ZJ >/dev/null &&
+        approvers bob &&
         flat_import
 }
 setup || { not_ok "set up orgs, customers, meters, readings and a flat tariff"; done_testing; exit 1; }

@@ -30,6 +30,7 @@ R1=420000000101 C2=420000000201 C3=420000000301 R4=420000000401 P5=420000000501
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        approvers bob carol && "$PMIS" user add kasa --all-orgs --roles cashier >/dev/null &&
         flat_import && bill_month 2024-11 2024-12-01T02:00:00Z 2024-12-20
 }
 setup || { not_ok "set up five accounts with November bills due 2024-12-20"; done_testing; exit 1; }
@@ -98,6 +99,10 @@ expect_fail "another notice to C3" 67 "account $C3 is disconnected \(order #1\)"
 export PMIS_NOW=2025-01-24T02:00:00Z
 expect_fail "C2 with one approver" 65 "$C2 is an important customer \(重要客户\): its disconnection needs a second approver" disconnect approve $C2 --approver bob
 expect_fail "the same person twice" 65 "the second approver must be a third person, not 'bob'" disconnect approve $C2 --approver bob --second-approver bob
+dg=$(db_digest)
+expect_fail "a second approver without collection:approve" 77 "approver 'kasa' lacks the permission 'collection:approve'" disconnect approve $C2 --approver bob --second-approver kasa
+expect_fail "a first approver who is not a user" 65 "approver 'nobody' is not a user" disconnect approve $C2 --approver nobody --second-approver carol
+check "the refused approvals changed nothing" test "$(db_digest)" = "$dg"
 expect_ok "C2 with two" disconnect approve $C2 --approver bob --second-approver carol
 check "order #3" out_has "order #3 opened"
 expect_ok "C2's messages" --json remind history $C2

@@ -21,6 +21,7 @@ END
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        approvers bob &&
         flat_import && bill_month 2024-11 2024-12-01T02:00:00Z 2024-12-20
 }
 setup || { not_ok "set up two accounts with November bills due 2024-12-20"; done_testing; exit 1; }

@@ -6,6 +6,9 @@
 # every payment exists once, the balances fell by the file's matched amount, the ledger
 # verifies. In one transaction (--jobs 1) and in parts (--jobs 2, PostgreSQL: the file's row
 # commits before its parts, so without the lock the second would post the missing lines too).
+# Held longer than SQLite's 5 s busy timeout the second still waits (payment.lock_wait_s); with
+# a wait shorter than the hold it gives up, exit 75, saying another import of the file is
+# running, and changes nothing.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 { echo "$CUSTOMER_CSV_HEADER"; cat <<'END'; } >"$T/c.csv"
@@ -48,13 +51,15 @@ bank_file() {
 bal() { sql "SELECT COALESCE(SUM(balance_fen), 0) FROM account_balance"; }
 
 # twice REF JOBS: two imports of $T/REF.csv started 0.3 s apart; whichever takes the file first
-# holds it 1.5 s (and on PostgreSQL in parts pauses 1 s more between its parts, its file row
-# committed). Leaves $T/p1.* and $T/p2.*: out, err, rc, start and end (nanoseconds).
+# holds it $HOLD ms, 1.5 s by default (and on PostgreSQL in parts pauses 1 s more between its
+# parts, its file row committed). Leaves $T/p1.* and $T/p2.*: out, err, rc, start and end
+# (nanoseconds).
+HOLD=1500
 twice() {
     for p in 1 2; do
         date +%s%N >"$T/p$p.start"
         (
-            PMIS_TEST_BATCH_LOCKED_PAUSE_MS=1500 PMIS_TEST_BATCH_PART_PAUSE_MS=1000 \
+            PMIS_TEST_BATCH_LOCKED_PAUSE_MS=$HOLD PMIS_TEST_BATCH_PART_PAUSE_MS=1000 \
                 "$PMIS" --json payment import "$T/$1.csv" --jobs "$2" >"$T/p$p.out" 2>"$T/p$p.err"
             echo $? >"$T/p$p.rc"
             date +%s%N >"$T/p$p.end"
@@ -93,6 +98,41 @@ for jobs in 1 2; do
     check "says it was imported before" out_has "batch $ref was imported before \(401 lines, 400 posted\): nothing posted now"
     check "and posts nothing" test $((before - $(bal))) -eq 400
 done
+
+# held longer than SQLite's 5 s busy timeout: the second still waits (payment.lock_wait_s, 60 s
+# by default) and finds the file imported, never "database is locked"
+HOLD=6500
+bank_file LONG
+before=$(bal)
+twice LONG 1
+check "held 6.5 s: both imports succeed" test "$(cat "$T/p1.rc") $(cat "$T/p2.rc")" = "0 0"
+[ -s "$T/p2.err" ] && sed 's/^/#   p2 err: /' "$T/p2.err"
+check "held 6.5 s: the first posted, the second found it imported" \
+    test "$(jq .already_imported "$T/p1.out") $(jq .already_imported "$T/p2.out")" = "false true"
+check "held 6.5 s: the second waited for the first" \
+    test $(($(cat "$T/p2.end") - $(cat "$T/p1.start"))) -ge 6500000000
+check "held 6.5 s: the balances fell by 4.00 once" test $((before - $(bal))) -eq 400
+
+# a wait shorter than the hold: the second gives up with a clear message and changes nothing
+# (PostgreSQL after 1 s; SQLite after its 5 s busy timeout, the least one try waits)
+HOLD=8000
+bank_file GIVEUP
+before=$(bal)
+export PMIS_PAYMENT_LOCK_WAIT_S=1
+twice GIVEUP 1
+unset PMIS_PAYMENT_LOCK_WAIT_S
+check "a short wait: the first succeeds, the second fails busy" \
+    test "$(cat "$T/p1.rc") $(cat "$T/p2.rc")" = "0 75"
+sed 's/^/#   p2 err: /' "$T/p2.err"
+check "naming the file and the other import" \
+    grep -q "another import of bank file GIVEUP is running: gave up waiting for it after 1 s" "$T/p2.err"
+check "not a raw database error" not grep -qi "database is locked" "$T/p2.err"
+check "the second gave up before the first ended" \
+    test "$(cat "$T/p2.end")" -lt "$(cat "$T/p1.end")"
+check "the file imported once" \
+    test "$(sql "SELECT COUNT(*), MIN(posted) FROM payment_batch WHERE batch_ref = 'GIVEUP'")" = "1|400"
+check "the balances fell by 4.00 once" test $((before - $(bal))) -eq 400
+expect_ok "the ledger verifies" ledger verify
 
 # the lock is the session's and goes with it: after both, a new file imports at once
 bank_file AFTER

@@ -8,7 +8,8 @@
 
 ledger_fixture &&
     PMIS_NOW=2025-02-01T02:00:00Z "$PMIS" disconnect notice $A2 >/dev/null &&
-    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $A2 --approver x >/dev/null &&
+    approvers zhuguan &&
+    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $A2 --approver zhuguan >/dev/null &&
     echo $pw | "$PMIS" user add crew --org HZ --roles field_crew --password-stdin >/dev/null ||
     { not_ok "set up"; done_testing; exit 1; }
 order=$(sql "SELECT id FROM collect_order")

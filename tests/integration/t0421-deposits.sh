@@ -27,6 +27,8 @@ A1=421000000101 A2=421000000201 A3=421000000301
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        approvers boss gone && "$PMIS" user disable gone >/dev/null &&
+        "$PMIS" user add kasa --all-orgs --roles cashier >/dev/null &&
         flat_import && bill_month 2024-11 2024-12-01T02:00:00Z 2024-12-25
 }
 setup || { not_ok "set up customers, meters, readings and November's bills"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
@@ -64,6 +66,11 @@ digest=$(db_digest)
 expect_fail "no approver" 65 "a deposit refund needs an approver" deposit refund 1 --reason 退户
 expect_fail "no reason" 65 "a deposit refund needs a reason" deposit refund 1 --approver boss
 expect_fail "approving oneself" 65 "the approver of a deposit refund must be someone else than $ME" deposit refund 1 --reason 退户 --approver "$ME"
+dg=$(db_digest)
+expect_fail "an approver who is not a user" 65 "approver 'nobody' is not a user" deposit refund 1 --reason 退户 --approver nobody
+expect_fail "a disabled approver" 77 "approver 'gone' is disabled" deposit refund 1 --reason 退户 --approver gone
+expect_fail "an approver without collection:approve" 77 "approver 'kasa' lacks the permission 'collection:approve'" deposit refund 1 --reason 退户 --approver kasa
+check "the refused refunds changed nothing" test "$(db_digest)" = "$dg"
 expect_fail "a zero refund" 65 "a refund must be more than 0.00 yuan, not 0.00" deposit refund 1 0 --reason 退户 --approver boss
 expect_fail "a negative refund" 65 "a refund must be more than 0.00 yuan, not -1.00" deposit refund 1 -1 --reason 退户 --approver boss
 expect_fail "three decimals" 65 "more than 2 decimals" deposit refund 1 1.234 --reason 退户 --approver boss

@@ -95,6 +95,7 @@ pw=Mx7qWz3kPt
             "$PMIS" meter add "MY-$(echo $r | tr _ -)" --model DDZY71 --phases 1 >/dev/null ||
             exit 1
     done &&
+    echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     for a in 100000000002 100000000003 100000000004 100000000005 100000000101; do
         PMIS_NOW=2025-08-20T02:00:00Z "$PMIS" disconnect approve $a --approver u_approver \
             >/dev/null || exit 1
@@ -113,7 +114,6 @@ pw=Mx7qWz3kPt
     "$PMIS" survey record "$(cat "$T/surv_nb.ticket")" --result satisfied >/dev/null &&
     "$PMIS" survey campaign create --name 矩阵 --org HZ --period 2026-01 --sample 1 --seed 1 >/dev/null &&
     "$PMIS" survey campaign create --name 矩阵 --org NB --period 2026-01 --sample 1 --seed 1 >/dev/null &&
-    echo "$pw" | "$PMIS" user add u_approver --org HZ --roles manager --password-stdin >/dev/null &&
     newapp() {
         "$PMIS" --json apply new --kind "$1" --org "$2" --name 矩阵 --type "$3" --voltage "$4" \
             --address 某路 --capacity 8 --tariff BJ-RES >"$T/app.json" && jq -r .id "$T/app.json"

@@ -11,8 +11,9 @@
 ledger_fixture &&
     PMIS_NOW=2025-02-01T02:00:00Z "$PMIS" disconnect notice $A2 >/dev/null &&
     PMIS_NOW=2025-02-01T02:00:00Z "$PMIS" disconnect notice $NB1 >/dev/null &&
-    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $A2 --approver x >/dev/null &&
-    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $NB1 --approver x >/dev/null &&
+    approvers zhuguan &&
+    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $A2 --approver zhuguan >/dev/null &&
+    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $NB1 --approver zhuguan >/dev/null &&
     PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" remind run --date 2025-01-10 >/dev/null &&
     echo $pw | "$PMIS" user add adm --all-orgs --roles administrator --password-stdin >/dev/null &&
     echo $pw | "$PMIS" user add hzadm --org HZ --roles administrator --password-stdin >/dev/null &&

@@ -13,7 +13,8 @@
 ledger_fixture &&
     PMIS_NOW=2025-02-01T02:00:00Z "$PMIS" disconnect notice $A2 >/dev/null &&
     PMIS_NOW=2025-02-01T02:00:00Z "$PMIS" disconnect notice $NB1 >/dev/null &&
-    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $NB1 --approver x >/dev/null &&
+    approvers zhuguan &&
+    PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" disconnect approve $NB1 --approver zhuguan >/dev/null &&
     PMIS_NOW=2025-02-10T02:00:00Z "$PMIS" credit rate --period 2025-01 >/dev/null &&
     echo $pw | "$PMIS" user add boss --org HZ --roles manager --password-stdin >/dev/null &&
     echo $pw | "$PMIS" user add boss2 --org HZ --roles manager --password-stdin >/dev/null &&
