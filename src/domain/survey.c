@@ -93,7 +93,8 @@ int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, voi
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
         struct survey_response r;
         response_read(c, st, &r);
-        ret = fn(arg, &r);
+        if (!(ret = response_scores(c, &r, err)))
+            ret = fn(arg, &r);
     }
     store_reset(st);
     return ret;

@@ -63,7 +63,7 @@ struct survey_filter {
     int64_t after_id, limit;                       /* keyset on the answer id; limit 0 = 100 */
 };
 typedef int survey_fn(void *arg, const struct survey_response *r);
-/** Answers in the ctx's scope (and org_code's subtree), oldest first; scores not loaded. */
+/** Answers in the ctx's scope (and org_code's subtree), oldest first, each with its scores. */
 int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, void *arg,
                 struct err *err);
 
