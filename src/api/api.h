@@ -155,7 +155,7 @@ const char *api_cookie(struct api_req *r, const char *name);
  */
 int api_body_str(struct api_req *r, const char *field, bool required, const char **out);
 /** An instant member: ISO 8601 with an offset, or local time in zone `tz`; *us untouched when
- *  absent and not required (api_service.c). */
+ *  absent and not required. */
 int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
                      int64_t *us);
 /** A boolean member; absent leaves *out unchanged. */

@@ -331,14 +331,13 @@ int api_apply_limits_history_json(struct ctx *c, const char *kind, api_time_fn *
  * in force now, or every version of kind K's */
 int api_apply_limits(struct api_req *r)
 {
-    const char *kind = api_query(r, "kind"), *h = api_query(r, "history");
+    const char *kind = api_query(r, "kind");
+    bool history = false;
     json_t *j;
-    int rc;
-    if (h && strcmp(h, "true") && strcmp(h, "false"))
-        return error(&r->err, ERR_INVALID, "parameter 'history' must be true or false, not '%s'",
-                     h),
-               err_field(&r->err, "history");
-    if (h && !strcmp(h, "true")) {
+    int rc = api_query_bool(r, "history", &history);
+    if (rc)
+        return rc;
+    if (history) {
         if (!kind)
             return error(&r->err, ERR_INVALID, "history=true needs the kind (?kind=K)"),
                    err_field(&r->err, "kind");

@@ -252,19 +252,6 @@ int api_outage_get(struct api_req *r)
     return rc ? rc : reply_outage(r, 200, id);
 }
 
-/* An instant member: ISO 8601 with an offset, or local time in the business zone. */
-int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
-                     int64_t *us)
-{
-    const char *s;
-    int rc = api_body_str(r, field, required, &s);
-    if (rc || !s)
-        return rc;
-    if (instant_parse_local(s, tz, us, &r->err))
-        return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
-    return 0;
-}
-
 int api_outage_create(struct api_req *r)
 {
     static const char *const known[] = { "kind", "org", "feeder", "sp_no", "from", "to",

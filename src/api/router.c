@@ -175,6 +175,18 @@ int api_body_date(struct api_req *r, const char *field, bool required, struct da
     return 0;
 }
 
+int api_body_instant(struct api_req *r, const struct tz *tz, const char *field, bool required,
+                     int64_t *us)
+{
+    const char *s;
+    int rc = api_body_str(r, field, required, &s);
+    if (rc || !s)
+        return rc;
+    if (instant_parse_local(s, tz, us, &r->err))
+        return error_prefix(&r->err, "field '%s': ", field), err_field(&r->err, field);
+    return 0;
+}
+
 int api_body_kwh(struct api_req *r, const char *field, bool required, int64_t *wh)
 {
     const char *s;

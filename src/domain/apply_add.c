@@ -164,7 +164,10 @@ static int check_new(const char *kind, const char *user_type, const char *voltag
     return 0;
 }
 
-static int check_intake(struct ctx *c, const struct apply_in *in, struct intake *k, struct err *err)
+/* The intake checks of `in`; `now` is the acceptance, the instant whose limits (the kind's
+ * end-to-end total into k) the application keeps. */
+static int check_intake(struct ctx *c, const struct apply_in *in, int64_t now, struct intake *k,
+                        struct err *err)
 {
     size_t i = 0;
     int ret;
@@ -172,7 +175,7 @@ static int check_intake(struct ctx *c, const struct apply_in *in, struct intake 
         i++;
     struct store_stmt *st = store_q(c->db, Q_APPLY_KIND_GET);
     store_bind_text(st, 1, in->kind ? in->kind : "");
-    store_bind_i64(st, 2, ctx_now(c));
+    store_bind_i64(st, 2, now);
     if (i == ARRAY_SIZE(kinds) || (ret = store_one(st, err)) == ERR_NOT_FOUND)
         return error(err, ERR_INVALID, "unknown application kind '%s' (%s)",
                      in->kind ? in->kind : "", kinds_list(c)),
@@ -226,7 +229,7 @@ int apply_add(struct ctx *c, const struct apply_in *in, int64_t *id, struct err 
     const char *note = ctx_trim(c, in->note);
     if (note && strlen(note) > APPLY_TEXT_MAX)
         return error(err, ERR_INVALID, "the note is over %d bytes", APPLY_TEXT_MAX);
-    if ((ret = check_intake(c, in, &k, err)) ||
+    if ((ret = check_intake(c, in, now, &k, err)) ||
         (ret = apply_kind_stages(c, in->kind, now, s, &n, err)))
         return ret;
     bool is_new = !k.customer_id;

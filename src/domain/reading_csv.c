@@ -10,6 +10,7 @@
 #include "core/common.h"
 #include "core/energy.h"
 #include "core/log.h"
+#include "core/money.h"
 #include "core/strmap.h"
 #include "core/vec.h"
 #include "domain/audit.h"
@@ -530,17 +531,10 @@ static const char *day_text(int32_t day, char buf[DATE_BUF_SIZE])
 }
 
 /* A value as a file would write it: kWh to 3 decimals without trailing zeros ("160", "1.5"). */
-static const char *value_text(int64_t v, char buf[ENERGY_BUF_SIZE])
+_Static_assert(ENERGY_BUF_SIZE >= MONEY_BUF_SIZE, "value_text writes energy buffers");
+static const char *value_text(int64_t v, char buf[MONEY_BUF_SIZE])
 {
-    energy_format_kwh3(v, buf);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf);
-        while (end > dot + 1 && end[-1] == '0')
-            end--;
-        *(end == dot + 1 ? dot : end) = '\0';
-    }
-    return buf;
+    return decimal_format(v, 3, 0, 0, buf);
 }
 
 static void format_value(const struct imp *im, int slot, int64_t v, char *buf, size_t size)
