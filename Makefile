@@ -137,13 +137,15 @@ units: $(O)/pmis $(UNIT_BIN) $(O)/tools/http_sink
 deps:
 	@sh tools/deps.sh install
 
-# The test variants: build/test (fault injection) and build/asan (ASan + UBSan).
+# The test variants: build/test (fault injection) and build/asan (ASan + UBSan). TEST_LANES=2
+# runs the SQLite and the PostgreSQL tests side by side (tests/run.sh -j); 1 runs them in turn.
+TEST_LANES ?= 2
 test:
 	@sh tools/deps.sh check || sh tools/deps.sh install
 	$(MAKE) --no-print-directory O=build/test TESTING=1 units
 	$(MAKE) --no-print-directory O=build/asan TESTING=1 SAN=1 units
 	$(MAKE) --no-print-directory web
-	sh tests/run.sh
+	sh tests/run.sh -j $(TEST_LANES)
 
 demo:
 	@sh tools/deps.sh check || sh tools/deps.sh install
