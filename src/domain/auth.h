@@ -255,7 +255,8 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
  * must be a user, active, holding `perm` — the same rule auth_approve applies (without the
  * password: the command line runs as a trusted operator). Checked by the domain functions
  * themselves, so the CLI and the API share it. Unknown user ERR_INVALID, disabled or lacking
- * `perm` ERR_FORBIDDEN, each naming the problem, on `field`. Changes nothing.
+ * `perm` ERR_FORBIDDEN, each naming the problem, on `field`. Changes nothing. An approver who
+ * passed auth_approve for `perm` in this context (the API) is not loaded again.
  */
 int auth_approver_check(struct ctx *c, const char *approver, int perm, const char *field,
                         struct err *err);

@@ -252,6 +252,7 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
         if ((rc = store_exec(st, err)))
             return rc;
     }
+    ctx_approval_note(c, perm, approver);
     return 0;
 }
 
@@ -261,6 +262,8 @@ int auth_approver_check(struct ctx *c, const char *approver, int perm, const cha
     struct user_info u;
     uint64_t perms = 0;
     struct err ignore = ERR_INIT;
+    if (ctx_approval_noted(c, perm, approver)) /* the API's auth_approve, in this request */
+        return 0;
     int rc = auth_user_load(c, approver, &u, NULL, NULL, &ignore);
     if (rc == ERR_NOT_FOUND)
         return error(err, ERR_INVALID, "approver '%s' is not a user", approver),

@@ -16,6 +16,7 @@ struct code_list_text {
 struct ctx_cache {
     struct strmap codes; /* "list\x1fcode" -> 1 */
     struct strmap orgs;  /* code -> id */
+    struct strmap approvals; /* "perm\x1fuser" -> 1: approvals passed (ctx_approval_note) */
     struct tz tz;
     bool tz_loaded;
     bool frozen;                        /* complete and read-only: see ctx_cache_freeze */
@@ -37,6 +38,7 @@ static void cache_free(void *p)
     VEC_FREE(&k->allowed);
     strmap_release(&k->codes);
     strmap_release(&k->orgs);
+    strmap_release(&k->approvals);
     if (k->tz_loaded)
         tz_release(&k->tz);
     free(k);
@@ -116,6 +118,24 @@ int ctx_cache_freeze(struct ctx *c, struct err *err)
         return rc;
     k->frozen = true;
     return 0;
+}
+
+void ctx_approval_note(struct ctx *c, int perm, const char *approver)
+{
+    struct ctx_cache *k = cache_of(c);
+    char key[96];
+    if (k->frozen || snprintf(key, sizeof(key), "%d\x1f%s", perm, approver) >= (int)sizeof(key))
+        return;
+    strmap_put(&k->approvals, key, 1);
+}
+
+bool ctx_approval_noted(struct ctx *c, int perm, const char *approver)
+{
+    char key[96];
+    if (!c->cache || !approver ||
+        snprintf(key, sizeof(key), "%d\x1f%s", perm, approver) >= (int)sizeof(key))
+        return false;
+    return strmap_get(&c->cache->approvals, key, NULL);
 }
 
 int ctx_today(struct ctx *c, struct date *out, struct err *err)

@@ -74,6 +74,16 @@ char *ctx_trim(struct ctx *c, const char *s);
  */
 int ctx_cache_freeze(struct ctx *c, struct err *err);
 
+/**
+ * Remember that `approver` passed a second-person approval with password (auth_approve) for
+ * permission `perm` in this context, so that the domain's own approver check
+ * (auth_approver_check) in the same request does not load the user again. Kept in the cache:
+ * gone when the arena is reset; nothing is noted on a frozen cache.
+ */
+void ctx_approval_note(struct ctx *c, int perm, const char *approver);
+/** Whether ctx_approval_note(c, perm, approver) was called in this context. */
+bool ctx_approval_noted(struct ctx *c, int perm, const char *approver);
+
 #ifdef PMIS_TESTING
 /** Test builds only: sleep as many milliseconds as environment variable `var` says (unset or
  *  empty: not at all), so that concurrency tests can hold a step open (t0567, t0568). */

@@ -345,7 +345,8 @@ static int64_t monotonic_ms(void)
 
 /* Take file (channel, ref)'s lock and begin the import's transaction, waiting up to wait_s
  * seconds for another import of the file: on PostgreSQL polling the advisory lock (*locked set
- * when taken), on SQLite retrying BEGIN IMMEDIATE past its busy timeout. */
+ * when taken), on SQLite retrying BEGIN IMMEDIATE past its busy timeout — there any writer
+ * holds it up, so the give-up message says so. */
 static int batch_lock_begin(struct ctx *c, int32_t key, const char *channel, const char *ref,
                             int64_t wait_s, bool *locked, struct err *err)
 {
@@ -369,10 +370,16 @@ static int batch_lock_begin(struct ctx *c, int32_t key, const char *channel, con
                 *err = e2;
             return ret;
         }
-        if (monotonic_ms() >= deadline)
+        if (monotonic_ms() >= deadline && pg)
             return error(err, ERR_BUSY,
                          "another import of %s file %s is running: gave up waiting for it after "
                          "%" PRId64 " s (payment.lock_wait_s); try again when it has ended",
+                         channel, ref, wait_s);
+        if (monotonic_ms() >= deadline) /* SQLite cannot tell whose write holds the database */
+            return error(err, ERR_BUSY,
+                         "the database is busy with another write (another import of %s file "
+                         "%s, or another long job): gave up waiting after %" PRId64
+                         " s (payment.lock_wait_s); try again when it has ended",
                          channel, ref, wait_s);
         if (pg) {
             struct timespec ts = { 0, 100 * 1000000L };
