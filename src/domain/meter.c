@@ -278,9 +278,13 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
                            reg_list_label(registers, zh, list, sizeof(list)));
             return ERR_INVALID;
         }
-        int rc = energy_parse_kwh(eq + 1, &out->wh[i], err);
-        if (rc)
-            return error_prefix(err, "reading %s: ", tok);
+        struct err why = ERR_INIT;
+        if (energy_parse_kwh(eq + 1, &out->wh[i], &why)) {
+            for (int zh = 0; zh < 2; zh++)
+                error_lang(err, zh, why.code, "reading %s: %s", reg_label((enum reg)i, zh),
+                           err_text(&why, zh));
+            return why.code;
+        }
         if (out->wh[i] < 0) {
             for (int zh = 0; zh < 2; zh++)
                 error_lang(err, zh, ERR_INVALID, "reading %s '%s' is negative",
