@@ -109,7 +109,7 @@ function layout(header) {
 // language): reg for a register reading, time ("HH:MM") for an interval point.
 export function crossCheck(header, conflict) {
   const lay = layout(header)
-  const seen = new Map() // meter|day[|reg|time] -> { v: [values], l: [lines] } by cell
+  const seen = new Map() // meter, day, register, time -> { v: [values], l: [lines] } by cell
   function cellsOf(rec) {
     const f = csvFields(rec.text)
     const meter = f[lay.meter] ?? ''
@@ -122,7 +122,7 @@ export function crossCheck(header, conflict) {
       time = m[2]
     }
     const reg = lay.reg !== undefined ? (f[lay.reg] ?? '').trim() : undefined
-    const key = [meter, day, reg ?? '', time ?? ''].join('|')
+    const key = [meter, day, reg ?? '', time ?? ''].join('\u0000')
     const cells = lay.cells.map((c) => {
       const v = (f[c.col] ?? '').trim()
       return v === '' ? null : { v: canonical(v), raw: v, reg: c.reg ?? reg, time: c.time ?? time, col: c.col }
