@@ -9,7 +9,8 @@
 # Wrappers that take a format like error() are listed as keywords here (fail is the one of
 # src/domain/tariff_json.c, csv_fail of src/core/csv.c, line_fail of src/domain/ledger_post.c;
 # bad_row and pay_bad report a bad row of src/domain/reading_csv.c and payment_csv.c; N_() and
-# err_detail_set() mark a parser's detail, core/err.h).
+# err_detail_set() mark a parser's detail, error_detail() is error() ending in one, and
+# error_lang() error() in one language, core/err.h).
 set -eu
 cd "$(dirname "$0")/.."
 PO=po/zh_CN.po
@@ -21,6 +22,8 @@ pot() {
         --keyword=csv_fail:4 --keyword=fail:3 --keyword=pii_error:4 \
         --keyword=line_error:4 --keyword=write_new_file:4 --keyword=line_fail:4 \
         --keyword=bad_row:5 --keyword=pay_bad:3 --keyword=N_ --keyword=err_detail_set:2 \
+        --keyword=error_detail:5 --flag=error_detail:5:c-format \
+        --keyword=error_lang:4 --flag=error_lang:4:c-format \
         --flag=error:3:c-format --flag=error_prefix:2:c-format --flag=error_v:3:c-format \
         --flag=csv_fail:4:c-format --flag=fail:3:c-format \
         --flag=pii_error:4:c-format --flag=line_error:4:c-format \

@@ -139,7 +139,7 @@ int api_customer_search(struct api_req *r)
     }
     const char *prefix = api_query(r, "prefix");
     if (prefix && strcmp(prefix, "true") && strcmp(prefix, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter 'prefix' must be true or false"),
+        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "prefix"),
                err_field(&r->err, "prefix");
     q.prefix = prefix && !strcmp(prefix, "true");
     q.org_code = api_query(r, "org");
@@ -386,7 +386,7 @@ int api_account_create(struct api_req *r)
     if ((rc = api_body_int(r, "cycle_day", 1, 28, &cycle_day)))
         return rc;
     if (!cycle_day)
-        return error(&r->err, ERR_INVALID, "field 'cycle_day' is missing"),
+        return error(&r->err, ERR_INVALID, "field '%s' is missing", "cycle_day"),
                err_field(&r->err, "cycle_day");
     snprintf(cd, sizeof(cd), "%d", (int)cycle_day);
     struct account_in in = {

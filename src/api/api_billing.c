@@ -133,7 +133,7 @@ int api_tariff_quote(struct api_req *r)
         (rc = api_body_str(r, "user_type", false, &u.user_type)))
         return rc;
     if (period_parse(period, &u.period, &r->err))
-        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "field '%s': ", "period"), err_field(&r->err, "period");
     if (!json_object_get(r->json, "kwh") && !u.has_tou)
         return error(&r->err, ERR_INVALID, "field 'kwh' is missing (or give 'tou')"),
                err_field(&r->err, "kwh");

@@ -123,7 +123,7 @@ int api_bill_run_start(struct api_req *r)
         (rc = api_body_bool(r, "background", &background)))
         return rc;
     if (period_parse(period, &o.period, &r->err))
-        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "field '%s': ", "period"), err_field(&r->err, "period");
     if (!o.org_code && r->ctx.scope_org_id)
         return error(&r->err, ERR_FORBIDDEN,
                      "a bill run of every org needs a user of the whole tree");
@@ -171,7 +171,8 @@ int api_bill_run_list(struct api_req *r)
     int64_t limit, before;
     int rc;
     if (period && period_parse(period, &p, &r->err))
-        return error_prefix(&r->err, "query parameter 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "query parameter '%s': ", "period"),
+               err_field(&r->err, "period");
     if ((rc = api_query_int(r, "before", 1, INT64_MAX, 0, &before)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 50, &limit)))
         return rc;

@@ -22,7 +22,7 @@ int api_calendar_get(struct api_req *r)
     struct workcal_year y;
     int rc;
     if (!api_query(r, "year"))
-        return error(&r->err, ERR_INVALID, "query parameter 'year' is missing"),
+        return error(&r->err, ERR_INVALID, "query parameter '%s' is missing", "year"),
                err_field(&r->err, "year");
     if ((rc = api_query_int(r, "year", 1900, 2999, 0, &year)) ||
         (rc = workcal_year(&r->ctx, (int)year, &y, &r->err)))

@@ -331,7 +331,7 @@ int api_orders_list(struct api_req *r)
     const char *late = api_query(r, "late");
     int rc;
     if (late && strcmp(late, "true") && strcmp(late, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter 'late' must be true or false"),
+        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "late"),
                err_field(&r->err, "late");
     q.late_only = late && !strcmp(late, "true");
     if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, &q.after_id)) ||

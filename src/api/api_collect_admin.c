@@ -52,8 +52,9 @@ static int body_permille(struct api_req *r, const char *field, int64_t *ppm)
     int rc = api_body_str(r, field, true, &s);
     if (rc)
         return rc;
-    if (decimal_parse(s, 3, 0, ppm, &why) || *ppm < 0)
-        return error(&r->err, ERR_INVALID, "field '%s': '%s' is not a rate in ‰ per day", field, s),
+    if (fee_rate_parse(s, ppm, &why))
+        return error_detail(&r->err, ERR_INVALID, why, NULL,
+                            "field '%s': '%s' is not a rate in ‰ per day: %s", field, s, why),
                err_field(&r->err, field);
     return 0;
 }
@@ -290,7 +291,7 @@ int api_credit_rate(struct api_req *r)
     if ((rc = api_body_only(r, known)) || (rc = api_body_str(r, "period", false, &period)))
         return rc;
     if (period && period_parse(period, &p, &r->err))
-        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "field '%s': ", "period"), err_field(&r->err, "period");
     if (!period) {
         struct date today;
         if ((rc = ctx_today(&r->ctx, &today, &r->err)))

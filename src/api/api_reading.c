@@ -33,7 +33,7 @@ static int import(struct api_req *r, enum reading_kind kind)
     if (encoding && csv_encoding_parse(encoding, &o.csv.encoding, &r->err))
         return err_field(&r->err, "encoding");
     if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter 'dry_run' must be true or false"),
+        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "dry_run"),
                err_field(&r->err, "dry_run");
     o.dry_run = dry && !strcmp(dry, "true");
     if ((rc = api_query_int(r, "minutes", 15, 60, 15, &minutes)))

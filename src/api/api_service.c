@@ -49,7 +49,7 @@ int api_escalation_list(struct api_req *r)
 {
     const char *all = api_query(r, "all");
     if (all && strcmp(all, "true") && strcmp(all, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter 'all' must be true or false"),
+        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "all"),
                err_field(&r->err, "all");
     json_t *items = json_array();
     int rc = ticket_escalations(&r->ctx, all && !strcmp(all, "true"), escalation_item, items,
@@ -88,7 +88,8 @@ static int period_param(struct api_req *r, struct period *p)
         return error(&r->err, ERR_INVALID, "query parameter 'period' is missing (YYYY-MM)"),
                err_field(&r->err, "period");
     if (period_parse(s, p, &r->err))
-        return error_prefix(&r->err, "query parameter 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "query parameter '%s': ", "period"),
+               err_field(&r->err, "period");
     return 0;
 }
 

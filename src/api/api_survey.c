@@ -123,7 +123,8 @@ static int page_query(struct api_req *r, const char **period, int64_t *after, in
     int rc;
     *period = api_query(r, "period");
     if (*period && period_parse(*period, &p, &r->err))
-        return error_prefix(&r->err, "query parameter 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "query parameter '%s': ", "period"),
+               err_field(&r->err, "period");
     if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, after)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, limit)))
         return rc;
@@ -186,7 +187,7 @@ int api_survey_campaign_create(struct api_req *r)
         (rc = api_body_int(r, "seed", INT64_MIN, INT64_MAX, &in.seed)))
         return rc;
     if (period_parse(period, &in.period, &r->err))
-        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "field '%s': ", "period"), err_field(&r->err, "period");
     if ((rc = survey_campaign_create(&r->ctx, &in, &k, &r->err)))
         return rc;
     return api_reply(r, 201, campaign_json(&k));
@@ -340,7 +341,7 @@ int api_survey_template_add(struct api_req *r)
         (rc = body_dims(r, "weights", "weight", "1..100", names, vals, &t.ndims)))
         return rc;
     if (!t.ndims)
-        return error(&r->err, ERR_INVALID, "field 'weights' is missing"),
+        return error(&r->err, ERR_INVALID, "field '%s' is missing", "weights"),
                err_field(&r->err, "weights");
     for (size_t i = 0; i < t.ndims; i++)
         t.dims[i] = (struct survey_dim){ .dimension = names[i], .weight = vals[i] };

@@ -45,7 +45,7 @@ int api_tariff_simulate(struct api_req *r)
         (rc = api_body_str(r, "against", false, &against)))
         return rc;
     if (period_parse(period, &p, &r->err))
-        return error_prefix(&r->err, "field 'period': "), err_field(&r->err, "period");
+        return error_prefix(&r->err, "field '%s': ", "period"), err_field(&r->err, "period");
     if (!json_is_object(doc) && (rc = api_body_str(r, "tariff", true, &code)))
         return rc;
     struct tariff_set *ts = NULL;
@@ -62,7 +62,7 @@ int api_tariff_simulate(struct api_req *r)
         rc = tariff_parse_json_all(text, strlen(text), &own, &nown, &r->err);
         free(text);
         if (rc)
-            error_prefix(&r->err, "field 'tariff': ");
+            error_prefix(&r->err, "field '%s': ", "tariff");
         /* a document of several tariffs: the one named by 'against' */
         for (size_t i = 0; !rc && i < nown && !t; i++)
             if (nown == 1 || (against && !strcmp(tariff_code(own[i]), against)))

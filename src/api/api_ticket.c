@@ -385,7 +385,8 @@ int api_ticket_merge(struct api_req *r)
         (rc = api_body_str(r, "note", false, &note)))
         return rc;
     if (!into)
-        return error(&r->err, ERR_INVALID, "field 'into' is missing"), err_field(&r->err, "into");
+        return error(&r->err, ERR_INVALID, "field '%s' is missing", "into"),
+               err_field(&r->err, "into");
     if ((rc = ticket_merge(&r->ctx, id, into, note, &r->err))) {
         if (rc == ERR_INVALID)
             err_field(&r->err, "into");

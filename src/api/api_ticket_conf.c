@@ -122,7 +122,7 @@ int api_sla_policy_add(struct api_req *r)
         (rc = api_body_str(r, "source", true, &p.source)))
         return rc;
     if (!p.amount)
-        return error(&r->err, ERR_INVALID, "field 'amount' is missing"),
+        return error(&r->err, ERR_INVALID, "field '%s' is missing", "amount"),
                err_field(&r->err, "amount");
     if ((rc = sla_policy_add(&r->ctx, &p, &id, &r->err)))
         return rc;

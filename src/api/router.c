@@ -230,7 +230,7 @@ int api_query_periods(struct api_req *r, struct period p[2])
     const char *period = api_query(r, "period");
     if (!period && !api_query(r, "from") && !api_query(r, "to"))
         return error(&r->err, ERR_INVALID,
-                     "query parameter 'period' is missing: give period, or from and to"),
+                     "query parameter '%s' is missing: give period, or from and to", "period"),
                err_field(&r->err, "period");
     for (int i = 0; i < 2; i++) {
         const char *v = period ? period : api_query(r, names[i]);

@@ -49,7 +49,7 @@ int cmd_bill_run(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!period)
-        return error(&cli->err, ERR_USAGE, "--period is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "period");
     struct bill_policy pol;
     struct bill_run_opts o = { .org_code = org,
                                .cycle_day = (int)cycle_day,
@@ -566,7 +566,7 @@ int cmd_bill_adjust(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!reason || !*reason)
-        return error(&cli->err, ERR_USAGE, "--reason is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "reason");
     if (error_pct) {
         struct date t, f;
         int64_t pct;
@@ -575,11 +575,9 @@ int cmd_bill_adjust(struct cli *cli, int argc, char **argv)
             return error(&cli->err, ERR_USAGE,
                          "--meter-error needs --account, --tested and --found (and no BILL)");
         const char *s = *error_pct == '+' ? error_pct + 1 : error_pct;
-        if (decimal_parse(s, 2, 0, &pct, &why)) {
-            error(&cli->err, ERR_USAGE, "invalid --meter-error '%s': %s", error_pct, why);
-            err_detail_zh(&cli->err, why, err_zh(why));
-            return ERR_USAGE;
-        }
+        if (decimal_parse(s, 2, 0, &pct, &why))
+            return error_detail(&cli->err, ERR_USAGE, why, NULL, "invalid --meter-error '%s': %s",
+                                error_pct, why);
         if ((rc = date_parse(tested, &t, &cli->err)) || (rc = date_parse(found, &f, &cli->err)))
             return rc;
         int64_t n;

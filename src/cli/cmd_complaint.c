@@ -179,7 +179,7 @@ int cmd_ticket_complaints(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!period)
-        return error(&cli->err, ERR_USAGE, "--period is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "period");
     if ((rc = period_parse(period, &p, &cli->err)))
         return rc;
     struct cli_list l = CLI_LIST_INIT(cli);

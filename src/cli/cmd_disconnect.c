@@ -175,7 +175,7 @@ int cmd_disconnect_policy(struct cli *cli, int argc, char **argv)
         return rc;
     if (argc && !strcmp(argv[0], "add")) {
         if (!from)
-            return error(&cli->err, ERR_USAGE, "--from is required");
+            return error(&cli->err, ERR_USAGE, "--%s is required", "from");
         p.source = source;
         p.regulator = strcmp(regulator, "-") ? regulator : NULL;
         if ((rc = date_parse(from, &p.from, &cli->err)) ||
@@ -274,7 +274,7 @@ static int close_order(struct cli *cli, int argc, char **argv, bool done)
     if ((rc = order_id(cli, argv[0], &id)))
         return rc;
     if (!done && !note)
-        return error(&cli->err, ERR_USAGE, "--reason is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "reason");
     if ((rc = collect_order_close(&cli->ctx, id, done, note, &cli->err)))
         return rc;
     struct order_info o;

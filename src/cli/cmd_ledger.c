@@ -208,7 +208,7 @@ int cmd_fees_waive(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!amount)
-        return error(&cli->err, ERR_USAGE, "--amount is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "amount");
     int64_t fen;
     if ((rc = money_parse(amount, &fen, &cli->err)) ||
         (rc = ledger_waive(&cli->ctx, argv[0], fen, reason, approver, &cli->err)))
@@ -230,9 +230,9 @@ static int rate_parse(struct cli *cli, const char *name, const char *s, int64_t 
     const char *why;
     if (!s)
         return error(&cli->err, ERR_USAGE, "--%s is required", name);
-    if (decimal_parse(s, 3, 0, ppm, &why) || *ppm < 0)
-        return error(&cli->err, ERR_INVALID, "--%s '%s' is not a rate in ‰ per day (%s)", name, s,
-                     *ppm < 0 ? "negative" : why);
+    if (fee_rate_parse(s, ppm, &why))
+        return error_detail(&cli->err, ERR_INVALID, why, NULL,
+                            "--%s '%s' is not a rate in ‰ per day: %s", name, s, why);
     return 0;
 }
 
@@ -258,9 +258,9 @@ int cmd_fees_policy(struct cli *cli, int argc, char **argv)
     if (!strcmp(argv[0], "add")) {
         struct fee_policy p = { .source = source };
         if (!from)
-            return error(&cli->err, ERR_USAGE, "--from is required");
+            return error(&cli->err, ERR_USAGE, "--%s is required", "from");
         if (!min)
-            return error(&cli->err, ERR_USAGE, "--min is required");
+            return error(&cli->err, ERR_USAGE, "--%s is required", "min");
         if ((rc = date_parse(from, &p.from, &cli->err)) ||
             (rc = rate_parse(cli, "resident", res, &p.resident_ppm)) ||
             (rc = rate_parse(cli, "current-year", cur, &p.current_year_ppm)) ||

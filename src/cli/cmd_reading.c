@@ -61,7 +61,7 @@ int cmd_reading_list(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!meter)
-        return error(&cli->err, ERR_USAGE, "--meter is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "meter");
     struct date from, to;
     const struct date *pf = NULL, *pt = NULL;
     if ((rc = opt_date(cli, "from", from_s, &from, &pf)) ||

@@ -204,7 +204,7 @@ int cmd_remind_template(struct cli *cli, int argc, char **argv)
     const char *verb = argc ? argv[0] : "list";
     if (!strcmp(verb, "set") && argc == 3) {
         if (!text)
-            return error(&cli->err, ERR_USAGE, "--text is required");
+            return error(&cli->err, ERR_USAGE, "--%s is required", "text");
         if ((rc = collect_template_set(&cli->ctx, argv[1], argv[2], lang, text, &cli->err)))
             return rc;
     } else if (strcmp(verb, "list") || argc > 1)
@@ -264,7 +264,7 @@ static int mark(struct cli *cli, int argc, char **argv, bool failed)
         return rc;
     int64_t id = 0;
     if (failed && !why)
-        return error(&cli->err, ERR_USAGE, "--error is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "error");
     if ((rc = collect_cli_msg_id(cli, argv[0], &id)) ||
         (rc = collect_outbox_mark(&cli->ctx, id, failed ? why : NULL, &cli->err)))
         return rc;

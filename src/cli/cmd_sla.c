@@ -61,7 +61,7 @@ int cmd_sla_add(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!p.amount)
-        return error(&cli->err, ERR_USAGE, "--amount is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "amount");
     int64_t id;
     struct sla_policy n;
     struct out o;
@@ -243,7 +243,7 @@ static int escalation_close(struct cli *cli, int argc, char **argv, bool resolve
     if (rc || (rc = cli_parse_number(cli, argv[0], "an escalation number", &id)))
         return rc;
     if (!note)
-        return error(&cli->err, ERR_USAGE, "--note is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "note");
     if ((rc = ticket_escalation_close(&cli->ctx, id, resolve, note, &cli->err)) ||
         (rc = ticket_escalation_get(&cli->ctx, id, &e, &cli->err)))
         return rc;

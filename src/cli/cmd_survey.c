@@ -270,7 +270,7 @@ static int template_add(struct cli *cli, int argc, char **argv)
         return rc;
     t.code = argv[0];
     if (!weights)
-        return error(&cli->err, ERR_USAGE, "--weights is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "weights");
     int64_t version;
     struct survey_template got;
     struct date day;

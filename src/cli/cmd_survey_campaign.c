@@ -69,7 +69,7 @@ static int create(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!period)
-        return error(&cli->err, ERR_USAGE, "--period is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "period");
     if ((rc = period_parse(period, &in.period, &cli->err)))
         return rc;
     in.seed = seeded ? seed : ctx_now(&cli->ctx) % 1000000007;

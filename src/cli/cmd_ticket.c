@@ -323,7 +323,7 @@ int cmd_ticket_merge(struct cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (!into_s)
-        return error(&cli->err, ERR_USAGE, "--into is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "into");
     if ((rc = parse_id(cli, argv[0], &dup)) || (rc = parse_id(cli, into_s, &into)) ||
         (rc = ticket_merge(&cli->ctx, dup, into, note, &cli->err)))
         return rc;

@@ -64,7 +64,7 @@ int cmd_user_add(struct cli *cli, int argc, char **argv)
     if (!in.org_code == !all_orgs)
         return error(&cli->err, ERR_USAGE, "give exactly one of --org CODE and --all-orgs");
     if (!in.roles)
-        return error(&cli->err, ERR_USAGE, "--roles is required");
+        return error(&cli->err, ERR_USAGE, "--%s is required", "roles");
     char pw[256];
     if (pw_stdin) {
         if ((rc = read_password(cli, pw, sizeof(pw))))

@@ -109,11 +109,9 @@ int date_parse(const char *s, struct date *out, struct err *err)
     if (!s || !*s)
         return error(err, ERR_INVALID, "invalid date '': empty");
     end = scan_date(s, &d, &why);
-    if (!end) {
-        error(err, ERR_INVALID, "invalid date '%.64s': %s", s, why.en);
-        err_detail_zh(err, why.en, why.zh); /* the detail in Chinese too */
-        return ERR_INVALID;
-    }
+    if (!end)
+        return error_detail(err, ERR_INVALID, why.en, why.zh, "invalid date '%.64s': %s", s,
+                            why.en);
     if (*end)
         return error(err, ERR_INVALID, "invalid date '%.64s': trailing characters after YYYY-MM-DD",
                      s);
@@ -402,9 +400,8 @@ static int parse_instant(const char *s, const struct tz *tz, int64_t *us, struct
     *us = v;
     return 0;
 bad:
-    error(err, ERR_INVALID, "invalid timestamp '%.64s': %s", s, why.en);
-    err_detail_zh(err, why.en, why.zh);
-    return ERR_INVALID;
+    return error_detail(err, ERR_INVALID, why.en, why.zh, "invalid timestamp '%.64s': %s", s,
+                        why.en);
 }
 
 int instant_parse(const char *s, int64_t *us, struct err *err)

@@ -10,11 +10,9 @@
 int energy_parse_kwh(const char *s, int64_t *wh, struct err *err)
 {
     const char *why;
-    if (decimal_parse(s, 3, 0, wh, &why) < 0) {
-        error(err, ERR_INVALID, "invalid energy '%.64s' kWh: %s", s ? s : "", why);
-        err_detail_zh(err, why, err_zh(why)); /* the parser's detail in Chinese too */
-        return ERR_INVALID;
-    }
+    if (decimal_parse(s, 3, 0, wh, &why) < 0)
+        return error_detail(err, ERR_INVALID, why, NULL, "invalid energy '%.64s' kWh: %s",
+                            s ? s : "", why);
     return 0;
 }
 

@@ -68,20 +68,26 @@ const char *err_zh(const char *en)
     return r ? (*r)->zh : NULL;
 }
 
+/* buf = the catalogue's Chinese of `fmt` formatted with ap, or empty when untranslated. */
+static void format_zh(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    const char *zh = err_zh(fmt);
+    if (zh)
+        vsnprintf(buf, size, zh, ap);
+    else
+        buf[0] = '\0';
+}
+
 int error_v(struct err *e, int code, const char *fmt, va_list ap)
 {
     if (!e)
         return code;
-    const char *zh = err_zh(fmt);
     va_list ap2;
     va_copy(ap2, ap);
     e->code = code;
     e->field[0] = '\0';
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-    if (zh)
-        vsnprintf(e->msg_zh, sizeof(e->msg_zh), zh, ap2);
-    else
-        e->msg_zh[0] = '\0';
+    format_zh(e->msg_zh, sizeof(e->msg_zh), fmt, ap2);
     va_end(ap2);
     return code;
 }
@@ -95,28 +101,51 @@ int error(struct err *e, int code, const char *fmt, ...)
     return code;
 }
 
+int error_lang(struct err *e, bool zh, int code, const char *fmt, ...)
+{
+    if (!e)
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    if (!zh) {
+        error_v(e, code, fmt, ap);
+        e->msg_zh[0] = '\0';
+    } else {
+        format_zh(e->msg_zh, sizeof(e->msg_zh), fmt, ap);
+    }
+    va_end(ap);
+    return code;
+}
+
 void err_detail_set(struct err_detail *d, const char *fmt, ...)
 {
-    const char *zh = err_zh(fmt);
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
     vsnprintf(d->en, sizeof(d->en), fmt, ap);
-    if (zh)
-        vsnprintf(d->zh, sizeof(d->zh), zh, ap2);
-    else
-        d->zh[0] = '\0';
+    format_zh(d->zh, sizeof(d->zh), fmt, ap2);
     va_end(ap2);
     va_end(ap);
 }
 
-void err_detail_zh(struct err *e, const char *en, const char *zh)
+/* After error_v() with a message ending in the English detail `en`: the Chinese message gets
+ * `zh` (when given) in place of it. */
+static void detail_zh(struct err *e, const char *en, const char *zh)
 {
-    if (!e)
-        return;
     size_t n = strlen(e->msg_zh), k = strlen(en);
     if (zh && *zh && k && n >= k && !strcmp(e->msg_zh + n - k, en))
         snprintf(e->msg_zh + n - k, sizeof(e->msg_zh) - (n - k), "%s", zh);
+}
+
+int error_detail(struct err *e, int code, const char *why, const char *why_zh, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_v(e, code, fmt, ap);
+    va_end(ap);
+    if (e && why)
+        detail_zh(e, why, why_zh ? why_zh : err_zh(why));
+    return code;
 }
 
 /* buf = prefix + buf, cut to size (> 0). */

@@ -75,13 +75,24 @@ struct err_detail {
 /** Format a detail in both languages from `fmt`, a catalogue string, as error() does. */
 void err_detail_set(struct err_detail *d, const char *fmt, ...) PMIS_PRINTF(2, 3);
 
-/** After error() with a message ending in the English detail `en`: the Chinese message gets
- *  `zh` (when given) in place of it, so no English is left in it. */
-void err_detail_zh(struct err *e, const char *en, const char *zh);
+/** error() for a message whose last conversion is a parser's detail: `fmt` ends in "%s" and
+ *  the last argument is `why` (English). The Chinese message gets `why_zh` in place of it, or
+ *  the catalogue's translation of `why` (a N_() string) when why_zh is NULL, so no English is
+ *  left in it. Returns `code`. */
+int error_detail(struct err *e, int code, const char *why, const char *why_zh, const char *fmt, ...)
+    PMIS_PRINTF(5, 6);
 
 /** e's message in Chinese (zh) or English: msg_zh when asked for and present, else msg; the
  *  code's default text when the message is empty. The text lives in `e` or is static. */
 const char *err_text(const struct err *e, bool zh);
+
+/** error() for a message whose arguments differ by language (a name that has a Chinese form,
+ *  such as reg_label()): with zh false it records the English message and clears the Chinese
+ *  one; with zh true it formats the catalogue's Chinese of `fmt` (left empty if untranslated)
+ *  and keeps the rest. Call it once per language, with that language's arguments:
+ *      for (int zh = 0; zh < 2; zh++) error_lang(e, zh, ERR_INVALID, fmt, reg_label(r, zh));
+ *  Returns `code`. */
+int error_lang(struct err *e, bool zh, int code, const char *fmt, ...) PMIS_PRINTF(4, 5);
 
 /** The code's default text in Chinese (zh) or English. */
 const char *err_default_text_lang(int code, bool zh);

@@ -192,11 +192,9 @@ static int fit64(__int128 v, int64_t *out, struct err *err, const char *what)
 int money_parse(const char *s, int64_t *fen, struct err *err)
 {
     const char *why;
-    if (decimal_parse(s, 2, DECIMAL_GROUPING, fen, &why) < 0) {
-        error(err, ERR_INVALID, "invalid amount '%.64s': %s", s ? s : "", why);
-        err_detail_zh(err, why, err_zh(why));
-        return ERR_INVALID;
-    }
+    if (decimal_parse(s, 2, DECIMAL_GROUPING, fen, &why) < 0)
+        return error_detail(err, ERR_INVALID, why, NULL, "invalid amount '%.64s': %s", s ? s : "",
+                            why);
     return 0;
 }
 
@@ -293,11 +291,9 @@ int money_acc_result(const struct money_acc *acc, int64_t *fen, struct err *err)
 int price_parse(const char *s, int64_t *price_e8, struct err *err)
 {
     const char *why;
-    if (decimal_parse(s, PRICE_DECIMALS, 0, price_e8, &why) < 0) {
-        error(err, ERR_INVALID, "invalid price '%.64s': %s", s ? s : "", why);
-        err_detail_zh(err, why, err_zh(why));
-        return ERR_INVALID;
-    }
+    if (decimal_parse(s, PRICE_DECIMALS, 0, price_e8, &why) < 0)
+        return error_detail(err, ERR_INVALID, why, NULL, "invalid price '%.64s': %s", s ? s : "",
+                            why);
     return 0;
 }
 

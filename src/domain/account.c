@@ -29,8 +29,7 @@ static int parse_milli(const char *field, const char *s, int64_t *out, struct er
     const char *why = NULL;
     if (decimal_parse(s, 3, 0, out, &why)) {
         why = why ? why : N_("not a number");
-        error(err, ERR_INVALID, "invalid %s '%s': %s", field, s, why);
-        err_detail_zh(err, why, err_zh(why));
+        error_detail(err, ERR_INVALID, why, NULL, "invalid %s '%s': %s", field, s, why);
     } else if (*out < 0) {
         error(err, ERR_INVALID, "invalid %s '%s': must not be negative", field, s);
     } else {

@@ -200,9 +200,9 @@ static int check_intake(struct ctx *c, const struct apply_in *in, int64_t now, s
         const char *why = NULL, *s = ctx_trim(c, in->capacity_kva);
         if (decimal_parse(s, 3, 0, &k->capacity_va, &why) || k->capacity_va <= 0) {
             why = why ? why : N_("must be above 0");
-            error(err, ERR_INVALID, "invalid capacity_kva '%s': %s", s, why);
-            err_detail_zh(err, why, err_zh(why));
-            return err_field(err, "capacity_kva");
+            return error_detail(err, ERR_INVALID, why, NULL, "invalid capacity_kva '%s': %s", s,
+                                why),
+                   err_field(err, "capacity_kva");
         }
     }
     if (kinds[i].takes & T_NEW) {

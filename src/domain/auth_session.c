@@ -195,9 +195,10 @@ int auth_approve(struct ctx *c, const struct auth_policy *pol, const char *appro
     int rc;
 
     if (!approver || !*approver)
-        return error(err, ERR_INVALID, "field 'approver' is missing"), err_field(err, "approver");
+        return error(err, ERR_INVALID, "field '%s' is missing", "approver"),
+               err_field(err, "approver");
     if (!password || !*password)
-        return error(err, ERR_INVALID, "field 'approver_password' is missing"),
+        return error(err, ERR_INVALID, "field '%s' is missing", "approver_password"),
                err_field(err, "approver_password");
     if (c->actor && !strcmp(approver, c->actor))
         return error(err, ERR_INVALID, "the approver must be someone else than %s",

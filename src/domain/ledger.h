@@ -155,6 +155,9 @@ struct fee_policies {
 };
 
 int fee_policies_load(struct ctx *c, struct fee_policies *out, struct err *err);
+/** A daily rate in per mille ("1", "0.5": at least 0, up to 3 decimals) as millionths; -1
+ *  with *why a catalogue detail (N_, for error_detail()) when `s` is not one. */
+int fee_rate_parse(const char *s, int64_t *ppm, const char **why);
 /** Add a policy version (rates per day in 1e-6, effective from `from`); audited. */
 int fee_policy_add(struct ctx *c, const struct fee_policy *p, struct err *err);
 

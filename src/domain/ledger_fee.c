@@ -47,6 +47,17 @@ int fee_policies_load(struct ctx *c, struct fee_policies *out, struct err *err)
     return ret < 0 ? ret : 0;
 }
 
+int fee_rate_parse(const char *s, int64_t *ppm, const char **why)
+{
+    if (decimal_parse(s, 3, 0, ppm, why))
+        return -1;
+    if (*ppm < 0) {
+        *why = N_("must not be negative");
+        return -1;
+    }
+    return 0;
+}
+
 int fee_policy_add(struct ctx *c, const struct fee_policy *p, struct err *err)
 {
     struct fee_policies pol;

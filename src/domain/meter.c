@@ -8,10 +8,7 @@
 #include "core/vec.h"
 #include "domain/audit.h"
 #include "domain/meter.h"
-
-/* energy registers in Wh (reactive in varh) and the maximum-demand register in W */
-static const char *const register_names[] = { "total",  "sharp",    "peak",  "flat",
-                                              "valley", "reactive", "demand" };
+#include "domain/vee.h"
 
 /* "100/5" -> 20; the ratio must be whole and positive. */
 static int parse_ratio(const char *field, const char *s, int64_t *out, struct err *err)
@@ -42,7 +39,7 @@ bad:
 /* Validate "total,peak,valley": known names, no repeats; canonical order into out. */
 static int parse_registers(struct ctx *c, const char *s, const char **out, struct err *err)
 {
-    bool seen[ARRAY_SIZE(register_names)] = { 0 };
+    bool seen[REG_N] = { 0 };
     const char *p = s;
     while (*p) {
         const char *q = strchr(p, ',');
@@ -52,26 +49,26 @@ static int parse_registers(struct ctx *c, const char *s, const char **out, struc
         while (n && p[n - 1] == ' ')
             n--;
         size_t i = 0;
-        for (; i < ARRAY_SIZE(register_names); i++)
-            if (strlen(register_names[i]) == n && !strncmp(p, register_names[i], n))
+        for (; i < REG_N; i++)
+            if (strlen(reg_name((enum reg)i)) == n && !strncmp(p, reg_name((enum reg)i), n))
                 break;
-        if (i == ARRAY_SIZE(register_names))
+        if (i == REG_N)
             return error(err, ERR_INVALID,
                          "invalid registers '%s': unknown register '%.*s' (total, sharp, peak, "
                          "flat, valley, reactive, demand)",
                          s, (int)n, p);
         if (seen[i])
             return error(err, ERR_INVALID, "invalid registers '%s': '%s' twice", s,
-                         register_names[i]);
+                         reg_name((enum reg)i));
         seen[i] = true;
         p = q ? q + 1 : p + n;
     }
     if (!seen[0])
         return error(err, ERR_INVALID, "invalid registers '%s': the total register is required", s);
     struct strbuf sb = STRBUF_INIT;
-    for (size_t i = 0; i < ARRAY_SIZE(register_names); i++)
+    for (size_t i = 0; i < REG_N; i++)
         if (seen[i])
-            strbuf_addf(&sb, "%s%s", sb.len ? "," : "", register_names[i]);
+            strbuf_addf(&sb, "%s%s", sb.len ? "," : "", reg_name((enum reg)i));
     *out = arena_strdup(c->arena, sb.buf);
     strbuf_release(&sb);
     return 0;
@@ -240,7 +237,7 @@ int meter_import_row(struct ctx *c, const struct meter_in *in, bool *created, st
 /* ---- installations ---- */
 
 struct reads {
-    int64_t wh[ARRAY_SIZE(register_names)];
+    int64_t wh[REG_N];
 };
 
 /* Whether the canonical comma list `registers` ("total,peak,valley") names `reg`. */
@@ -270,20 +267,30 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
             return error(err, ERR_INVALID,
                          "invalid reading '%s': expected REGISTER=KWH such as total=123.45", tok);
         *eq = '\0';
-        size_t i = 0;
-        for (; i < ARRAY_SIZE(register_names); i++)
-            if (!strcmp(tok, register_names[i]))
-                break;
-        if (i == ARRAY_SIZE(register_names))
+        int i = reg_parse(tok);
+        if (i < 0)
             return error(err, ERR_INVALID, "invalid reading: unknown register '%s'", tok);
-        if (!has_register(registers, tok))
-            return error(err, ERR_INVALID, "the meter has no '%s' register (it has %s)", tok,
-                         registers);
-        int rc = energy_parse_kwh(eq + 1, &out->wh[i], err);
-        if (rc)
-            return error_prefix(err, "reading %s: ", tok);
-        if (out->wh[i] < 0)
-            return error(err, ERR_INVALID, "reading %s '%s' is negative", tok, eq + 1);
+        if (!has_register(registers, tok)) {
+            char list[128];
+            for (int zh = 0; zh < 2; zh++)
+                error_lang(err, zh, ERR_INVALID, "the meter has no '%s' register (it has %s)",
+                           reg_label((enum reg)i, zh),
+                           reg_list_label(registers, zh, list, sizeof(list)));
+            return ERR_INVALID;
+        }
+        struct err why = ERR_INIT;
+        if (energy_parse_kwh(eq + 1, &out->wh[i], &why)) {
+            for (int zh = 0; zh < 2; zh++)
+                error_lang(err, zh, why.code, "reading %s: %s", reg_label((enum reg)i, zh),
+                           err_text(&why, zh));
+            return why.code;
+        }
+        if (out->wh[i] < 0) {
+            for (int zh = 0; zh < 2; zh++)
+                error_lang(err, zh, ERR_INVALID, "reading %s '%s' is negative",
+                           reg_label((enum reg)i, zh), eq + 1);
+            return ERR_INVALID;
+        }
     }
     return 0;
 }
@@ -291,13 +298,13 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
 static int write_reads(struct ctx *c, int64_t install_id, const char *event, const char *registers,
                        const struct reads *r, struct err *err)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(register_names); i++) {
-        if (!has_register(registers, register_names[i]))
+    for (size_t i = 0; i < REG_N; i++) {
+        if (!has_register(registers, reg_name((enum reg)i)))
             continue;
         struct store_stmt *st = store_q(c->db, Q_INSTALL_READ_INSERT);
         store_bind_i64(st, 1, install_id);
         store_bind_text(st, 2, event);
-        store_bind_text(st, 3, register_names[i]);
+        store_bind_text(st, 3, reg_name((enum reg)i));
         store_bind_i64(st, 4, r->wh[i]);
         int rc = store_exec(st, err);
         if (rc)

@@ -574,10 +574,14 @@ static void check_cells(struct imp *im)
             continue;
         }
         if (im->kind == READING_REGISTERS && !(m->regs & (1u << c->slot))) {
-            bad_row(im, c->line, im->wide ? reg_name((enum reg)c->slot) : "register",
-                im->wide ? cell_value(c, vbuf) : reg_name((enum reg)c->slot),
-                "meter '%s' has no '%s' register (it has %s)", m->asset_no,
-                reg_name((enum reg)c->slot), m->registers);
+            struct err e = ERR_INIT;
+            char list[128];
+            for (int zh = 0; zh < 2; zh++)
+                error_lang(&e, zh, ERR_INVALID, "meter '%s' has no '%s' register (it has %s)",
+                    m->asset_no, reg_label((enum reg)c->slot, zh),
+                    reg_list_label(m->registers, zh, list, sizeof(list)));
+            bad_err(im, c->line, im->wide ? reg_name((enum reg)c->slot) : "register",
+                im->wide ? cell_value(c, vbuf) : reg_name((enum reg)c->slot), &e);
             c->meter = NO_METER;
             continue;
         }
@@ -810,11 +814,14 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             }
             format_value(im, c->slot, c->v, a, sizeof(a));
             format_value(im, p->slot, p->v, b, sizeof(b));
-            if (im->kind == READING_REGISTERS)
-                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
-                    "meter '%s' read on %s: %s is %s here but %s on line %u", m->asset_no,
-                    day_text(c->day, d), reg_name((enum reg)c->slot), a, b, p->line);
-            else
+            if (im->kind == READING_REGISTERS) {
+                struct err e = ERR_INIT;
+                for (int zh = 0; zh < 2; zh++)
+                    error_lang(&e, zh, ERR_INVALID,
+                        "meter '%s' read on %s: %s is %s here but %s on line %u", m->asset_no,
+                        day_text(c->day, d), reg_label((enum reg)c->slot, zh), a, b, p->line);
+                bad_err(im, c->line, cell_column(im, c, cb), cell_value(c, vb), &e);
+            } else
                 bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
                     "meter '%s' on %s %02d:%02d is %s here but %s on line %u", m->asset_no,
                     day_text(c->day, d), c->slot * c->src / 60, c->slot * c->src % 60, a, b,
@@ -846,11 +853,14 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             }
             format_value(im, c->slot, ex->v[c->slot], b, sizeof(b));
             format_value(im, c->slot, c->v, a, sizeof(a));
-            if (im->kind == READING_REGISTERS)
-                bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
-                    "meter '%s' read on %s: %s is stored as %s, the file says %s", m->asset_no,
-                    day_text(c->day, d), reg_name((enum reg)c->slot), b, a);
-            else
+            if (im->kind == READING_REGISTERS) {
+                struct err e = ERR_INIT;
+                for (int zh = 0; zh < 2; zh++)
+                    error_lang(&e, zh, ERR_INVALID,
+                        "meter '%s' read on %s: %s is stored as %s, the file says %s",
+                        m->asset_no, day_text(c->day, d), reg_label((enum reg)c->slot, zh), b, a);
+                bad_err(im, c->line, cell_column(im, c, cb), cell_value(c, vb), &e);
+            } else
                 bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
                     "meter '%s' on %s %02d:%02d is stored as %s, the file says %s", m->asset_no,
                     day_text(c->day, d), c->slot * c->src / 60, c->slot * c->src % 60, b, a);

@@ -297,7 +297,7 @@ static int parse_derive(struct pctx *p, json_t *d, struct tariff_version *v, uns
     if ((rc = need_object(p, d, item)) || (rc = check_keys(p, d, item, keys)))
         return rc;
     if (!json_object_get(d, "base"))
-        return fail(p, item, "'base' is missing");
+        return fail(p, item, "'%s' is missing", "base");
     if ((rc = get_price(p, json_object_get(d, "base"), "energy.tou.derive.base", &base)) ||
         (rc = get_int(p, d, "round_decimals", item, 0, 8, 8, &dp)))
         return rc;
@@ -337,7 +337,7 @@ static int parse_derive(struct pctx *p, json_t *d, struct tariff_version *v, uns
                     return rc;
                 json_t *rv = json_object_get(val, "ratio");
                 if (!rv)
-                    return fail(p, it, "'ratio' is missing");
+                    return fail(p, it, "'%s' is missing", "ratio");
                 if ((rc = get_ratio(p, rv, it, &r)))
                     return rc;
                 if (!(*periods & (1u << ref)) || !json_is_string(json_object_get(ratios, of)))
@@ -408,14 +408,14 @@ static int parse_seasons(struct pctx *p, json_t *arr, struct tariff_version *v, 
         v->season_name[i] = arena_strdup(&p->t->arena, name);
         snprintf(it, sizeof(it), "energy.tou.seasons '%s'", name);
         if (!json_object_get(s, "months"))
-            return fail(p, it, "'months' is missing");
+            return fail(p, it, "'%s' is missing", "months");
         if ((rc = get_months(p, json_object_get(s, "months"), it, &masks[i])))
             return rc;
         uint8_t *min = v->minute[i];
         memset(min, 0xFF, 1440);
         json_t *ws = json_object_get(s, "windows");
         if (!ws)
-            return fail(p, it, "'windows' is missing");
+            return fail(p, it, "'%s' is missing", "windows");
         if ((rc = need_array(p, ws, it, 1)))
             return rc;
         json_array_foreach(ws, j, w)
@@ -658,7 +658,7 @@ static int parse_tiers(struct pctx *p, json_t *t, struct tariff_version *v, json
         return parse_price_list(p, prices, "tiers.prices", v->ntiers, v->tier_price);
     }
     if (!energy)
-        return fail(p, "energy", "'energy' is missing");
+        return fail(p, "energy", "'%s' is missing", "energy");
     if (!strcmp(method, "surcharge")) {
         v->tier_method = TV_TIER_SURCHARGE;
         if (prices || tp || !sur)
@@ -718,7 +718,7 @@ static int parse_basic(struct pctx *p, json_t *b, struct tariff_version *v)
         (rc = get_str(p, b, "proration", "basic", false, &pro)))
         return rc;
     if (!json_object_get(b, "price"))
-        return fail(p, "basic", "'price' is missing");
+        return fail(p, "basic", "'%s' is missing", "price");
     if ((rc = get_price(p, json_object_get(b, "price"), "basic.price", &v->basic_price_e8)))
         return rc;
     if (!strcmp(method, "capacity"))
@@ -840,7 +840,7 @@ static int parse_funds(struct pctx *p, json_t *arr, struct tariff_version *v)
         if ((rc = get_str(p, f, "name", it, true, &name)))
             return rc;
         if (!json_object_get(f, "price"))
-            return fail(p, it, "'price' is missing");
+            return fail(p, it, "'%s' is missing", "price");
         if ((rc = get_price(p, json_object_get(f, "price"), it, &fd->price_e8)))
             return rc;
         fd->code = arena_strdup(&p->t->arena, code);
@@ -897,7 +897,7 @@ static int parse_version(struct pctx *p, json_t *o, size_t idx, struct tariff_ve
         if ((rc = parse_tiers(p, tiers, v, energy)))
             return rc;
     } else if (!energy) {
-        return fail(p, "energy", "'energy' is missing");
+        return fail(p, "energy", "'%s' is missing", "energy");
     }
     if (json_object_get(o, "basic") && (rc = parse_basic(p, json_object_get(o, "basic"), v)))
         return rc;
@@ -951,7 +951,7 @@ static int parse_tariff(json_t *o, size_t idx, struct tariff **out, struct err *
     t->note = arena_strdup(&t->arena, note ? note : "");
     json_t *vs = json_object_get(o, "versions");
     if (!vs) {
-        rc = fail(&p, "versions", "'versions' is missing");
+        rc = fail(&p, "versions", "'%s' is missing", "versions");
         goto fail;
     }
     if ((rc = need_array(&p, vs, "versions", 1)))

@@ -4,14 +4,54 @@
  * plausibility checks that send a bill to review. Pure: no I/O, no allocation, thread-safe.
  */
 #include "core/common.h"
+#include "core/err.h"
 #include "domain/vee.h"
 
-static const char *const reg_names[REG_N] = { "total",  "sharp",    "peak",  "flat",
-                                              "valley", "reactive", "demand" };
+/* the codes, and catalogue strings: po/zh_CN.po gives each its Chinese name (总, 尖, ...) */
+static const char *const reg_names[REG_N] = { N_("total"),  N_("sharp"),    N_("peak"),  N_("flat"),
+                                              N_("valley"), N_("reactive"), N_("demand") };
 
 const char *reg_name(enum reg r)
 {
     return (unsigned)r < REG_N ? reg_names[r] : "?";
+}
+
+const char *reg_label(enum reg r, bool zh)
+{
+    const char *t = zh ? err_zh(reg_name(r)) : NULL;
+    return t ? t : reg_name(r);
+}
+
+const char *reg_list_label(const char *list, bool zh, char *buf, size_t size)
+{
+    if (!zh || !size)
+        return list;
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t k = end ? (size_t)(end - p) : strlen(p);
+        char code[16];
+        const char *name = p;
+        int len = (int)k;
+        if (k < sizeof(code)) {
+            memcpy(code, p, k);
+            code[k] = '\0';
+            int r = reg_parse(code);
+            if (r >= 0) {
+                name = reg_label((enum reg)r, true);
+                len = (int)strlen(name);
+            }
+        }
+        int w = snprintf(buf + n, size - n, "%s%.*s", n ? "、" : "", len, name);
+        if (w < 0 || (size_t)w >= size - n) {
+            buf[n] = '\0'; /* whole names only: no name cut in the middle of a character */
+            break;
+        }
+        n += (size_t)w;
+        p = end ? end + 1 : NULL;
+    }
+    return buf;
 }
 
 int reg_parse(const char *s)

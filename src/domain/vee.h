@@ -17,6 +17,12 @@ enum reg { REG_TOTAL, REG_SHARP, REG_PEAK, REG_FLAT, REG_VALLEY, REG_REACTIVE, R
 /** "total", "sharp", ... as in the register code list; reg_parse returns -1 if unknown. */
 const char *reg_name(enum reg r);
 int reg_parse(const char *s);
+/** The register's name for a message: its code in English, its Chinese name (总, 尖, 峰, 平,
+ *  谷, 无功, 需量; from the catalogue) when zh. */
+const char *reg_label(enum reg r, bool zh);
+/** A meter's comma list of register codes ("total,peak,valley") for a message: `list` itself
+ *  in English; in Chinese the names joined by "、" in `buf` (cut to `size`). */
+const char *reg_list_label(const char *list, bool zh, char *buf, size_t size);
 
 enum read_source { READ_REMOTE, READ_MANUAL, READ_CUSTOMER, READ_ESTIMATED };
 const char *read_source_name(enum read_source s); /* remote manual customer estimated */

@@ -135,6 +135,14 @@ expect_fail "a reading of a register the meter lacks" 65 \
     meter install M-0004 --account 100000000202 --date 2024-02-01 --reads total=1,peak=1
 expect_fail "a negative reading" 65 "reading total" \
     meter install M-0004 --account 100000000202 --date 2024-02-01 --reads total=-1
+zh_install() { env -u LC_ALL -u LC_MESSAGES LANG=zh_CN.UTF-8 "$PMIS" meter install M-0004 \
+    --account 100000000202 --date 2024-02-01 --reads "$1" 2>"$T/err"; }
+zh_install total=1,peak=1
+check "in Chinese: the registers by their Chinese names" \
+    grep -qx "pmis: 错误：该电能表没有峰示数（它有总示数）" "$T/err"
+zh_install total=1.2345
+check "in Chinese: a bad reading names its register in Chinese, the parser's detail too" \
+    grep -qx "pmis: 错误：总示数：电量 '1.2345' kWh 无效：小数超过 3 位" "$T/err"
 expect_fail "an installation date in the wrong format" 65 "invalid date '2024-2-1'" \
     meter install M-0004 --account 100000000202 --date 2024-2-1
 expect_fail "install on an unknown account" 66 "unknown account '100000000999'" \

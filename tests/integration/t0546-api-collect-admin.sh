@@ -56,6 +56,12 @@ field_is "naming resident_permille" resident_permille
 refused "a negative rate: 400" 400 "cross_year_permille" \
     adm POST /api/v1/fees/policies "{\"from\":\"2026-01-01\",$(echo "$fee" | sed 's/"cross_year_permille":"3"/"cross_year_permille":"-3"/')}"
 field_is "naming cross_year_permille" cross_year_permille
+req POST /api/v1/fees/policies -b "$T/adm.jar" -H "X-CSRF-Token: $csrf_adm" -H "$JSON" \
+    -H "Accept-Language: zh-CN" \
+    -d "{\"from\":\"2026-01-01\",$(echo "$fee" | sed 's/"resident_permille":"1"/"resident_permille":"1,5"/')}"
+check "a bad rate, zh: wholly Chinese, the parser's detail too, the English beside" test \
+    "$status $(jq -r '.error | .message + "|" + .message_en' "$T/body")" = \
+    "400 字段 'resident_permille'：'1,5' 不是按日千分比（‰）的费率：不允许千位分隔逗号|field 'resident_permille': '1,5' is not a rate in ‰ per day: grouping commas not allowed"
 refused "a rate above 100‰ per day: 400" 400 "100‰" \
     adm POST /api/v1/fees/policies "{\"from\":\"2026-01-01\",$(echo "$fee" | sed 's/"current_year_permille":"2"/"current_year_permille":"101"/')}"
 field_is "naming current_year_permille" current_year_permille

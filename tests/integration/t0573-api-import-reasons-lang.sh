@@ -35,13 +35,18 @@ check "readings, no Accept-Language: English" \
     test "$(jq -r '.error.bad[0].reason' "$T/body")" = "negative value '-5'"
 printf 'meter,read_on,source,total\nM1,2024-12-15,remote,150\nM1,2024-12-15,remote,160\n' >"$T/twice.csv"
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/twice.csv"
-check "a reading given twice, zh: one whole Chinese message, the values as the file wrote them" \
+check "a reading given twice, zh: one whole Chinese message (the register's Chinese name), the values as the file wrote them" \
     test "$(jq -r '.error.bad[0] | .value + "|" + .reason + "|" + .reason_en' "$T/body")" = \
-    "160|电能表 'M1' 2024-12-15 抄见的 'total' 在本行为 160 kWh，先前为 150 kWh（第 2 行）|meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2"
+    "160|电能表 'M1' 2024-12-15 抄见的总示数在本行为 160 kWh，先前为 150 kWh（第 2 行）|meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2"
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: en" --data-binary @"$T/twice.csv"
 check "a reading given twice, en: the English message, no reason_en" \
     test "$(jq -c '.error.bad[0] | [.value, .reason, .reason_en]' "$T/body")" = \
     "[\"160\",\"meter 'M1' read on 2024-12-15: total is 160 kWh here but 150 kWh on line 2\",null]"
+printf 'meter,read_on,source,total,peak,valley\nM1,2024-12-15,remote,170,5,\nM1,2024-12-16,remote,171,,\n' >"$T/regs.csv"
+req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/regs.csv"
+check "a register the meter lacks, zh: the registers by their Chinese names, the column as the file names it" \
+    test "$(jq -r '.error.bad[0] | .column + "|" + .reason + "|" + .reason_en' "$T/body")" = \
+    "peak|电能表 'M1' 没有峰示数（它有总示数）|meter 'M1' has no 'peak' register (it has total)"
 printf 'meter,read_on,source,total\nM1,2024-12-15,remote,150\nM1,2024-12-15,manual,150\n' >"$T/src.csv"
 req POST /api/v1/readings/import -H "$AU" -H "$CSV" -H "Accept-Language: zh" --data-binary @"$T/src.csv"
 check "two sources for one day: the value is the file's source" \

@@ -41,6 +41,14 @@ printf '{"code":"X1","name":"x","category":"resident"}' >"$T/bad.json"
 zh tariff load "$T/bad.json"
 check "a message with an argument (%s, %d ...) keeps it in Chinese" \
     grep -q "pmis: 错误：$T/bad.json：电价 'X1'：.*缺少 'versions'" "$T/err"
+zh fees policy add --from 2025-06-01 --resident 0.0001 --current-year 2 --cross-year 3 --min 0 \
+    --source x
+check "a bad rate: the parser's detail in Chinese too" test "$rc $(cat "$T/err")" = \
+    "65 pmis: 错误：--resident '0.0001' 不是按日千分比（‰）的费率：小数超过 3 位"
+zh fees policy add --from 2025-06-01 --resident 1 --current-year=-2 --cross-year 3 --min 0 \
+    --source x
+check "a negative rate" grep -qx "pmis: 错误：--current-year '-2' 不是按日千分比（‰）的费率：不能为负数" \
+    "$T/err"
 zh frobnicate
 check "usage errors too (exit 64)" \
     test "$rc" = 64 -a "$(cat "$T/err")" = "pmis: 错误：未知命令 'frobnicate'（见 'pmis --help'）"

@@ -59,20 +59,47 @@ static void detail_in_chinese(void **state)
     UNUSED(state);
     struct err e = ERR_INIT;
     const char *why = N_("grouping commas not allowed");
-    error(&e, ERR_INVALID, "invalid energy '%.64s' kWh: %s", "1,5", why);
-    err_detail_zh(&e, why, err_zh(why));
+    assert_int_equal(
+        error_detail(&e, ERR_INVALID, why, NULL, "invalid energy '%.64s' kWh: %s", "1,5", why),
+        ERR_INVALID);
     assert_string_equal(e.msg, "invalid energy '1,5' kWh: grouping commas not allowed");
     assert_string_equal(e.msg_zh, "电量 '1,5' kWh 无效：不允许千位分隔逗号");
     struct err_detail d;
     err_detail_set(&d, "day %d out of range for %04d-%02d", 30, 2024, 2);
     assert_string_equal(d.en, "day 30 out of range for 2024-02");
     assert_string_equal(d.zh, "日 30 超出 2024-02 的范围");
-    error(&e, ERR_INVALID, "invalid date '%.64s': %s", "2024-02-30", d.en);
-    err_detail_zh(&e, d.en, d.zh);
+    error_detail(&e, ERR_INVALID, d.en, d.zh, "invalid date '%.64s': %s", "2024-02-30", d.en);
     assert_string_equal(e.msg_zh, "日期 '2024-02-30' 无效：日 30 超出 2024-02 的范围");
-    err_detail_zh(&e, "not at the end", "不在末尾"); /* not its tail: unchanged */
-    assert_string_equal(e.msg_zh, "日期 '2024-02-30' 无效：日 30 超出 2024-02 的范围");
-    err_detail_zh(NULL, "x", "y");
+    /* a detail that is not the message's tail: nothing replaced */
+    error_detail(&e, ERR_INVALID, "not at the end", "不在末尾", "invalid date '%.64s': %s",
+                 "2024-02-30", d.en);
+    assert_string_equal(e.msg_zh, "日期 '2024-02-30' 无效：day 30 out of range for 2024-02");
+    /* an untranslated detail stays English inside the Chinese message */
+    error_detail(&e, ERR_INVALID, "no such detail", NULL, "invalid date '%.64s': %s", "x",
+                 "no such detail");
+    assert_string_equal(e.msg_zh, "日期 'x' 无效：no such detail");
+    assert_int_equal(error_detail(NULL, ERR_USAGE, "x", "y", "%s", "x"), ERR_USAGE);
+}
+
+/* Arguments by language: each call formats its own language's message. */
+static void lang_arguments(void **state)
+{
+    UNUSED(state);
+    struct err e = ERR_INIT;
+    const char *reg[2] = { "total", "总" };
+    for (int zh = 0; zh < 2; zh++)
+        assert_int_equal(
+            error_lang(&e, zh, ERR_INVALID, "reading %s '%s' is negative", reg[zh], "-1"),
+            ERR_INVALID);
+    assert_int_equal(e.code, ERR_INVALID);
+    assert_string_equal(e.msg, "reading total '-1' is negative");
+    assert_string_equal(e.msg_zh, "总示数 '-1' 为负数");
+    error_lang(&e, false, ERR_USAGE, "no such message in the catalogue %s", "x");
+    assert_string_equal(e.msg_zh, ""); /* the English call clears the old Chinese */
+    error_lang(&e, true, ERR_USAGE, "no such message in the catalogue %s", "y");
+    assert_string_equal(e.msg, "no such message in the catalogue x");
+    assert_string_equal(e.msg_zh, "");
+    assert_int_equal(error_lang(NULL, true, ERR_USAGE, "%s", "x"), ERR_USAGE);
 }
 
 static void lookup(void **state)
@@ -219,6 +246,7 @@ int main(void)
         cmocka_unit_test(catalogue_keeps_conversions),
         cmocka_unit_test(lookup),
         cmocka_unit_test(detail_in_chinese),
+        cmocka_unit_test(lang_arguments),
         cmocka_unit_test(error_formats_both),
         cmocka_unit_test(prefix_both),
         cmocka_unit_test(text_by_language),

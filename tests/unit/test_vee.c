@@ -280,6 +280,19 @@ static void test_names(void **state)
     assert_string_equal(reg_name(REG_VALLEY), "valley");
     assert_int_equal(reg_parse("Total"), -1);
     assert_int_equal(reg_parse(NULL), -1);
+    /* in messages: the code in English, the Chinese name from the catalogue */
+    assert_string_equal(reg_label(REG_SHARP, false), "sharp");
+    const char *zh[REG_N] = { "总", "尖", "峰", "平", "谷", "无功", "需量" };
+    for (int r = 0; r < REG_N; r++)
+        assert_string_equal(reg_label((enum reg)r, true), zh[r]);
+    char buf[64];
+    assert_string_equal(reg_list_label("total,peak,valley", false, buf, sizeof(buf)),
+                        "total,peak,valley");
+    assert_string_equal(reg_list_label("total,peak,valley", true, buf, sizeof(buf)), "总、峰、谷");
+    assert_string_equal(reg_list_label("total,bogus", true, buf, sizeof(buf)), "总、bogus");
+    assert_string_equal(reg_list_label("total,peak,valley", true, buf, 10), "总、峰"); /* cut */
+    assert_string_equal(reg_list_label("total,peak,valley", true, buf, 9), "总");
+    assert_string_equal(reg_list_label("", true, buf, sizeof(buf)), "");
     assert_int_equal(read_source_parse("estimated"), READ_ESTIMATED);
     assert_string_equal(read_source_name(READ_CUSTOMER), "customer");
     assert_int_equal(read_source_parse("guess"), -1);

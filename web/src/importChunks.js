@@ -3,7 +3,9 @@
 // import route (all-or-nothing per request). A chunk with bad lines is sent again without them,
 // so every data line ends accepted or refused exactly once; refused lines keep the file's line
 // numbers. Sending a chunk again is safe: a value already stored the same is skipped (counted
-// unchanged), never posted twice, so an interrupted import can be resumed or run again.
+// unchanged), never posted twice, so an interrupted import can be resumed or run again. A
+// check-only run also refuses, on the client, a line that contradicts an earlier chunk's
+// (crossCheck below): the server sees one chunk at a time and stores nothing.
 
 export const CHUNK_LINES = 2000
 
@@ -44,19 +46,153 @@ export function chunkBody(header, recs) {
   return { csv: `${header}\n${recs.map((r) => r.text).join('\n')}\n`, byLine }
 }
 
+// ---- a check-only run: the same reading twice with two values, in different chunks ----
+// A check-only run stores nothing, so the server cannot see that a later chunk gives another
+// value for a reading (meter, date and register) or an interval point that an earlier chunk
+// gave: the real import refuses that later line (its value is stored by then). crossCheck()
+// keeps what the accepted lines gave, across chunks, and refuses such a line before it is sent,
+// the same way. Memory: one entry per accepted long line, or per meter-day of a wide file.
+
+const REGISTERS = ['total', 'sharp', 'peak', 'flat', 'valley', 'reactive', 'demand']
+
+// The fields of one CSV record ("" quoting, "" inside a quoted field for a quote).
+export function csvFields(text) {
+  const out = []
+  let cur = ''
+  let q = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (q) {
+      if (c === '"' && text[i + 1] === '"') { cur += '"'; i++ } else if (c === '"') q = false
+      else cur += c
+    } else if (c === '"') q = true
+    else if (c === ',') { out.push(cur); cur = '' } else cur += c
+  }
+  out.push(cur.endsWith('\r') ? cur.slice(0, -1) : cur)
+  return out
+}
+
+// A decimal as one spelling ("1.50" and "01.5" -> "1.5"); anything else as it is.
+export function canonical(v) {
+  const m = /^(-?)0*(\d*?)(?:\.(\d*?)0*)?$/.exec(v)
+  if (!m || !/\d/.test(v)) return v
+  const int = m[2] || '0'
+  return `${m[1] && (int !== '0' || m[3]) ? '-' : ''}${int}${m[3] ? `.${m[3]}` : ''}`
+}
+
+const hhmm = (min) => `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`
+
+// The slots of a header: how a record's cells map to readings. null when the header is none of
+// the four formats (the server says why).
+function layout(header) {
+  const cols = csvFields(header.replace(/^\uFEFF/, '')).map((c) => c.trim())
+  const at = (n) => cols.indexOf(n)
+  const meter = at('meter')
+  if (meter < 0) return null
+  if (at('register') >= 0 && at('value_kwh') >= 0 && at('read_on') >= 0) // readings, long
+    return { meter, day: at('read_on'), reg: at('register'), cells: [{ col: at('value_kwh') }] }
+  if (at('read_on') >= 0) { // readings, wide
+    const cells = REGISTERS.filter((r) => at(r) >= 0).map((r) => ({ col: at(r), reg: r }))
+    return cells.length ? { meter, day: at('read_on'), cells } : null
+  }
+  if (at('ts') >= 0 && at('kwh') >= 0) // intervals, long
+    return { meter, ts: at('ts'), cells: [{ col: at('kwh') }] }
+  const ps = cols.filter((c) => /^p\d+$/.test(c))
+  if (at('date') >= 0 && ps.length) { // intervals, wide: p1 = 00:00, 96/48/24 points a day
+    const step = 1440 / ps.length
+    return { meter, day: at('date'), cells: ps.map((c) => ({ col: at(c), time: hhmm((Number(c.slice(1)) - 1) * step) })) }
+  }
+  return null
+}
+
+// conflict({ meter, day, reg, time, value, first, firstLine }) -> the reason (the page's
+// language): reg for a register reading, time ("HH:MM") for an interval point.
+export function crossCheck(header, conflict) {
+  const lay = layout(header)
+  const seen = new Map() // meter, day, register, time -> { v: [values], l: [lines] } by cell
+  function cellsOf(rec) {
+    const f = csvFields(rec.text)
+    const meter = f[lay.meter] ?? ''
+    let day = f[lay.day] ?? ''
+    let time
+    if (lay.ts !== undefined) { // "2025-03-01T00:15:00" -> 2025-03-01 and 00:15
+      const m = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::00)?$/.exec((f[lay.ts] ?? '').trim())
+      if (!m) return null
+      day = m[1]
+      time = m[2]
+    }
+    const reg = lay.reg !== undefined ? (f[lay.reg] ?? '').trim() : undefined
+    const key = [meter, day, reg ?? '', time ?? ''].join('\u0000')
+    const cells = lay.cells.map((c) => {
+      const v = (f[c.col] ?? '').trim()
+      return v === '' ? null : { v: canonical(v), raw: v, reg: c.reg ?? reg, time: c.time ?? time, col: c.col }
+    })
+    return { key, meter, day, cells }
+  }
+  return {
+    // The bad row of a record that gives another value than an accepted line did, or null.
+    refusal(rec) {
+      const x = lay && cellsOf(rec)
+      const had = x && seen.get(x.key)
+      if (!had) return null
+      for (let i = 0; i < x.cells.length; i++) {
+        const c = x.cells[i]
+        if (c && had.v[i] !== undefined && had.v[i] !== c.v) {
+          const unit = c.reg === 'demand' ? 'kW' : 'kWh'
+          const reason = conflict({ meter: x.meter, day: x.day, reg: c.reg, time: c.time, value: `${c.v} ${unit}`, first: `${had.v[i]} ${unit}`, firstLine: had.l[i] })
+          return { line: rec.line, column: csvFields(header.replace(/^\uFEFF/, ''))[c.col]?.trim(), value: c.raw, reason }
+        }
+      }
+      return null
+    },
+    // Keep what accepted records gave (the first value of each reading).
+    accept(recs) {
+      if (!lay) return
+      for (const rec of recs) {
+        const x = cellsOf(rec)
+        if (!x) continue
+        let had = seen.get(x.key)
+        if (!had) seen.set(x.key, (had = { v: [], l: [] }))
+        x.cells.forEach((c, i) => {
+          if (c && had.v[i] === undefined) { had.v[i] = c.v; had.l[i] = rec.line }
+        })
+      }
+    },
+  }
+}
+
+// crossCheck()'s conflict() in the page's language: t is vue-i18n's (messages imp.* of
+// i18n/desk.js).
+export function conflictReason(t) {
+  return (c) => {
+    const v = { meter: c.meter, value: c.value, first: c.first, firstLine: c.firstLine }
+    return c.reg
+      ? t('imp.conflictReading', { ...v, date: c.day, reg: t(`imp.reg.${c.reg}`) })
+      : t('imp.conflictPoint', { ...v, at: `${c.day} ${c.time}` })
+  }
+}
+
 export function newTally(total) {
   return { total, done: 0, accepted: 0, refused: 0, created: 0, unchanged: 0, bad: [], next: 0 }
 }
 
 // Import records[tally.next ...] in chunks through post(csv) (the route's reply, or a thrown
 // ApiError with .bad rows), updating the tally after each chunk and calling onProgress(tally).
-// Throws on any other error with the tally at the chunk to resume from (tally.next).
-export async function importChunks(header, records, post, tally, onProgress = () => {}, size = CHUNK_LINES) {
+// Throws on any other error with the tally at the chunk to resume from (tally.next). `check`
+// (crossCheck(), for a check-only run) refuses a line that contradicts an earlier chunk's.
+export async function importChunks(header, records, post, tally, onProgress = () => {}, size = CHUNK_LINES, check = null) {
   while (tally.next < records.length) {
     let pending = records.slice(tally.next, tally.next + size)
     const n = pending.length
     const bad = []
     let reply = null
+    if (check) {
+      pending = pending.filter((r) => {
+        const b = check.refusal(r)
+        if (b) bad.push(b)
+        return !b
+      })
+    }
     while (pending.length) {
       const { csv, byLine } = chunkBody(header, pending)
       try {
@@ -81,6 +217,7 @@ export async function importChunks(header, records, post, tally, onProgress = ()
       }
     }
     if (reply) {
+      check?.accept(pending)
       tally.accepted += pending.length
       tally.created += reply.created
       tally.unchanged += reply.unchanged

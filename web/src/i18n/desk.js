@@ -231,6 +231,10 @@ export default {
       line: '行号', column: '列', value: '值', reason: '原因',
       lines: '{n} / {total} 行', tally: '已接受 {a} 行 · 已拒绝 {r} 行', tallyChecked: '校验通过 {a} 行 · 有误 {r} 行',
       someRefused: '{r} 行被拒绝，其余已处理', stopped: '导入在第 {line} 个数据行前中断：', resume: '继续导入',
+      // a check-only run: another value for a reading an earlier chunk of the file gave
+      conflictReading: '电能表 {meter} {date} 抄见的{reg}示数在本行为 {value}，先前为 {first}（第 {firstLine} 行）',
+      conflictPoint: '电能表 {meter} {at} 在本行为 {value}，先前为 {first}（第 {firstLine} 行）',
+      reg: { total: '总', sharp: '尖', peak: '峰', flat: '平', valley: '谷', reactive: '无功', demand: '需量' },
     },
   },
   en: {
@@ -461,6 +465,9 @@ export default {
       line: 'Line', column: 'Column', value: 'Value', reason: 'Reason',
       lines: '{n} of {total} lines', tally: '{a} accepted · {r} refused', tallyChecked: '{a} passed · {r} with errors',
       someRefused: '{r} lines refused, the rest done', stopped: 'The import stopped before data line {line}: ', resume: 'Resume',
+      conflictReading: 'meter {meter} read on {date}: {reg} is {value} here but {first} on line {firstLine}',
+      conflictPoint: 'meter {meter} on {at} is {value} here but {first} on line {firstLine}',
+      reg: { total: 'total', sharp: 'sharp', peak: 'peak', flat: 'flat', valley: 'valley', reactive: 'reactive', demand: 'demand' },
     },
   },
 }

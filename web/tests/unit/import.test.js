@@ -1,7 +1,12 @@
 // The readings import in chunks: splitting a file, the chunks' bodies, line numbers mapped back,
 // and the tally: every data line accepted or refused exactly once, resumable after a failure.
 import { describe, expect, it } from 'vitest'
-import { chunkBody, importChunks, newTally, percent, splitCsv } from '../../src/importChunks.js'
+import { createI18n } from 'vue-i18n'
+import { messages } from '../../src/i18n/index.js'
+import desk from '../../src/i18n/desk.js'
+import {
+  canonical, chunkBody, conflictReason, crossCheck, csvFields, importChunks, newTally, percent, splitCsv,
+} from '../../src/importChunks.js'
 
 const H = 'meter,read_on,source,total'
 
@@ -108,5 +113,91 @@ describe('importing in chunks', () => {
   it('an empty file is done at once', async () => {
     const t = await importChunks(H, [], async () => ({}), newTally(0))
     expect(percent(t)).toBe(100)
+  })
+})
+
+// A check-only route: each request checked alone (two values for one reading in one request
+// refuse the later line), nothing stored; every value counted new.
+function dryServer() {
+  const calls = []
+  async function post(csv) {
+    calls.push(csv)
+    const lines = csv.split('\n')
+    const cols = csvFields(lines[0])
+    const seen = new Map()
+    const bad = []
+    let values = 0
+    lines.slice(1).forEach((l, i) => {
+      if (!l) return
+      const f = csvFields(l)
+      cols.forEach((c, j) => {
+        if (!['total', 'peak', 'value_kwh', 'kwh'].includes(c) || f[j] === '') return
+        const key = `${f[0]}|${f[1]}|${cols.includes('register') ? f[2] : c}`
+        if (seen.has(key) && seen.get(key) !== Number(f[j])) bad.push({ line: i + 2, column: c, value: f[j], reason: 'twice' })
+        else { seen.set(key, Number(f[j])); values++ }
+      })
+    })
+    if (bad.length) throw Object.assign(new Error('bad rows'), { bad })
+    return { rows: lines.length - 2, created: values, unchanged: 0 }
+  }
+  return { post, calls }
+}
+
+function tr(lang) {
+  const i18n = createI18n({ legacy: false, locale: lang, messages })
+  i18n.global.mergeLocaleMessage(lang, desk[lang])
+  return i18n.global.t
+}
+
+async function check(text, lang = 'zh-CN', size = 2) {
+  const srv = dryServer()
+  const { header, records } = splitCsv(text)
+  const t = await importChunks(header, records, srv.post, newTally(records.length), () => {}, size,
+    crossCheck(header, conflictReason(tr(lang))))
+  return { t, srv }
+}
+
+describe('a check-only run in chunks: one reading with two values in different chunks', () => {
+  it('a wide file: the later line refused, naming both lines, in Chinese with the register\'s name', async () => {
+    // chunks of two lines: 2-3, 4-5, 6; line 4 adds peak to line 2's meter-day
+    const { t } = await check(`${H},peak\nM1,2025-07-15,remote,1,\nM2,2025-07-15,remote,5,\nM1,2025-07-15,remote,1.000,0.4\nM3,2025-07-15,remote,1,\nM1,2025-07-15,remote,1,0.5\n`)
+    expect([t.accepted, t.refused]).toEqual([4, 1])
+    expect(t.bad).toEqual([{ line: 6, column: 'peak', value: '0.5', reason: '电能表 M1 2025-07-15 抄见的峰示数在本行为 0.5 kWh，先前为 0.4 kWh（第 4 行）' }])
+  })
+  it('in English, the register as its code; a line a chunk later, too', async () => {
+    const { t } = await check(`${H}\nM1,2025-07-15,remote,1\nM2,2025-07-15,remote,1\nM3,2025-07-15,remote,1\nM4,2025-07-15,remote,1\nM1,2025-07-15,remote,02.50\n`, 'en')
+    expect(t.bad.map((b) => [b.line, b.column, b.value, b.reason])).toEqual([
+      [6, 'total', '02.50', 'meter M1 read on 2025-07-15: total is 2.5 kWh here but 1 kWh on line 2'],
+    ])
+    expect(t.accepted + t.refused).toBe(t.total)
+  })
+  it('the same value again, another meter, date or register: no refusal', async () => {
+    const { t } = await check(`${H},peak\nM1,2025-07-15,remote,1,\nM1,2025-07-16,remote,2,\nM1,2025-07-15,remote,1.0,3\nM2,2025-07-15,remote,9,\n`)
+    expect([t.accepted, t.refused]).toEqual([4, 0])
+  })
+  it('a long file, and two values within one chunk still left to the server', async () => {
+    const L = 'meter,read_on,register,value_kwh,source'
+    const { t, srv } = await check(`${L}\nM1,2025-07-15,total,1,remote\nM1,2025-07-15,peak,1,remote\nM1,2025-07-15,total,2,remote\nM1,2025-07-15,peak,1,remote\nM2,2025-07-15,total,1,remote\nM2,2025-07-15,total,3,remote\n`)
+    expect(t.bad.map((b) => [b.line, b.reason])).toEqual([
+      [4, '电能表 M1 2025-07-15 抄见的总示数在本行为 2 kWh，先前为 1 kWh（第 2 行）'],
+      [7, 'twice'],
+    ])
+    expect(srv.calls[1]).toBe(`${L}\nM1,2025-07-15,peak,1,remote\n`) // the refused line never sent
+  })
+  it('interval data, long (the time as the file spells it or not) and wide', async () => {
+    const { t } = await check('meter,ts,kwh\nM1,2025-07-15 00:15,0.25\nM1,2025-07-15 00:30,1\nM1,2025-07-15T00:15:00,0.3\n')
+    expect(t.bad.map((b) => [b.line, b.reason])).toEqual([[4, '电能表 M1 2025-07-15 00:15 在本行为 0.3 kWh，先前为 0.25 kWh（第 2 行）']])
+    const wide = await check('meter,date,p1,p2,p3,p4\nM1,2025-07-15,1,2,,\nM2,2025-07-15,1,1,1,1\nM1,2025-07-15,1,2,3,4\nM3,2025-07-15,1,1,1,1\nM1,2025-07-15,,,3,5\n', 'en')
+    expect(wide.t.bad.map((b) => [b.line, b.column, b.reason])).toEqual([[6, 'p4', 'meter M1 on 2025-07-15 18:00 is 5 kWh here but 4 kWh on line 4']])
+  })
+  it('a real import checks nothing itself: the server refuses against what it stored', async () => {
+    const srv = fakeServer()
+    const { header, records } = splitCsv(`${H}\nM1,2025-07-15,remote,1\nM2,2025-07-15,remote,1\nM1,2025-07-15,remote,2\n`)
+    const t = await importChunks(header, records, srv.post, newTally(records.length), () => {}, 2)
+    expect([t.accepted, t.refused]).toEqual([3, 0]) // this fake server overwrites; the real one refuses
+  })
+  it('spells decimals one way and splits quoted fields', () => {
+    expect(['1.50', '01.5', '1.', '0', '-0', '.5', '100', '1e3', ''].map(canonical)).toEqual(['1.5', '1.5', '1', '0', '0', '0.5', '100', '1e3', ''])
+    expect(csvFields('a,"b,""c""",d\r')).toEqual(['a', 'b,"c"', 'd'])
   })
 })
