@@ -564,7 +564,7 @@ static int grid_fill(void *arg, const struct ticket_compliance_row *r)
             add_up(&g->keys.v[i], r);
             return 0;
         }
-    return 0; /* not reached: a month's keys are among the range's */
+    return 0; /* a key first seen since the range's query (a clock started meanwhile) */
 }
 
 /*
