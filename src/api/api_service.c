@@ -96,16 +96,19 @@ static int period_param(struct api_req *r, struct period *p)
 static int compliance_item(void *arg, const struct ticket_compliance_row *c)
 {
     char rate[32];
-    json_array_append_new(
-        arg, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o}", "key", c->key, "name", c->name, "clocks",
+    json_t *j = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:o}", "key", c->key, "name", c->name, "clocks",
                        (json_int_t)c->clocks, "met", (json_int_t)c->met, "missed",
                        (json_int_t)c->missed, "pending", (json_int_t)c->pending, "rate_pct",
                        c->rate_bp < 0 ? json_null()
-                                      : json_string(decimal_format(c->rate_bp, 2, 2, 0, rate))));
+                                      : json_string(decimal_format(c->rate_bp, 2, 2, 0, rate)));
+    if (c->month)
+        json_object_set_new(j, "month", json_string(c->month));
+    json_array_append_new(arg, j);
     return 0;
 }
 
-/* GET /api/v1/sla/compliance?period=P | from=P&to=P [&by=type|org|metric|month] */
+/* GET /api/v1/sla/compliance?period=P | from=P&to=P [&by=type|org|metric|month|month,org|
+ * month,type|month,metric] */
 int api_sla_compliance(struct api_req *r)
 {
     const char *by = api_query(r, "by");
@@ -114,10 +117,8 @@ int api_sla_compliance(struct api_req *r)
     int rc;
     if ((rc = api_query_periods(r, p)))
         return rc;
-    if (by && !ticket_by_parse(by, &b))
-        return error(&r->err, ERR_INVALID,
-                     "query parameter 'by' must be type, org, metric or month"),
-               err_field(&r->err, "by");
+    if (by && (rc = ticket_by_parse(by, &b, &r->err)))
+        return error_prefix(&r->err, "query parameter 'by': ");
     json_t *items = json_array();
     if ((rc = ticket_compliance(&r->ctx, p[0], p[1], b, ctx_now(&r->ctx), compliance_item, items,
                                 &r->err))) {
@@ -131,11 +132,7 @@ int api_sla_compliance(struct api_req *r)
                      json_pack("{s:s,s:s,s:s,s:s,s:o}", "period",
                                period_cmp(p[0], p[1]) ? arena_sprintf(&r->arena, "%s..%s", pf, pt)
                                                       : pf,
-                               "from", pf, "to", pt, "by",
-                               b == TICKET_BY_ORG      ? "org"
-                               : b == TICKET_BY_METRIC ? "metric"
-                                                       : "type",
-                               "items", items));
+                               "from", pf, "to", pt, "by", ticket_by_name(b), "items", items));
 }
 
 static int rate_item(void *arg, const struct complaint_rate_row *x)

@@ -54,7 +54,7 @@ int cmd_apply_new(struct cli *cli, int argc, char **argv)
         "Accept (受理) a service application: a new connection (新装), a capacity change\n"
         "(增容/减容), a suspension (暂停), a tariff change (改类), a name transfer (过户), a\n"
         "closure (销户) or a meter test (校验). Its stages and working-day limits come from\n"
-        "the kind (table apply_kind_stage).";
+        "the kind (tables apply_kind_stage and apply_limit_version, see apply limits).";
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     int64_t id;
     struct application a;

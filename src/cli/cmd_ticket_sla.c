@@ -144,6 +144,8 @@ static int compliance_row(void *arg, const struct ticket_compliance_row *r)
         snprintf(rate, sizeof(rate), "%" PRId64 ".%02" PRId64, r->rate_bp / 100, r->rate_bp % 100);
     if (o->cli->json) {
         json_t *j = json_object();
+        if (r->month)
+            json_object_set_new(j, "month", json_string(r->month));
         json_object_set_new(j, "key", json_string(r->key));
         json_object_set_new(j, "name", json_string(r->name));
         json_object_set_new(j, "clocks", json_integer(r->clocks));
@@ -153,6 +155,8 @@ static int compliance_row(void *arg, const struct ticket_compliance_row *r)
         json_object_set_new(j, "rate_pct", r->rate_bp < 0 ? json_null() : json_string(rate));
         json_array_append_new(o->items, j);
     } else {
+        if (r->month)
+            printf("%-8s ", r->month);
         printf("%-12s %-14s clocks %" PRId64 "  met %" PRId64 "  missed %" PRId64 "  pending %"
                PRId64 "  compliance %s%s\n", r->key, r->name, r->clocks, r->met, r->missed,
                r->pending, rate, r->rate_bp < 0 ? "" : " %");
@@ -167,15 +171,18 @@ int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
         { "period", OPT_STR, &period, "YYYY-MM", "clocks started in this month" },
         { "from", OPT_STR, &from, "YYYY-MM", "clocks started from this month ..." },
         { "to", OPT_STR, &to, "YYYY-MM", "... to this month (included)" },
-        { "by", OPT_STR, &by, "type|org|metric|month", "rows by order type (default), org, metric or month" },
+        { "by", OPT_STR, &by, "type|org|metric|month|month,org|...",
+          "rows by order type (default), org, metric or month, or month x type, org or metric" },
         { "at", OPT_STR, &at_s, "TIME", "as of this instant (default now)" },
         OPT_SPEC_END,
     };
-    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM) [--by type|org|metric|month]"
-                 " [--at TIME]\n\n"
+    cli->usage = "(--period YYYY-MM | --from YYYY-MM --to YYYY-MM)\n"
+                 "       [--by type|org|metric|month|month,type|month,org|month,metric] [--at TIME]\n\n"
                  "SLA compliance of the clocks started in the month or months: clocks met on time /\n"
                  "(met + missed); running clocks past their deadline count as missed, the others\n"
-                 "as pending.";
+                 "as pending. --by month: a row per month of the range, empty months too;\n"
+                 "--by month,org (month,type, month,metric): for each month, a row per org with a\n"
+                 "clock anywhere in the range (zeros in its empty months), then the total.";
     struct out o;
     struct period p[2];
     enum ticket_by b = TICKET_BY_TYPE;
@@ -183,8 +190,10 @@ int cmd_ticket_compliance(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 0, 0);
     if (rc || (rc = cli_periods(cli, period, from, to, p)))
         return rc;
-    if (by && !ticket_by_parse(by, &b))
-        return error(&cli->err, ERR_USAGE, "--by is type, org, metric or month, not '%s'", by);
+    if (by && ticket_by_parse(by, &b, &cli->err)) {
+        error_prefix(&cli->err, "--by: ");
+        return cli->err.code = ERR_USAGE;
+    }
     if ((rc = out_init(cli, &o)))
         return rc;
     if (!(rc = out_parse_at(cli, &o, at_s, NULL, &at)) &&

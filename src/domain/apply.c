@@ -28,6 +28,18 @@ const char *apply_stage_zh(struct ctx *c, const char *stage)
     return s;
 }
 
+int apply_limit_col(struct store_stmt *st, int col, const char *kind, const char *stage,
+                    int64_t *days, struct err *err)
+{
+    if (store_col_null(st, col))
+        return error(err, ERR_CONFIG,
+                     "no limit of application kind '%s', stage '%s', is in force (table "
+                     "apply_limit_version has no version of it)",
+                     kind, stage);
+    *days = store_col_i64(st, col);
+    return 0;
+}
+
 int apply_kind_stages(struct ctx *c, const char *kind, int64_t at, struct apply_stage_def *s,
                       size_t *n, struct err *err)
 {
@@ -36,9 +48,12 @@ int apply_kind_stages(struct ctx *c, const char *kind, int64_t at, struct apply_
     *n = 0;
     store_bind_text(st, 1, kind);
     store_bind_i64(st, 2, at);
-    while ((ret = store_step(st, err)) == STORE_ROW && *n < APPLY_MAX_STAGES)
-        s[(*n)++] = (struct apply_stage_def){ ctx_col_text(c, st, 0), ctx_col_text(c, st, 1),
-                                              store_col_i64(st, 2) };
+    while ((ret = store_step(st, err)) == STORE_ROW && *n < APPLY_MAX_STAGES) {
+        struct apply_stage_def d = { ctx_col_text(c, st, 0), ctx_col_text(c, st, 1), 0 };
+        if ((ret = apply_limit_col(st, 2, kind, d.stage, &d.days, err)))
+            break;
+        s[(*n)++] = d;
+    }
     store_reset(st);
     if (ret < 0)
         return ret;

@@ -2,7 +2,8 @@
  * Service applications (业扩报装 and changes; manual 2.1, 3.2; issue 6 §5): new connections,
  * capacity increase and decrease, suspension (暂停), tariff change (改类), name transfer (过户),
  * closure (销户) and meter tests, each kind going through its stages of 受理 → 勘查 → 供电方案答复
- * → 设计审核 → 中间检查 → 竣工检验 → 装表接电 (kinds, stages and limits are data, migration 0016).
+ * → 设计审核 → 中间检查 → 竣工检验 → 装表接电 (kinds and stages are data, migration 0016; their
+ * limits versioned data, 0033, the only source since 0035).
  * Every stage entered and the application as a whole run a working-day clock (domain/sla.h) on
  * the stored calendar; pauses (waiting for the customer) stop them. Completion changes the
  * archive (customer, account, meter) through their own domain functions, all in one

@@ -183,9 +183,11 @@ static int check_intake(struct ctx *c, const struct apply_in *in, int64_t now, s
     if (ret)
         return ret;
     k->kind_name = ctx_col_text(c, st, 0);
-    k->total_days = store_col_i64(st, 2);
+    ret = apply_limit_col(st, 2, kinds[i].kind, "total", &k->total_days, err);
     k->warn_pct = store_col_i64(st, 3);
     store_reset(st);
+    if (ret)
+        return ret;
     if ((ret = check_members(c, in, kinds[i].takes, err)))
         return ret;
     k->name = ctx_trim(c, in->name);

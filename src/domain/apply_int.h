@@ -21,6 +21,12 @@ struct apply_stage_def {
 int apply_kind_stages(struct ctx *c, const char *kind, int64_t at, struct apply_stage_def *s,
                       size_t *n, struct err *err);
 
+/** The limit in working days read from column `col` of a query through LIMIT_AT (q_apply.def)
+ *  into *days: ERR_CONFIG naming kind and stage ('total': end to end) when no version of
+ *  apply_limit_version, the only source of the limits (migration 0035), is in force. */
+int apply_limit_col(struct store_stmt *st, int col, const char *kind, const char *stage,
+                    int64_t *days, struct err *err);
+
 /** Index of the application's current stage in s[0..n), or -1. */
 int apply_stage_index(const struct application *a, const struct apply_stage_def *s, size_t n);
 

@@ -2,7 +2,7 @@
  * The working-day limits of the service-application kinds (issue 6 §5): the end-to-end limit
  * (5 / 6 / 22 / 32 working days for new connections, 供电服务"十项承诺" item 6) and each stage's
  * share: versioned data (apply_limit_version, migration 0033; the figures of 0016 are the first
- * version) that `pmis apply limits` and PATCH /api/v1/applications/limits change. A change is a
+ * version; since 0035 the only place the limits are held) that `pmis apply limits` and PATCH /api/v1/applications/limits change. A change is a
  * new version with its effective time, source and user; the old ones are kept. An application
  * takes the limits in force when it was accepted (Q_APPLY_KIND_GET, Q_APPLY_KIND_STAGES as of
  * accepted_at), so a change never moves a running deadline. Every change is also audited.
@@ -27,14 +27,14 @@ static int limits_at(struct ctx *c, const char *kind, int64_t at, apply_limit_fn
         struct apply_limit l = {
             .kind = store_col_text(st, 0),
             .kind_name = store_col_text(st, 1),
-            .total_days = store_col_i64(st, 2),
             .warn_pct = store_col_i64(st, 3),
             .stage = store_col_text(st, 4),
             .stage_name = store_col_text(st, 5),
-            .days = store_col_i64(st, 6),
         };
         n++;
-        if ((ret = fn(arg, &l)))
+        if ((ret = apply_limit_col(st, 2, l.kind, "total", &l.total_days, err)) ||
+            (ret = apply_limit_col(st, 6, l.kind, l.stage, &l.days, err)) ||
+            (ret = fn(arg, &l)))
             break;
     }
     store_reset(st);

@@ -216,20 +216,38 @@ int ticket_escalation_get(struct ctx *c, int64_t id, struct ticket_escalation *o
 int ticket_escalation_close(struct ctx *c, int64_t id, bool resolve, const char *note,
                             struct err *err);
 
-enum ticket_by { TICKET_BY_TYPE, TICKET_BY_ORG, TICKET_BY_METRIC, TICKET_BY_MONTH };
-/** "type", "org", "metric" or "month" into *out; false for anything else. */
-bool ticket_by_parse(const char *s, enum ticket_by *out);
+enum ticket_by {
+    TICKET_BY_TYPE,
+    TICKET_BY_ORG,
+    TICKET_BY_METRIC,
+    TICKET_BY_MONTH,
+    TICKET_BY_MONTH_TYPE, /* month × type, month × org, month × metric */
+    TICKET_BY_MONTH_ORG,
+    TICKET_BY_MONTH_METRIC,
+};
+/**
+ * "type", "org", "metric", "month", or month with one of the others ("month,org", also written
+ * "org,month") into *out. ERR_INVALID naming the problem (an unknown word, a word given twice,
+ * two words of which none is month, more than two) otherwise.
+ */
+int ticket_by_parse(const char *s, enum ticket_by *out, struct err *err);
+/** The canonical spelling of `by` ("type", ..., "month,org"). */
+const char *ticket_by_name(enum ticket_by by);
 struct ticket_compliance_row {
     const char *key, *name;
     int64_t clocks, met, missed, pending;
     int64_t rate_bp; /* met / (met + missed) in basis points (10000 = 100 %); -1 when none */
+    const char *month; /* "YYYY-MM" in the rows of month × type, org or metric; NULL otherwise */
 };
 typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *r);
 /**
  * SLA compliance of the clocks started in the months `from` to `to` (both included, business
  * zone), as of instant `at`: met, missed (stopped late or running past the deadline) and
  * pending, by type, org or metric, or by month (a row per month of the range, key and name
- * "YYYY-MM", empty months too). The last row passed has key "total". ERR_INVALID naming
+ * "YYYY-MM", empty months too), or by month × type, org or metric: for each month of the range
+ * (in order), a row for each key (in key order) that has a clock in the range, with `month`
+ * set, months without clocks of that key too (zeros, no rate). The last row passed has key
+ * "total". ERR_INVALID naming
  * "from" for a range that runs backwards, "to" for one over 120 months.
  */
 int ticket_compliance(struct ctx *c, struct period from, struct period to, enum ticket_by by,

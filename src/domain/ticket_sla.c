@@ -435,15 +435,72 @@ static int64_t rate_bp(int64_t met, int64_t missed)
     return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
 }
 
-bool ticket_by_parse(const char *s, enum ticket_by *out)
+static const char *const by_names[] = { "type", "org", "metric", "month" };
+
+/* the index of word [w, w + n) in by_names, or -1 */
+static int by_word(const char *w, size_t n)
 {
-    static const char *const names[] = { "type", "org", "metric", "month" };
-    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-        if (!strcmp(s, names[i])) {
-            *out = (enum ticket_by)i;
-            return true;
-        }
-    return false;
+    for (size_t i = 0; i < ARRAY_SIZE(by_names); i++)
+        if (strlen(by_names[i]) == n && !memcmp(w, by_names[i], n))
+            return (int)i;
+    return -1;
+}
+
+int ticket_by_parse(const char *s, enum ticket_by *out, struct err *err)
+{
+    int words[2], n = 0;
+    for (const char *p = s;; p++) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        int w = by_word(p, len);
+        if (w < 0)
+            return error(err, ERR_INVALID,
+                         "'%.*s' is not a grouping: give type, org, metric or month, or month "
+                         "with one of the others (month,org)",
+                         (int)len, p),
+                   err_field(err, "by");
+        if (n == 2)
+            return error(err, ERR_INVALID,
+                         "'%s' groups by more than two: give one grouping, or month with one of "
+                         "type, org or metric (month,org)",
+                         s),
+                   err_field(err, "by");
+        if (n == 1 && words[0] == w)
+            return error(err, ERR_INVALID, "'%s' gives %s twice", s, by_names[w]),
+                   err_field(err, "by");
+        words[n++] = w;
+        if (!e)
+            break;
+        p = e;
+    }
+    if (n == 1) {
+        *out = (enum ticket_by)words[0];
+        return 0;
+    }
+    int month = (int)TICKET_BY_MONTH, other = words[0] == month ? words[1] : words[0];
+    if (words[0] != month && words[1] != month)
+        return error(err, ERR_INVALID,
+                     "'%s': only month combines with another grouping (month,%s)", s,
+                     by_names[words[0]]),
+               err_field(err, "by");
+    *out = other == TICKET_BY_TYPE  ? TICKET_BY_MONTH_TYPE
+           : other == TICKET_BY_ORG ? TICKET_BY_MONTH_ORG
+                                    : TICKET_BY_MONTH_METRIC;
+    return 0;
+}
+
+const char *ticket_by_name(enum ticket_by by)
+{
+    switch (by) {
+    case TICKET_BY_MONTH_TYPE:
+        return "month,type";
+    case TICKET_BY_MONTH_ORG:
+        return "month,org";
+    case TICKET_BY_MONTH_METRIC:
+        return "month,metric";
+    default:
+        return by_names[by];
+    }
 }
 
 static void add_up(struct ticket_compliance_row *sum, const struct ticket_compliance_row *r)
@@ -483,6 +540,65 @@ static int compliance_rows(struct ctx *c, enum query_id q, int64_t from, int64_t
     return ret;
 }
 
+/* The keys of the whole range (month × key): each key's name, copied into the arena, and its
+ * counts in the month being gathered. */
+struct grid {
+    struct ctx *c;
+    VEC(struct ticket_compliance_row) keys;
+};
+
+static int grid_key(void *arg, const struct ticket_compliance_row *r)
+{
+    struct grid *g = arg;
+    struct ticket_compliance_row k = { arena_strdup(g->c->arena, r->key),
+                                       arena_strdup(g->c->arena, r->name), 0, 0, 0, 0, -1, NULL };
+    VEC_PUSH(&g->keys, k);
+    return 0;
+}
+
+static int grid_fill(void *arg, const struct ticket_compliance_row *r)
+{
+    struct grid *g = arg;
+    for (size_t i = 0; i < g->keys.n; i++)
+        if (!strcmp(g->keys.v[i].key, r->key)) {
+            add_up(&g->keys.v[i], r);
+            return 0;
+        }
+    return 0; /* a key first seen since the range's query (a clock started meanwhile) */
+}
+
+/*
+ * Month × key: the keys with a clock in [pf, pt] (adding up into *total), then for each month a
+ * row per key, zeros when the key has no clock in that month.
+ */
+static int compliance_grid(struct ctx *c, enum query_id q, const struct tz *tz, struct period pf,
+                           struct period pt, int64_t at, ticket_compliance_fn *fn, void *arg,
+                           struct ticket_compliance_row *total, struct err *err)
+{
+    struct grid g = { .c = c, .keys = VEC_INIT };
+    struct ticket_compliance_row ignore = { 0 };
+    int ret = compliance_rows(c, q, tz_day_start(tz, period_first_day(pf)),
+                              tz_day_start(tz, period_first_day(period_next(pt))), at, grid_key,
+                              &g, total, err);
+    for (struct period p = pf; !ret && period_cmp(p, pt) <= 0; p = period_next(p)) {
+        char key[PERIOD_BUF_SIZE];
+        const char *m = arena_strdup(c->arena, period_format(p, key));
+        for (size_t i = 0; i < g.keys.n; i++)
+            g.keys.v[i].clocks = g.keys.v[i].met = g.keys.v[i].missed = g.keys.v[i].pending = 0;
+        ret = compliance_rows(c, q, tz_day_start(tz, period_first_day(p)),
+                              tz_day_start(tz, period_first_day(period_next(p))), at, grid_fill,
+                              &g, &ignore, err);
+        for (size_t i = 0; !ret && i < g.keys.n; i++) {
+            struct ticket_compliance_row r = g.keys.v[i];
+            r.rate_bp = rate_bp(r.met, r.missed);
+            r.month = m;
+            ret = fn(arg, &r);
+        }
+    }
+    VEC_FREE(&g.keys);
+    return ret;
+}
+
 int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ticket_by by,
                       int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err)
 {
@@ -491,11 +607,14 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
     if ((ret = period_range_check(pf, pt, 120, err)) ||
         (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
         return ret;
-    enum query_id q = by == TICKET_BY_ORG    ? Q_SLA_COMPLIANCE_ORG
-                      : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE
-                                             : Q_SLA_COMPLIANCE_METRIC;
-    struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1 };
-    if (by != TICKET_BY_MONTH)
+    enum query_id q = by == TICKET_BY_ORG || by == TICKET_BY_MONTH_ORG ? Q_SLA_COMPLIANCE_ORG
+                      : by == TICKET_BY_TYPE || by == TICKET_BY_MONTH_TYPE
+                          ? Q_SLA_COMPLIANCE_TYPE
+                          : Q_SLA_COMPLIANCE_METRIC;
+    struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1, NULL };
+    if (by == TICKET_BY_MONTH_TYPE || by == TICKET_BY_MONTH_ORG || by == TICKET_BY_MONTH_METRIC)
+        ret = compliance_grid(c, q, &tz, pf, pt, at, fn, arg, &total, err);
+    else if (by != TICKET_BY_MONTH)
         ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(pf)),
                               tz_day_start(&tz, period_first_day(period_next(pt))), at, fn, arg,
                               &total, err);
@@ -504,7 +623,7 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
          p = period_next(p)) {
         char key[PERIOD_BUF_SIZE];
         const char *k = arena_strdup(c->arena, period_format(p, key));
-        struct ticket_compliance_row m = { k, k, 0, 0, 0, 0, -1 };
+        struct ticket_compliance_row m = { k, k, 0, 0, 0, 0, -1, NULL };
         if (!(ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(p)),
                                     tz_day_start(&tz, period_first_day(period_next(p))), at, NULL,
                                     NULL, &m, err))) {

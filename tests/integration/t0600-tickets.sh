@@ -263,8 +263,31 @@ check "seven months and the total (two clocks of the September order)" test "$(a
 check "an empty month has no rate" out_has '^2024-08 +2024-08 +clocks 0  met 0  missed 0  pending 0  compliance -$'
 expect_ok "the same range by type: the same total" ticket compliance --from 2024-07 --to 2025-01
 check "total 18" out_has '^total +合计 +clocks 18 '
-expect_fail "--by something else" 64 "--by is type, org, metric or month, not 'week'" \
+expect_fail "--by something else" 64 "--by: 'week' is not a grouping: give type, org, metric or month, or month with one of the others \(month,org\)" \
     ticket compliance --from 2024-12 --to 2025-01 --by week
+
+# ---- by month and org (--by month,org): each month, a row per org with a clock in the range ----
+expect_ok "month x org across the year end" --json ticket compliance --from 2024-11 --to 2025-01 --by month,org
+check "each month (the empty November too) a row per org with a clock in the range, then the total" \
+    test "$(jq -c '[.[] | [.month, .key, .clocks, .met, .missed, .pending]]' "$T/out")" = \
+    '[["2024-11","ZJ-HZ",0,0,0,0],["2024-11","ZJ-NB",0,0,0,0],["2024-12","ZJ-HZ",1,0,1,0],["2024-12","ZJ-NB",0,0,0,0],["2025-01","ZJ-HZ",1,0,1,0],["2025-01","ZJ-NB",1,0,1,0],[null,"total",3,0,3,0]]'
+check "an empty month has no rate, a month with clocks one" \
+    test "$(jq -c '[.[0].rate_pct, .[2].rate_pct, .[2].name]' "$T/out")" = '[null,"0.00","杭州"]'
+check "the rows add up to the total" \
+    test "$(jq '[.[:-1][] | .clocks] | add' "$T/out")" = "$(jq '.[-1].clocks' "$T/out")"
+expect_ok "month x org, text" ticket compliance --from 2024-11 --to 2025-01 --by month,org
+check "the month leads each line" out_has '^2025-01  ZJ-NB +宁波 +clocks 1  met 0  missed 1  pending 0  compliance 0.00 %$'
+check "seven lines" test "$(wc -l <"$T/out")" = 7
+expect_ok "an org without clocks in the range has no rows" --json ticket compliance --from 2024-11 --to 2024-12 --by month,org
+check "only 杭州, both months" test "$(jq -c '[.[] | [.month, .key, .clocks]]' "$T/out")" = '[["2024-11","ZJ-HZ",0],["2024-12","ZJ-HZ",1],[null,"total",1]]'
+expect_ok "month x type" --json ticket compliance --from 2024-09 --to 2025-01 --by type,month
+check "type,month reads as month,type: the September service order and the consults, five months each" \
+    test "$(jq -c '[.[] | select(.clocks > 0) | [.month, .key, .clocks]], length' "$T/out" | tr '\n' ' ')" = \
+    '[["2024-09","service",2],["2024-12","consult",1],["2025-01","consult",2],[null,"total",5]] 11 '
+for bad in "month,month:'month,month' gives month twice" "org,type:'org,type': only month combines with another grouping \(month,org\)" \
+    "month,org,type:'month,org,type' groups by more than two" "month,:'' is not a grouping" "month,weeks:'weeks' is not a grouping"; do
+    expect_fail "--by ${bad%%:*}" 64 "--by: ${bad#*:}" ticket compliance --from 2024-12 --to 2025-01 --by "${bad%%:*}"
+done
 expect_ok "the audit chain holds" audit verify
 check "every change audited: one row per event, one per run that recorded something" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE entity = 'ticket'")" = "$(($(sql "SELECT COUNT(*) FROM ticket_event") + $(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'ticket.sla_run'")))"

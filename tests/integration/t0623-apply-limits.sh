@@ -165,4 +165,56 @@ req GET "/api/v1/applications/limits?kind=new_hv_dual&history=yes" -b "$T/aud.ja
 check "history=yes: 400" test "$status $(j .error.field)" = '400 "history"'
 serve_stop
 
+# ---- an upgrade from 0033: 0035 drops apply_kind.total_days and apply_kind_stage.days, the
+# copies read as a fallback; apply_limit_version alone holds the limits, none of which moves ----
+up=$(new_db up)
+u() { "$PMIS" --db "$up" "$@"; }
+export PMIS_NOW=2024-07-01T10:00:00+08:00
+export PMIS_MIGRATE_UPTO=33
+u init --no-admin >/dev/null 2>&1 &&
+    u calendar import "$PMIS_TOP/data/calendar/cn-2024.csv" >/dev/null &&
+    u org add ZJ --name 浙江 --level province >/dev/null &&
+    u tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null ||
+    not_ok "set up a database at migration 0033"
+unew() {
+    u --json apply new --kind new_lv_res --org ZJ --name "$1" --type resident --voltage 220V \
+        --address 杭州市文三路1号 --capacity 8 --tariff BJ-RES | jq -r .id
+}
+b1=$(unew 甲)
+u apply limits --kind new_lv_res --set accept=2,total=6 --source 第3号文 >/dev/null
+u apply limits --kind new_lv_res --set total=7 --source 第5号文 --from 2024-07-03T00:00 >/dev/null
+b2=$(unew 乙)
+# a limit the fallback answered: closure's connect stage without a version from the start
+sql_at "$up" "UPDATE apply_limit_version SET effective_at = 1730390400000000 WHERE kind = 'closure' AND stage = 'connect'"
+sql_at "$up" "UPDATE apply_kind_stage SET days = 3 WHERE kind = 'closure' AND stage = 'connect'"
+state() {
+    for a in "$b1" "$b2"; do u --json apply show "$a" | jq -c '[.limit_days, .deadline_at, [.stages[] | [.stage, .deadline_at]]]'; done
+    u --json apply limits --kind new_lv_res | jq -c .
+    u apply limits --history new_lv_res
+}
+before=$(state)
+check "before: accepted under 5 and 6 working days, history of 0033 and both changes" \
+    test "$(echo "$before" | sed -n '1,2p' | jq -c '.[0:2]' | tr '\n' ' ')$(echo "$before" | grep -c 'migration 0033\|第3号文\|第5号文')" = \
+    '[5,"2024-07-09T00:00:00+08:00"] [6,"2024-07-10T00:00:00+08:00"] 9'
+check "at 0033 the old reader (COALESCE of the version in force and the column) gave closure's connect stage 3 days" \
+    test "$(sql_at "$up" "SELECT COALESCE((SELECT v.days FROM apply_limit_version v WHERE v.kind = ks.kind AND v.stage = ks.stage AND v.effective_at <= 1719799200000000 ORDER BY v.effective_at DESC LIMIT 1), ks.days) FROM apply_kind_stage ks WHERE ks.kind = 'closure' AND ks.stage = 'connect'")" = 3
+unset PMIS_MIGRATE_UPTO
+expect_ok "migrate the rest" --db "$up" db migrate
+check "one migration (0035)" out_is "1 migration(s) applied"
+check "the same limits, deadlines and history after it" test "$(state)" = "$before"
+check "closure's stages after it: 1, 2 and still 3 days" \
+    test "$(u --json apply limits --kind closure | jq -c '[.kinds[0].stages[] | .days]')" = '[1,2,3]'
+check "closure's connect stage: its old figure, now a version from the start" \
+    test "$(sql_at "$up" "SELECT days || ' ' || effective_at || ' ' || changed_by FROM apply_limit_version WHERE kind = 'closure' AND stage = 'connect' ORDER BY effective_at" | tr '\n' '|')" = \
+    "3 0 migration 0035|2 1730390400000000 migration 0033|"
+check "no other version added" \
+    test "$(sql_at "$up" "SELECT COUNT(*) FROM apply_limit_version WHERE changed_by = 'migration 0035'")" = 1
+check "apply_kind.total_days is gone" not sql_at "$up" "SELECT total_days FROM apply_kind" 2>/dev/null
+check "apply_kind_stage.days is gone" not sql_at "$up" "SELECT days FROM apply_kind_stage" 2>/dev/null
+PMIS_NOW=2024-07-02T10:00:00+08:00 u apply advance "$b1" survey >/dev/null
+check "a stage entered after the upgrade: the limit of the acceptance (1 day, due the end of Wed 07-03)" \
+    test "$(u --json apply show "$b1" | jq -r '.stages[] | select(.stage == "survey") | .deadline_at')" = "2024-07-04T00:00:00+08:00"
+check "every stage of every kind and every total has a version from the start (the only source)" \
+    test "$(sql "SELECT COUNT(*) FROM (SELECT kind, stage FROM apply_kind_stage UNION SELECT kind, 'total' FROM apply_kind) x WHERE NOT EXISTS (SELECT 1 FROM apply_limit_version v WHERE v.kind = x.kind AND v.stage = x.stage AND v.effective_at = 0)")" = 0
+
 done_testing

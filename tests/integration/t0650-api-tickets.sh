@@ -218,8 +218,17 @@ check "by month: a row per month (empty ones too), then the total" \
     test "$status $(j '[.period, [.items[] | [.key, .clocks, .met, .missed]]]')" = '200 ["2024-05..2024-08",[["2024-05",0,0,0],["2024-06",0,0,0],["2024-07",5,2,2],["2024-08",0,0,0],["total",5,2,2]]]'
 get boss "/api/v1/sla/compliance?from=2024-12&to=2025-01&by=month"
 check "by month across a year end" test "$status $(j '[.items[] | .key]')" = '200 ["2024-12","2025-01","total"]'
+check "by=month answers by month" test "$(j .by)" = '"month"'
+get boss "/api/v1/sla/compliance?from=2024-06&to=2024-08&by=month,org"
+check "by=month,org: each month a row per org of the caller's subtree with clocks in the range, then the total" \
+    test "$status $(j '[.by, [.items[] | [.month, .key, .clocks, .met, .missed, .pending]]]')" = \
+    '200 ["month,org",[["2024-06","HZ",0,0,0,0],["2024-07","HZ",5,2,2,1],["2024-08","HZ",0,0,0,0],[null,"total",5,2,2,1]]]'
 get boss "/api/v1/sla/compliance?period=2024-07&by=week"
 check "by=week: 400 naming by" test "$status $(j .error.field)" = '400 "by"'
+for bad in "month,month:gives month twice" "org,type:only month combines" "month,org,type:more than two" "month,week:'week' is not a grouping"; do
+    get boss "/api/v1/sla/compliance?period=2024-07&by=${bad%%:*}"
+    check "by=${bad%%:*}: 400 naming by and the problem" test "$status $(j .error.field) $(j .error.message | grep -c "query parameter 'by': .*${bad#*:}")" = '400 "by" 1'
+done
 get boss "/api/v1/sla/compliance?from=2024-08&to=2024-08&by=org"
 check "a month without clocks: only the total, empty" test "$status $(j '[.items[] | [.key, .clocks]]')" = '200 [["total",0]]'
 for bad in "from=2024-08&to=2024-06:from" "from=2024-06:to" "from=2014-01&to=2024-06:to" "from=2024-6&to=2024-07:from"; do
@@ -276,6 +285,20 @@ post boss "/api/v1/outages/$oid/close" '{"note":"已恢复送电"}'
 check "close: 200, its repair order archived" test "$status $(j '[.state, .resolved_tickets]')" = '200 ["closed",1]'
 post boss "/api/v1/outages/$oid/close" '{}'
 check "close twice: 409" test "$status" = 409
+
+# ---- compliance by month and org across a year end, the caller's subtree only ----
+PMIS_NOW=2024-12-31T10:00:00+08:00 "$PMIS" ticket add --type consult --channel phone --area urban \
+    --cust 6500000009 --text 年末咨询 >/dev/null
+PMIS_NOW=2025-01-02T10:00:00+08:00 "$PMIS" ticket add --type consult --channel phone --area urban \
+    --cust 6500000001 --text 年初咨询 >/dev/null
+get boss "/api/v1/sla/compliance?from=2024-12&to=2025-01&by=org,month"
+check "org,month reads as month,org: 杭州's months only (宁波's order is outside boss's subtree)" \
+    test "$status $(j '[.by, [.items[] | [.month, .key, .clocks]]]')" = \
+    '200 ["month,org",[["2024-12","HZ",0],["2025-01","HZ",1],[null,"total",1]]]'
+run --json ticket compliance --from 2024-12 --to 2025-01 --by month,org
+check "the whole tree (CLI): both orgs in both months" \
+    test "$(jq -c '[.[] | [.month, .key, .clocks]]' "$T/out")" = \
+    '[["2024-12","HZ",0],["2024-12","NB",1],["2025-01","HZ",1],["2025-01","NB",0],[null,"total",2]]'
 serve_stop
 check "the server stops cleanly" test "$srv_rc" = 0
 srv_pid=""

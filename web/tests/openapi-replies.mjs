@@ -195,6 +195,7 @@ const gets = [
   '/api/v1/arrears/aging?by=type', `/api/v1/arrears/rate?period=${period}`, '/api/v1/disconnect/candidates',
   '/api/v1/orders', `/api/v1/accounts/${acct}/credit`, '/api/v1/tickets', '/api/v1/tickets?limit=1',
   `/api/v1/tickets/${t1?.id}`, '/api/v1/tickets/escalations?all=true', '/api/v1/sla/compliance?period=2025-07', '/api/v1/sla/compliance?from=2024-12&to=2025-07&by=month',
+  '/api/v1/sla/compliance?from=2024-12&to=2025-07&by=month,org',
   '/api/v1/complaints/rate?period=2025-07', '/api/v1/outages', `/api/v1/outages/lookup?cust_no=${cust}`,
   `/api/v1/outages/${outage?.id}`, `/api/v1/outages/${outage?.id}/customers`, '/api/v1/applications',
   `/api/v1/applications/${app?.id}`, '/api/v1/reports/sales', '/api/v1/outbox', `/api/v1/outbox/${outbox?.items?.[0]?.id}`,
