@@ -265,9 +265,8 @@ struct import_result;
  *  ?dry_run=true|false; the source "api" for the audit row, records up to 4 KiB. ERR_INVALID
  *  names the parameter. */
 int api_import_opts(struct api_req *r, struct import_opts *o);
-/** The bad rows of an import (line, column, value, reason in the caller's language). */
-json_t *api_import_bad_json(struct api_req *r, const struct import_result *res);
-/** Reply 400 with r->err in the error shape, "bad_count" and "bad" beside it: a refused file. */
+/** Reply 400 with r->err in the error shape, "bad_count" and "bad" (each bad row's line, column,
+ *  value and reason in the caller's language) beside it: a refused file. */
 int api_import_refused(struct api_req *r, const struct import_result *res);
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,

@@ -3,14 +3,16 @@
  * doc/readings-format.md, all-or-nothing (domain/reading_csv.c). Bad rows answer 400 with the
  * report of every bad row (its reason in the caller's language); nothing is stored then.
  * Meters outside the caller's subtree read as unknown (the import honours ctx.scope_org_id),
- * so they are bad rows like missing ones.
+ * so they are bad rows like missing ones. The query options and the 400 report of a refused
+ * file are shared with the archive's import (api_archive_csv.c).
  */
 #include "core/common.h"
 #include "core/csv.h"
 #include "api/api.h"
 #include "domain/reading_csv.h"
 
-json_t *api_import_bad_json(struct api_req *r, const struct import_result *res)
+/* The bad rows, each reason in the caller's language (reason_en beside a Chinese one). */
+static json_t *bad_json(struct api_req *r, const struct import_result *res)
 {
     json_t *bad = json_array();
     for (size_t i = 0; i < res->bad.n; i++) {
@@ -27,7 +29,7 @@ int api_import_refused(struct api_req *r, const struct import_result *res)
 {
     json_t *e = api_error_object(r, ERR_INVALID, r->err.msg, r->err.msg_zh);
     json_object_set_new(e, "bad_count", json_integer((json_int_t)res->bad_count));
-    json_object_set_new(e, "bad", api_import_bad_json(r, res));
+    json_object_set_new(e, "bad", bad_json(r, res));
     return api_reply(r, 400, json_pack("{s:o}", "error", e));
 }
 
