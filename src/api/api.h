@@ -117,8 +117,8 @@ struct api_req {
     struct strbuf text; /* or a text reply (metrics) */
     const char *content_type;
     const char *disposition; /* a Content-Disposition header value (a download), or NULL */
-    const char *set_cookie; /* a Set-Cookie header value, or NULL */
-    int64_t retry_after;    /* > 0: a Retry-After header (seconds) */
+    const char *set_cookie;  /* a Set-Cookie header value, or NULL */
+    int64_t retry_after;     /* > 0: a Retry-After header (seconds) */
 };
 
 /** A path parameter ("{id}"); never NULL for a parameter of the route's pattern. */

@@ -43,9 +43,9 @@ int api_archive_import(struct api_req *r)
     else if (!rc)
         api_reply(r, 200,
                   json_pack("{s:s,s:I,s:I,s:I,s:b,s:b}", "table", archive_kind_name(k), "rows",
-                            (json_int_t)res.rows, "created", (json_int_t)res.created,
-                            "unchanged", (json_int_t)res.unchanged, "committed", res.committed,
-                            "dry_run", o.dry_run));
+                            (json_int_t)res.rows, "created", (json_int_t)res.created, "unchanged",
+                            (json_int_t)res.unchanged, "committed", res.committed, "dry_run",
+                            o.dry_run));
     import_result_release(&res);
     return rc;
 }

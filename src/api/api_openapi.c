@@ -38,8 +38,8 @@ static json_t *responses(const struct route *rt, json_t *schemas)
     json_t *out = json_pack("{s:{s:s,s:{s:{s:{s:s}}}}}", "default", "description",
                             "error: {\"error\":{\"code\",\"message\"}}", "content",
                             "application/json", "schema", "$ref", "#/components/schemas/Error");
-    const char *media = json_string_value(json_object_get(json_object_get(schemas, "content"),
-                                                          rt->name));
+    const char *media =
+        json_string_value(json_object_get(json_object_get(schemas, "content"), rt->name));
     json_t *content;
     if (media) /* a reply that is not JSON: metrics, a CSV download */
         content = json_pack("{s:{s:{s:s}}}", media, "schema", "type", "string");

@@ -14,8 +14,8 @@ struct code_list_text {
 };
 
 struct ctx_cache {
-    struct strmap codes; /* "list\x1fcode" -> 1 */
-    struct strmap orgs;  /* code -> id */
+    struct strmap codes;  /* "list\x1fcode" -> 1 */
+    struct strmap orgs;   /* code -> id */
     struct strmap scoped; /* when frozen: code -> 1 for each unit of the scope's subtree */
     struct tz tz;
     bool tz_loaded;
