@@ -19,6 +19,7 @@
 #include "domain/archive_csv.h"
 #include "domain/org.h"
 #include "domain/reading_csv.h"
+#include "domain/tariff.h"
 
 #include <sys/resource.h>
 
@@ -179,6 +180,17 @@ int main(int argc, char **argv)
     struct strbuf cu = STRBUF_INIT, ac = STRBUF_INIT, me = STRBUF_INIT, csv = STRBUF_INIT;
     if (org_add(&c, "B", "基准供电所", "station", NULL, NULL, &err))
         return fprintf(stderr, "org: %s\n", err.msg), 1;
+    /* the tariff the accounts name: an account names a loaded one */
+    static const char res1[] = "{\"code\": \"RES-1\", \"name\": \"基准电价\", \"category\": "
+                               "\"resident\", \"versions\": [{\"effective_from\": \"2020-01-01\", "
+                               "\"energy\": {\"price\": \"0.50\"}}]}";
+    struct tariff *tf = NULL;
+    int trc = tariff_parse_json(res1, sizeof(res1) - 1, &tf, &err);
+    if (!trc)
+        trc = tariff_save(&c, tf, "bench", NULL, &err);
+    tariff_free(tf);
+    if (trc)
+        return fprintf(stderr, "tariff: %s\n", err.msg), 1;
     strbuf_addstr(&cu, "cust_no,name,user_type,voltage,address,org,opened_on\n");
     strbuf_addstr(&ac, "account_no,cust_no,tariff_code,cycle_day,opened_on\n");
     strbuf_addstr(&me, "asset_no,model,phases,registers,digits,account_no,installed_on\n");

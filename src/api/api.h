@@ -116,8 +116,9 @@ struct api_req {
     json_t *out;        /* JSON reply, owned by the request */
     struct strbuf text; /* or a text reply (metrics) */
     const char *content_type;
-    const char *set_cookie; /* a Set-Cookie header value, or NULL */
-    int64_t retry_after;    /* > 0: a Retry-After header (seconds) */
+    const char *disposition; /* a Content-Disposition header value (a download), or NULL */
+    const char *set_cookie;  /* a Set-Cookie header value, or NULL */
+    int64_t retry_after;     /* > 0: a Retry-After header (seconds) */
 };
 
 /** A path parameter ("{id}"); never NULL for a parameter of the route's pattern. */
@@ -256,6 +257,17 @@ route_fn api_tariff_list, api_tariff_get, api_tariff_save, api_tariff_quote, api
 route_fn api_bill_run_start, api_bill_run_list, api_bill_run_get, api_bill_run_review,
     api_bill_run_decide, api_bill_run_issue, api_bill_decide, api_bill_adjust;
 route_fn api_reading_import, api_interval_import;
+route_fn api_archive_import, api_archive_export; /* api_archive_csv.c */
+/* The CSV imports' shared parts (api_reading.c). */
+struct import_opts;
+struct import_result;
+/** The options of a CSV import from the query: ?encoding= (utf-8, gbk, gb18030) and
+ *  ?dry_run=true|false; the source "api" for the audit row, records up to 4 KiB. ERR_INVALID
+ *  names the parameter. */
+int api_import_opts(struct api_req *r, struct import_opts *o);
+/** Reply 400 with r->err in the error shape, "bad_count" and "bad" (each bad row's line, column,
+ *  value and reason in the caller's language) beside it: a refused file. */
+int api_import_refused(struct api_req *r, const struct import_result *res);
 route_fn api_arrears_aging, api_arrears_list, api_arrears_rate, api_remind_run,
     api_disconnect_candidates, api_disconnect_notice, api_disconnect_approve, api_orders_list,
     api_order_done, api_order_final_notice, api_account_credit;

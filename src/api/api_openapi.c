@@ -28,7 +28,8 @@ static json_t *path_params(const char *pattern)
 
 /*
  * The responses of route `rt`: its success statuses ("status" in the schema file, default 200)
- * with the schema of "responses" (an empty schema when it has none), and the error shape.
+ * with the schema of "responses" (an empty schema when it has none) or, for a media type named
+ * in "content", a string of that type; and the error shape.
  */
 static json_t *responses(const struct route *rt, json_t *schemas)
 {
@@ -37,9 +38,11 @@ static json_t *responses(const struct route *rt, json_t *schemas)
     json_t *out = json_pack("{s:{s:s,s:{s:{s:{s:s}}}}}", "default", "description",
                             "error: {\"error\":{\"code\",\"message\"}}", "content",
                             "application/json", "schema", "$ref", "#/components/schemas/Error");
+    const char *media =
+        json_string_value(json_object_get(json_object_get(schemas, "content"), rt->name));
     json_t *content;
-    if (rt->fn == api_metrics) /* the one reply that is not JSON */
-        content = json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string");
+    if (media) /* a reply that is not JSON: metrics, a CSV download */
+        content = json_pack("{s:{s:{s:s}}}", media, "schema", "type", "string");
     else
         content = json_pack("{s:{s:o}}", "application/json", "schema",
                             schema ? json_incref(schema) : json_object());

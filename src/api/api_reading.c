@@ -3,7 +3,8 @@
  * doc/readings-format.md, all-or-nothing (domain/reading_csv.c). Bad rows answer 400 with the
  * report of every bad row (its reason in the caller's language); nothing is stored then.
  * Meters outside the caller's subtree read as unknown (the import honours ctx.scope_org_id),
- * so they are bad rows like missing ones.
+ * so they are bad rows like missing ones. The query options and the 400 report of a refused
+ * file are shared with the archive's import (api_archive_csv.c).
  */
 #include "core/common.h"
 #include "core/csv.h"
@@ -24,24 +25,34 @@ static json_t *bad_json(struct api_req *r, const struct import_result *res)
     return bad;
 }
 
+int api_import_refused(struct api_req *r, const struct import_result *res)
+{
+    json_t *e = api_error_object(r, ERR_INVALID, r->err.msg, r->err.msg_zh);
+    json_object_set_new(e, "bad_count", json_integer((json_int_t)res->bad_count));
+    json_object_set_new(e, "bad", bad_json(r, res));
+    return api_reply(r, 400, json_pack("{s:o}", "error", e));
+}
+
+int api_import_opts(struct api_req *r, struct import_opts *o)
+{
+    const char *encoding = api_query(r, "encoding");
+    *o = (struct import_opts){ .csv = CSV_OPTIONS_INIT, .source = "api" };
+    o->csv.max_record = 4096;
+    if (encoding && csv_encoding_parse(encoding, &o->csv.encoding, &r->err))
+        return err_field(&r->err, "encoding");
+    return api_query_bool(r, "dry_run", &o->dry_run);
+}
+
 static int import(struct api_req *r, enum reading_kind kind)
 {
-    const char *encoding = api_query(r, "encoding"), *dry = api_query(r, "dry_run");
-    struct import_opts o = { .csv = CSV_OPTIONS_INIT, .source = "api" };
+    struct import_opts o;
     int64_t minutes;
     int rc;
-    if (encoding && csv_encoding_parse(encoding, &o.csv.encoding, &r->err))
-        return err_field(&r->err, "encoding");
-    if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "dry_run"),
-               err_field(&r->err, "dry_run");
-    o.dry_run = dry && !strcmp(dry, "true");
-    if ((rc = api_query_int(r, "minutes", 15, 60, 15, &minutes)))
+    if ((rc = api_import_opts(r, &o)) || (rc = api_query_int(r, "minutes", 15, 60, 15, &minutes)))
         return rc;
     if (minutes != 15 && minutes != 30 && minutes != 60)
         return error(&r->err, ERR_INVALID, "query parameter 'minutes' must be 15, 30 or 60"),
                err_field(&r->err, "minutes");
-    o.csv.max_record = 4096;
     struct csv_reader cr;
     struct reading_import_result res;
     memset(&res, 0, sizeof(res));
@@ -53,12 +64,7 @@ static int import(struct api_req *r, enum reading_kind kind)
         rc = ERR_INVALID;
     json_t *j = NULL;
     if (rc && res.r.rows_failed) {
-        /* the report of every bad row, in the error shape with the rows beside it */
-        json_t *e = api_error_object(r, ERR_INVALID, r->err.msg, r->err.msg_zh);
-        json_object_set_new(e, "bad_count", json_integer((json_int_t)res.r.bad_count));
-        json_object_set_new(e, "bad", bad_json(r, &res.r));
-        api_reply(r, 400, json_pack("{s:o}", "error", e));
-        rc = 0;
+        rc = api_import_refused(r, &res.r);
     } else if (!rc) {
         j = json_object();
         json_object_set_new(j, "table", json_string(reading_kind_name(kind)));

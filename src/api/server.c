@@ -337,6 +337,8 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->set_cookie)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->disposition)
+        MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     if (r->status == 405 && q->route < 0)
         MHD_add_response_header(resp, "Allow", "GET, POST, PATCH");
     if (r->status == 401)

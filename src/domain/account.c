@@ -367,7 +367,7 @@ int account_import_row(struct ctx *c, const struct account_in *in, bool *created
     int rc;
 
     row_init(&r);
-    if ((rc = prepare(c, in, &r, err)))
+    if ((rc = prepare(c, in, &r, err)) || (rc = account_check_tariff(c, r.tariff_code, err)))
         goto out;
     if (!r.account_no[0]) {
         rc = error(err, ERR_INVALID, "account_no is missing");

@@ -42,8 +42,8 @@ int account_add(struct ctx *c, const struct account_in *in, struct account *out,
 
 /**
  * Import form of add: an identical existing account is a no-op (*created false), a different
- * one ERR_CONFLICT. No audit row (the import writes one for the file). The tariff is not
- * looked up: an archive import or the demo may come before its tariffs are loaded.
+ * one ERR_CONFLICT. No audit row (the import writes one for the file). The tariff must be
+ * loaded, as for account_add (account_check_tariff).
  */
 int account_import_row(struct ctx *c, const struct account_in *in, bool *created, struct err *err);
 

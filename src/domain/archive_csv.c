@@ -782,7 +782,7 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
 {
     const struct kind_info *ki = &kinds[k];
     const char *fields[16];
-    int64_t scope = 0;
+    int64_t scope = c->scope_org_id; /* an org_code narrows it (ctx_org_id keeps it inside) */
     int rc;
     struct arena row_arena = ARENA_INIT;
     struct arena *keep = c->arena;
@@ -798,7 +798,7 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
 
     static const enum query_id q[] = { Q_EXPORT_CUSTOMERS, Q_EXPORT_ACCOUNTS, Q_EXPORT_METERS };
     struct store_stmt *st = store_q(c->db, q[k]);
-    if (o->org_code)
+    if (scope)
         store_bind_i64(st, 1, scope);
     else
         store_bind_null(st, 1);

@@ -59,11 +59,15 @@ int archive_import(struct ctx *c, enum archive_kind k, struct csv_reader *r,
 void import_result_release(struct import_result *res);
 
 struct export_opts {
-    const char *org_code; /* scope: only this subtree; NULL = all */
+    const char *org_code; /* only this subtree (ERR_NOT_FOUND outside the ctx's scope); NULL =
+                             the ctx's scope (scope_org_id), all of it for none */
     bool with_pii;        /* full personal data instead of masked (audited) */
 };
 
-/** Write every row of `k` (in key order) to `w`, header first. *rows gets the count. */
+/** Write every row of `k` (in key order) to `w`, header first. *rows gets the count. Rows are
+ *  chosen in SQL: a customer or account of the subtree, a meter installed on such an account
+ *  (with a scope, a meter in stock belongs to none). A with_pii export is audited
+ *  ("export.<kind>", rows). */
 int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
                    const struct export_opts *o, int64_t *rows, struct err *err);
 

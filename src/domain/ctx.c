@@ -14,8 +14,9 @@ struct code_list_text {
 };
 
 struct ctx_cache {
-    struct strmap codes; /* "list\x1fcode" -> 1 */
-    struct strmap orgs;  /* code -> id */
+    struct strmap codes;     /* "list\x1fcode" -> 1 */
+    struct strmap orgs;      /* code -> id */
+    struct strmap scoped;    /* when frozen: code -> 1 for each unit of the scope's subtree */
     struct strmap approvals; /* "perm\x1fuser" -> 1: approvals passed (ctx_approval_note) */
     struct tz tz;
     bool tz_loaded;
@@ -38,6 +39,7 @@ static void cache_free(void *p)
     VEC_FREE(&k->allowed);
     strmap_release(&k->codes);
     strmap_release(&k->orgs);
+    strmap_release(&k->scoped);
     strmap_release(&k->approvals);
     if (k->tz_loaded)
         tz_release(&k->tz);
@@ -111,9 +113,14 @@ int ctx_cache_freeze(struct ctx *c, struct err *err)
     strbuf_release(&sb);
     if (rc)
         return rc;
+    /* with the scope's subtree, so that org_visible needs no database when frozen */
     st = store_q(c->db, Q_ORG_ALL);
-    while ((rc = store_step(st, err)) == STORE_ROW)
+    ctx_bind_scope(c, st, 1);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
         strmap_put(&k->orgs, store_col_text(st, 0), store_col_i64(st, 1));
+        if (store_col_i64(st, 2))
+            strmap_put(&k->scoped, store_col_text(st, 0), 1);
+    }
     if (rc)
         return rc;
     k->frozen = true;
@@ -220,6 +227,13 @@ static int org_visible(struct ctx *c, const char *code, int64_t id, struct err *
 {
     if (!c->scope_org_id || id == c->scope_org_id)
         return 0;
+    struct ctx_cache *k = cache_of(c);
+    int64_t in;
+    if (k->frozen) /* the subtree was loaded with the cache (ctx_cache_freeze) */
+        return strmap_get(&k->scoped, code, &in)
+                   ? 0
+                   : (error(err, ERR_NOT_FOUND, "unknown org unit '%s'", code),
+                      err_field(err, "org"));
     struct store_stmt *st = store_q(c->db, Q_ORG_IN_SUBTREE);
     store_bind_i64(st, 1, c->scope_org_id);
     store_bind_i64(st, 2, id);

@@ -115,6 +115,18 @@ int demo_build(struct ctx *c, int64_t customers, uint64_t seed,
         return rc;
     if ((rc = ctx_today(c, &today, err)))
         return rc;
+    /* the accounts name the demo's tariffs, which must be loaded like any account's */
+    static const char *const tariffs[] = { "RES-TIER", "GCI-TOU", "LI-2PART", "LI-2PART-CAP",
+                                           "AGR" };
+    for (size_t i = 0; i < ARRAY_SIZE(tariffs) && customers > 0; i++) {
+        if ((rc = account_check_tariff(c, tariffs[i], err)) == ERR_INVALID)
+            return error(err, ERR_INVALID,
+                         "the demo's accounts name tariff '%s', which is not loaded: load "
+                         "data/tariffs/demo-zhejiang.json first ('pmis tariff load')",
+                         tariffs[i]);
+        if (rc)
+            return rc;
+    }
 
     const struct demo_org *orgs = demo_orgs(&norgs);
     if ((rc = store_begin(c->db, err)))

@@ -174,14 +174,14 @@ approvers() {
     done
 }
 
-# flat_import: import $T/c.csv, a.csv, m.csv, r.csv and load $T/flat.json (after pmis init and
-# the orgs the customers name)
+# flat_import: load $T/flat.json, then import $T/c.csv, a.csv, m.csv, r.csv (after pmis init and
+# the orgs the customers name; an account names a loaded tariff)
 flat_import() {
-    "$PMIS" import customers "$T/c.csv" >/dev/null &&
+    "$PMIS" tariff load "$T/flat.json" >/dev/null &&
+        "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null
+        "$PMIS" import readings "$T/r.csv" >/dev/null
 }
 
 # bill_month PERIOD NOW DUE: run and issue a period's bills at NOW, due DUE

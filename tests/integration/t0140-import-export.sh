@@ -5,10 +5,16 @@
 # and as GBK).
 . "$PMIS_TOP/tests/integration/lib.sh"
 
+# and the tariffs the accounts name (an account names a loaded tariff)
 setup_orgs() {
     "$PMIS" "$@" init >/dev/null 2>&1 &&
         "$PMIS" "$@" org add ZJ --name 浙江 --level province >/dev/null &&
-        "$PMIS" "$@" org add XH01 --name 文三供电所 --level station --parent ZJ >/dev/null
+        "$PMIS" "$@" org add XH01 --name 文三供电所 --level station --parent ZJ >/dev/null &&
+        for code in RES-1 RES-2 GC-10KV; do
+            printf '{"code": "%s", "name": "测试电价", "category": "resident", "versions": [{"effective_from": "2020-01-01", "energy": {"price": "0.50"}}]}\n' \
+                "$code" >"$T/tariff-$code.json" &&
+                "$PMIS" "$@" tariff load "$T/tariff-$code.json" >/dev/null || return 1
+        done
 }
 setup_orgs || { not_ok "set up orgs"; done_testing; exit 1; }
 
@@ -131,8 +137,10 @@ account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_
 330000000102,3300000001,RES-1,,,,31,postpaid,,,,,2024-03-01
 330000000101,3300000001,RES-2,,,,5,postpaid,,,,,2024-01-05
 330000000201,3300000002,GC-10KV,315,250,0.90,10,prepaid,王经理,13700001234,中国工商银行,6222021234567890128,2024-02-01
+330000000302,3300000003,NO-SUCH,,,,5,postpaid,,,,,2024-03-01
 EOF
-expect_fail "accounts with bad rows" 65 "4 of 5 rows are bad" import accounts "$T/bad-accounts.csv"
+expect_fail "accounts with bad rows" 65 "5 of 6 rows are bad" import accounts "$T/bad-accounts.csv"
+check "an unloaded tariff reported" grep -qF "bad-accounts.csv:7: column tariff_code, value 'NO-SUCH': unknown tariff 'NO-SUCH': load it first ('pmis tariff load')" "$T/err"
 check "unknown customer reported" grep -qF "bad-accounts.csv:3: column cust_no, value '3399999999': unknown customer '3399999999'" "$T/err"
 check "bad cycle day reported" grep -qF "bad-accounts.csv:4: column cycle_day, value '31': invalid cycle_day '31': must be a day 1-28" "$T/err"
 check "a changed tariff reported" grep -qF "bad-accounts.csv:5: column account_no, value '330000000101': account '330000000101' already exists with different data" "$T/err"

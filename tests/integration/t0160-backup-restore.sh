@@ -5,7 +5,8 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 "$PMIS" init >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
-"$PMIS" demo --customers 150 >/dev/null 2>&1 || not_ok "demo"
+"$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null 2>&1 &&
+    "$PMIS" demo --customers 150 >/dev/null 2>&1 || not_ok "demo"
 
 # a writer keeps adding customers while the backup runs
 (

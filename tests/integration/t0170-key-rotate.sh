@@ -12,7 +12,8 @@ key_ids() {
 }
 
 "$PMIS" init >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
-"$PMIS" demo --customers 40 >/dev/null 2>&1 || not_ok "demo"
+"$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null 2>&1 &&
+    "$PMIS" demo --customers 40 >/dev/null 2>&1 || not_ok "demo"
 "$PMIS" customer add --cust-no 3399000001 --name 张三 --type resident --voltage 220V \
     --address 文三路1号 --org ZJ-HZ-TL-FS --phone 13800138000 --id-no 11010519491231002X >/dev/null
 acct=$(sql "SELECT account_no FROM account ORDER BY id LIMIT 1")

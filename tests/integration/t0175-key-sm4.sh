@@ -54,7 +54,8 @@ check "mode 0600" test "$(stat -c %a "$PMIS_KEYS_FILE")" = 600
 expect_ok "config show" --config "$T/sm4.conf" config show
 check "shows keys.algorithm and its source" out_has "^keys.algorithm = sm4-ctr-hmac-sm3 +# .*sm4.conf:1"
 
-"$PMIS" demo --customers 40 >/dev/null 2>&1 || not_ok "demo"
+"$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null 2>&1 &&
+    "$PMIS" demo --customers 40 >/dev/null 2>&1 || not_ok "demo"
 "$PMIS" customer add --cust-no 3399000001 --name 张三 --type resident --voltage 220V \
     --address 文三路1号 --org ZJ-HZ-TL-FS --phone 13800138000 --id-no 11010519491231002X >/dev/null ||
     not_ok "customer add"

@@ -3,6 +3,13 @@
 . "$PMIS_TOP/tests/integration/lib.sh"
 
 "$PMIS" init >/dev/null 2>&1 || { not_ok "init"; done_testing; exit 1; }
+# the demo's accounts name its tariffs, which must be loaded first like any account's
+expect_fail "the demo refuses to run before its tariffs are loaded" 65 \
+    "the demo's accounts name tariff 'RES-TIER', which is not loaded: load data/tariffs/demo-zhejiang.json first" \
+    demo --customers 5
+check "and stores nothing" test "$(sql "SELECT COUNT(*) FROM customer") $(sql "SELECT COUNT(*) FROM org_unit")" = "0 0"
+demo_tariffs() { "$PMIS" "$@" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null 2>&1; }
+demo_tariffs
 expect_ok "demo with 300 customers" --json demo --customers 300 --seed 7
 check "summary counts" out_has '"customers":300,"accounts":300,"meters":300'
 check "32 org units: hq, province, 3 cities, 9 counties, 18 stations" out_has '"orgs":32'
@@ -16,12 +23,12 @@ cp "$T/out" "$T/first.csv"
 expect_fail "demo refuses a database that has customers" 67 "already holds customers" demo --customers 5
 
 second=$(new_db second)
-"$PMIS" --db "$second" init >/dev/null 2>&1
+"$PMIS" --db "$second" init >/dev/null 2>&1 && demo_tariffs --db "$second"
 expect_ok "the same seed again" --db "$second" demo --customers 300 --seed 7
 run --db "$second" export customers --with-pii
 check "gives exactly the same customers" cmp -s "$T/out" "$T/first.csv"
 third=$(new_db third)
-"$PMIS" --db "$third" init >/dev/null 2>&1
+"$PMIS" --db "$third" init >/dev/null 2>&1 && demo_tariffs --db "$third"
 expect_ok "another seed" --db "$third" demo --customers 300 --seed 8
 run --db "$third" export customers --with-pii
 check "gives other customers" sh -c "! cmp -s '$T/out' '$T/first.csv'"
@@ -35,7 +42,7 @@ expect_ok "demo with readings and curves" --db "$fourth" --json demo --customers
     --from 2025-01 --months 3 --readings "$T/r.csv" --intervals "$T/i.csv"
 check "readings on every reading day: about 4 per customer" sh -c "grep -q '\"readings\":1[3-6][0-9][0-9]' '$T/out'"
 fifth=$(new_db fifth)
-"$PMIS" --db "$fifth" init >/dev/null 2>&1
+"$PMIS" --db "$fifth" init >/dev/null 2>&1 && demo_tariffs --db "$fifth"
 "$PMIS" --db "$fifth" demo --customers 400 --seed 11 --from 2025-01 --months 3 --readings "$T/r2.csv" >/dev/null 2>&1
 check "same seed, same readings" cmp -s "$T/r.csv" "$T/r2.csv"
 expect_ok "the readings import" --db "$fourth" import readings "$T/r.csv"

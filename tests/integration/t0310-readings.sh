@@ -23,6 +23,7 @@ END
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        load_tariffs RES-1 GC-10KV &&
         "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null

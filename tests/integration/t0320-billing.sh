@@ -66,14 +66,14 @@ END
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/large-industry.json" >/dev/null &&
         "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null &&
         "$PMIS" meter replace M5 M6 --date 2025-06-01 --old-reads total=1100,peak=660,valley=440 \
             --new-reads total=0,peak=0,valley=0 >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
-        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/large-industry.json" >/dev/null
+        "$PMIS" import readings "$T/r.csv" >/dev/null
 }
 setup || { not_ok "set up customers, meters, readings and tariffs"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
 

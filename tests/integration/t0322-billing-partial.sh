@@ -30,11 +30,11 @@ END
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null &&
         "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null &&
-        "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/demo-zhejiang.json" >/dev/null
+        "$PMIS" import readings "$T/r.csv" >/dev/null
 }
 setup || { not_ok "set up"; expect_ok "list the runs" bill runs --json
 check "two runs, newest first, with their bills" grep -q '^\[{"run":2,"period":"2024-08","org":null,"cycle_day":null,"status":"computed","bills":2,.*{"run":1,"period":"2024-07"' "$T/out"

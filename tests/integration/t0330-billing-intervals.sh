@@ -79,14 +79,14 @@ awk 'BEGIN {
 setup() {
     "$PMIS" init >/dev/null 2>&1 &&
         "$PMIS" org add GD --name 广东 --level province >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/guangdong-ci-tou.json" >/dev/null &&
+        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/large-industry.json" >/dev/null &&
         "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null &&
         "$PMIS" import readings "$T/r.csv" >/dev/null &&
         "$PMIS" import intervals "$T/iv.csv" >/dev/null &&
-        "$PMIS" import intervals "$T/iv3.csv" >/dev/null &&
-        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/guangdong-ci-tou.json" >/dev/null &&
-        "$PMIS" tariff load "$PMIS_TOP/data/tariffs/large-industry.json" >/dev/null
+        "$PMIS" import intervals "$T/iv3.csv" >/dev/null
 }
 setup || { not_ok "set up customers, meters, readings, intervals and tariffs"; cat "$T/err" 2>/dev/null; done_testing; exit 1; }
 check "the multiplier is 20" test "$(sql "SELECT multiplier FROM meter WHERE asset_no = 'G1'")" = 20

@@ -42,7 +42,8 @@
 # creates a user and a token for m_hz in HZ (404 in NB) and a custom role r_<role>, which it
 # then changes and deletes. The orders and answers lists are asked for a customer (?customer=):
 # HZ's 1000000000 (200), NB's 1000000001 (404). The working-day calendar is read by all; writing it needs a user
-# of the whole tree (every HZ user gets 403).
+# of the whole tree (every HZ user gets 403). The archive's CSV files: customers exported with
+# ?org=HZ (200) and ?org=NB (404); a customer file imported as a dry run (nothing stored).
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -330,6 +331,7 @@ path_for() {
     [ "$2" = other ] && id=$other
     p=$1
     subst "{id}" "$id"
+    subst "{table}" customers
     subst "{field}" phone
     subst "{code}" BJ-RES
     subst "{date}" 2025-06-07
@@ -337,6 +339,10 @@ path_for() {
     subst "{type}" complaint
     case "$p" in */roles/BJ-RES) p="${p%BJ-RES}r_$cur_role" ;; */calendar) p="$p?year=2025" ;; esac
     case "$p" in */calendar/working-day) p="$p?from=2025-06-06&days=1" ;; esac
+    case "$p" in
+    */export/customers) p="$p?org=$( [ "$2" = other ] && echo NB || echo HZ)" ;;
+    */import/customers) p="$p?dry_run=true" ;;
+    esac
     case "$p" in */arrears/rate) p="$p?period=2025-05" ;; */surveys/report) p="$p?period=2025-06" ;; esac
     case "$p" in
     */sla/compliance | */complaints/rate) p="$p?period=2025-06" ;;
@@ -439,6 +445,7 @@ call() {
     "POST /api/v1/readings/import") csv=$(printf 'meter,read_on,source,total\nM-1,2025-05-15,remote,400\n') ;;
     "POST /api/v1/intervals/import") csv=$(printf 'meter,ts,kwh\nM-1,2025-05-10 00:00,0.5\n') ;;
     "POST /api/v1/calendar/import") csv=$(printf 'date,kind,name\n2025-12-27,workday,matrix\n') ;;
+    "POST /api/v1/import/customers?dry_run=true") csv=$(printf 'cust_no,name,user_type,voltage,address,org\n1000000090,矩阵,resident,220V,某路,%s\n' "$org") ;;
     esac
     if [ -n "$csv" ]; then
         # shellcheck disable=SC2086
@@ -478,7 +485,7 @@ while read -r method pattern perm flags; do
     "POST /api/v1/bill-runs" | "POST /api/v1/orgs" | "POST /api/v1/accounts") sided=1 ;;
     "POST /api/v1/tickets" | "POST /api/v1/outages" | "GET /api/v1/outages/lookup") sided=1 ;;
     "POST /api/v1/applications" | "GET /api/v1/tickets" | "GET /api/v1/surveys") sided=1 ;;
-    "POST /api/v1/survey-campaigns") sided=1 ;;
+    "POST /api/v1/survey-campaigns" | "GET /api/v1/export/{table}") sided=1 ;;
     "POST /api/v1/users" | "POST /api/v1/tokens") sided=1 ;;
     esac
     ok_status=200 whole_tree=0

@@ -33,11 +33,11 @@ pw=Bq6xNm3vLz
     "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
     "$PMIS" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
     "$PMIS" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
+    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
     "$PMIS" import customers "$T/c.csv" >/dev/null &&
     "$PMIS" import accounts "$T/a.csv" >/dev/null &&
     "$PMIS" import meters "$T/m.csv" >/dev/null &&
     "$PMIS" import readings "$T/r.csv" >/dev/null &&
-    "$PMIS" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null &&
     "$PMIS" bill run --period 2025-05 >/dev/null &&
     echo $pw | "$PMIS" user add clerk --org HZ --roles billing_clerk --password-stdin >/dev/null &&
     echo $pw | "$PMIS" user add crew --org HZ --roles field_crew --password-stdin >/dev/null ||

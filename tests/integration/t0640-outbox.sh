@@ -67,11 +67,11 @@ setup() {
         "$PMIS" org add ZJ --name 浙江 --level province >/dev/null &&
         "$PMIS" org add ZJ-HZ --name 杭州 --level city --parent ZJ >/dev/null &&
         "$PMIS" org add ZJ-NB --name 宁波 --level city --parent ZJ >/dev/null &&
+        "$PMIS" tariff load "$T/flat.json" >/dev/null &&
         "$PMIS" import customers "$T/c.csv" >/dev/null &&
         "$PMIS" import accounts "$T/a.csv" >/dev/null &&
         "$PMIS" import meters "$T/m.csv" >/dev/null &&
         "$PMIS" import readings "$T/r.csv" >/dev/null &&
-        "$PMIS" tariff load "$T/flat.json" >/dev/null &&
         export PMIS_NOW=2024-10-01T10:00:00+08:00 &&
         "$PMIS" bill run --period 2024-09 >/dev/null &&
         "$PMIS" bill issue "$(sql "SELECT id FROM bill_run WHERE period = '2024-09'")" --due-date 2024-10-20 >/dev/null

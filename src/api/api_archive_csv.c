@@ -1,0 +1,95 @@
+/*
+ * The archive's CSV import and export over HTTP, the API side of `pmis import|export
+ * customers|accounts|meters` (domain/archive_csv.c does the work for both). An import takes a
+ * text/csv body, all or nothing: bad rows answer 400 with every bad row, nothing stored. The
+ * request's org scope makes an org unit, customer, account or meter of another subtree read as
+ * unknown, so such a row is a bad row like a missing one. An export answers text/csv as a
+ * download, rows of the caller's subtree chosen in SQL; personal data is masked unless the
+ * caller holds pii:read and asks with_pii=true (audited by the domain).
+ */
+#include "core/common.h"
+#include "core/csv.h"
+#include "api/api.h"
+#include "domain/archive_csv.h"
+
+#include <ctype.h>
+
+/* Path parameter {table}: customers, accounts or meters; another is no resource (404). */
+static int table_param(struct api_req *r, enum archive_kind *k)
+{
+    const char *t = api_param(r, "table");
+    if (archive_kind_parse(t, k, &r->err))
+        return error(&r->err, ERR_NOT_FOUND, "unknown table '%s': customers, accounts or meters",
+                     t);
+    return 0;
+}
+
+int api_archive_import(struct api_req *r)
+{
+    enum archive_kind k;
+    struct import_opts o;
+    struct csv_reader cr;
+    struct import_result res;
+    int rc;
+    if ((rc = table_param(r, &k)) || (rc = api_import_opts(r, &o)))
+        return rc;
+    memset(&res, 0, sizeof(res));
+    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o.csv, &r->err)))
+        return rc;
+    rc = archive_import(&r->ctx, k, &cr, &o, &res, &r->err);
+    csv_close(&cr);
+    if (rc && res.rows_failed)
+        rc = api_import_refused(r, &res);
+    else if (!rc)
+        api_reply(r, 200,
+                  json_pack("{s:s,s:I,s:I,s:I,s:b,s:b}", "table", archive_kind_name(k), "rows",
+                            (json_int_t)res.rows, "created", (json_int_t)res.created, "unchanged",
+                            (json_int_t)res.unchanged, "committed", res.committed, "dry_run",
+                            o.dry_run));
+    import_result_release(&res);
+    return rc;
+}
+
+/* Whether `s` may stand in a file name as it is (an org code such as "ZJ-HZ"). */
+static bool name_safe(const char *s)
+{
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+            return false;
+    return true;
+}
+
+int api_archive_export(struct api_req *r)
+{
+    enum archive_kind k;
+    struct csv_write_options wo = CSV_WRITE_OPTIONS_INIT;
+    struct export_opts eo = { .org_code = api_query(r, "org") };
+    const char *encoding = api_query(r, "encoding");
+    int64_t rows;
+    int rc;
+    if ((rc = table_param(r, &k)) || (rc = api_query_bool(r, "bom", &wo.bom)) ||
+        (rc = api_query_bool(r, "with_pii", &eo.with_pii)))
+        return rc;
+    if (encoding && csv_encoding_parse(encoding, &wo.encoding, &r->err))
+        return err_field(&r->err, "encoding");
+    if (eo.with_pii && !(r->who.perms & PERM_BIT(PERM_PII_READ)))
+        return error(&r->err, ERR_FORBIDDEN,
+                     "with_pii=true needs permission 'pii:read': without it the export is masked"),
+               err_field(&r->err, "with_pii");
+    struct csv_writer w;
+    if ((rc = csv_writer_init_sb(&w, &r->text, &wo, &r->err)))
+        return rc;
+    rc = archive_export(&r->ctx, k, &w, &eo, &rows, &r->err);
+    csv_writer_release(&w);
+    if (rc) {
+        strbuf_reset(&r->text);
+        return rc;
+    }
+    r->status = 200;
+    r->content_type =
+        arena_sprintf(&r->arena, "text/csv; charset=%s", csv_encoding_name(wo.encoding));
+    bool org = eo.org_code && name_safe(eo.org_code);
+    r->disposition = arena_sprintf(&r->arena, "attachment; filename=\"%s%s%s.csv\"",
+                                   archive_kind_name(k), org ? "-" : "", org ? eo.org_code : "");
+    return 0;
+}

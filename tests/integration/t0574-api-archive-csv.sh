@@ -1,0 +1,130 @@
+#!/bin/sh
+# The archive's CSV files over HTTP (POST /api/v1/import/{table}, GET /api/v1/export/{table}):
+# a CLI export of another database imported through the API re-exports byte for byte; a file
+# with a bad line (an org, customer or account of another subtree reads as unknown, a tariff not
+# loaded) is 400 naming the line and stores nothing; dry_run stores nothing; an import is
+# audited with its counts. Exports keep to the caller's subtree (org= of another is 404), mask
+# personal data unless the caller holds pii:read and asks with_pii=true (audited; without
+# pii:read it is 403).
+. "$PMIS_TOP/tests/integration/lib.sh"
+. "$PMIS_TOP/tests/integration/api-lib.sh"
+
+pw=Rn5tWq8xKd
+orgs() { # [--db URL]: the org tree and the one tariff the accounts name
+    "$PMIS" "$@" org add ZJ --name 浙江 --level province >/dev/null &&
+        "$PMIS" "$@" org add HZ --name 杭州 --level city --parent ZJ >/dev/null &&
+        "$PMIS" "$@" org add NB --name 宁波 --level city --parent ZJ >/dev/null &&
+        "$PMIS" "$@" tariff load "$PMIS_TOP/data/tariffs/beijing-resident.json" >/dev/null
+}
+# the source: another database with customers of both cities, exported by the CLI in full
+src=$(new_db source)
+"$PMIS" --db "$src" init --no-admin >/dev/null 2>&1 && orgs --db "$src" &&
+    "$PMIS" --db "$src" customer add --name 张三 --type resident --voltage 220V --address 杭州1号 \
+        --org HZ --phone 13812345678 --id-no 110101199003071233 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" --db "$src" customer add --name 李四 --type resident --voltage 220V --address 宁波1号 \
+        --org NB --phone 13900001111 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" --db "$src" account add 1000000000 --tariff BJ-RES --cycle-day 15 --opened 2024-01-05 \
+        --contact-phone 13700001234 >/dev/null &&
+    "$PMIS" --db "$src" account add 1000000001 --tariff BJ-RES --cycle-day 15 --opened 2024-01-05 >/dev/null &&
+    "$PMIS" --db "$src" meter add M-1 --model DDZY71 --phases 1 >/dev/null &&
+    "$PMIS" --db "$src" meter add M-2 --model DDZY71 --phases 1 >/dev/null &&
+    "$PMIS" --db "$src" meter install M-1 --account 100000000001 --date 2024-01-05 >/dev/null &&
+    "$PMIS" --db "$src" meter install M-2 --account 100000000101 --date 2024-01-05 >/dev/null &&
+    for k in customers accounts meters; do
+        "$PMIS" --db "$src" export $k "$T/$k.csv" --with-pii 2>/dev/null || exit 1
+    done &&
+    "$PMIS" init --no-admin >/dev/null 2>&1 && orgs &&
+    echo $pw | "$PMIS" user add root --all-orgs --roles administrator --password-stdin >/dev/null &&
+    echo $pw | "$PMIS" user add agent --org HZ --roles service_agent --password-stdin >/dev/null &&
+    echo $pw | "$PMIS" user add boss --org HZ --roles manager --password-stdin >/dev/null ||
+    { not_ok "set up"; done_testing; exit 1; }
+
+serve_start
+login_users $pw root agent boss
+csv() { # USER PATH FILE: POST a CSV file
+    eval "tok=\$csrf_$1"
+    req POST "$2" -b "$T/$1.jar" -H "X-CSRF-Token: $tok" -H "Content-Type: text/csv" \
+        --data-binary @"$3"
+}
+counts() { sql "SELECT (SELECT COUNT(*) FROM customer) || ' ' || (SELECT COUNT(*) FROM account) || ' ' || (SELECT COUNT(*) FROM meter)"; }
+audits() { sql "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'import.%'"; }
+
+# ---- refused files change nothing ----
+digest=$(db_digest)
+csv agent /api/v1/import/customers "$T/customers.csv"
+check "a customer of another subtree: 400 naming its line and column, reason in Chinese with reason_en" \
+    test "$status $(jq -c '[.error.bad_count, (.error.bad[] | [.line, .column, .value])]' "$T/body")" = \
+    '400 [1,[3,"org","NB"]]'
+check "and the reason says unknown, as for a missing unit" \
+    test "$(jq -r '.error.bad[0].reason' "$T/body")" = "unknown org unit 'NB'"
+csv root /api/v1/import/teams "$T/customers.csv"
+check "an unknown table: 404" test "$status" = 404
+check "nothing stored, nothing audited" test "$(db_digest)" = "$digest"
+
+# ---- dry run, then the import ----
+csv root "/api/v1/import/customers?dry_run=true" "$T/customers.csv"
+check "dry_run: 200, counted, not committed" \
+    test "$status $(jq -c '[.rows, .created, .committed, .dry_run]' "$T/body")" = '200 [2,2,false,true]'
+check "and nothing stored" test "$(db_digest)" = "$digest"
+{ head -n 1 "$T/accounts.csv"; sed 's/,BJ-RES,/,NO-SUCH,/' "$T/accounts.csv" | sed -n 3p; } >"$T/bad-acct.csv"
+for k in customers accounts meters; do
+    if [ $k = accounts ]; then
+        csv root /api/v1/import/accounts "$T/bad-acct.csv"
+        check "an account of a tariff not loaded: 400 naming line 2, tariff_code; none stored" \
+            test "$status $(jq -c '[.error.bad[] | [.line, .column]]' "$T/body") $(sql "SELECT COUNT(*) FROM account")" = '400 [[2,"tariff_code"]] 0'
+    fi
+    csv root /api/v1/import/$k "$T/$k.csv"
+    check "import $k: 200, 2 new" test "$status $(jq -c '[.table, .rows, .created, .committed]' "$T/body")" = \
+        "200 [\"$k\",2,2,true]"
+done
+check "three audit rows with the counts, by the caller" \
+    test "$(sql "SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action LIKE 'import.%' ORDER BY id" | tr '\n' ';')" = \
+    "root import.customers rows=2 created=2 unchanged=0;root import.accounts rows=2 created=2 unchanged=0;root import.meters rows=2 created=2 unchanged=0;"
+csv agent /api/v1/import/customers "$T/customers.csv"
+check "the whole tree's file again by a user of HZ: NB's line refused" \
+    test "$status $(jq -c '[.error.bad[] | .line]' "$T/body")" = '400 [3]'
+for k in accounts meters; do
+    csv agent /api/v1/import/$k "$T/$k.csv"
+    check "$k of NB read as unknown to a user of HZ: line 3 refused" \
+        test "$status $(jq -c '[.error.bad[] | .line]' "$T/body")" = '400 [3]'
+done
+c0=$(counts) a0=$(audits)
+check "refused, nothing stored" test "$c0 $a0" = "2 2 2 3"
+
+# ---- exports ----
+for k in customers accounts meters; do
+    req GET "/api/v1/export/$k?with_pii=true" -b "$T/root.jar"
+    check "export $k with_pii: the CLI's file of the source, byte for byte" cmp -s "$T/body" "$T/$k.csv"
+done
+check "a CSV download" header_has '^Content-Type: text/csv; charset=utf-8$'
+check "named" header_has '^Content-Disposition: attachment; filename="meters.csv"$'
+check "each with_pii export audited with its rows" \
+    test "$(sql "SELECT actor || ' ' || action || ' ' || detail FROM audit_log WHERE action LIKE 'export.%' ORDER BY id" | tr '\n' ';')" = \
+    "root export.customers rows=2 with personal data;root export.accounts rows=2 with personal data;root export.meters rows=2 with personal data;"
+req GET /api/v1/export/customers -b "$T/agent.jar"
+check "a user of HZ: HZ's customer only, masked" \
+    test "$status $(tail -n +2 "$T/body" | tr -d '\r')" = \
+    "200 1000000000,张三,resident,220V,active,0,杭州1号,138****5678,id_card,110101********1233,HZ,2024-01-05,"
+req GET "/api/v1/export/accounts?with_pii=true&org=HZ" -b "$T/agent.jar"
+check "with pii:read and with_pii=true: in full" \
+    test "$status $(grep -c 13700001234 "$T/body") $(header_has 'filename="accounts-HZ.csv"' && echo named)" = "200 1 named"
+req GET "/api/v1/export/customers?org=NB" -b "$T/agent.jar"
+check "org= of another subtree: 404 as a missing one" \
+    test "$status $(jq -r .error.message "$T/body")" = "404 unknown org unit 'NB'"
+n=$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.denied'")
+req GET "/api/v1/export/customers?with_pii=true" -b "$T/boss.jar"
+check "with_pii=true without pii:read: 403 naming it" \
+    test "$status $(jq -r .error.field "$T/body")" = "403 with_pii"
+check "and the refusal audited" \
+    test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.denied'")" = $((n + 1))
+req GET "/api/v1/export/customers?encoding=gbk&bom=true" -b "$T/boss.jar"
+check "masked for a manager; GBK when asked" \
+    test "$status $(iconv -f gbk -t utf-8 "$T/body" | grep -c '^1000000000,张三,.*138\*\*\*\*5678')" = "200 1"
+req GET "/api/v1/export/customers?bom=yes" -b "$T/boss.jar"
+check "a bad flag: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 bom"
+check "exports stored nothing" test "$(counts) $(audits)" = "$c0 $a0"
+serve_stop
+check "the server stops cleanly" test "$srv_rc" = 0
+srv_pid=""
+
+done_testing
