@@ -247,8 +247,9 @@ typedef int ticket_compliance_fn(void *arg, const struct ticket_compliance_row *
  * "YYYY-MM", empty months too), or by month × type, org or metric: for each month of the range
  * (in order), a row for each key (in key order) that has a clock in the range, with `month`
  * set, months without clocks of that key too (zeros, no rate). The last row passed has key
- * "total". ERR_INVALID naming
- * "from" for a range that runs backwards, "to" for one over 120 months.
+ * "total". All rows come from one read-only snapshot (store_begin_snapshot), so they add up to
+ * the total even while clocks start. ERR_INVALID naming "from" for a range that runs
+ * backwards, "to" for one over 120 months.
  */
 int ticket_compliance(struct ctx *c, struct period from, struct period to, enum ticket_by by,
                       int64_t at, ticket_compliance_fn *fn, void *arg, struct err *err);

@@ -564,7 +564,7 @@ static int grid_fill(void *arg, const struct ticket_compliance_row *r)
             add_up(&g->keys.v[i], r);
             return 0;
         }
-    return 0; /* a key first seen since the range's query (a clock started meanwhile) */
+    return 0; /* not reached: the month's queries read the range query's snapshot */
 }
 
 /*
@@ -580,6 +580,9 @@ static int compliance_grid(struct ctx *c, enum query_id q, const struct tz *tz, 
     int ret = compliance_rows(c, q, tz_day_start(tz, period_first_day(pf)),
                               tz_day_start(tz, period_first_day(period_next(pt))), at, grid_key,
                               &g, total, err);
+#ifdef PMIS_TESTING
+    ctx_test_pause("PMIS_TEST_COMPLIANCE_PAUSE_MS"); /* t0600: a clock starts meanwhile */
+#endif
     for (struct period p = pf; !ret && period_cmp(p, pt) <= 0; p = period_next(p)) {
         char key[PERIOD_BUF_SIZE];
         const char *m = arena_strdup(c->arena, period_format(p, key));
@@ -612,6 +615,11 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
                           ? Q_SLA_COMPLIANCE_TYPE
                           : Q_SLA_COMPLIANCE_METRIC;
     struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1, NULL };
+    /* the rows of several queries must add up to the total: read them all in one snapshot */
+    if ((ret = store_begin_snapshot(c->db, err))) {
+        tz_release(&tz);
+        return ret;
+    }
     if (by == TICKET_BY_MONTH_TYPE || by == TICKET_BY_MONTH_ORG || by == TICKET_BY_MONTH_METRIC)
         ret = compliance_grid(c, q, &tz, pf, pt, at, fn, arg, &total, err);
     else if (by != TICKET_BY_MONTH)
@@ -633,7 +641,7 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
         }
     }
     tz_release(&tz);
-    if (ret)
+    if ((ret = store_end(c->db, ret, err)))
         return ret;
     total.rate_bp = rate_bp(total.met, total.missed);
     return fn(arg, &total);

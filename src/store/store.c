@@ -575,13 +575,24 @@ static int tx_exec(struct store *s, enum query_id q, struct err *err)
     return ret;
 }
 
-int store_begin(struct store *s, struct err *err)
+/* a new level: a transaction begun by `outer`, or a savepoint inside one */
+static int begin_level(struct store *s, enum query_id outer, struct err *err)
 {
-    int ret = tx_exec(s, s->depth ? Q_STORE_SAVEPOINT : Q_STORE_BEGIN, err);
+    int ret = tx_exec(s, s->depth ? Q_STORE_SAVEPOINT : outer, err);
     if (ret)
         return ret;
     s->depth++;
     return 0;
+}
+
+int store_begin(struct store *s, struct err *err)
+{
+    return begin_level(s, Q_STORE_BEGIN, err);
+}
+
+int store_begin_snapshot(struct store *s, struct err *err)
+{
+    return begin_level(s, Q_STORE_BEGIN_SNAPSHOT, err);
 }
 
 int store_commit(struct store *s, struct err *err)

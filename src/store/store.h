@@ -69,6 +69,14 @@ const char *store_url(const struct store *s);
  * logged); it is safe to call in cleanup paths after a failed commit.
  */
 int store_begin(struct store *s, struct err *err);
+/**
+ * Begin the outermost level as a read-only snapshot: every query until the end sees the
+ * database as of one instant (SQLite: a deferred BEGIN, which takes no write lock; PostgreSQL:
+ * REPEATABLE READ READ ONLY), for a report made of several queries whose parts must add up.
+ * Inside a transaction it is a savepoint, and the outer transaction decides what is seen.
+ * Ended like any level (store_end, store_commit, store_rollback).
+ */
+int store_begin_snapshot(struct store *s, struct err *err);
 int store_commit(struct store *s, struct err *err);
 void store_rollback(struct store *s);
 /**
