@@ -137,11 +137,8 @@ int api_customer_search(struct api_req *r)
         q.by = kinds[i].by;
         q.text = v;
     }
-    const char *prefix = api_query(r, "prefix");
-    if (prefix && strcmp(prefix, "true") && strcmp(prefix, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "prefix"),
-               err_field(&r->err, "prefix");
-    q.prefix = prefix && !strcmp(prefix, "true");
+    if ((rc = api_query_bool(r, "prefix", &q.prefix)))
+        return rc;
     q.org_code = api_query(r, "org");
     q.user_type = api_query(r, "type");
     q.status = api_query(r, "status");

@@ -328,13 +328,9 @@ int api_orders_list(struct api_req *r)
     struct order_query q = { .status = api_query(r, "status"),
                              .kind = api_query(r, "kind"),
                              .account_no = api_query(r, "account") };
-    const char *late = api_query(r, "late");
     int rc;
-    if (late && strcmp(late, "true") && strcmp(late, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "late"),
-               err_field(&r->err, "late");
-    q.late_only = late && !strcmp(late, "true");
-    if ((rc = api_query_int(r, "after", 0, INT64_MAX, 0, &q.after_id)) ||
+    if ((rc = api_query_bool(r, "late", &q.late_only)) ||
+        (rc = api_query_int(r, "after", 0, INT64_MAX, 0, &q.after_id)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, &q.limit)))
         return rc;
     json_t *items = json_array();

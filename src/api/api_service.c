@@ -47,14 +47,12 @@ static int escalation_item(void *arg, const struct ticket_escalation *e)
 
 int api_escalation_list(struct api_req *r)
 {
-    const char *all = api_query(r, "all");
-    if (all && strcmp(all, "true") && strcmp(all, "false"))
-        return error(&r->err, ERR_INVALID, "query parameter '%s' must be true or false", "all"),
-               err_field(&r->err, "all");
+    bool all = false;
+    int rc = api_query_bool(r, "all", &all);
+    if (rc)
+        return rc;
     json_t *items = json_array();
-    int rc = ticket_escalations(&r->ctx, all && !strcmp(all, "true"), escalation_item, items,
-                                &r->err);
-    if (rc) {
+    if ((rc = ticket_escalations(&r->ctx, all, escalation_item, items, &r->err))) {
         json_decref(items);
         return rc;
     }

@@ -15,6 +15,7 @@
 #include "domain/account.h"
 #include "domain/archive_csv.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 #include "domain/customer.h"
 #include "domain/meter.h"
 #include "domain/pii.h"
@@ -789,6 +790,10 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
     struct strbuf tmp = STRBUF_INIT;
 
     *rows = 0;
+    if (o->with_pii && c->caller_perms && !(*c->caller_perms & PERM_BIT(PERM_PII_READ)))
+        return error(err, ERR_FORBIDDEN,
+                     "with_pii=true needs permission 'pii:read': without it the export is masked"),
+               err_field(err, "with_pii");
     if (o->org_code && (rc = ctx_org_id(c, o->org_code, &scope, err)))
         return rc;
     for (size_t i = 0; i < ki->ncols; i++)

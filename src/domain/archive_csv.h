@@ -61,7 +61,9 @@ void import_result_release(struct import_result *res);
 struct export_opts {
     const char *org_code; /* only this subtree (ERR_NOT_FOUND outside the ctx's scope); NULL =
                              the ctx's scope (scope_org_id), all of it for none */
-    bool with_pii;        /* full personal data instead of masked (audited) */
+    bool with_pii;        /* full personal data instead of masked (audited); under the API
+                             (ctx.caller_perms) only for a caller holding pii:read, else
+                             ERR_FORBIDDEN on field with_pii */
 };
 
 /** Write every row of `k` (in key order) to `w`, header first. *rows gets the count. Rows are

@@ -221,7 +221,7 @@ enum ticket_by {
     TICKET_BY_ORG,
     TICKET_BY_METRIC,
     TICKET_BY_MONTH,
-    TICKET_BY_MONTH_TYPE, /* month × type, month × org, month × metric */
+    TICKET_BY_MONTH_TYPE, /* month × type, org, metric: in the order of the three above */
     TICKET_BY_MONTH_ORG,
     TICKET_BY_MONTH_METRIC,
 };

@@ -435,12 +435,15 @@ static int64_t rate_bp(int64_t met, int64_t missed)
     return met + missed ? (met * 10000 + (met + missed) / 2) / (met + missed) : -1;
 }
 
-static const char *const by_names[] = { "type", "org", "metric", "month" };
+/* indexed by enum ticket_by: the words first, then month with each of the first three (in
+ * their order: TICKET_BY_MONTH_TYPE + TICKET_BY_ORG is TICKET_BY_MONTH_ORG) */
+static const char *const by_names[] = { "type",       "org",       "metric",      "month",
+                                        "month,type", "month,org", "month,metric" };
 
-/* the index of word [w, w + n) in by_names, or -1 */
+/* the index of word [w, w + n) among the single words of by_names, or -1 */
 static int by_word(const char *w, size_t n)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(by_names); i++)
+    for (size_t i = 0; i <= TICKET_BY_MONTH; i++)
         if (strlen(by_names[i]) == n && !memcmp(w, by_names[i], n))
             return (int)i;
     return -1;
@@ -483,24 +486,13 @@ int ticket_by_parse(const char *s, enum ticket_by *out, struct err *err)
                      "'%s': only month combines with another grouping (month,%s)", s,
                      by_names[words[0]]),
                err_field(err, "by");
-    *out = other == TICKET_BY_TYPE  ? TICKET_BY_MONTH_TYPE
-           : other == TICKET_BY_ORG ? TICKET_BY_MONTH_ORG
-                                    : TICKET_BY_MONTH_METRIC;
+    *out = (enum ticket_by)(TICKET_BY_MONTH_TYPE + other);
     return 0;
 }
 
 const char *ticket_by_name(enum ticket_by by)
 {
-    switch (by) {
-    case TICKET_BY_MONTH_TYPE:
-        return "month,type";
-    case TICKET_BY_MONTH_ORG:
-        return "month,org";
-    case TICKET_BY_MONTH_METRIC:
-        return "month,metric";
-    default:
-        return by_names[by];
-    }
+    return (unsigned)by < ARRAY_SIZE(by_names) ? by_names[by] : "?";
 }
 
 static void add_up(struct ticket_compliance_row *sum, const struct ticket_compliance_row *r)
