@@ -532,65 +532,85 @@ static int compliance_rows(struct ctx *c, enum query_id q, int64_t from, int64_t
     return ret;
 }
 
-/* The keys of the whole range (month × key): each key's name, copied into the arena, and its
- * counts in the month being gathered. */
-struct grid {
-    struct ctx *c;
-    VEC(struct ticket_compliance_row) keys;
-};
-
-static int grid_key(void *arg, const struct ticket_compliance_row *r)
-{
-    struct grid *g = arg;
-    struct ticket_compliance_row k = { arena_strdup(g->c->arena, r->key),
-                                       arena_strdup(g->c->arena, r->name), 0, 0, 0, 0, -1, NULL };
-    VEC_PUSH(&g->keys, k);
-    return 0;
-}
-
-static int grid_fill(void *arg, const struct ticket_compliance_row *r)
-{
-    struct grid *g = arg;
-    for (size_t i = 0; i < g->keys.n; i++)
-        if (!strcmp(g->keys.v[i].key, r->key)) {
-            add_up(&g->keys.v[i], r);
-            return 0;
-        }
-    return 0; /* not reached: the month's queries read the range query's snapshot */
-}
-
 /*
- * Month × key: the keys with a clock in [pf, pt] (adding up into *total), then for each month a
- * row per key, zeros when the key has no clock in that month.
+ * By month, or month × key, in one grouped query (q: Q_SLA_COMPLIANCE_MONTH_*): the months'
+ * boundaries are computed here in the business zone, as a one-month report computes its range,
+ * and bucket the clocks in SQL. Rows come in key order, each key's months in order; they fill a
+ * grid of keys × months, zeros where a key has no clock in a month. Then, for each month of the
+ * range in order, a row per key with a clock in the range (`by_key`), or one row of the month's
+ * counts, "YYYY-MM" as key and name; everything adds up into *total.
  */
-static int compliance_grid(struct ctx *c, enum query_id q, const struct tz *tz, struct period pf,
-                           struct period pt, int64_t at, ticket_compliance_fn *fn, void *arg,
-                           struct ticket_compliance_row *total, struct err *err)
+static int compliance_months(struct ctx *c, enum query_id q, const struct tz *tz,
+                             struct period pf, struct period pt, int64_t at, bool by_key,
+                             ticket_compliance_fn *fn, void *arg,
+                             struct ticket_compliance_row *total, struct err *err)
 {
-    struct grid g = { .c = c, .keys = VEC_INIT };
-    struct ticket_compliance_row ignore = { 0 };
-    int ret = compliance_rows(c, q, tz_day_start(tz, period_first_day(pf)),
-                              tz_day_start(tz, period_first_day(period_next(pt))), at, grid_key,
-                              &g, total, err);
+    size_t months = (size_t)period_diff(pf, pt) + 1;
+    struct strbuf bounds = STRBUF_INIT;
+    int64_t from = 0, to = 0;
+    struct period p = pf;
+    for (size_t i = 0; i <= months; i++, p = period_next(p)) {
+        to = tz_day_start(tz, period_first_day(p));
+        if (!i)
+            from = to;
+        strbuf_addf(&bounds, "%s%" PRId64, i ? "," : "", to);
+    }
+    VEC(struct ticket_compliance_row) keys = VEC_INIT;
+    VEC(struct ticket_compliance_row) cells = VEC_INIT; /* keys.n × months, key after key */
+    struct store_stmt *st = store_q(c->db, q);
+    int ret = 0;
+    store_bind_i64(st, 1, from);
+    store_bind_i64(st, 2, to);
+    store_bind_i64(st, 3, at);
+    ctx_bind_scope(c, st, 4);
+    store_bind_text(st, 5, bounds.buf);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
 #ifdef PMIS_TESTING
-    ctx_test_pause("PMIS_TEST_COMPLIANCE_PAUSE_MS"); /* t0600: a clock starts meanwhile */
+        if (!keys.n) /* t0600: a clock starts while the report reads */
+            ctx_test_pause("PMIS_TEST_COMPLIANCE_PAUSE_MS");
 #endif
-    for (struct period p = pf; !ret && period_cmp(p, pt) <= 0; p = period_next(p)) {
-        char key[PERIOD_BUF_SIZE];
-        const char *m = arena_strdup(c->arena, period_format(p, key));
-        for (size_t i = 0; i < g.keys.n; i++)
-            g.keys.v[i].clocks = g.keys.v[i].met = g.keys.v[i].missed = g.keys.v[i].pending = 0;
-        ret = compliance_rows(c, q, tz_day_start(tz, period_first_day(p)),
-                              tz_day_start(tz, period_first_day(period_next(p))), at, grid_fill,
-                              &g, &ignore, err);
-        for (size_t i = 0; !ret && i < g.keys.n; i++) {
-            struct ticket_compliance_row r = g.keys.v[i];
+        int64_t i = store_col_i64(st, 0);
+        const char *key = store_col_text(st, 1), *name = store_col_text(st, 2);
+        if (i < 0 || (size_t)i >= months)
+            BUG("compliance: month %" PRId64 " outside the %zu of the range", i, months);
+        if (!keys.n || strcmp(keys.v[keys.n - 1].key, key) || strcmp(keys.v[keys.n - 1].name, name)) {
+            struct ticket_compliance_row k = { arena_strdup(c->arena, key),
+                                               arena_strdup(c->arena, name), 0, 0, 0, 0, -1, NULL };
+            VEC_PUSH(&keys, k);
+            for (size_t j = 0; j < months; j++)
+                VEC_PUSH(&cells, k);
+        }
+        struct ticket_compliance_row *r = &cells.v[(keys.n - 1) * months + (size_t)i];
+        r->clocks = store_col_i64(st, 3);
+        r->met = store_col_i64(st, 4);
+        r->missed = store_col_i64(st, 5);
+        r->pending = store_col_i64(st, 6);
+        add_up(total, r);
+    }
+    store_reset(st);
+    p = pf;
+    for (size_t i = 0; !ret && i < months; i++, p = period_next(p)) {
+        char buf[PERIOD_BUF_SIZE];
+        const char *m = arena_strdup(c->arena, period_format(p, buf));
+        struct ticket_compliance_row sum = { m, m, 0, 0, 0, 0, -1, NULL };
+        for (size_t k = 0; !ret && k < keys.n; k++) {
+            struct ticket_compliance_row r = cells.v[k * months + i];
+            if (!by_key) {
+                add_up(&sum, &r);
+                continue;
+            }
             r.rate_bp = rate_bp(r.met, r.missed);
             r.month = m;
             ret = fn(arg, &r);
         }
+        if (!by_key && !ret) {
+            sum.rate_bp = rate_bp(sum.met, sum.missed);
+            ret = fn(arg, &sum);
+        }
     }
-    VEC_FREE(&g.keys);
+    VEC_FREE(&cells);
+    VEC_FREE(&keys);
+    strbuf_release(&bounds);
     return ret;
 }
 
@@ -602,36 +622,26 @@ int ticket_compliance(struct ctx *c, struct period pf, struct period pt, enum ti
     if ((ret = period_range_check(pf, pt, 120, err)) ||
         (ret = tz_load(c->zone_name ? c->zone_name : TZ_DEFAULT, &tz, err)))
         return ret;
-    enum query_id q = by == TICKET_BY_ORG || by == TICKET_BY_MONTH_ORG ? Q_SLA_COMPLIANCE_ORG
-                      : by == TICKET_BY_TYPE || by == TICKET_BY_MONTH_TYPE
-                          ? Q_SLA_COMPLIANCE_TYPE
-                          : Q_SLA_COMPLIANCE_METRIC;
+    enum query_id q = by == TICKET_BY_ORG ? Q_SLA_COMPLIANCE_ORG
+                      : by == TICKET_BY_TYPE ? Q_SLA_COMPLIANCE_TYPE
+                      : by == TICKET_BY_METRIC ? Q_SLA_COMPLIANCE_METRIC
+                      : by == TICKET_BY_MONTH_ORG ? Q_SLA_COMPLIANCE_MONTH_ORG
+                      : by == TICKET_BY_MONTH_TYPE ? Q_SLA_COMPLIANCE_MONTH_TYPE
+                                                    : Q_SLA_COMPLIANCE_MONTH_METRIC;
     struct ticket_compliance_row total = { "total", "合计", 0, 0, 0, 0, -1, NULL };
-    /* the rows of several queries must add up to the total: read them all in one snapshot */
+    /* every report is one query, whose rows add up to the total by themselves; it still reads
+     * in a read-only snapshot (PostgreSQL: REPEATABLE READ READ ONLY), as a report should */
     if ((ret = store_begin_snapshot(c->db, err))) {
         tz_release(&tz);
         return ret;
     }
-    if (by == TICKET_BY_MONTH_TYPE || by == TICKET_BY_MONTH_ORG || by == TICKET_BY_MONTH_METRIC)
-        ret = compliance_grid(c, q, &tz, pf, pt, at, fn, arg, &total, err);
-    else if (by != TICKET_BY_MONTH)
+    if (by == TICKET_BY_TYPE || by == TICKET_BY_ORG || by == TICKET_BY_METRIC)
         ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(pf)),
                               tz_day_start(&tz, period_first_day(period_next(pt))), at, fn, arg,
                               &total, err);
-    /* a row per month of the range, empty months too (the months of the business zone) */
-    for (struct period p = pf; by == TICKET_BY_MONTH && !ret && period_cmp(p, pt) <= 0;
-         p = period_next(p)) {
-        char key[PERIOD_BUF_SIZE];
-        const char *k = arena_strdup(c->arena, period_format(p, key));
-        struct ticket_compliance_row m = { k, k, 0, 0, 0, 0, -1, NULL };
-        if (!(ret = compliance_rows(c, q, tz_day_start(&tz, period_first_day(p)),
-                                    tz_day_start(&tz, period_first_day(period_next(p))), at, NULL,
-                                    NULL, &m, err))) {
-            m.rate_bp = rate_bp(m.met, m.missed);
-            add_up(&total, &m);
-            ret = fn(arg, &m);
-        }
-    }
+    else /* by month: a row per month of the range, empty months too; by month × key */
+        ret = compliance_months(c, q, &tz, pf, pt, at, by != TICKET_BY_MONTH, fn, arg, &total,
+                                err);
     tz_release(&tz);
     if ((ret = store_end(c->db, ret, err)))
         return ret;
