@@ -10,7 +10,7 @@
 # src/domain/tariff_json.c, csv_fail of src/core/csv.c, line_fail of src/domain/ledger_post.c;
 # bad_row and pay_bad report a bad row of src/domain/reading_csv.c and payment_csv.c; N_() and
 # err_detail_set() mark a parser's detail, error_detail() is error() ending in one, and
-# error_lang() error() in one language, core/err.h).
+# error_langs() error() whose %s take an English and a Chinese text, core/err.h).
 set -eu
 cd "$(dirname "$0")/.."
 PO=po/zh_CN.po
@@ -23,7 +23,7 @@ pot() {
         --keyword=line_error:4 --keyword=write_new_file:4 --keyword=line_fail:4 \
         --keyword=bad_row:5 --keyword=pay_bad:3 --keyword=N_ --keyword=err_detail_set:2 \
         --keyword=error_detail:5 --flag=error_detail:5:c-format \
-        --keyword=error_lang:4 --flag=error_lang:4:c-format \
+        --keyword=error_langs:3 --flag=error_langs:3:c-format \
         --flag=error:3:c-format --flag=error_prefix:2:c-format --flag=error_v:3:c-format \
         --flag=csv_fail:4:c-format --flag=fail:3:c-format \
         --flag=pii_error:4:c-format --flag=line_error:4:c-format \

@@ -33,9 +33,17 @@ char *energy_format_kwh(int64_t wh, char *buf)
     return buf;
 }
 
+/* the kWh formats write into ENERGY_BUF_SIZE buffers through decimal_format */
+_Static_assert(ENERGY_BUF_SIZE >= MONEY_BUF_SIZE, "decimal_format writes MONEY_BUF_SIZE bytes");
+
 char *energy_format_kwh3(int64_t wh, char *buf)
 {
     return decimal_format(wh, 3, 3, 0, buf);
+}
+
+char *energy_format_kwh_plain(int64_t wh, char *buf)
+{
+    return decimal_format(wh, 3, 0, 0, buf);
 }
 
 int energy_add(int64_t a, int64_t b, int64_t *out, struct err *err)

@@ -32,6 +32,10 @@ char *energy_format_kwh(int64_t wh, char *buf);
 /** Format Wh as kWh with exactly 3 decimals, exact: 300500 -> "300.500". */
 char *energy_format_kwh3(int64_t wh, char *buf);
 
+/** Format Wh as kWh as a file writes it: exact, up to 3 decimals, trailing zeros trimmed
+ *  (160000 -> "160", 1500 -> "1.5", -1 -> "-0.001"). buf: ENERGY_BUF_SIZE. */
+char *energy_format_kwh_plain(int64_t wh, char *buf);
+
 /** *out = a + b; ERR_INVALID if the sum leaves int64 Wh. */
 int energy_add(int64_t a, int64_t b, int64_t *out, struct err *err);
 /** *out = a - b; ERR_INVALID if the difference leaves int64 Wh. */

@@ -101,19 +101,83 @@ int error(struct err *e, int code, const char *fmt, ...)
     return code;
 }
 
-int error_lang(struct err *e, bool zh, int code, const char *fmt, ...)
+/*
+ * buf (size > 0) = fmt formatted for one language, as error_langs() describes: each %s takes
+ * two arguments from ap, the English text and the Chinese one, and prints the one of `zh`;
+ * integer conversions take one. The output is cut at size - 1 bytes, as snprintf cuts it.
+ */
+static void format_langs(char *buf, size_t size, const char *fmt, bool zh, va_list ap)
+{
+    size_t n = 0;
+    for (const char *p = fmt; *p;) {
+        if (*p != '%' || p[1] == '%') {
+            if (n + 1 < size)
+                buf[n++] = *p;
+            p += *p == '%' ? 2 : 1;
+            continue;
+        }
+        char spec[16] = "%";
+        size_t k = 1;
+        const char *q = p + 1;
+        while (*q && strchr("-+ #0123456789.", *q) && k < 8)
+            spec[k++] = *q++;
+        int longs = 0;
+        if (*q == 'z')
+            spec[k++] = *q++, longs = 3;
+        while (*q == 'l' && longs < 2)
+            spec[k++] = *q++, longs++;
+        spec[k++] = *q;
+        spec[k] = '\0';
+        char *out = buf + n;
+        size_t room = size - n;
+        int w;
+        switch (*q) {
+        case 's': {
+            const char *en = va_arg(ap, const char *), *text_zh = va_arg(ap, const char *);
+            w = snprintf(out, room, spec, zh ? text_zh : en);
+            break;
+        }
+        case 'd':
+        case 'i':
+            w = longs == 3   ? snprintf(out, room, spec, va_arg(ap, ptrdiff_t))
+                : longs == 2 ? snprintf(out, room, spec, va_arg(ap, long long))
+                : longs == 1 ? snprintf(out, room, spec, va_arg(ap, long))
+                             : snprintf(out, room, spec, va_arg(ap, int));
+            break;
+        case 'u':
+        case 'x':
+            w = longs == 3   ? snprintf(out, room, spec, va_arg(ap, size_t))
+                : longs == 2 ? snprintf(out, room, spec, va_arg(ap, unsigned long long))
+                : longs == 1 ? snprintf(out, room, spec, va_arg(ap, unsigned long))
+                             : snprintf(out, room, spec, va_arg(ap, unsigned));
+            break;
+        default:
+            BUG("error_langs: conversion '%s' is not supported in \"%s\"", spec, fmt);
+        }
+        if (w > 0)
+            n = (size_t)w < room ? n + (size_t)w : size - 1;
+        p = q + 1;
+    }
+    buf[n] = '\0';
+}
+
+int error_langs(struct err *e, int code, const char *fmt, ...)
 {
     if (!e)
         return code;
+    const char *zh = err_zh(fmt);
     va_list ap;
+    e->code = code;
+    e->field[0] = '\0';
     va_start(ap, fmt);
-    if (!zh) {
-        error_v(e, code, fmt, ap);
-        e->msg_zh[0] = '\0';
-    } else {
-        format_zh(e->msg_zh, sizeof(e->msg_zh), fmt, ap);
-    }
+    format_langs(e->msg, sizeof(e->msg), fmt, false, ap);
     va_end(ap);
+    e->msg_zh[0] = '\0';
+    if (zh) {
+        va_start(ap, fmt);
+        format_langs(e->msg_zh, sizeof(e->msg_zh), zh, true, ap);
+        va_end(ap);
+    }
     return code;
 }
 

@@ -86,13 +86,21 @@ int error_detail(struct err *e, int code, const char *why, const char *why_zh, c
  *  code's default text when the message is empty. The text lives in `e` or is static. */
 const char *err_text(const struct err *e, bool zh);
 
-/** error() for a message whose arguments differ by language (a name that has a Chinese form,
- *  such as reg_label()): with zh false it records the English message and clears the Chinese
- *  one; with zh true it formats the catalogue's Chinese of `fmt` (left empty if untranslated)
- *  and keeps the rest. Call it once per language, with that language's arguments:
- *      for (int zh = 0; zh < 2; zh++) error_lang(e, zh, ERR_INVALID, fmt, reg_label(r, zh));
- *  Returns `code`. */
-int error_lang(struct err *e, bool zh, int code, const char *fmt, ...) PMIS_PRINTF(4, 5);
+/**
+ * error() for a message some of whose arguments differ by language (a name that has a Chinese
+ * form, such as reg_label()), in one call: every %s conversion takes two arguments, the
+ * English text then the Chinese one (ERR_BOTH(s) for a text that is the same in both); the
+ * other conversions (d, i, u, x with flags, width and the l, ll or z length) take one, as in
+ * printf. Records the English message and the catalogue's Chinese of `fmt` (empty when
+ * untranslated), each with its language's texts:
+ *     error_langs(e, ERR_INVALID, "reading %s '%s' is negative", reg_label(r, false),
+ *                 reg_label(r, true), ERR_BOTH(value));
+ * Any other conversion is a BUG. Returns `code`.
+ */
+int error_langs(struct err *e, int code, const char *fmt, ...);
+/** The two arguments of error_langs() for a text that is the same in both languages (`s` is
+ *  evaluated twice). */
+#define ERR_BOTH(s) (s), (s)
 
 /** The code's default text in Chinese (zh) or English. */
 const char *err_default_text_lang(int code, bool zh);

@@ -271,26 +271,21 @@ static int parse_reads(const char *s, const char *registers, struct reads *out, 
         if (i < 0)
             return error(err, ERR_INVALID, "invalid reading: unknown register '%s'", tok);
         if (!has_register(registers, tok)) {
-            char list[128];
-            for (int zh = 0; zh < 2; zh++)
-                error_lang(err, zh, ERR_INVALID, "the meter has no '%s' register (it has %s)",
-                           reg_label((enum reg)i, zh),
-                           reg_list_label(registers, zh, list, sizeof(list)));
-            return ERR_INVALID;
+            char list[128], list_zh[128];
+            return error_langs(err, ERR_INVALID, "the meter has no '%s' register (it has %s)",
+                               reg_label((enum reg)i, false), reg_label((enum reg)i, true),
+                               reg_list_label(registers, false, list, sizeof(list)),
+                               reg_list_label(registers, true, list_zh, sizeof(list_zh)));
         }
         struct err why = ERR_INIT;
-        if (energy_parse_kwh(eq + 1, &out->wh[i], &why)) {
-            for (int zh = 0; zh < 2; zh++)
-                error_lang(err, zh, why.code, "reading %s: %s", reg_label((enum reg)i, zh),
-                           err_text(&why, zh));
-            return why.code;
-        }
-        if (out->wh[i] < 0) {
-            for (int zh = 0; zh < 2; zh++)
-                error_lang(err, zh, ERR_INVALID, "reading %s '%s' is negative",
-                           reg_label((enum reg)i, zh), eq + 1);
-            return ERR_INVALID;
-        }
+        if (energy_parse_kwh(eq + 1, &out->wh[i], &why))
+            return error_langs(err, why.code, "reading %s: %s", reg_label((enum reg)i, false),
+                               reg_label((enum reg)i, true), err_text(&why, false),
+                               err_text(&why, true));
+        if (out->wh[i] < 0)
+            return error_langs(err, ERR_INVALID, "reading %s '%s' is negative",
+                               reg_label((enum reg)i, false), reg_label((enum reg)i, true),
+                               ERR_BOTH(eq + 1));
     }
     return 0;
 }

@@ -10,7 +10,6 @@
 #include "core/common.h"
 #include "core/energy.h"
 #include "core/log.h"
-#include "core/money.h"
 #include "core/strmap.h"
 #include "core/vec.h"
 #include "domain/audit.h"
@@ -530,17 +529,10 @@ static const char *day_text(int32_t day, char buf[DATE_BUF_SIZE])
     return date_format(date_from_days(day), buf);
 }
 
-/* A value as a file would write it: kWh to 3 decimals without trailing zeros ("160", "1.5"). */
-_Static_assert(ENERGY_BUF_SIZE >= MONEY_BUF_SIZE, "value_text writes energy buffers");
-static const char *value_text(int64_t v, char buf[MONEY_BUF_SIZE])
-{
-    return decimal_format(v, 3, 0, 0, buf);
-}
-
 static void format_value(const struct imp *im, int slot, int64_t v, char *buf, size_t size)
 {
     char num[ENERGY_BUF_SIZE];
-    value_text(v, num);
+    energy_format_kwh_plain(v, num);
     snprintf(buf, size, "%s %s", num,
              im->kind == READING_REGISTERS && slot == REG_DEMAND ? "kW" : "kWh");
 }
@@ -556,9 +548,10 @@ static const char *cell_column(const struct imp *im, const struct cell *c, char 
     return buf;
 }
 
+/* A cell's value as a file would write it ("160", "1.5"). */
 static const char *cell_value(const struct cell *c, char buf[ENERGY_BUF_SIZE])
 {
-    return value_text(c->v, buf);
+    return energy_format_kwh_plain(c->v, buf);
 }
 
 /* Unknown meters, registers the meter lacks, days outside its installations: cells dropped. */
@@ -575,11 +568,12 @@ static void check_cells(struct imp *im)
         }
         if (im->kind == READING_REGISTERS && !(m->regs & (1u << c->slot))) {
             struct err e = ERR_INIT;
-            char list[128];
-            for (int zh = 0; zh < 2; zh++)
-                error_lang(&e, zh, ERR_INVALID, "meter '%s' has no '%s' register (it has %s)",
-                    m->asset_no, reg_label((enum reg)c->slot, zh),
-                    reg_list_label(m->registers, zh, list, sizeof(list)));
+            char list[128], list_zh[128];
+            error_langs(&e, ERR_INVALID, "meter '%s' has no '%s' register (it has %s)",
+                        ERR_BOTH(m->asset_no), reg_label((enum reg)c->slot, false),
+                        reg_label((enum reg)c->slot, true),
+                        reg_list_label(m->registers, false, list, sizeof(list)),
+                        reg_list_label(m->registers, true, list_zh, sizeof(list_zh)));
             bad_err(im, c->line, im->wide ? reg_name((enum reg)c->slot) : "register",
                 im->wide ? cell_value(c, vbuf) : reg_name((enum reg)c->slot), &e);
             c->meter = NO_METER;
@@ -816,10 +810,11 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             format_value(im, p->slot, p->v, b, sizeof(b));
             if (im->kind == READING_REGISTERS) {
                 struct err e = ERR_INIT;
-                for (int zh = 0; zh < 2; zh++)
-                    error_lang(&e, zh, ERR_INVALID,
-                        "meter '%s' read on %s: %s is %s here but %s on line %u", m->asset_no,
-                        day_text(c->day, d), reg_label((enum reg)c->slot, zh), a, b, p->line);
+                error_langs(&e, ERR_INVALID,
+                            "meter '%s' read on %s: %s is %s here but %s on line %u",
+                            ERR_BOTH(m->asset_no), ERR_BOTH(day_text(c->day, d)),
+                            reg_label((enum reg)c->slot, false), reg_label((enum reg)c->slot, true),
+                            ERR_BOTH(a), ERR_BOTH(b), p->line);
                 bad_err(im, c->line, cell_column(im, c, cb), cell_value(c, vb), &e);
             } else
                 bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),
@@ -855,10 +850,11 @@ static void merge_group(struct imp *im, size_t first, size_t end, const struct s
             format_value(im, c->slot, c->v, a, sizeof(a));
             if (im->kind == READING_REGISTERS) {
                 struct err e = ERR_INIT;
-                for (int zh = 0; zh < 2; zh++)
-                    error_lang(&e, zh, ERR_INVALID,
-                        "meter '%s' read on %s: %s is stored as %s, the file says %s",
-                        m->asset_no, day_text(c->day, d), reg_label((enum reg)c->slot, zh), b, a);
+                error_langs(&e, ERR_INVALID,
+                            "meter '%s' read on %s: %s is stored as %s, the file says %s",
+                            ERR_BOTH(m->asset_no), ERR_BOTH(day_text(c->day, d)),
+                            reg_label((enum reg)c->slot, false), reg_label((enum reg)c->slot, true),
+                            ERR_BOTH(b), ERR_BOTH(a));
                 bad_err(im, c->line, cell_column(im, c, cb), cell_value(c, vb), &e);
             } else
                 bad_row(im, c->line, cell_column(im, c, cb), cell_value(c, vb),

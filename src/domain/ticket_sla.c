@@ -573,7 +573,8 @@ static int compliance_months(struct ctx *c, enum query_id q, const struct tz *tz
         const char *key = store_col_text(st, 1), *name = store_col_text(st, 2);
         if (i < 0 || (size_t)i >= months)
             BUG("compliance: month %" PRId64 " outside the %zu of the range", i, months);
-        if (!keys.n || strcmp(keys.v[keys.n - 1].key, key) || strcmp(keys.v[keys.n - 1].name, name)) {
+        const struct ticket_compliance_row *last = keys.n ? &keys.v[keys.n - 1] : NULL;
+        if (!last || strcmp(last->key, key) || strcmp(last->name, name)) {
             struct ticket_compliance_row k = { arena_strdup(c->arena, key),
                                                arena_strdup(c->arena, name), 0, 0, 0, 0, -1, NULL };
             VEC_PUSH(&keys, k);

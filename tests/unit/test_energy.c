@@ -85,6 +85,14 @@ static void test_format(void **state)
     assert_string_equal(energy_format_kwh3(INT64_MIN, buf), "-9223372036854775.808");
     assert_int_equal(parse_ok(energy_format_kwh3(INT64_MIN, buf)), INT64_MIN);
     assert_int_equal(parse_ok(energy_format_kwh3(123456789, buf)), 123456789);
+
+    assert_string_equal(energy_format_kwh_plain(160000, buf), "160");
+    assert_string_equal(energy_format_kwh_plain(1500, buf), "1.5");
+    assert_string_equal(energy_format_kwh_plain(300505, buf), "300.505");
+    assert_string_equal(energy_format_kwh_plain(-1, buf), "-0.001");
+    assert_string_equal(energy_format_kwh_plain(0, buf), "0");
+    assert_string_equal(energy_format_kwh_plain(INT64_MIN, buf), "-9223372036854775.808");
+    assert_int_equal(parse_ok(energy_format_kwh_plain(INT64_MAX, buf)), INT64_MAX);
 }
 
 static void test_arith(void **state)

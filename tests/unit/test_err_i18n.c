@@ -81,25 +81,36 @@ static void detail_in_chinese(void **state)
     assert_int_equal(error_detail(NULL, ERR_USAGE, "x", "y", "%s", "x"), ERR_USAGE);
 }
 
-/* Arguments by language: each call formats its own language's message. */
+/* Arguments by language: each %s takes its English and its Chinese text, in one call. */
 static void lang_arguments(void **state)
 {
     UNUSED(state);
     struct err e = ERR_INIT;
-    const char *reg[2] = { "total", "总" };
-    for (int zh = 0; zh < 2; zh++)
-        assert_int_equal(
-            error_lang(&e, zh, ERR_INVALID, "reading %s '%s' is negative", reg[zh], "-1"),
-            ERR_INVALID);
+    assert_int_equal(error_langs(&e, ERR_INVALID, "reading %s '%s' is negative", "total", "总",
+                                 ERR_BOTH("-1")),
+                     ERR_INVALID);
     assert_int_equal(e.code, ERR_INVALID);
     assert_string_equal(e.msg, "reading total '-1' is negative");
     assert_string_equal(e.msg_zh, "总示数 '-1' 为负数");
-    error_lang(&e, false, ERR_USAGE, "no such message in the catalogue %s", "x");
-    assert_string_equal(e.msg_zh, ""); /* the English call clears the old Chinese */
-    error_lang(&e, true, ERR_USAGE, "no such message in the catalogue %s", "y");
-    assert_string_equal(e.msg, "no such message in the catalogue x");
-    assert_string_equal(e.msg_zh, "");
-    assert_int_equal(error_lang(NULL, true, ERR_USAGE, "%s", "x"), ERR_USAGE);
+    /* integer conversions with flags, width and lengths take one argument */
+    error_langs(&e, ERR_INVALID, "meter '%s' read on %s: %s is %s here but %s on line %u",
+                ERR_BOTH("M1"), ERR_BOTH("2025-01-31"), "peak", "峰", ERR_BOTH("1.5 kWh"),
+                ERR_BOTH("2 kWh"), 7u);
+    assert_string_equal(e.msg,
+                        "meter 'M1' read on 2025-01-31: peak is 1.5 kWh here but 2 kWh on line 7");
+    assert_string_equal(
+        e.msg_zh, "电能表 'M1' 2025-01-31 抄见的峰示数在本行为 1.5 kWh，先前为 2 kWh（第 7 行）");
+    error_langs(&e, ERR_USAGE, "no such message %02d|%-3ld|%zu|%lld|%x|%%|%s", 5, -7L, (size_t)9,
+                -1LL, 255u, ERR_BOTH("x"));
+    assert_string_equal(e.msg, "no such message 05|-7 |9|-1|ff|%|x");
+    assert_string_equal(e.msg_zh, ""); /* untranslated: no Chinese, the old one cleared */
+    /* cut like snprintf */
+    char big[2000];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    error_langs(&e, ERR_USAGE, "%s!", ERR_BOTH(big));
+    assert_int_equal(strlen(e.msg), sizeof(e.msg) - 1);
+    assert_int_equal(error_langs(NULL, ERR_USAGE, "%s", ERR_BOTH("x")), ERR_USAGE);
 }
 
 static void lookup(void **state)
