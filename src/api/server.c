@@ -231,6 +231,18 @@ const char *api_header(struct api_req *r, const char *name)
 
 const char *api_query(struct api_req *r, const char *name)
 {
+#ifdef PMIS_TESTING
+    /* t0510: "operationId name" of every query parameter a handler reads, to compare with the
+     * OpenAPI document's parameters */
+    const char *log = getenv("PMIS_TEST_QUERY_LOG");
+    if (log && *log && r->route >= 0) {
+        FILE *fp = fopen(log, "a");
+        if (fp) {
+            fprintf(fp, "%s %s\n", api_routes[r->route].name, name);
+            fclose(fp);
+        }
+    }
+#endif
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
