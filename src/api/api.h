@@ -24,14 +24,14 @@ struct keyring;
 
 /* routes.def flags */
 enum {
-    R_PUBLIC = 1 << 0,    /* no authentication (login, health, metrics) */
-    R_WRITE = 1 << 1,     /* changes state: CSRF-checked for cookie sessions */
-    R_JSON = 1 << 2,      /* takes a JSON object body (parsed into r->json) */
-    R_NO_DB = 1 << 3,     /* needs no database connection */
-    R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
-    R_CSV = 1 << 5,       /* takes a text/csv body up to server.max_import_bytes, spooled to a
-                             file as it arrives (read it with api_csv_open) */
-    R_LIMITED = 1 << 6,   /* rate-limited per client address (login: auth.login_per_minute) */
+    R_PUBLIC = 1 << 0,     /* no authentication (login, health, metrics) */
+    R_WRITE = 1 << 1,      /* changes state: CSRF-checked for cookie sessions */
+    R_JSON = 1 << 2,       /* takes a JSON object body (parsed into r->json) */
+    R_NO_DB = 1 << 3,      /* needs no database connection */
+    R_PW_CHANGE = 1 << 4,  /* allowed while the password must be changed */
+    R_CSV = 1 << 5,        /* takes a text/csv body up to server.max_import_bytes, spooled to a
+                              file as it arrives (read it with api_csv_open) */
+    R_LIMITED = 1 << 6,    /* rate-limited per client address (login: auth.login_per_minute) */
     R_WHOLE_TREE = 1 << 7, /* acts on every org unit (policies, settings, nightly jobs): a caller
                               of a subtree is refused (403) before the handler */
 };
@@ -72,8 +72,8 @@ int route_find(const char *method, const char *path, struct route_params *p, str
 struct api_config {
     const char *listen;             /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
     const char *tls_cert, *tls_key; /* PEM text (not paths), both or neither */
-    size_t max_body;   /* server.max_body_bytes */
-    size_t max_import; /* server.max_import_bytes: R_CSV routes */
+    size_t max_body;                /* server.max_body_bytes */
+    size_t max_import;              /* server.max_import_bytes: R_CSV routes */
     unsigned max_connections, timeout_s, grace_s;
     unsigned db_idle_s; /* pooled connections unused this long are closed */
     struct auth_policy policy;
@@ -110,8 +110,8 @@ struct api_req {
     bool tls;
     const char *body; /* the body in memory (R_CSV routes: NULL, see body_fd) */
     size_t body_len;
-    int body_fd; /* R_CSV: the body in a spool file (owned by the server, read from offset 0),
-                    -1 when none arrived */
+    int body_fd;  /* R_CSV: the body in a spool file (owned by the server, read from offset 0),
+                     -1 when none arrived */
     json_t *json; /* R_JSON: the parsed object, owned by the request */
     struct principal who;
     bool authed;

@@ -4,10 +4,11 @@
  * A request is answered on the handler's second call or later (DESIGN §6: answering on the
  * first call closes keep-alive connections), except a body declared too large, refused at
  * once. The route's flags set the body limit before a byte is read: a CSV import's body (up to
- * server.max_import_bytes) goes to a spool file as it arrives, others into memory. Every request gets an id (X-Request-Id if sane), a JSON access-log line and metrics.
- * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop. Meanwhile the main
- * thread closes pooled connections left unused for server.db_idle_s (the pool shrinks after a
- * burst). Background jobs (api_job_start, e.g. a bill run) run on threads of their own.
+ * server.max_import_bytes) goes to a spool file as it arrives, others into memory. Every request
+ * gets an id (X-Request-Id if sane), a JSON access-log line and metrics. SIGTERM/SIGINT: stop
+ * accepting, let in-flight requests finish, then stop. Meanwhile the main thread closes pooled
+ * connections left unused for server.db_idle_s (the pool shrinks after a burst). Background jobs
+ * (api_job_start, e.g. a bill run) run on threads of their own.
  */
 #include "core/common.h"
 #include "core/keyring.h"
@@ -348,9 +349,9 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
         /* libmicrohttpd reads the file as the client takes it (sendfile without TLS) and
          * closes it with the response; memory stays flat however large the file */
         struct stat sb;
-        resp = fstat(r->reply_fd, &sb) ? NULL
-                                       : MHD_create_response_from_fd((uint64_t)sb.st_size,
-                                                                     r->reply_fd);
+        resp = fstat(r->reply_fd, &sb)
+                   ? NULL
+                   : MHD_create_response_from_fd((uint64_t)sb.st_size, r->reply_fd);
         if (resp)
             r->reply_fd = -1;
         if (!ctype)
