@@ -24,13 +24,14 @@ struct keyring;
 
 /* routes.def flags */
 enum {
-    R_PUBLIC = 1 << 0,    /* no authentication (login, health, metrics) */
-    R_WRITE = 1 << 1,     /* changes state: CSRF-checked for cookie sessions */
-    R_JSON = 1 << 2,      /* takes a JSON object body (parsed into r->json) */
-    R_NO_DB = 1 << 3,     /* needs no database connection */
-    R_PW_CHANGE = 1 << 4, /* allowed while the password must be changed */
-    R_CSV = 1 << 5,       /* takes a text/csv body (r->body, r->body_len) */
-    R_LIMITED = 1 << 6,   /* rate-limited per client address (login: auth.login_per_minute) */
+    R_PUBLIC = 1 << 0,     /* no authentication (login, health, metrics) */
+    R_WRITE = 1 << 1,      /* changes state: CSRF-checked for cookie sessions */
+    R_JSON = 1 << 2,       /* takes a JSON object body (parsed into r->json) */
+    R_NO_DB = 1 << 3,      /* needs no database connection */
+    R_PW_CHANGE = 1 << 4,  /* allowed while the password must be changed */
+    R_CSV = 1 << 5,        /* takes a text/csv body up to server.max_import_bytes, spooled to a
+                              file as it arrives (read it with api_csv_open) */
+    R_LIMITED = 1 << 6,    /* rate-limited per client address (login: auth.login_per_minute) */
     R_WHOLE_TREE = 1 << 7, /* acts on every org unit (policies, settings, nightly jobs): a caller
                               of a subtree is refused (403) before the handler */
 };
@@ -71,7 +72,8 @@ int route_find(const char *method, const char *path, struct route_params *p, str
 struct api_config {
     const char *listen;             /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
     const char *tls_cert, *tls_key; /* PEM text (not paths), both or neither */
-    size_t max_body;
+    size_t max_body;                /* server.max_body_bytes */
+    size_t max_import;              /* server.max_import_bytes: R_CSV routes */
     unsigned max_connections, timeout_s, grace_s;
     unsigned db_idle_s; /* pooled connections unused this long are closed */
     struct auth_policy policy;
@@ -106,8 +108,10 @@ struct api_req {
     void *conn;   /* the MHD connection (server.c) */
     void *server; /* the server (server.c), for metrics */
     bool tls;
-    const char *body;
+    const char *body; /* the body in memory (R_CSV routes: NULL, see body_fd) */
     size_t body_len;
+    int body_fd;  /* R_CSV: the body in a spool file (owned by the server, read from offset 0),
+                     -1 when none arrived */
     json_t *json; /* R_JSON: the parsed object, owned by the request */
     struct principal who;
     bool authed;
@@ -115,6 +119,8 @@ struct api_req {
     int status;
     json_t *out;        /* JSON reply, owned by the request */
     struct strbuf text; /* or a text reply (metrics) */
+    int reply_fd;       /* or a file reply (an export), sent from offset 0 to its end: a
+                           descriptor the request owns (closed when sent or dropped), -1 none */
     const char *content_type;
     const char *disposition; /* a Content-Disposition header value (a download), or NULL */
     const char *set_cookie;  /* a Set-Cookie header value, or NULL */
@@ -204,8 +210,22 @@ json_t *api_json_money(int64_t fen);
 /** An instant (µs since the epoch) as ISO 8601 UTC, or null for 0. */
 json_t *api_json_time(int64_t us);
 
+/** The body limit of a request for (method, path), from its route's flags: R_CSV routes take
+ *  up to cfg->max_import bytes spooled to a file (*spool true), others cfg->max_body in memory;
+ *  *key names the setting for the 413. Uses `a` for the route's parameters (router.c). */
+size_t api_body_limit(const struct api_config *cfg, const char *method, const char *path,
+                      struct arena *a, const char **key, bool *spool);
+/** A CSV reader over the request's body (the spool file of an R_CSV route, else the body in
+ *  memory), as csv_open_mem; csv_close() it either way (router.c). */
+struct csv_reader;
+struct csv_options;
+int api_csv_open(struct api_req *r, struct csv_reader *cr, const struct csv_options *o);
+
 /** Run the routing pipeline on a request whose method, path, body, conn and cfg are set. */
 void api_dispatch(struct api_req *r);
+/** Reply with error rc (r->err, or the code's default text) in the error shape and its status;
+ *  a 5xx keeps its detail for the log and gives the request id instead. */
+void api_error_reply(struct api_req *r, int rc);
 
 /** R_LIMITED: take one request of the client's allowance; ERR_RATE_LIMITED (r->retry_after
  *  set) when it is spent (server.c). */

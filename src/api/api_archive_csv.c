@@ -4,11 +4,13 @@
  * text/csv body, all or nothing: bad rows answer 400 with every bad row, nothing stored. The
  * request's org scope makes an org unit, customer, account or meter of another subtree read as
  * unknown, so such a row is a bad row like a missing one. An export answers text/csv as a
- * download, rows of the caller's subtree chosen in SQL; personal data is masked unless the
+ * download, rows of the caller's subtree chosen in SQL, written to a spool file (memory stays
+ * flat, errors come before any byte) and sent from there; personal data is masked unless the
  * caller holds pii:read and asks with_pii=true (both checked and audited by the domain).
  */
 #include "core/common.h"
 #include "core/csv.h"
+#include "core/spool.h"
 #include "api/api.h"
 #include "domain/archive_csv.h"
 
@@ -34,7 +36,7 @@ int api_archive_import(struct api_req *r)
     if ((rc = table_param(r, &k)) || (rc = api_import_opts(r, &o)))
         return rc;
     memset(&res, 0, sizeof(res));
-    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o.csv, &r->err)))
+    if ((rc = api_csv_open(r, &cr, &o.csv)))
         return rc;
     rc = archive_import(&r->ctx, k, &cr, &o, &res, &r->err);
     csv_close(&cr);
@@ -59,28 +61,50 @@ static bool name_safe(const char *s)
     return true;
 }
 
+/* Write the export into spool file *fd (a new unlinked temporary file): the whole file is
+ * written, and every error known, before the reply's first byte. */
+static int export_spool(struct api_req *r, enum archive_kind k, const struct csv_write_options *wo,
+                        const struct export_opts *eo, int *fd)
+{
+    struct csv_writer w;
+    int64_t rows;
+    int rc, out = spool_open(&r->err);
+    FILE *fp = out >= 0 ? fdopen(out, "w") : NULL;
+    if (out < 0)
+        return out;
+    if (!fp) {
+        close(out);
+        return error(&r->err, ERR_IO, "cannot write a temporary file: %s", strerror(errno));
+    }
+    if (!(rc = csv_writer_init_fp(&w, fp, wo, &r->err)) &&
+        !(rc = archive_export(&r->ctx, k, &w, eo, &rows, &r->err)))
+        rc = csv_writer_flush(&w, &r->err);
+    csv_writer_release(&w);
+    if (!rc && (*fd = dup(fileno(fp))) < 0)
+        rc = error(&r->err, ERR_IO, "cannot write a temporary file: %s", strerror(errno));
+    if (fclose(fp) && !rc)
+        rc = error(&r->err, ERR_IO, "cannot write a temporary file: %s", strerror(errno));
+    if (rc && *fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    return rc;
+}
+
 int api_archive_export(struct api_req *r)
 {
     enum archive_kind k;
     struct csv_write_options wo = CSV_WRITE_OPTIONS_INIT;
     struct export_opts eo = { .org_code = api_query(r, "org") };
     const char *encoding = api_query(r, "encoding");
-    int64_t rows;
     int rc;
     if ((rc = table_param(r, &k)) || (rc = api_query_bool(r, "bom", &wo.bom)) ||
         (rc = api_query_bool(r, "with_pii", &eo.with_pii)))
         return rc;
     if (encoding && csv_encoding_parse(encoding, &wo.encoding, &r->err))
         return err_field(&r->err, "encoding");
-    struct csv_writer w;
-    if ((rc = csv_writer_init_sb(&w, &r->text, &wo, &r->err)))
+    if ((rc = export_spool(r, k, &wo, &eo, &r->reply_fd)))
         return rc;
-    rc = archive_export(&r->ctx, k, &w, &eo, &rows, &r->err);
-    csv_writer_release(&w);
-    if (rc) {
-        strbuf_reset(&r->text);
-        return rc;
-    }
     r->status = 200;
     r->content_type =
         arena_sprintf(&r->arena, "text/csv; charset=%s", csv_encoding_name(wo.encoding));

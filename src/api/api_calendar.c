@@ -95,7 +95,7 @@ int api_calendar_import(struct api_req *r)
     int rc;
     if (encoding && csv_encoding_parse(encoding, &o.encoding, &r->err))
         return err_field(&r->err, "encoding");
-    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o, &r->err)))
+    if ((rc = api_csv_open(r, &cr, &o)))
         return rc;
     rc = workcal_import(&r->ctx, &cr, "api", &res, &r->err);
     csv_close(&cr);

@@ -202,7 +202,7 @@ int api_payment_import(struct api_req *r)
     struct csv_reader cr;
     struct batch_result *res = arena_alloc(&r->arena, sizeof(*res));
     memset(res, 0, sizeof(*res));
-    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o, &r->err)))
+    if ((rc = api_csv_open(r, &cr, &o)))
         return rc;
     /* one job, one transaction: see api_fees_accrue */
     int64_t wait_s = r->cfg->settings ? cfg_int(r->cfg->settings, CFG_PAYMENT_LOCK_WAIT) : 60;

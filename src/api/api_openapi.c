@@ -1,8 +1,9 @@
 /*
  * GET /api/v1/openapi.json: the OpenAPI 3.0 description, generated from the route table
- * (paths, parameters, permission, authentication, CSRF, request bodies) and from
+ * (paths, path parameters, permission, authentication, CSRF, request bodies) and from
  * src/api/openapi-schemas.json (embedded at build time: shared component schemas, the
- * success reply's schema per operationId and, where described, its JSON request body's). A
+ * success reply's schema per operationId, its query parameters and, where described, its JSON
+ * request body's). A
  * route without a reply schema is described with an empty one; web/tests/openapi-replies.mjs
  * validates real replies against the document and lists them.
  */
@@ -22,6 +23,24 @@ static json_t *path_params(const char *pattern)
         json_array_append_new(a, json_pack("{s:s%,s:s,s:b,s:{s:s}}", "name", p + 1,
                                            (size_t)(close - p - 1), "in", "path", "required", 1,
                                            "schema", "type", "string"));
+    }
+    return a;
+}
+
+/* The parameters of route `rt`: its path parameters, then the query parameters listed for its
+ * operationId under "parameters" in the schema file (name, schema, description, required). */
+static json_t *parameters(const struct route *rt, json_t *schemas)
+{
+    json_t *a = path_params(rt->pattern);
+    json_t *q = json_object_get(json_object_get(schemas, "parameters"), rt->name);
+    size_t i;
+    json_t *p;
+    json_array_foreach (q, i, p) {
+        json_t *o = json_deep_copy(p);
+        json_object_set_new(o, "in", json_string("query"));
+        if (!json_object_get(o, "required"))
+            json_object_set_new(o, "required", json_false());
+        json_array_append_new(a, o);
     }
     return a;
 }
@@ -85,7 +104,7 @@ int api_openapi(struct api_req *r)
             method[k] = (char)(rt->method[k] >= 'A' && rt->method[k] <= 'Z' ? rt->method[k] + 32
                                                                             : rt->method[k]);
         json_t *op = json_pack("{s:s,s:o,s:o}", "operationId", rt->name, "parameters",
-                               path_params(rt->pattern), "responses", responses(rt, schemas));
+                               parameters(rt, schemas), "responses", responses(rt, schemas));
         if (rt->flags & R_PUBLIC)
             json_object_set_new(op, "security", json_array());
         if (rt->perm != PERM_ANY)

@@ -56,7 +56,7 @@ static int import(struct api_req *r, enum reading_kind kind)
     struct csv_reader cr;
     struct reading_import_result res;
     memset(&res, 0, sizeof(res));
-    if ((rc = csv_open_mem(&cr, r->body ? r->body : "", r->body_len, &o.csv, &r->err)))
+    if ((rc = api_csv_open(r, &cr, &o.csv)))
         return rc;
     rc = reading_import(&r->ctx, kind, &cr, &o, (int)minutes, &res, &r->err);
     csv_close(&cr);

@@ -10,6 +10,7 @@
 #include "core/energy.h"
 #include "core/log.h"
 #include "core/money.h"
+#include "core/csv.h"
 #include "api/api.h"
 #include "domain/audit.h"
 #include "domain/sla.h"
@@ -463,12 +464,33 @@ static int pipeline(struct api_req *r)
     return rc;
 }
 
+size_t api_body_limit(const struct api_config *cfg, const char *method, const char *path,
+                      struct arena *a, const char **key, bool *spool)
+{
+    struct route_params p;
+    int i = route_find(method, path, &p, a);
+    *spool = i >= 0 && (api_routes[i].flags & R_CSV);
+    *key = *spool ? "server.max_import_bytes" : "server.max_body_bytes";
+    return *spool ? cfg->max_import : cfg->max_body;
+}
+
+int api_csv_open(struct api_req *r, struct csv_reader *cr, const struct csv_options *o)
+{
+    if (r->body_fd >= 0)
+        return csv_open_fd(cr, r->body_fd, o, &r->err);
+    return csv_open_mem(cr, r->body ? r->body : "", r->body_len, o, &r->err);
+}
+
 void api_dispatch(struct api_req *r)
 {
     r->route = -1;
     int rc = pipeline(r);
-    if (!rc)
-        return;
+    if (rc)
+        api_error_reply(r, rc);
+}
+
+void api_error_reply(struct api_req *r, int rc)
+{
     int status = err_http_status(rc);
     const char *msg = r->err.code ? r->err.msg : err_default_text(rc);
     const char *msg_zh = r->err.code ? r->err.msg_zh : err_default_text_lang(rc, true);

@@ -3,14 +3,17 @@
  * each request borrowing a worker — its own store connection and key ring — from a pool.
  * A request is answered on the handler's second call or later (DESIGN §6: answering on the
  * first call closes keep-alive connections), except a body declared too large, refused at
- * once. Every request gets an id (X-Request-Id if sane), a JSON access-log line and metrics.
- * SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then stop. Meanwhile the main
- * thread closes pooled connections left unused for server.db_idle_s (the pool shrinks after a
- * burst). Background jobs (api_job_start, e.g. a bill run) run on threads of their own.
+ * once. The route's flags set the body limit before a byte is read: a CSV import's body (up to
+ * server.max_import_bytes) goes to a spool file as it arrives, others into memory. Every request
+ * gets an id (X-Request-Id if sane), a JSON access-log line and metrics. SIGTERM/SIGINT: stop
+ * accepting, let in-flight requests finish, then stop. Meanwhile the main thread closes pooled
+ * connections left unused for server.db_idle_s (the pool shrinks after a burst). Background jobs
+ * (api_job_start, e.g. a bill run) run on threads of their own.
  */
 #include "core/common.h"
 #include "core/keyring.h"
 #include "core/log.h"
+#include "core/spool.h"
 #include "core/xalloc.h"
 #include "api/api.h"
 #include "api/ratelimit.h"
@@ -20,6 +23,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 #include <microhttpd.h>
@@ -61,7 +65,12 @@ struct server {
 
 struct conn_req {
     struct api_req r;
-    struct strbuf body;
+    struct strbuf body; /* the body in memory, or (spool) in spool_fd */
+    int spool_fd;       /* -1 until the first bytes of a spooled body */
+    bool spool;
+    size_t limit, received; /* the route's body limit (named by limit_key), bytes so far */
+    const char *limit_key;
+    struct err body_err; /* the spool file could not be written */
     bool too_large, answered;
     struct timespec start;
     char request_id[68];
@@ -223,6 +232,18 @@ const char *api_header(struct api_req *r, const char *name)
 
 const char *api_query(struct api_req *r, const char *name)
 {
+#ifdef PMIS_TESTING
+    /* t0510: "operationId name" of every query parameter a handler reads, to compare with the
+     * OpenAPI document's parameters */
+    const char *log = getenv("PMIS_TEST_QUERY_LOG");
+    if (log && *log && r->route >= 0) {
+        FILE *fp = fopen(log, "a");
+        if (fp) {
+            fprintf(fp, "%s %s\n", api_routes[r->route].name, name);
+            fclose(fp);
+        }
+    }
+#endif
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
@@ -324,6 +345,17 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
         resp = body ? MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE)
                     : NULL;
         ctype = "application/json; charset=utf-8";
+    } else if (r->reply_fd >= 0) {
+        /* libmicrohttpd reads the file as the client takes it (sendfile without TLS) and
+         * closes it with the response; memory stays flat however large the file */
+        struct stat sb;
+        resp = fstat(r->reply_fd, &sb)
+                   ? NULL
+                   : MHD_create_response_from_fd((uint64_t)sb.st_size, r->reply_fd);
+        if (resp)
+            r->reply_fd = -1;
+        if (!ctype)
+            ctype = "application/octet-stream";
     } else {
         resp = MHD_create_response_from_buffer(r->text.len, r->text.buf, MHD_RESPMEM_MUST_COPY);
         if (!ctype)
@@ -358,16 +390,36 @@ static enum MHD_Result send_reply(struct server *s, struct MHD_Connection *conn,
     return ret;
 }
 
-/* A 413 before the body is read (declared too large) or as soon as it grows too large. */
+/* A 413 before the body is read (declared too large) or as soon as it grows too large: the
+ * route's limit and the setting that sets it. */
 static enum MHD_Result too_large(struct server *s, struct MHD_Connection *conn, struct conn_req *q)
 {
     struct api_req *r = &q->r;
-    error(&r->err, ERR_TOO_LARGE, "request body larger than %zu bytes", s->cfg->max_body);
-    json_t *o = json_object();
-    json_object_set_new(o, "error", api_error_object(r, ERR_TOO_LARGE, r->err.msg, r->err.msg_zh));
+    error(&r->err, ERR_TOO_LARGE, "request body larger than %zu bytes (%s)", q->limit,
+          q->limit_key);
     r->route = -1;
-    api_reply(r, 413, o);
+    api_error_reply(r, ERR_TOO_LARGE);
     return send_reply(s, conn, q);
+}
+
+/* Take a chunk of the body: into memory, or appended to the spool file (opened on the first
+ * chunk). A spool failure (disk full) is kept in body_err and answered once the body is in. */
+static void body_take(struct conn_req *q, const char *data, size_t len)
+{
+    q->received += len;
+    if (!q->spool) {
+        strbuf_add(&q->body, data, len);
+        return;
+    }
+    if (q->body_err.code)
+        return;
+    if (q->spool_fd < 0) {
+        int fd = spool_open(&q->body_err);
+        if (fd < 0)
+            return;
+        q->spool_fd = fd;
+    }
+    spool_write(q->spool_fd, data, len, &q->body_err);
 }
 
 /* The peer's address as text ("127.0.0.1", "::1"), or "unknown". */
@@ -413,6 +465,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &q->start);
         strbuf_init(&q->body, 0);
         strbuf_init(&q->r.text, 0);
+        q->r.reply_fd = -1;
+        q->spool_fd = -1;
         q->route = -1;
         q->r.conn = conn;
         q->r.server = s;
@@ -433,21 +487,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         q->r.tls = s->cfg->tls_cert != NULL;
         *con_cls = q;
         atomic_fetch_add(&s->inflight, 1);
+        /* the route's limit, known before a byte of the body (the router decides) */
+        q->limit = api_body_limit(s->cfg, method, url, &q->r.arena, &q->limit_key, &q->spool);
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > s->cfg->max_body) {
+        if (cl && strtoull(cl, NULL, 10) > q->limit) {
             q->too_large = true;
             return too_large(s, conn, q);
         }
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!q->too_large && q->body.len + *upload_size > s->cfg->max_body) {
+        if (!q->too_large && *upload_size > q->limit - q->received) {
             q->too_large = true;
             *upload_size = 0;
             return too_large(s, conn, q);
         }
         if (!q->too_large)
-            strbuf_add(&q->body, upload_data, *upload_size);
+            body_take(q, upload_data, *upload_size);
         *upload_size = 0;
         return MHD_YES;
     }
@@ -464,8 +520,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return ret;
     }
     log_set_request_id(q->request_id);
-    r->body = q->body.buf;
-    r->body_len = q->body.len;
+    if (!q->body_err.code && q->spool_fd >= 0 && lseek(q->spool_fd, 0, SEEK_SET) < 0)
+        error(&q->body_err, ERR_IO, "cannot read a temporary file: %s", strerror(errno));
+    if (q->body_err.code) { /* the spool file failed (disk full): 500, the detail logged */
+        r->err = q->body_err;
+        api_error_reply(r, q->body_err.code);
+        enum MHD_Result ret = send_reply(s, conn, q);
+        log_set_request_id(NULL);
+        return ret;
+    }
+    r->body = q->spool ? NULL : q->body.buf;
+    r->body_len = q->spool ? q->received : q->body.len;
+    r->body_fd = q->spool_fd;
     r->ctx.arena = &r->arena;
     r->ctx.clock = s->cfg->clock;
     r->ctx.zone_name = s->cfg->zone_name;
@@ -505,7 +571,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (q->r.out)
         json_decref(q->r.out);
     strbuf_release(&q->body);
+    if (q->spool_fd >= 0)
+        close(q->spool_fd);
     strbuf_release(&q->r.text);
+    if (q->r.reply_fd >= 0)
+        close(q->r.reply_fd);
     arena_release(&q->r.arena);
     free(q);
     *con_cls = NULL;

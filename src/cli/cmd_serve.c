@@ -53,6 +53,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
     struct api_config cfg = {
         .listen = listen ? listen : cfg_str(&cli->cfg, CFG_SERVER_LISTEN),
         .max_body = (size_t)cfg_int(&cli->cfg, CFG_SERVER_MAX_BODY),
+        .max_import = (size_t)cfg_int(&cli->cfg, CFG_SERVER_MAX_IMPORT),
         .max_connections = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_MAX_CONNECTIONS),
         .timeout_s = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_TIMEOUT),
         .grace_s = (unsigned)cfg_int(&cli->cfg, CFG_SERVER_SHUTDOWN_GRACE),

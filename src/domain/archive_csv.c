@@ -778,6 +778,109 @@ static const char *txt(struct store_stmt *st, int col)
     return store_col_null(st, col) ? "" : store_col_text(st, col);
 }
 
+/* Fill fields[] from the current export row of `k` (arena strings, "" for NULL); a NULL field
+ * is a personal-data value that does not decrypt (err says why). */
+static void export_fields(struct ctx *c, enum archive_kind k, struct store_stmt *st, bool with_pii,
+                          const char **fields, struct strbuf *tmp, struct err *err)
+{
+    char num[40];
+    switch (k) {
+    case ARCHIVE_CUSTOMERS:
+        fields[0] = txt(st, 1);
+        fields[1] = txt(st, 2);
+        fields[2] = txt(st, 3);
+        fields[3] = txt(st, 4);
+        fields[4] = txt(st, 5);
+        fields[5] = store_col_i64(st, 6) ? "1" : "0";
+        fields[6] = txt(st, 7);
+        fields[7] = plain(c, "customer.phone", st, 8, with_pii, PII_PHONE, tmp, err);
+        fields[8] = txt(st, 9);
+        fields[9] = plain(c, "customer.id_no", st, 10, with_pii, PII_ID_NUMBER, tmp, err);
+        fields[10] = txt(st, 12);
+        fields[11] = txt(st, 14);
+        fields[12] = txt(st, 15);
+        break;
+    case ARCHIVE_ACCOUNTS:
+        fields[0] = txt(st, 1);
+        fields[1] = txt(st, 3);
+        fields[2] = txt(st, 4);
+        fields[3] = arena_strdup(c->arena, decimal_format(store_col_i64(st, 5), 3, 0, 0, num));
+        fields[4] = arena_strdup(c->arena, decimal_format(store_col_i64(st, 6), 3, 0, 0, num));
+        fields[5] = store_col_i64(st, 7)
+                        ? arena_sprintf(c->arena, "0.%02d", (int)store_col_i64(st, 7))
+                        : "none";
+        fields[6] = arena_sprintf(c->arena, "%d", (int)store_col_i64(st, 8));
+        fields[7] = txt(st, 9);
+        fields[8] = txt(st, 10);
+        fields[9] = plain(c, "account.contact_phone", st, 11, with_pii, PII_PHONE, tmp, err);
+        fields[10] = txt(st, 12);
+        fields[11] = plain(c, "account.bank_account", st, 13, with_pii, PII_BANK_ACCOUNT, tmp, err);
+        fields[12] = txt(st, 15);
+        break;
+    case ARCHIVE_METERS:
+        for (int i = 0; i < 9; i++)
+            fields[i] = i == 2 || i == 6 ? arena_sprintf(c->arena, "%d", (int)store_col_i64(st, i))
+                                         : txt(st, i);
+        fields[9] = ""; /* install readings are history, not current state */
+        break;
+    }
+}
+
+/* Rows of an export page: memory stays flat however many rows, and on PostgreSQL (whose client
+ * holds a statement's whole result) a page is what one statement fetches. */
+#define EXPORT_PAGE 2000
+
+/* Write the rows of `k` in `scope` (0: all) page by page, each after the last key written. */
+static int export_rows(struct ctx *c, enum archive_kind k, int64_t scope, struct csv_writer *w,
+                       bool with_pii, int64_t *rows, struct err *err)
+{
+    static const enum query_id q[] = { Q_EXPORT_CUSTOMERS, Q_EXPORT_ACCOUNTS, Q_EXPORT_METERS };
+    const struct kind_info *ki = &kinds[k];
+    const char *fields[16];
+    struct arena row_arena = ARENA_INIT;
+    struct arena *keep = c->arena;
+    struct strbuf tmp = STRBUF_INIT, last = STRBUF_INIT;
+    struct store_stmt *st = store_q(c->db, q[k]);
+    int64_t in_page;
+    int rc = 0;
+    do {
+        if (scope)
+            store_bind_i64(st, 1, scope);
+        else
+            store_bind_null(st, 1);
+        store_bind_text(st, 2, last.buf);
+        store_bind_i64(st, 3, EXPORT_PAGE);
+        in_page = 0;
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            c->arena = &row_arena;
+            export_fields(c, k, st, with_pii, fields, &tmp, err);
+            const char *undecryptable = NULL; /* the column whose error is in err */
+            for (size_t i = 0; i < ki->ncols; i++)
+                if (!fields[i])
+                    undecryptable = ki->cols[i].name;
+            rc = undecryptable
+                     ? error_prefix(err, "row '%s', column %s: ", fields[0], undecryptable)
+                     : csv_write_record(w, ki->ncols, fields, err);
+            if (!rc) {
+                strbuf_reset(&last);
+                strbuf_addstr(&last, fields[0]); /* the key: cust_no, account_no, asset_no */
+            }
+            c->arena = keep;
+            arena_reset(&row_arena);
+            if (rc) {
+                store_reset(st);
+                break;
+            }
+            ++*rows;
+            in_page++;
+        }
+    } while (rc == STORE_DONE && in_page == EXPORT_PAGE);
+    arena_release(&row_arena);
+    strbuf_release(&tmp);
+    strbuf_release(&last);
+    return rc < 0 ? rc : 0;
+}
+
 int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
                    const struct export_opts *o, int64_t *rows, struct err *err)
 {
@@ -785,9 +888,6 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
     const char *fields[16];
     int64_t scope = c->scope_org_id; /* an org_code narrows it (ctx_org_id keeps it inside) */
     int rc;
-    struct arena row_arena = ARENA_INIT;
-    struct arena *keep = c->arena;
-    struct strbuf tmp = STRBUF_INIT;
 
     *rows = 0;
     if (o->with_pii && c->caller_perms && !(*c->caller_perms & PERM_BIT(PERM_PII_READ)))
@@ -800,78 +900,11 @@ int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
         fields[i] = ki->cols[i].name;
     if ((rc = csv_write_record(w, ki->ncols, fields, err)))
         return rc;
-
-    static const enum query_id q[] = { Q_EXPORT_CUSTOMERS, Q_EXPORT_ACCOUNTS, Q_EXPORT_METERS };
-    struct store_stmt *st = store_q(c->db, q[k]);
-    if (scope)
-        store_bind_i64(st, 1, scope);
-    else
-        store_bind_null(st, 1);
-    char num[3][40];
-    while ((rc = store_step(st, err)) == STORE_ROW) {
-        c->arena = &row_arena;
-        switch (k) {
-        case ARCHIVE_CUSTOMERS:
-            fields[0] = txt(st, 1);
-            fields[1] = txt(st, 2);
-            fields[2] = txt(st, 3);
-            fields[3] = txt(st, 4);
-            fields[4] = txt(st, 5);
-            fields[5] = store_col_i64(st, 6) ? "1" : "0";
-            fields[6] = txt(st, 7);
-            fields[7] = plain(c, "customer.phone", st, 8, o->with_pii, PII_PHONE, &tmp, err);
-            fields[8] = txt(st, 9);
-            fields[9] = plain(c, "customer.id_no", st, 10, o->with_pii, PII_ID_NUMBER, &tmp, err);
-            fields[10] = txt(st, 12);
-            fields[11] = txt(st, 14);
-            fields[12] = txt(st, 15);
-            break;
-        case ARCHIVE_ACCOUNTS:
-            fields[0] = txt(st, 1);
-            fields[1] = txt(st, 3);
-            fields[2] = txt(st, 4);
-            fields[3] = decimal_format(store_col_i64(st, 5), 3, 0, 0, num[0]);
-            fields[4] = decimal_format(store_col_i64(st, 6), 3, 0, 0, num[1]);
-            if (store_col_i64(st, 7))
-                snprintf(num[2], sizeof(num[2]), "0.%02d", (int)store_col_i64(st, 7));
-            else
-                snprintf(num[2], sizeof(num[2]), "none");
-            fields[5] = num[2];
-            fields[6] = arena_sprintf(c->arena, "%d", (int)store_col_i64(st, 8));
-            fields[7] = txt(st, 9);
-            fields[8] = txt(st, 10);
-            fields[9] =
-                plain(c, "account.contact_phone", st, 11, o->with_pii, PII_PHONE, &tmp, err);
-            fields[10] = txt(st, 12);
-            fields[11] =
-                plain(c, "account.bank_account", st, 13, o->with_pii, PII_BANK_ACCOUNT, &tmp, err);
-            fields[12] = txt(st, 15);
-            break;
-        case ARCHIVE_METERS:
-            for (int i = 0; i < 9; i++)
-                fields[i] = i == 2 || i == 6
-                                ? arena_sprintf(c->arena, "%d", (int)store_col_i64(st, i))
-                                : txt(st, i);
-            fields[9] = ""; /* install readings are history, not current state */
-            break;
-        }
-        const char *undecryptable = NULL; /* the column whose error is in err */
-        for (size_t i = 0; i < ki->ncols; i++)
-            if (!fields[i])
-                undecryptable = ki->cols[i].name;
-        rc = undecryptable ? error_prefix(err, "row '%s', column %s: ", fields[0], undecryptable)
-                           : csv_write_record(w, ki->ncols, fields, err);
-        c->arena = keep;
-        arena_reset(&row_arena);
-        if (rc) {
-            store_reset(st);
-            break;
-        }
-        ++*rows;
-    }
-    arena_release(&row_arena);
-    strbuf_release(&tmp);
-    if (rc < 0)
+    /* the pages of one snapshot: a file of one instant while rows are added or changed */
+    if ((rc = store_begin_snapshot(c->db, err)))
+        return rc;
+    rc = export_rows(c, k, scope, w, o->with_pii, rows, err);
+    if ((rc = store_end(c->db, rc, err)))
         return rc;
     if (o->with_pii) {
         struct audit_rec ar = {

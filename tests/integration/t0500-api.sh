@@ -214,7 +214,7 @@ expect "a cashier may not create customers" 403 \
     POST /api/v1/customers -b "$T/cashier.jar" -H "$JSON" -d "$new"
 head -c 5000 /dev/zero | tr '\0' 'a' >"$T/big"
 expect "a body over the limit" 413 \
-    '{"error":{"code":"too_large","message":"request body larger than 4096 bytes"}}' \
+    '{"error":{"code":"too_large","message":"request body larger than 4096 bytes (server.max_body_bytes)"}}' \
     POST /api/v1/customers -b "$T/agent.jar" -H "$JSON" -H "X-CSRF-Token: $agent_csrf" \
     --data-binary @"$T/big"
 check "refused writes changed nothing but the audit of denials" \

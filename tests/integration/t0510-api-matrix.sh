@@ -44,6 +44,8 @@
 # HZ's 1000000000 (200), NB's 1000000001 (404). The working-day calendar is read by all; writing it needs a user
 # of the whole tree (every HZ user gets 403). The archive's CSV files: customers exported with
 # ?org=HZ (200) and ?org=NB (404); a customer file imported as a dry run (nothing stored).
+# Then the OpenAPI document: every query parameter a route read during the run (the test build
+# logs them) and every name the handlers pass to api_query* is declared; every path parameter too.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -250,7 +252,7 @@ check "issued bills with late fees, payments in each subtree" \
     test -n "$billno_own" -a "$rcpt_other" != null -a "$rcpt_own" != null \
     -a "$(sql "SELECT MIN(fee_fen) FROM receivable")" -gt 100
 
-serve_start
+serve_start PMIS_TEST_QUERY_LOG="$T/queries.log"
 for r in $roles expired; do
     login "u_$r" "$pw" "$r.jar"
     [ "$status" = 200 ] || not_ok "login u_$r"
@@ -546,6 +548,28 @@ check "every 403 for a missing permission was audited" \
     test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.denied' AND detail LIKE 'permission %'")" -gt 0
 check "customers created only in the own subtree" \
     test "$(sql "SELECT COUNT(*) FROM customer c JOIN org_unit o ON o.id = c.org_id WHERE c.name = '矩阵' AND o.code = 'NB'")" = 0
+
+# every query parameter a handler read in the matrix (the test build logs "operationId name")
+# and every name the handlers' source passes to api_query* is declared in the OpenAPI document
+req GET /api/v1/openapi.json
+jq -r '.paths[][] | .operationId as $op | .parameters[] | select(.in == "query") | "\($op) \(.name)"' \
+    "$T/body" | sort -u >"$T/declared"
+sort -u "$T/queries.log" >"$T/read"
+comm -23 "$T/read" "$T/declared" >"$T/undeclared"
+check "every query parameter a route read is declared for it ($(wc -l <"$T/read") read, $(wc -l <"$T/declared") declared)" \
+    test -s "$T/read" -a ! -s "$T/undeclared"
+sed 's/^/#   undeclared: /' "$T/undeclared"
+cut -d' ' -f2 "$T/declared" | sort -u >"$T/declared-names"
+grep -ho 'api_query[a-z_]*(r, "[a-z_]*"' "$PMIS_TOP"/src/api/*.c | sed 's/.*"\(.*\)"/\1/' | sort -u |
+    comm -23 - "$T/declared-names" >"$T/undeclared-src"
+check "every query parameter named in the handlers' source is declared" test ! -s "$T/undeclared-src"
+sed 's/^/#   undeclared in the document: /' "$T/undeclared-src"
+jq -r '.paths | to_entries[] | .key as $p | .value[] | [$p, (.parameters | map(select(.in == "path") | .name) | join(","))] | @tsv' \
+    "$T/body" | while IFS="$(printf '\t')" read -r p names; do
+    want=$(echo "$p" | grep -o '{[a-z_]*}' | tr -d '{}' | paste -sd, -)
+    [ "$names" = "$want" ] || echo "$p: $names"
+done >"$T/badpath"
+check "every path parameter is declared" test ! -s "$T/badpath"
 serve_stop
 check "the server stops cleanly" test "$srv_rc" = 0
 srv_pid=""

@@ -26,7 +26,7 @@ bnb=$(sql "SELECT bill_no FROM bill b JOIN account a ON a.id = b.account_id WHER
 export PMIS_NOW=2025-01-10T02:00:00Z
 nb_rcpt=$("$PMIS" --json pay $NB1 5.00 | jq -r .receipt)
 
-serve_start PMIS_SERVER_MAX_BODY_BYTES=4096
+serve_start PMIS_SERVER_MAX_BODY_BYTES=4096 PMIS_SERVER_MAX_IMPORT_BYTES=4096
 login kasa $pw kasa.jar
 kc=$csrf
 login boss $pw boss.jar
@@ -94,7 +94,7 @@ expect "another subtree's account answers like a missing one" 404 \
 head -c 5000 /dev/zero | tr '\0' 'a' >"$T/big"
 # shellcheck disable=SC2086
 expect "a body over the limit" 413 \
-    '{"error":{"code":"too_large","message":"request body larger than 4096 bytes"}}' \
+    '{"error":{"code":"too_large","message":"request body larger than 4096 bytes (server.max_body_bytes)"}}' \
     POST /api/v1/payments $K -H "$JSON" --data-binary @"$T/big"
 check "refused payments changed nothing" test "$(db_digest)" = "$digest"
 # shellcheck disable=SC2086

@@ -31,7 +31,7 @@ export PMIS_NOW=2024-12-01T02:00:00Z
     echo $pw | "$PMIS" user add root --all-orgs --roles administrator --password-stdin >/dev/null ||
     { not_ok "set up"; done_testing; exit 1; }
 
-serve_start PMIS_SERVER_MAX_BODY_BYTES=4096
+serve_start PMIS_SERVER_MAX_BODY_BYTES=4096 PMIS_SERVER_MAX_IMPORT_BYTES=4096
 for u in clerk boss adm root; do
     login $u $pw $u.jar
     echo "-b $T/$u.jar -H X-CSRF-Token:$csrf" >"$T/$u.auth"

@@ -5,7 +5,8 @@
 # loaded) is 400 naming the line and stores nothing; dry_run stores nothing; an import is
 # audited with its counts. Exports keep to the caller's subtree (org= of another is 404), mask
 # personal data unless the caller holds pii:read and asks with_pii=true (audited; without
-# pii:read it is 403).
+# pii:read it is 403). A CSV import over server.max_body_bytes is taken (up to
+# server.max_import_bytes, spooled to a file), one over that is 413 naming the key.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
 
@@ -123,6 +124,41 @@ check "masked for a manager; GBK when asked" \
 req GET "/api/v1/export/customers?bom=yes" -b "$T/boss.jar"
 check "a bad flag: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 bom"
 check "exports stored nothing" test "$(counts) $(audits)" = "$c0 $a0"
+serve_stop
+check "the server stops cleanly" test "$srv_rc" = 0
+
+# ---- body limits: CSV imports have their own (server.max_import_bytes), spooled to a file ----
+serve_start PMIS_SERVER_MAX_BODY_BYTES=2048 PMIS_SERVER_MAX_IMPORT_BYTES=200000
+login_users $pw root
+awk 'BEGIN { print "cust_no,name,user_type,voltage,status,important,address,phone,id_type,id_no,org,opened_on,closed_on"
+    for (i = 0; i < 1000; i++) printf "3%09d,客户%d,resident,220V,active,0,杭州文三路%d号,,,,HZ,2024-01-05,\n", i, i, i }' >"$T/k1.csv"
+{ cat "$T/k1.csv"; tail -n +2 "$T/k1.csv" | sed 's/^3/4/'; tail -n +2 "$T/k1.csv" | sed 's/^3/5/'; } >"$T/k3.csv"
+c0=$(counts)
+head -c 3000 /dev/zero | tr '\0' 'a' >"$T/big"
+as root POST /api/v1/customers "$(cat "$T/big")"
+check "a JSON body over server.max_body_bytes: 413 naming the key and the limit" \
+    test "$status $(jq -r .error.message "$T/body")" = \
+    "413 request body larger than 2048 bytes (server.max_body_bytes)"
+check "the import file is over that limit and under the import one" \
+    test "$(wc -c <"$T/k1.csv")" -gt 2048 -a "$(wc -c <"$T/k1.csv")" -lt 200000 -a "$(wc -c <"$T/k3.csv")" -gt 200000
+csv root "/api/v1/import/customers?dry_run=true" "$T/k1.csv"
+check "a CSV import over server.max_body_bytes: taken whole (1,000 rows checked)" \
+    test "$status $(jq -c '[.rows, .created, .committed]' "$T/body")" = '200 [1000,1000,false]'
+csv root "/api/v1/import/customers?dry_run=true" "$T/k1.csv" -H "Transfer-Encoding: chunked"
+check "and sent in chunks (no Content-Length): the same" \
+    test "$status $(jq -c '[.rows, .created, .committed]' "$T/body")" = '200 [1000,1000,false]'
+csv root /api/v1/import/customers "$T/k3.csv"
+check "a CSV import over server.max_import_bytes: 413 naming the key and the limit" \
+    test "$status $(jq -r .error.message "$T/body")" = \
+    "413 request body larger than 200000 bytes (server.max_import_bytes)"
+csv root /api/v1/import/customers "$T/k3.csv" -H "Transfer-Encoding: chunked"
+check "and sent in chunks: 413 once it grows past the limit" test "$status" = 413
+csv root /api/v1/import/customers "$T/k1.csv"
+check "the server goes on serving: an import under the limit stored" \
+    test "$status $(jq -c '[.rows, .created, .committed]' "$T/body")" = '200 [1000,1000,true]'
+check "refused bodies stored nothing" \
+    test "$(sql "SELECT COUNT(*) FROM customer WHERE cust_no LIKE '4%' OR cust_no LIKE '5%'") $(sql "SELECT COUNT(*) FROM customer")" = \
+    "0 $(($(echo "$c0" | cut -d' ' -f1) + 1000))"
 serve_stop
 check "the server stops cleanly" test "$srv_rc" = 0
 srv_pid=""

@@ -96,6 +96,10 @@ async function check(method, path, body, want, auth) {
     notOk(`${what}: a route of the document`)
     return undefined
   }
+  // the query parameters sent are those the document declares for the operation
+  const declared = new Set((o.op.parameters || []).filter((p) => p.in === 'query').map((p) => p.name))
+  const undeclared = [...new URLSearchParams(path.split('?')[1] || '').keys()].filter((k) => !declared.has(k))
+  if (undeclared.length) notOk(`${what}: query parameter ${undeclared.join(', ')} not declared for ${o.op.operationId}`)
   const r = await call(method, path, body, auth)
   last = r
   const statuses = Object.keys(o.op.responses).filter((s) => /^2/.test(s))

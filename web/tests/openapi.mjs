@@ -50,5 +50,18 @@ if (doc) {
     }
   if (bare.length) notOk('every JSON request body has a schema with properties', bare.join('\n'))
   else ok('every JSON request body has a schema with properties')
+  // every parameter is described: a schema with a type and a description (query ones; path
+  // parameters are generated from the pattern); the names each handler reads are checked in t0510
+  const vague = []
+  let nquery = 0
+  for (const [path, item] of Object.entries(doc.paths))
+    for (const [method, op] of Object.entries(item))
+      for (const p of op.parameters || []) {
+        if (p.in === 'query') nquery++
+        if (!p.schema?.type || (p.in === 'query' && !p.description))
+          vague.push(`${method.toUpperCase()} ${path} ${p.in} ${p.name}`)
+      }
+  if (vague.length || !nquery) notOk(`every parameter has a typed schema, query ones a description (${nquery})`, vague.join('\n'))
+  else ok(`every parameter has a typed schema, query ones a description (${nquery} query parameters)`)
 }
 process.exit(failed ? 1 : 0)
