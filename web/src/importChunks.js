@@ -127,7 +127,10 @@ export function crossCheck(header, conflict) {
     const meter = f[lay.meter] ?? ''
     let day = f[lay.day] ?? ''
     let time
-    if (lay.ts !== undefined) { // "2025-03-01T00:15:00" -> 2025-03-01 and 00:15
+    // "2025-03-01T00:15:00" -> 2025-03-01 and 00:15. A zone offset ("+08:00", "Z") is no time
+    // the server takes (reading_csv.c parse_ts: local business time only): such a line is
+    // neither compared nor left out, but sent, and the server refuses it as an invalid time
+    if (lay.ts !== undefined) {
       const m = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::00)?$/.exec((f[lay.ts] ?? '').trim())
       if (!m) return null
       day = m[1]

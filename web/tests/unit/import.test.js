@@ -194,6 +194,15 @@ describe('a check-only run in chunks: one reading with two values in different c
     const wide = await check('meter,date,p1,p2,p3,p4\nM1,2025-07-15,1,2,,\nM2,2025-07-15,1,1,1,1\nM1,2025-07-15,1,2,3,4\nM3,2025-07-15,1,1,1,1\nM1,2025-07-15,,,3,5\n', 'en')
     expect(wide.t.bad.map((b) => [b.line, b.column, b.reason])).toEqual([[6, 'p4', 'meter M1 on 2025-07-15 18:00 is 5 kWh here but 4 kWh on line 4']])
   })
+  it('zone offsets are not times the server takes: such a line is left to it, never compared', async () => {
+    // reading_csv.c parse_ts takes "YYYY-MM-DD HH:MM" (T, :00) only and refuses the rest as an
+    // invalid time: two spellings of one instant with two values are two bad lines there, so the
+    // page neither refuses one as a conflict nor leaves one out as a repeat
+    const f = 'meter,ts,kwh\nM1,2025-06-01T00:15:00+08:00,0.25\nM2,2025-06-01 00:15,1\nM1,2025-05-31T16:15:00Z,0.3\nM1,2025-05-31T16:15:00Z,0.3\n'
+    const { t, srv } = await check(f)
+    expect([t.accepted, t.refused]).toEqual([4, 0]) // this fake server takes any time
+    expect(srv.calls[1]).toBe('meter,ts,kwh\nM1,2025-05-31T16:15:00Z,0.3\nM1,2025-05-31T16:15:00Z,0.3\n')
+  })
   it('a value repeated the same a chunk later counts unchanged once, as in one request', async () => {
     const L = 'meter,read_on,register,value_kwh,source'
     const long = `${L}\nM1,2025-07-15,total,1,remote\nM2,2025-07-15,total,1,remote\nM1,2025-07-15,total,1.0,remote\nM3,2025-07-15,total,1,remote\nM1,2025-07-15,total,1,remote\n`
