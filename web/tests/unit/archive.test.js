@@ -1,7 +1,8 @@
 // The archive's CSV files page (archiveCsv.js) and the download side of the API client.
 import { describe, expect, it } from 'vitest'
-import { dataLines, exportQuery, guessEncoding, importQuery, outcome, saveBlob, SHOWN_BAD } from '../../src/archiveCsv.js'
-import { api, ApiError, dispositionName, download, queryString } from '../../src/api.js'
+import { dataLines, exportQuery, guessEncoding, importQuery, outcome, saveBlob, scanFile, SHOWN_BAD } from '../../src/archiveCsv.js'
+import { splitCsv } from '../../src/importChunks.js'
+import { api, ApiError, dispositionName, download, queryString, setCsrfToken, upload } from '../../src/api.js'
 
 const utf8 = (s) => new TextEncoder().encode(s)
 // "张三" in GBK
@@ -13,11 +14,27 @@ describe('archive import', () => {
     expect(guessEncoding(utf8('\uFEFFcust_no,name\n1,张三\n'))).toBe('utf-8')
     expect(guessEncoding(new Uint8Array([...utf8('cust_no,name\n1,'), ...GBK_ZHANG_SAN, 0x0a]))).toBe('gbk')
     expect(guessEncoding(new Uint8Array())).toBe('utf-8')
+    // the first slice of a file may end inside a character
+    expect(guessEncoding(utf8('cust_no,name\n1,张三').slice(0, -1))).toBe('utf-8')
   })
   it('counts data records, a quoted field over two lines as one', () => {
-    expect(dataLines(utf8('cust_no,name,address\n1,a,"x\ny"\n\n2,b,z\n'), 'utf-8')).toBe(2)
-    expect(dataLines(utf8('cust_no,name\n'), 'utf-8')).toBe(0)
-    expect(dataLines(new Uint8Array([...utf8('cust_no,name\n1,'), ...GBK_ZHANG_SAN, 0x0d, 0x0a]), 'gbk')).toBe(1)
+    expect(dataLines(utf8('cust_no,name,address\n1,a,"x\ny"\n\n2,b,z\n'))).toBe(2)
+    expect(dataLines(utf8('cust_no,name\n'))).toBe(0)
+    expect(dataLines(utf8(''))).toBe(0)
+    expect(dataLines(new Uint8Array([...utf8('cust_no,name\r\n1,'), ...GBK_ZHANG_SAN, 0x0d, 0x0a]))).toBe(1)
+    // as splitCsv() counts them (the readings page), on the bytes
+    for (const text of ['h\n1\n2', 'h\r\n1\r\n\r\n2\r\n', 'h\n"a\n\nb",1\n2\n', 'h\n"open\n1\n', '\n\nh\n1\n', 'h\n"x""y",1\n'])
+      expect(dataLines(utf8(text)), JSON.stringify(text)).toBe(splitCsv(text).records.length)
+  })
+  it('reads a file a slice at a time: the count and the guess whatever the slices', async () => {
+    const text = 'cust_no,name,address\n9800000001,张三,"杭州\n1号"\n\n9800000002,李四,宁波\n'
+    const gbk = new Blob([utf8('cust_no,name\n1,'), new Uint8Array(GBK_ZHANG_SAN), utf8('\n2,x\n')])
+    for (const slice of [1, 2, 3, 7, 1 << 20]) {
+      expect(await scanFile(new Blob([utf8(text)]), slice)).toEqual({ encoding: 'utf-8', lines: 2 })
+      expect((await scanFile(gbk, slice)).lines).toBe(2)
+    }
+    expect((await scanFile(gbk)).encoding).toBe('gbk')
+    expect(await scanFile(new Blob([]))).toEqual({ encoding: 'utf-8', lines: 0 })
   })
   it('asks the encoding always and dry_run only for a check', () => {
     expect(queryString(importQuery('gbk', true))).toBe('?encoding=gbk&dry_run=true')
@@ -110,5 +127,62 @@ describe('archive export', () => {
       URL.createObjectURL = created
     }
     expect(clicked).toEqual([['blob:test/1', 'customers.csv']])
+  })
+})
+
+describe('archive upload', () => {
+  // a fake XMLHttpRequest: the test drives its upload events and its reply
+  function fakeXhr() {
+    const made = []
+    class X {
+      constructor() {
+        this.headers = {}
+        this.upload = {}
+        made.push(this)
+      }
+      open(method, url) {
+        Object.assign(this, { method, url })
+      }
+      setRequestHeader(k, v) {
+        this.headers[k] = v
+      }
+      send(body) {
+        this.body = body
+      }
+      reply(status, body) {
+        Object.assign(this, { status, statusText: 'x', responseText: JSON.stringify(body) })
+        this.onload()
+      }
+    }
+    return { X, made }
+  }
+  it('reports the bytes sent, then the reply', async () => {
+    const { X, made } = fakeXhr()
+    const seen = []
+    const blob = new Blob(['cust_no\n'])
+    const p = upload('/import/customers', { csv: blob, charset: 'gbk', query: importQuery('gbk', true), onProgress: (n, t) => seen.push([n, t]), Xhr: X })
+    const x = made[0]
+    expect([x.method, x.url, x.body]).toEqual(['POST', '/api/v1/import/customers?encoding=gbk&dry_run=true', blob])
+    expect(x.headers['Content-Type']).toBe('text/csv; charset=gbk')
+    expect(x.headers['Accept-Language']).toBe('zh-CN')
+    x.upload.onprogress({ lengthComputable: true, loaded: 4, total: 8 })
+    x.upload.onprogress({ lengthComputable: false })
+    x.upload.onload()
+    x.reply(200, { rows: 1, created: 1, unchanged: 0 })
+    expect(await p).toEqual({ rows: 1, created: 1, unchanged: 0 })
+    expect(seen).toEqual([[4, 8], [1, 1]])
+  })
+  it('sends the CSRF token; a refusal keeps its bad rows; a failed request is a network error', async () => {
+    const { X, made } = fakeXhr()
+    setCsrfToken('tok9')
+    const p = upload('/import/meters', { csv: 'asset_no\n', Xhr: X })
+    setCsrfToken(null)
+    expect(made[0].headers['X-CSRF-Token']).toBe('tok9')
+    made[0].reply(400, { error: { code: 'invalid', message: '1 of 1 rows are bad; nothing was imported', bad_count: 1, bad: [{ line: 2, column: 'model', value: '', reason: 'model is missing' }] } })
+    const e = await p.catch((x) => x)
+    expect([e.status, e.message, e.badCount, e.bad[0].line]).toEqual([400, '1 of 1 rows are bad; nothing was imported', 1, 2])
+    const q = upload('/import/meters', { csv: 'x', Xhr: X })
+    made[1].onerror()
+    expect((await q.catch((x) => x)).network).toBe(true)
   })
 })
