@@ -135,6 +135,11 @@ expect_fail "bad intervals refused" 65 "3 of 3 rows are bad" import intervals "$
 check "  naming the changed point" grep -q "00:00 is stored as 0.001 kWh, the file says 0.9 kWh" "$T/err"
 check "  and the misaligned time" grep -q "not the start of a 15-minute interval" "$T/err"
 check "  and nothing changed" test "$(db_digest)" = "$digest"
+# a time with a zone offset is no local business time: refused, not converted (the web page's
+# check-only run leaves such a line to the server: web/src/importChunks.js)
+printf 'meter,ts,kwh\nM-0001,2024-03-03T00:00:00+08:00,0.5\nM-0001,2024-03-02T16:00:00Z,0.5\n' >"$T/ivtz.csv"
+expect_fail "times with a zone offset refused" 65 "2 of 2 rows are bad" import intervals "$T/ivtz.csv"
+check "  as invalid times" grep -q "invalid time '2024-03-02T16:00:00Z': expected YYYY-MM-DD HH:MM" "$T/err"
 expect_fail "no data that day" 66 "no interval data on 2024-03-09" \
     reading intervals --meter M-0001 --date 2024-03-09
 check "audit rows for intervals" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'import.intervals'")" = 3

@@ -7,6 +7,7 @@
 #             apply.mjs (applications, satisfaction, disconnection approval; seed-apply.sh) and
 #             admin.mjs (administration pages, bill-run start; seed-admin.sh) and service.mjs
 #             (work orders, the complaint loop, the field crew's phone page; seed-service.sh)
+#             and archive.mjs (the archive's CSV import and export)
 #             in Debian's chromium (screenshots in build/web-screens/BACKEND), then real replies
 #             validated against the document's response schemas (openapi-replies.mjs, ajv)
 # Installs what is missing first (tools/web.sh: Node.js and npm, chromium, npm ci) and reports
@@ -81,6 +82,8 @@ browser)
     tap admin node web/tests/e2e/admin.mjs
     export SVC_PW="$svc_pw"
     tap service node web/tests/e2e/service.mjs
+    # last: it adds customers
+    tap archive node web/tests/e2e/archive.mjs
     # after the journeys (it writes): real replies against the document's response schemas
     # (a fresh whole-tree administrator: the journeys closed the cash day of theirs)
     "$PMIS" user add openapi --all-orgs --roles administrator --name 接口校验 >/dev/null 2>&1

@@ -2,7 +2,8 @@
 // the session in an HttpOnly cookie. Every write carries the CSRF token the login (or
 // /auth/me) returned. Every request says the UI's language (Accept-Language), so the server
 // answers errors in it. Errors become ApiError with the server's code, message and field (and
-// messageEn, the English text, when the message is Chinese).
+// messageEn, the English text, when the message is Chinese). A CSV download (download()) comes
+// back as a Blob with the file name the server gave.
 
 export class ApiError extends Error {
   constructor(status, code, message, field, messageEn) {
@@ -44,38 +45,114 @@ export function uiLanguage() {
   return globalThis.document?.documentElement?.lang === 'en' ? 'en' : 'zh-CN'
 }
 
-// `body` goes as JSON, `csv` (text) as text/csv (the CSV imports)
-export async function api(method, path, { body, csv, query, fetchImpl = globalThis.fetch } = {}) {
+// The ApiError of a refused reply `res` (its body parsed as `data`, or null).
+function refusal(res, data, path) {
+  const e = data?.error || {}
+  const err = new ApiError(res.status, e.code || 'internal', e.message || res.statusText, e.field, e.message_en)
+  if (Array.isArray(e.bad)) { // an import's bad rows (line, column, value, reason), and how many
+    err.bad = e.bad
+    err.badCount = Number.isInteger(e.bad_count) ? e.bad_count : e.bad.length
+  }
+  if (res.status === 401 && path !== '/auth/login' && onUnauthenticated) onUnauthenticated(err)
+  return err
+}
+
+function networkError(e) {
+  const err = new ApiError(0, 'network', String(e?.message || e))
+  err.network = true
+  return err
+}
+
+async function send(path, query, init, fetchImpl) {
+  try {
+    return await fetchImpl(`/api/v1${path}${queryString(query)}`, { ...init, credentials: 'same-origin' })
+  } catch (e) {
+    throw networkError(e)
+  }
+}
+
+function parse(text) {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+/** POST a CSV file (a Blob) as api() does, reporting the upload: onProgress(sent, total) as
+ *  the bytes go (fetch cannot tell; XMLHttpRequest can). The reply, or an ApiError as api(). */
+export function upload(path, { csv, charset = 'utf-8', query, onProgress = () => {}, Xhr = globalThis.XMLHttpRequest } = {}) {
+  return new Promise((resolve, reject) => {
+    const x = new Xhr()
+    x.open('POST', `/api/v1${path}${queryString(query)}`)
+    x.setRequestHeader('Accept', 'application/json')
+    x.setRequestHeader('Accept-Language', uiLanguage())
+    if (csrfToken) x.setRequestHeader('X-CSRF-Token', csrfToken)
+    x.setRequestHeader('Content-Type', `text/csv; charset=${charset}`)
+    x.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded, e.total)
+    }
+    x.upload.onload = () => onProgress(1, 1) // all sent (a small body may have had no progress event)
+    x.onerror = () => reject(networkError('the request failed'))
+    x.onload = () => {
+      const data = parse(x.responseText)
+      if (x.status >= 200 && x.status < 300) resolve(data)
+      else reject(refusal({ status: x.status, statusText: x.statusText }, data, path))
+    }
+    x.send(csv)
+  })
+}
+
+// `body` goes as JSON, `csv` as text/csv (the CSV imports): a string, or a file's bytes (a Blob)
+// in `charset` (the encoding the route is told in its query, e.g. gbk)
+export async function api(method, path, { body, csv, charset = 'utf-8', query, fetchImpl = globalThis.fetch } = {}) {
   const headers = { Accept: 'application/json', 'Accept-Language': uiLanguage() }
   const write = method !== 'GET' && method !== 'HEAD'
   if (write && csrfToken) headers['X-CSRF-Token'] = csrfToken
   if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (csv !== undefined) headers['Content-Type'] = 'text/csv; charset=utf-8'
-  let res
-  try {
-    res = await fetchImpl(`/api/v1${path}${queryString(query)}`, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: csv !== undefined ? csv : body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch (e) {
-    const err = new ApiError(0, 'network', String(e?.message || e))
-    err.network = true
-    throw err
-  }
+  if (csv !== undefined) headers['Content-Type'] = `text/csv; charset=${charset}`
+  const res = await send(path, query, {
+    method,
+    headers,
+    body: csv !== undefined ? csv : body === undefined ? undefined : JSON.stringify(body),
+  }, fetchImpl)
   let data = null
   try {
     data = await res.json()
   } catch {
     data = null
   }
-  if (!res.ok) {
-    const e = data?.error || {}
-    const err = new ApiError(res.status, e.code || 'internal', e.message || res.statusText, e.field, e.message_en)
-    if (Array.isArray(e.bad)) err.bad = e.bad // an import's bad rows (line, column, value, reason)
-    if (res.status === 401 && path !== '/auth/login' && onUnauthenticated) onUnauthenticated(err)
-    throw err
-  }
+  if (!res.ok) throw refusal(res, data, path)
   return data
+}
+
+/** The file name of a Content-Disposition value (filename*=UTF-8'' first), or `fallback`. */
+export function dispositionName(value, fallback) {
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(value || '')
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim())
+    } catch {
+      /* a malformed escape: the plain name */
+    }
+  }
+  const m = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(value || '')
+  const name = (m?.[1] ?? m?.[2] ?? '').replace(/[\\/]/g, '_')
+  return name || fallback
+}
+
+/** GET a file (an export): { blob, name } with the server's file name, or an ApiError as api(). */
+export async function download(path, { query, fallback = 'download', fetchImpl = globalThis.fetch } = {}) {
+  const headers = { Accept: 'text/csv, application/json', 'Accept-Language': uiLanguage() }
+  const res = await send(path, query, { method: 'GET', headers }, fetchImpl)
+  if (!res.ok) {
+    let data = null
+    try {
+      data = await res.json()
+    } catch {
+      data = null
+    }
+    throw refusal(res, data, path)
+  }
+  return { blob: await res.blob(), name: dispositionName(res.headers.get('Content-Disposition'), fallback) }
 }

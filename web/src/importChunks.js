@@ -5,7 +5,9 @@
 // numbers. Sending a chunk again is safe: a value already stored the same is skipped (counted
 // unchanged), never posted twice, so an interrupted import can be resumed or run again. A
 // check-only run also refuses, on the client, a line that contradicts an earlier chunk's
-// (crossCheck below): the server sees one chunk at a time and stores nothing.
+// (crossCheck below): the server sees one chunk at a time and stores nothing. For the same
+// reason it leaves out of the chunk it sends a value an earlier chunk's accepted line gave the
+// same, and counts it unchanged itself, as the server counts such a repeat in one file.
 
 export const CHUNK_LINES = 2000
 
@@ -51,7 +53,10 @@ export function chunkBody(header, recs) {
 // value for a reading (meter, date and register) or an interval point that an earlier chunk
 // gave: the real import refuses that later line (its value is stored by then). crossCheck()
 // keeps what the accepted lines gave, across chunks, and refuses such a line before it is sent,
-// the same way. Memory: one entry per accepted long line, or per meter-day of a wide file.
+// the same way. A value repeated the same is no error, but the server counts the file's first
+// one new and each repeat unchanged (reading_csv.c merge_group): repeats() finds such a value
+// so that the chunk goes without it (a chunk checked alone would count it new again). Memory:
+// one entry per accepted long line, or per meter-day of a wide file.
 
 const REGISTERS = ['total', 'sharp', 'peak', 'flat', 'valley', 'reactive', 'demand']
 
@@ -70,6 +75,11 @@ export function csvFields(text) {
   }
   out.push(cur.endsWith('\r') ? cur.slice(0, -1) : cur)
   return out
+}
+
+// A record of `fields`, quoted where a field needs it.
+export function csvRecord(fields) {
+  return fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')
 }
 
 // A decimal as one spelling ("1.50" and "01.5" -> "1.5"); anything else as it is.
@@ -109,13 +119,18 @@ function layout(header) {
 // language): reg for a register reading, time ("HH:MM") for an interval point.
 export function crossCheck(header, conflict) {
   const lay = layout(header)
-  const seen = new Map() // meter, day, register, time -> { v: [values], l: [lines] } by cell
+  const seen = new Map() // meter, day, register, time -> { v: [values], l: [lines] } by cell, rest
+  const width = csvFields(header).length
+  const keyCols = new Set(lay ? [lay.meter, lay.day, lay.ts, lay.reg, ...lay.cells.map((c) => c.col)].filter((c) => c !== undefined) : [])
   function cellsOf(rec) {
     const f = csvFields(rec.text)
     const meter = f[lay.meter] ?? ''
     let day = f[lay.day] ?? ''
     let time
-    if (lay.ts !== undefined) { // "2025-03-01T00:15:00" -> 2025-03-01 and 00:15
+    // "2025-03-01T00:15:00" -> 2025-03-01 and 00:15. A zone offset ("+08:00", "Z") is no time
+    // the server takes (reading_csv.c parse_ts: local business time only): such a line is
+    // neither compared nor left out, but sent, and the server refuses it as an invalid time
+    if (lay.ts !== undefined) {
       const m = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2})(?::00)?$/.exec((f[lay.ts] ?? '').trim())
       if (!m) return null
       day = m[1]
@@ -127,7 +142,9 @@ export function crossCheck(header, conflict) {
       const v = (f[c.col] ?? '').trim()
       return v === '' ? null : { v: canonical(v), raw: v, reg: c.reg ?? reg, time: c.time ?? time, col: c.col }
     })
-    return { key, meter, day, cells }
+    // the other columns (source, minutes): a repeat must agree on them to be left out
+    const rest = f.filter((_, i) => !keyCols.has(i)).map((x) => x.trim()).join('\u0000')
+    return { key, meter, day, cells, fields: f, rest }
   }
   return {
     // The bad row of a record that gives another value than an accepted line did, or null.
@@ -145,6 +162,26 @@ export function crossCheck(header, conflict) {
       }
       return null
     },
+    // A record (not refused) whose values an accepted line gave the same, its other columns
+    // alike: { text, same } with `text` the record without them (null: nothing left to send)
+    // and `same` how many values were left out; null when it repeats none.
+    repeats(rec) {
+      const x = lay && cellsOf(rec)
+      const had = x && seen.get(x.key)
+      if (!had || had.rest !== x.rest || x.fields.length !== width) return null // the server's to judge
+      const fields = [...x.fields]
+      let same = 0
+      let left = 0
+      x.cells.forEach((c, i) => {
+        if (!c) return
+        if (had.v[i] === c.v) {
+          same++
+          fields[lay.cells[i].col] = ''
+        } else left++
+      })
+      if (!same) return null
+      return { text: left ? csvRecord(fields) : null, same }
+    },
     // Keep what accepted records gave (the first value of each reading).
     accept(recs) {
       if (!lay) return
@@ -152,7 +189,7 @@ export function crossCheck(header, conflict) {
         const x = cellsOf(rec)
         if (!x) continue
         let had = seen.get(x.key)
-        if (!had) seen.set(x.key, (had = { v: [], l: [] }))
+        if (!had) seen.set(x.key, (had = { v: [], l: [], rest: x.rest }))
         x.cells.forEach((c, i) => {
           if (c && had.v[i] === undefined) { had.v[i] = c.v; had.l[i] = rec.line }
         })
@@ -186,11 +223,23 @@ export async function importChunks(header, records, post, tally, onProgress = ()
     const n = pending.length
     const bad = []
     let reply = null
+    let kept = [] // a check-only run: records all of whose values an earlier chunk gave the same
     if (check) {
       pending = pending.filter((r) => {
         const b = check.refusal(r)
         if (b) bad.push(b)
         return !b
+      })
+      // what is sent: each record without the values it repeats (rep.same of them)
+      pending = pending.flatMap((r) => {
+        const rep = check.repeats(r)
+        if (!rep) return [r]
+        const sent = { ...r, orig: r, same: rep.same }
+        if (rep.text === null) {
+          kept.push(sent)
+          return []
+        }
+        return [{ ...sent, text: rep.text }]
       })
     }
     while (pending.length) {
@@ -209,18 +258,21 @@ export async function importChunks(header, records, post, tally, onProgress = ()
           }
         }
         if (!refused.size) { // nothing to leave out: the whole rest of the chunk is refused
-          for (const r of pending) bad.push({ ...e.bad[0], line: r.line })
+          // (a check-only run's repeats left out with it, as the server would refuse them)
+          for (const r of [...pending, ...kept].sort((a, b) => a.line - b.line)) bad.push({ ...e.bad[0], line: r.line })
           pending = []
+          kept = []
           break
         }
         pending = pending.filter((r) => !refused.has(r))
       }
     }
-    if (reply) {
-      check?.accept(pending)
-      tally.accepted += pending.length
-      tally.created += reply.created
-      tally.unchanged += reply.unchanged
+    if (reply || kept.length) {
+      const accepted = reply ? pending : []
+      check?.accept(accepted.map((r) => r.orig ?? r))
+      tally.accepted += accepted.length + kept.length
+      tally.created += reply?.created ?? 0
+      tally.unchanged += (reply?.unchanged ?? 0) + [...accepted, ...kept].reduce((n, r) => n + (r.same ?? 0), 0)
     }
     tally.refused += bad.length
     tally.bad.push(...bad)

@@ -23,6 +23,7 @@ export const routes = [
       { path: '', name: 'dashboard', component: () => import('./views/DashboardView.vue'), meta: { messages: ['desk', 'apply', 'service'] } },
       { path: 'customers', name: 'customers', component: () => import('./views/CustomersView.vue'), meta: { perm: 'customer:read', messages: ['desk'] } },
       { path: 'customers/:no', name: 'customer', component: () => import('./views/CustomerView.vue'), meta: { perm: 'customer:read', nav: 'customers', messages: ['desk', 'service', 'apply'] } },
+      { path: 'archive', name: 'archive', component: () => import('./views/ArchiveView.vue'), meta: { perm: 'customer:read', messages: ['desk'] } },
       { path: 'billing', name: 'billing', component: () => import('./views/BillingView.vue'), meta: { perm: 'bill:read', messages: ['desk', 'admin'] } },
       { path: 'cash', name: 'cash', component: () => import('./views/CashDeskView.vue'), meta: { perm: 'payment:read', messages: ['desk'] } },
       { path: 'collections', name: 'collections', component: () => import('./views/CollectionsView.vue'), meta: { perm: 'collection:read', messages: ['desk', 'apply'] } },

@@ -236,6 +236,21 @@ export default {
       conflictPoint: '电能表 {meter} {at} 在本行为 {value}，先前为 {first}（第 {firstLine} 行）',
       reg: { total: '总', sharp: '尖', peak: '峰', flat: '平', valley: '谷', reactive: '无功', demand: '需量' },
     },
+    // the archive's CSV files (ArchiveView.vue); the bad lines' table uses imp.line and friends
+    arc: {
+      title: '档案导入导出',
+      columnsHint: '客户、用电账户和电能表档案的 CSV 文件，列与 pmis import 相同（首行为列名）。导入整体提交：任一行有误则全部不导入；已有且相同的行跳过。',
+      importTitle: '导入档案', exportTitle: '导出档案', table: '档案类型', encoding: '文件编码', org: '供电单位', allOrgs: '本人管辖的全部单位', options: '选项',
+      tables: { customers: '客户', accounts: '用电账户', meters: '电能表' },
+      enc: { utf8: 'UTF-8', gbk: 'GBK（Excel 中文版默认）', gb18030: 'GB18030' },
+      check: '仅校验', import: '导入', progress: '导入进度',
+      fileInfo: '{name}：{n} 个数据行',
+      sending: '正在上传文件：{p}%', checking: '正在校验 {n} 行…', importing: '正在导入 {n} 行…',
+      checked: '校验通过：{n} 行（未保存）', imported: '导入完成：{n} 行',
+      badShown: '有误的行（显示 {n} 行，共 {total} 行）：',
+      bom: '带 BOM（Excel 打开 UTF-8 文件不乱码）', withPii: '导出明文个人信息', piiAudited: '明文导出将记入审计日志。',
+      export: '导出并下载', saved: '已下载 {name}', savedSize: '已下载 {name}（{size} 字节）',
+    },
   },
   en: {
     dashboard: {
@@ -468,6 +483,20 @@ export default {
       conflictReading: 'meter {meter} read on {date}: {reg} is {value} here but {first} on line {firstLine}',
       conflictPoint: 'meter {meter} on {at} is {value} here but {first} on line {firstLine}',
       reg: { total: 'total', sharp: 'sharp', peak: 'peak', flat: 'flat', valley: 'valley', reactive: 'reactive', demand: 'demand' },
+    },
+    arc: {
+      title: 'Archive files',
+      columnsHint: 'CSV files of customers, accounts and meters, in the columns of pmis import (the first line names them). An import is all or nothing: one bad line and nothing is stored; a line already stored the same is skipped.',
+      importTitle: 'Import', exportTitle: 'Export', table: 'Table', encoding: 'Encoding', org: 'Unit', allOrgs: 'All units of mine', options: 'Options',
+      tables: { customers: 'Customers', accounts: 'Accounts', meters: 'Meters' },
+      enc: { utf8: 'UTF-8', gbk: 'GBK (Chinese Excel)', gb18030: 'GB18030' },
+      check: 'Check only', import: 'Import', progress: 'Import',
+      fileInfo: '{name}: {n} data lines',
+      sending: 'Sending the file: {p}%', checking: 'Checking {n} lines…', importing: 'Importing {n} lines…',
+      checked: 'Checked: {n} rows (not stored)', imported: 'Imported: {n} rows',
+      badShown: 'Bad lines ({n} shown of {total}):',
+      bom: 'With a BOM (for Excel and UTF-8)', withPii: 'Personal data in clear', piiAudited: 'An export in clear is recorded in the audit log.',
+      export: 'Export and download', saved: 'Downloaded {name}', savedSize: 'Downloaded {name} ({size} bytes)',
     },
   },
 }

@@ -2,7 +2,7 @@
 export default {
   app: { title: 'Power Marketing Information System', short: 'pmis' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
-  nav: { billing: 'Billing', cash: 'Cash desk', collections: 'Collections', audit: 'Audit log', skip: 'Skip to content', dashboard: 'Home', customers: 'Customers', logout: 'Log out', menu: 'Main navigation' },
+  nav: { billing: 'Billing', cash: 'Cash desk', collections: 'Collections', audit: 'Audit log', skip: 'Skip to content', dashboard: 'Home', customers: 'Customers', archive: 'Archive files', logout: 'Log out', menu: 'Main navigation' },
   // the shell's menu items of pages whose texts load with them (router.js: meta.messages)
   adm: { nav: 'Administration' },
   appl: { nav: 'Applications' },

@@ -2,7 +2,7 @@
 export default {
   app: { title: '电力营销信息系统', short: 'pmis' },
   lang: { label: '语言', zh: '中文', en: 'English' },
-  nav: { billing: '电费核算', cash: '收费', collections: '欠费催收', audit: '审计日志', skip: '跳到主要内容', dashboard: '首页', customers: '客户查询', logout: '退出登录', menu: '主导航' },
+  nav: { billing: '电费核算', cash: '收费', collections: '欠费催收', audit: '审计日志', skip: '跳到主要内容', dashboard: '首页', customers: '客户查询', archive: '档案导入导出', logout: '退出登录', menu: '主导航' },
   // the shell's menu items of pages whose texts load with them (router.js: meta.messages)
   adm: { nav: '系统管理' },
   appl: { nav: '业扩报装' },

@@ -266,6 +266,7 @@ try {
         big.push(`WM-1,${d},remote,${2000 + i}`, `WM-2,${d},remote,${30000 + i}`)
         if (i === 100 || i === 1500 || i === 2249) badLines.push(big.length + 2) && big.push(`NO-SUCH-METER,${d},remote,1`)
       }
+      big.push(big[0]) // the first line again, in the last chunk: unchanged, as in one request
       await page.evaluate(() => {
         window.__pcts = []
         new MutationObserver(() => {
@@ -279,9 +280,11 @@ try {
       assert((await page.locator('[data-test=imp-bar]').getAttribute('aria-valuenow')) === '100', 'aria-valuenow 100')
       const pcts = await page.evaluate(() => window.__pcts)
       assert(pcts.includes('44') && pcts.includes('88'), `the bar moved by chunk: ${pcts}`)
-      assert((await text(page, '[data-test=imp-lines]')) === '4503 / 4503 行', 'all lines done')
+      assert((await text(page, '[data-test=imp-lines]')) === '4504 / 4504 行', 'all lines done')
       const tally = await text(page, '[data-test=imp-tally]')
-      assert(tally === '校验通过 4500 行 · 有误 3 行', `totals: ${tally}`)
+      assert(tally === '校验通过 4501 行 · 有误 3 行', `totals: ${tally}`)
+      const counts = await text(page, '[data-test=imp-result]')
+      assert(counts.includes('新增 4500，未变 1'), `the repeat counted once, unchanged: ${counts}`)
       const bigBad = await rows(page, 'imp-bad').allInnerTexts()
       assert(bigBad.length === 3 && bigBad.every((x, k) => x.startsWith(String(badLines[k])) && x.includes('NO-SUCH-METER')),
         `the refused lines with the file's numbers: ${bigBad}`)

@@ -5,7 +5,7 @@ import { createI18n } from 'vue-i18n'
 import { messages } from '../../src/i18n/index.js'
 import desk from '../../src/i18n/desk.js'
 import {
-  canonical, chunkBody, conflictReason, crossCheck, csvFields, importChunks, newTally, percent, splitCsv,
+  canonical, chunkBody, conflictReason, crossCheck, csvFields, csvRecord, importChunks, newTally, percent, splitCsv,
 } from '../../src/importChunks.js'
 
 const H = 'meter,read_on,source,total'
@@ -117,7 +117,8 @@ describe('importing in chunks', () => {
 })
 
 // A check-only route: each request checked alone (two values for one reading in one request
-// refuse the later line), nothing stored; every value counted new.
+// refuse the later line), nothing stored; every value counted new, but a value repeated the
+// same in the request counted unchanged (as reading_csv.c merge_group counts it).
 function dryServer() {
   const calls = []
   async function post(csv) {
@@ -127,6 +128,7 @@ function dryServer() {
     const seen = new Map()
     const bad = []
     let values = 0
+    let same = 0
     lines.slice(1).forEach((l, i) => {
       if (!l) return
       const f = csvFields(l)
@@ -134,11 +136,12 @@ function dryServer() {
         if (!['total', 'peak', 'value_kwh', 'kwh'].includes(c) || f[j] === '') return
         const key = `${f[0]}|${f[1]}|${cols.includes('register') ? f[2] : c}`
         if (seen.has(key) && seen.get(key) !== Number(f[j])) bad.push({ line: i + 2, column: c, value: f[j], reason: 'twice' })
+        else if (seen.has(key)) same++
         else { seen.set(key, Number(f[j])); values++ }
       })
     })
     if (bad.length) throw Object.assign(new Error('bad rows'), { bad })
-    return { rows: lines.length - 2, created: values, unchanged: 0 }
+    return { rows: lines.length - 2, created: values, unchanged: same }
   }
   return { post, calls }
 }
@@ -182,13 +185,60 @@ describe('a check-only run in chunks: one reading with two values in different c
       [4, '电能表 M1 2025-07-15 抄见的总示数在本行为 2 kWh，先前为 1 kWh（第 2 行）'],
       [7, 'twice'],
     ])
-    expect(srv.calls[1]).toBe(`${L}\nM1,2025-07-15,peak,1,remote\n`) // the refused line never sent
+    // the second chunk sends nothing: line 4 refused here, line 5 repeats line 3 the same
+    expect(srv.calls.slice(1)).toEqual([`${L}\nM2,2025-07-15,total,1,remote\nM2,2025-07-15,total,3,remote\n`, `${L}\nM2,2025-07-15,total,1,remote\n`])
   })
   it('interval data, long (the time as the file spells it or not) and wide', async () => {
     const { t } = await check('meter,ts,kwh\nM1,2025-07-15 00:15,0.25\nM1,2025-07-15 00:30,1\nM1,2025-07-15T00:15:00,0.3\n')
     expect(t.bad.map((b) => [b.line, b.reason])).toEqual([[4, '电能表 M1 2025-07-15 00:15 在本行为 0.3 kWh，先前为 0.25 kWh（第 2 行）']])
     const wide = await check('meter,date,p1,p2,p3,p4\nM1,2025-07-15,1,2,,\nM2,2025-07-15,1,1,1,1\nM1,2025-07-15,1,2,3,4\nM3,2025-07-15,1,1,1,1\nM1,2025-07-15,,,3,5\n', 'en')
     expect(wide.t.bad.map((b) => [b.line, b.column, b.reason])).toEqual([[6, 'p4', 'meter M1 on 2025-07-15 18:00 is 5 kWh here but 4 kWh on line 4']])
+  })
+  it('zone offsets are not times the server takes: such a line is left to it, never compared', async () => {
+    // reading_csv.c parse_ts takes "YYYY-MM-DD HH:MM" (T, :00) only and refuses the rest as an
+    // invalid time: two spellings of one instant with two values are two bad lines there, so the
+    // page neither refuses one as a conflict nor leaves one out as a repeat
+    const f = 'meter,ts,kwh\nM1,2025-06-01T00:15:00+08:00,0.25\nM2,2025-06-01 00:15,1\nM1,2025-05-31T16:15:00Z,0.3\nM1,2025-05-31T16:15:00Z,0.3\n'
+    const { t, srv } = await check(f)
+    expect([t.accepted, t.refused]).toEqual([4, 0]) // this fake server takes any time
+    expect(srv.calls[1]).toBe('meter,ts,kwh\nM1,2025-05-31T16:15:00Z,0.3\nM1,2025-05-31T16:15:00Z,0.3\n')
+  })
+  it('a value repeated the same a chunk later counts unchanged once, as in one request', async () => {
+    const L = 'meter,read_on,register,value_kwh,source'
+    const long = `${L}\nM1,2025-07-15,total,1,remote\nM2,2025-07-15,total,1,remote\nM1,2025-07-15,total,1.0,remote\nM3,2025-07-15,total,1,remote\nM1,2025-07-15,total,1,remote\n`
+    const whole = await check(long, 'zh-CN', 100)
+    const { t, srv } = await check(long)
+    expect([t.accepted, t.refused, t.created, t.unchanged]).toEqual([5, 0, 3, 2])
+    expect([t.created, t.unchanged]).toEqual([whole.t.created, whole.t.unchanged])
+    expect(srv.calls.slice(1)).toEqual([`${L}\nM3,2025-07-15,total,1,remote\n`]) // the repeats not sent
+    expect(t.bad).toEqual([])
+    // a wide line: its repeated register left out, the new one sent
+    const wide = `${H},peak\nM1,2025-07-15,remote,1,\nM2,2025-07-15,remote,5,\nM1,2025-07-15,remote,1,0.4\nM1,2025-07-15,remote,1,0.4\n`
+    const w = await check(wide)
+    const ww = await check(wide, 'zh-CN', 100)
+    expect([w.t.accepted, w.t.created, w.t.unchanged]).toEqual([4, 3, 3])
+    expect([w.t.created, w.t.unchanged]).toEqual([ww.t.created, ww.t.unchanged])
+    expect(w.srv.calls[1]).toBe(`${H},peak\nM1,2025-07-15,remote,,0.4\nM1,2025-07-15,remote,,0.4\n`)
+  })
+  it('a repeat that differs otherwise (source, columns) goes to the server as it is', async () => {
+    const L = 'meter,read_on,register,value_kwh,source'
+    const { srv } = await check(`${L}\nM1,2025-07-15,total,1,remote\nM2,2025-07-15,total,1,remote\nM1,2025-07-15,total,1,manual\nM1,2025-07-15,total,1\n`)
+    expect(srv.calls[1]).toBe(`${L}\nM1,2025-07-15,total,1,manual\nM1,2025-07-15,total,1\n`)
+    // a field that needs quotes is quoted again in the line sent without its repeat
+    const q = await check('meter,read_on,source,total,peak,note\nM1,2025-07-15,remote,1,,"a,b"\nM2,2025-07-15,remote,1,,x\nM1,2025-07-15,remote,1,2,"a,b"\n')
+    expect(q.srv.calls[1]).toBe('meter,read_on,source,total,peak,note\nM1,2025-07-15,remote,,2,"a,b"\n')
+    expect(csvRecord(['a', 'b,"c"', '', 'd\ne'])).toBe('a,"b,""c""",,"d\ne"')
+  })
+  it('a chunk refused as a whole refuses its repeats too: every line counted once', async () => {
+    const L = 'meter,read_on,register,value_kwh,source'
+    const { header, records } = splitCsv(`${L}\nM1,2025-07-15,total,1,remote\nM2,2025-07-15,total,1,remote\nM1,2025-07-15,total,1,remote\nM3,2025-07-15,total,1,remote\n`)
+    let n = 0
+    const post = async () => {
+      if (n++ === 0) return { created: 2, unchanged: 0 }
+      throw Object.assign(new Error('bad rows'), { bad: [{ line: 1, column: '-', value: '', reason: 'header' }] })
+    }
+    const t = await importChunks(header, records, post, newTally(records.length), () => {}, 2, crossCheck(header, conflictReason(tr('en'))))
+    expect([t.accepted, t.refused, t.bad.map((b) => b.line)]).toEqual([2, 2, [4, 5]])
   })
   it('a real import checks nothing itself: the server refuses against what it stored', async () => {
     const srv = fakeServer()
