@@ -100,6 +100,12 @@ async function check(method, path, body, want, auth) {
   const declared = new Set((o.op.parameters || []).filter((p) => p.in === 'query').map((p) => p.name))
   const undeclared = [...new URLSearchParams(path.split('?')[1] || '').keys()].filter((k) => !declared.has(k))
   if (undeclared.length) notOk(`${what}: query parameter ${undeclared.join(', ')} not declared for ${o.op.operationId}`)
+  // a value sent for a parameter with a fixed list of values is one of them
+  for (const [k, v] of new URLSearchParams(path.split('?')[1] || '')) {
+    const p = (o.op.parameters || []).find((x) => x.in === 'query' && x.name === k)
+    if (p && p.schema && p.schema.enum && !p.schema.enum.includes(v))
+      notOk(`${what}: ${k}=${v} is not one of the values the document lists (${p.schema.enum.join(', ')})`)
+  }
   const r = await call(method, path, body, auth)
   last = r
   const statuses = Object.keys(o.op.responses).filter((s) => /^2/.test(s))
