@@ -175,8 +175,9 @@ struct accrue_result {
 /** Accrue late fees on every overdue receivable through `through` (idempotent per day); with
  *  ctx.scope_org_id set, on those of accounts in that org subtree only (the rest are left to a
  *  later run, by a whole-tree caller or `pmis fees accrue`). `jobs` as ledger_jobs(): on
- *  PostgreSQL that many parts of the accounts (contiguous account id ranges with about as many
- *  overdue bills each, found by one query) accrue at once, each on its own connection and in its own pages of `batch` receivables (transactions); the result
+ *  PostgreSQL that many parts accrue at once, each on its own connection, taking in turn ranges
+ *  of account ids (the span of the accounts with overdue bills cut into equal widths), each range
+ *  in pages of `batch` receivables (transactions); the result
  *  is the same as one part's. One audit row when every part is done. Not inside a
  *  transaction of the caller's. */
 int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t jobs,

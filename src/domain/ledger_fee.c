@@ -20,6 +20,7 @@
 #include "domain/auth.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <string.h>
 
 int fee_policies_load(struct ctx *c, struct fee_policies *out, struct err *err)
@@ -442,55 +443,86 @@ static int accrue_page(struct ctx *c, const struct fee_policies *pol, struct dat
     return 0;
 }
 
+/* Ranges of account ids per part: the parts take the ranges of the span in turn, so a part
+ * whose ranges held few overdue bills takes more of them and clustered arrears even out */
+#define ACCRUE_RANGES_PER_PART 8
+
 struct accrue_parts {
     const struct fee_policies *pol;
     struct date through;
     int64_t batch;
-    const int64_t *last; /* part k: the accounts after last[k - 1] (k > 0) up to last[k] */
+    int64_t lo, hi;          /* the account ids with overdue bills are in [lo, hi] */
+    int64_t ranges;          /* [lo, hi] cut into this many ranges (0: nothing overdue) */
+    atomic_llong next;       /* the next range to take */
     struct accrue_result *r; /* one per part */
 };
 
-/* Part k of n: the receivables of its range of accounts, page by page. */
+/* Range i of the span, cut as evenly as whole ids allow (no product can overflow) */
+static int64_t range_start(const struct accrue_parts *a, int64_t i)
+{
+    uint64_t span = (uint64_t)a->hi - (uint64_t)a->lo + 1, q = span / (uint64_t)a->ranges,
+             rem = span % (uint64_t)a->ranges, k = (uint64_t)i;
+    return (int64_t)((uint64_t)a->lo + k * q + (k < rem ? k : rem));
+}
+
+/* Part k of n: ranges of accounts taken in turn, each page by page. Run as the only part (one
+ * job, SQLite, or inside the caller's transaction) it takes them all. */
 static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
 {
     struct accrue_parts *a = arg;
-    if (k && a->last[k - 1] == INT64_MAX)
-        return 0; /* fewer overdue bills than parts: nothing left for this one */
-    /* run as one part (ledger_parallel inside a transaction): every account */
-    struct accrue_cursor cur = { .account_id = k ? a->last[k - 1] + 1 : INT64_MIN,
-                                 .last_account = n == 1 ? INT64_MAX : a->last[k] };
-    bool more = true;
     int ret = 0;
     struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
-    while (more && !ret) {
-        if ((ret = store_begin(c->db, err)))
-            break;
-        ret = accrue_page(c, a->pol, a->through, recs, a->batch, &cur, &a->r[k], &more, err);
-        ret = store_end(c->db, ret, err);
+    (void)n;
+    for (int64_t i; !ret && (i = atomic_fetch_add(&a->next, 1)) < a->ranges;) {
+        struct accrue_cursor cur = { .account_id = range_start(a, i),
+                                     .last_account = i + 1 == a->ranges
+                                                         ? a->hi
+                                                         : range_start(a, i + 1) - 1 };
+        bool more = true;
+        while (more && !ret) {
+            if ((ret = store_begin(c->db, err)))
+                break;
+            ret = accrue_page(c, a->pol, a->through, recs, a->batch, &cur, &a->r[k], &more,
+                              err);
+            ret = store_end(c->db, ret, err);
+        }
     }
+    if (ret) /* the other parts take no more ranges */
+        atomic_store(&a->next, a->ranges);
     free(recs);
     return ret;
 }
 
-/* The last account of each of `n` parts with about as many overdue bills (one query); a part
- * with nothing to do gets an empty range. The last part runs to the end of the ids. */
-static int part_bounds(struct ctx *c, struct date through, int n, int64_t *last,
-                       struct err *err)
+/* The span of the accounts with overdue bills, cut into ranges for n parts. One part walks
+ * every id without asking. */
+static int account_span(struct ctx *c, struct date through, int n, struct accrue_parts *a,
+                        struct err *err)
 {
     char tb[DATE_BUF_SIZE];
-    int k = 0, ret = 0;
-    if (n > 1) {
-        struct store_stmt *st = store_q(c->db, Q_LF_PART_BOUNDS);
-        store_bind_text(st, 1, date_format(through, tb));
-        store_bind_i64(st, 2, n);
-        while (k < n && (ret = store_step(st, err)) == STORE_ROW)
-            last[k++] = store_col_i64(st, 0);
-        store_reset(st);
-        if (ret < 0)
-            return ret;
+    int ret;
+    if (n == 1) {
+        a->lo = INT64_MIN;
+        a->hi = INT64_MAX;
+        a->ranges = 1;
+        return 0;
     }
-    for (int i = k ? k - 1 : 0; i < n; i++) /* the rest of the ids to the last part found */
-        last[i] = INT64_MAX;
+    struct store_stmt *st = store_q(c->db, Q_LF_ACCOUNT_SPAN);
+    store_bind_text(st, 1, date_format(through, tb));
+    if ((ret = store_one(st, err)))
+        return ret;
+    bool none = store_col_null(st, 0) || store_col_null(st, 1);
+    a->lo = none ? 0 : store_col_i64(st, 0);
+    a->hi = none ? -1 : store_col_i64(st, 1);
+    store_reset(st);
+    /* at most ACCRUE_RANGES_PER_PART a part, at least one a part, and otherwise ranges of at
+     * least four pages' worth of ids, so that a range's last, partial page stays a small part
+     * of its work (1,000,000 ids, 2 parts, pages of 5,000: 16 ranges; 100,000: 5) */
+    int64_t span = none ? 0 : a->hi - a->lo + 1, want = span / (4 * a->batch);
+    if (want > (int64_t)n * ACCRUE_RANGES_PER_PART)
+        want = (int64_t)n * ACCRUE_RANGES_PER_PART;
+    if (want < n)
+        want = n;
+    a->ranges = span < want ? span : want;
     return 0;
 }
 
@@ -513,11 +545,11 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t job
     if ((ret = fee_policies_load(c, &pol, err)))
         return ret;
     int n = ledger_jobs(c, jobs);
-    int64_t *last = xreallocarray(NULL, (size_t)n, sizeof(*last));
-    struct accrue_parts a = { &pol, through, batch, last,
-                              xreallocarray(NULL, (size_t)n, sizeof(*r)) };
+    struct accrue_parts a = { .pol = &pol, .through = through, .batch = batch,
+                              .r = xreallocarray(NULL, (size_t)n, sizeof(*r)) };
     memset(a.r, 0, (size_t)n * sizeof(*r));
-    ret = part_bounds(c, through, n, last, err);
+    atomic_init(&a.next, 0);
+    ret = account_span(c, through, n, &a, err);
     if (!ret)
         ret = ledger_parallel(c, n, accrue_part, &a, err);
     for (int k = 0; k < n; k++) {
@@ -525,7 +557,6 @@ int ledger_accrue(struct ctx *c, struct date through, int64_t batch, int64_t job
         r->fee_fen += a.r[k].fee_fen;
     }
     free(a.r);
-    free(last);
     if (ret)
         return ret;
     snprintf(detail, sizeof(detail), "through %s: %" PRId64 " bills, %" PRId64 " fen%s",

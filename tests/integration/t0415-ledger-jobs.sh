@@ -1,6 +1,6 @@
 #!/bin/sh
 # Late fees accrued in parts (pmis fees accrue --jobs N, fees.jobs; pmis daily): on PostgreSQL
-# N connections each accrue their own range of account ids; the ledger after `--jobs 2` is the ledger after
+# N connections take ranges of account ids in turn; the ledger after `--jobs 2` is the ledger after
 # one job on a copy of the same database (late-fee rows, receivables, balances), it verifies,
 # and a rerun the same day adds nothing; so do 3 jobs (each account and the sum) and more jobs
 # than overdue bills; payments posted meanwhile stay exact. On SQLite it runs
@@ -109,6 +109,9 @@ digest=$(ledger "$PMIS_TEST_DB" | sha256sum)
 expect_ok "again the same day, two jobs" --json fees accrue --date 2025-01-10 --jobs 2
 check "adds nothing" test "$(jq -c '[.bills, .late_fees]' "$T/out")" = '[0,"0.00"]'
 check "the ledger is unchanged" test "$(ledger "$PMIS_TEST_DB" | sha256sum)" = "$digest"
+expect_ok "through 2024-11-15, before the first due date, two jobs" --json fees accrue --date 2024-11-15 --jobs 2
+check "no overdue bill: nothing accrued" test "$(jq -c '[.bills, .late_fees]' "$T/out")" = '[0,"0.00"]'
+check "... and the ledger is unchanged" test "$(ledger "$PMIS_TEST_DB" | sha256sum)" = "$digest"
 
 # ---- pmis daily takes fees.jobs; payments posted during an accrual stay exact ----
 export PMIS_NOW=2025-01-20T02:00:00Z
