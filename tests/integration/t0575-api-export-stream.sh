@@ -62,8 +62,15 @@ grow50=$grow size=$(wc -c <"$T/body")
 check "50,000 with personal data: every row, as the CLI's file" same 50002 --with-pii
 check "the file is large (over 8 MB)" test "$size" -gt 8000000
 echo "# peak RSS growth while sending: 5k rows ${grow5} kB, 50k rows ${grow50} kB ($size bytes)"
-check "the server's peak RSS grows by less than 4 MiB sending it (not with the rows)" \
-    test "$grow50" -lt 4096
+case "$PMIS" in
+*/build/asan/*) # ASan holds freed memory in quarantine (256 MB), so RSS grows with every page
+    # libpq frees: the measure means nothing there; the test variant makes it on both backends
+    echo "# ASan build: the RSS bound is not checked" ;;
+*)
+    check "the server's peak RSS grows by less than 4 MiB sending it (not with the rows)" \
+        test "$grow50" -lt 4096
+    ;;
+esac
 peak /api/v1/export/customers boss
 check "a user of HZ: 50,000 masked, as the CLI's export of HZ" same 50001 --org HZ
 check "each with_pii export over HTTP audited with its rows (twice per size: warm, measured)" \
