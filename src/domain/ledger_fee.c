@@ -451,7 +451,7 @@ struct accrue_parts {
     const struct fee_policies *pol;
     struct date through;
     int64_t batch;
-    int64_t lo, hi;          /* the account ids with overdue bills are in [lo, hi] */
+    int64_t lo, hi;          /* the account ids with overdue bills were in [lo, hi] */
     int64_t ranges;          /* [lo, hi] cut into this many ranges (0: nothing overdue) */
     atomic_llong next;       /* the next range to take */
     struct accrue_result *r; /* one per part */
@@ -474,9 +474,11 @@ static int accrue_part(struct ctx *c, int k, int n, void *arg, struct err *err)
     struct receivable *recs = xreallocarray(NULL, (size_t)a->batch, sizeof(*recs));
     (void)n;
     for (int64_t i; !ret && (i = atomic_fetch_add(&a->next, 1)) < a->ranges;) {
-        struct accrue_cursor cur = { .account_id = range_start(a, i),
+        /* the first range from the lowest id and the last to the highest, as one job walks
+         * them, whatever the probes saw */
+        struct accrue_cursor cur = { .account_id = i ? range_start(a, i) : INT64_MIN,
                                      .last_account = i + 1 == a->ranges
-                                                         ? a->hi
+                                                         ? INT64_MAX
                                                          : range_start(a, i + 1) - 1 };
         bool more = true;
         while (more && !ret) {
