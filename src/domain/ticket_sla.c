@@ -503,27 +503,40 @@ static void add_up(struct ticket_compliance_row *sum, const struct ticket_compli
     sum->pending += r->pending;
 }
 
+/* Compliance query q bound to the clocks started in [from, to), as of at, in the caller's scope
+ * (its parameters 1-4; the months' boundaries of a grouped one are the caller's to bind). */
+static struct store_stmt *compliance_stmt(struct ctx *c, enum query_id q, int64_t from,
+                                          int64_t to, int64_t at)
+{
+    struct store_stmt *st = store_q(c->db, q);
+    store_bind_i64(st, 1, from);
+    store_bind_i64(st, 2, to);
+    store_bind_i64(st, 3, at);
+    ctx_bind_scope(c, st, 4);
+    return st;
+}
+
+/* The counts of a compliance row from column `col` on: clocks, met, missed, pending. */
+static void compliance_counts(struct store_stmt *st, int col, struct ticket_compliance_row *r)
+{
+    r->clocks = store_col_i64(st, col);
+    r->met = store_col_i64(st, col + 1);
+    r->missed = store_col_i64(st, col + 2);
+    r->pending = store_col_i64(st, col + 3);
+}
+
 /* The rows of query q for the clocks started in [from, to) as of at, each passed to fn (when
  * not NULL), added up into *sum. */
 static int compliance_rows(struct ctx *c, enum query_id q, int64_t from, int64_t to, int64_t at,
                            ticket_compliance_fn *fn, void *arg, struct ticket_compliance_row *sum,
                            struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, q);
+    struct store_stmt *st = compliance_stmt(c, q, from, to, at);
     int ret = 0;
-    store_bind_i64(st, 1, from);
-    store_bind_i64(st, 2, to);
-    store_bind_i64(st, 3, at);
-    ctx_bind_scope(c, st, 4);
     while (!ret && (ret = store_step(st, err)) == STORE_ROW) {
-        struct ticket_compliance_row r = {
-            .key = store_col_text(st, 0),
-            .name = store_col_text(st, 1),
-            .clocks = store_col_i64(st, 2),
-            .met = store_col_i64(st, 3),
-            .missed = store_col_i64(st, 4),
-            .pending = store_col_i64(st, 5),
-        };
+        struct ticket_compliance_row r = { .key = store_col_text(st, 0),
+                                           .name = store_col_text(st, 1) };
+        compliance_counts(st, 2, &r);
         r.rate_bp = rate_bp(r.met, r.missed);
         add_up(sum, &r);
         ret = fn ? fn(arg, &r) : 0;
@@ -557,12 +570,8 @@ static int compliance_months(struct ctx *c, enum query_id q, const struct tz *tz
     }
     VEC(struct ticket_compliance_row) keys = VEC_INIT;
     VEC(struct ticket_compliance_row) cells = VEC_INIT; /* keys.n × months, key after key */
-    struct store_stmt *st = store_q(c->db, q);
+    struct store_stmt *st = compliance_stmt(c, q, from, to, at);
     int ret = 0;
-    store_bind_i64(st, 1, from);
-    store_bind_i64(st, 2, to);
-    store_bind_i64(st, 3, at);
-    ctx_bind_scope(c, st, 4);
     store_bind_text(st, 5, bounds.buf);
     while ((ret = store_step(st, err)) == STORE_ROW) {
 #ifdef PMIS_TESTING
@@ -582,10 +591,7 @@ static int compliance_months(struct ctx *c, enum query_id q, const struct tz *tz
                 VEC_PUSH(&cells, k);
         }
         struct ticket_compliance_row *r = &cells.v[(keys.n - 1) * months + (size_t)i];
-        r->clocks = store_col_i64(st, 3);
-        r->met = store_col_i64(st, 4);
-        r->missed = store_col_i64(st, 5);
-        r->pending = store_col_i64(st, 6);
+        compliance_counts(st, 3, r);
         add_up(total, r);
     }
     store_reset(st);
