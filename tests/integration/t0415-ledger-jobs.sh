@@ -60,12 +60,20 @@ check "fees.jobs x is refused" test "$rc" -ne 0
 check "nothing changed" test "$(db_digest)" = "$digest"
 
 # ---- two jobs against one, on a copy ----
-copy=$(new_db serial)
-copy_db "$copy"
-three=$(new_db three)
-copy_db "$three"
-many=$(new_db many)
-copy_db "$many"
+# db_copy NAME: a new database NAME holding a copy of the test database, its URL on stdout
+db_copy() {
+    u=$(new_db "$1")
+    copy_db "$u"
+    echo "$u"
+}
+copy=$(db_copy serial)
+three=$(db_copy three)
+many=$(db_copy many)
+# more ranges than parts (test builds take PMIS_TEST_ACCRUE_RANGES): on PostgreSQL a part takes
+# a second range, and with 5 ranges of 6 accounts the ranges are one and two ids wide
+r26=$(db_copy r26)
+r25=$(db_copy r25)
+r34=$(db_copy r34)
 check "the copy is the database" test "$(ledger "$copy" | sha256sum)" = "$(ledger "$PMIS_TEST_DB" | sha256sum)"
 expect_ok "accrue through 2025-01-10 in two jobs" --json fees accrue --date 2025-01-10 --jobs 2
 two=$(cat "$T/out")
@@ -105,6 +113,15 @@ PMIS_DB=$many run --json fees accrue --date 2025-01-10 --jobs $((nb + 3))
 check "$((nb + 3)) jobs for $nb overdue bills" test "$rc" -eq 0
 check "the same late fees as one job" test "$(fees "$many")" = "$(fees "$copy")"
 check "the same ledger as one job" test "$(ledger "$many" | sha256sum)" = "$(ledger "$copy" | sha256sum)"
+for spec in "2 6 $r26" "2 5 $r25" "3 4 $r34"; do
+    read -r jobs ranges db <<END
+$spec
+END
+    PMIS_TEST_ACCRUE_RANGES=$ranges PMIS_DB=$db run --json fees accrue --date 2025-01-10 --jobs "$jobs"
+    check "$jobs jobs taking $ranges ranges of the accounts in turn" test "$rc" -eq 0
+    check "... report what one job reports" test "$(cat "$T/out")" = "$two"
+    check "... the same ledger as one job" test "$(ledger "$db" | sha256sum)" = "$(ledger "$copy" | sha256sum)"
+done
 digest=$(ledger "$PMIS_TEST_DB" | sha256sum)
 expect_ok "again the same day, two jobs" --json fees accrue --date 2025-01-10 --jobs 2
 check "adds nothing" test "$(jq -c '[.bills, .late_fees]' "$T/out")" = '[0,"0.00"]'
