@@ -7,6 +7,8 @@
  * download, rows of the caller's subtree chosen in SQL, written to a spool file (memory stays
  * flat, errors come before any byte) and sent from there; personal data is masked unless the
  * caller holds pii:read and asks with_pii=true (both checked and audited by the domain).
+ * check=true answers whether the export would start (its refusal, or the file's name) without
+ * writing it: the web UI's download goes to the browser straight from this route's reply.
  */
 #include "core/common.h"
 #include "core/csv.h"
@@ -91,25 +93,53 @@ static int export_spool(struct api_req *r, enum archive_kind k, const struct csv
     return rc;
 }
 
+/* "TABLE[-ORG].csv": the export's file name (an org code unfit for a file name left out). */
+static const char *export_filename(struct api_req *r, enum archive_kind k, const char *org)
+{
+    bool named = org && name_safe(org);
+    return arena_sprintf(&r->arena, "%s%s%s.csv", archive_kind_name(k), named ? "-" : "",
+                         named ? org : "");
+}
+
+/*
+ * GET /api/v1/export/{table}[?org=&encoding=&bom=&with_pii=&check=]: the CSV file. With
+ * check=true, every check the export makes before its first row (the table, the flags, the
+ * encoding, with_pii against pii:read, org inside the caller's subtree: the same code and the
+ * same errors) and nothing more: no row read, no file, no audit row; the reply is a small JSON
+ * naming the file. The web UI asks it first, so that a refusal is shown in the page, and then
+ * lets the browser download the same URL without check (saved as it arrives).
+ */
 int api_archive_export(struct api_req *r)
 {
     enum archive_kind k;
     struct csv_write_options wo = CSV_WRITE_OPTIONS_INIT;
     struct export_opts eo = { .org_code = api_query(r, "org") };
     const char *encoding = api_query(r, "encoding");
+    bool check = false;
+    int64_t scope;
     int rc;
     if ((rc = table_param(r, &k)) || (rc = api_query_bool(r, "bom", &wo.bom)) ||
-        (rc = api_query_bool(r, "with_pii", &eo.with_pii)))
+        (rc = api_query_bool(r, "with_pii", &eo.with_pii)) ||
+        (rc = api_query_bool(r, "check", &check)))
         return rc;
     if (encoding && csv_encoding_parse(encoding, &wo.encoding, &r->err))
         return err_field(&r->err, "encoding");
+    const char *name = export_filename(r, k, eo.org_code);
+    if (check) {
+        if ((rc = archive_export_check(&r->ctx, &eo, &scope, &r->err)))
+            return rc;
+        return api_reply(r, 200,
+                         json_pack("{s:b,s:s,s:s,s:s,s:b,s:b}", "ok", 1, "table",
+                                   archive_kind_name(k), "filename", name, "encoding",
+                                   csv_encoding_name(wo.encoding), "bom",
+                                   wo.bom && wo.encoding == CSV_ENC_UTF8, "with_pii",
+                                   eo.with_pii));
+    }
     if ((rc = export_spool(r, k, &wo, &eo, &r->reply_fd)))
         return rc;
     r->status = 200;
     r->content_type =
         arena_sprintf(&r->arena, "text/csv; charset=%s", csv_encoding_name(wo.encoding));
-    bool org = eo.org_code && name_safe(eo.org_code);
-    r->disposition = arena_sprintf(&r->arena, "attachment; filename=\"%s%s%s.csv\"",
-                                   archive_kind_name(k), org ? "-" : "", org ? eo.org_code : "");
+    r->disposition = arena_sprintf(&r->arena, "attachment; filename=\"%s\"", name);
     return 0;
 }

@@ -48,7 +48,8 @@ static json_t *parameters(const struct route *rt, json_t *schemas)
 /*
  * The responses of route `rt`: its success statuses ("status" in the schema file, default 200)
  * with the schema of "responses" (an empty schema when it has none) or, for a media type named
- * in "content", a string of that type; and the error shape.
+ * in "content", a string of that type (and JSON of the "responses" schema as well when there is
+ * one: an export's check); and the error shape.
  */
 static json_t *responses(const struct route *rt, json_t *schemas)
 {
@@ -60,9 +61,12 @@ static json_t *responses(const struct route *rt, json_t *schemas)
     const char *media =
         json_string_value(json_object_get(json_object_get(schemas, "content"), rt->name));
     json_t *content;
-    if (media) /* a reply that is not JSON: metrics, a CSV download */
+    if (media) { /* a reply that is not JSON: metrics, a CSV download (or its JSON check) */
         content = json_pack("{s:{s:{s:s}}}", media, "schema", "type", "string");
-    else
+        if (schema)
+            json_object_set_new(content, "application/json",
+                                json_pack("{s:O}", "schema", schema));
+    } else
         content = json_pack("{s:{s:o}}", "application/json", "schema",
                             schema ? json_incref(schema) : json_object());
     if (!json_array_size(codes)) {

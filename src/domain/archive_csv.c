@@ -881,20 +881,29 @@ static int export_rows(struct ctx *c, enum archive_kind k, int64_t scope, struct
     return rc < 0 ? rc : 0;
 }
 
+int archive_export_check(struct ctx *c, const struct export_opts *o, int64_t *scope,
+                         struct err *err)
+{
+    *scope = c->scope_org_id; /* an org_code narrows it (ctx_org_id keeps it inside) */
+    if (o->with_pii && c->caller_perms && !(*c->caller_perms & PERM_BIT(PERM_PII_READ)))
+        return error(err, ERR_FORBIDDEN,
+                     "with_pii=true needs permission 'pii:read': without it the export is masked"),
+               err_field(err, "with_pii");
+    if (o->org_code)
+        return ctx_org_id(c, o->org_code, scope, err);
+    return 0;
+}
+
 int archive_export(struct ctx *c, enum archive_kind k, struct csv_writer *w,
                    const struct export_opts *o, int64_t *rows, struct err *err)
 {
     const struct kind_info *ki = &kinds[k];
     const char *fields[16];
-    int64_t scope = c->scope_org_id; /* an org_code narrows it (ctx_org_id keeps it inside) */
+    int64_t scope;
     int rc;
 
     *rows = 0;
-    if (o->with_pii && c->caller_perms && !(*c->caller_perms & PERM_BIT(PERM_PII_READ)))
-        return error(err, ERR_FORBIDDEN,
-                     "with_pii=true needs permission 'pii:read': without it the export is masked"),
-               err_field(err, "with_pii");
-    if (o->org_code && (rc = ctx_org_id(c, o->org_code, &scope, err)))
+    if ((rc = archive_export_check(c, o, &scope, err)))
         return rc;
     for (size_t i = 0; i < ki->ncols; i++)
         fields[i] = ki->cols[i].name;

@@ -66,6 +66,13 @@ struct export_opts {
                              ERR_FORBIDDEN on field with_pii */
 };
 
+/** What archive_export() checks before its first row, and nothing else (no row read, no
+ *  audit row): with_pii against the caller's pii:read, org_code inside the ctx's scope.
+ *  *scope gets the org unit whose subtree the export holds (0: every unit). The errors are
+ *  archive_export()'s (ERR_FORBIDDEN on with_pii, ERR_NOT_FOUND on org). */
+int archive_export_check(struct ctx *c, const struct export_opts *o, int64_t *scope,
+                         struct err *err);
+
 /** Write every row of `k` (in key order) to `w`, header first. *rows gets the count. Rows are
  *  chosen in SQL: a customer or account of the subtree, a meter installed on such an account
  *  (with a scope, a meter in stock belongs to none). A with_pii export is audited

@@ -5,7 +5,8 @@
 # loaded) is 400 naming the line and stores nothing; dry_run stores nothing; an import is
 # audited with its counts. Exports keep to the caller's subtree (org= of another is 404), mask
 # personal data unless the caller holds pii:read and asks with_pii=true (audited; without
-# pii:read it is 403). A CSV import over server.max_body_bytes is taken (up to
+# pii:read it is 403). check=true runs an export's checks alone: the JSON naming the file, no
+# row read, no audit row; every refusal the same as the export's, in either language. A CSV import over server.max_body_bytes is taken (up to
 # server.max_import_bytes, spooled to a file), one over that is 413 naming the key.
 . "$PMIS_TOP/tests/integration/lib.sh"
 . "$PMIS_TOP/tests/integration/api-lib.sh"
@@ -124,6 +125,55 @@ check "masked for a manager; GBK when asked" \
 req GET "/api/v1/export/customers?bom=yes" -b "$T/boss.jar"
 check "a bad flag: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 bom"
 check "exports stored nothing" test "$(counts) $(audits)" = "$c0 $a0"
+
+# ---- check=true: the export's checks alone (the web UI asks before the browser downloads) ----
+exports() { sql "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'export.%'"; }
+denials() { sql "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.denied'"; }
+e0=$(exports) digest=$(db_digest)
+req GET "/api/v1/export/accounts?with_pii=true&org=HZ&encoding=gb2312&check=true" -b "$T/agent.jar"
+check "check=true: 200, JSON naming the file the download gets" \
+    test "$status $(jq -c . "$T/body")" = \
+    '200 {"ok":true,"table":"accounts","filename":"accounts-HZ.csv","encoding":"gbk","bom":false,"with_pii":true}'
+check "as JSON, no download" test "$(header_has '^Content-Type: application/json' && echo json)$(
+    header_has '^Content-Disposition' && echo ' named')" = json
+req GET "/api/v1/export/customers?bom=true&check=true" -b "$T/boss.jar"
+check "the whole subtree, a BOM: named without an org" \
+    test "$status $(jq -c '[.filename, .encoding, .bom, .with_pii]' "$T/body")" = \
+    '200 ["customers.csv","utf-8",true,false]'
+check "a check with personal data writes no audit row, reads no row, changes nothing" \
+    test "$(exports) $(db_digest)" = "$e0 $digest"
+req GET "/api/v1/export/accounts?with_pii=true&org=HZ&encoding=gb2312" -b "$T/agent.jar"
+check "the same URL without check: the file under that name, audited" \
+    test "$status $(header_has 'filename="accounts-HZ.csv"' && echo named) $(grep -c 13700001234 "$T/body") $(exports)" = \
+    "200 named 1 $((e0 + 1))"
+# every refusal of the export, asked with and without check=true: the same status and body (in
+# either language), nothing written but the refusal's own auth.denied row, one each
+for c in "agent customers?org=NB" "agent customers?org=NO-SUCH" "agent customers?org=" \
+    "agent teams" "agent customers?encoding=latin1" "agent customers?bom=yes" \
+    "boss customers?with_pii=true" "boss accounts?with_pii=true&org=NB"; do
+    u=${c%% *} q=${c#* }
+    case "$q" in *'?'*) sep='&' ;; *) sep='?' ;; esac
+    for lang in zh-CN en; do
+        d0=$(denials)
+        req GET "/api/v1/export/$q" -b "$T/$u.jar" -H "Accept-Language: $lang"
+        real="$status $(jq -c .error "$T/body")"
+        d1=$(denials) digest=$(db_digest_refusals)
+        req GET "/api/v1/export/$q${sep}check=true" -b "$T/$u.jar" -H "Accept-Language: $lang"
+        checked="$status $(jq -c .error "$T/body")"
+        d2=$(denials)
+        case "$real" in 200*) real="200, expected a refusal" ;; esac
+        check "$u $q, $lang: check=true refused as the export is (${real%% *})" test "$checked" = "$real"
+        check "  and changes nothing but the same audit of a refusal ($((d1 - d0)) and $((d2 - d1)))" \
+            test "$(db_digest_refusals) $((d2 - d1))" = "$digest $((d1 - d0))"
+    done
+done
+req GET "/api/v1/export/customers?with_pii=true&check=true" -b "$T/boss.jar" -H "Accept-Language: en"
+check "the refusal of personal data names with_pii, in English" \
+    test "$status $(jq -r '.error.field + " " + .error.message' "$T/body")" = \
+    "403 with_pii with_pii=true needs permission 'pii:read': without it the export is masked"
+req GET "/api/v1/export/customers?check=maybe" -b "$T/boss.jar"
+check "a bad check flag: 400 naming it" test "$status $(jq -r .error.field "$T/body")" = "400 check"
+check "checks stored nothing, audited no export" test "$(counts) $(audits) $(exports)" = "$c0 $a0 $((e0 + 1))"
 serve_stop
 check "the server stops cleanly" test "$srv_rc" = 0
 

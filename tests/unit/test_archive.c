@@ -14,6 +14,7 @@
 #include "domain/account.h"
 #include "domain/archive_csv.h"
 #include "domain/audit.h"
+#include "domain/auth.h"
 #include "domain/customer.h"
 #include "domain/meter.h"
 #include "domain/org.h"
@@ -509,6 +510,73 @@ static void test_rekey(void **state)
     assert_int_equal(c.n, 1);
 }
 
+/* The export's checks alone (archive_export_check, the API's check=true): the refusals and
+ * fields archive_export gives for the same options, the subtree it would hold, and nothing
+ * written (no audit row); archive_export still writes and audits. */
+static void test_export_check(void **state)
+{
+    struct testdb *t = *state;
+    make_orgs(t);
+    add(t, "3300000001", "张三", "HZ-TL-FS", "13800138000", NULL);
+    int64_t hz, tl, scope, audits, n, bad;
+    OK(ctx_org_id(&t->ctx, "HZ", &hz, &t->err));
+    OK(ctx_org_id(&t->ctx, "HZ-TL", &tl, &t->err));
+    uint64_t reader = PERM_BIT(PERM_CUSTOMER_READ), both = reader | PERM_BIT(PERM_PII_READ);
+    static const struct {
+        const char *org;
+        bool with_pii, pii_read;
+        int rc;
+        const char *field, *msg;
+    } cases[] = {
+        { NULL, true, false, ERR_FORBIDDEN, "with_pii",
+          "with_pii=true needs permission 'pii:read': without it the export is masked" },
+        { "NB", false, false, ERR_NOT_FOUND, "org", "unknown org unit 'NB'" },
+        { "NO-SUCH", true, true, ERR_NOT_FOUND, "org", "unknown org unit 'NO-SUCH'" },
+        { "", false, false, ERR_INVALID, "org", "org unit is missing" },
+        { "NB", true, false, ERR_FORBIDDEN, "with_pii", NULL }, /* pii first, as the export */
+        { NULL, false, false, 0, NULL, NULL },
+        { "HZ-TL", true, true, 0, NULL, NULL },
+    };
+    t->ctx.scope_org_id = hz;
+    OK(audit_verify(&t->ctx, &audits, &bad, &t->err));
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        uint64_t perms = cases[i].pii_read ? both : reader;
+        struct export_opts o = { .org_code = cases[i].org, .with_pii = cases[i].with_pii };
+        t->ctx.caller_perms = &perms;
+        err_clear(&t->err);
+        int rc = archive_export_check(&t->ctx, &o, &scope, &t->err);
+        if (rc != cases[i].rc || (cases[i].field && strcmp(t->err.field, cases[i].field)) ||
+            (cases[i].msg && strcmp(t->err.msg, cases[i].msg)))
+            fail_msg("case %zu: rc %d field '%s' msg '%s'", i, rc, t->err.field, t->err.msg);
+        if (!rc)
+            assert_int_equal(scope, cases[i].org ? tl : hz);
+        /* the export itself refuses with the same error before writing a byte */
+        char check_msg[sizeof(t->err.msg)], check_field[sizeof(t->err.field)];
+        snprintf(check_msg, sizeof(check_msg), "%s", t->err.msg);
+        snprintf(check_field, sizeof(check_field), "%s", t->err.field);
+        FILE *fp = tmpfile();
+        assert_non_null(fp);
+        struct csv_writer w;
+        int64_t rows;
+        err_clear(&t->err);
+        OK(csv_writer_init_fp(&w, fp, NULL, &t->err));
+        int xrc = archive_export(&t->ctx, ARCHIVE_CUSTOMERS, &w, &o, &rows, &t->err);
+        csv_writer_release(&w);
+        long size = ftell(fp);
+        fclose(fp);
+        assert_int_equal(xrc, rc);
+        if (rc) {
+            assert_string_equal(t->err.msg, check_msg);
+            assert_string_equal(t->err.field, check_field);
+            assert_int_equal(size, 0);
+        } else
+            assert_int_equal(rows, 1);
+    }
+    t->ctx.caller_perms = NULL;
+    OK(audit_verify(&t->ctx, &n, &bad, &t->err));
+    assert_int_equal(n, audits + 1); /* the one export in clear; the checks wrote none */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meters, testdb_setup, testdb_teardown),
         cmocka_unit_test_setup_teardown(test_audit_chain, testdb_setup, testdb_teardown),
         cmocka_unit_test_setup_teardown(test_rekey, testdb_setup, testdb_teardown),
+        cmocka_unit_test_setup_teardown(test_export_check, testdb_setup, testdb_teardown),
     };
     return cmocka_run_group_tests_name("archive", tests, NULL, NULL);
 }

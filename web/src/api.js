@@ -2,8 +2,8 @@
 // the session in an HttpOnly cookie. Every write carries the CSRF token the login (or
 // /auth/me) returned. Every request says the UI's language (Accept-Language), so the server
 // answers errors in it. Errors become ApiError with the server's code, message and field (and
-// messageEn, the English text, when the message is Chinese). A CSV download (download()) comes
-// back as a Blob with the file name the server gave.
+// messageEn, the English text, when the message is Chinese). A CSV download (download()) is
+// checked through the API, then saved by the browser straight from the server's reply.
 
 export class ApiError extends Error {
   constructor(status, code, message, field, messageEn) {
@@ -65,7 +65,7 @@ function networkError(e) {
 
 async function send(path, query, init, fetchImpl) {
   try {
-    return await fetchImpl(`/api/v1${path}${queryString(query)}`, { ...init, credentials: 'same-origin' })
+    return await fetchImpl(apiUrl(path, query), { ...init, credentials: 'same-origin' })
   } catch (e) {
     throw networkError(e)
   }
@@ -84,7 +84,7 @@ function parse(text) {
 export function upload(path, { csv, charset = 'utf-8', query, onProgress = () => {}, Xhr = globalThis.XMLHttpRequest } = {}) {
   return new Promise((resolve, reject) => {
     const x = new Xhr()
-    x.open('POST', `/api/v1${path}${queryString(query)}`)
+    x.open('POST', apiUrl(path, query))
     x.setRequestHeader('Accept', 'application/json')
     x.setRequestHeader('Accept-Language', uiLanguage())
     if (csrfToken) x.setRequestHeader('X-CSRF-Token', csrfToken)
@@ -126,33 +126,37 @@ export async function api(method, path, { body, csv, charset = 'utf-8', query, f
   return data
 }
 
-/** The file name of a Content-Disposition value (filename*=UTF-8'' first), or `fallback`. */
-export function dispositionName(value, fallback) {
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(value || '')
-  if (star) {
-    try {
-      return decodeURIComponent(star[1].trim())
-    } catch {
-      /* a malformed escape: the plain name */
-    }
-  }
-  const m = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(value || '')
-  const name = (m?.[1] ?? m?.[2] ?? '').replace(/[\\/]/g, '_')
-  return name || fallback
+/** The address of API path `path` with `query` (as queryString()), as fetch and links use it. */
+export function apiUrl(path, query) {
+  return `/api/v1${path}${queryString(query)}`
 }
 
-/** GET a file (an export): { blob, name } with the server's file name, or an ApiError as api(). */
-export async function download(path, { query, fallback = 'download', fetchImpl = globalThis.fetch } = {}) {
-  const headers = { Accept: 'text/csv, application/json', 'Accept-Language': uiLanguage() }
-  const res = await send(path, query, { method: 'GET', headers }, fetchImpl)
-  if (!res.ok) {
-    let data = null
-    try {
-      data = await res.json()
-    } catch {
-      data = null
-    }
-    throw refusal(res, data, path)
-  }
-  return { blob: await res.blob(), name: dispositionName(res.headers.get('Content-Disposition'), fallback) }
+/** Have the browser save the reply of `url` as a file (an <a download> clicked): it goes to
+ *  disk as it arrives, never into the page's memory, with the session cookie like any request
+ *  of the page (a GET: no CSRF token needed). The server's Content-Disposition names the file;
+ *  `name` is the browser's fallback. */
+export function saveUrl(url, name, doc = globalThis.document) {
+  const a = doc.createElement('a')
+  a.href = url
+  a.download = name
+  a.style.display = 'none'
+  doc.body.appendChild(a)
+  a.click()
+  a.remove()
+}
+
+/**
+ * Download a file (an export) without holding it: first GET `path` with check=true, which runs
+ * every check the file's route makes and answers {"ok": true, "filename": ...} without writing
+ * the file (its refusal thrown as an ApiError, as api() does, so the page shows the message in
+ * its language instead of a saved JSON error); then the browser downloads the same URL without
+ * check (saveUrl). Resolves { name } once the download is handed to the browser: a failure after
+ * the check (the data changed meanwhile, a server error) shows in the browser's downloads, not
+ * in the page.
+ */
+export async function download(path, { query, fallback = 'download', fetchImpl = globalThis.fetch, doc = globalThis.document } = {}) {
+  const reply = await api('GET', path, { query: { ...query, check: true }, fetchImpl })
+  const name = typeof reply?.filename === 'string' && reply.filename ? reply.filename : fallback
+  saveUrl(apiUrl(path, query), name, doc)
+  return { name }
 }

@@ -86,16 +86,3 @@ export function outcome(reply, error) {
   }
   return { ok: true, rows: reply.rows, created: reply.created, unchanged: reply.unchanged, committed: reply.committed, dryRun: reply.dry_run, bad: [], badCount: 0 }
 }
-
-/** Save `blob` as the file `name` through the browser (an <a download> clicked). */
-export function saveBlob(blob, name, doc = globalThis.document) {
-  const url = URL.createObjectURL(blob)
-  const a = doc.createElement('a')
-  a.href = url
-  a.download = name
-  a.style.display = 'none'
-  doc.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 60000)
-}

@@ -114,9 +114,10 @@ async function check(method, path, body, want, auth) {
     return r.json
   }
   checked.add(`${o.method} ${o.pattern}`)
-  if (!hasSchema(o, r.status)) {
-    // a reply that is not JSON (metrics, a CSV download): the media type the document names
-    const media = Object.keys(o.op.responses[r.status]?.content || {}).find((t) => t !== 'application/json')
+  // a reply that is not JSON (metrics, a CSV download): the media type the document names; a
+  // route may name one and a JSON schema as well (an export and its check=true)
+  const media = Object.keys(o.op.responses[r.status]?.content || {}).find((t) => t !== 'application/json')
+  if (!hasSchema(o, r.status) || (media && !r.type.startsWith('application/json'))) {
     if (media && r.type.startsWith(media)) ok(`${what}: ${r.status} ${media} (${r.type})`)
     else if (media) notOk(`${what}: ${r.status} is ${r.type}, the document says ${media}`)
     else notOk(`${what}: ${r.status} has no response schema (${o.op.operationId})`)
@@ -292,6 +293,10 @@ await check('POST', '/api/v1/import/customers?dry_run=true',
   `cust_no,name,user_type,voltage,address,org\n9900000001,接口校验导入,resident,220V,某路6号,${org}\n`, 200)
 await check('GET', `/api/v1/export/customers?org=${org}&with_pii=true`, undefined, 200)
 if (!last.text.startsWith('cust_no,name,')) notOk('the export is the CSV of pmis export', [last.text.slice(0, 200)])
+// its check (what the web UI asks before the browser downloads): JSON naming the file
+const exCheck = await check('GET', `/api/v1/export/customers?org=${org}&encoding=gbk&with_pii=true&check=true`, undefined, 200)
+if (exCheck?.filename !== `customers-${org}.csv` || !last.type.startsWith('application/json'))
+  notOk("the export's check names the file the download gets", [last.type, last.text.slice(0, 200)])
 await check('POST', '/api/v1/intervals/import', `meter,ts,kwh\n${meter},2025-06-30 00:00,0.250\n${meter},2025-06-30 00:15,0.248\n`, 200)
 // a customer and account of this test's own (opened today), its meters installed, replaced and
 // removed the same day

@@ -249,7 +249,7 @@ export default {
       checked: '校验通过：{n} 行（未保存）', imported: '导入完成：{n} 行',
       badShown: '有误的行（显示 {n} 行，共 {total} 行）：',
       bom: '带 BOM（Excel 打开 UTF-8 文件不乱码）', withPii: '导出明文个人信息', piiAudited: '明文导出将记入审计日志。',
-      export: '导出并下载', saved: '已下载 {name}', savedSize: '已下载 {name}（{size} 字节）',
+      export: '导出并下载', downloading: '已开始下载 {name}，由浏览器直接保存（进度见浏览器的下载列表）',
     },
   },
   en: {
@@ -496,7 +496,7 @@ export default {
       checked: 'Checked: {n} rows (not stored)', imported: 'Imported: {n} rows',
       badShown: 'Bad lines ({n} shown of {total}):',
       bom: 'With a BOM (for Excel and UTF-8)', withPii: 'Personal data in clear', piiAudited: 'An export in clear is recorded in the audit log.',
-      export: 'Export and download', saved: 'Downloaded {name}', savedSize: 'Downloaded {name} ({size} bytes)',
+      export: 'Export and download', downloading: 'Downloading {name}: the browser saves it as it arrives (see its downloads)',
     },
   },
 }

@@ -1,10 +1,14 @@
 // The archive's CSV files in the web UI (/archive, 档案导入导出), after the other journeys
 // (their passwords set; it adds two customers, so it runs last): a customers file checked
 // (nothing stored) then imported; a file with a bad line refused with the line, column and the
-// API's reason, in Chinese and in English, nothing stored; exports downloaded through the
-// browser and their content checked (the subtree, personal data in clear only when asked by a
-// holder of pii:read, a BOM, GBK); a cashier (customer:read only) offered the export alone,
-// masked; keyboard reach and labels; 360 px wide. Prints TAP lines; screenshots go to
+// API's reason, in Chinese and in English, nothing stored; exports saved by the browser itself
+// from the server's reply (checked first with check=true; never fetched into the page), each
+// file byte for byte the server's, and their content checked (the subtree, personal data in
+// clear only when asked by a holder of pii:read, a BOM, GBK); an export the server refuses
+// shows its message in the page, in Chinese and in English, and nothing is saved (a holder of
+// pii:read who loses it while the page is open); a download refused after its check (pii:read
+// lost in between) is the browser's failed download, never a JSON error saved as a file; a cashier (customer:read
+// only) offered the export alone, masked; keyboard reach and labels; 360 px wide. Prints TAP lines; screenshots go to
 // $PMIS_WEB_SHOTS. Environment: PMIS_WEB_BASE, PMIS_WEB_SHOTS, EN_USER.
 import { readFileSync } from 'node:fs'
 import {
@@ -27,11 +31,52 @@ const BAD = csv('bad-customers.csv',
 // the status of GET /api/v1/customers/NO in the page's session
 const customer = (page, no) => page.evaluate(async (n) => (await fetch(`/api/v1/customers/${n}`)).status, no)
 
-// Click `sel` and return the file the browser saved: { name, bytes, text }.
+// The page's own requests (fetch, XHR) of an export, as "check" or "file", while fn runs.
+async function exportFetches(page, fn) {
+  const seen = []
+  const on = (r) => {
+    if (!['fetch', 'xhr'].includes(r.resourceType()) || !r.url().includes('/api/v1/export/')) return
+    seen.push(new URL(r.url()).searchParams.get('check') === 'true' ? 'check' : 'file')
+  }
+  page.on('request', on)
+  try {
+    return [await fn(), seen]
+  } finally {
+    page.off('request', on)
+  }
+}
+
+// Click `sel` and return the file the browser saved: { name, bytes, text, url }. The page only
+// checked the export (one fetch with check=true); the browser downloaded the real URL itself,
+// and the file saved is byte for byte what the server sends for that URL in this session.
 async function downloaded(page, sel) {
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(sel).click()])
+  const [dl, seen] = await exportFetches(page, async () =>
+    (await Promise.all([page.waitForEvent('download'), page.locator(sel).click()]))[0])
+  const url = dl.url()
+  assert(url.startsWith(`${base}/api/v1/export/`) && !url.includes('check='), `the browser downloads the export's URL itself: ${url}`)
+  assert(seen.join() === 'check', `the page fetched the check only, never the file: ${seen}`)
+  assert((await dl.failure()) === null, `the download completed: ${await dl.failure()}`)
   const bytes = readFileSync(await dl.path())
-  return { name: dl.suggestedFilename(), bytes, text: bytes.toString('utf8') }
+  const ref = await page.request.get(url)
+  assert(ref.status() === 200 && Buffer.compare(await ref.body(), bytes) === 0,
+    `the saved file is the server's reply byte for byte (${bytes.length} bytes saved, ${(await ref.body()).length} served)`)
+  return { name: dl.suggestedFilename(), bytes, text: bytes.toString('utf8'), url }
+}
+
+// Click `sel` for an export the server refuses: the message shown in the page, nothing saved.
+async function refusedExport(page, sel) {
+  let saved = 0
+  const count = () => saved++
+  page.on('download', count)
+  const [, seen] = await exportFetches(page, async () => {
+    await page.locator(sel).click()
+    await page.locator('[data-test=arc-ex-error]').waitFor()
+  })
+  await page.waitForTimeout(500) // a download would have started by now
+  page.off('download', count)
+  assert(saved === 0, `nothing saved (${saved} downloads)`)
+  assert(seen.join() === 'check', `only the check asked: ${seen}`)
+  return text(page, '[data-test=arc-ex-error]')
 }
 
 async function send(page, file, button) {
@@ -108,7 +153,7 @@ try {
       assert(one && one.includes('网页导入一号') && one.includes('13811112222'), `the imported customer, phone in clear: ${one}`)
       assert(lines.some((l) => l.startsWith('9800000002,"网页导入二号, 商铺"')), 'a quoted name')
       assert(!f.text.includes('李四'), 'no customer of another unit (宁波)')
-      await page.locator('[data-test=arc-ex-result]', { hasText: 'customers-ZJ-HZ-XH.csv' }).waitFor()
+      await page.locator('[data-test=arc-ex-result]', { hasText: '已开始下载 customers-ZJ-HZ-XH.csv' }).waitFor()
     })
     await step(page, 'archive: export in GBK', async () => {
       await page.locator('[data-test=arc-ex-bom]').click() // off again
@@ -146,6 +191,61 @@ try {
       assert(f.name === 'customers.csv', `the file name: ${f.name}`)
       assert(f.text.includes('9800000001,') && !f.text.includes('李四'), 'Hangzhou only')
       assert(!f.text.includes('13811112222'), 'masked unless asked')
+    })
+    await step(page, "en, zh: pii:read taken away while the page is open: the server's refusal shown, in either language, nothing saved", async () => {
+      // the administrator, in a session of its own, changes this user's roles through the API
+      const adminCtx = await browser.newContext({ locale: 'zh-CN' })
+      const admin = await adminCtx.newPage()
+      const setRoles = (roles) => admin.evaluate(async ([user, r]) => {
+        const me = await (await fetch('/api/v1/auth/me')).json()
+        const res = await fetch(`/api/v1/users/${user}/roles`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+          body: JSON.stringify({ roles: r }),
+        })
+        return res.status
+      }, [process.env.EN_USER, roles])
+      try {
+        await admin.goto(`${base}/login`)
+        await login(admin, 'admin', ADMIN_PW)
+        await admin.waitForURL(`${base}/`)
+        await page.locator('[data-test=arc-ex-pii]').click() // offered: the user holds pii:read
+        // taken away between the check and the download (the check's reply held back until the
+        // roles are changed to cashier: customer:read, no pii:read): the download itself is
+        // refused, which the browser shows as a failed download; nothing saved, the page
+        // unaware (the browser downloads outside the page's routes: only the check is held)
+        let changed = 0
+        await page.route('**/api/v1/export/**', async (route) => {
+          const reply = await route.fetch()
+          changed = await setRoles('cashier')
+          await route.fulfill({ response: reply })
+        })
+        try {
+          const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=arc-ex-submit]').click()])
+          assert(changed === 200, 'roles changed after the check')
+          const failure = await dl.failure()
+          assert(failure !== null, 'the browser reports the download failed (no JSON error saved as a file)')
+          assert((await page.locator('[data-test=arc-ex-error]').count()) === 0, 'the check passed: no error in the page')
+        } finally {
+          await page.unroute('**/api/v1/export/**')
+        }
+        const en = await refusedExport(page, '[data-test=arc-ex-submit]')
+        assert(en === "with_pii=true needs permission 'pii:read': without it the export is masked", `in English: ${en}`)
+        await shot(page, 'archive-refused-en')
+        await page.locator('[data-test=lang-zh]').click()
+        await page.getByRole('heading', { name: '档案导入导出' }).waitFor()
+        const zh = await refusedExport(page, '[data-test=arc-ex-submit]')
+        assert(zh === "with_pii=true 需要 'pii:read' 权限；无此权限时导出的个人信息均已脱敏", `in Chinese: ${zh}`)
+        await shot(page, 'archive-refused-zh')
+      } finally {
+        const back = await setRoles('service_agent').catch(() => 0)
+        await adminCtx.close()
+        assert(back === 200, 'roles given back')
+      }
+      await page.locator('[data-test=arc-ex-pii]').click() // off: the masked export is the user's to take
+      const f = await downloaded(page, '[data-test=arc-ex-submit]')
+      assert(f.text.includes('9800000001,') && (await page.locator('[data-test=arc-ex-error]').count()) === 0, 'the export again, the error gone')
+      await page.locator('[data-test=lang-en]').click()
     })
     await ctx.close()
   }

@@ -1,8 +1,8 @@
 // The archive's CSV files page (archiveCsv.js) and the download side of the API client.
 import { describe, expect, it } from 'vitest'
-import { dataLines, exportQuery, guessEncoding, importQuery, outcome, saveBlob, scanFile, SHOWN_BAD } from '../../src/archiveCsv.js'
+import { dataLines, exportQuery, guessEncoding, importQuery, outcome, scanFile, SHOWN_BAD } from '../../src/archiveCsv.js'
 import { splitCsv } from '../../src/importChunks.js'
-import { api, ApiError, dispositionName, download, queryString, setCsrfToken, upload } from '../../src/api.js'
+import { api, ApiError, apiUrl, download, queryString, saveUrl, setCsrfToken, upload } from '../../src/api.js'
 
 const utf8 = (s) => new TextEncoder().encode(s)
 // "张三" in GBK
@@ -73,60 +73,56 @@ describe('archive export', () => {
     expect(queryString(exportQuery(form, ['customer:read']))).toBe('?org=ZJ-HZ&encoding=gbk&bom=true')
     expect(queryString(exportQuery({ org: '', encoding: 'utf-8', bom: false, withPii: false }, []))).toBe('?encoding=utf-8')
   })
-  it('takes the file name from Content-Disposition', () => {
-    expect(dispositionName('attachment; filename="customers-ZJ-HZ.csv"', 'x.csv')).toBe('customers-ZJ-HZ.csv')
-    expect(dispositionName('attachment; filename=meters.csv', 'x.csv')).toBe('meters.csv')
-    expect(dispositionName("attachment; filename=\"a.csv\"; filename*=UTF-8''%E5%AE%A2%E6%88%B7.csv", 'x.csv')).toBe('客户.csv')
-    expect(dispositionName('attachment; filename="../../etc/passwd"', 'x.csv')).toBe('.._.._etc_passwd')
-    expect(dispositionName(null, 'x.csv')).toBe('x.csv')
-    expect(dispositionName('attachment', 'x.csv')).toBe('x.csv')
-  })
-  it('downloads a file, or throws the API error', async () => {
+  // a document whose <a> elements record their clicks: [href, download]
+  function fakeDoc() {
+    const clicked = []
+    const doc = {
+      clicked,
+      body: { appendChild: () => {} },
+      createElement: (tag) => ({ tag, style: {}, click() { clicked.push([this.href, this.download]) }, remove() {} }),
+    }
+    return doc
+  }
+  it('checks the export first, then lets the browser download the same URL without check', async () => {
     const calls = []
+    const doc = fakeDoc()
     const ok = async (url, init) => {
       calls.push({ url, init })
-      return {
-        ok: true,
-        status: 200,
-        headers: new Headers({ 'Content-Disposition': 'attachment; filename="accounts.csv"' }),
-        blob: async () => new Blob(['account_no\n']),
-      }
+      return { ok: true, status: 200, json: async () => ({ ok: true, table: 'accounts', filename: 'accounts-ZJ-HZ.csv' }) }
     }
-    const r = await download('/export/accounts', { query: { encoding: 'utf-8' }, fetchImpl: ok })
-    expect(r.name).toBe('accounts.csv')
-    expect(await r.blob.text()).toBe('account_no\n')
-    expect(calls[0].url).toBe('/api/v1/export/accounts?encoding=utf-8')
+    const query = { org: 'ZJ-HZ', encoding: 'gbk', with_pii: true }
+    const r = await download('/export/accounts', { query, fallback: 'accounts.csv', fetchImpl: ok, doc })
+    expect(r).toEqual({ name: 'accounts-ZJ-HZ.csv' })
+    expect(calls.map((c) => c.url)).toEqual(['/api/v1/export/accounts?org=ZJ-HZ&encoding=gbk&with_pii=true&check=true'])
     expect(calls[0].init.method).toBe('GET')
+    expect(calls[0].init.credentials).toBe('same-origin')
     expect(calls[0].init.headers['X-CSRF-Token']).toBeUndefined()
+    // the file itself: no fetch, no Blob; an <a download> to the real URL
+    expect(doc.clicked).toEqual([['/api/v1/export/accounts?org=ZJ-HZ&encoding=gbk&with_pii=true', 'accounts-ZJ-HZ.csv']])
+    expect(query).toEqual({ org: 'ZJ-HZ', encoding: 'gbk', with_pii: true }) // the caller's query untouched
+    const unnamed = async () => ({ ok: true, status: 200, json: async () => ({ ok: true }) })
+    expect(await download('/export/meters', { fallback: 'meters.csv', fetchImpl: unnamed, doc })).toEqual({ name: 'meters.csv' })
+    expect(doc.clicked[1]).toEqual(['/api/v1/export/meters', 'meters.csv'])
+  })
+  it("throws the check's refusal and downloads nothing", async () => {
+    const doc = fakeDoc()
     const refused = async () => ({
       ok: false,
       status: 403,
       statusText: 'Forbidden',
-      json: async () => ({ error: { code: 'forbidden', message: '需要 pii:read 权限', message_en: 'needs pii:read' } }),
+      json: async () => ({ error: { code: 'forbidden', message: '需要 pii:read 权限', message_en: 'needs pii:read', field: 'with_pii' } }),
     })
-    const e = await download('/export/customers', { fetchImpl: refused }).catch((x) => x)
+    const e = await download('/export/customers', { query: { with_pii: true }, fetchImpl: refused, doc }).catch((x) => x)
     expect(e).toBeInstanceOf(ApiError)
-    expect([e.status, e.code, e.message, e.messageEn]).toEqual([403, 'forbidden', '需要 pii:read 权限', 'needs pii:read'])
-    const down = await download('/export/customers', { fetchImpl: async () => { throw new TypeError('Failed to fetch') } }).catch((x) => x)
+    expect([e.status, e.code, e.message, e.messageEn, e.field]).toEqual([403, 'forbidden', '需要 pii:read 权限', 'needs pii:read', 'with_pii'])
+    const down = await download('/export/customers', { fetchImpl: async () => { throw new TypeError('Failed to fetch') }, doc }).catch((x) => x)
     expect(down.network).toBe(true)
+    expect(doc.clicked).toEqual([])
   })
-  it('saves a blob through an <a download>', () => {
-    const clicked = []
-    const doc = {
-      body: { appendChild: () => {} },
-      createElement: () => {
-        const a = { style: {}, click() { clicked.push([this.href, this.download]) }, remove() {} }
-        return a
-      },
-    }
-    const created = URL.createObjectURL
-    URL.createObjectURL = () => 'blob:test/1'
-    try {
-      saveBlob(new Blob(['x']), 'customers.csv', doc)
-    } finally {
-      URL.createObjectURL = created
-    }
-    expect(clicked).toEqual([['blob:test/1', 'customers.csv']])
+  it('saves a URL through an <a download>', () => {
+    const doc = fakeDoc()
+    saveUrl(apiUrl('/export/customers', { encoding: 'utf-8', bom: false }), 'customers.csv', doc)
+    expect(doc.clicked).toEqual([['/api/v1/export/customers?encoding=utf-8', 'customers.csv']])
   })
 })
 
