@@ -49,6 +49,23 @@ int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
     return 0;
 }
 
+int ticket_get_direct(struct ctx *c, int64_t id, struct ticket *out, int *direct,
+                      struct err *err)
+{
+    struct store_stmt *st = store_q(c->db, Q_TICKET_GET_DIRECT);
+    store_bind_i64(st, 1, id);
+    ctx_bind_scope(c, st, 2);
+    int ret = store_one(st, err);
+    if (ret == ERR_NOT_FOUND)
+        return error(err, ERR_NOT_FOUND, "no work order %" PRId64, id);
+    if (ret)
+        return ret;
+    ticket_read(c, st, out);
+    *direct = store_col_null(st, 21) ? -1 : store_col_i64(st, 21) != 0;
+    store_reset(st);
+    return 0;
+}
+
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,
                 struct err *err)
 {
