@@ -60,8 +60,7 @@ int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
     return ticket_one(c, Q_TICKET_GET, id, out, NULL, err);
 }
 
-int ticket_get_direct(struct ctx *c, int64_t id, struct ticket *out, int *direct,
-                      struct err *err)
+int ticket_get_direct(struct ctx *c, int64_t id, struct ticket *out, int *direct, struct err *err)
 {
     return ticket_one(c, Q_TICKET_GET_DIRECT, id, out, direct, err);
 }
