@@ -219,8 +219,12 @@ int ticket_move(struct ctx *c, int64_t id, const struct ticket_move_in *in, stru
                      "processing, responded, replied, reviewed, archived)", in->to ? in->to : "");
     if ((ret = store_begin(c->db, err)))
         return ret;
-    if ((ret = ticket_get(c, id, &t, err)) || (ret = ticket_type_get(c, t.type, "", &direct, NULL, err)))
+    int d;
+    if ((ret = ticket_get_direct(c, id, &t, &d, err)) ||
+        (d < 0 && (ret = ticket_type_get(c, t.type, "", &direct, NULL, err))))
         goto out;
+    if (d >= 0)
+        direct = d;
     size_t i = 0;
     while (i < ARRAY_SIZE(transitions) &&
            (strcmp(transitions[i].from, t.state) || strcmp(transitions[i].to, in->to) ||

@@ -16,6 +16,12 @@
 int ticket_type_get(struct ctx *c, const char *type, const char *subtype, bool *direct,
                     int64_t *reopen_days, struct err *err);
 
+/**
+ * ticket_get, and in the same statement whether the order's type is handled directly: *direct
+ * 1 or 0, or -1 when the type has no ticket_type row (ticket_type_get then names the problem).
+ */
+int ticket_get_direct(struct ctx *c, int64_t id, struct ticket *out, int *direct, struct err *err);
+
 /** Rank of a state code in 接单 (0) .. 归档 (7), merged 8; -1 if unknown. */
 int ticket_state_rank(const char *state);
 

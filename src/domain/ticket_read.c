@@ -34,9 +34,13 @@ static void ticket_read(struct ctx *c, struct store_stmt *st, struct ticket *t)
     t->customer_id = store_col_i64(st, 20);
 }
 
-int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
+/* Order `id` in the ctx's scope by query q (Q_TICKET_GET or one with more columns after its
+ * TICKET_COLS) into *out; *direct (when not NULL) from the column after them: the type's flag,
+ * -1 when NULL. */
+static int ticket_one(struct ctx *c, enum query_id q, int64_t id, struct ticket *out, int *direct,
+                      struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_TICKET_GET);
+    struct store_stmt *st = store_q(c->db, q);
     store_bind_i64(st, 1, id);
     ctx_bind_scope(c, st, 2);
     int ret = store_one(st, err);
@@ -45,8 +49,20 @@ int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
     if (ret)
         return ret;
     ticket_read(c, st, out);
+    if (direct)
+        *direct = store_col_null(st, 21) ? -1 : store_col_i64(st, 21) != 0;
     store_reset(st);
     return 0;
+}
+
+int ticket_get(struct ctx *c, int64_t id, struct ticket *out, struct err *err)
+{
+    return ticket_one(c, Q_TICKET_GET, id, out, NULL, err);
+}
+
+int ticket_get_direct(struct ctx *c, int64_t id, struct ticket *out, int *direct, struct err *err)
+{
+    return ticket_one(c, Q_TICKET_GET_DIRECT, id, out, direct, err);
 }
 
 int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, void *arg,

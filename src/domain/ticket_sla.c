@@ -405,7 +405,10 @@ int ticket_sla_run(struct ctx *c, int64_t at, bool all, struct sla_page *page, t
         return ret;
     if ((ret = store_begin(c->db, err)))
         return ret;
-    struct store_stmt *st = sla_q(c, Q_SLA_TOTALS, at);
+    struct store_stmt *st = store_q(c->db, Q_SLA_NO_JIT);
+    if ((ret = store_exec(st, err)))
+        goto out;
+    st = sla_q(c, Q_SLA_TOTALS, at);
     while ((ret = store_step(st, err)) == STORE_ROW) {
         int64_t n = store_col_i64(st, 1);
         int64_t *slot[] = { &tot->ok, &tot->warning, &tot->breached, &tot->paused };
