@@ -19,8 +19,8 @@ struct cli_command {
 };
 
 static const struct cli_command commands[] = {
-    { "init", NULL, cmd_init, CMD_DB | CMD_NO_SCHEMA, "create the key file and the schema" },
-    { "db", "migrate", cmd_db_migrate, CMD_DB | CMD_NO_SCHEMA, "apply pending migrations" },
+    { "init", NULL, cmd_init, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "create the key file and the schema" },
+    { "db", "migrate", cmd_db_migrate, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "apply pending migrations" },
     { "db", "status", cmd_db_status, CMD_DB | CMD_NO_SCHEMA, "list migrations and their state" },
     { "config", "show", cmd_config_show, 0, "effective configuration and its sources" },
     { "org", "add", cmd_org_add, CMD_DB, "add an org unit" },
@@ -166,7 +166,7 @@ static const struct cli_command commands[] = {
     { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,
       "re-encrypt personal data under a new key" },
     { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
-    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
+    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "restore a verified backup" },
     { "demo", "payments", cmd_demo_payments, CMD_DB, "collection files of how demo customers pay a month" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
     { "serve", NULL, cmd_serve, CMD_DB | CMD_KEYS, "serve the HTTP/JSON API" },
@@ -366,8 +366,10 @@ int main(int argc, char **argv)
     if ((cmd->flags & CMD_DB) && !want_help &&
         (!(cmd->flags & CMD_DB_IF_EXISTS) || store_exists(cfg_str(&cli.cfg, CFG_DB_URL)))) {
         const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
-        /* only init, migrate and restore may create a SQLite database file */
-        if (!(cmd->flags & CMD_NO_SCHEMA) && !store_exists(url)) {
+        /* only init, migrate and restore may create a SQLite database file: any other command
+         * (a backup or `db status` of a mistyped path too) refuses a missing one, creating
+         * nothing */
+        if (!(cmd->flags & CMD_CREATE_DB) && !store_exists(url)) {
             rc = error(&cli.err, ERR_NOT_FOUND, "database '%s' does not exist (run 'pmis init')",
                        url);
             goto out;

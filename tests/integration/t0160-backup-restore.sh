@@ -59,4 +59,15 @@ expect_fail "a manifest that is not ours is refused" 76 "not a pmis backup manif
 expect_fail "a missing backup is refused" 66 "manifest" --db "$target" restore "$T/nothing-here"
 check "none of the refusals changed the target" test "$(db_digest "$target")" = "$before"
 
+# a mistyped database path is refused, not backed up as an empty database (nor created)
+if [ "$PMIS_BACKEND" != pg ]; then
+    expect_fail "a backup of a missing database is refused" 66 "does not exist" \
+        --db "sqlite:$T/no-such.db" backup "$T/b-missing"
+    check "and neither the database nor a backup was created" \
+        test ! -e "$T/no-such.db" -a ! -e "$T/b-missing" -a ! -e "$T/b-missing.manifest.json"
+    expect_fail "db status of a missing database is refused" 66 "does not exist" \
+        --db "sqlite:$T/no-such.db" db status
+    check "and creates no database" test ! -e "$T/no-such.db"
+fi
+
 done_testing
