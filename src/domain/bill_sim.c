@@ -50,6 +50,9 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
     char pb[PERIOD_BUF_SIZE];
     int64_t after = 0;
     int ret = 0;
+    /* a page's decoded usage goes to an arena of the simulation's own, reset per page: the
+     * caller's (an HTTP request's holds its method, path and user) is not ours to reset */
+    struct arena page = ARENA_INIT;
 
     memset(r, 0, sizeof(*r));
     if (!code)
@@ -62,7 +65,7 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
         store_bind_text(st, 2, code);
         store_bind_i64(st, 3, after);
         store_bind_i64(st, 4, 1000);
-        arena_reset(c->arena);
+        arena_reset(&page);
         while ((ret = store_step(st, err)) == STORE_ROW) {
             struct usage u;
             struct quote q;
@@ -71,7 +74,7 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
             char tier[8];
             after = store_col_i64(st, 0);
             n++;
-            if (bill_usage_decode(store_col_text(st, 1), c->arena, &u, &qe) ||
+            if (bill_usage_decode(store_col_text(st, 1), &page, &u, &qe) ||
                 tariff_quote(proposed, &u, &q, &qe)) {
                 if (!r->failed++)
                     snprintf(r->first_error, sizeof(r->first_error), "bill #%" PRId64 ": %.200s",
@@ -95,10 +98,11 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
         }
         store_reset(st);
         if (ret < 0)
-            return ret;
+            break;
         ret = 0;
         if (!n)
             break;
     }
+    arena_release(&page);
     return ret;
 }
