@@ -166,7 +166,7 @@ static const struct cli_command commands[] = {
     { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,
       "re-encrypt personal data under a new key" },
     { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
-    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "restore a verified backup" },
+    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB | CMD_DB_IF_EXISTS, "restore a verified backup" },
     { "demo", "payments", cmd_demo_payments, CMD_DB, "collection files of how demo customers pay a month" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
     { "serve", NULL, cmd_serve, CMD_DB | CMD_KEYS, "serve the HTTP/JSON API" },
