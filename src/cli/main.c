@@ -190,11 +190,19 @@ static void usage_all(FILE *fp)
           "            [--set NAME=VALUE]... COMMAND [ARGS] [--help]\n\n"
           "pmis — power marketing information system (电力营销信息系统)\n\ncommands:\n",
           fp);
+    /* the summaries in one column, past the longest name ("disconnect final-notice") */
+    int width = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        int w = (int)strlen(commands[i].noun) +
+                (commands[i].verb ? 1 + (int)strlen(commands[i].verb) : 0);
+        if (w > width)
+            width = w;
+    }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         char name[64];
         snprintf(name, sizeof(name), "%s%s%s", commands[i].noun, commands[i].verb ? " " : "",
                  commands[i].verb ? commands[i].verb : "");
-        fprintf(fp, "  %-18s %s\n", name, commands[i].summary);
+        fprintf(fp, "  %-*s  %s\n", width, name, commands[i].summary);
     }
     fputs("\nThe database is --db, PMIS_DB or db.url (default sqlite:pmis.db): sqlite:PATH or\n"
           "postgresql://... . 'pmis COMMAND --help' describes a command.\n",

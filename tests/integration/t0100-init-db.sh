@@ -3,6 +3,13 @@
 # is not migrated, not SQLite or not reachable, and a missing, unsafe or wrong key file.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
+# pmis --help: the commands' summaries in one column, past the longest name (two-word names
+# longer than the old fixed column ran into their summary)
+expect_ok "pmis --help" --help
+check "lists the commands with their summaries in one column" test "$(
+    awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f' "$T/out" |
+        sed -E 's/^(  [a-z-]+( [a-z-]+)? +)[^ ].*/\1/' | awk '{ print length($0) }' | sort -u | wc -l)" = 1
+
 if [ "$PMIS_BACKEND" = sqlite ]; then
     db_file=${PMIS_TEST_DB#sqlite:}
     expect_fail "a command before init says to run init" 66 \
