@@ -1,6 +1,7 @@
 /* What-if re-billing under a proposed tariff (bill.h: bill_simulate). Writes nothing. */
 #include "domain/bill.h"
 
+#include "core/xalloc.h"
 #include "domain/bill_text.h"
 
 static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind, const char *key)
@@ -8,8 +9,11 @@ static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind,
     for (int i = 0; i < r->ngroups; i++)
         if (!strcmp(r->groups[i].kind, kind) && !strcmp(r->groups[i].key, key))
             return &r->groups[i];
-    if (r->ngroups == (int)ARRAY_SIZE(r->groups))
-        return NULL;
+    /* as many as there are: a province has hundreds of 供电所 (a fixed 64 dropped the rest) */
+    if (r->ngroups == r->capgroups) {
+        r->capgroups = r->capgroups ? 2 * r->capgroups : 32;
+        r->groups = xreallocarray(r->groups, (size_t)r->capgroups, sizeof(*r->groups));
+    }
     struct bill_sim_group *g = &r->groups[r->ngroups++];
     memset(g, 0, sizeof(*g));
     snprintf(g->kind, sizeof(g->kind), "%s", kind);
@@ -17,10 +21,15 @@ static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind,
     return g;
 }
 
+void bill_sim_release(struct bill_sim_result *r)
+{
+    free(r->groups);
+    r->groups = NULL;
+    r->ngroups = r->capgroups = 0;
+}
+
 static void count(struct bill_sim_group *g, int64_t wh, int64_t old_fen, int64_t new_fen)
 {
-    if (!g)
-        return;
     g->bills++;
     g->energy_wh += wh;
     g->old_fen += old_fen;
