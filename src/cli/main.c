@@ -326,8 +326,10 @@ int main(int argc, char **argv)
     cfg_init(&cli.cfg);
     cli.tty = isatty(STDERR_FILENO);
     rc = global_options(&cli, &argc, &argv, &config_flag, &actor);
-    if (rc == 2)
+    if (rc == 2) { /* pmis --help: the usage was printed */
+        cfg_release(&cli.cfg);
         return 0;
+    }
     if (rc)
         goto out;
     if ((rc = cfg_load(&cli.cfg, config_flag, environ, &cli.err)))
@@ -337,12 +339,14 @@ int main(int argc, char **argv)
 
     if (argc == 0) {
         usage_all(stderr);
+        cfg_release(&cli.cfg);
         return err_exit_code(ERR_USAGE);
     }
     const struct cli_command *cmd = find_command(argc, argv, &consumed);
     if (!cmd) {
         if (noun_exists(argv[0]) && (argc == 1 || !strcmp(argv[1], "--help"))) {
             usage_noun(argc == 1 ? stderr : stdout, argv[0]);
+            cfg_release(&cli.cfg);
             return argc == 1 ? err_exit_code(ERR_USAGE) : 0;
         }
         if (noun_exists(argv[0]))

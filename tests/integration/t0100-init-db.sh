@@ -9,6 +9,10 @@ expect_ok "pmis --help" --help
 check "lists the commands with their summaries in one column" test "$(
     awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f' "$T/out" |
         sed -E 's/^(  [a-z-]+( [a-z-]+)? +)[^ ].*/\1/' | awk '{ print length($0) }' | sort -u | wc -l)" = 1
+# (under ASan these also check that the usage paths free the configuration: they leaked it)
+expect_ok "pmis org --help" org --help
+check "lists the org verbs" out_has "^  tree +print the org tree"
+expect_fail "pmis alone: the usage, exit 64" 64 "^usage: pmis "
 
 if [ "$PMIS_BACKEND" = sqlite ]; then
     db_file=${PMIS_TEST_DB#sqlite:}
