@@ -6,6 +6,7 @@
 #   web.sh browser    Debian's chromium for the browser tests (/usr/bin/chromium), and
 #                     fonts-noto-cjk so that Chinese renders in its screenshots
 #   web.sh modules    node + `npm ci` in web/ when node_modules is missing or older than the lock
+#                     (a symbolic link to another checkout's node_modules is used as it is)
 #   web.sh build OUT  modules + `vite build` into OUT, then FILE.gz beside each text asset
 set -eu
 cd "$(dirname "$0")/.."
@@ -39,6 +40,14 @@ need_modules() {
     need_node
     stamp=web/node_modules/.package-lock.json
     if [ ! -f "$stamp" ] || [ web/package-lock.json -nt "$stamp" ] || [ web/package.json -nt "$stamp" ]; then
+        # a node_modules linked from another checkout (a git worktree sharing the main one's)
+        # is that checkout's: `npm ci` would empty it through the link, under its owner's feet,
+        # and a fresh worktree's lock file is always newer than it. Use it as it is.
+        if [ -L web/node_modules ] && [ -f "$stamp" ]; then
+            echo "web.sh: web/node_modules links to $(readlink web/node_modules), older than" \
+                "web/package-lock.json: used as it is (run 'npm ci' where it lives if it is stale)" >&2
+            return 0
+        fi
         (cd web && npm ci --no-audit --no-fund --loglevel=error >&2)
     fi
 }

@@ -264,10 +264,14 @@ static int bill_after(struct api_req *r, struct bill_filter *f)
 int api_bill_list(struct api_req *r)
 {
     struct bill_filter f = { 0 };
+    struct period per;
     int rc;
     f.account_no = api_query(r, "account");
     f.period = api_query(r, "period");
     f.status = api_query(r, "status");
+    if (f.period && period_parse(f.period, &per, &r->err))
+        return error_prefix(&r->err, "query parameter '%s': ", "period"),
+               err_field(&r->err, "period");
     if ((rc = api_query_int(r, "run", 1, INT64_MAX, 0, &f.run_id)) ||
         (rc = api_query_int(r, "limit", 1, 1000, 100, &f.limit)) || (rc = bill_after(r, &f)))
         return rc;

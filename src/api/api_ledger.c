@@ -51,10 +51,10 @@ static json_t *payment_json(const struct payment_info *p)
 static int payment_full(struct api_req *r, int64_t id, json_t **out)
 {
     struct payment_info p;
-    struct pay_alloc al[64];
+    struct pay_alloc *al;
     int n = 0, rc;
     if ((rc = ledger_payment_get(&r->ctx, id, &p, &r->err)) ||
-        (rc = ledger_payment_allocs(&r->ctx, id, al, (int)ARRAY_SIZE(al), &n, &r->err)))
+        (rc = ledger_payment_allocs(&r->ctx, id, &al, &n, &r->err)))
         return rc;
     *out = payment_json(&p);
     json_object_set_new(*out, "allocations", alloc_json(al, n));

@@ -80,6 +80,8 @@ int api_tariff_simulate(struct api_req *r)
     }
     if (rc == ERR_INVALID && !r->err.field[0])
         err_field(&r->err, "tariff");
+    if (res)
+        bill_sim_release(res);
     free(res);
     if (ts)
         tariff_set_free(ts);

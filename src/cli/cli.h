@@ -38,6 +38,7 @@ enum {
     CMD_KEYS = 1 << 1,         /* load the personal-data key file */
     CMD_NO_SCHEMA = 1 << 2,    /* with CMD_DB: do not require current migrations */
     CMD_DB_IF_EXISTS = 1 << 3, /* with CMD_DB: open it only if it exists (else ctx.db NULL) */
+    CMD_CREATE_DB = 1 << 4,    /* with CMD_DB: may create a missing SQLite database file */
 };
 
 enum opt_type { OPT_STR, OPT_INT, OPT_BOOL, OPT_END };

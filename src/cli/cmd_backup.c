@@ -117,7 +117,13 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
     int rc = cli_options(cli, specs, &argc, argv, 1, 1);
     if (rc)
         return rc;
-    const char *path = argv[0];
+    const char *path = argv[0], *url = cfg_str(&cli->cfg, CFG_DB_URL);
+    /* a SQLite database that does not exist yet is created only once the backup has passed
+     * every check (the command table opens only an existing one): a refusal leaves no empty
+     * database behind */
+    const char *target = cli->ctx.db            ? backend_name(cli->ctx.db)
+                         : strncmp(url, "sqlite:", 7) ? "postgresql"
+                                                      : "sqlite";
     char *manifest = xasprintf("%s.manifest.json", path);
     json_error_t jerr;
     json_t *m = json_load_file(manifest, 0, &jerr);
@@ -137,10 +143,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
         rc = error(&cli->err, ERR_CORRUPT, "'%s' is not a pmis backup manifest", manifest);
         goto out;
     }
-    if (strcmp(backend, backend_name(cli->ctx.db))) {
+    if (strcmp(backend, target)) {
         rc = error(&cli->err, ERR_INVALID,
                    "backup '%s' was taken from %s and cannot be restored into %s", path, backend,
-                   backend_name(cli->ctx.db));
+                   target);
         goto out;
     }
     if ((rc = file_digest(path, hex, &size, &cli->err)))
@@ -157,7 +163,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
                    "backup '%s' does not match its checksum (corrupt); nothing restored", path);
         goto out;
     }
-    if ((rc = store_restore_from(cli->ctx.db, path, &cli->err)))
+    if ((!cli->ctx.db && (rc = store_open(&cli->ctx.db, url, &cli->err))) ||
+        (rc = store_restore_from(cli->ctx.db, path, &cli->err)))
         goto out;
     if (cli->json) {
         json_t *o = json_object();

@@ -60,9 +60,9 @@ int cmd_pay(struct cli *cli, int argc, char **argv)
     struct pay_result r;
     if ((rc = ledger_pay(&cli->ctx, &q, &r, &cli->err)))
         return rc;
-    struct pay_alloc al[16];
+    struct pay_alloc *al;
     int n = 0;
-    if ((rc = ledger_payment_allocs(&cli->ctx, r.payment_id, al, 16, &n, &cli->err)))
+    if ((rc = ledger_payment_allocs(&cli->ctx, r.payment_id, &al, &n, &cli->err)))
         return rc;
     char rn[16], m[MONEY_BUF_SIZE];
     ledger_receipt_no(r.payment_id, rn);
@@ -166,11 +166,11 @@ int cmd_payment_show(struct cli *cli, int argc, char **argv)
         return rc;
     int64_t id;
     struct payment_info p;
-    struct pay_alloc al[64];
+    struct pay_alloc *al;
     int n;
     if ((rc = ledger_receipt_parse(argv[0], &id, &cli->err)) ||
         (rc = ledger_payment_get(&cli->ctx, id, &p, &cli->err)) ||
-        (rc = ledger_payment_allocs(&cli->ctx, id, al, 64, &n, &cli->err)))
+        (rc = ledger_payment_allocs(&cli->ctx, id, &al, &n, &cli->err)))
         return rc;
     if (cli->json) {
         json_t *j = payment_json(&p);

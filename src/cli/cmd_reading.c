@@ -20,9 +20,17 @@ static int opt_date(struct cli *cli, const char *name, const char *s, struct dat
     return 0;
 }
 
+/* The list and whether its header is out: printed with the first reading, so an unknown meter
+ * (or a refused query) leaves stdout empty, its error alone on stderr. */
+struct reading_out {
+    struct cli_list l;
+    bool header;
+};
+
 static int print_reading(void *arg, int64_t meter_id, const struct reading *r)
 {
-    struct cli_list *l = arg;
+    struct reading_out *o = arg;
+    struct cli_list *l = &o->l;
     char day[DATE_BUF_SIZE], num[ENERGY_BUF_SIZE];
     UNUSED(meter_id);
     date_format(r->rs.on, day);
@@ -38,6 +46,13 @@ static int print_reading(void *arg, int64_t meter_id, const struct reading *r)
         json_object_set_new(j, "status", json_string(r->valid ? "valid" : "void"));
         json_array_append_new(l->items, j);
         return 0;
+    }
+    if (!o->header) {
+        printf("%-10s", "read_on");
+        for (int i = 0; i < REG_N; i++)
+            printf(" %12s", reg_name((enum reg)i));
+        printf("  source\n");
+        o->header = true;
     }
     printf("%s", day);
     for (int i = 0; i < REG_N; i++)
@@ -67,15 +82,9 @@ int cmd_reading_list(struct cli *cli, int argc, char **argv)
     if ((rc = opt_date(cli, "from", from_s, &from, &pf)) ||
         (rc = opt_date(cli, "to", to_s, &to, &pt)))
         return rc;
-    struct cli_list l = CLI_LIST_INIT(cli);
-    if (!cli->json) {
-        printf("%-10s", "read_on");
-        for (int i = 0; i < REG_N; i++)
-            printf(" %12s", reg_name((enum reg)i));
-        printf("  source\n");
-    }
-    rc = reading_list(&cli->ctx, meter, pf, pt, print_reading, &l, &cli->err);
-    return cli_list_end(&l, rc);
+    struct reading_out o = { CLI_LIST_INIT(cli), false };
+    rc = reading_list(&cli->ctx, meter, pf, pt, print_reading, &o, &cli->err);
+    return cli_list_end(&o.l, rc);
 }
 
 struct iv_out {

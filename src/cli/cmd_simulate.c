@@ -127,6 +127,7 @@ int cmd_tariff_simulate(struct cli *cli, int argc, char **argv)
             printf("could not price %" PRId64 " bills; first: %s\n", r->failed, r->first_error);
     }
 out:
+    bill_sim_release(r);
     free(r);
     if (ts)
         tariff_set_free(ts);

@@ -179,9 +179,11 @@ static int kwh_opt(struct cli *cli, const char *name, const char *s, int64_t *ou
 {
     if (!s)
         return 0;
-    struct err e = ERR_INIT;
-    if (energy_parse_kwh(s, out, &e) || *out < 0)
-        return error(&cli->err, ERR_USAGE, "--%s: invalid quantity '%s'", name, s);
+    /* a bad quantity is invalid input (exit 65), named with what is wrong with it */
+    if (energy_parse_kwh(s, out, &cli->err))
+        return error_prefix(&cli->err, "--%s: ", name);
+    if (*out < 0)
+        return error(&cli->err, ERR_INVALID, "--%s: invalid energy '%s' kWh: negative", name, s);
     return 0;
 }
 

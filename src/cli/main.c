@@ -19,8 +19,8 @@ struct cli_command {
 };
 
 static const struct cli_command commands[] = {
-    { "init", NULL, cmd_init, CMD_DB | CMD_NO_SCHEMA, "create the key file and the schema" },
-    { "db", "migrate", cmd_db_migrate, CMD_DB | CMD_NO_SCHEMA, "apply pending migrations" },
+    { "init", NULL, cmd_init, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "create the key file and the schema" },
+    { "db", "migrate", cmd_db_migrate, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB, "apply pending migrations" },
     { "db", "status", cmd_db_status, CMD_DB | CMD_NO_SCHEMA, "list migrations and their state" },
     { "config", "show", cmd_config_show, 0, "effective configuration and its sources" },
     { "org", "add", cmd_org_add, CMD_DB, "add an org unit" },
@@ -166,7 +166,7 @@ static const struct cli_command commands[] = {
     { "key", "rotate", cmd_key_rotate, CMD_DB | CMD_KEYS,
       "re-encrypt personal data under a new key" },
     { "backup", NULL, cmd_backup, CMD_DB | CMD_NO_SCHEMA, "consistent backup with a manifest" },
-    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA, "restore a verified backup" },
+    { "restore", NULL, cmd_restore, CMD_DB | CMD_NO_SCHEMA | CMD_CREATE_DB | CMD_DB_IF_EXISTS, "restore a verified backup" },
     { "demo", "payments", cmd_demo_payments, CMD_DB, "collection files of how demo customers pay a month" },
     { "demo", NULL, cmd_demo, CMD_DB | CMD_KEYS, "build a realistic demo utility" },
     { "serve", NULL, cmd_serve, CMD_DB | CMD_KEYS, "serve the HTTP/JSON API" },
@@ -190,11 +190,19 @@ static void usage_all(FILE *fp)
           "            [--set NAME=VALUE]... COMMAND [ARGS] [--help]\n\n"
           "pmis — power marketing information system (电力营销信息系统)\n\ncommands:\n",
           fp);
+    /* the summaries in one column, past the longest name ("disconnect final-notice") */
+    int width = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+        int w = (int)strlen(commands[i].noun) +
+                (commands[i].verb ? 1 + (int)strlen(commands[i].verb) : 0);
+        if (w > width)
+            width = w;
+    }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         char name[64];
         snprintf(name, sizeof(name), "%s%s%s", commands[i].noun, commands[i].verb ? " " : "",
                  commands[i].verb ? commands[i].verb : "");
-        fprintf(fp, "  %-18s %s\n", name, commands[i].summary);
+        fprintf(fp, "  %-*s  %s\n", width, name, commands[i].summary);
     }
     fputs("\nThe database is --db, PMIS_DB or db.url (default sqlite:pmis.db): sqlite:PATH or\n"
           "postgresql://... . 'pmis COMMAND --help' describes a command.\n",
@@ -318,8 +326,10 @@ int main(int argc, char **argv)
     cfg_init(&cli.cfg);
     cli.tty = isatty(STDERR_FILENO);
     rc = global_options(&cli, &argc, &argv, &config_flag, &actor);
-    if (rc == 2)
+    if (rc == 2) { /* pmis --help: the usage was printed */
+        cfg_release(&cli.cfg);
         return 0;
+    }
     if (rc)
         goto out;
     if ((rc = cfg_load(&cli.cfg, config_flag, environ, &cli.err)))
@@ -329,12 +339,14 @@ int main(int argc, char **argv)
 
     if (argc == 0) {
         usage_all(stderr);
+        cfg_release(&cli.cfg);
         return err_exit_code(ERR_USAGE);
     }
     const struct cli_command *cmd = find_command(argc, argv, &consumed);
     if (!cmd) {
         if (noun_exists(argv[0]) && (argc == 1 || !strcmp(argv[1], "--help"))) {
             usage_noun(argc == 1 ? stderr : stdout, argv[0]);
+            cfg_release(&cli.cfg);
             return argc == 1 ? err_exit_code(ERR_USAGE) : 0;
         }
         if (noun_exists(argv[0]))
@@ -366,8 +378,10 @@ int main(int argc, char **argv)
     if ((cmd->flags & CMD_DB) && !want_help &&
         (!(cmd->flags & CMD_DB_IF_EXISTS) || store_exists(cfg_str(&cli.cfg, CFG_DB_URL)))) {
         const char *url = cfg_str(&cli.cfg, CFG_DB_URL);
-        /* only init, migrate and restore may create a SQLite database file */
-        if (!(cmd->flags & CMD_NO_SCHEMA) && !store_exists(url)) {
+        /* only init, migrate and restore may create a SQLite database file: any other command
+         * (a backup or `db status` of a mistyped path too) refuses a missing one, creating
+         * nothing */
+        if (!(cmd->flags & CMD_CREATE_DB) && !store_exists(url)) {
             rc = error(&cli.err, ERR_NOT_FOUND, "database '%s' does not exist (run 'pmis init')",
                        url);
             goto out;

@@ -9,6 +9,7 @@
 
 #include "core/err.h"
 #include "core/err_zh.h"
+#include "core/utf8.h"
 
 struct err_row {
     const char *name;
@@ -78,6 +79,15 @@ static void format_zh(char *buf, size_t size, const char *fmt, va_list ap)
         buf[0] = '\0';
 }
 
+/* Messages go into JSON replies and logs, which take only valid UTF-8 (jansson refuses anything
+ * else, and a reply then lost its message): a "%.64s" of Chinese text, a buffer's end or a value
+ * echoed from the input may cut a character or carry a bad byte. */
+static void scrub(struct err *e)
+{
+    utf8_scrub(e->msg);
+    utf8_scrub(e->msg_zh);
+}
+
 int error_v(struct err *e, int code, const char *fmt, va_list ap)
 {
     if (!e)
@@ -89,6 +99,7 @@ int error_v(struct err *e, int code, const char *fmt, va_list ap)
     vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
     format_zh(e->msg_zh, sizeof(e->msg_zh), fmt, ap2);
     va_end(ap2);
+    scrub(e);
     return code;
 }
 
@@ -178,6 +189,7 @@ int error_langs(struct err *e, int code, const char *fmt, ...)
         format_langs(e->msg_zh, sizeof(e->msg_zh), zh, true, ap);
         va_end(ap);
     }
+    scrub(e);
     return code;
 }
 
@@ -190,6 +202,8 @@ void err_detail_set(struct err_detail *d, const char *fmt, ...)
     format_zh(d->zh, sizeof(d->zh), fmt, ap2);
     va_end(ap2);
     va_end(ap);
+    utf8_scrub(d->en);
+    utf8_scrub(d->zh);
 }
 
 /* After error_v() with a message ending in the English detail `en`: the Chinese message gets
@@ -207,8 +221,10 @@ int error_detail(struct err *e, int code, const char *why, const char *why_zh, c
     va_start(ap, fmt);
     error_v(e, code, fmt, ap);
     va_end(ap);
-    if (e && why)
+    if (e && why) {
         detail_zh(e, why, why_zh ? why_zh : err_zh(why));
+        scrub(e);
+    }
     return code;
 }
 
@@ -247,6 +263,7 @@ int error_prefix(struct err *e, const char *fmt, ...)
         prepend(e->msg_zh, sizeof(e->msg_zh), zh ? prefix_zh : prefix);
     }
     prepend(e->msg, sizeof(e->msg), prefix);
+    scrub(e);
     return e->code;
 }
 

@@ -5,6 +5,66 @@
  */
 #include "core/utf8.h"
 
+/* Bytes of the valid UTF-8 sequence at `t` (RFC 3629: no overlong forms, no surrogates, at most
+ * U+10FFFF), or 0 when there is none there; *cut tells a sequence only cut short (a lead byte
+ * and some valid continuation bytes, then another byte or the end) from an invalid one. */
+static size_t valid_len(const unsigned char *t, bool *cut)
+{
+    unsigned char c = t[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    *cut = false;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    else
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        unsigned char b = t[i];
+        bool ok = i == 1 ? b >= lo && b <= hi : (b & 0xC0) == 0x80;
+        if (!ok) {
+            /* the lead byte's announced length ran into a byte that cannot continue it */
+            *cut = i > 1 || (b & 0xC0) != 0x80;
+            return 0;
+        }
+    }
+    return need;
+}
+
+size_t utf8_prefix(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    /* a cut before a continuation byte falls inside a character: back off to its lead byte */
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+void utf8_scrub(char *s)
+{
+    unsigned char *r = (unsigned char *)s, *w = r;
+    while (*r) {
+        bool cut;
+        size_t n = valid_len(r, &cut);
+        if (n) {
+            memmove(w, r, n);
+            w += n, r += n;
+        } else if (cut) {
+            r++; /* drop the lead byte of a character cut short, then its continuation bytes */
+            while ((*r & 0xC0) == 0x80)
+                r++;
+        } else {
+            *w++ = '?';
+            r++;
+        }
+    }
+    *w = '\0';
+}
+
 size_t utf8_chars(const char *s)
 {
     size_t n = 0;

@@ -22,4 +22,19 @@ size_t utf8_chars(const char *s);
  */
 size_t utf8_bigrams(const char *s, struct strbuf *out, char term);
 
+/**
+ * Bytes of the longest prefix of `s` of at most `max` bytes that does not end inside a
+ * character, for cutting text to a size ("张三" cut to 4 bytes is "张", 3 bytes).
+ */
+size_t utf8_prefix(const char *s, size_t max);
+
+/**
+ * Make `s` valid UTF-8 in place, as strict JSON encoders (jansson) require, never longer: a
+ * character cut short (a lead byte and fewer continuation bytes than it announces, as "%.64s"
+ * or a buffer's end leaves one) is dropped, and any other byte that does not begin a valid
+ * sequence (a stray continuation byte, 0xC0/0xC1/0xF5-0xFF, an overlong form, a surrogate)
+ * becomes '?'. Valid text is left as it is.
+ */
+void utf8_scrub(char *s);
+
 #endif

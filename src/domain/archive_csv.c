@@ -19,6 +19,7 @@
 #include "domain/customer.h"
 #include "domain/meter.h"
 #include "domain/pii.h"
+#include "core/utf8.h"
 
 struct column {
     const char *name;
@@ -143,7 +144,7 @@ static const char *report_value(struct arena *keep, const char *column, const ch
             return s;
         }
     }
-    return arena_strndup(keep, value, 200);
+    return arena_strndup(keep, value, utf8_prefix(value, 200)); /* whole characters only */
 }
 
 /* Report a row's error: the column it names and that column's value, masked if personal. */

@@ -76,8 +76,21 @@ int bill_get(struct ctx *c, int64_t id, struct bill_info *out, struct err *err)
 
 int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_BILL_LIST);
+    static const char *const statuses[] = { "draft", "review", "approved", "held", "issued" };
+    struct period p;
     int ret;
+    /* a filter that can match nothing is a mistake to name, not an empty list */
+    if (f->period && (ret = period_parse(f->period, &p, err)))
+        return err_field(err, "period");
+    if (f->status) {
+        size_t i = 0;
+        while (i < ARRAY_SIZE(statuses) && strcmp(statuses[i], f->status))
+            i++;
+        if (i == ARRAY_SIZE(statuses))
+            return error(err, ERR_INVALID, "status is draft, review, approved, held or issued, "
+                         "not '%s'", f->status), err_field(err, "status");
+    }
+    struct store_stmt *st = store_q(c->db, Q_BILL_LIST);
     store_bind_text(st, 1, f->account_no);
     store_bind_text(st, 2, f->period);
     store_bind_i64(st, 3, f->run_id);

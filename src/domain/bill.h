@@ -255,14 +255,16 @@ struct bill_sim_result {
     int64_t up, down, same; /* bills that would rise, fall, stay */
     int64_t failed;         /* bills the proposed tariff could not price */
     char first_error[256];  /* the first failure, for the report */
-    int ngroups;
-    struct bill_sim_group groups[64];
+    int ngroups, capgroups;
+    struct bill_sim_group *groups; /* every type, tier and org met: owned, bill_sim_release() */
 };
 /**
  * Re-price the regular bills of `period` currently on tariff `code` (NULL = the proposed
- * tariff's own code) with `proposed`, from their stored usage, writing nothing.
+ * tariff's own code) with `proposed`, from their stored usage, writing nothing. `r` is set
+ * from scratch; release it with bill_sim_release() afterwards, also after an error.
  */
 int bill_simulate(struct ctx *c, struct period period, const char *code,
                   const struct tariff *proposed, struct bill_sim_result *r, struct err *err);
+void bill_sim_release(struct bill_sim_result *r);
 
 #endif

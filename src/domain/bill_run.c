@@ -332,11 +332,17 @@ static int run_serial(struct ctx *c, struct run_src *src, struct bill_run_result
     struct run_slot sl;
     int64_t done = 0;
     int ret;
+    /* the pages are computed on a context with an arena of its own, reset per account as the
+     * piped producer's is: the caller's arena (an HTTP request's holds its method, path and
+     * user) is not the run's to reset */
+    struct arena arena = ARENA_INIT;
+    struct ctx pc = *c;
+    pc.arena = &arena;
 
     bill_page_init(&pg);
     bill_draft_init(&d);
     slot_init(&sl);
-    while (!(ret = produce_page(c, src, &pg, &d, &sl, err)) && sl.naccts) {
+    while (!(ret = produce_page(&pc, src, &pg, &d, &sl, err)) && sl.naccts) {
         if ((ret = write_page(c, src, &sl, r, err)))
             break;
         done += (int64_t)sl.naccts;
@@ -346,6 +352,7 @@ static int run_serial(struct ctx *c, struct run_src *src, struct bill_run_result
     slot_release(&sl);
     bill_draft_release(&d);
     bill_page_release(&pg);
+    arena_release(&arena);
     return ret;
 }
 

@@ -50,8 +50,11 @@ static int scoped_totals(struct ctx *c, struct bill_run_info *r, struct err *err
 int bill_runs(struct ctx *c, const char *period, int64_t before, int64_t limit, bill_run_fn *fn,
               void *arg, struct err *err)
 {
-    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_LIST);
+    struct period p;
     int ret;
+    if (period && (ret = period_parse(period, &p, err)))
+        return err_field(err, "period");
+    struct store_stmt *st = store_q(c->db, Q_BILL_RUN_LIST);
     store_bind_text(st, 1, period);
     store_bind_i64(st, 2, limit > 0 ? limit : 50);
     ctx_bind_scope(c, st, 3);

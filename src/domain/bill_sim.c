@@ -1,6 +1,7 @@
 /* What-if re-billing under a proposed tariff (bill.h: bill_simulate). Writes nothing. */
 #include "domain/bill.h"
 
+#include "core/xalloc.h"
 #include "domain/bill_text.h"
 
 static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind, const char *key)
@@ -8,8 +9,11 @@ static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind,
     for (int i = 0; i < r->ngroups; i++)
         if (!strcmp(r->groups[i].kind, kind) && !strcmp(r->groups[i].key, key))
             return &r->groups[i];
-    if (r->ngroups == (int)ARRAY_SIZE(r->groups))
-        return NULL;
+    /* as many as there are: a province has hundreds of 供电所 (a fixed 64 dropped the rest) */
+    if (r->ngroups == r->capgroups) {
+        r->capgroups = r->capgroups ? 2 * r->capgroups : 32;
+        r->groups = xreallocarray(r->groups, (size_t)r->capgroups, sizeof(*r->groups));
+    }
     struct bill_sim_group *g = &r->groups[r->ngroups++];
     memset(g, 0, sizeof(*g));
     snprintf(g->kind, sizeof(g->kind), "%s", kind);
@@ -17,10 +21,15 @@ static struct bill_sim_group *group(struct bill_sim_result *r, const char *kind,
     return g;
 }
 
+void bill_sim_release(struct bill_sim_result *r)
+{
+    free(r->groups);
+    r->groups = NULL;
+    r->ngroups = r->capgroups = 0;
+}
+
 static void count(struct bill_sim_group *g, int64_t wh, int64_t old_fen, int64_t new_fen)
 {
-    if (!g)
-        return;
     g->bills++;
     g->energy_wh += wh;
     g->old_fen += old_fen;
@@ -50,6 +59,9 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
     char pb[PERIOD_BUF_SIZE];
     int64_t after = 0;
     int ret = 0;
+    /* a page's decoded usage goes to an arena of the simulation's own, reset per page: the
+     * caller's (an HTTP request's holds its method, path and user) is not ours to reset */
+    struct arena page = ARENA_INIT;
 
     memset(r, 0, sizeof(*r));
     if (!code)
@@ -62,7 +74,7 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
         store_bind_text(st, 2, code);
         store_bind_i64(st, 3, after);
         store_bind_i64(st, 4, 1000);
-        arena_reset(c->arena);
+        arena_reset(&page);
         while ((ret = store_step(st, err)) == STORE_ROW) {
             struct usage u;
             struct quote q;
@@ -71,7 +83,7 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
             char tier[8];
             after = store_col_i64(st, 0);
             n++;
-            if (bill_usage_decode(store_col_text(st, 1), c->arena, &u, &qe) ||
+            if (bill_usage_decode(store_col_text(st, 1), &page, &u, &qe) ||
                 tariff_quote(proposed, &u, &q, &qe)) {
                 if (!r->failed++)
                     snprintf(r->first_error, sizeof(r->first_error), "bill #%" PRId64 ": %.200s",
@@ -95,10 +107,11 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
         }
         store_reset(st);
         if (ret < 0)
-            return ret;
+            break;
         ret = 0;
         if (!n)
             break;
     }
+    arena_release(&page);
     return ret;
 }

@@ -536,6 +536,10 @@ out:
 
 /* ---- reversal ---- */
 
+struct rev_alloc {
+    int64_t bill_id, fee, principal;
+};
+
 int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const char *approver,
                    struct err *err)
 {
@@ -543,6 +547,8 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
     struct payment_info pi;
     struct date today;
     rec_vec recs = VEC_INIT;
+    /* every allocation, however many bills the payment paid (years of arrears at once) */
+    VEC(struct rev_alloc) al = VEC_INIT;
     int64_t balance;
     int ret;
 
@@ -571,35 +577,25 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
     if ((ret = ledger_lock(c, pi.account_id, &balance, err)))
         goto out;
     struct store_stmt *st = store_q(c->db, Q_LEDGER_ALLOC_OF_PAYMENT);
-    struct {
-        int64_t bill_id, fee, principal;
-    } al[64];
-    int n = 0;
     store_bind_i64(st, 1, payment_id);
-    while (n < (int)ARRAY_SIZE(al) && (ret = store_step(st, err)) == STORE_ROW) {
-        al[n].bill_id = store_col_i64(st, 0);
-        al[n].fee = store_col_i64(st, 1);
-        al[n++].principal = store_col_i64(st, 2);
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        struct rev_alloc a = { store_col_i64(st, 0), store_col_i64(st, 1), store_col_i64(st, 2) };
+        VEC_PUSH(&al, a);
     }
     store_reset(st);
     if (ret < 0)
         goto out;
     ret = 0;
-    if (n == (int)ARRAY_SIZE(al)) {
-        ret = error(err, ERR_CONFLICT, "payment %s paid more than %zu bills: reverse it by hand",
-                    rn, ARRAY_SIZE(al));
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < al.n; i++) {
         struct receivable rec;
         st = store_q(c->db, Q_LEDGER_REC_GET);
-        store_bind_i64(st, 1, al[i].bill_id);
+        store_bind_i64(st, 1, al.v[i].bill_id);
         if ((ret = store_one(st, err)))
             goto out;
         ledger_rec_read(st, &rec);
         store_reset(st);
-        rec.paid_fen -= al[i].principal;
-        rec.fee_paid_fen -= al[i].fee;
+        rec.paid_fen -= al.v[i].principal;
+        rec.fee_paid_fen -= al.v[i].fee;
         if ((ret = ledger_rec_write(c, &rec, today, err)))
             goto out;
     }
@@ -624,5 +620,6 @@ int ledger_reverse(struct ctx *c, int64_t payment_id, const char *reason, const 
     ret = audit_append(c, &ar, err);
 out:
     VEC_FREE(&recs);
+    VEC_FREE(&al);
     return store_end(c->db, ret, err);
 }

@@ -283,8 +283,9 @@ struct payment_filter {
 /** Payments newest first, within the caller's org scope. */
 int ledger_payment_list(struct ctx *c, const struct payment_filter *f, payment_fn *fn, void *arg,
                         struct err *err);
-/** The allocations of a payment (bill number, fee, principal). */
-int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc *out, int max, int *n,
+/** The allocations of a payment (bill number, fee, principal): all of them, however many bills
+ *  it paid, in `*out` (`*n` of them) from the context's arena. */
+int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc **out, int *n,
                           struct err *err);
 
 struct ledger_problem {

@@ -133,19 +133,29 @@ int ledger_payment_list(struct ctx *c, const struct payment_filter *f, payment_f
     return ret < 0 ? ret : 0;
 }
 
-int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc *out, int max, int *n,
+int ledger_payment_allocs(struct ctx *c, int64_t id, struct pay_alloc **out, int *n,
                           struct err *err)
 {
     struct store_stmt *st = store_q(c->db, Q_LEDGER_ALLOC_OF_PAYMENT);
-    int ret;
+    int ret, cap = 16;
+    struct pay_alloc *a = arena_alloc(c->arena, cap * sizeof(*a));
     *n = 0;
     store_bind_i64(st, 1, id);
-    while ((ret = store_step(st, err)) == STORE_ROW && *n < max) {
-        out[*n].fee_fen = store_col_i64(st, 1);
-        out[*n].principal_fen = store_col_i64(st, 2);
-        out[(*n)++].bill_no = ctx_col_text(c, st, 3);
+    /* every row: a payment clearing years of arrears pays as many bills (a receipt that stopped
+     * at a fixed count left bills out silently) */
+    while ((ret = store_step(st, err)) == STORE_ROW) {
+        if (*n == cap) {
+            struct pay_alloc *bigger = arena_alloc(c->arena, 2 * cap * sizeof(*a));
+            memcpy(bigger, a, cap * sizeof(*a));
+            a = bigger;
+            cap *= 2;
+        }
+        a[*n].fee_fen = store_col_i64(st, 1);
+        a[*n].principal_fen = store_col_i64(st, 2);
+        a[(*n)++].bill_no = ctx_col_text(c, st, 3);
     }
     store_reset(st);
+    *out = a;
     return ret < 0 ? ret : 0;
 }
 

@@ -11,6 +11,7 @@
 #include "core/energy.h"
 #include "core/log.h"
 #include "core/strmap.h"
+#include "core/utf8.h"
 #include "core/vec.h"
 #include "domain/audit.h"
 #include "domain/interval.h"
@@ -134,7 +135,7 @@ static void bad_push(struct imp *im, uint64_t line, const char *column, const ch
     struct import_bad b = {
         .line = line,
         .column = arena_strdup(im->keep, column ? column : "-"),
-        .value = arena_strndup(im->keep, value ? value : "", 200),
+        .value = value ? arena_strndup(im->keep, value, utf8_prefix(value, 200)) : "",
         .reason = arena_strdup(im->keep, reason),
         .reason_zh = reason_zh && *reason_zh ? arena_strdup(im->keep, reason_zh) : NULL,
     };

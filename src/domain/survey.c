@@ -73,6 +73,8 @@ int survey_list(struct ctx *c, const struct survey_filter *f, survey_fn *fn, voi
     int ret;
     if (f->result && (ret = ctx_check_code(c, "result", "survey_result", f->result, err)))
         return ret;
+    if (f->type && (ret = ticket_type_get(c, f->type, NULL, NULL, NULL, err)))
+        return ret;
     if (f->org_code && (ret = ctx_org_id(c, f->org_code, &org_id, err)))
         return ret;
     int64_t cust_id = 0;

@@ -76,6 +76,8 @@ int ticket_list(struct ctx *c, const struct ticket_filter *f, ticket_fn *fn, voi
         return ret;
     if (f->cust_no && (ret = customer_id_get(c, f->cust_no, &cust_id, err)))
         return ret;
+    if (f->type && (ret = ticket_type_get(c, f->type, NULL, NULL, NULL, err)))
+        return ret;
     if (f->state && ticket_state_rank(f->state) < 0)
         return error(err, ERR_INVALID, "unknown work order state '%s' (accepted, classified, "
                      "dispatched, processing, responded, replied, reviewed, archived, merged)",

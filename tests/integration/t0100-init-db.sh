@@ -3,6 +3,17 @@
 # is not migrated, not SQLite or not reachable, and a missing, unsafe or wrong key file.
 . "$PMIS_TOP/tests/integration/lib.sh"
 
+# pmis --help: the commands' summaries in one column, past the longest name (two-word names
+# longer than the old fixed column ran into their summary)
+expect_ok "pmis --help" --help
+check "lists the commands with their summaries in one column" test "$(
+    awk '/^commands:/ { f = 1; next } /^$/ { f = 0 } f' "$T/out" |
+        sed -E 's/^(  [a-z-]+( [a-z-]+)? +)[^ ].*/\1/' | awk '{ print length($0) }' | sort -u | wc -l)" = 1
+# (under ASan these also check that the usage paths free the configuration: they leaked it)
+expect_ok "pmis org --help" org --help
+check "lists the org verbs" out_has "^  tree +print the org tree"
+expect_fail "pmis alone: the usage, exit 64" 64 "^usage: pmis "
+
 if [ "$PMIS_BACKEND" = sqlite ]; then
     db_file=${PMIS_TEST_DB#sqlite:}
     expect_fail "a command before init says to run init" 66 \

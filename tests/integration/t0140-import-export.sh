@@ -129,6 +129,13 @@ expect_fail "--dry-run reports the same" 65 "8 of 10 rows are bad" \
 run --json import customers "$T/bad.csv"
 check "the report as JSON" grep -q '^{"table":"customers","rows":10,"created":[0-9]*,"unchanged":0,"bad_count":8,"bad":\[{"line":3,"column":"phone","value":"1\*\*\*5","reason":"phone: invalid mobile number .*"},{"line":4,"column":"user_type","value":"villa",.*{"line":9,"column":"-","value":"","reason":"line 9: expected 13 fields, found 7"},.*\],"committed":false,"dry_run":false}$' "$T/out"
 check "exit 65 with --json too" test "$rc" = 65
+# a value longer than a report quotes (200 bytes), cut inside a character: whole characters,
+# so the JSON report keeps the row and its value
+{ echo "$CUSTOMER_CSV_HEADER"; echo ",$(printf '长%.0s' $(seq 80)),resident,220V,active,0,杭州市,,,,ZJ,2020-01-01,"; } >"$T/long.csv"
+run --json import customers "$T/long.csv"
+check "a long Chinese value: the bad row reported with its first 66 characters" test \
+    "$rc $(jq -c '.bad[] | [.line, .column, (.value | length), .reason]' "$T/out")" = \
+    '65 [2,"name",66,"name is longer than 200 bytes"]'
 
 cat >"$T/bad-accounts.csv" <<'EOF'
 account_no,cust_no,tariff_code,capacity_kva,demand_kw,pf_standard,cycle_day,pay_mode,contact_name,contact_phone,bank_name,bank_account,opened_on

@@ -59,4 +59,25 @@ expect_fail "a manifest that is not ours is refused" 76 "not a pmis backup manif
 expect_fail "a missing backup is refused" 66 "manifest" --db "$target" restore "$T/nothing-here"
 check "none of the refusals changed the target" test "$(db_digest "$target")" = "$before"
 
+# a mistyped database path is refused, not backed up as an empty database (nor created)
+if [ "$PMIS_BACKEND" != pg ]; then
+    expect_fail "a backup of a missing database is refused" 66 "does not exist" \
+        --db "sqlite:$T/no-such.db" backup "$T/b-missing"
+    check "and neither the database nor a backup was created" \
+        test ! -e "$T/no-such.db" -a ! -e "$T/b-missing" -a ! -e "$T/b-missing.manifest.json"
+    expect_fail "db status of a missing database is refused" 66 "does not exist" \
+        --db "sqlite:$T/no-such.db" db status
+    check "and creates no database" test ! -e "$T/no-such.db"
+    # a restore refused into a database that does not exist yet leaves none behind
+    expect_fail "a corrupt backup into a new database is refused" 76 "does not match its checksum" \
+        --db "sqlite:$T/fresh.db" restore "$T/bad"
+    expect_fail "another backend's backup into a new database is refused" 65 \
+        "taken from elsewhere" --db "sqlite:$T/fresh.db" restore "$T/other"
+    expect_fail "a missing backup into a new database is refused" 66 "manifest" \
+        --db "sqlite:$T/fresh.db" restore "$T/nothing-here"
+    check "and none of them created it" test ! -e "$T/fresh.db"
+    expect_ok "a good backup then creates it" --db "sqlite:$T/fresh.db" restore "$T/b2"
+    check "identical to the source" test "$(db_digest "sqlite:$T/fresh.db")" = "$src_digest"
+fi
+
 done_testing

@@ -35,6 +35,13 @@ check "R2 arithmetic" out_has "180\.000 kWh × 0\.4883 \+ 120\.000 kWh × 0\.538
 check "R2 total" out_has "^total +152\.49$"
 run --json tariff quote --tariff BJ-RES --period 2024-03 --kwh 300
 check "R1 --json" grep -q '^{"lines":\[{"item":"energy","name":"电度电费","version":"2012-07-01","quantity":"300.000","unit":"kWh","price":"0.4883","amount":"146.49",.*\],"total":"146.49"' "$T/out"
+# a bad quantity is invalid input (65, not usage), named with what is wrong with it
+expect_fail "a quantity with 4 decimals" 65 "^pmis: error: --kwh: invalid energy '300.1234' kWh: more than 3 decimals$" \
+    tariff quote --tariff BJ-RES --period 2024-03 --kwh 300.1234
+expect_fail "a negative quantity" 65 "^pmis: error: --ytd-kwh: invalid energy '-1' kWh: negative$" \
+    tariff quote --tariff BJ-RES --period 2024-03 --kwh 300 --ytd-kwh -1
+expect_fail "not a number" 65 "--kwh: invalid energy 'abc' kWh: not a number" \
+    tariff quote --tariff BJ-RES --period 2024-03 --kwh abc
 expect_ok "R3 Shenzhen July" tariff quote --tariff SZ-RES --period 2024-07 --kwh 700
 check "523.00" out_has "^total +523\.00$"
 expect_ok "R4 Guangzhou" tariff quote --tariff GZ-RES --period 2024-07 --kwh 400

@@ -64,6 +64,7 @@ check "list: values in kWh" out_has "^2024-03-01 +1000.000 +- +400.000 +300.000 
 run --json reading list --meter M-0001 --from 2024-03-01
 check "list --json --from" out_is '[{"read_on":"2024-03-01","total":"200.250","sharp":null,"peak":null,"flat":null,"valley":null,"reactive":null,"demand":null,"source":"remote","status":"valid"},{"read_on":"2024-04-01","total":"300.000","sharp":null,"peak":null,"flat":null,"valley":null,"reactive":null,"demand":null,"source":"customer","status":"valid"}]'
 expect_fail "list of an unknown meter" 66 "unknown meter 'M-9'" reading list --meter M-9
+check "prints no header: the error alone" test ! -s "$T/out"
 
 # --- every kind of bad row: exit 65, listed, nothing changed ---
 digest=$(db_digest)

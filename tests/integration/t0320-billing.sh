@@ -96,6 +96,14 @@ check "R1: 300 kWh at 0.4883 = 146.49" grep -q '"account_no":"330000000101","per
 check "2,700 kWh all in tier 1: 1318.41" grep -q '"account_no":"330000000701".*"energy_kwh":"2700.00","total":"1318.41"' "$T/out"
 run bill list --period 2025-05 --status review
 check "nothing in review in May" test ! -s "$T/out"
+# a filter that can match nothing is named, not answered with an empty list
+expect_fail "list: a bad period" 65 "invalid period '2025-13': month 13 out of range" \
+    bill list --period 2025-13
+expect_fail "list: a period not YYYY-MM" 65 "invalid period '25-5'" bill list --period 25-5
+expect_fail "list: an unknown status" 65 \
+    "status is draft, review, approved, held or issued, not 'in_review'" \
+    bill list --status in_review
+expect_fail "runs: a bad period" 65 "invalid period '2025-13'" bill runs --period 2025-13
 may=$(sql "SELECT id FROM bill_run WHERE period = '2025-05'")
 expect_ok "issue May" bill issue "$may"
 check "numbers B202505..." out_has "^issued 7 bills of run $may \(B2025050000001 \.\. B2025050000007\)"

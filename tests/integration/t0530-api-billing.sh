@@ -98,6 +98,12 @@ expect "field crews may not read bills" 403 \
 expect "a bad run filter" 400 \
     '{"error":{"code":"invalid","message":"query parameter '"'"'run'"'"' must be an integer from 1 to 9223372036854775807","field":"run"}}' \
     GET '/api/v1/bills?run=x' -b "$T/clerk.jar"
+expect "a bad period filter" 400 \
+    '{"error":{"code":"invalid","message":"query parameter '"'"'period'"'"': invalid period '"'"'2025-13'"'"': month 13 out of range","field":"period"}}' \
+    GET '/api/v1/bills?period=2025-13' -b "$T/clerk.jar"
+expect "an unknown status" 400 \
+    '{"error":{"code":"invalid","message":"状态应为 draft、review、approved、held 或 issued，不能是 '"'"'open'"'"'","message_en":"status is draft, review, approved, held or issued, not '"'"'open'"'"'","field":"status"}}' \
+    GET '/api/v1/bills?status=open' -b "$T/clerk.jar" -H 'Accept-Language: zh-CN'
 serve_stop
 srv_pid=""
 done_testing

@@ -223,10 +223,16 @@ refused "an unknown tariff: 400" 400 "no tariff" root POST /api/v1/tariffs/simul
 field_is "naming tariff" tariff
 refused "a bad tariff document: 400" 400 "tariff" root POST /api/v1/tariffs/simulate '{"period":"2024-11","tariff":{"code":"X"}}'
 field_is "naming tariff" tariff
-as root POST /api/v1/tariffs/simulate '{"period":"2024-11","tariff":"FLAT1"}'
+req POST /api/v1/tariffs/simulate -b "$T/root.jar" -H "X-CSRF-Token: $csrf_root" -H "$JSON" \
+    -H 'X-Request-Id: sim-1' -d '{"period":"2024-11","tariff":"FLAT1"}'
 check "the loaded tariff again: every bill the same" test \
     "$status $(jq -c '[.bills, .same, .old_total, .new_total, .change, .failed]' "$T/body")" = \
     '200 [3,3,"600.00","600.00","0.00",0]'
+# the what-if decodes its pages in an arena of its own: the request's (its method, path and
+# user, logged after the handler) is not the simulation's to reset
+check "its access line names its method, path and user" \
+    test "$(grep '"request_id":"sim-1"' "$T/serve.log" | jq -c '[.method, .path, .user]')" = \
+    '["POST","/api/v1/tariffs/simulate","root"]'
 before=$(state)
 as anaall POST /api/v1/tariffs/simulate "{\"period\":\"2024-11\",\"tariff\":$flat2}"
 check "a proposed document: 10 % up, exactly, by type, tier and org" test \

@@ -150,9 +150,14 @@ check "dry_run not a boolean: 400 naming it" test "$status $(jq -r .error.field 
 # shellcheck disable=SC2086
 req POST /api/v1/bill-runs $CL -H "$JSON" --data-binary @"$T/big"
 check "a body over the limit: 413" test "$status" = 413
-run "$CL" '{"period":"2024-11","org":"HZ","dry_run":true}'
+run "$CL -H X-Request-Id:dry-1" '{"period":"2024-11","org":"HZ","dry_run":true}'
 check "a dry run: 200, nothing written" test \
     "$status $(jq -c '[.run, .bills, .total]' "$T/body")" = '200 [null,2,"100.00"]'
+# the run computes its pages in an arena of its own: the request's (its method, path and user,
+# logged after the handler) is not the run's to reset
+check "the dry run's access line names its method, path and user" \
+    test "$(grep '"request_id":"dry-1"' "$T/serve.log" | jq -c '[.method, .path, .user]')" = \
+    '["POST","/api/v1/bill-runs","clerk"]'
 check "refused and dry runs changed nothing" test "$(db_digest_refusals)" = "$digest"
 run "$CL" '{"period":"2024-11","org":"HZ"}'
 hz=$(jq -r .run "$T/body")

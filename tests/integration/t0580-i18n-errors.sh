@@ -93,6 +93,14 @@ expect_lang "malformed JSON: the parser's detail stays inside the Chinese text" 
 expect_lang "no session: Chinese" zh-CN 401 \
     '{"error":{"code":"unauthenticated","message":"请先登录","message_en":"authentication required"}}' \
     GET /api/v1/customers/1000000000
+# a value longer than a message quotes ("%.64s"), cut inside a character: the message keeps
+# whole characters (valid UTF-8, which JSON needs: the reply said only "invalid input")
+login agent Xk9mPq2wLz agent.jar
+long=$(printf '长%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30)
+cut=$(printf '长%.0s' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21)
+expect_lang "a long Chinese value cut in a message: whole characters, in both languages" zh-CN 400 \
+    '{"error":{"code":"invalid","message":"查询参数 '"'"'from'"'"'：日期 '"'"''"$cut"''"'"' 无效：应为 YYYY-MM-DD 格式","message_en":"query parameter '"'"'from'"'"': invalid date '"'"''"$cut"''"'"': expected YYYY-MM-DD","field":"from"}}' \
+    GET "/api/v1/tickets?from=$(printf %s "$long" | jq -sRr @uri)" -b "$T/agent.jar"
 serve_stop
 check "the access log stays English" not grep -q '用户名或密码错误' "$T/serve.log"
 

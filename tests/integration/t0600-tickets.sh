@@ -124,6 +124,8 @@ expect_ok "the supervisor's queue" --json ticket escalations
 check "lists order 1's arrival (the API's shape)" out_is '[{"id":1,"ticket":1,"application":null,"stage":null,"type":"fault","metric":"arrival","org":"ZJ-HZ","ticket_state":"processing","deadline_at":"2024-07-01T10:45:00+08:00","escalated_at":"2024-07-01T10:46:00+08:00","status":"open","acked_at":null,"acked_by":null,"ack_note":null,"resolved_at":null,"resolved_by":null,"resolve_note":null}]'
 expect_ok "list --escalated" ticket list --escalated
 check "order 1 only" test "$(wc -l <"$T/out")" = 1
+expect_fail "list: an unknown type is named, not an empty list" 65 \
+    "unknown work order type 'repair'" ticket list --type repair
 export PMIS_NOW=2024-07-01T10:50:00+08:00
 expect_ok "the crew arrives at 10:50" ticket move 1 responded --note 到达现场
 check "arrival missed" test "$(clock 1 arrival)" = "2024-07-01T10:45:00+08:00 missed"

@@ -140,6 +140,7 @@ check "list of a subtree" test "$(jq -c '[.[].ticket]' "$T/out")" = "[4,5,6]"
 run --json survey list --after 2 --limit 2
 check "keyset pages" test "$(jq -c '[.[].ticket]' "$T/out")" = "[3,4]"
 expect_fail "list: a bad period" 65 "2025-13" survey list --period 2025-13
+expect_fail "list: an unknown type" 65 "unknown work order type 'repair'" survey list --type repair
 
 # ---- all or nothing: a dissatisfied answer failing at every step ----
 export PMIS_NOW=2025-07-03T09:00:00+08:00

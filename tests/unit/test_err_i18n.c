@@ -155,6 +155,22 @@ static void error_formats_both(void **state)
     assert_string_equal(e.msg_zh, "");
     assert_string_equal(err_text(&e, true), "an untranslated test message 7");
     assert_int_equal(error(NULL, ERR_IO, "unknown customer '%s'", "x"), ERR_IO);
+
+    /* a precision cutting Chinese text inside a character leaves valid UTF-8 in both texts
+     * (JSON encoders refuse anything else: the API's reply lost its message) */
+    error(&e, ERR_INVALID, "invalid period '%.64s': expected YYYY-MM",
+          "长长长长长长长长长长长长长长长长长长长长长长长长长长长长长长");
+    assert_string_equal(e.msg, "invalid period '长长长长长长长长长长长长长长长长长长长长长': expected "
+                               "YYYY-MM");
+    assert_string_equal(e.msg_zh, "账期 '长长长长长长长长长长长长长长长长长长长长长' 无效：应为 "
+                                  "YYYY-MM");
+    error_prefix(&e, "query parameter '%s': ", "from");
+    assert_string_equal(e.msg, "query parameter 'from': invalid period "
+                               "'长长长长长长长长长长长长长长长长长长长长长': expected YYYY-MM");
+    /* a value echoed from the input with a bad byte */
+    error(&e, ERR_NOT_FOUND, "unknown customer '%s'", "33\xff" "01");
+    assert_string_equal(e.msg, "unknown customer '33?01'");
+    assert_string_equal(e.msg_zh, "未知客户 '33?01'");
 }
 
 static void prefix_both(void **state)

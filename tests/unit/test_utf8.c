@@ -61,12 +61,56 @@ static void test_chars(void **state)
     assert_int_equal(utf8_chars("A公司😀"), 4);
 }
 
+static void test_prefix(void **state)
+{
+    UNUSED(state);
+    assert_int_equal(utf8_prefix("张三", 6), 6);
+    assert_int_equal(utf8_prefix("张三", 100), 6);
+    assert_int_equal(utf8_prefix("张三", 5), 3); /* never inside 三 */
+    assert_int_equal(utf8_prefix("张三", 4), 3);
+    assert_int_equal(utf8_prefix("张三", 3), 3);
+    assert_int_equal(utf8_prefix("张三", 2), 0);
+    assert_int_equal(utf8_prefix("ab张", 3), 2);
+    assert_int_equal(utf8_prefix("a😀b", 4), 1);
+    assert_int_equal(utf8_prefix("a😀b", 5), 5);
+    assert_int_equal(utf8_prefix("", 4), 0);
+}
+
+/* utf8_scrub(IN) gives WANT */
+#define SCRUB(in, want)                                                                            \
+    do {                                                                                           \
+        char buf[64];                                                                              \
+        snprintf(buf, sizeof(buf), "%s", in);                                                      \
+        utf8_scrub(buf);                                                                           \
+        assert_string_equal(buf, want);                                                            \
+    } while (0)
+
+static void test_scrub(void **state)
+{
+    UNUSED(state);
+    SCRUB("张三 abc 😀", "张三 abc 😀"); /* valid text stays */
+    SCRUB("", "");
+    /* a character cut short, as "%.4s" of "张三" leaves it, is dropped whole */
+    SCRUB("'张\xe4\xb8'", "'张'");
+    SCRUB("张\xe4", "张");
+    SCRUB("a\xf0\x9f\x98", "a");
+    /* anything else that begins no valid sequence becomes '?' */
+    SCRUB("a\x80" "b", "a?b");
+    SCRUB("\xff\xfe", "??");
+    SCRUB("\xc0\xaf", "??");          /* overlong '/' */
+    SCRUB("\xe0\x80\xaf", "???");    /* overlong, three bytes */
+    SCRUB("\xed\xa0\x80", "???");    /* a surrogate */
+    SCRUB("\xf4\x90\x80\x80", "????"); /* above U+10FFFF */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bigrams),
         cmocka_unit_test(test_invalid_utf8),
         cmocka_unit_test(test_chars),
+        cmocka_unit_test(test_prefix),
+        cmocka_unit_test(test_scrub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
