@@ -358,12 +358,12 @@ int api_ledger_verify(struct api_req *r)
                                             v->problems[i].detail));
     /* problems are an answer about the data, not a failure of the request */
     return api_reply(r, 200,
-                     json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o}", "ok", v->nproblems == 0,
+                     json_pack("{s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:i}", "ok", v->nfound == 0,
                                "accounts", (json_int_t)v->accounts, "entries",
                                (json_int_t)v->entries, "receivables", (json_int_t)v->receivables,
                                "payments", (json_int_t)v->payments, "deposits",
                                (json_int_t)v->deposits, "held", api_json_money(v->held_fen),
-                               "problems", pr));
+                               "problems", pr, "problems_total", v->nfound));
 }
 
 int api_fees_accrue(struct api_req *r)

@@ -135,19 +135,23 @@ int cmd_ledger_verify(struct cli *cli, int argc, char **argv)
             json_array_append_new(pr, o);
         }
         json_object_set_new(j, "problems", pr);
+        json_object_set_new(j, "problems_total", json_integer(r.nfound));
         cli_json_out(j);
     } else {
         for (int i = 0; i < r.nproblems; i++)
             printf("%s: %s: %s\n", r.problems[i].account_no, r.problems[i].check,
                    r.problems[i].detail);
+        if (r.nfound > r.nproblems)
+            printf("... and %d more problem(s) not listed (the first %d are)\n",
+                   r.nfound - r.nproblems, r.nproblems);
         char h[MONEY_BUF_SIZE];
         printf("%" PRId64 " accounts, %" PRId64 " entries, %" PRId64 " receivables, %" PRId64
                " payments, %" PRId64 " deposits (%s yuan held) checked: %s\n",
                r.accounts, r.entries, r.receivables, r.payments, r.deposits,
-               money_format_grouped(r.held_fen, h), r.nproblems ? "PROBLEMS FOUND" : "ok");
+               money_format_grouped(r.held_fen, h), r.nfound ? "PROBLEMS FOUND" : "ok");
     }
-    if (r.nproblems)
-        return error(&cli->err, ERR_CORRUPT, "the ledger has %d problem(s)", r.nproblems);
+    if (r.nfound)
+        return error(&cli->err, ERR_CORRUPT, "the ledger has %d problem(s)", r.nfound);
     return 0;
 }
 

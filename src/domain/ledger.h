@@ -296,11 +296,12 @@ struct ledger_problem {
 struct ledger_verify_result {
     int64_t accounts, entries, receivables, payments, deposits;
     int64_t held_fen; /* deposits (保证金) held, outside the ledger */
-    int nproblems;
+    int nfound;    /* every problem found */
+    int nproblems; /* the first of them, listed below (at most 64) */
     struct ledger_problem problems[64];
 };
-/** Check the invariants of every account in the caller's org scope; problems listed (up to
- *  64), no error for them. */
+/** Check the invariants of every account in the caller's org scope: every problem counted, the
+ *  first 64 listed; no error for them. */
 int ledger_verify(struct ctx *c, struct ledger_verify_result *r, struct err *err);
 
 struct close_channel {

@@ -170,6 +170,7 @@ static int collect(struct ctx *c, enum query_id q, const char *check, struct led
     int ret;
     ctx_bind_scope(c, st, 1);
     while ((ret = store_step(st, err)) == STORE_ROW) {
+        r->nfound++;
         if (r->nproblems == (int)ARRAY_SIZE(r->problems))
             continue;
         struct ledger_problem *p = &r->problems[r->nproblems++];

@@ -74,4 +74,24 @@ check "GET /payments/{receipt} lists every bill paid" test "$(jq '.allocations |
 serve_stop
 expect_ok "ledger verify" ledger verify
 
+# more problems than verify lists: every bill's paid amount off by a fen (67 receivable
+# problems, and the account's open bills no longer match its balance: one more); all of them
+# are counted, the first 64 listed
+sql "UPDATE receivable SET paid_fen = paid_fen - 1"
+found=$(($(sql "SELECT COUNT(*) FROM receivable") + 1))
+expect_fail "ledger verify counts every problem" 76 "the ledger has $found problem\\(s\\)" ledger verify
+check "lists the first 64" test "$(grep -c "^$A: " "$T/out")" = 64
+check "and says how many more" out_has "^\\.\\.\\. and $((found - 64)) more problem\\(s\\) not listed \\(the first 64 are\\)$"
+expect_fail "ledger verify --json" 76 "problem" --json ledger verify
+check "problems_total is every one" test "$(jq .problems_total "$T/out")" = "$found"
+check "64 of them listed" test "$(jq '.problems | length' "$T/out")" = 64
+printf '%s\n' "$pw" | "$PMIS" user add aud --all-orgs --roles auditor --password-stdin >/dev/null
+serve_start
+login aud "$pw" aud.jar
+req GET /api/v1/ledger/verify -b "$T/aud.jar"
+check "GET /ledger/verify counts every problem and lists 64" test \
+    "$status $(jq -c '[.ok, .problems_total, (.problems | length)]' "$T/body")" = "200 [false,$found,64]"
+serve_stop
+sql "UPDATE receivable SET paid_fen = paid_fen + 1"
+expect_ok "and verifies again once mended" ledger verify
 done_testing
