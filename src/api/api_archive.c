@@ -141,6 +141,9 @@ int api_customer_search(struct api_req *r)
         return rc;
     q.org_code = api_query(r, "org");
     q.user_type = api_query(r, "type");
+    /* checked here so that the error names the query parameter (the domain's is user_type) */
+    if (q.user_type && (rc = ctx_check_code(&r->ctx, "type", "user_type", q.user_type, &r->err)))
+        return rc;
     q.status = api_query(r, "status");
     q.after = api_query(r, "after");
     if ((rc = api_query_int(r, "limit", 1, 1000, 50, &q.limit)))

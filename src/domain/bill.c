@@ -6,6 +6,7 @@
 
 #include "core/energy.h"
 #include "core/money.h"
+#include "domain/account.h"
 #include "domain/audit.h"
 #include "domain/ledger.h"
 #include "domain/bill_int.h"
@@ -90,6 +91,21 @@ int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg
             return error(err, ERR_INVALID, "status is draft, review, approved, held or issued, "
                          "not '%s'", f->status), err_field(err, "status");
     }
+    if (f->run_id) { /* in the caller's scope, as bill_run_get; its totals are not needed */
+        struct store_stmt *q = store_q(c->db, Q_BILL_RUN_FIND);
+        store_bind_i64(q, 1, f->run_id);
+        ctx_bind_scope(c, q, 2);
+        ret = store_one(q, err);
+        store_reset(q);
+        if (ret == ERR_NOT_FOUND)
+            return error(err, ERR_NOT_FOUND, "no bill run %" PRId64, f->run_id),
+                   err_field(err, "run");
+        if (ret)
+            return ret;
+    }
+    struct account a;
+    if (f->account_no && (ret = account_get(c, f->account_no, &a, err)))
+        return ret == ERR_NOT_FOUND ? err_field(err, "account") : ret;
     struct store_stmt *st = store_q(c->db, Q_BILL_LIST);
     store_bind_text(st, 1, f->account_no);
     store_bind_text(st, 2, f->period);

@@ -184,6 +184,8 @@ struct bill_filter {
     const char *after_period;
     int64_t after_id;
 };
+/** The bills of filter `f` in the caller's scope. A filter that can match nothing is refused
+ *  naming it: ERR_INVALID for period or status, ERR_NOT_FOUND for an unknown run or account. */
 int bill_list(struct ctx *c, const struct bill_filter *f, bill_fn *fn, void *arg, struct err *err);
 
 /** One stored line of a bill, as tariff_quote produced it. */

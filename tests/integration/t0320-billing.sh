@@ -104,6 +104,9 @@ expect_fail "list: an unknown status" 65 \
     "status is draft, review, approved, held or issued, not 'in_review'" \
     bill list --status in_review
 expect_fail "runs: a bad period" 65 "invalid period '2025-13'" bill runs --period 2025-13
+expect_fail "list: an unknown run" 66 "no bill run 999999" bill list --run 999999
+expect_fail "review list: an unknown run" 66 "no bill run 999999" bill review list --run 999999
+expect_fail "list: an unknown account" 66 "unknown account '000'" bill list --account 000
 may=$(sql "SELECT id FROM bill_run WHERE period = '2025-05'")
 expect_ok "issue May" bill issue "$may"
 check "numbers B202505..." out_has "^issued 7 bills of run $may \(B2025050000001 \.\. B2025050000007\)"

@@ -243,6 +243,9 @@ expect "a control character in a path" 400 \
 expect "a bad limit" 400 \
     '{"error":{"code":"invalid","message":"query parameter '"'"'limit'"'"' must be an integer from 1 to 1000","field":"limit"}}' \
     GET "/api/v1/customers?limit=1;DROP" -b "$T/agent.jar"
+req GET "/api/v1/customers?type=foo" -b "$T/agent.jar"
+check "an unknown user type: 400 naming the query parameter type" test \
+    "$status $(jq -c '[.error.field, (.error.message | startswith("invalid type '"'"'foo'"'"': must be one of"))]' "$T/body")" = '400 ["type",true]'
 check "the customer table is intact" test "$(sql "SELECT COUNT(*) FROM customer")" = 3
 
 # --- audit log for auditors ---

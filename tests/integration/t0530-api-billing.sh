@@ -104,6 +104,12 @@ expect "a bad period filter" 400 \
 expect "an unknown status" 400 \
     '{"error":{"code":"invalid","message":"状态应为 draft、review、approved、held 或 issued，不能是 '"'"'open'"'"'","message_en":"status is draft, review, approved, held or issued, not '"'"'open'"'"'","field":"status"}}' \
     GET '/api/v1/bills?status=open' -b "$T/clerk.jar" -H 'Accept-Language: zh-CN'
+expect "an unknown run" 404 \
+    '{"error":{"code":"not_found","message":"no bill run 999999","field":"run"}}' \
+    GET '/api/v1/bills?run=999999' -b "$T/clerk.jar"
+expect "an unknown account" 404 \
+    '{"error":{"code":"not_found","message":"unknown account '"'"'000'"'"'","field":"account"}}' \
+    GET '/api/v1/bills?account=000' -b "$T/clerk.jar"
 serve_stop
 srv_pid=""
 done_testing
