@@ -269,6 +269,8 @@ struct order_query {
     bool late_only;
     int64_t after_id, limit;
 };
+/** The orders of query `q` in the caller's scope; ERR_INVALID for a status, kind or limit out of
+ *  range, ERR_NOT_FOUND (field account) for an unknown account. */
 int collect_orders_list(struct ctx *c, const struct order_query *q, order_fn *fn, void *arg,
                         struct err *err);
 int collect_order_get(struct ctx *c, int64_t id, struct order_info *o, struct err *err);

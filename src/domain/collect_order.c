@@ -13,6 +13,7 @@
 #include "core/money.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
+#include "domain/account.h"
 #include "domain/audit.h"
 
 #include <inttypes.h>
@@ -250,11 +251,17 @@ int collect_orders_list(struct ctx *c, const struct order_query *q, order_fn *fn
 {
     if (q->status && strcmp(q->status, "open") && strcmp(q->status, "done") &&
         strcmp(q->status, "cancelled"))
-        return error(err, ERR_INVALID, "status is open, done or cancelled, not '%s'", q->status);
+        return error(err, ERR_INVALID, "status is open, done or cancelled, not '%s'", q->status),
+               err_field(err, "status");
     if (q->kind && strcmp(q->kind, "disconnect") && strcmp(q->kind, "reconnect"))
-        return error(err, ERR_INVALID, "kind is disconnect or reconnect, not '%s'", q->kind);
+        return error(err, ERR_INVALID, "kind is disconnect or reconnect, not '%s'", q->kind),
+               err_field(err, "kind");
     if (q->limit < 1 || q->limit > 10000)
         return error(err, ERR_INVALID, "a page has 1 to 10000 orders, not %" PRId64, q->limit);
+    struct account a; /* an unknown account (or one outside the scope) is named, not an empty list */
+    int rc;
+    if (q->account_no && (rc = account_get(c, q->account_no, &a, err)))
+        return rc == ERR_NOT_FOUND ? err_field(err, "account") : rc;
     struct store_stmt *st = store_q(c->db, Q_COLLECT_ORDERS);
     store_bind_text(st, 1, q->status);
     store_bind_text(st, 2, q->kind);

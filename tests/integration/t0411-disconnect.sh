@@ -182,6 +182,8 @@ expect_fail "three approvers" 65 "1 or 2 approvers, not 3" disconnect policy add
 expect_fail "a bad date" 65 "invalid date" disconnect candidates --date 2025-13-01
 expect_fail "a bad status" 65 "status is open, done or cancelled, not 'x'" orders list --status x
 expect_fail "a bad kind" 65 "kind is disconnect or reconnect, not 'x'" orders list --kind x
+expect_fail "an unknown account's orders: named, not an empty list" 66 "unknown account '000'" \
+    orders list --account 000
 expect_fail "a final notice for a reconnection" 67 "collection order #4 is a reconnect order, done: a final notice goes before an open disconnection" disconnect final-notice 4
 expect_fail "for a done disconnection" 67 "order #1 is a disconnect order, done" disconnect final-notice 1
 expect_fail "for an unknown order" 66 "no collection order #99" disconnect final-notice 99
