@@ -258,7 +258,8 @@ struct bill_sim_result {
     int64_t failed;         /* bills the proposed tariff could not price */
     char first_error[256];  /* the first failure, for the report */
     int ngroups, capgroups;
-    struct bill_sim_group *groups; /* every type, tier and org met: owned, bill_sim_release() */
+    struct bill_sim_group *groups; /* every type, tier and org met, in that order, each by key:
+                                      owned, bill_sim_release() */
 };
 /**
  * Re-price the regular bills of `period` currently on tariff `code` (NULL = the proposed

@@ -53,6 +53,19 @@ static void top_tier(const struct quote *q, char out[8])
     out[5] = '\0';
 }
 
+/* groups in the order of a report: by type, then tier, then org, each by key */
+static int group_cmp(const void *a, const void *b)
+{
+    static const char *const kinds[] = { "type", "tier", "org" };
+    const struct bill_sim_group *x = a, *y = b;
+    size_t i = 0, j = 0;
+    while (i < ARRAY_SIZE(kinds) && strcmp(kinds[i], x->kind))
+        i++;
+    while (j < ARRAY_SIZE(kinds) && strcmp(kinds[j], y->kind))
+        j++;
+    return i != j ? (i < j ? -1 : 1) : strcmp(x->key, y->key);
+}
+
 int bill_simulate(struct ctx *c, struct period period, const char *code,
                   const struct tariff *proposed, struct bill_sim_result *r, struct err *err)
 {
@@ -113,5 +126,7 @@ int bill_simulate(struct ctx *c, struct period period, const char *code,
             break;
     }
     arena_release(&page);
+    if (r->ngroups > 1) /* not in the order the bills came in (which depends on their ids) */
+        qsort(r->groups, (size_t)r->ngroups, sizeof(*r->groups), group_cmp);
     return ret;
 }
