@@ -5,6 +5,7 @@
 #include "core/common.h"
 #include "core/energy.h"
 #include "core/money.h"
+#include "core/utf8.h"
 #include "cli/cli.h"
 #include "domain/ledger.h"
 
@@ -24,6 +25,12 @@ static void print_help(struct cli *cli, const struct opt_spec *specs)
         printf("  %-24s %s\n", left, s->help ? s->help : "");
     }
     printf("  %-24s %s\n", "--json", "machine-readable output (a global option)");
+}
+
+int cli_pad(const char *s, int cols)
+{
+    size_t c = utf8_columns(s);
+    return c >= (size_t)cols ? 0 : cols + (int)(strlen(s) - c);
 }
 
 int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out)

@@ -58,6 +58,10 @@ struct opt_spec {
 /** Result of cli_options() when --help was printed: the command returns it unchanged. */
 #define CLI_HELP_SHOWN 1
 
+/** The printf width ("%-*s") that pads `s` to `cols` terminal columns: printf counts bytes,
+ *  and a Chinese character is three bytes but two columns (utf8_columns). */
+int cli_pad(const char *s, int cols);
+
 /** The whole number `val` of option --`name` (as OPT_INT reads it); ERR_USAGE naming it. */
 int cli_int_option(struct cli *cli, const char *name, const char *val, int64_t *out);
 

@@ -438,7 +438,8 @@ static int limit_row(void *arg, const struct apply_limit *l)
                l->kind_name, l->total_days, l->warn_pct);
         snprintf(lo->kind, sizeof(lo->kind), "%s", l->kind);
     }
-    printf("  %-8s %-10s %3" PRId64 "\n", l->stage, l->stage_name, l->days);
+    printf("  %-8s %-*s %3" PRId64 "\n", l->stage, cli_pad(l->stage_name, 14), l->stage_name,
+           l->days);
     return 0;
 }
 

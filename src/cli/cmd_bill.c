@@ -424,7 +424,8 @@ static int print_line(void *arg, const struct bill_line_info *l)
         json_array_append_new(lp->arr, j);
         return 0;
     }
-    printf("  %-16s %-14s %14s %-5s × %-12s = %12s", l->code, l->name, q, unit_label(l->unit),
+    printf("  %-16s %-*s %14s %-5s × %-12s = %12s", l->code, cli_pad(l->name, 14), l->name, q,
+           unit_label(l->unit),
            l->price_e8 ? p : "-", a);
     if (*l->version)
         printf("   %s [%s]\n", l->rule, l->version);

@@ -236,7 +236,8 @@ static int template_row(void *arg, const struct survey_template *t)
     }
     printf("%s v%" PRId64 " %s, from %s\n", t->code, t->version, t->name_zh, t->effective_on);
     for (size_t i = 0; i < t->ndims; i++)
-        printf("  %-12s %-8s weight %3" PRId64 "  %s\n", t->dims[i].dimension, t->dims[i].name_zh,
+        printf("  %-12s %-*s weight %3" PRId64 "  %s\n", t->dims[i].dimension,
+               cli_pad(t->dims[i].name_zh, 10), t->dims[i].name_zh,
                t->dims[i].weight, t->dims[i].question_zh);
     return 0;
 }
@@ -334,12 +335,14 @@ static int fig_row(void *arg, const struct survey_fig *f)
         return 0;
     }
     if (dim) {
-        printf("%-12s %-10s scored %" PRId64 "  index %s\n", f->key, f->name, f->scored,
+        printf("%-12s %-*s scored %" PRId64 "  index %s\n", f->key, cli_pad(f->name, 10), f->name,
+               f->scored,
                pct(l->cli, f->csi_x100));
         return 0;
     }
-    printf("%-12s %-10s answers %" PRId64 "  满意 %" PRId64 "  基本满意 %" PRId64 "  不满意 %" PRId64
-           "  CSAT %s%s  target %" PRId64 "%%  %s  CSI %s (%" PRId64 " scored)\n", f->key, f->name,
+    printf("%-12s %-*s answers %" PRId64 "  满意 %" PRId64 "  基本满意 %" PRId64 "  不满意 %" PRId64
+           "  CSAT %s%s  target %" PRId64 "%%  %s  CSI %s (%" PRId64 " scored)\n", f->key,
+           cli_pad(f->name, 10), f->name,
            f->responses, f->satisfied, f->basic, f->dissatisfied, pct(l->cli, f->csat_bp),
            f->csat_bp < 0 ? "" : "%",
            f->target_pct, f->missed < 0 ? "-" : f->missed ? "MISSED" : "met",

@@ -73,6 +73,37 @@ size_t utf8_chars(const char *s)
     return n;
 }
 
+/* Whether code point u takes two columns (East Asian Wide and Fullwidth, the common blocks). */
+static bool wide(uint32_t u)
+{
+    return (u >= 0x1100 && u <= 0x115F) || (u >= 0x2E80 && u <= 0x303E) ||
+           (u >= 0x3041 && u <= 0x33FF) || (u >= 0x3400 && u <= 0x4DBF) ||
+           (u >= 0x4E00 && u <= 0x9FFF) || (u >= 0xA000 && u <= 0xA4CF) ||
+           (u >= 0xAC00 && u <= 0xD7A3) || (u >= 0xF900 && u <= 0xFAFF) ||
+           (u >= 0xFE30 && u <= 0xFE4F) || (u >= 0xFF00 && u <= 0xFF60) ||
+           (u >= 0xFFE0 && u <= 0xFFE6) || (u >= 0x20000 && u <= 0x3FFFD);
+}
+
+size_t utf8_columns(const char *s)
+{
+    const unsigned char *t = (const unsigned char *)s;
+    size_t n = 0;
+    while (*t) {
+        size_t len = 1;
+        while (t[len] && (t[len] & 0xC0) == 0x80 && len < 4)
+            len++;
+        uint32_t u = 0; /* the code point of a whole 3- or 4-byte sequence, else 0 */
+        if (len == 3 && (t[0] & 0xF0) == 0xE0)
+            u = (uint32_t)(t[0] & 0x0F) << 12 | (uint32_t)(t[1] & 0x3F) << 6 | (t[2] & 0x3F);
+        else if (len == 4 && (t[0] & 0xF8) == 0xF0)
+            u = (uint32_t)(t[0] & 0x07) << 18 | (uint32_t)(t[1] & 0x3F) << 12 |
+                (uint32_t)(t[2] & 0x3F) << 6 | (t[3] & 0x3F);
+        n += wide(u) ? 2 : 1;
+        t += len;
+    }
+    return n;
+}
+
 /* Bytes of the character at `t`: the byte itself and up to three continuation bytes. */
 static size_t char_len(const unsigned char *t)
 {

@@ -15,6 +15,13 @@
 size_t utf8_chars(const char *s);
 
 /**
+ * Terminal columns of `s`, for padding text tables: 2 for each East Asian wide or fullwidth
+ * character (CJK ideographs and punctuation, kana, Hangul, fullwidth forms), 1 for any other
+ * character. (wcwidth() would need a UTF-8 locale, which the CLI does not set.)
+ */
+size_t utf8_columns(const char *s);
+
+/**
  * Append the overlapping pairs of characters of `s` to `out`, each followed by the byte `term`
  * ("张伟强", ' ' -> "张伟 伟强 "; with '\0' the pairs are back-to-back C strings, the form
  * store_bind_text_array() takes). A text of fewer than two characters has none. Returns how

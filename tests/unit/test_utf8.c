@@ -103,6 +103,22 @@ static void test_scrub(void **state)
     SCRUB("\xf4\x90\x80\x80", "????"); /* above U+10FFFF */
 }
 
+/* terminal columns: CJK, fullwidth forms and Hangul take two, everything else one */
+static void test_columns(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_columns(""), 0);
+    assert_int_equal(utf8_columns("ZJ-HZ"), 5);
+    assert_int_equal(utf8_columns("浙江"), 4);
+    assert_int_equal(utf8_columns("电价透明度"), 10);
+    assert_int_equal(utf8_columns("A（1）"), 6);     /* fullwidth parentheses */
+    assert_int_equal(utf8_columns("한국"), 4);       /* Hangul syllables */
+    assert_int_equal(utf8_columns("é·×"), 3);        /* two-byte Latin and symbols: narrow */
+    assert_int_equal(utf8_columns("\xF0\xA0\x80\x80"), 2); /* U+20000, CJK extension B */
+    assert_int_equal(utf8_columns("\xE4\xB8"), 1);   /* a character cut short: one column */
+    assert_int_equal(utf8_columns("\x80\x80"), 1);   /* stray continuation bytes */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_chars),
         cmocka_unit_test(test_prefix),
         cmocka_unit_test(test_scrub),
+        cmocka_unit_test(test_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
