@@ -29,6 +29,8 @@ static void print_help(struct cli *cli, const struct opt_spec *specs)
 
 int cli_pad(const char *s, int cols)
 {
+    if (!s)
+        return cols;
     size_t c = utf8_columns(s);
     return c >= (size_t)cols ? 0 : cols + (int)(strlen(s) - c);
 }
